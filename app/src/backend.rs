@@ -1,0 +1,61 @@
+//! How server functions reach the server's services without `app` depending on `server`:
+//! the server provides an `Arc<dyn Backend>` through Leptos context, and every `#[server]` body
+//! is "authenticate, call the backend, map the error" — the same service functions REST uses.
+use crate::error::AppError;
+use crate::model::{Account, DatabaseList, NewApiKey};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// What a backend needs to know about the request a server function serves.
+#[derive(Debug, Clone)]
+pub struct RequestInfo {
+    pub headers: http::HeaderMap,
+    pub peer_ip: Option<IpAddr>,
+}
+
+/// A `Set-Cookie` header value the server function must send back.
+pub struct SetCookie(pub String);
+
+#[async_trait::async_trait]
+pub trait Backend: Send + Sync + 'static {
+    /// Checks the credentials (rate-limited) and opens a new session, replacing the request's own.
+    async fn sign_in(&self, req: &RequestInfo, email: &str, password: &str) -> Result<SetCookie, AppError>;
+    async fn sign_out(&self, req: &RequestInfo) -> Result<SetCookie, AppError>;
+    async fn account(&self, req: &RequestInfo) -> Result<Account, AppError>;
+    async fn regenerate_api_key(&self, req: &RequestInfo) -> Result<NewApiKey, AppError>;
+    async fn databases(&self, req: &RequestInfo) -> Result<DatabaseList, AppError>;
+}
+
+pub type SharedBackend = Arc<dyn Backend>;
+
+/// The backend and the current request, for a server function body.
+pub async fn backend_and_request() -> Result<(SharedBackend, RequestInfo), AppError> {
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+    let backend = leptos::prelude::use_context::<SharedBackend>()
+        .ok_or_else(|| AppError::internal("no Backend in the Leptos context"))?;
+    let headers: http::HeaderMap = leptos_axum::extract().await.map_err(AppError::internal)?;
+    let peer_ip = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok().map(|ConnectInfo(addr)| addr.ip());
+    Ok((backend, RequestInfo { headers, peer_ip }))
+}
+
+/// Sends the error's HTTP status (and `Retry-After`) with a failed server function, as REST would.
+pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(err) = &result
+        && let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+    {
+        response.set_status(err.status());
+        if let Some(secs) = err.retry_after_secs {
+            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+        }
+    }
+    result
+}
+
+pub fn set_cookie(cookie: SetCookie) {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(value) = http::HeaderValue::from_str(&cookie.0)
+    {
+        response.append_header(http::header::SET_COOKIE, value);
+    }
+}

@@ -1,0 +1,172 @@
+//! The one error type of the panel. Services return it, REST handlers turn it into
+//! `{"error":{"code","message"}}` with the right status, and server functions carry it to the browser.
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+    ValidationFailed,
+    RateLimited,
+    Unavailable,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BadRequest => "bad_request",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::Conflict => "conflict",
+            Self::ValidationFailed => "validation_failed",
+            Self::RateLimited => "rate_limited",
+            Self::Unavailable => "unavailable",
+            Self::Internal => "internal",
+        }
+    }
+
+    pub fn http_status(self) -> u16 {
+        match self {
+            Self::BadRequest => 400,
+            Self::Unauthorized => 401,
+            Self::Forbidden => 403,
+            Self::NotFound => 404,
+            Self::Conflict => 409,
+            Self::ValidationFailed => 422,
+            Self::RateLimited => 429,
+            Self::Unavailable => 503,
+            Self::Internal => 500,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct AppError {
+    pub code: ErrorCode,
+    pub message: String,
+    /// Seconds until a rate-limited caller may retry (sent as `Retry-After`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
+}
+
+impl AppError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), retry_after_secs: None }
+    }
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::BadRequest, message)
+    }
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Unauthorized, message)
+    }
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Forbidden, message)
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotFound, message)
+    }
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Conflict, message)
+    }
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::ValidationFailed, message)
+    }
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        Self {
+            retry_after_secs: Some(retry_after_secs.max(1)),
+            ..Self::new(ErrorCode::RateLimited, "Too many failed attempts; try again later.")
+        }
+    }
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Unavailable, message)
+    }
+    /// The detail goes to the log; the caller only learns that something broke on our side.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        #[cfg(feature = "ssr")]
+        tracing::error!(%detail, "internal error");
+        #[cfg(not(feature = "ssr"))]
+        let _ = detail;
+        Self::new(ErrorCode::Internal, "Internal error; the operator can find details in the panel's log.")
+    }
+}
+
+/// The JSON body of every REST error: `{"error":{"code":"…","message":"…"}}`.
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ErrorDetail {
+    /// Machine-readable: bad_request, unauthorized, forbidden, not_found, conflict,
+    /// validation_failed, rate_limited, unavailable, internal.
+    pub code: String,
+    pub message: String,
+}
+
+impl leptos::server_fn::error::FromServerFnError for AppError {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        use leptos::server_fn::error::ServerFnErrorErr as E;
+        match value {
+            E::Request(msg) => Self::unavailable(format!("The panel could not be reached: {msg}")),
+            E::Args(msg) | E::MissingArg(msg) => Self::bad_request(msg),
+            other => Self::new(ErrorCode::Internal, other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::*;
+    use axum::http::{HeaderValue, StatusCode, header};
+    use axum::response::{IntoResponse, Response};
+
+    impl AppError {
+        pub fn status(&self) -> StatusCode {
+            StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    }
+
+    impl IntoResponse for AppError {
+        fn into_response(self) -> Response {
+            let body = ErrorBody {
+                error: ErrorDetail { code: self.code.as_str().to_owned(), message: self.message.clone() },
+            };
+            let mut response = (self.status(), axum::Json(body)).into_response();
+            let headers = response.headers_mut();
+            if self.code == ErrorCode::Unauthorized {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            if let Some(secs) = self.retry_after_secs {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            response
+        }
+    }
+
+    /// Decides once, for every service, which database failures the caller caused.
+    impl From<sqlx::Error> for AppError {
+        fn from(err: sqlx::Error) -> Self {
+            match &err {
+                sqlx::Error::RowNotFound => AppError::not_found("Not found."),
+                sqlx::Error::Database(db) if db.is_unique_violation() => AppError::conflict("It already exists."),
+                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) => {
+                    tracing::error!(error = %err, "database unreachable");
+                    AppError::unavailable("A database the panel needs is not answering; try again shortly.")
+                }
+                _ => AppError::internal(err),
+            }
+        }
+    }
+}

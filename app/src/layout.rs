@@ -1,0 +1,79 @@
+//! The frame of every signed-in page: top bar with navigation and the account menu.
+use crate::auth::Logout;
+use crate::components::icons::UserIcon;
+use crate::error::{AppError, ErrorCode};
+use crate::model::Account;
+use crate::profile::get_account;
+use crate::validate::encode_query_value;
+use leptos::prelude::*;
+use leptos_router::components::Outlet;
+use leptos_router::hooks::{use_location, use_navigate};
+
+/// The signed-in account, loaded once per layout and refetched after changes (e.g. a new key).
+#[derive(Clone, Copy)]
+pub struct AccountResource(pub Resource<Result<Account, AppError>>);
+
+#[component]
+pub fn AppLayout() -> impl IntoView {
+    let account = Resource::new(|| (), |_| get_account());
+    provide_context(AccountResource(account));
+    redirect_to_login_when_signed_out(account);
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">"Nobregas MySQL Panel"</a>
+            <nav class="mainnav" aria-label="Main">
+                <a href="/">"Databases"</a>
+            </nav>
+            <AccountMenu account/>
+        </header>
+        <main class="content">
+            <Outlet/>
+        </main>
+    }
+}
+
+/// The server already redirects page loads without a session; this covers a session that ends
+/// while the page is open (signed out elsewhere, expired).
+fn redirect_to_login_when_signed_out(account: Resource<Result<Account, AppError>>) {
+    let location = use_location();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Err(err)) = account.get()
+            && err.code == ErrorCode::Unauthorized
+        {
+            let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
+            navigate(&format!("/login?next={}", encode_query_value(&here)), Default::default());
+        }
+    });
+}
+
+#[component]
+fn AccountMenu(account: Resource<Result<Account, AppError>>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let logout = ServerAction::<Logout>::new();
+    let email = move || account.get().and_then(Result::ok).map(|a| a.email).unwrap_or_default();
+    view! {
+        <div class="account-menu" on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
+            <button
+                type="button"
+                class="avatar"
+                aria-label="Account menu"
+                aria-haspopup="menu"
+                aria-expanded=move || open.get().to_string()
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                <UserIcon/>
+            </button>
+            <Show when=move || open.get()>
+                <div class="menu-dismiss" on:click=move |_| open.set(false)></div>
+                <div class="menu" role="menu" aria-label="Account">
+                    <p class="menu-email">{email}</p>
+                    <a role="menuitem" href="/profile" on:click=move |_| open.set(false)>"Profile"</a>
+                    <ActionForm action=logout>
+                        <button type="submit" role="menuitem">"Sign out"</button>
+                    </ActionForm>
+                </div>
+            </Show>
+        </div>
+    }
+}

@@ -1,0 +1,79 @@
+//! Shared models: the very types the REST API returns and the pages render.
+use serde::{Deserialize, Serialize};
+
+/// `GET /api/account`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Account {
+    pub email: String,
+    /// Every database and database user of the account is named `<prefix>_<suffix>`.
+    pub prefix: String,
+    pub api_key: Option<ApiKeyInfo>,
+}
+
+/// What may be shown about the active key: never the key itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ApiKeyInfo {
+    /// `nbg_••••••••abcd`: the scheme and the last four characters.
+    pub masked: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub last_used_ip: Option<String>,
+}
+
+/// A freshly generated key, returned exactly once.
+// Explicitly not Debug: the full key must never reach a log line.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct NewApiKey {
+    pub key: String,
+    pub info: ApiKeyInfo,
+}
+
+/// One database of the account, as the managed MySQL server reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Database {
+    pub name: String,
+    /// Data plus indexes, in bytes.
+    pub size_bytes: u64,
+    pub tables: u64,
+    pub charset: String,
+    pub collation: String,
+}
+
+/// `GET /api/databases`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DatabaseList {
+    pub databases: Vec<Database>,
+}
+
+/// Human-readable size for tables and headers ("0 B", "16.0 KiB", "1.5 MiB").
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_size;
+
+    #[test]
+    fn sizes_read_like_a_person_would_write_them() {
+        assert_eq!(human_size(0), "0 B");
+        assert_eq!(human_size(1023), "1023 B");
+        assert_eq!(human_size(16 * 1024), "16.0 KiB");
+        assert_eq!(human_size(3 * 1024 * 1024 / 2), "1.5 MiB");
+    }
+}

@@ -1,0 +1,204 @@
+//! Profile: the account's details and its API key (masked; regenerated through a confirmation,
+//! revealed once).
+use crate::components::{icons::SyncIcon, modal::Modal};
+use crate::error::AppError;
+use crate::layout::AccountResource;
+use crate::model::{Account, ApiKeyInfo, NewApiKey};
+use leptos::prelude::*;
+
+#[server(prefix = "/rpc", endpoint = "account")]
+pub async fn get_account() -> Result<Account, AppError> {
+    use crate::backend::{backend_and_request, with_status};
+    let (backend, req) = backend_and_request().await?;
+    with_status(backend.account(&req).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "regenerate_api_key")]
+pub async fn regenerate_api_key() -> Result<NewApiKey, AppError> {
+    use crate::backend::{backend_and_request, with_status};
+    let (backend, req) = backend_and_request().await?;
+    with_status(backend.regenerate_api_key(&req).await)
+}
+
+fn last_used_text(info: &ApiKeyInfo) -> String {
+    match (&info.last_used_at, &info.last_used_ip) {
+        (Some(at), Some(ip)) => format!("{at} from {ip}"),
+        (Some(at), None) => at.clone(),
+        _ => "Never".to_owned(),
+    }
+}
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let AccountResource(account) = expect_context::<AccountResource>();
+    let confirm_open = RwSignal::new(false);
+    let regenerate = ServerAction::<RegenerateApiKey>::new();
+    // The new key lives only in the action's value, and only until the reveal dialog is closed.
+    let new_key = move || regenerate.value().get().and_then(Result::ok);
+    Effect::new(move |_| {
+        if matches!(regenerate.value().get(), Some(Ok(_))) {
+            confirm_open.set(false);
+            account.refetch();
+        }
+    });
+    let key_info = move || account.get().and_then(Result::ok).and_then(|a| a.api_key);
+
+    view! {
+        <h1>"Profile"</h1>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match account.await {
+                    Ok(account) => view! { <ProfileDetails account confirm_open/> }.into_any(),
+                    Err(err) => view! { <p class="form-error" role="alert">{err.message}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+        <Show when=move || confirm_open.get()>
+            <ConfirmRegenerate
+                last_used=Signal::derive(move || key_info().map(|info| last_used_text(&info)))
+                pending=regenerate.pending().into()
+                error=Signal::derive(move || regenerate.value().get().and_then(Result::err).map(|e| e.message))
+                on_cancel=Callback::new(move |_| {
+                    confirm_open.set(false);
+                    regenerate.value().set(None);
+                })
+                on_generate=Callback::new(move |_| {
+                    regenerate.dispatch(RegenerateApiKey {});
+                })
+            />
+        </Show>
+        {move || new_key().map(|new_key| view! {
+            <RevealKey new_key on_done=Callback::new(move |_| regenerate.value().set(None))/>
+        })}
+    }
+}
+
+#[component]
+fn ProfileDetails(account: Account, confirm_open: RwSignal<bool>) -> impl IntoView {
+    let key = match account.api_key {
+        Some(info) => {
+            let last_used = last_used_text(&info);
+            view! {
+                <code class="masked-key" data-testid="masked-key">{info.masked}</code>
+                <dl class="facts">
+                    <dt>"Created"</dt>
+                    <dd>{info.created_at}</dd>
+                    <dt>"Last used"</dt>
+                    <dd>{last_used}</dd>
+                </dl>
+            }
+            .into_any()
+        }
+        None => view! { <p class="muted" data-testid="no-key">"No API key yet"</p> }.into_any(),
+    };
+    view! {
+        <section class="card" aria-labelledby="account-heading">
+            <h2 id="account-heading">"Account"</h2>
+            <dl class="facts">
+                <dt>"Email"</dt>
+                <dd>{account.email}</dd>
+                <dt>"Prefix"</dt>
+                <dd class="mono">{account.prefix.clone()}"_"</dd>
+            </dl>
+        </section>
+        <section class="card" aria-labelledby="api-key-heading">
+            <div class="card-head">
+                <h2 id="api-key-heading">"API Key"</h2>
+                <button
+                    type="button"
+                    class="icon-button"
+                    aria-label="Regenerate API key"
+                    title="Regenerate API key"
+                    on:click=move |_| confirm_open.set(true)
+                >
+                    <SyncIcon/>
+                </button>
+            </div>
+            <p class="muted">
+                "Send it as " <code>"Authorization: Bearer <key>"</code>
+                " to the REST API under /api; it can do everything you can do here."
+            </p>
+            {key}
+        </section>
+    }
+}
+
+#[component]
+fn ConfirmRegenerate(
+    last_used: Signal<Option<String>>,
+    pending: Signal<bool>,
+    error: Signal<Option<String>>,
+    on_cancel: Callback<()>,
+    on_generate: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <Modal labelled_by="regenerate-title" on_close=on_cancel>
+            <h2 id="regenerate-title">"Regenerate API key?"</h2>
+            <p class="warning">
+                "The current key will be invalidated immediately. Scripts and pipelines that use it will get "
+                "401 Unauthorized until you give them the new key."
+            </p>
+            <p>
+                "Current key last used: "
+                {move || last_used.get().unwrap_or_else(|| "never (no key yet)".to_owned())}
+            </p>
+            {move || error.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+            <div class="modal-actions">
+                <button type="button" class="button" on:click=move |_| on_cancel.run(())>"Cancel"</button>
+                <button
+                    type="button"
+                    class="button danger"
+                    disabled=move || pending.get()
+                    on:click=move |_| on_generate.run(())
+                >
+                    "Generate"
+                </button>
+            </div>
+        </Modal>
+    }
+}
+
+#[component]
+fn RevealKey(new_key: NewApiKey, on_done: Callback<()>) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let copy_error = RwSignal::new(None::<String>);
+    let key = new_key.key.clone();
+    let copy = move |_| {
+        let key = key.clone();
+        leptos::task::spawn_local(async move {
+            match write_to_clipboard(&key).await {
+                Ok(()) => copied.set(true),
+                Err(err) => copy_error.set(Some(err)),
+            }
+        });
+    };
+    view! {
+        <Modal labelled_by="reveal-title" on_close=on_done>
+            <h2 id="reveal-title">"Your new API key"</h2>
+            <p class="warning">"Copy it now: it will not be shown again."</p>
+            <code class="full-key" data-testid="new-api-key">{new_key.key}</code>
+            {move || copy_error.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+            <div class="modal-actions">
+                <button type="button" class="button" on:click=copy>
+                    {move || if copied.get() { "Copied" } else { "Copy" }}
+                </button>
+                <button type="button" class="button primary" on:click=move |_| on_done.run(())>"Done"</button>
+            </div>
+        </Modal>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+async fn write_to_clipboard(text: &str) -> Result<(), String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let promise = window.navigator().clipboard().write_text(text);
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map(|_| ())
+        .map_err(|_| "The browser refused clipboard access; select the key and copy it by hand.".to_owned())
+}
+
+#[cfg(not(feature = "hydrate"))]
+async fn write_to_clipboard(_text: &str) -> Result<(), String> {
+    Err("Copying needs the page's script to have loaded.".to_owned())
+}

@@ -1,0 +1,64 @@
+//! `app::Backend` for server functions: the same services the REST API calls.
+use crate::auth::{self, Caller, cookie};
+use crate::services::{accounts, api_keys, databases, sessions};
+use crate::state::AppState;
+use app::backend::{Backend, RequestInfo, SetCookie};
+use app::error::AppError;
+use app::model::{Account, DatabaseList, NewApiKey};
+
+pub struct PanelBackend {
+    state: AppState,
+}
+
+impl PanelBackend {
+    pub fn new(state: AppState) -> Self {
+        Self { state }
+    }
+
+    async fn caller(&self, req: &RequestInfo) -> Result<Caller, AppError> {
+        auth::authenticate(&self.state, &req.headers, req.peer_ip).await
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for PanelBackend {
+    async fn sign_in(&self, req: &RequestInfo, email: &str, password: &str) -> Result<SetCookie, AppError> {
+        let limiter = &self.state.login_limiter;
+        let email_key = format!("email:{}", email.trim().to_lowercase());
+        let keys = [email_key.clone(), format!("ip:{}", req.peer_ip.map(|ip| ip.to_string()).unwrap_or_default())];
+        limiter.check(&keys)?;
+        let Some(account_id) = accounts::verify_credentials(&self.state.store, email, password).await? else {
+            limiter.record_failure(&keys);
+            return Err(AppError::unauthorized("Invalid email or password."));
+        };
+        limiter.forget(&email_key);
+        // Rotate: whatever session the browser had before is ended, a new id is issued.
+        if let Some(old) = cookie::session_token(&req.headers) {
+            sessions::close(&self.state.store, old).await?;
+        }
+        let token = sessions::open(&self.state.store, account_id).await?;
+        Ok(SetCookie(cookie::session_cookie(&token, &req.headers)))
+    }
+
+    async fn sign_out(&self, req: &RequestInfo) -> Result<SetCookie, AppError> {
+        if let Some(token) = cookie::session_token(&req.headers) {
+            sessions::close(&self.state.store, token).await?;
+        }
+        Ok(SetCookie(cookie::clear_session_cookie(&req.headers)))
+    }
+
+    async fn account(&self, req: &RequestInfo) -> Result<Account, AppError> {
+        let caller = self.caller(req).await?;
+        accounts::view(&self.state.store, caller.account_id).await
+    }
+
+    async fn regenerate_api_key(&self, req: &RequestInfo) -> Result<NewApiKey, AppError> {
+        let caller = self.caller(req).await?;
+        api_keys::regenerate(&self.state.store, caller.account_id).await
+    }
+
+    async fn databases(&self, req: &RequestInfo) -> Result<DatabaseList, AppError> {
+        let caller = self.caller(req).await?;
+        Ok(DatabaseList { databases: databases::list(&self.state.mysql, &caller.prefix).await? })
+    }
+}

@@ -1,0 +1,141 @@
+//! The `nobregas-panel` command line: serve, and operator tasks on the panel store.
+use crate::config::Settings;
+use crate::domain::secret::random_base62;
+use crate::services::{accounts, api_keys};
+use crate::startup::Application;
+use crate::store;
+use anyhow::{Context, bail};
+use app::validate::{Email, Password, Prefix};
+use clap::{Args, Parser, Subcommand};
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "nobregas-panel", version, about = "Nobregas MySQL Panel: a control panel for MySQL/MariaDB databases")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args)]
+pub struct GlobalArgs {
+    /// Holds the panel's own SQLite database (and, later, backups).
+    #[arg(long, env = "NOBREGAS_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+    /// Admin connection to the managed MySQL/MariaDB server.
+    #[arg(long, env = "NOBREGAS_MYSQL_URL", default_value = "mysql://root@127.0.0.1:3306", global = true, hide_env_values = true)]
+    pub mysql_url: String,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the web panel and the REST API.
+    Serve {
+        #[arg(long, env = "NOBREGAS_LISTEN", default_value = "127.0.0.1:3000")]
+        listen: SocketAddr,
+    },
+    /// Manage customer accounts.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Subcommand)]
+pub enum AccountCommand {
+    /// Create an account; the password is read as one line from standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// 2–16 chars: a lowercase letter, then lowercase letters/digits.
+        #[arg(long)]
+        prefix: String,
+        /// Read the password from stdin (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Create a first account with a generated password, only if no account exists yet.
+    EnsureFirst {
+        #[arg(long, env = "NOBREGAS_FIRST_EMAIL", default_value = "admin@example.com")]
+        email: String,
+        #[arg(long, env = "NOBREGAS_FIRST_PREFIX", default_value = "admin")]
+        prefix: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum KeyCommand {
+    /// Replace the account's API key (the old one stops working) and print only the new key.
+    Regenerate {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let GlobalArgs { data_dir, mysql_url } = cli.global;
+    match cli.command {
+        Command::Serve { listen } => {
+            let settings = Settings { listen, data_dir, mysql_url };
+            let app = Application::build(&settings).await?;
+            tracing::info!("Nobregas MySQL Panel listening on http://{}:{}", listen.ip(), app.port());
+            app.run_until_stopped().await.context("The server stopped with an error")
+        }
+        Command::Account(AccountCommand::Create { email, prefix, password_stdin: _ }) => {
+            let (email, prefix) = (Email::parse(&email)?, Prefix::parse(&prefix)?);
+            let password = Password::parse(&read_password_line()?)?;
+            let store = store::open(&data_dir).await?;
+            accounts::create(&store, &email, &prefix, password).await?;
+            eprintln!("Created account {email} with prefix {}.", prefix.as_str());
+            Ok(())
+        }
+        Command::Account(AccountCommand::EnsureFirst { email, prefix }) => {
+            let (email, prefix) = (Email::parse(&email)?, Prefix::parse(&prefix)?);
+            let store = store::open(&data_dir).await?;
+            if accounts::exists_any(&store).await? {
+                eprintln!("An account already exists; not creating a first one.");
+                return Ok(());
+            }
+            let password = random_base62(20);
+            accounts::create(&store, &email, &prefix, Password::parse(&password)?).await?;
+            println!("Created the first account (the password is shown only now):");
+            println!("  email:    {email}");
+            println!("  password: {password}");
+            Ok(())
+        }
+        Command::Key(KeyCommand::Regenerate { email }) => {
+            let email = Email::parse(&email)?;
+            let store = store::open(&data_dir).await?;
+            let Some(account_id) = accounts::find_id_by_email(&store, &email).await? else {
+                bail!("No account with email {email}.");
+            };
+            println!("{}", api_keys::regenerate(&store, account_id).await?.key);
+            Ok(())
+        }
+    }
+}
+
+fn read_password_line() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("Failed to read the password from stdin")?;
+    let password = line.trim_end_matches(['\n', '\r']);
+    if password.is_empty() {
+        bail!("No password on stdin: pipe one line, e.g. `echo \"$PASSWORD\" | nobregas-panel account create ...`");
+    }
+    Ok(password.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,5 @@
+//! Pure domain logic: no I/O except the OS random source and the password hasher's thread.
+pub mod api_key;
+pub mod password;
+pub mod secret;
+pub mod time;

@@ -1,0 +1,50 @@
+//! Page loads without a session go to the sign-in page, and come back after it.
+use crate::auth::cookie;
+use crate::services::sessions;
+use crate::state::AppState;
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use app::validate::encode_query_value;
+use axum::response::{IntoResponse, Redirect, Response};
+
+/// Paths that are not pages, or are public pages.
+fn is_public(path: &str) -> bool {
+    ["/api/", "/rpc/", "/pkg/"].iter().any(|p| path.starts_with(p))
+        || path == "/healthz"
+        || path == "/login"
+        // Static assets from public/ (favicon.ico, …).
+        || path.rsplit('/').next().is_some_and(|last| last.contains('.'))
+}
+
+pub async fn require_session(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if request.method() != Method::GET || is_public(request.uri().path()) {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let signed_in = match cookie::session_token(&parts.headers) {
+        Some(token) => sessions::caller(&state.store, token).await.ok().flatten().is_some(),
+        None => false,
+    };
+    if signed_in {
+        return next.run(Request::from_parts(parts, body)).await;
+    }
+    let here = parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
+    let target = if here == "/" { "/login".to_owned() } else { format!("/login?next={}", encode_query_value(here)) };
+    Redirect::to(&target).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_pages_need_a_session() {
+        for public in ["/login", "/healthz", "/api/databases", "/rpc/login", "/pkg/app.wasm", "/favicon.ico"] {
+            assert!(is_public(public), "{public}");
+        }
+        for page in ["/", "/profile", "/databases/acme_shop"] {
+            assert!(!is_public(page), "{page}");
+        }
+    }
+}

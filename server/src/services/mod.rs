@@ -1,0 +1,7 @@
+//! Domain services: the one place each operation is implemented. REST handlers, server functions
+//! and the CLI are thin layers over these.
+pub mod accounts;
+pub mod api_keys;
+pub mod databases;
+pub mod health;
+pub mod sessions;

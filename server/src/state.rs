@@ -1,0 +1,16 @@
+use crate::auth::rate_limit::LoginLimiter;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sqlx::{MySqlPool, SqlitePool};
+use std::sync::Arc;
+
+/// Everything a request may need, shared by the Leptos routes, server functions and REST.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    /// The panel's own store (accounts, keys, sessions).
+    pub store: SqlitePool,
+    /// Admin connection to the managed MySQL/MariaDB server.
+    pub mysql: MySqlPool,
+    pub login_limiter: Arc<LoginLimiter>,
+}

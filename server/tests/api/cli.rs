@@ -1,0 +1,96 @@
+//! The operator CLI, run as a real process against a data dir of its own.
+use server::domain::secret::random_base62;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+struct DataDir(std::path::PathBuf);
+
+impl DataDir {
+    fn new() -> Self {
+        Self(std::env::temp_dir().join(format!("nobregas-cli-{}", random_base62(12))))
+    }
+
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_nobregas-panel"))
+            .args(args)
+            .env("NOBREGAS_DATA_DIR", &self.0)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+}
+
+impl Drop for DataDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn account_create_validates_and_refuses_duplicates() {
+    let dir = DataDir::new();
+    let create = |email: &str, prefix: &str, password: &str| {
+        dir.run(&["account", "create", "--email", email, "--prefix", prefix, "--password-stdin"], &format!("{password}\n"))
+    };
+    let ok = create("ann@example.test", "ann", "a good password");
+    assert!(ok.status.success(), "{}", stderr(&ok));
+
+    let duplicate_email = create("ANN@example.test", "other", "a good password");
+    assert!(!duplicate_email.status.success());
+    assert!(stderr(&duplicate_email).contains("already exists"), "{}", stderr(&duplicate_email));
+
+    let duplicate_prefix = create("bob@example.test", "ann", "a good password");
+    assert!(!duplicate_prefix.status.success());
+    assert!(stderr(&duplicate_prefix).contains("prefix ann is already taken"));
+
+    for bad_prefix in ["A", "1abc", "ann_x", "toolongprefix12345"] {
+        let bad = create("cat@example.test", bad_prefix, "a good password");
+        assert!(!bad.status.success(), "{bad_prefix}");
+        assert!(stderr(&bad).contains("prefix"), "{}", stderr(&bad));
+    }
+    let short = create("dan@example.test", "dan", "short");
+    assert!(!short.status.success());
+    assert!(stderr(&short).contains("8–128"));
+}
+
+#[test]
+fn key_regenerate_prints_only_a_new_key() {
+    let dir = DataDir::new();
+    let created = dir.run(&["account", "create", "--email", "eve@example.test", "--prefix", "eve", "--password-stdin"], "pw123456\n");
+    assert!(created.status.success(), "{}", stderr(&created));
+    let first = dir.run(&["key", "regenerate", "--email", "eve@example.test"], "");
+    let second = dir.run(&["key", "regenerate", "--email", "eve@example.test"], "");
+    assert!(first.status.success() && second.status.success());
+    let (first, second) = (String::from_utf8(first.stdout).unwrap(), String::from_utf8(second.stdout).unwrap());
+    for out in [&first, &second] {
+        assert_eq!(out.lines().count(), 1, "stdout is only the key: {out:?}");
+        let key = out.trim_end();
+        assert!(key.starts_with("nbg_") && key.len() == 40, "{key}");
+    }
+    assert_ne!(first, second);
+
+    let unknown = dir.run(&["key", "regenerate", "--email", "nobody@example.test"], "");
+    assert!(!unknown.status.success());
+    assert!(stderr(&unknown).contains("No account"));
+}
+
+#[test]
+fn ensure_first_creates_one_account_only_once() {
+    let dir = DataDir::new();
+    let first = dir.run(&["account", "ensure-first"], "");
+    assert!(first.status.success(), "{}", stderr(&first));
+    let stdout = String::from_utf8(first.stdout).unwrap();
+    assert!(stdout.contains("admin@example.com") && stdout.contains("password:"));
+    let again = dir.run(&["account", "ensure-first"], "");
+    assert!(again.status.success());
+    assert!(String::from_utf8(again.stdout).unwrap().is_empty());
+}

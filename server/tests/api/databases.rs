@@ -1,0 +1,68 @@
+use crate::helpers::spawn_app;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn a_new_account_has_no_databases() {
+    let app = spawn_app().await;
+    let account = app.create_account().await;
+    let key = app.issue_key(&account).await;
+    let body: serde_json::Value = app.get_bearer("/api/databases", &key).await.json().await.unwrap();
+    assert_eq!(body, serde_json::json!({ "databases": [] }));
+}
+
+#[tokio::test]
+async fn lists_the_accounts_databases_from_mariadb() {
+    let app = spawn_app().await;
+    let account = app.create_account().await;
+    let key = app.issue_key(&account).await;
+    let name = format!("{}_shop", account.prefix);
+    app.create_database(&name).await;
+    sqlx::query(&format!("CREATE TABLE `{name}`.orders (id INT PRIMARY KEY, note VARCHAR(100))"))
+        .execute(&app.state.mysql)
+        .await
+        .unwrap();
+
+    let response = app.get_bearer("/api/databases", &key).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: serde_json::Value = response.json().await.unwrap();
+    let databases = body["databases"].as_array().unwrap();
+    assert_eq!(databases.len(), 1);
+    let db = &databases[0];
+    assert_eq!(db["name"], name);
+    assert_eq!(db["tables"], 1);
+    assert!(db["size_bytes"].as_u64().unwrap() > 0, "an InnoDB table occupies pages");
+    assert_eq!(db["charset"], "utf8mb4");
+    assert!(db["collation"].as_str().unwrap().starts_with("utf8mb4_"));
+}
+
+/// `_` is a LIKE wildcard: prefix `p` must not see `px_…` (another tenant whose prefix starts alike).
+#[tokio::test]
+async fn the_prefix_underscore_is_not_a_wildcard() {
+    let app = spawn_app().await;
+    let alice = app.create_account().await;
+    let neighbour = app.create_account_with_prefix(&format!("{}x", alice.prefix)).await;
+    app.create_database(&format!("{}_shop", alice.prefix)).await;
+    app.create_database(&format!("{}_shop", neighbour.prefix)).await;
+
+    let alice_key = app.issue_key(&alice).await;
+    let body: serde_json::Value = app.get_bearer("/api/databases", &alice_key).await.json().await.unwrap();
+    let names: Vec<&str> = body["databases"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec![format!("{}_shop", alice.prefix)]);
+
+    let neighbour_key = app.issue_key(&neighbour).await;
+    let body: serde_json::Value = app.get_bearer("/api/databases", &neighbour_key).await.json().await.unwrap();
+    let names: Vec<&str> = body["databases"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec![format!("{}_shop", neighbour.prefix)]);
+}
+
+#[tokio::test]
+async fn the_session_cookie_also_lists_databases() {
+    let app = spawn_app().await;
+    let account = app.create_account().await;
+    app.create_database(&format!("{}_app", account.prefix)).await;
+    let cookie = app.sign_in(&account).await;
+    let response = app.client.get(app.url("/api/databases")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["databases"][0]["name"], format!("{}_app", account.prefix));
+}

@@ -1,0 +1,156 @@
+use reqwest::header::HeaderMap;
+use reqwest::{Client, Response, StatusCode};
+use server::config::Settings;
+use server::domain::secret::random_base62;
+use server::managed::sql::{like_starts_with, quote_identifier};
+use server::services::{accounts, api_keys};
+use server::startup::Application;
+use server::state::AppState;
+use std::path::PathBuf;
+
+pub fn mysql_url() -> String {
+    std::env::var("NOBREGAS_TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub state: AppState,
+    pub client: Client,
+    pub data_dir: PathBuf,
+    prefixes: std::sync::Mutex<Vec<String>>,
+}
+
+pub struct TestAccount {
+    pub id: i64,
+    pub email: String,
+    pub prefix: String,
+    pub password: String,
+}
+
+pub fn random_prefix() -> String {
+    format!("t{}", random_base62(11).to_lowercase())
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with_mysql(&mysql_url()).await
+}
+
+pub async fn spawn_app_with_mysql(mysql_url: &str) -> TestApp {
+    let data_dir = std::env::temp_dir().join(format!("nobregas-test-{}", random_base62(12)));
+    let settings =
+        Settings { listen: "127.0.0.1:0".parse().unwrap(), data_dir: data_dir.clone(), mysql_url: mysql_url.into() };
+    let app = Application::build(&settings).await.expect("Failed to build the application");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state().clone();
+    tokio::spawn(app.run_until_stopped());
+    let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    TestApp { address, state, client, data_dir, prefixes: Default::default() }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn create_account(&self) -> TestAccount {
+        self.create_account_with_prefix(&random_prefix()).await
+    }
+
+    pub async fn create_account_with_prefix(&self, prefix: &str) -> TestAccount {
+        let email = format!("{prefix}@example.test");
+        let password = random_base62(16);
+        let id = accounts::create(
+            &self.state.store,
+            &app::validate::Email::parse(&email).unwrap(),
+            &app::validate::Prefix::parse(prefix).unwrap(),
+            app::validate::Password::parse(&password).unwrap(),
+        )
+        .await
+        .expect("Failed to create a test account");
+        self.prefixes.lock().unwrap().push(prefix.to_owned());
+        TestAccount { id, email, prefix: prefix.to_owned(), password }
+    }
+
+    /// A key issued through the service, as the CLI does.
+    pub async fn issue_key(&self, account: &TestAccount) -> String {
+        api_keys::regenerate(&self.state.store, account.id).await.unwrap().key
+    }
+
+    /// Creates a database directly on the managed server (as root), for listing tests.
+    pub async fn create_database(&self, name: &str) {
+        sqlx::query(&format!("CREATE DATABASE {}", quote_identifier(name))).execute(&self.state.mysql).await.unwrap();
+    }
+
+    pub async fn get_bearer(&self, path: &str, key: &str) -> Response {
+        self.client.get(self.url(path)).bearer_auth(key).send().await.unwrap()
+    }
+
+    /// Signs in through the sign-in server function, as the login form does; returns the cookie pair.
+    pub async fn sign_in(&self, account: &TestAccount) -> String {
+        let response = self.post_login(&account.email, &account.password, None).await;
+        assert_eq!(response.status(), StatusCode::OK, "sign-in failed");
+        session_cookie(response.headers()).expect("sign-in set no session cookie")
+    }
+
+    pub async fn post_login(&self, email: &str, password: &str, cookie: Option<&str>) -> Response {
+        let mut request = self
+            .client
+            .post(self.url("/rpc/login"))
+            .header("origin", &self.address)
+            .form(&[("email", email), ("password", password), ("next", "/profile")]);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// A server-function call with the session cookie, from the panel's own origin.
+    pub fn rpc_request(&self, endpoint: &str, cookie: &str) -> reqwest::RequestBuilder {
+        self.client
+            .post(self.url(&format!("/rpc/{endpoint}")))
+            .header("cookie", cookie)
+            .header("origin", &self.address)
+            .header("sec-fetch-site", "same-origin")
+            .header("content-type", "application/x-www-form-urlencoded")
+    }
+
+    pub async fn post_rpc(&self, endpoint: &str, cookie: &str) -> Response {
+        self.rpc_request(endpoint, cookie).send().await.unwrap()
+    }
+}
+
+/// `nbg_session=…` from a response's Set-Cookie headers.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("nbg_session=") && !v.starts_with("nbg_session=;"))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+}
+
+pub async fn error_code(response: Response) -> String {
+    let body: serde_json::Value = response.json().await.expect("error body is JSON");
+    body["error"]["code"].as_str().expect("error.code is a string").to_owned()
+}
+
+impl Drop for TestApp {
+    /// Drops every database the test's accounts own, even when the test failed halfway.
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+        for prefix in self.prefixes.lock().unwrap().iter() {
+            let pattern = like_starts_with(&format!("{prefix}_"));
+            let list = std::process::Command::new("mariadb")
+                .args(["-uroot", "-h127.0.0.1", "-N", "-B", "-e"])
+                .arg(format!("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '{pattern}' ESCAPE '!'"))
+                .output();
+            let Ok(list) = list else { continue };
+            for name in String::from_utf8_lossy(&list.stdout).lines().filter(|l| !l.is_empty()) {
+                let _ = std::process::Command::new("mariadb")
+                    .args(["-uroot", "-h127.0.0.1", "-e"])
+                    .arg(format!("DROP DATABASE IF EXISTS {}", quote_identifier(name)))
+                    .status();
+            }
+        }
+    }
+}

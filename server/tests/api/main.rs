@@ -1,0 +1,10 @@
+//! Integration tests: the real server on port 0, its own data dir, the real MariaDB.
+mod helpers;
+
+mod account;
+mod api_auth;
+mod cli;
+mod databases;
+mod health;
+mod pages;
+mod sessions;
