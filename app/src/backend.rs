@@ -2,7 +2,9 @@
 //! the server provides an `Arc<dyn Backend>` through Leptos context, and every `#[server]` body
 //! is "authenticate, call the backend, map the error" — the same service functions REST uses.
 use crate::error::AppError;
-use crate::model::{Account, DatabaseList, NewApiKey};
+use crate::model::{
+    Account, CreateDatabase, CreateUser, CreatedUser, Database, DatabaseDetail, DatabaseList, Grant, NewApiKey, UserList,
+};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -24,6 +26,16 @@ pub trait Backend: Send + Sync + 'static {
     async fn account(&self, req: &RequestInfo) -> Result<Account, AppError>;
     async fn regenerate_api_key(&self, req: &RequestInfo) -> Result<NewApiKey, AppError>;
     async fn databases(&self, req: &RequestInfo) -> Result<DatabaseList, AppError>;
+    async fn create_database(&self, req: &RequestInfo, request: CreateDatabase) -> Result<Database, AppError>;
+    async fn database_detail(&self, req: &RequestInfo, name: &str) -> Result<DatabaseDetail, AppError>;
+    async fn delete_database(&self, req: &RequestInfo, name: &str) -> Result<(), AppError>;
+    async fn users(&self, req: &RequestInfo) -> Result<UserList, AppError>;
+    async fn create_user(&self, req: &RequestInfo, request: CreateUser) -> Result<CreatedUser, AppError>;
+    async fn set_user_password(&self, req: &RequestInfo, name: &str, password: &str) -> Result<(), AppError>;
+    async fn delete_user(&self, req: &RequestInfo, name: &str) -> Result<(), AppError>;
+    async fn set_privileges(&self, req: &RequestInfo, user: &str, database: &str, privileges: Vec<String>)
+        -> Result<Grant, AppError>;
+    async fn revoke_privileges(&self, req: &RequestInfo, user: &str, database: &str) -> Result<(), AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

@@ -1,6 +1,9 @@
-//! The account's databases, read from the managed MySQL server.
+//! Databases: the list with sizes and users, creating one, deleting one (typing its name).
+use crate::components::confirm::ConfirmDialog;
 use crate::error::AppError;
-use crate::model::{DatabaseList, human_size};
+use crate::layout::AccountResource;
+use crate::model::{Database, DatabaseList, UserList, human_size};
+use crate::users::get_users;
 use leptos::prelude::*;
 
 #[server(prefix = "/rpc", endpoint = "databases")]
@@ -10,40 +13,153 @@ pub async fn list_databases() -> Result<DatabaseList, AppError> {
     with_status(backend.databases(&req).await)
 }
 
+#[server(prefix = "/rpc", endpoint = "add_database")]
+pub async fn add_database(name: String) -> Result<Database, AppError> {
+    use crate::backend::{backend_and_request, with_status};
+    let (backend, req) = backend_and_request().await?;
+    with_status(backend.create_database(&req, crate::model::CreateDatabase { name, charset: None, collation: None }).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "remove_database")]
+pub async fn remove_database(name: String) -> Result<(), AppError> {
+    use crate::backend::{backend_and_request, with_status};
+    let (backend, req) = backend_and_request().await?;
+    with_status(backend.delete_database(&req, &name).await)
+}
+
+/// Renders `children` with the account's prefix once it is known (server-side too), for the
+/// "acme_" adornments of the create forms.
 #[component]
-pub fn DatabasesPage() -> impl IntoView {
-    let databases = Resource::new(|| (), |_| list_databases());
+pub fn WithPrefix<F, IV>(children: F) -> impl IntoView
+where
+    F: Fn(String) -> IV + Send + Sync + Clone + 'static,
+    IV: IntoView + 'static,
+{
+    let AccountResource(account) = expect_context::<AccountResource>();
     view! {
-        <h1>"Databases"</h1>
-        <Transition fallback=|| view! { <p class="muted">"Loading databases…"</p> }>
-            {move || Suspend::new(async move {
-                match databases.await {
-                    Ok(list) if list.databases.is_empty() => view! {
-                        <div class="empty-state">
-                            <p>"No databases yet."</p>
-                        </div>
-                    }.into_any(),
-                    Ok(list) => view! { <DatabaseTable list/> }.into_any(),
-                    Err(err) => view! { <p class="form-error" role="alert">{err.message}</p> }.into_any(),
-                }
-            })}
+        <Transition fallback=|| ()>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move { account.await.ok().map(|a| children(a.prefix)) })
+            }}
         </Transition>
     }
 }
 
 #[component]
-fn DatabaseTable(list: DatabaseList) -> impl IntoView {
+pub fn DatabasesPage() -> impl IntoView {
+    let add = ServerAction::<AddDatabase>::new();
+    let remove = ServerAction::<RemoveDatabase>::new();
+    let databases = Resource::new(
+        move || (add.version().get(), remove.version().get()),
+        |_| list_databases(),
+    );
+    let users = Resource::new(move || remove.version().get(), |_| get_users());
+    let deleting = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if matches!(remove.value().get(), Some(Ok(()))) {
+            deleting.set(None);
+        }
+    });
+    view! {
+        <h1>"Databases"</h1>
+        <WithPrefix children=move |prefix| view! { <CreateDatabaseForm add prefix/> }/>
+        <Transition fallback=|| view! { <p class="muted">"Loading databases…"</p> }>
+            {move || Suspend::new(async move {
+                let users = users.await.unwrap_or(UserList { users: Vec::new() });
+                match databases.await {
+                    Ok(list) if list.databases.is_empty() => view! {
+                        <div class="empty-state"><p>"No databases yet. Create your first one above."</p></div>
+                    }.into_any(),
+                    Ok(list) => view! { <DatabaseTable list users deleting/> }.into_any(),
+                    Err(err) => view! { <p class="form-error" role="alert">{err.message}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+        {move || deleting.get().map(|name| view! {
+            <ConfirmDialog
+                title=format!("Delete database {name}?")
+                message="This drops the database with all its tables and data, and revokes every grant on it. It cannot be undone.".to_owned()
+                confirm_label="Delete"
+                type_to_confirm=name.clone()
+                pending=remove.pending().into()
+                error=Signal::derive(move || remove.value().get().and_then(Result::err).map(|e| e.message))
+                on_cancel=Callback::new(move |_| { deleting.set(None); remove.value().set(None); })
+                on_confirm=Callback::new(move |_| { remove.dispatch(RemoveDatabase { name: name.clone() }); })
+            />
+        })}
+    }
+}
+
+#[component]
+fn CreateDatabaseForm(add: ServerAction<AddDatabase>, prefix: String) -> impl IntoView {
+    let adornment = format!("{prefix}_");
+    let suffix = RwSignal::new(String::new());
+    let error = move || add.value().get().and_then(Result::err).map(|e| e.message);
+    Effect::new(move |_| {
+        if matches!(add.value().get(), Some(Ok(_))) {
+            suffix.set(String::new());
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        add.dispatch(AddDatabase { name: format!("{prefix}_{}", suffix.get_untracked().trim()) });
+    };
+    view! {
+        <form class="card inline-form" on:submit=submit>
+            <label for="db-name">"Database name"</label>
+            <div class="field-row">
+                <span id="db-prefix" class="adornment mono">{adornment}</span>
+                <input
+                    id="db-name"
+                    type="text"
+                    class="mono"
+                    placeholder="shop"
+                    autocomplete="off"
+                    required
+                    aria-describedby="db-prefix db-name-hint"
+                    prop:value=move || suffix.get()
+                    on:input=move |ev| suffix.set(event_target_value(&ev))
+                />
+                <button type="submit" class="button primary" disabled=move || add.pending().get()>"Create database"</button>
+            </div>
+            <p id="db-name-hint" class="hint">"Lowercase letters, digits and _; utf8mb4."</p>
+            {move || error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+        </form>
+    }
+}
+
+#[component]
+fn DatabaseTable(list: DatabaseList, users: UserList, deleting: RwSignal<Option<String>>) -> impl IntoView {
     let rows = list
         .databases
         .into_iter()
         .map(|db| {
+            let holders: Vec<String> = users
+                .users
+                .iter()
+                .filter(|u| u.databases.iter().any(|d| d.database == db.name))
+                .map(|u| u.name.clone())
+                .collect();
+            let name = db.name.clone();
+            let href = format!("/databases/{}", db.name);
             view! {
                 <tr>
-                    <td class="mono">{db.name}</td>
+                    <td class="mono"><a href=href>{db.name.clone()}</a></td>
                     <td>{human_size(db.size_bytes)}</td>
                     <td>{db.tables}</td>
                     <td>{db.charset}</td>
-                    <td>{db.collation}</td>
+                    <td class="mono">{if holders.is_empty() { "—".to_owned() } else { holders.join(", ") }}</td>
+                    <td class="actions">
+                        <button
+                            type="button"
+                            class="button small"
+                            aria-label=format!("Delete database {}", db.name)
+                            on:click=move |_| deleting.set(Some(name.clone()))
+                        >
+                            "Delete"
+                        </button>
+                    </td>
                 </tr>
             }
         })
@@ -56,7 +172,8 @@ fn DatabaseTable(list: DatabaseList) -> impl IntoView {
                     <th scope="col">"Size"</th>
                     <th scope="col">"Tables"</th>
                     <th scope="col">"Charset"</th>
-                    <th scope="col">"Collation"</th>
+                    <th scope="col">"Users"</th>
+                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                 </tr>
             </thead>
             <tbody>{rows}</tbody>

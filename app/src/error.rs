@@ -155,6 +155,18 @@ mod ssr {
         }
     }
 
+    /// Malformed REST bodies get our error shape too: 400 for broken JSON, 422 for wrong fields.
+    impl From<axum::extract::rejection::JsonRejection> for AppError {
+        fn from(rejection: axum::extract::rejection::JsonRejection) -> Self {
+            use axum::extract::rejection::JsonRejection as R;
+            match rejection {
+                R::JsonDataError(err) => AppError::validation(err.body_text()),
+                R::MissingJsonContentType(_) => AppError::bad_request("Send a JSON body with Content-Type: application/json."),
+                other => AppError::bad_request(other.body_text()),
+            }
+        }
+    }
+
     /// Decides once, for every service, which database failures the caller caused.
     impl From<sqlx::Error> for AppError {
         fn from(err: sqlx::Error) -> Self {

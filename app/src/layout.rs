@@ -22,7 +22,8 @@ pub fn AppLayout() -> impl IntoView {
         <header class="topbar">
             <a class="brand" href="/">"Nobregas MySQL Panel"</a>
             <nav class="mainnav" aria-label="Main">
-                <a href="/">"Databases"</a>
+                <a href="/databases">"Databases"</a>
+                <a href="/users">"Users"</a>
             </nav>
             <AccountMenu account/>
         </header>

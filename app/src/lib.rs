@@ -2,20 +2,24 @@
 //! Compiled twice: with `ssr` into the server, with `hydrate` into the browser's WASM.
 pub mod error;
 pub mod model;
+pub mod names;
+pub mod privilege;
 pub mod validate;
 #[cfg(feature = "ssr")]
 pub mod backend;
 
 pub mod auth;
 pub mod components;
+pub mod database_detail;
 pub mod databases;
 pub mod layout;
 pub mod profile;
+pub mod users;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{Link, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    ParamSegment, StaticSegment,
     components::{ParentRoute, Route, Router, Routes},
 };
 
@@ -46,11 +50,15 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/nobregas-panel.css"/>
         <Title text="Nobregas MySQL Panel"/>
+        <Link rel="icon" href="/favicon.svg" type_="image/svg+xml"/>
         <Router>
             <Routes fallback=|| view! { <p class="not-found">"Page not found."</p> }>
                 <Route path=StaticSegment("login") view=auth::LoginPage/>
                 <ParentRoute path=StaticSegment("") view=layout::AppLayout>
                     <Route path=StaticSegment("") view=databases::DatabasesPage/>
+                    <Route path=StaticSegment("databases") view=databases::DatabasesPage/>
+                    <Route path=(StaticSegment("databases"), ParamSegment("name")) view=database_detail::DatabaseDetailPage/>
+                    <Route path=StaticSegment("users") view=users::UsersPage/>
                     <Route path=StaticSegment("profile") view=profile::ProfilePage/>
                 </ParentRoute>
             </Routes>

@@ -50,6 +50,109 @@ pub struct DatabaseList {
     pub databases: Vec<Database>,
 }
 
+/// `GET /api/databases/{name}`: the database, its tables and which users may do what on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DatabaseDetail {
+    #[serde(flatten)]
+    pub database: Database,
+    pub users: Vec<UserPrivileges>,
+    /// Per-table statistics (estimates from information_schema).
+    pub table_list: Vec<TableInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct UserPrivileges {
+    pub user: String,
+    pub privileges: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TableInfo {
+    pub name: String,
+    /// InnoDB's estimate, not an exact count.
+    pub rows: u64,
+    pub size_bytes: u64,
+}
+
+/// `POST /api/databases`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CreateDatabase {
+    pub name: String,
+    /// Default `utf8mb4`.
+    #[serde(default)]
+    pub charset: Option<String>,
+    /// Default: the server's default collation for the charset.
+    #[serde(default)]
+    pub collation: Option<String>,
+}
+
+/// `GET /api/users`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct UserList {
+    pub users: Vec<DbUser>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DbUser {
+    pub name: String,
+    pub databases: Vec<DatabasePrivileges>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DatabasePrivileges {
+    pub database: String,
+    pub privileges: Vec<String>,
+}
+
+/// `POST /api/users`. Without a password, a strong one is generated and returned once.
+// Not Debug: it may carry a password.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CreateUser {
+    pub name: String,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// The answer to `POST /api/users`; `password` only when the panel generated it.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CreatedUser {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub password: Option<String>,
+}
+
+/// `PUT /api/users/{name}/password`.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SetPassword {
+    pub password: String,
+}
+
+/// `PUT /api/users/{user}/privileges/{database}`: `["SELECT","INSERT"]` or `["ALL"]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SetPrivileges {
+    pub privileges: Vec<String>,
+}
+
+/// The resulting grant of one user on one database.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Grant {
+    pub user: String,
+    pub database: String,
+    pub privileges: Vec<String>,
+}
+
 /// Human-readable size for tables and headers ("0 B", "16.0 KiB", "1.5 MiB").
 pub fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];

@@ -1,6 +1,6 @@
 //! Profile: the account's details and its API key (masked; regenerated through a confirmation,
 //! revealed once).
-use crate::components::{icons::SyncIcon, modal::Modal};
+use crate::components::{icons::SyncIcon, modal::Modal, reveal::RevealSecret};
 use crate::error::AppError;
 use crate::layout::AccountResource;
 use crate::model::{Account, ApiKeyInfo, NewApiKey};
@@ -68,7 +68,12 @@ pub fn ProfilePage() -> impl IntoView {
             />
         </Show>
         {move || new_key().map(|new_key| view! {
-            <RevealKey new_key on_done=Callback::new(move |_| regenerate.value().set(None))/>
+            <RevealSecret
+                title="Your new API key".to_owned()
+                secret=new_key.key
+                testid="new-api-key"
+                on_done=Callback::new(move |_| regenerate.value().set(None))
+            />
         })}
     }
 }
@@ -156,49 +161,4 @@ fn ConfirmRegenerate(
             </div>
         </Modal>
     }
-}
-
-#[component]
-fn RevealKey(new_key: NewApiKey, on_done: Callback<()>) -> impl IntoView {
-    let copied = RwSignal::new(false);
-    let copy_error = RwSignal::new(None::<String>);
-    let key = new_key.key.clone();
-    let copy = move |_| {
-        let key = key.clone();
-        leptos::task::spawn_local(async move {
-            match write_to_clipboard(&key).await {
-                Ok(()) => copied.set(true),
-                Err(err) => copy_error.set(Some(err)),
-            }
-        });
-    };
-    view! {
-        <Modal labelled_by="reveal-title" on_close=on_done>
-            <h2 id="reveal-title">"Your new API key"</h2>
-            <p class="warning">"Copy it now: it will not be shown again."</p>
-            <code class="full-key" data-testid="new-api-key">{new_key.key}</code>
-            {move || copy_error.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
-            <div class="modal-actions">
-                <button type="button" class="button" on:click=copy>
-                    {move || if copied.get() { "Copied" } else { "Copy" }}
-                </button>
-                <button type="button" class="button primary" on:click=move |_| on_done.run(())>"Done"</button>
-            </div>
-        </Modal>
-    }
-}
-
-#[cfg(feature = "hydrate")]
-async fn write_to_clipboard(text: &str) -> Result<(), String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let promise = window.navigator().clipboard().write_text(text);
-    wasm_bindgen_futures::JsFuture::from(promise)
-        .await
-        .map(|_| ())
-        .map_err(|_| "The browser refused clipboard access; select the key and copy it by hand.".to_owned())
-}
-
-#[cfg(not(feature = "hydrate"))]
-async fn write_to_clipboard(_text: &str) -> Result<(), String> {
-    Err("Copying needs the page's script to have loaded.".to_owned())
 }

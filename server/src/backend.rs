@@ -1,10 +1,13 @@
 //! `app::Backend` for server functions: the same services the REST API calls.
 use crate::auth::{self, Caller, cookie};
-use crate::services::{accounts, api_keys, databases, sessions};
+use crate::services::{accounts, api_keys, databases, db_users, sessions};
 use crate::state::AppState;
 use app::backend::{Backend, RequestInfo, SetCookie};
 use app::error::AppError;
-use app::model::{Account, DatabaseList, NewApiKey};
+use app::model::{
+    Account, CreateDatabase, CreateUser, CreatedUser, Database, DatabaseDetail, DatabaseList, Grant, NewApiKey,
+    SetPrivileges, UserList,
+};
 
 pub struct PanelBackend {
     state: AppState,
@@ -59,6 +62,52 @@ impl Backend for PanelBackend {
 
     async fn databases(&self, req: &RequestInfo) -> Result<DatabaseList, AppError> {
         let caller = self.caller(req).await?;
-        Ok(DatabaseList { databases: databases::list(&self.state.mysql, &caller.prefix).await? })
+        Ok(DatabaseList { databases: databases::list(&self.state.mysql, &caller).await? })
+    }
+
+    async fn create_database(&self, req: &RequestInfo, request: CreateDatabase) -> Result<Database, AppError> {
+        let caller = self.caller(req).await?;
+        databases::create(&self.state.mysql, &caller, &request).await
+    }
+
+    async fn database_detail(&self, req: &RequestInfo, name: &str) -> Result<DatabaseDetail, AppError> {
+        let caller = self.caller(req).await?;
+        databases::detail(&self.state.mysql, &caller, &databases::owned(&caller, name)?).await
+    }
+
+    async fn delete_database(&self, req: &RequestInfo, name: &str) -> Result<(), AppError> {
+        let caller = self.caller(req).await?;
+        databases::drop(&self.state.mysql, &databases::owned(&caller, name)?).await
+    }
+
+    async fn users(&self, req: &RequestInfo) -> Result<UserList, AppError> {
+        let caller = self.caller(req).await?;
+        Ok(UserList { users: db_users::list(&self.state.mysql, &caller).await? })
+    }
+
+    async fn create_user(&self, req: &RequestInfo, request: CreateUser) -> Result<CreatedUser, AppError> {
+        let caller = self.caller(req).await?;
+        db_users::create(&self.state.mysql, &caller, &request).await
+    }
+
+    async fn set_user_password(&self, req: &RequestInfo, name: &str, password: &str) -> Result<(), AppError> {
+        let caller = self.caller(req).await?;
+        db_users::set_password(&self.state.mysql, &db_users::owned(&caller, name)?, password).await
+    }
+
+    async fn delete_user(&self, req: &RequestInfo, name: &str) -> Result<(), AppError> {
+        let caller = self.caller(req).await?;
+        db_users::drop(&self.state.mysql, &db_users::owned(&caller, name)?).await
+    }
+
+    async fn set_privileges(&self, req: &RequestInfo, user: &str, database: &str, privileges: Vec<String>)
+        -> Result<Grant, AppError> {
+        let caller = self.caller(req).await?;
+        db_users::set_privileges(&self.state.mysql, &caller, (user, database), &SetPrivileges { privileges }).await
+    }
+
+    async fn revoke_privileges(&self, req: &RequestInfo, user: &str, database: &str) -> Result<(), AppError> {
+        let caller = self.caller(req).await?;
+        db_users::revoke_privileges(&self.state.mysql, &caller, (user, database)).await
     }
 }

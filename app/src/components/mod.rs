@@ -1,2 +1,4 @@
+pub mod confirm;
 pub mod icons;
 pub mod modal;
+pub mod reveal;

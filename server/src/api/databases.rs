@@ -1,14 +1,47 @@
+use super::JsonBody;
 use crate::auth::Caller;
 use crate::services::databases;
 use crate::state::AppState;
 use app::error::{AppError, ErrorBody};
-use app::model::DatabaseList;
+use app::model::{CreateDatabase, Database, DatabaseDetail, DatabaseList};
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 
 /// The caller's databases (`<prefix>_…`) on the managed server, with size and table count.
 #[utoipa::path(get, path = "/api/databases", tag = "databases",
     responses((status = 200, body = DatabaseList), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<DatabaseList>, AppError> {
-    Ok(Json(DatabaseList { databases: databases::list(&state.mysql, &caller.prefix).await? }))
+    Ok(Json(DatabaseList { databases: databases::list(&state.mysql, &caller).await? }))
+}
+
+/// Creates `<prefix>_…` (default utf8mb4 with the server's default utf8mb4 collation).
+#[utoipa::path(post, path = "/api/databases", tag = "databases", request_body = CreateDatabase,
+    responses((status = 201, body = Database), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(request): JsonBody<CreateDatabase>,
+) -> Result<(StatusCode, Json<Database>), AppError> {
+    Ok((StatusCode::CREATED, Json(databases::create(&state.mysql, &caller, &request).await?)))
+}
+
+/// The database with its tables and the users that hold privileges on it.
+#[utoipa::path(get, path = "/api/databases/{name}", tag = "databases", params(("name" = String, Path)),
+    responses((status = 200, body = DatabaseDetail), (status = 404, body = ErrorBody)))]
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> Result<Json<DatabaseDetail>, AppError> {
+    let name = databases::owned(&caller, &name)?;
+    Ok(Json(databases::detail(&state.mysql, &caller, &name).await?))
+}
+
+/// Drops the database and every grant on it.
+#[utoipa::path(delete, path = "/api/databases/{name}", tag = "databases", params(("name" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn delete(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<StatusCode, AppError> {
+    databases::drop(&state.mysql, &databases::owned(&caller, &name)?).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -3,19 +3,31 @@ pub mod account;
 pub mod databases;
 pub mod health;
 pub mod openapi;
+pub mod users;
 
 use crate::state::AppState;
 use app::error::AppError;
 use axum::Router;
-use axum::routing::get;
+use axum::extract::FromRequest;
+use axum::routing::{delete, get, put};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/account", get(account::show))
-        .route("/databases", get(databases::list))
+        .route("/databases", get(databases::list).post(databases::create))
+        .route("/databases/{name}", get(databases::show).delete(databases::delete))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{name}", delete(users::delete))
+        .route("/users/{name}/password", put(users::set_password))
+        .route("/users/{user}/privileges/{database}", put(users::set_privileges).delete(users::revoke_privileges))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { AppError::not_found("No such API endpoint; see /api/openapi.json.") })
         .method_not_allowed_fallback(|| async {
             AppError::new(app::error::ErrorCode::BadRequest, "That method is not allowed on this endpoint.")
         })
 }
+
+/// A JSON request body whose rejections use the API's error shape.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(AppError))]
+pub struct JsonBody<T>(pub T);

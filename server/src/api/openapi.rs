@@ -1,6 +1,9 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations and the shared models.
 use app::error::{ErrorBody, ErrorDetail};
-use app::model::{Account, ApiKeyInfo, Database, DatabaseList};
+use app::model::{
+    Account, ApiKeyInfo, CreateDatabase, CreateUser, CreatedUser, Database, DatabaseDetail, DatabaseList,
+    DatabasePrivileges, DbUser, Grant, SetPassword, SetPrivileges, TableInfo, UserList, UserPrivileges,
+};
 use axum::Json;
 use std::sync::LazyLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -11,8 +14,17 @@ use utoipa::{Modify, OpenApi};
     info(title = "Nobregas MySQL Panel API", version = "1",
         description = "Manage your MySQL/MariaDB databases. Authenticate with `Authorization: Bearer <API key>` \
                        (Profile → API Key). Errors are `{\"error\":{\"code\",\"message\"}}`."),
-    paths(super::account::show, super::databases::list),
-    components(schemas(Account, ApiKeyInfo, Database, DatabaseList, ErrorBody, ErrorDetail)),
+    paths(
+        super::account::show,
+        super::databases::list, super::databases::create, super::databases::show, super::databases::delete,
+        super::users::list, super::users::create, super::users::set_password, super::users::delete,
+        super::users::set_privileges, super::users::revoke_privileges,
+    ),
+    components(schemas(
+        Account, ApiKeyInfo, Database, DatabaseList, DatabaseDetail, TableInfo, UserPrivileges, CreateDatabase,
+        UserList, DbUser, DatabasePrivileges, CreateUser, CreatedUser, SetPassword, SetPrivileges, Grant,
+        ErrorBody, ErrorDetail,
+    )),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -34,4 +46,22 @@ static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(ApiDoc::open
 
 pub async fn document() -> Json<&'static utoipa::openapi::OpenApi> {
     Json(&DOCUMENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ApiDoc;
+    use utoipa::OpenApi;
+
+    /// docs/openapi.json is the committed copy customers read; it must equal what the server serves.
+    #[test]
+    fn the_committed_spec_matches_the_served_one() {
+        let generated = ApiDoc::openapi().to_pretty_json().unwrap() + "\n";
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/openapi.json");
+        if std::env::var_os("UPDATE_OPENAPI").is_some() {
+            std::fs::write(path, &generated).unwrap();
+        }
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(committed == generated, "docs/openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test -p server --lib openapi`");
+    }
 }

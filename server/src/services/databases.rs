@@ -1,19 +1,116 @@
-//! The account's databases on the managed server, read from information_schema.
-use crate::managed::sql;
+//! The account's databases on the managed server. Reads come from information_schema; DDL is
+//! composed only from validated names (`managed::sql`).
+use crate::auth::Caller;
+use crate::managed::{admin_exec, mysql_error_number, sql};
+use crate::services::grants;
 use app::error::AppError;
-use app::model::Database;
-use app::validate::Prefix;
+use app::model::{CreateDatabase, Database, DatabaseDetail, TableInfo};
+use app::names::DatabaseName;
 use sqlx::MySqlPool;
 use std::collections::HashMap;
 
-pub async fn list(mysql: &MySqlPool, prefix: &Prefix) -> Result<Vec<Database>, AppError> {
+pub async fn list(mysql: &MySqlPool, caller: &Caller) -> Result<Vec<Database>, AppError> {
     // `_` is a LIKE wildcard: the pattern escapes it, or prefix `ab` would also list `abc_x`.
-    let pattern = sql::like_starts_with(&format!("{}_", prefix.as_str()));
+    load(mysql, &sql::like_starts_with(&format!("{}_", caller.prefix.as_str()))).await
+}
+
+/// A database named in a URL: anything that is not the caller's is "not found", whether or not
+/// it exists for someone else.
+pub fn owned(caller: &Caller, raw: &str) -> Result<DatabaseName, AppError> {
+    DatabaseName::parse(raw, &caller.prefix).map_err(|_| not_found(raw))
+}
+
+fn not_found(raw: &str) -> AppError {
+    AppError::not_found(format!("No database named {raw} in your account."))
+}
+
+pub async fn find(mysql: &MySqlPool, name: &DatabaseName) -> Result<Database, AppError> {
+    load(mysql, &sql::like_exact(name.as_str())).await?.pop().ok_or_else(|| not_found(name.as_str()))
+}
+
+pub async fn detail(mysql: &MySqlPool, caller: &Caller, name: &DatabaseName) -> Result<DatabaseDetail, AppError> {
+    let database = find(mysql, name).await?;
+    let tables: Vec<(String, u64, u64)> = sqlx::query_as(
+        "SELECT TABLE_NAME, CAST(COALESCE(TABLE_ROWS, 0) AS UNSIGNED),
+                CAST(COALESCE(DATA_LENGTH, 0) + COALESCE(INDEX_LENGTH, 0) AS UNSIGNED)
+         FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+    )
+    .bind(name.as_str())
+    .fetch_all(mysql)
+    .await?;
+    let users = grants::on_database(mysql, caller, name).await?;
+    let table_list = tables.into_iter().map(|(name, rows, size_bytes)| TableInfo { name, rows, size_bytes }).collect();
+    Ok(DatabaseDetail { database, users, table_list })
+}
+
+pub async fn create(mysql: &MySqlPool, caller: &Caller, request: &CreateDatabase) -> Result<Database, AppError> {
+    let name = DatabaseName::parse(request.name.trim(), &caller.prefix)?;
+    let charset = request.charset.as_deref().map(str::trim).filter(|c| !c.is_empty()).unwrap_or("utf8mb4");
+    let collation = request.collation.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    check_charset(mysql, charset, collation).await?;
+    if find(mysql, &name).await.is_ok() {
+        return Err(AppError::conflict(format!("A database named {} already exists.", name.as_str())));
+    }
+    let mut statement = format!("CREATE DATABASE {} CHARACTER SET {charset}", sql::quote_identifier(name.as_str()));
+    if let Some(collation) = collation {
+        statement.push_str(&format!(" COLLATE {collation}"));
+    }
+    admin_exec(mysql, &statement).await.map_err(|err| match mysql_error_number(&err) {
+        // ER_DB_CREATE_EXISTS: another request created it a moment ago.
+        Some(1007) => AppError::conflict(format!("A database named {} already exists.", name.as_str())),
+        _ => AppError::from(err),
+    })?;
+    find(mysql, &name).await
+}
+
+/// Charset and collation must be names the server knows (and belong together) before they are
+/// written into DDL.
+async fn check_charset(mysql: &MySqlPool, charset: &str, collation: Option<&str>) -> Result<(), AppError> {
+    let known: Option<String> = if sql::is_charset_word(charset) {
+        sqlx::query_scalar("SELECT CHARACTER_SET_NAME FROM information_schema.CHARACTER_SETS WHERE CHARACTER_SET_NAME = ?")
+            .bind(charset)
+            .fetch_optional(mysql)
+            .await?
+    } else {
+        None
+    };
+    if known.is_none() {
+        return Err(AppError::validation(format!("Unknown character set {charset:?}; utf8mb4 is a good default.")));
+    }
+    if let Some(collation) = collation {
+        let belongs: Option<String> = if sql::is_charset_word(collation) {
+            sqlx::query_scalar(
+                "SELECT COLLATION_NAME FROM information_schema.COLLATIONS WHERE COLLATION_NAME = ? AND CHARACTER_SET_NAME = ?",
+            )
+            .bind(collation)
+            .bind(charset)
+            .fetch_optional(mysql)
+            .await?
+        } else {
+            None
+        };
+        if belongs.is_none() {
+            return Err(AppError::validation(format!("{collation:?} is not a collation of the {charset} character set.")));
+        }
+    }
+    Ok(())
+}
+
+/// Revokes every grant on the database (they would otherwise outlive it and apply to a future
+/// database of the same name), then drops it.
+pub async fn drop(mysql: &MySqlPool, name: &DatabaseName) -> Result<(), AppError> {
+    find(mysql, name).await?;
+    grants::revoke_everyone(mysql, name).await?;
+    admin_exec(mysql, &format!("DROP DATABASE {}", sql::quote_identifier(name.as_str()))).await?;
+    Ok(())
+}
+
+async fn load(mysql: &MySqlPool, pattern: &str) -> Result<Vec<Database>, AppError> {
     let schemas: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME
          FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? ESCAPE '!' ORDER BY SCHEMA_NAME",
     )
-    .bind(&pattern)
+    .bind(pattern)
     .fetch_all(mysql)
     .await?;
     if schemas.is_empty() {
@@ -24,7 +121,7 @@ pub async fn list(mysql: &MySqlPool, prefix: &Prefix) -> Result<Vec<Database>, A
          FROM information_schema.TABLES
          WHERE TABLE_SCHEMA LIKE ? ESCAPE '!' AND TABLE_TYPE = 'BASE TABLE' GROUP BY TABLE_SCHEMA",
     )
-    .bind(&pattern)
+    .bind(pattern)
     .fetch_all(mysql)
     .await?
     .into_iter()

@@ -3,5 +3,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod databases;
+pub mod db_users;
+pub mod grants;
 pub mod health;
 pub mod sessions;

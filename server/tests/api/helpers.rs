@@ -81,6 +81,64 @@ impl TestApp {
         sqlx::query(&format!("CREATE DATABASE {}", quote_identifier(name))).execute(&self.state.mysql).await.unwrap();
     }
 
+    /// Connects as a database user the way a local application would (the Unix socket:
+    /// 'localhost' accounts; this server resolves no host names).
+    pub async fn connect_as(&self, user: &str, password: &str) -> Result<sqlx::MySqlConnection, sqlx::Error> {
+        use sqlx::ConnectOptions;
+        let socket: String = sqlx::query_scalar("SELECT @@socket").fetch_one(&self.state.mysql).await?;
+        sqlx::mysql::MySqlConnectOptions::new().socket(socket).username(user).password(password).connect().await
+    }
+
+    /// What MariaDB itself says the user may do (SHOW GRANTS), joined into one string.
+    pub async fn show_grants(&self, user: &str) -> String {
+        let rows: Vec<String> = sqlx::query_scalar(&format!("SHOW GRANTS FOR '{user}'@'localhost'"))
+            .fetch_all(&self.state.mysql)
+            .await
+            .unwrap();
+        rows.join("\n")
+    }
+
+    pub async fn database_exists(&self, name: &str) -> bool {
+        let found: Option<String> = sqlx::query_scalar("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?")
+            .bind(name)
+            .fetch_optional(&self.state.mysql)
+            .await
+            .unwrap();
+        found.is_some()
+    }
+
+    pub async fn user_hosts(&self, user: &str) -> Vec<String> {
+        sqlx::query_scalar("SELECT CONVERT(Host USING utf8mb4) FROM mysql.user WHERE User = ?")
+            .bind(user)
+            .fetch_all(&self.state.mysql)
+            .await
+            .unwrap()
+    }
+
+    /// Everything under the account's prefix on the server: databases and users.
+    pub async fn footprint(&self, prefix: &str) -> (Vec<String>, Vec<String>) {
+        let pattern = like_starts_with(&format!("{prefix}_"));
+        let dbs = sqlx::query_scalar("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? ESCAPE '!' ORDER BY 1")
+            .bind(&pattern)
+            .fetch_all(&self.state.mysql)
+            .await
+            .unwrap();
+        let users = sqlx::query_scalar("SELECT CONVERT(User USING utf8mb4) FROM mysql.user WHERE User LIKE ? ESCAPE '!' ORDER BY 1")
+            .bind(&pattern)
+            .fetch_all(&self.state.mysql)
+            .await
+            .unwrap();
+        (dbs, users)
+    }
+
+    pub async fn send_json(&self, method: reqwest::Method, path: &str, key: &str, body: serde_json::Value) -> Response {
+        self.client.request(method, self.url(path)).bearer_auth(key).json(&body).send().await.unwrap()
+    }
+
+    pub async fn delete_bearer(&self, path: &str, key: &str) -> Response {
+        self.client.delete(self.url(path)).bearer_auth(key).send().await.unwrap()
+    }
+
     pub async fn get_bearer(&self, path: &str, key: &str) -> Response {
         self.client.get(self.url(path)).bearer_auth(key).send().await.unwrap()
     }
@@ -140,6 +198,18 @@ impl Drop for TestApp {
         let _ = std::fs::remove_dir_all(&self.data_dir);
         for prefix in self.prefixes.lock().unwrap().iter() {
             let pattern = like_starts_with(&format!("{prefix}_"));
+            let users = std::process::Command::new("mariadb")
+                .args(["-uroot", "-h127.0.0.1", "-N", "-B", "-e"])
+                .arg(format!("SELECT CONCAT(QUOTE(User), '@', QUOTE(Host)) FROM mysql.user WHERE User LIKE '{pattern}' ESCAPE '!'"))
+                .output();
+            if let Ok(users) = users {
+                for account in String::from_utf8_lossy(&users.stdout).lines().filter(|l| !l.is_empty()) {
+                    let _ = std::process::Command::new("mariadb")
+                        .args(["-uroot", "-h127.0.0.1", "-e"])
+                        .arg(format!("DROP USER IF EXISTS {account}"))
+                        .status();
+                }
+            }
             let list = std::process::Command::new("mariadb")
                 .args(["-uroot", "-h127.0.0.1", "-N", "-B", "-e"])
                 .arg(format!("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '{pattern}' ESCAPE '!'"))

@@ -1,0 +1,52 @@
+//! Confirmation for destructive actions, optionally asking the person to type a name first.
+use super::modal::Modal;
+use leptos::prelude::*;
+
+#[component]
+pub fn ConfirmDialog(
+    title: String,
+    message: String,
+    confirm_label: &'static str,
+    /// When set, the confirm button stays disabled until exactly this text is typed.
+    #[prop(optional)]
+    type_to_confirm: Option<String>,
+    pending: Signal<bool>,
+    error: Signal<Option<String>>,
+    on_cancel: Callback<()>,
+    on_confirm: Callback<()>,
+) -> impl IntoView {
+    let typed = RwSignal::new(String::new());
+    let expected = type_to_confirm.clone();
+    let ready = move || expected.as_ref().is_none_or(|name| typed.get() == *name);
+    view! {
+        <Modal labelled_by="confirm-title" on_close=on_cancel>
+            <h2 id="confirm-title">{title}</h2>
+            <p class="warning">{message}</p>
+            {type_to_confirm.map(|name| {
+                let label = format!("Type {name} to confirm");
+                view! {
+                    <label for="confirm-input">{label}</label>
+                    <input
+                        id="confirm-input"
+                        type="text"
+                        autocomplete="off"
+                        prop:value=move || typed.get()
+                        on:input=move |ev| typed.set(event_target_value(&ev))
+                    />
+                }
+            })}
+            {move || error.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+            <div class="modal-actions">
+                <button type="button" class="button" on:click=move |_| on_cancel.run(())>"Cancel"</button>
+                <button
+                    type="button"
+                    class="button danger"
+                    disabled=move || pending.get() || !ready()
+                    on:click=move |_| on_confirm.run(())
+                >
+                    {confirm_label}
+                </button>
+            </div>
+        </Modal>
+    }
+}

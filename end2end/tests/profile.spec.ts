@@ -1,0 +1,83 @@
+import { test, expect, type Page } from '@playwright/test';
+import { createAccount, mariadb, maskedKey, regenerateKeyWithCli, signIn, waitHydrated } from './helpers';
+
+const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+
+async function openProfile(page: Page) {
+  await page.goto('/profile');
+  await waitHydrated(page);
+}
+
+test('cancelling or escaping the confirmation keeps the current key', async ({ page }) => {
+  const account = createAccount();
+  const key = regenerateKeyWithCli(account);
+  await signIn(page, account);
+  await openProfile(page);
+  const masked = page.getByTestId('masked-key');
+  await expect(masked).toHaveText(maskedKey(key));
+
+  const confirm = page.getByRole('dialog', { name: 'Regenerate API key?' });
+  await page.getByRole('button', { name: 'Regenerate API key' }).click();
+  await expect(confirm).toBeVisible();
+  await expect(confirm).toHaveAttribute('aria-modal', 'true');
+  await expect.poll(() => confirm.evaluate((el) => el.contains(document.activeElement))).toBe(true);
+  await expect(confirm).toContainText('will be invalidated');
+  await confirm.getByRole('button', { name: 'Cancel' }).click();
+  await expect(confirm).toBeHidden();
+  await expect(masked).toHaveText(maskedKey(key));
+  expect((await page.request.get('/api/databases', { headers: bearer(key) })).status()).toBe(200);
+
+  await page.getByRole('button', { name: 'Regenerate API key' }).click();
+  await expect(confirm).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(confirm).toBeHidden();
+  await expect(masked).toHaveText(maskedKey(key));
+  expect((await page.request.get('/api/databases', { headers: bearer(key) })).status()).toBe(200);
+});
+
+test('a generated key is shown once, copies exactly, and replaces the old one', async ({ page, context, baseURL }) => {
+  const account = createAccount();
+  const oldKey = regenerateKeyWithCli(account);
+  const database = `${account.prefix}_shop`;
+  mariadb(`CREATE DATABASE \`${database}\``);
+  try {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseURL });
+    await signIn(page, account);
+    await openProfile(page);
+
+    await page.getByRole('button', { name: 'Regenerate API key' }).click();
+    await page.getByRole('dialog', { name: 'Regenerate API key?' }).getByRole('button', { name: 'Generate' }).click();
+    const reveal = page.getByRole('dialog', { name: 'Your new API key' });
+    await expect(reveal.getByRole('heading', { name: 'Your new API key' })).toBeVisible();
+    await expect(reveal).toContainText('will not be shown again');
+    const shown = reveal.getByTestId('new-api-key');
+    await expect(shown).toHaveText(/^nbg_[0-9A-Za-z]{36}$/);
+    const newKey = (await shown.textContent())!;
+
+    await reveal.getByRole('button', { name: 'Copy' }).click();
+    await expect(reveal.getByRole('button', { name: 'Copied' })).toBeVisible();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(newKey);
+
+    const ok = await page.request.get('/api/databases', { headers: bearer(newKey) });
+    expect(ok.status()).toBe(200);
+    const { databases } = await ok.json();
+    expect(databases.map((db: { name: string }) => db.name)).toContain(database);
+
+    const refused = await page.request.get('/api/databases', { headers: bearer(oldKey) });
+    expect(refused.status()).toBe(401);
+    expect((await refused.json()).error.code).toBe('unauthorized');
+    expect(refused.headers()['www-authenticate']).toContain('Bearer');
+
+    await reveal.getByRole('button', { name: 'Done' }).click();
+    await expect(reveal).toBeHidden();
+    const masked = page.getByTestId('masked-key');
+    await expect(masked).toHaveText(maskedKey(newKey));
+
+    await page.reload();
+    await waitHydrated(page);
+    await expect(masked).toHaveText(maskedKey(newKey));
+    expect(await page.content()).not.toContain(newKey);
+  } finally {
+    mariadb(`DROP DATABASE IF EXISTS \`${database}\``);
+  }
+});

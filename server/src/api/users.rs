@@ -1,0 +1,71 @@
+use super::JsonBody;
+use crate::auth::Caller;
+use crate::services::db_users;
+use crate::state::AppState;
+use app::error::{AppError, ErrorBody};
+use app::model::{CreateUser, CreatedUser, Grant, SetPassword, SetPrivileges, UserList};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+
+/// The caller's database users and their privileges per database.
+#[utoipa::path(get, path = "/api/users", tag = "users", responses((status = 200, body = UserList), (status = 401, body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<UserList>, AppError> {
+    Ok(Json(UserList { users: db_users::list(&state.mysql, &caller).await? }))
+}
+
+/// Creates a user; without `password` a strong one is generated and returned in this response only.
+#[utoipa::path(post, path = "/api/users", tag = "users", request_body = CreateUser,
+    responses((status = 201, body = CreatedUser), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(request): JsonBody<CreateUser>,
+) -> Result<(StatusCode, Json<CreatedUser>), AppError> {
+    Ok((StatusCode::CREATED, Json(db_users::create(&state.mysql, &caller, &request).await?)))
+}
+
+#[utoipa::path(put, path = "/api/users/{name}/password", tag = "users", request_body = SetPassword,
+    params(("name" = String, Path)), responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+    JsonBody(request): JsonBody<SetPassword>,
+) -> Result<StatusCode, AppError> {
+    db_users::set_password(&state.mysql, &db_users::owned(&caller, &name)?, &request.password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Removes the MySQL account at every host it exists for.
+#[utoipa::path(delete, path = "/api/users/{name}", tag = "users", params(("name" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn delete(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<StatusCode, AppError> {
+    db_users::drop(&state.mysql, &db_users::owned(&caller, &name)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sets exactly these privileges of the user on the database (`["ALL"]` for all of them).
+#[utoipa::path(put, path = "/api/users/{user}/privileges/{database}", tag = "users", request_body = SetPrivileges,
+    params(("user" = String, Path), ("database" = String, Path)),
+    responses((status = 200, body = Grant), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_privileges(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((user, database)): Path<(String, String)>,
+    JsonBody(request): JsonBody<SetPrivileges>,
+) -> Result<Json<Grant>, AppError> {
+    Ok(Json(db_users::set_privileges(&state.mysql, &caller, (&user, &database), &request).await?))
+}
+
+/// Revokes everything the user holds on the database.
+#[utoipa::path(delete, path = "/api/users/{user}/privileges/{database}", tag = "users",
+    params(("user" = String, Path), ("database" = String, Path)), responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn revoke_privileges(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((user, database)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    db_users::revoke_privileges(&state.mysql, &caller, (&user, &database)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,151 @@
+//! Database-level grants, read from information_schema.SCHEMA_PRIVILEGES and written with
+//! GRANT/REVOKE on escaped patterns. Never `*.*`, never GRANT OPTION.
+use crate::auth::Caller;
+use crate::managed::{admin_exec, sql};
+use app::error::AppError;
+use app::model::{DatabasePrivileges, UserPrivileges};
+use app::names::{DatabaseName, DbUserName};
+use app::privilege::{Privilege, names};
+use sqlx::MySqlPool;
+use std::collections::BTreeMap;
+
+/// One row of SCHEMA_PRIVILEGES, with the grantee split and the pattern kept as the server has it.
+struct Row {
+    user: String,
+    host: String,
+    pattern: String,
+    privilege: String,
+}
+
+async fn rows(mysql: &MySqlPool, grantee_like: &str, schema_like: &str) -> Result<Vec<Row>, AppError> {
+    let raw: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT GRANTEE, TABLE_SCHEMA, PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES
+         WHERE GRANTEE LIKE ? ESCAPE '!' AND TABLE_SCHEMA LIKE ? ESCAPE '!'",
+    )
+    .bind(grantee_like)
+    .bind(schema_like)
+    .fetch_all(mysql)
+    .await?;
+    Ok(raw
+        .into_iter()
+        .filter_map(|(grantee, pattern, privilege)| {
+            let (user, host) = sql::parse_grantee(&grantee)?;
+            Some(Row { user, host, pattern, privilege })
+        })
+        .collect())
+}
+
+/// Grants on `database` written by the panel (`acme\_shop`) or by hand (`acme_shop`).
+fn on(database: &DatabaseName, row: &Row) -> bool {
+    sql::unescape_grant_pattern(&row.pattern) == database.as_str() || row.pattern == database.as_str()
+}
+
+fn caller_grantees(caller: &Caller) -> String {
+    sql::like_starts_with(&format!("'{}_", caller.prefix.as_str()))
+}
+
+/// Who of the caller's users may do what on `database` (as seen at 'localhost', which every user has).
+pub async fn on_database(mysql: &MySqlPool, caller: &Caller, database: &DatabaseName) -> Result<Vec<UserPrivileges>, AppError> {
+    let mut by_user: BTreeMap<String, Vec<Privilege>> = BTreeMap::new();
+    for row in rows(mysql, &caller_grantees(caller), "%").await? {
+        if row.host == "localhost" && on(database, &row) && DbUserName::parse(&row.user, &caller.prefix).is_ok() {
+            by_user.entry(row.user).or_default().extend(Privilege::parse(&row.privilege));
+        }
+    }
+    Ok(by_user.into_iter().map(|(user, privileges)| UserPrivileges { user, privileges: sorted_names(privileges) }).collect())
+}
+
+/// Every grant of the caller's users on the caller's databases, by user.
+pub async fn of_users(mysql: &MySqlPool, caller: &Caller) -> Result<BTreeMap<String, Vec<DatabasePrivileges>>, AppError> {
+    let mut by_user: BTreeMap<String, BTreeMap<String, Vec<Privilege>>> = BTreeMap::new();
+    for row in rows(mysql, &caller_grantees(caller), "%").await? {
+        let database = sql::unescape_grant_pattern(&row.pattern);
+        if row.host == "localhost" && DatabaseName::parse(&database, &caller.prefix).is_ok() {
+            by_user.entry(row.user).or_default().entry(database).or_default().extend(Privilege::parse(&row.privilege));
+        }
+    }
+    Ok(by_user
+        .into_iter()
+        .map(|(user, dbs)| {
+            let list = dbs
+                .into_iter()
+                .map(|(database, privileges)| DatabasePrivileges { database, privileges: sorted_names(privileges) })
+                .collect();
+            (user, list)
+        })
+        .collect())
+}
+
+fn sorted_names(mut privileges: Vec<Privilege>) -> Vec<String> {
+    privileges.sort();
+    privileges.dedup();
+    names(&privileges)
+}
+
+/// The privileges `user@host` holds on `database`.
+async fn held(mysql: &MySqlPool, user: &DbUserName, host: &str, database: &DatabaseName) -> Result<Vec<Privilege>, AppError> {
+    let grantee = sql::like_exact(&sql::account(user, host));
+    let mut held: Vec<Privilege> = rows(mysql, &grantee, "%")
+        .await?
+        .iter()
+        .filter(|row| on(database, row))
+        .filter_map(|row| Privilege::parse(&row.privilege))
+        .collect();
+    held.sort();
+    held.dedup();
+    Ok(held)
+}
+
+/// Makes `user` hold exactly `wanted` on `database` at every one of `hosts`: grants what is
+/// missing first, then revokes what is extra, so a failure never leaves less than before.
+pub async fn set(
+    mysql: &MySqlPool,
+    user: &DbUserName,
+    hosts: &[String],
+    database: &DatabaseName,
+    wanted: &[Privilege],
+) -> Result<(), AppError> {
+    let target = sql::grant_target(database);
+    for host in hosts {
+        let current = held(mysql, user, host, database).await?;
+        let missing: Vec<Privilege> = wanted.iter().copied().filter(|p| !current.contains(p)).collect();
+        let extra: Vec<Privilege> = current.iter().copied().filter(|p| !wanted.contains(p)).collect();
+        let account = sql::account(user, host);
+        if !missing.is_empty() {
+            admin_exec(mysql, &format!("GRANT {} ON {target} TO {account}", sql::privilege_list(&missing))).await?;
+        }
+        if !extra.is_empty() {
+            admin_exec(mysql, &format!("REVOKE {} ON {target} FROM {account}", sql::privilege_list(&extra))).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Revokes everything `user` holds on `database`, at every host.
+pub async fn revoke(mysql: &MySqlPool, user: &DbUserName, hosts: &[String], database: &DatabaseName) -> Result<(), AppError> {
+    for host in hosts {
+        let grantee = sql::like_exact(&sql::account(user, host));
+        revoke_rows(mysql, rows(mysql, &grantee, "%").await?.into_iter().filter(|row| on(database, row))).await?;
+    }
+    Ok(())
+}
+
+/// Revokes every grant anyone holds on `database` (before it is dropped).
+pub async fn revoke_everyone(mysql: &MySqlPool, database: &DatabaseName) -> Result<(), AppError> {
+    revoke_rows(mysql, rows(mysql, "%", "%").await?.into_iter().filter(|row| on(database, row))).await
+}
+
+async fn revoke_rows(mysql: &MySqlPool, rows: impl Iterator<Item = Row>) -> Result<(), AppError> {
+    let mut done = std::collections::HashSet::new();
+    for row in rows {
+        if done.insert((row.user.clone(), row.host.clone(), row.pattern.clone())) {
+            let statement = format!(
+                "REVOKE ALL PRIVILEGES ON {}.* FROM {}",
+                sql::quote_identifier(&row.pattern),
+                sql::account_raw(&row.user, &row.host)
+            );
+            admin_exec(mysql, &statement).await?;
+        }
+    }
+    Ok(())
+}
