@@ -15,6 +15,7 @@ process.env.NOBREGAS_DATA_DIR = dataDir;
 
 export default defineConfig({
   testDir: './tests',
+  globalTeardown: './global-teardown.ts',
   fullyParallel: true,
   workers: 2,
   retries: 0,

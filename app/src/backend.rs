@@ -3,7 +3,8 @@
 //! is "authenticate, call the backend, map the error" — the same service functions REST uses.
 use crate::error::AppError;
 use crate::model::{
-    Account, CreateDatabase, CreateUser, CreatedUser, Database, DatabaseDetail, DatabaseList, Grant, NewApiKey, UserList,
+    Account, CreateDatabase, CreateUser, CreatedUser, Database, DatabaseDetail, DatabaseList, Grant, NewApiKey,
+    NewWhitelistEntry, UserList, Whitelist, WhitelistEntry,
 };
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -36,6 +37,9 @@ pub trait Backend: Send + Sync + 'static {
     async fn set_privileges(&self, req: &RequestInfo, user: &str, database: &str, privileges: Vec<String>)
         -> Result<Grant, AppError>;
     async fn revoke_privileges(&self, req: &RequestInfo, user: &str, database: &str) -> Result<(), AppError>;
+    async fn whitelist(&self, req: &RequestInfo) -> Result<Whitelist, AppError>;
+    async fn add_to_whitelist(&self, req: &RequestInfo, request: NewWhitelistEntry) -> Result<WhitelistEntry, AppError>;
+    async fn remove_from_whitelist(&self, req: &RequestInfo, id: i64) -> Result<(), AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

@@ -1,6 +1,7 @@
 //! One database: size, tables, charset/collation, and who may do what on it.
 use crate::error::AppError;
 use crate::model::{DatabaseDetail, human_size};
+use crate::components::table::DataTable;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -55,17 +56,11 @@ fn Detail(detail: DatabaseDetail) -> impl IntoView {
         </section>
         <section class="card" aria-labelledby="tables-heading">
             <h2 id="tables-heading">"Tables"</h2>
-            <table class="data-table plain">
-                <thead><tr><th scope="col">"Name"</th><th scope="col">"Rows (estimate)"</th><th scope="col">"Size"</th></tr></thead>
-                <tbody>{tables}</tbody>
-            </table>
+            <DataTable columns=&["Name", "Rows (estimate)", "Size"] plain=true>{tables}</DataTable>
         </section>
         <section class="card" aria-labelledby="users-heading">
             <h2 id="users-heading">"Users with access"</h2>
-            <table class="data-table plain">
-                <thead><tr><th scope="col">"User"</th><th scope="col">"Privileges"</th></tr></thead>
-                <tbody>{users}</tbody>
-            </table>
+            <DataTable columns=&["User", "Privileges"] plain=true>{users}</DataTable>
             <p class="hint"><a href="/users">"Manage users and privileges"</a></p>
         </section>
     }

@@ -4,6 +4,7 @@ use crate::error::AppError;
 use crate::layout::AccountResource;
 use crate::model::{Database, DatabaseList, UserList, human_size};
 use crate::users::get_users;
+use crate::components::table::DataTable;
 use leptos::prelude::*;
 
 #[server(prefix = "/rpc", endpoint = "databases")]
@@ -165,18 +166,6 @@ fn DatabaseTable(list: DatabaseList, users: UserList, deleting: RwSignal<Option<
         })
         .collect_view();
     view! {
-        <table class="data-table">
-            <thead>
-                <tr>
-                    <th scope="col">"Name"</th>
-                    <th scope="col">"Size"</th>
-                    <th scope="col">"Tables"</th>
-                    <th scope="col">"Charset"</th>
-                    <th scope="col">"Users"</th>
-                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <DataTable columns=&["Name", "Size", "Tables", "Charset", "Users"] with_actions=true>{rows}</DataTable>
     }
 }

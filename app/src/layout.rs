@@ -24,7 +24,15 @@ pub fn AppLayout() -> impl IntoView {
             <nav class="mainnav" aria-label="Main">
                 <a href="/databases">"Databases"</a>
                 <a href="/users">"Users"</a>
+                <a href="/whitelist">"IP whitelist"</a>
             </nav>
+            // Awaiting the account here (not only reading it) is what makes its value reach the
+            // browser on every page: the menu and the signed-out redirect depend on it.
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    account.await.ok().map(|a| view! { <span class="signed-in-as">{a.email}</span> })
+                })}
+            </Transition>
             <AccountMenu account/>
         </header>
         <main class="content">

@@ -1,6 +1,7 @@
 //! Shared crate: models, validated inputs, the error type, server-function signatures and every page.
 //! Compiled twice: with `ssr` into the server, with `hydrate` into the browser's WASM.
 pub mod error;
+pub mod host;
 pub mod model;
 pub mod names;
 pub mod privilege;
@@ -15,6 +16,7 @@ pub mod databases;
 pub mod layout;
 pub mod profile;
 pub mod users;
+pub mod whitelist;
 
 use leptos::prelude::*;
 use leptos_meta::{Link, MetaTags, Stylesheet, Title, provide_meta_context};
@@ -59,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("databases") view=databases::DatabasesPage/>
                     <Route path=(StaticSegment("databases"), ParamSegment("name")) view=database_detail::DatabaseDetailPage/>
                     <Route path=StaticSegment("users") view=users::UsersPage/>
+                    <Route path=StaticSegment("whitelist") view=whitelist::WhitelistPage/>
                     <Route path=StaticSegment("profile") view=profile::ProfilePage/>
                 </ParentRoute>
             </Routes>

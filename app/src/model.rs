@@ -153,6 +153,32 @@ pub struct Grant {
     pub privileges: Vec<String>,
 }
 
+/// One allowed remote host (`GET /api/whitelist`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct WhitelistEntry {
+    pub id: i64,
+    /// As entered: `203.0.113.5`, `203.0.113.0/24`, `2001:db8::1` or `%`.
+    pub host: String,
+    pub note: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Whitelist {
+    pub entries: Vec<WhitelistEntry>,
+}
+
+/// `POST /api/whitelist`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NewWhitelistEntry {
+    pub host: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
 /// Human-readable size for tables and headers ("0 B", "16.0 KiB", "1.5 MiB").
 pub fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];

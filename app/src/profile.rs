@@ -1,6 +1,6 @@
 //! Profile: the account's details and its API key (masked; regenerated through a confirmation,
 //! revealed once).
-use crate::components::{icons::SyncIcon, modal::Modal, reveal::RevealSecret};
+use crate::components::{confirm::ConfirmDialog, icons::SyncIcon, reveal::RevealSecret};
 use crate::error::AppError;
 use crate::layout::AccountResource;
 use crate::model::{Account, ApiKeyInfo, NewApiKey};
@@ -54,18 +54,26 @@ pub fn ProfilePage() -> impl IntoView {
             })}
         </Transition>
         <Show when=move || confirm_open.get()>
-            <ConfirmRegenerate
-                last_used=Signal::derive(move || key_info().map(|info| last_used_text(&info)))
+            <ConfirmDialog
+                title="Regenerate API key?".to_owned()
+                message="The current key will be invalidated immediately. Scripts and pipelines that use it will get \
+                         401 Unauthorized until you give them the new key.".to_owned()
+                confirm_label="Generate"
                 pending=regenerate.pending().into()
                 error=Signal::derive(move || regenerate.value().get().and_then(Result::err).map(|e| e.message))
                 on_cancel=Callback::new(move |_| {
                     confirm_open.set(false);
                     regenerate.value().set(None);
                 })
-                on_generate=Callback::new(move |_| {
+                on_confirm=Callback::new(move |_| {
                     regenerate.dispatch(RegenerateApiKey {});
                 })
-            />
+            >
+                <p>
+                    "Current key last used: "
+                    {move || key_info().map(|info| last_used_text(&info)).unwrap_or_else(|| "never (no key yet)".to_owned())}
+                </p>
+            </ConfirmDialog>
         </Show>
         {move || new_key().map(|new_key| view! {
             <RevealSecret
@@ -128,37 +136,3 @@ fn ProfileDetails(account: Account, confirm_open: RwSignal<bool>) -> impl IntoVi
     }
 }
 
-#[component]
-fn ConfirmRegenerate(
-    last_used: Signal<Option<String>>,
-    pending: Signal<bool>,
-    error: Signal<Option<String>>,
-    on_cancel: Callback<()>,
-    on_generate: Callback<()>,
-) -> impl IntoView {
-    view! {
-        <Modal labelled_by="regenerate-title" on_close=on_cancel>
-            <h2 id="regenerate-title">"Regenerate API key?"</h2>
-            <p class="warning">
-                "The current key will be invalidated immediately. Scripts and pipelines that use it will get "
-                "401 Unauthorized until you give them the new key."
-            </p>
-            <p>
-                "Current key last used: "
-                {move || last_used.get().unwrap_or_else(|| "never (no key yet)".to_owned())}
-            </p>
-            {move || error.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
-            <div class="modal-actions">
-                <button type="button" class="button" on:click=move |_| on_cancel.run(())>"Cancel"</button>
-                <button
-                    type="button"
-                    class="button danger"
-                    disabled=move || pending.get()
-                    on:click=move |_| on_generate.run(())
-                >
-                    "Generate"
-                </button>
-            </div>
-        </Modal>
-    }
-}

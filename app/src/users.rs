@@ -5,6 +5,7 @@ use crate::databases::{WithPrefix, list_databases};
 use crate::error::AppError;
 use crate::model::{CreatedUser, DbUser, Grant, UserList};
 use crate::privilege::Privilege;
+use crate::components::table::DataTable;
 use leptos::prelude::*;
 
 #[server(prefix = "/rpc", endpoint = "users")]
@@ -217,10 +218,7 @@ fn UserCard(user: DbUser, database_names: Vec<String>) -> impl IntoView {
                     <button type="button" class="button small danger-outline" on:click=move |_| dialog.set(Some(Dialog::Delete(for_delete.clone())))>"Delete user"</button>
                 </div>
             </div>
-            <table class="data-table plain">
-                <thead><tr><th scope="col">"Database"</th><th scope="col">"Privileges"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
+            <DataTable columns=&["Database", "Privileges"] with_actions=true plain=true>{rows}</DataTable>
             <Show when=move || has_ungranted>
                 <div class="field-row grant-row">
                     <label for=select_id.clone()>"Give access to"</label>

@@ -51,6 +51,10 @@ test('create a database and a user, grant Read only, see it listed, delete both'
     await page.goto('/databases');
     await waitHydrated(page);
     await expect(page.getByRole('row').filter({ hasText: db })).toContainText(user);
+    await page.getByRole('link', { name: db }).click();
+    await expect(page.getByRole('heading', { name: db })).toBeVisible();
+    const access = page.getByRole('region', { name: 'Users with access' });
+    await expect(access.getByRole('row').filter({ hasText: user })).toContainText('SELECT, SHOW VIEW');
 
     await page.goto('/users');
     await waitHydrated(page);
@@ -63,6 +67,8 @@ test('create a database and a user, grant Read only, see it listed, delete both'
     await waitHydrated(page);
     await page.getByRole('button', { name: `Delete database ${db}` }).click();
     const confirm = page.getByRole('dialog');
+    // While the dialog is open the page behind it is hidden: its "Delete" is the only one.
+    await expect(page.getByRole('button', { name: 'Delete' })).toHaveCount(1);
     const deleteButton = confirm.getByRole('button', { name: 'Delete' });
     await expect(deleteButton).toBeDisabled();
     await confirm.getByLabel(`Type ${db} to confirm`).fill(db);

@@ -1,12 +1,12 @@
 //! `app::Backend` for server functions: the same services the REST API calls.
 use crate::auth::{self, Caller, cookie};
-use crate::services::{accounts, api_keys, databases, db_users, sessions};
+use crate::services::{accounts, api_keys, databases, db_users, sessions, whitelist};
 use crate::state::AppState;
 use app::backend::{Backend, RequestInfo, SetCookie};
 use app::error::AppError;
 use app::model::{
     Account, CreateDatabase, CreateUser, CreatedUser, Database, DatabaseDetail, DatabaseList, Grant, NewApiKey,
-    SetPrivileges, UserList,
+    NewWhitelistEntry, SetPrivileges, UserList, Whitelist, WhitelistEntry,
 };
 
 pub struct PanelBackend {
@@ -87,7 +87,7 @@ impl Backend for PanelBackend {
 
     async fn create_user(&self, req: &RequestInfo, request: CreateUser) -> Result<CreatedUser, AppError> {
         let caller = self.caller(req).await?;
-        db_users::create(&self.state.mysql, &caller, &request).await
+        db_users::create(&self.state.mysql, &self.state.store, &caller, &request).await
     }
 
     async fn set_user_password(&self, req: &RequestInfo, name: &str, password: &str) -> Result<(), AppError> {
@@ -109,5 +109,20 @@ impl Backend for PanelBackend {
     async fn revoke_privileges(&self, req: &RequestInfo, user: &str, database: &str) -> Result<(), AppError> {
         let caller = self.caller(req).await?;
         db_users::revoke_privileges(&self.state.mysql, &caller, (user, database)).await
+    }
+
+    async fn whitelist(&self, req: &RequestInfo) -> Result<Whitelist, AppError> {
+        let caller = self.caller(req).await?;
+        Ok(Whitelist { entries: whitelist::list(&self.state.store, &caller).await? })
+    }
+
+    async fn add_to_whitelist(&self, req: &RequestInfo, request: NewWhitelistEntry) -> Result<WhitelistEntry, AppError> {
+        let caller = self.caller(req).await?;
+        whitelist::add(&self.state.store, &self.state.mysql, &caller, &request).await
+    }
+
+    async fn remove_from_whitelist(&self, req: &RequestInfo, id: i64) -> Result<(), AppError> {
+        let caller = self.caller(req).await?;
+        whitelist::remove(&self.state.store, &self.state.mysql, &caller, id).await
     }
 }

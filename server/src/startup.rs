@@ -43,6 +43,7 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        tokio::spawn(reconcile_periodically(self.state.clone()));
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await
     }
@@ -93,6 +94,17 @@ async fn security_headers(request: Request, next: Next) -> Response {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+/// Finishes whitelist changes a failure interrupted: at start-up, then every few minutes.
+async fn reconcile_periodically(state: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
+    loop {
+        every.tick().await;
+        if let Err(err) = crate::services::whitelist::reconcile(&state.store, &state.mysql).await {
+            tracing::warn!(error = %err, "whitelist reconciliation did not finish; will retry");
+        }
+    }
 }
 
 async fn shutdown_signal() {

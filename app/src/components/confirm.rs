@@ -14,6 +14,9 @@ pub fn ConfirmDialog(
     error: Signal<Option<String>>,
     on_cancel: Callback<()>,
     on_confirm: Callback<()>,
+    /// Extra lines under the warning.
+    #[prop(optional)]
+    children: Option<Children>,
 ) -> impl IntoView {
     let typed = RwSignal::new(String::new());
     let expected = type_to_confirm.clone();
@@ -22,6 +25,7 @@ pub fn ConfirmDialog(
         <Modal labelled_by="confirm-title" on_close=on_cancel>
             <h2 id="confirm-title">{title}</h2>
             <p class="warning">{message}</p>
+            {children.map(|children| children())}
             {type_to_confirm.map(|name| {
                 let label = format!("Type {name} to confirm");
                 view! {

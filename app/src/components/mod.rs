@@ -2,3 +2,4 @@ pub mod confirm;
 pub mod icons;
 pub mod modal;
 pub mod reveal;
+pub mod table;

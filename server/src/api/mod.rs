@@ -4,6 +4,7 @@ pub mod databases;
 pub mod health;
 pub mod openapi;
 pub mod users;
+pub mod whitelist;
 
 use crate::state::AppState;
 use app::error::AppError;
@@ -20,6 +21,8 @@ pub fn router() -> Router<AppState> {
         .route("/users/{name}", delete(users::delete))
         .route("/users/{name}/password", put(users::set_password))
         .route("/users/{user}/privileges/{database}", put(users::set_privileges).delete(users::revoke_privileges))
+        .route("/whitelist", get(whitelist::list).post(whitelist::add))
+        .route("/whitelist/{id}", delete(whitelist::remove))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { AppError::not_found("No such API endpoint; see /api/openapi.json.") })
         .method_not_allowed_fallback(|| async {

@@ -2,7 +2,8 @@
 use app::error::{ErrorBody, ErrorDetail};
 use app::model::{
     Account, ApiKeyInfo, CreateDatabase, CreateUser, CreatedUser, Database, DatabaseDetail, DatabaseList,
-    DatabasePrivileges, DbUser, Grant, SetPassword, SetPrivileges, TableInfo, UserList, UserPrivileges,
+    DatabasePrivileges, DbUser, Grant, NewWhitelistEntry, SetPassword, SetPrivileges, TableInfo, UserList,
+    UserPrivileges, Whitelist, WhitelistEntry,
 };
 use axum::Json;
 use std::sync::LazyLock;
@@ -19,11 +20,12 @@ use utoipa::{Modify, OpenApi};
         super::databases::list, super::databases::create, super::databases::show, super::databases::delete,
         super::users::list, super::users::create, super::users::set_password, super::users::delete,
         super::users::set_privileges, super::users::revoke_privileges,
+        super::whitelist::list, super::whitelist::add, super::whitelist::remove,
     ),
     components(schemas(
         Account, ApiKeyInfo, Database, DatabaseList, DatabaseDetail, TableInfo, UserPrivileges, CreateDatabase,
         UserList, DbUser, DatabasePrivileges, CreateUser, CreatedUser, SetPassword, SetPrivileges, Grant,
-        ErrorBody, ErrorDetail,
+        Whitelist, WhitelistEntry, NewWhitelistEntry, ErrorBody, ErrorDetail,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))

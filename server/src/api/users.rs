@@ -22,7 +22,7 @@ pub async fn create(
     caller: Caller,
     JsonBody(request): JsonBody<CreateUser>,
 ) -> Result<(StatusCode, Json<CreatedUser>), AppError> {
-    Ok((StatusCode::CREATED, Json(db_users::create(&state.mysql, &caller, &request).await?)))
+    Ok((StatusCode::CREATED, Json(db_users::create(&state.mysql, &state.store, &caller, &request).await?)))
 }
 
 #[utoipa::path(put, path = "/api/users/{name}/password", tag = "users", request_body = SetPassword,

@@ -149,3 +149,36 @@ async fn revoke_rows(mysql: &MySqlPool, rows: impl Iterator<Item = Row>) -> Resu
     }
     Ok(())
 }
+
+/// The grants of `user@host` as (pattern as the server stores it → privileges).
+async fn by_pattern(mysql: &MySqlPool, user: &DbUserName, host: &str) -> Result<BTreeMap<String, Vec<Privilege>>, AppError> {
+    let mut map: BTreeMap<String, Vec<Privilege>> = BTreeMap::new();
+    for row in rows(mysql, &sql::like_exact(&sql::account(user, host)), "%").await? {
+        map.entry(row.pattern).or_default().extend(Privilege::parse(&row.privilege));
+    }
+    Ok(map)
+}
+
+/// Makes the grants of `user@to` equal those of `user@from` (used for whitelisted hosts).
+pub async fn copy(mysql: &MySqlPool, user: &DbUserName, from: &str, to: &str) -> Result<(), AppError> {
+    let wanted = by_pattern(mysql, user, from).await?;
+    let current = by_pattern(mysql, user, to).await?;
+    let account = sql::account(user, to);
+    for (pattern, privileges) in &wanted {
+        let have = current.get(pattern).cloned().unwrap_or_default();
+        let missing: Vec<Privilege> = privileges.iter().copied().filter(|p| !have.contains(p)).collect();
+        if !missing.is_empty() {
+            let target = format!("{}.*", sql::quote_identifier(pattern));
+            admin_exec(mysql, &format!("GRANT {} ON {target} TO {account}", sql::privilege_list(&missing))).await?;
+        }
+    }
+    for (pattern, privileges) in &current {
+        let keep = wanted.get(pattern).cloned().unwrap_or_default();
+        let extra: Vec<Privilege> = privileges.iter().copied().filter(|p| !keep.contains(p)).collect();
+        if !extra.is_empty() {
+            let target = format!("{}.*", sql::quote_identifier(pattern));
+            admin_exec(mysql, &format!("REVOKE {} ON {target} FROM {account}", sql::privilege_list(&extra))).await?;
+        }
+    }
+    Ok(())
+}

@@ -7,3 +7,4 @@ pub mod db_users;
 pub mod grants;
 pub mod health;
 pub mod sessions;
+pub mod whitelist;

@@ -89,9 +89,38 @@ impl TestApp {
         sqlx::mysql::MySqlConnectOptions::new().socket(socket).username(user).password(password).connect().await
     }
 
+    /// Connects over TCP as if from `source` (a loopback alias such as 127.0.0.5): sqlx cannot bind
+    /// its socket, so a one-connection relay does, and MariaDB sees the relay's source address.
+    pub async fn connect_from(&self, source: &str, user: &str, password: &str) -> Result<sqlx::MySqlConnection, sqlx::Error> {
+        use sqlx::ConnectOptions;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let relay_port = listener.local_addr().unwrap().port();
+        let source: std::net::IpAddr = source.parse().unwrap();
+        let server: std::net::SocketAddr = "127.0.0.1:3306".parse().unwrap();
+        tokio::spawn(async move {
+            let Ok((mut inbound, _)) = listener.accept().await else { return };
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            socket.bind((source, 0).into()).unwrap();
+            if let Ok(mut outbound) = socket.connect(server).await {
+                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+            }
+        });
+        sqlx::mysql::MySqlConnectOptions::new()
+            .host("127.0.0.1")
+            .port(relay_port)
+            .username(user)
+            .password(password)
+            .connect()
+            .await
+    }
+
     /// What MariaDB itself says the user may do (SHOW GRANTS), joined into one string.
     pub async fn show_grants(&self, user: &str) -> String {
-        let rows: Vec<String> = sqlx::query_scalar(&format!("SHOW GRANTS FOR '{user}'@'localhost'"))
+        self.show_grants_at(user, "localhost").await
+    }
+
+    pub async fn show_grants_at(&self, user: &str, host: &str) -> String {
+        let rows: Vec<String> = sqlx::query_scalar(&format!("SHOW GRANTS FOR '{user}'@'{host}'"))
             .fetch_all(&self.state.mysql)
             .await
             .unwrap();
@@ -108,7 +137,7 @@ impl TestApp {
     }
 
     pub async fn user_hosts(&self, user: &str) -> Vec<String> {
-        sqlx::query_scalar("SELECT CONVERT(Host USING utf8mb4) FROM mysql.user WHERE User = ?")
+        sqlx::query_scalar("SELECT CONVERT(Host USING utf8mb4) FROM mysql.user WHERE User = ? ORDER BY Host")
             .bind(user)
             .fetch_all(&self.state.mysql)
             .await

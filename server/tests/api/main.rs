@@ -8,6 +8,7 @@ mod databases;
 mod db_admin;
 mod isolation;
 mod users;
+mod whitelist;
 mod health;
 mod pages;
 mod sessions;

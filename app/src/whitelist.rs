@@ -1,0 +1,158 @@
+//! IP whitelist: remote hosts allowed to connect to the account's databases (localhost always is).
+use crate::components::confirm::ConfirmDialog;
+use crate::error::AppError;
+use crate::host::HostPattern;
+use crate::model::{Whitelist, WhitelistEntry};
+use crate::components::table::DataTable;
+use leptos::prelude::*;
+
+#[server(prefix = "/rpc", endpoint = "whitelist")]
+pub async fn get_whitelist() -> Result<Whitelist, AppError> {
+    use crate::backend::{backend_and_request, with_status};
+    let (backend, req) = backend_and_request().await?;
+    with_status(backend.whitelist(&req).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "add_to_whitelist")]
+pub async fn add_to_whitelist(host: String, note: String) -> Result<WhitelistEntry, AppError> {
+    use crate::backend::{backend_and_request, with_status};
+    let (backend, req) = backend_and_request().await?;
+    let request = crate::model::NewWhitelistEntry { host, note: Some(note) };
+    with_status(backend.add_to_whitelist(&req, request).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "remove_from_whitelist")]
+pub async fn remove_from_whitelist(id: i64) -> Result<(), AppError> {
+    use crate::backend::{backend_and_request, with_status};
+    let (backend, req) = backend_and_request().await?;
+    with_status(backend.remove_from_whitelist(&req, id).await)
+}
+
+/// The address this request came from, for "Add my current IP".
+#[server(prefix = "/rpc", endpoint = "my_ip")]
+pub async fn my_ip() -> Result<String, AppError> {
+    let (_, req) = crate::backend::backend_and_request().await?;
+    req.peer_ip.map(|ip| ip.to_canonical().to_string()).ok_or_else(|| AppError::not_found("Your address is unknown."))
+}
+
+fn warning_for(host: &str) -> Option<&'static str> {
+    match HostPattern::parse(host) {
+        Ok(HostPattern::Any) => Some("% lets every host on the internet try to log in as your database users."),
+        Ok(pattern) if pattern.is_wide() => Some("This range is very wide (/8 or more): millions of addresses may try to log in."),
+        _ => None,
+    }
+}
+
+#[component]
+pub fn WhitelistPage() -> impl IntoView {
+    let add = ServerAction::<AddToWhitelist>::new();
+    let remove = ServerAction::<RemoveFromWhitelist>::new();
+    let entries = Resource::new(move || (add.version().get(), remove.version().get()), |_| get_whitelist());
+    let removing = RwSignal::new(None::<WhitelistEntry>);
+    Effect::new(move |_| {
+        if matches!(remove.value().get(), Some(Ok(()))) {
+            removing.set(None);
+        }
+    });
+    view! {
+        <h1>"IP whitelist"</h1>
+        <p class="muted">
+            "Your database users can always connect from this server (localhost). Add the addresses of your "
+            "office or application servers to let them connect from there too."
+        </p>
+        <AddEntryForm add/>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match entries.await {
+                    Ok(list) if list.entries.is_empty() => view! {
+                        <div class="empty-state"><p>"No remote hosts yet: only localhost may connect."</p></div>
+                    }.into_any(),
+                    Ok(list) => view! { <EntryTable list removing/> }.into_any(),
+                    Err(err) => view! { <p class="form-error" role="alert">{err.message}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+        {move || removing.get().map(|entry| view! {
+            <ConfirmDialog
+                title=format!("Remove {}?", entry.host)
+                message="Your database users can no longer connect from this host. Open connections are not cut.".to_owned()
+                confirm_label="Remove"
+                pending=remove.pending().into()
+                error=Signal::derive(move || remove.value().get().and_then(Result::err).map(|e| e.message))
+                on_cancel=Callback::new(move |_| { removing.set(None); remove.value().set(None); })
+                on_confirm=Callback::new(move |_| { remove.dispatch(RemoveFromWhitelist { id: entry.id }); })
+            />
+        })}
+    }
+}
+
+#[component]
+fn AddEntryForm(add: ServerAction<AddToWhitelist>) -> impl IntoView {
+    let host = RwSignal::new(String::new());
+    let note = RwSignal::new(String::new());
+    let my_ip = ServerAction::<MyIp>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(ip)) = my_ip.value().get() {
+            host.set(ip);
+        }
+    });
+    Effect::new(move |_| {
+        if matches!(add.value().get(), Some(Ok(_))) {
+            host.set(String::new());
+            note.set(String::new());
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        add.dispatch(AddToWhitelist { host: host.get_untracked(), note: note.get_untracked() });
+    };
+    view! {
+        <form class="card" on:submit=submit>
+            <label for="wl-host">"Host or network"</label>
+            <div class="field-row">
+                <input id="wl-host" type="text" class="mono" placeholder="203.0.113.5 or 203.0.113.0/24" autocomplete="off" required
+                    prop:value=move || host.get() on:input=move |ev| host.set(event_target_value(&ev))/>
+                <button type="button" class="button" on:click=move |_| { my_ip.dispatch(MyIp {}); }>"Add my current IP"</button>
+            </div>
+            {move || warning_for(&host.get()).map(|text| view! { <p class="warning" role="status">{text}</p> })}
+            <label for="wl-note">"Note"</label>
+            <input id="wl-note" type="text" maxlength="200" placeholder="Office, CI runner, …"
+                prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/>
+            {move || add.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.message}</p> })}
+            <div class="form-actions">
+                <button type="submit" class="button primary" disabled=move || add.pending().get()>"Add to whitelist"</button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn EntryTable(list: Whitelist, removing: RwSignal<Option<WhitelistEntry>>) -> impl IntoView {
+    let rows = list
+        .entries
+        .into_iter()
+        .map(|entry| {
+            let warning = warning_for(&entry.host);
+            let label = format!("Remove {}", entry.host);
+            let target = entry.clone();
+            view! {
+                <tr>
+                    <td class="mono">
+                        {entry.host.clone()}
+                        {warning.map(|w| view! { <span class="badge danger" title=w>" wide"</span> })}
+                    </td>
+                    <td>{entry.note}</td>
+                    <td>{entry.created_at}</td>
+                    <td class="actions">
+                        <button type="button" class="button small" aria-label=label on:click=move |_| removing.set(Some(target.clone()))>
+                            "Remove"
+                        </button>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <DataTable columns=&["Host", "Note", "Added"] with_actions=true>{rows}</DataTable>
+    }
+}

@@ -1,0 +1,35 @@
+use super::JsonBody;
+use crate::auth::Caller;
+use crate::services::whitelist;
+use crate::state::AppState;
+use app::error::{AppError, ErrorBody};
+use app::model::{NewWhitelistEntry, Whitelist, WhitelistEntry};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+
+/// Hosts (besides localhost) from which the account's database users may connect.
+#[utoipa::path(get, path = "/api/whitelist", tag = "whitelist", responses((status = 200, body = Whitelist), (status = 401, body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Whitelist>, AppError> {
+    Ok(Json(Whitelist { entries: whitelist::list(&state.store, &caller).await? }))
+}
+
+/// Adds a host; every database user gets an account there, with the same password and grants.
+#[utoipa::path(post, path = "/api/whitelist", tag = "whitelist", request_body = NewWhitelistEntry,
+    responses((status = 201, body = WhitelistEntry), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(request): JsonBody<NewWhitelistEntry>,
+) -> Result<(StatusCode, Json<WhitelistEntry>), AppError> {
+    Ok((StatusCode::CREATED, Json(whitelist::add(&state.store, &state.mysql, &caller, &request).await?)))
+}
+
+/// Removes a host; the users' accounts at that host are dropped at once.
+#[utoipa::path(delete, path = "/api/whitelist/{id}", tag = "whitelist", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn remove(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::not_found(format!("No whitelist entry {id} in your account.")))?;
+    whitelist::remove(&state.store, &state.mysql, &caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,157 @@
+//! The IP whitelist, proven with real connections from loopback aliases.
+use crate::helpers::{TestAccount, TestApp, error_code, spawn_app};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use server::services::whitelist;
+
+const PASSWORD: &str = "whitelist password";
+
+/// An account with a database (one row) and a user holding SELECT on it.
+async fn setup(app: &TestApp) -> (TestAccount, String, String, String) {
+    let account = app.create_account().await;
+    let key = app.issue_key(&account).await;
+    let (db, user) = (format!("{}_shop", account.prefix), format!("{}_app", account.prefix));
+    app.send_json(Method::POST, "/api/databases", &key, json!({ "name": db })).await;
+    sqlx::query(&format!("CREATE TABLE `{db}`.t (id INT PRIMARY KEY)")).execute(&app.state.mysql).await.unwrap();
+    sqlx::query(&format!("INSERT INTO `{db}`.t VALUES (1)")).execute(&app.state.mysql).await.unwrap();
+    app.send_json(Method::POST, "/api/users", &key, json!({ "name": user, "password": PASSWORD })).await;
+    let grant = app.send_json(Method::PUT, &format!("/api/users/{user}/privileges/{db}"), &key, json!({ "privileges": ["SELECT"] })).await;
+    assert_eq!(grant.status(), StatusCode::OK);
+    (account, key, db, user)
+}
+
+#[tokio::test]
+async fn access_follows_the_whitelist() {
+    let app = spawn_app().await;
+    let (_, key, db, user) = setup(&app).await;
+    assert!(app.connect_from("127.0.0.5", &user, PASSWORD).await.is_err(), "refused before the entry");
+
+    let added = app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": "127.0.0.5", "note": "office" })).await;
+    assert_eq!(added.status(), StatusCode::CREATED);
+    let entry: serde_json::Value = added.json().await.unwrap();
+    assert_eq!((entry["host"].as_str(), entry["note"].as_str()), (Some("127.0.0.5"), Some("office")));
+    assert!(entry["created_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(app.user_hosts(&user).await, vec!["127.0.0.5", "localhost"]);
+
+    let mut conn = app.connect_from("127.0.0.5", &user, PASSWORD).await.expect("accepted after the entry");
+    let who: String = sqlx::query_scalar("SELECT CURRENT_USER()").fetch_one(&mut conn).await.unwrap();
+    assert_eq!(who, format!("{user}@127.0.0.5"));
+    let rows: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM `{db}`.t")).fetch_one(&mut conn).await.unwrap();
+    assert_eq!(rows, 1, "the remote account has the same grants");
+    assert!(sqlx::query(&format!("INSERT INTO `{db}`.t VALUES (2)")).execute(&mut conn).await.is_err(), "and no more");
+    assert!(app.connect_from("127.0.0.6", &user, PASSWORD).await.is_err(), "another address stays refused");
+
+    let listed: serde_json::Value = app.get_bearer("/api/whitelist", &key).await.json().await.unwrap();
+    assert_eq!(listed["entries"], json!([entry]));
+
+    let id = entry["id"].as_i64().unwrap();
+    assert_eq!(app.delete_bearer(&format!("/api/whitelist/{id}"), &key).await.status(), StatusCode::NO_CONTENT);
+    assert!(app.connect_from("127.0.0.5", &user, PASSWORD).await.is_err(), "refused again after delete");
+    assert_eq!(app.user_hosts(&user).await, vec!["localhost"]);
+    assert_eq!(app.get_bearer("/api/whitelist", &key).await.json::<serde_json::Value>().await.unwrap(), json!({ "entries": [] }));
+}
+
+#[tokio::test]
+async fn a_network_admits_addresses_inside_it_only() {
+    let app = spawn_app().await;
+    let (_, key, _, user) = setup(&app).await;
+    let added = app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": "127.0.5.0/24" })).await;
+    assert_eq!(added.status(), StatusCode::CREATED);
+    assert_eq!(added.json::<serde_json::Value>().await.unwrap()["host"], "127.0.5.0/24", "stored as entered");
+    assert!(app.user_hosts(&user).await.contains(&"127.0.5.0/255.255.255.0".to_owned()), "netmask form in MySQL");
+    app.connect_from("127.0.5.9", &user, PASSWORD).await.expect("inside the /24");
+    assert!(app.connect_from("127.0.6.9", &user, PASSWORD).await.is_err(), "outside the /24");
+}
+
+#[tokio::test]
+async fn users_passwords_and_grants_follow_every_host() {
+    let app = spawn_app().await;
+    let (account, key, db, _) = setup(&app).await;
+    app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": "127.0.0.7" })).await;
+    let later = format!("{}_later", account.prefix);
+    app.send_json(Method::POST, "/api/users", &key, json!({ "name": later, "password": PASSWORD })).await;
+    assert_eq!(app.user_hosts(&later).await, vec!["127.0.0.7", "localhost"], "a user created later gets every host");
+
+    let new_password = "a changed password";
+    app.send_json(Method::PUT, &format!("/api/users/{later}/password"), &key, json!({ "password": new_password })).await;
+    app.connect_from("127.0.0.7", &later, new_password).await.expect("the new password works remotely");
+    assert!(app.connect_from("127.0.0.7", &later, PASSWORD).await.is_err());
+
+    app.send_json(Method::PUT, &format!("/api/users/{later}/privileges/{db}"), &key, json!({ "privileges": ["SELECT", "INSERT"] })).await;
+    let remote = app.show_grants_at(&later, "127.0.0.7").await;
+    assert!(remote.contains("GRANT SELECT, INSERT ON"), "{remote}");
+    assert_eq!(app.delete_bearer(&format!("/api/users/{later}"), &key).await.status(), StatusCode::NO_CONTENT);
+    assert!(app.user_hosts(&later).await.is_empty(), "deleted at every host");
+}
+
+#[tokio::test]
+async fn bad_hosts_duplicates_and_limits_are_refused() {
+    let app = spawn_app().await;
+    let (_, key, _, user) = setup(&app).await;
+    for bad in ["999.1.1.1", "1.2.3.4/33", "1.2.3.4'", "1.2.3.4; DROP USER root", "a b", "example.com", "", "1.2.3.4/24"] {
+        let response = app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": bad })).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}");
+        assert_eq!(error_code(response).await, "validation_failed");
+    }
+    let long_note = app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": "127.0.0.8", "note": "n".repeat(201) })).await;
+    assert_eq!(long_note.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.user_hosts(&user).await, vec!["localhost"], "no MySQL account was created");
+
+    assert_eq!(app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": "127.0.0.8" })).await.status(), StatusCode::CREATED);
+    assert_eq!(app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": "127.0.0.8" })).await.status(), StatusCode::CONFLICT);
+    let any = app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": "%" })).await;
+    assert_eq!(any.status(), StatusCode::CREATED);
+    assert!(app.user_hosts(&user).await.contains(&"%".to_owned()));
+
+    for n in 0..98 {
+        let host = format!("198.51.{}.{}", n / 200, n % 200 + 1);
+        assert_eq!(app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": host })).await.status(), StatusCode::CREATED);
+    }
+    let over = app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": "203.0.113.1" })).await;
+    assert_eq!(over.status(), StatusCode::UNPROCESSABLE_ENTITY, "at most 100 entries");
+}
+
+#[tokio::test]
+async fn another_tenant_cannot_see_or_remove_entries() {
+    let app = spawn_app().await;
+    let (_, key, _, user) = setup(&app).await;
+    let mallory = app.create_account().await;
+    let mallory_key = app.issue_key(&mallory).await;
+    let entry: serde_json::Value =
+        app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": "127.0.0.9" })).await.json().await.unwrap();
+    let id = entry["id"].as_i64().unwrap();
+    for path in [format!("/api/whitelist/{id}"), "/api/whitelist/999999".to_owned(), "/api/whitelist/abc".to_owned()] {
+        assert_eq!(app.delete_bearer(&path, &mallory_key).await.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    let theirs: serde_json::Value = app.get_bearer("/api/whitelist", &mallory_key).await.json().await.unwrap();
+    assert_eq!(theirs, json!({ "entries": [] }));
+    assert_eq!(app.get_bearer("/api/whitelist", &key).await.json::<serde_json::Value>().await.unwrap()["entries"], json!([entry]));
+    assert!(app.user_hosts(&user).await.contains(&"127.0.0.9".to_owned()));
+}
+
+/// A change interrupted halfway (the row says 'adding' or 'removing') is finished by reconciliation,
+/// and until then it is not reported as in force.
+#[tokio::test]
+async fn reconciliation_finishes_interrupted_changes() {
+    let app = spawn_app().await;
+    let (account, key, _, user) = setup(&app).await;
+    for (host, state) in [("127.0.0.10", "adding"), ("127.0.0.11", "removing")] {
+        sqlx::query("INSERT INTO whitelist (account_id, host, mysql_host, note, state, created_at) VALUES (?, ?, ?, '', ?, 0)")
+            .bind(account.id)
+            .bind(host)
+            .bind(host)
+            .bind(state)
+            .execute(&app.state.store)
+            .await
+            .unwrap();
+    }
+    sqlx::query(&format!("CREATE USER '{user}'@'127.0.0.11' IDENTIFIED BY 'left over'")).execute(&app.state.mysql).await.unwrap();
+    assert_eq!(app.get_bearer("/api/whitelist", &key).await.json::<serde_json::Value>().await.unwrap(), json!({ "entries": [] }));
+
+    whitelist::reconcile(&app.state.store, &app.state.mysql).await.unwrap();
+    assert_eq!(app.user_hosts(&user).await, vec!["127.0.0.10", "localhost"]);
+    app.connect_from("127.0.0.10", &user, PASSWORD).await.expect("the interrupted addition is in force now");
+    let listed: serde_json::Value = app.get_bearer("/api/whitelist", &key).await.json().await.unwrap();
+    assert_eq!(listed["entries"].as_array().unwrap().len(), 1);
+    assert_eq!(listed["entries"][0]["host"], "127.0.0.10");
+}
