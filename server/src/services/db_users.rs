@@ -104,7 +104,7 @@ pub async fn create(
             format!("CREATE USER {} IDENTIFIED BY {}", sql::account(&name, &host), sql::quote_string(password.expose()));
         if let Err(err) = admin_exec(mysql, &statement).await {
             for host in &created {
-                let _ = admin_exec(mysql, &format!("DROP USER IF EXISTS {}", sql::account(&name, host))).await;
+                let _ = drop_host(mysql, &name, host).await;
             }
             return Err(err.into());
         }
