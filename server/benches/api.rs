@@ -15,7 +15,7 @@ const HTTP_CONCURRENCY: usize = 16;
 async fn main() {
     let data_dir = std::env::temp_dir().join(format!("nobregas-bench-{}", random_base62(10)));
     let mysql_url = std::env::var("NOBREGAS_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into());
-    let settings = Settings { listen: "127.0.0.1:0".parse().unwrap(), data_dir: data_dir.clone(), mysql_url };
+    let settings = Settings::new("127.0.0.1:0".parse().unwrap(), data_dir.clone(), mysql_url);
     let app = Application::build(&settings).await.expect("build the app");
     let state = app.state().clone();
     let port = app.port();

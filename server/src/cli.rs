@@ -80,7 +80,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let GlobalArgs { data_dir, mysql_url } = cli.global;
     match cli.command {
         Command::Serve { listen } => {
-            let settings = Settings { listen, data_dir, mysql_url };
+            let settings = Settings::new(listen, data_dir, mysql_url);
             let app = Application::build(&settings).await?;
             tracing::info!("Nobregas MySQL Panel listening on http://{}:{}", listen.ip(), app.port());
             app.run_until_stopped().await.context("The server stopped with an error")

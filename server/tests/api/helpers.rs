@@ -36,9 +36,20 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with_mysql(mysql_url: &str) -> TestApp {
+    let mut settings = test_settings();
+    settings.mysql_url = mysql_url.into();
+    spawn_app_with(settings).await
+}
+
+/// Port 0, a fresh data dir, the shared MariaDB, every limit at its default: adjust, then `spawn_app_with`.
+pub fn test_settings() -> Settings {
     let data_dir = std::env::temp_dir().join(format!("nobregas-test-{}", random_base62(12)));
-    let settings =
-        Settings { listen: "127.0.0.1:0".parse().unwrap(), data_dir: data_dir.clone(), mysql_url: mysql_url.into() };
+    Settings::new("127.0.0.1:0".parse().unwrap(), data_dir, mysql_url())
+}
+
+/// Spawns the app with settings a test adjusted (limits, proxies, TLS …).
+pub async fn spawn_app_with(settings: Settings) -> TestApp {
+    let data_dir = settings.data_dir.clone();
     let app = Application::build(&settings).await.expect("Failed to build the application");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state().clone();
