@@ -1,6 +1,7 @@
 //! How server functions reach the server's services without `app` depending on `server`:
 //! the server provides an `Arc<dyn Backend>` through Leptos context, and every `#[server]` body
 //! is "authenticate, call the backend, map the error" — the same service functions REST uses.
+use crate::activity::AuditPage;
 use crate::error::AppError;
 use crate::model::{
     Account, CreateDatabase, CreateUser, CreatedUser, Database, DatabaseDetail, DatabaseList, Grant, NewApiKey,
@@ -13,7 +14,18 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct RequestInfo {
     pub headers: http::HeaderMap,
+    /// The client's address: the TCP peer, or what a trusted proxy says it forwarded for.
     pub peer_ip: Option<IpAddr>,
+    /// Reached over https (the panel's own TLS, or a trusted proxy's `X-Forwarded-Proto`).
+    pub https: bool,
+}
+
+/// Who is on the other end of a request, resolved once by the server's outermost middleware
+/// (trusted proxies applied) and kept in the request's extensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientInfo {
+    pub ip: Option<IpAddr>,
+    pub https: bool,
 }
 
 /// A `Set-Cookie` header value the server function must send back.
@@ -40,19 +52,23 @@ pub trait Backend: Send + Sync + 'static {
     async fn whitelist(&self, req: &RequestInfo) -> Result<Whitelist, AppError>;
     async fn add_to_whitelist(&self, req: &RequestInfo, request: NewWhitelistEntry) -> Result<WhitelistEntry, AppError>;
     async fn remove_from_whitelist(&self, req: &RequestInfo, id: i64) -> Result<(), AppError>;
+    async fn activity(&self, req: &RequestInfo, before: Option<String>) -> Result<AuditPage, AppError>;
+    /// Whether the managed MySQL server answers (for the banner on every page).
+    async fn mysql_up(&self) -> bool;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;
 
 /// The backend and the current request, for a server function body.
 pub async fn backend_and_request() -> Result<(SharedBackend, RequestInfo), AppError> {
-    use axum::extract::ConnectInfo;
-    use std::net::SocketAddr;
     let backend = leptos::prelude::use_context::<SharedBackend>()
         .ok_or_else(|| AppError::internal("no Backend in the Leptos context"))?;
     let headers: http::HeaderMap = leptos_axum::extract().await.map_err(AppError::internal)?;
-    let peer_ip = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok().map(|ConnectInfo(addr)| addr.ip());
-    Ok((backend, RequestInfo { headers, peer_ip }))
+    let client = leptos_axum::extract::<axum::Extension<ClientInfo>>()
+        .await
+        .map(|axum::Extension(client)| client)
+        .unwrap_or(ClientInfo { ip: None, https: false });
+    Ok((backend, RequestInfo { headers, peer_ip: client.ip, https: client.https }))
 }
 
 /// Sends the error's HTTP status (and `Retry-After`) with a failed server function, as REST would.

@@ -13,6 +13,10 @@ pub enum ErrorCode {
     ValidationFailed,
     RateLimited,
     Unavailable,
+    /// The managed MySQL/MariaDB server does not answer (the panel itself is fine).
+    MysqlUnavailable,
+    RequestTimeout,
+    PayloadTooLarge,
     Internal,
 }
 
@@ -27,6 +31,9 @@ impl ErrorCode {
             Self::ValidationFailed => "validation_failed",
             Self::RateLimited => "rate_limited",
             Self::Unavailable => "unavailable",
+            Self::MysqlUnavailable => "mysql_unavailable",
+            Self::RequestTimeout => "request_timeout",
+            Self::PayloadTooLarge => "payload_too_large",
             Self::Internal => "internal",
         }
     }
@@ -40,7 +47,9 @@ impl ErrorCode {
             Self::Conflict => 409,
             Self::ValidationFailed => 422,
             Self::RateLimited => 429,
-            Self::Unavailable => 503,
+            Self::Unavailable | Self::MysqlUnavailable => 503,
+            Self::RequestTimeout => 408,
+            Self::PayloadTooLarge => 413,
             Self::Internal => 500,
         }
     }
@@ -79,10 +88,16 @@ impl AppError {
         Self::new(ErrorCode::ValidationFailed, message)
     }
     pub fn rate_limited(retry_after_secs: u64) -> Self {
-        Self {
-            retry_after_secs: Some(retry_after_secs.max(1)),
-            ..Self::new(ErrorCode::RateLimited, "Too many failed attempts; try again later.")
-        }
+        Self::too_many("Too many failed attempts; try again later.", retry_after_secs)
+    }
+    pub fn too_many(message: impl Into<String>, retry_after_secs: u64) -> Self {
+        Self { retry_after_secs: Some(retry_after_secs.max(1)), ..Self::new(ErrorCode::RateLimited, message) }
+    }
+    pub fn mysql_unavailable() -> Self {
+        Self::new(
+            ErrorCode::MysqlUnavailable,
+            "The MySQL server is not answering right now; the panel retries by itself, try again shortly.",
+        )
     }
     pub fn unavailable(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::Unavailable, message)
@@ -108,7 +123,8 @@ pub struct ErrorBody {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     /// Machine-readable: bad_request, unauthorized, forbidden, not_found, conflict,
-    /// validation_failed, rate_limited, unavailable, internal.
+    /// validation_failed, rate_limited, unavailable, mysql_unavailable, request_timeout,
+    /// payload_too_large, internal.
     pub code: String,
     pub message: String,
 }
@@ -161,9 +177,19 @@ mod ssr {
             use axum::extract::rejection::JsonRejection as R;
             match rejection {
                 R::JsonDataError(err) => AppError::validation(err.body_text()),
+                R::BytesRejection(err) if err.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    AppError::new(ErrorCode::PayloadTooLarge, "The request body is too large.")
+                }
                 R::MissingJsonContentType(_) => AppError::bad_request("Send a JSON body with Content-Type: application/json."),
                 other => AppError::bad_request(other.body_text()),
             }
+        }
+    }
+
+    /// Query strings the API cannot read (`?limit=abc`): 422 in our shape.
+    impl From<axum::extract::rejection::QueryRejection> for AppError {
+        fn from(rejection: axum::extract::rejection::QueryRejection) -> Self {
+            AppError::validation(rejection.body_text())
         }
     }
 
@@ -173,9 +199,12 @@ mod ssr {
             match &err {
                 sqlx::Error::RowNotFound => AppError::not_found("Not found."),
                 sqlx::Error::Database(db) if db.is_unique_violation() => AppError::conflict("It already exists."),
-                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) => {
-                    tracing::error!(error = %err, "database unreachable");
-                    AppError::unavailable("A database the panel needs is not answering; try again shortly.")
+                // The panel store is a local SQLite file: a connection that cannot be had or breaks
+                // is the managed MySQL server's (the store's own failures come as Database errors).
+                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_)
+                | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => {
+                    tracing::warn!(error = %err, "MySQL unreachable");
+                    AppError::mysql_unavailable()
                 }
                 _ => AppError::internal(err),
             }

@@ -13,9 +13,17 @@ use leptos_router::hooks::{use_location, use_navigate};
 #[derive(Clone, Copy)]
 pub struct AccountResource(pub Resource<Result<Account, AppError>>);
 
+/// Whether the managed MySQL server answers; pages that need it would fail while it does not.
+#[server(prefix = "/rpc", endpoint = "mysql_status")]
+pub async fn mysql_status() -> Result<bool, AppError> {
+    let (backend, _) = crate::backend::backend_and_request().await?;
+    Ok(backend.mysql_up().await)
+}
+
 #[component]
 pub fn AppLayout() -> impl IntoView {
     let account = Resource::new(|| (), |_| get_account());
+    let mysql_up = Resource::new(|| (), |_| mysql_status());
     provide_context(AccountResource(account));
     redirect_to_login_when_signed_out(account);
     view! {
@@ -25,6 +33,7 @@ pub fn AppLayout() -> impl IntoView {
                 <a href="/databases">"Databases"</a>
                 <a href="/users">"Users"</a>
                 <a href="/whitelist">"IP whitelist"</a>
+                <a href="/activity">"Activity"</a>
             </nav>
             // Awaiting the account here (not only reading it) is what makes its value reach the
             // browser on every page: the menu and the signed-out redirect depend on it.
@@ -35,6 +44,16 @@ pub fn AppLayout() -> impl IntoView {
             </Transition>
             <AccountMenu account/>
         </header>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                matches!(mysql_up.await, Ok(false)).then(|| view! {
+                    <div class="banner danger" role="alert">
+                        "The MySQL server is not answering right now. Databases, users and the whitelist are "
+                        "unavailable until it is back; your profile and API key still work."
+                    </div>
+                })
+            })}
+        </Transition>
         <main class="content">
             <Outlet/>
         </main>

@@ -9,6 +9,7 @@ pub mod validate;
 #[cfg(feature = "ssr")]
 pub mod backend;
 
+pub mod activity;
 pub mod auth;
 pub mod components;
 pub mod database_detail;
@@ -29,6 +30,8 @@ use leptos_router::{
 pub const RPC_PREFIX: &str = "/rpc";
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    send_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -43,6 +46,26 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// Scripts run only from the panel's own files, plus the inline hydration scripts Leptos writes,
+/// which carry this response's nonce (leptos_axum makes one per request); no plugins, no framing,
+/// no `<base>` tricks. Inline styles are not used either.
+#[cfg(feature = "ssr")]
+fn send_content_security_policy() {
+    let (Some(nonce), Some(response)) =
+        (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'nonce-{nonce}'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         frame-ancestors 'none'; form-action 'self'"
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 
@@ -63,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("users") view=users::UsersPage/>
                     <Route path=StaticSegment("whitelist") view=whitelist::WhitelistPage/>
                     <Route path=StaticSegment("profile") view=profile::ProfilePage/>
+                    <Route path=StaticSegment("activity") view=activity::ActivityPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -31,7 +31,7 @@ async fn main() {
     )
     .await
     .unwrap();
-    let key = api_keys::regenerate(&state.store, account_id).await.unwrap().key;
+    let key = api_keys::regenerate(&state.store, account_id, &server::auth::Actor::Cli, None).await.unwrap().key;
     for n in 0..3 {
         sqlx::query(&format!("CREATE DATABASE `{prefix}_db{n}`")).execute(&state.mysql).await.unwrap();
         sqlx::query(&format!("CREATE TABLE `{prefix}_db{n}`.t (id INT PRIMARY KEY)")).execute(&state.mysql).await.unwrap();

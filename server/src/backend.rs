@@ -1,6 +1,7 @@
 //! `app::Backend` for server functions: the same services the REST API calls.
 use crate::auth::{self, Caller, cookie};
-use crate::services::{accounts, api_keys, databases, db_users, sessions, whitelist};
+use crate::services::{accounts, api_keys, audit, databases, db_users, health, sessions, whitelist};
+use app::activity::{Action, AuditPage};
 use crate::state::AppState;
 use app::backend::{Backend, RequestInfo, SetCookie};
 use app::error::AppError;
@@ -30,7 +31,9 @@ impl Backend for PanelBackend {
         let email_key = format!("email:{}", email.trim().to_lowercase());
         let keys = [email_key.clone(), format!("ip:{}", req.peer_ip.map(|ip| ip.to_string()).unwrap_or_default())];
         limiter.check(&keys)?;
-        let Some(account_id) = accounts::verify_credentials(&self.state.store, email, password).await? else {
+        let verified = accounts::verify_credentials(&self.state.store, email, password).await?;
+        audit::sign_in(&self.state.store, email, verified, req.peer_ip).await;
+        let Some(account_id) = verified else {
             limiter.record_failure(&keys);
             return Err(AppError::unauthorized("Invalid email or password."));
         };
@@ -40,14 +43,18 @@ impl Backend for PanelBackend {
             sessions::close(&self.state.store, old).await?;
         }
         let token = sessions::open(&self.state.store, account_id).await?;
-        Ok(SetCookie(cookie::session_cookie(&token, &req.headers)))
+        Ok(SetCookie(cookie::session_cookie(&token, req.https)))
     }
 
     async fn sign_out(&self, req: &RequestInfo) -> Result<SetCookie, AppError> {
         if let Some(token) = cookie::session_token(&req.headers) {
+            if let Some(caller) = sessions::caller(&self.state.store, token).await? {
+                let caller = Caller { ip: req.peer_ip, ..caller };
+                audit::record(&self.state.store, audit::Entry::by(&caller, Action::SignOut)).await;
+            }
             sessions::close(&self.state.store, token).await?;
         }
-        Ok(SetCookie(cookie::clear_session_cookie(&req.headers)))
+        Ok(SetCookie(cookie::clear_session_cookie(req.https)))
     }
 
     async fn account(&self, req: &RequestInfo) -> Result<Account, AppError> {
@@ -57,7 +64,7 @@ impl Backend for PanelBackend {
 
     async fn regenerate_api_key(&self, req: &RequestInfo) -> Result<NewApiKey, AppError> {
         let caller = self.caller(req).await?;
-        api_keys::regenerate(&self.state.store, caller.account_id).await
+        api_keys::regenerate(&self.state.store, caller.account_id, &caller.actor, caller.ip).await
     }
 
     async fn databases(&self, req: &RequestInfo) -> Result<DatabaseList, AppError> {
@@ -124,5 +131,14 @@ impl Backend for PanelBackend {
     async fn remove_from_whitelist(&self, req: &RequestInfo, id: i64) -> Result<(), AppError> {
         let caller = self.caller(req).await?;
         whitelist::remove(&self.state.store, &self.state.mysql, &caller, id).await
+    }
+
+    async fn activity(&self, req: &RequestInfo, before: Option<String>) -> Result<AuditPage, AppError> {
+        let caller = self.caller(req).await?;
+        audit::page(&self.state.store, &caller, before.as_deref(), None).await
+    }
+
+    async fn mysql_up(&self) -> bool {
+        health::mysql_up(&self.state.mysql).await
     }
 }

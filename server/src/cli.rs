@@ -1,5 +1,7 @@
 //! The `nobregas-panel` command line: serve, and operator tasks on the panel store.
-use crate::config::Settings;
+use crate::auth::Actor;
+use crate::auth::client::TrustedProxies;
+use crate::config::{Settings, TlsFiles};
 use crate::domain::secret::random_base62;
 use crate::services::{accounts, api_keys};
 use crate::startup::Application;
@@ -9,6 +11,7 @@ use app::validate::{Email, Password, Prefix};
 use clap::{Args, Parser, Subcommand};
 use std::io::BufRead;
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -33,16 +36,45 @@ pub struct GlobalArgs {
 #[derive(Subcommand)]
 pub enum Command {
     /// Serve the web panel and the REST API.
-    Serve {
-        #[arg(long, env = "NOBREGAS_LISTEN", default_value = "127.0.0.1:3000")]
-        listen: SocketAddr,
-    },
+    Serve(ServeArgs),
     /// Manage customer accounts.
     #[command(subcommand)]
     Account(AccountCommand),
     /// Manage API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    #[arg(long, env = "NOBREGAS_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+    /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
+    #[arg(long, env = "NOBREGAS_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "NOBREGAS_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For/-Proto are believed.
+    #[arg(long, env = "NOBREGAS_TRUSTED_PROXIES", default_value = "", value_parser = TrustedProxies::parse)]
+    pub trusted_proxies: TrustedProxies,
+    /// API requests per minute per account (API key or session).
+    #[arg(long, env = "NOBREGAS_API_RATE_LIMIT", default_value_t = NonZeroU32::new(Settings::DEFAULT_API_RATE_LIMIT).unwrap())]
+    pub api_rate_limit: NonZeroU32,
+    /// API requests per minute per client IP without valid credentials.
+    #[arg(long, env = "NOBREGAS_IP_RATE_LIMIT", default_value_t = NonZeroU32::new(Settings::DEFAULT_IP_RATE_LIMIT).unwrap())]
+    pub ip_rate_limit: NonZeroU32,
+}
+
+impl ServeArgs {
+    fn settings(self, data_dir: PathBuf, mysql_url: String) -> Settings {
+        let mut settings = Settings::new(self.listen, data_dir, mysql_url);
+        settings.tls = self.tls_cert.zip(self.tls_key).map(|(cert, key)| TlsFiles { cert, key });
+        settings.trusted_proxies = self.trusted_proxies;
+        settings.api_rate_limit_per_minute = self.api_rate_limit;
+        settings.ip_rate_limit_per_minute = self.ip_rate_limit;
+        settings
+    }
 }
 
 #[derive(Subcommand)]
@@ -79,10 +111,11 @@ pub enum KeyCommand {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let GlobalArgs { data_dir, mysql_url } = cli.global;
     match cli.command {
-        Command::Serve { listen } => {
-            let settings = Settings::new(listen, data_dir, mysql_url);
+        Command::Serve(args) => {
+            let settings = args.settings(data_dir, mysql_url);
             let app = Application::build(&settings).await?;
-            tracing::info!("Nobregas MySQL Panel listening on http://{}:{}", listen.ip(), app.port());
+            let scheme = if settings.tls.is_some() { "https" } else { "http" };
+            tracing::info!("Nobregas MySQL Panel listening on {scheme}://{}:{}", settings.listen.ip(), app.port());
             app.run_until_stopped().await.context("The server stopped with an error")
         }
         Command::Account(AccountCommand::Create { email, prefix, password_stdin: _ }) => {
@@ -113,7 +146,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let Some(account_id) = accounts::find_id_by_email(&store, &email).await? else {
                 bail!("No account with email {email}.");
             };
-            println!("{}", api_keys::regenerate(&store, account_id).await?.key);
+            println!("{}", api_keys::regenerate(&store, account_id, &Actor::Cli, None).await?.key);
             Ok(())
         }
     }

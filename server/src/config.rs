@@ -1,5 +1,8 @@
+use crate::auth::client::TrustedProxies;
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Where the panel listens, keeps its data and finds the managed server (flags or NOBREGAS_* env),
 /// and the limits it enforces. `Settings::new` fills every limit with its documented default; tests
@@ -10,10 +13,41 @@ pub struct Settings {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub mysql_url: String,
+    /// Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed.
+    pub trusted_proxies: TrustedProxies,
+    /// Serve HTTPS with this certificate chain and key (PEM files).
+    pub tls: Option<TlsFiles>,
+    /// Requests per minute per account (API key or session) on /api.
+    pub api_rate_limit_per_minute: NonZeroU32,
+    /// Requests per minute per client IP on /api without valid credentials.
+    pub ip_rate_limit_per_minute: NonZeroU32,
+    /// A request that has not produced its answer by then gets 408.
+    pub request_timeout: Duration,
+    /// Largest request body accepted (413 beyond).
+    pub body_limit_bytes: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 impl Settings {
+    pub const DEFAULT_API_RATE_LIMIT: u32 = 600;
+    pub const DEFAULT_IP_RATE_LIMIT: u32 = 120;
+
     pub fn new(listen: SocketAddr, data_dir: PathBuf, mysql_url: impl Into<String>) -> Self {
-        Self { listen, data_dir, mysql_url: mysql_url.into() }
+        Self {
+            listen,
+            data_dir,
+            mysql_url: mysql_url.into(),
+            trusted_proxies: TrustedProxies::default(),
+            tls: None,
+            api_rate_limit_per_minute: NonZeroU32::new(Self::DEFAULT_API_RATE_LIMIT).expect("non-zero"),
+            ip_rate_limit_per_minute: NonZeroU32::new(Self::DEFAULT_IP_RATE_LIMIT).expect("non-zero"),
+            request_timeout: Duration::from_secs(60),
+            body_limit_bytes: 1024 * 1024,
+        }
     }
 }

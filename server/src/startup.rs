@@ -1,37 +1,48 @@
 //! Builds the application: stores, state, one router for pages, server functions and REST.
 use crate::api;
-use crate::auth::{csrf, rate_limit::LoginLimiter};
+use crate::auth::{api_limit::ApiLimits, client, csrf, rate_limit::LoginLimiter};
 use crate::backend::PanelBackend;
-use crate::config::Settings;
+use crate::config::{Settings, TlsFiles};
 use crate::state::AppState;
 use crate::{managed, pages, store};
 use anyhow::Context;
 use app::backend::SharedBackend;
+use app::backend::ClientInfo;
 use axum::Router;
-use axum::extract::Request;
-use axum::http::{HeaderValue, header};
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum_server::tls_rustls::RustlsConfig;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::net::TcpListener;
+use std::time::Duration;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 
 pub struct Application {
-    listener: TcpListener,
+    listener: std::net::TcpListener,
+    tls: Option<RustlsConfig>,
     router: Router,
     state: AppState,
 }
 
 impl Application {
-    /// Opens the stores and binds the listener (port 0 picks a free port: tests use that).
+    /// Opens the stores, loads the TLS certificate, binds the listener (port 0 picks a free port:
+    /// tests use that).
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let state = build_state(settings).await?;
-        let listener =
-            TcpListener::bind(settings.listen).await.with_context(|| format!("Failed to listen on {}", settings.listen))?;
-        Ok(Self { listener, router: router(state.clone()), state })
+        let tls = match &settings.tls {
+            Some(files) => Some(load_tls(files).await?),
+            None => None,
+        };
+        let listener = std::net::TcpListener::bind(settings.listen)
+            .with_context(|| format!("Failed to listen on {}", settings.listen))?;
+        listener.set_nonblocking(true).context("Failed to configure the listener")?;
+        Ok(Self { listener, tls, router: router(state.clone(), settings), state })
     }
 
     pub fn port(&self) -> u16 {
@@ -42,11 +53,31 @@ impl Application {
         &self.state
     }
 
+    /// Serves until SIGTERM or Ctrl-C; then stops accepting and lets in-flight requests finish
+    /// (up to 30 s).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         tokio::spawn(reconcile_periodically(self.state.clone()));
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await
+        let handle = axum_server::Handle::new();
+        let stopper = handle.clone();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            tracing::info!("Shutting down: finishing in-flight requests");
+            stopper.graceful_shutdown(Some(Duration::from_secs(30)));
+        });
+        match self.tls {
+            Some(tls) => axum_server::from_tcp_rustls(self.listener, tls)?.handle(handle).serve(service).await,
+            None => axum_server::from_tcp(self.listener)?.handle(handle).serve(service).await,
+        }
     }
+}
+
+async fn load_tls(files: &TlsFiles) -> anyhow::Result<RustlsConfig> {
+    // One process-wide crypto provider (ring); a second install attempt is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    RustlsConfig::from_pem_file(&files.cert, &files.key).await.with_context(|| {
+        format!("Failed to load the TLS certificate {} and key {}", files.cert.display(), files.key.display())
+    })
 }
 
 pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
@@ -60,15 +91,19 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
         store: store::open(&settings.data_dir).await?,
         mysql: managed::pool(&settings.mysql_url)?,
         login_limiter: Arc::new(LoginLimiter::default()),
+        api_limits: Arc::new(ApiLimits::new(settings.api_rate_limit_per_minute, settings.ip_rate_limit_per_minute)),
+        trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
+        tls: settings.tls.is_some(),
     })
 }
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, settings: &Settings) -> Router {
     let backend: SharedBackend = Arc::new(PanelBackend::new(state.clone()));
     let options = state.leptos_options.clone();
+    let api = api::router().layer(middleware::from_fn_with_state(state.clone(), crate::auth::api_limit::limit));
     Router::new()
         .route("/healthz", get(api::health::check))
-        .nest("/api", api::router())
+        .nest("/api", api)
         .leptos_routes_with_context(
             &state,
             generate_route_list(app::App),
@@ -78,22 +113,54 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(middleware::from_fn_with_state(state.clone(), pages::require_session))
         .layer(middleware::from_fn(csrf::reject_cross_site))
+        .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
+        .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, settings.request_timeout))
+        .layer(middleware::from_fn(error_shape_for_bare_statuses))
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), client::resolve))
         .with_state(state)
 }
 
+/// Pages set their own CSP with the request's script nonce (`app::shell`); everything else gets
+/// one that allows nothing to run.
+const NON_PAGE_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
 async fn security_headers(request: Request, next: Next) -> Response {
     let is_asset = request.uri().path().starts_with("/pkg/");
+    let https = request.extensions().get::<ClientInfo>().is_some_and(|client| client.https);
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(NON_PAGE_CSP));
+    }
+    if https {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
     if !is_asset {
         // Pages and API answers carry account data: never cache them.
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+/// tower-http's timeout and body-limit layers answer 408/413 without our error body: add it.
+async fn error_shape_for_bare_statuses(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let is_json = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    match response.status() {
+        StatusCode::REQUEST_TIMEOUT if !is_json => {
+            app::error::AppError::new(app::error::ErrorCode::RequestTimeout, "The request took too long and was stopped.")
+                .into_response()
+        }
+        StatusCode::PAYLOAD_TOO_LARGE if !is_json => {
+            app::error::AppError::new(app::error::ErrorCode::PayloadTooLarge, "The request body is too large.").into_response()
+        }
+        _ => response,
+    }
 }
 
 /// Finishes whitelist changes a failure interrupted: at start-up, then every few minutes.
@@ -108,5 +175,10 @@ async fn reconcile_periodically(state: AppState) {
 }
 
 async fn shutdown_signal() {
-    let _ = tokio::signal::ctrl_c().await;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("Failed to listen for SIGTERM");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
 }

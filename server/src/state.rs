@@ -1,3 +1,5 @@
+use crate::auth::api_limit::ApiLimits;
+use crate::auth::client::TrustedProxies;
 use crate::auth::rate_limit::LoginLimiter;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -8,9 +10,13 @@ use std::sync::Arc;
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
-    /// The panel's own store (accounts, keys, sessions).
+    /// The panel's own store (accounts, keys, sessions, audit log).
     pub store: SqlitePool,
     /// Admin connection to the managed MySQL/MariaDB server.
     pub mysql: MySqlPool,
     pub login_limiter: Arc<LoginLimiter>,
+    pub api_limits: Arc<ApiLimits>,
+    pub trusted_proxies: Arc<TrustedProxies>,
+    /// The panel serves HTTPS itself.
+    pub tls: bool,
 }

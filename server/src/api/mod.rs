@@ -1,5 +1,6 @@
 //! The public REST API under `/api`: one module per resource, one router listing.
 pub mod account;
+pub mod audit;
 pub mod databases;
 pub mod health;
 pub mod openapi;
@@ -15,6 +16,7 @@ use axum::routing::{delete, get, put};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/account", get(account::show))
+        .route("/audit", get(audit::list))
         .route("/databases", get(databases::list).post(databases::create))
         .route("/databases/{name}", get(databases::show).delete(databases::delete))
         .route("/users", get(users::list).post(users::create))
@@ -29,6 +31,11 @@ pub fn router() -> Router<AppState> {
             AppError::new(app::error::ErrorCode::BadRequest, "That method is not allowed on this endpoint.")
         })
 }
+
+/// Query parameters whose rejections use the API's error shape.
+#[derive(axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(AppError))]
+pub struct QueryParams<T>(pub T);
 
 /// A JSON request body whose rejections use the API's error shape.
 #[derive(FromRequest)]

@@ -1,4 +1,5 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations and the shared models.
+use app::activity::{AuditEvent, AuditPage};
 use app::error::{ErrorBody, ErrorDetail};
 use app::model::{
     Account, ApiKeyInfo, CreateDatabase, CreateUser, CreatedUser, Database, DatabaseDetail, DatabaseList,
@@ -17,6 +18,7 @@ use utoipa::{Modify, OpenApi};
                        (Profile → API Key). Errors are `{\"error\":{\"code\",\"message\"}}`."),
     paths(
         super::account::show,
+        super::audit::list,
         super::databases::list, super::databases::create, super::databases::show, super::databases::delete,
         super::users::list, super::users::create, super::users::set_password, super::users::delete,
         super::users::set_privileges, super::users::revoke_privileges,
@@ -25,7 +27,7 @@ use utoipa::{Modify, OpenApi};
     components(schemas(
         Account, ApiKeyInfo, Database, DatabaseList, DatabaseDetail, TableInfo, UserPrivileges, CreateDatabase,
         UserList, DbUser, DatabasePrivileges, CreateUser, CreatedUser, SetPassword, SetPrivileges, Grant,
-        Whitelist, WhitelistEntry, NewWhitelistEntry, ErrorBody, ErrorDetail,
+        Whitelist, WhitelistEntry, NewWhitelistEntry, ErrorBody, ErrorDetail, AuditPage, AuditEvent,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))

@@ -1,34 +1,37 @@
-//! The session cookie: HttpOnly, SameSite=Lax, Secure when the panel is reached over https.
+//! The session cookie: HttpOnly, SameSite=Lax. Over https (the panel's own TLS, or a trusted
+//! proxy saying so) it is also `Secure` and named with the `__Host-` prefix, which browsers accept
+//! only from a secure origin, for the whole site, without a Domain: a sibling subdomain cannot
+//! plant or overwrite it.
 use crate::services::sessions::{COOKIE_NAME, LIFETIME_SECS};
 use axum::http::{HeaderMap, header};
 
+const SECURE_COOKIE_NAME: &str = "__Host-nbg_session";
+
 pub fn session_token(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
-        .map(|(_, token)| token)
-        .filter(|token| !token.is_empty())
+    let pairs = || {
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+    };
+    let find = |wanted: &str| pairs().find(|(name, _)| *name == wanted).map(|(_, token)| token).filter(|t| !t.is_empty());
+    find(SECURE_COOKIE_NAME).or_else(|| find(COOKIE_NAME))
 }
 
-/// https is known from a TLS-terminating proxy's `X-Forwarded-Proto`.
-fn secure_attribute(request_headers: &HeaderMap) -> &'static str {
-    let https = request_headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
-    if https { "; Secure" } else { "" }
+fn name_and_attributes(https: bool) -> (&'static str, &'static str) {
+    if https { (SECURE_COOKIE_NAME, "; Secure") } else { (COOKIE_NAME, "") }
 }
 
-pub fn session_cookie(token: &str, request_headers: &HeaderMap) -> String {
-    format!(
-        "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={LIFETIME_SECS}{}",
-        secure_attribute(request_headers)
-    )
+pub fn session_cookie(token: &str, https: bool) -> String {
+    let (name, secure) = name_and_attributes(https);
+    format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={LIFETIME_SECS}{secure}")
 }
 
-pub fn clear_session_cookie(request_headers: &HeaderMap) -> String {
-    format!("{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", secure_attribute(request_headers))
+pub fn clear_session_cookie(https: bool) -> String {
+    let (name, secure) = name_and_attributes(https);
+    format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
 }
 
 #[cfg(test)]
@@ -47,11 +50,14 @@ mod tests {
     }
 
     #[test]
-    fn cookies_are_http_only_lax_and_secure_behind_https() {
+    fn cookies_are_http_only_lax_and_secure_host_prefixed_over_https() {
+        assert!(session_cookie("t", false).starts_with("nbg_session=t; Path=/; HttpOnly; SameSite=Lax"));
+        assert!(!session_cookie("t", false).contains("Secure"));
+        let secure = session_cookie("t", true);
+        assert!(secure.starts_with("__Host-nbg_session=t; Path=/;") && secure.ends_with("; Secure"), "{secure}");
+        assert!(!secure.contains("Domain"));
         let mut headers = HeaderMap::new();
-        assert!(session_cookie("t", &headers).contains("HttpOnly; SameSite=Lax"));
-        assert!(!session_cookie("t", &headers).contains("Secure"));
-        headers.insert("x-forwarded-proto", HeaderValue::from_static("https"));
-        assert!(session_cookie("t", &headers).ends_with("; Secure"));
+        headers.append(header::COOKIE, HeaderValue::from_static("nbg_session=old; __Host-nbg_session=new"));
+        assert_eq!(session_token(&headers), Some("new"));
     }
 }

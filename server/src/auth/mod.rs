@@ -1,4 +1,6 @@
 //! Who is calling: a Bearer API key or the session cookie. Both yield the same `Caller`.
+pub mod api_limit;
+pub mod client;
 pub mod cookie;
 pub mod csrf;
 pub mod rate_limit;
@@ -7,15 +9,52 @@ use crate::services::{api_keys, sessions};
 use crate::state::AppState;
 use app::error::AppError;
 use app::validate::Prefix;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use app::backend::ClientInfo;
+use axum::extract::FromRequestParts;
 use axum::http::{HeaderMap, header, request::Parts};
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
-/// An authenticated account.
+/// An authenticated account, and how it authenticated (for the audit log).
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub account_id: i64,
     pub prefix: Prefix,
+    pub actor: Actor,
+    /// The client's address (trusted proxies applied); `None` for the panel's own jobs.
+    pub ip: Option<IpAddr>,
+}
+
+/// Who acted on the account's behalf.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    Session,
+    /// The key as the Profile page shows it (`nbg_…abcd`), never the key itself.
+    ApiKey { masked: String },
+    /// The operator's command line.
+    Cli,
+    /// The panel itself (reconciliation, start-up).
+    System,
+    /// Not signed in (a failed sign-in).
+    Anonymous,
+}
+
+impl Actor {
+    pub fn label(&self) -> String {
+        match self {
+            Self::Session => "session".into(),
+            Self::ApiKey { masked } => format!("api_key {masked}"),
+            Self::Cli => "cli".into(),
+            Self::System => "system".into(),
+            Self::Anonymous => "anonymous".into(),
+        }
+    }
+}
+
+impl Caller {
+    /// The panel acting for an account on its own (reconciliation).
+    pub fn system(account_id: i64, prefix: Prefix) -> Self {
+        Self { account_id, prefix, actor: Actor::System, ip: None }
+    }
 }
 
 /// An `Authorization` header, when present, decides alone (a bad key is 401 even with a valid
@@ -26,11 +65,12 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap, peer_ip: Option
             .ok_or_else(|| AppError::unauthorized("Use the header Authorization: Bearer <API key>."))?;
         return api_keys::authenticate(&state.store, key, peer_ip).await;
     }
-    match cookie::session_token(headers) {
+    let caller = match cookie::session_token(headers) {
         Some(token) => sessions::caller(&state.store, token).await?,
         None => None,
-    }
-    .ok_or_else(|| AppError::unauthorized("Sign in, or send Authorization: Bearer <API key>."))
+    };
+    let caller = caller.ok_or_else(|| AppError::unauthorized("Sign in, or send Authorization: Bearer <API key>."))?;
+    Ok(Caller { ip: peer_ip, ..caller })
 }
 
 /// The credentials of `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 9110).
@@ -39,15 +79,24 @@ pub fn bearer_token(value: &str) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
 }
 
+/// The client's address as `client::resolve` found it.
 pub fn peer_ip(parts: &Parts) -> Option<IpAddr> {
-    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip())
+    peer_ip_of(&parts.extensions)
 }
 
-/// REST handlers take a `Caller` argument to require authentication.
+pub fn peer_ip_of(extensions: &axum::http::Extensions) -> Option<IpAddr> {
+    extensions.get::<ClientInfo>().and_then(|client| client.ip)
+}
+
+/// REST handlers take a `Caller` argument to require authentication. The API's rate-limit layer
+/// has usually authenticated already and left the caller in the request's extensions.
 impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(caller.clone());
+        }
         authenticate(state, &parts.headers, peer_ip(parts)).await
     }
 }

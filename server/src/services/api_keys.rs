@@ -1,8 +1,10 @@
 //! Issuing and checking API keys. A check is: format + checksum (no I/O), SHA-256, one indexed
 //! lookup. Never argon2: it would cost tens of milliseconds and 19 MiB per request.
-use crate::auth::Caller;
+use crate::auth::{Actor, Caller};
 use crate::domain::api_key::{self, ApiKey};
 use crate::domain::time;
+use crate::services::audit;
+use app::activity::Action;
 use app::error::AppError;
 use app::model::{ApiKeyInfo, NewApiKey};
 use app::validate::Prefix;
@@ -14,7 +16,8 @@ const LAST_USED_GRANULARITY_SECS: i64 = 60;
 
 /// Replaces the account's key in one statement: the old key is dead as soon as this returns, and
 /// concurrent regenerations leave exactly one valid key (the primary key is the account).
-pub async fn regenerate(store: &SqlitePool, account_id: i64) -> Result<NewApiKey, AppError> {
+/// `by` and `ip` say who asked, for the audit log.
+pub async fn regenerate(store: &SqlitePool, account_id: i64, by: &Actor, ip: Option<IpAddr>) -> Result<NewApiKey, AppError> {
     let key = ApiKey::generate();
     let created_at = time::now();
     sqlx::query(
@@ -28,6 +31,8 @@ pub async fn regenerate(store: &SqlitePool, account_id: i64) -> Result<NewApiKey
     .bind(created_at)
     .execute(store)
     .await?;
+    let entry = audit::Entry { account_id: Some(account_id), actor: by, ip, action: Action::ApiKeyRegenerated, details: vec![] };
+    audit::record(store, entry.with("key", api_key::masked(key.last4()))).await;
     let info = ApiKeyInfo {
         masked: api_key::masked(key.last4()),
         created_at: time::rfc3339(created_at),
@@ -41,14 +46,14 @@ pub async fn regenerate(store: &SqlitePool, account_id: i64) -> Result<NewApiKey
 pub async fn authenticate(store: &SqlitePool, presented: &str, ip: Option<IpAddr>) -> Result<Caller, AppError> {
     let key = ApiKey::parse(presented)?;
     let hash = key.sha256();
-    let row: Option<(i64, String, Option<i64>)> = sqlx::query_as(
-        "SELECT k.account_id, a.prefix, k.last_used_at FROM api_keys k JOIN accounts a ON a.id = k.account_id
+    let row: Option<(i64, String, Option<i64>, String)> = sqlx::query_as(
+        "SELECT k.account_id, a.prefix, k.last_used_at, k.last4 FROM api_keys k JOIN accounts a ON a.id = k.account_id
          WHERE k.key_hash = ?",
     )
     .bind(&hash[..])
     .fetch_optional(store)
     .await?;
-    let (account_id, prefix, last_used_at) =
+    let (account_id, prefix, last_used_at, last4) =
         row.ok_or_else(|| AppError::unauthorized("This API key is not valid (it may have been regenerated)."))?;
     let now = time::now();
     if last_used_at.is_none_or(|at| now - at >= LAST_USED_GRANULARITY_SECS) {
@@ -63,5 +68,5 @@ pub async fn authenticate(store: &SqlitePool, presented: &str, ip: Option<IpAddr
         .execute(store)
         .await?;
     }
-    Ok(Caller { account_id, prefix: Prefix::parse(&prefix)? })
+    Ok(Caller { account_id, prefix: Prefix::parse(&prefix)?, actor: Actor::ApiKey { masked: api_key::masked(&last4) }, ip })
 }

@@ -22,6 +22,11 @@ impl Health {
     }
 }
 
+/// One quick question to the managed server.
+pub async fn mysql_up(mysql: &MySqlPool) -> bool {
+    matches!(tokio::time::timeout(PROBE_TIMEOUT, sqlx::query("SELECT 1").execute(mysql)).await, Ok(Ok(_)))
+}
+
 /// Asks both the panel store and the managed MySQL server a trivial question, concurrently.
 pub async fn check(store: &SqlitePool, mysql: &MySqlPool) -> Health {
     let store_probe = tokio::time::timeout(PROBE_TIMEOUT, sqlx::query("SELECT 1").execute(store));

@@ -2,6 +2,7 @@
 //! and the CLI are thin layers over these.
 pub mod accounts;
 pub mod api_keys;
+pub mod audit;
 pub mod databases;
 pub mod db_users;
 pub mod grants;

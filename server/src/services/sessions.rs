@@ -1,5 +1,5 @@
 //! Browser sessions: a random token in an HttpOnly cookie; the store keeps only its SHA-256.
-use crate::auth::Caller;
+use crate::auth::{Actor, Caller};
 use crate::domain::{secret::random_base62, time};
 use app::error::AppError;
 use app::validate::Prefix;
@@ -37,7 +37,8 @@ pub async fn caller(store: &SqlitePool, token: &str) -> Result<Option<Caller>, A
     .bind(time::now())
     .fetch_optional(store)
     .await?;
-    row.map(|(account_id, prefix)| Ok(Caller { account_id, prefix: Prefix::parse(&prefix)? })).transpose()
+    row.map(|(account_id, prefix)| Ok(Caller { account_id, prefix: Prefix::parse(&prefix)?, actor: Actor::Session, ip: None }))
+        .transpose()
 }
 
 pub async fn close(store: &SqlitePool, token: &str) -> Result<(), AppError> {

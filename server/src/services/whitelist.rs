@@ -130,7 +130,7 @@ pub async fn reconcile(store: &SqlitePool, mysql: &MySqlPool) -> Result<(), AppE
     .fetch_all(store)
     .await?;
     for (id, account_id, prefix, host, state) in rows {
-        let caller = Caller { account_id, prefix: app::validate::Prefix::parse(&prefix)? };
+        let caller = Caller::system(account_id, app::validate::Prefix::parse(&prefix)?);
         if state == "removing" {
             finish_removal(store, mysql, &caller, id, &host).await?;
             continue;

@@ -51,10 +51,16 @@ pub fn test_settings() -> Settings {
 pub async fn spawn_app_with(settings: Settings) -> TestApp {
     let data_dir = settings.data_dir.clone();
     let app = Application::build(&settings).await.expect("Failed to build the application");
-    let address = format!("http://127.0.0.1:{}", app.port());
+    let scheme = if settings.tls.is_some() { "https" } else { "http" };
+    let address = format!("{scheme}://127.0.0.1:{}", app.port());
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
-    let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let mut client = Client::builder().redirect(reqwest::redirect::Policy::none());
+    if let Some(tls) = &settings.tls {
+        let pem = std::fs::read(&tls.cert).expect("read the test certificate");
+        client = client.add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap()).https_only(true);
+    }
+    let client = client.build().unwrap();
     TestApp { address, state, client, data_dir, prefixes: Default::default() }
 }
 
@@ -84,7 +90,7 @@ impl TestApp {
 
     /// A key issued through the service, as the CLI does.
     pub async fn issue_key(&self, account: &TestAccount) -> String {
-        api_keys::regenerate(&self.state.store, account.id).await.unwrap().key
+        api_keys::regenerate(&self.state.store, account.id, &server::auth::Actor::Cli, None).await.unwrap().key
     }
 
     /// Creates a database directly on the managed server (as root), for listing tests.
@@ -217,13 +223,16 @@ impl TestApp {
     }
 }
 
-/// `nbg_session=…` from a response's Set-Cookie headers.
+/// `nbg_session=…` (or, over https, `__Host-nbg_session=…`) from a response's Set-Cookie headers.
 pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("nbg_session=") && !v.starts_with("nbg_session=;"))
+        .find(|v| {
+            let v = v.strip_prefix("__Host-").unwrap_or(v);
+            v.starts_with("nbg_session=") && !v.starts_with("nbg_session=;")
+        })
         .map(|v| v.split(';').next().unwrap().to_owned())
 }
 

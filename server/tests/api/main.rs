@@ -2,6 +2,12 @@
 mod helpers;
 
 mod account;
+mod audit;
+mod csp;
+mod proxies;
+mod rate_limits;
+mod request_limits;
+mod tls;
 mod api_auth;
 mod cli;
 mod databases;
