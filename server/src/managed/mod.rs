@@ -13,7 +13,9 @@ pub fn pool(url: &str) -> anyhow::Result<MySqlPool> {
     let options = options.log_statements(log::LevelFilter::Off).log_slow_statements(log::LevelFilter::Off, Duration::ZERO);
     Ok(MySqlPoolOptions::new()
         .max_connections(10)
-        .acquire_timeout(Duration::from_secs(3))
+        // Short: with MariaDB down, sqlx retries connecting until this runs out, and the API
+        // must say 503 mysql_unavailable within a second or two.
+        .acquire_timeout(Duration::from_millis(1500))
         // `sql::quote_string` relies on this: a backslash is then an ordinary character in literals.
         .after_connect(|conn, _meta| {
             Box::pin(async move {

@@ -4,6 +4,7 @@ mod helpers;
 mod account;
 mod audit;
 mod csp;
+mod faults;
 mod proxies;
 mod rate_limits;
 mod request_limits;
