@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(name = "nobregas-panel", version, about = "Nobregas MySQL Panel: a control panel for MySQL/MariaDB databases")]
@@ -36,6 +37,8 @@ pub enum Command {
     Serve {
         #[arg(long, env = "NOBREGAS_LISTEN", default_value = "127.0.0.1:3000")]
         listen: SocketAddr,
+        #[command(flatten)]
+        managed: ManagedLimits,
     },
     /// Manage customer accounts.
     #[command(subcommand)]
@@ -43,6 +46,30 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+}
+
+/// Limits on what the panel does to the managed server.
+#[derive(Args)]
+pub struct ManagedLimits {
+    /// Seconds an admin statement waits for a lock (e.g. a customer's open transaction) before answering 409.
+    #[arg(long, env = "NOBREGAS_MYSQL_LOCK_WAIT_TIMEOUT", default_value_t = Settings::DEFAULT_LOCK_WAIT_TIMEOUT.as_secs())]
+    pub mysql_lock_wait_timeout: u64,
+    /// Seconds any admin statement may run before it is cancelled (503); default: the lock wait + 5.
+    #[arg(long, env = "NOBREGAS_MYSQL_STATEMENT_DEADLINE")]
+    pub mysql_statement_deadline: Option<u64>,
+    /// MAX_USER_CONNECTIONS of every database user (0: no limit).
+    #[arg(long, env = "NOBREGAS_MAX_USER_CONNECTIONS", default_value_t = Settings::DEFAULT_MAX_USER_CONNECTIONS)]
+    pub max_user_connections: u32,
+}
+
+impl ManagedLimits {
+    fn apply(&self, settings: &mut Settings) {
+        settings.mysql_lock_wait_timeout = Duration::from_secs(self.mysql_lock_wait_timeout.max(1));
+        settings.mysql_statement_deadline = self
+            .mysql_statement_deadline
+            .map_or_else(|| Settings::deadline_for(settings.mysql_lock_wait_timeout), |secs| Duration::from_secs(secs.max(1)));
+        settings.max_user_connections = self.max_user_connections;
+    }
 }
 
 #[derive(Subcommand)]
@@ -79,8 +106,9 @@ pub enum KeyCommand {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let GlobalArgs { data_dir, mysql_url } = cli.global;
     match cli.command {
-        Command::Serve { listen } => {
-            let settings = Settings::new(listen, data_dir, mysql_url);
+        Command::Serve { listen, managed } => {
+            let mut settings = Settings::new(listen, data_dir, mysql_url);
+            managed.apply(&mut settings);
             let app = Application::build(&settings).await?;
             tracing::info!("Nobregas MySQL Panel listening on http://{}:{}", listen.ip(), app.port());
             app.run_until_stopped().await.context("The server stopped with an error")

@@ -1,5 +1,6 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Where the panel listens, keeps its data and finds the managed server (flags or NOBREGAS_* env),
 /// and the limits it enforces. `Settings::new` fills every limit with its documented default; tests
@@ -10,10 +11,34 @@ pub struct Settings {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub mysql_url: String,
+    /// How long an admin statement waits for a lock (a customer's open transaction) before it
+    /// gives up with 409. MariaDB's own default is a day, which would let one customer hold every
+    /// admin connection.
+    pub mysql_lock_wait_timeout: Duration,
+    /// How long any admin statement may run before the panel cancels it (503).
+    pub mysql_statement_deadline: Duration,
+    /// `MAX_USER_CONNECTIONS` of every database user, at every host.
+    pub max_user_connections: u32,
 }
 
 impl Settings {
+    pub const DEFAULT_LOCK_WAIT_TIMEOUT: Duration = Duration::from_secs(10);
+    pub const DEFAULT_MAX_USER_CONNECTIONS: u32 = 30;
+
     pub fn new(listen: SocketAddr, data_dir: PathBuf, mysql_url: impl Into<String>) -> Self {
-        Self { listen, data_dir, mysql_url: mysql_url.into() }
+        Self {
+            listen,
+            data_dir,
+            mysql_url: mysql_url.into(),
+            mysql_lock_wait_timeout: Self::DEFAULT_LOCK_WAIT_TIMEOUT,
+            mysql_statement_deadline: Self::deadline_for(Self::DEFAULT_LOCK_WAIT_TIMEOUT),
+            max_user_connections: Self::DEFAULT_MAX_USER_CONNECTIONS,
+        }
+    }
+
+    /// The statement deadline that goes with a lock wait: long enough for MariaDB to answer the
+    /// lock wait itself (a clearer 409) in the common case.
+    pub fn deadline_for(lock_wait: Duration) -> Duration {
+        lock_wait + Duration::from_secs(5)
     }
 }

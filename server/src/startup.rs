@@ -58,7 +58,7 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
     Ok(AppState {
         leptos_options,
         store: store::open(&settings.data_dir).await?,
-        mysql: managed::pool(&settings.mysql_url)?,
+        mysql: managed::pool(settings)?,
         login_limiter: Arc::new(LoginLimiter::default()),
     })
 }
