@@ -1,6 +1,6 @@
 //! Remote hosts allowed to connect to the customer's databases (the IP whitelist).
 use crate::error::AppError;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// An IPv4 address, an IPv4 network in CIDR form, an IPv6 address, or `%` (any host).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +46,18 @@ impl HostPattern {
             Self::Ipv4Net(addr, bits) => format!("{addr}/{}", Ipv4Addr::from(mask(*bits))),
             Self::Ipv6(addr) => addr.to_string(),
             Self::Any => "%".to_owned(),
+        }
+    }
+
+    /// Whether a client at `ip` matches the entry, as MariaDB matches the account's host
+    /// (an IPv4 address given in IPv6-mapped form counts as the IPv4 address).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self, ip.to_canonical()) {
+            (Self::Any, _) => true,
+            (Self::Ipv4(addr), IpAddr::V4(ip)) => *addr == ip,
+            (Self::Ipv4Net(addr, bits), IpAddr::V4(ip)) => u32::from(ip) & mask(*bits) == u32::from(*addr),
+            (Self::Ipv6(addr), IpAddr::V6(ip)) => *addr == ip,
+            _ => false,
         }
     }
 
@@ -106,6 +118,20 @@ mod tests {
             assert!(HostPattern::parse(raw).is_err(), "{raw:?}");
         }
         assert!(HostPattern::parse("1.2.3.4/24").unwrap_err().message.contains("did you mean 1.2.3.0/24"));
+    }
+
+    #[test]
+    fn contains_matches_addresses_inside_the_entry_only() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let net = HostPattern::parse("127.0.5.0/24").unwrap();
+        assert!(net.contains(ip("127.0.5.9")) && net.contains(ip("127.0.5.0")) && net.contains(ip("127.0.5.255")));
+        assert!(!net.contains(ip("127.0.6.9")) && !net.contains(ip("2001:db8::1")));
+        assert!(net.contains(ip("::ffff:127.0.5.9")), "IPv6-mapped IPv4");
+        let one = HostPattern::parse("203.0.113.5").unwrap();
+        assert!(one.contains(ip("203.0.113.5")) && !one.contains(ip("203.0.113.6")));
+        let six = HostPattern::parse("2001:db8::1").unwrap();
+        assert!(six.contains(ip("2001:db8::1")) && !six.contains(ip("2001:db8::2")) && !six.contains(ip("203.0.113.5")));
+        assert!(HostPattern::parse("%").unwrap().contains(ip("198.51.100.1")));
     }
 
     #[test]

@@ -13,6 +13,7 @@ use std::io::BufRead;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(name = "nobregas-panel", version, about = "Nobregas MySQL Panel: a control panel for MySQL/MariaDB databases")]
@@ -64,6 +65,8 @@ pub struct ServeArgs {
     /// API requests per minute per client IP without valid credentials.
     #[arg(long, env = "NOBREGAS_IP_RATE_LIMIT", default_value_t = NonZeroU32::new(Settings::DEFAULT_IP_RATE_LIMIT).unwrap())]
     pub ip_rate_limit: NonZeroU32,
+    #[command(flatten)]
+    pub managed: ManagedLimits,
 }
 
 impl ServeArgs {
@@ -73,7 +76,32 @@ impl ServeArgs {
         settings.trusted_proxies = self.trusted_proxies;
         settings.api_rate_limit_per_minute = self.api_rate_limit;
         settings.ip_rate_limit_per_minute = self.ip_rate_limit;
+        self.managed.apply(&mut settings);
         settings
+    }
+}
+
+/// Limits on what the panel does to the managed server.
+#[derive(Args)]
+pub struct ManagedLimits {
+    /// Seconds an admin statement waits for a lock (e.g. a customer's open transaction) before answering 409.
+    #[arg(long, env = "NOBREGAS_MYSQL_LOCK_WAIT_TIMEOUT", default_value_t = Settings::DEFAULT_LOCK_WAIT_TIMEOUT.as_secs())]
+    pub mysql_lock_wait_timeout: u64,
+    /// Seconds any admin statement may run before it is cancelled (503); default: the lock wait + 5.
+    #[arg(long, env = "NOBREGAS_MYSQL_STATEMENT_DEADLINE")]
+    pub mysql_statement_deadline: Option<u64>,
+    /// MAX_USER_CONNECTIONS of every database user (0: no limit).
+    #[arg(long, env = "NOBREGAS_MAX_USER_CONNECTIONS", default_value_t = Settings::DEFAULT_MAX_USER_CONNECTIONS)]
+    pub max_user_connections: u32,
+}
+
+impl ManagedLimits {
+    fn apply(&self, settings: &mut Settings) {
+        settings.mysql_lock_wait_timeout = Duration::from_secs(self.mysql_lock_wait_timeout.max(1));
+        settings.mysql_statement_deadline = self
+            .mysql_statement_deadline
+            .map_or_else(|| Settings::deadline_for(settings.mysql_lock_wait_timeout), |secs| Duration::from_secs(secs.max(1)));
+        settings.max_user_connections = self.max_user_connections;
     }
 }
 

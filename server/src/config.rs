@@ -25,6 +25,14 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// Largest request body accepted (413 beyond).
     pub body_limit_bytes: usize,
+    /// How long an admin statement waits for a lock (a customer's open transaction) before it
+    /// gives up with 409. MariaDB's own default is a day, which would let one customer hold every
+    /// admin connection.
+    pub mysql_lock_wait_timeout: Duration,
+    /// How long any admin statement may run before the panel cancels it (503).
+    pub mysql_statement_deadline: Duration,
+    /// `MAX_USER_CONNECTIONS` of every database user, at every host.
+    pub max_user_connections: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -36,6 +44,8 @@ pub struct TlsFiles {
 impl Settings {
     pub const DEFAULT_API_RATE_LIMIT: u32 = 600;
     pub const DEFAULT_IP_RATE_LIMIT: u32 = 120;
+    pub const DEFAULT_LOCK_WAIT_TIMEOUT: Duration = Duration::from_secs(10);
+    pub const DEFAULT_MAX_USER_CONNECTIONS: u32 = 30;
 
     pub fn new(listen: SocketAddr, data_dir: PathBuf, mysql_url: impl Into<String>) -> Self {
         Self {
@@ -48,6 +58,15 @@ impl Settings {
             ip_rate_limit_per_minute: NonZeroU32::new(Self::DEFAULT_IP_RATE_LIMIT).expect("non-zero"),
             request_timeout: Duration::from_secs(60),
             body_limit_bytes: 1024 * 1024,
+            mysql_lock_wait_timeout: Self::DEFAULT_LOCK_WAIT_TIMEOUT,
+            mysql_statement_deadline: Self::deadline_for(Self::DEFAULT_LOCK_WAIT_TIMEOUT),
+            max_user_connections: Self::DEFAULT_MAX_USER_CONNECTIONS,
         }
+    }
+
+    /// The statement deadline that goes with a lock wait: long enough for MariaDB to answer the
+    /// lock wait itself (a clearer 409) in the common case.
+    pub fn deadline_for(lock_wait: Duration) -> Duration {
+        lock_wait + Duration::from_secs(5)
     }
 }

@@ -89,7 +89,7 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
     Ok(AppState {
         leptos_options,
         store: store::open(&settings.data_dir).await?,
-        mysql: managed::pool(&settings.mysql_url)?,
+        mysql: managed::pool(settings)?,
         login_limiter: Arc::new(LoginLimiter::default()),
         api_limits: Arc::new(ApiLimits::new(settings.api_rate_limit_per_minute, settings.ip_rate_limit_per_minute)),
         trusted_proxies: Arc::new(settings.trusted_proxies.clone()),

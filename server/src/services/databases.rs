@@ -1,7 +1,7 @@
 //! The account's databases on the managed server. Reads come from information_schema; DDL is
 //! composed only from validated names (`managed::sql`).
 use crate::auth::Caller;
-use crate::managed::{admin_exec, mysql_error_number, sql};
+use crate::managed::{admin_exec, admin_exec_expecting, sql};
 use crate::services::grants;
 use app::error::AppError;
 use app::model::{CreateDatabase, Database, DatabaseDetail, TableInfo};
@@ -55,11 +55,11 @@ pub async fn create(mysql: &MySqlPool, caller: &Caller, request: &CreateDatabase
     if let Some(collation) = collation {
         statement.push_str(&format!(" COLLATE {collation}"));
     }
-    admin_exec(mysql, &statement).await.map_err(|err| match mysql_error_number(&err) {
+    admin_exec_expecting(mysql, &statement, |number| {
         // ER_DB_CREATE_EXISTS: another request created it a moment ago.
-        Some(1007) => AppError::conflict(format!("A database named {} already exists.", name.as_str())),
-        _ => AppError::from(err),
-    })?;
+        (number == 1007).then(|| Err(AppError::conflict(format!("A database named {} already exists.", name.as_str()))))
+    })
+    .await?;
     find(mysql, &name).await
 }
 
@@ -96,13 +96,13 @@ async fn check_charset(mysql: &MySqlPool, charset: &str, collation: Option<&str>
     Ok(())
 }
 
-/// Revokes every grant on the database (they would otherwise outlive it and apply to a future
-/// database of the same name), then drops it.
+/// Drops the database, then revokes every grant on it (they would otherwise outlive it and apply to
+/// a future database of the same name). In that order: a drop that fails (a customer's open
+/// transaction holds a lock on it: 409 after the lock wait) leaves the users' grants as they were.
 pub async fn drop(mysql: &MySqlPool, name: &DatabaseName) -> Result<(), AppError> {
     find(mysql, name).await?;
-    grants::revoke_everyone(mysql, name).await?;
     admin_exec(mysql, &format!("DROP DATABASE {}", sql::quote_identifier(name.as_str()))).await?;
-    Ok(())
+    grants::revoke_everyone(mysql, name).await
 }
 
 async fn load(mysql: &MySqlPool, pattern: &str) -> Result<Vec<Database>, AppError> {

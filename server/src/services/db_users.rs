@@ -2,7 +2,8 @@
 //! whitelist, at each whitelisted host), all with the same password and grants.
 use crate::auth::Caller;
 use crate::domain::secret::random_base62;
-use crate::managed::{admin_exec, sql};
+use crate::managed::{self, admin_exec, processlist, sql};
+use crate::services::account_lock;
 use crate::services::{databases, grants, whitelist};
 use app::error::AppError;
 use app::model::{CreateUser, CreatedUser, DbUser, Grant, SetPrivileges};
@@ -28,13 +29,30 @@ async fn wanted_hosts(store: &SqlitePool, caller: &Caller) -> Result<Vec<String>
     Ok(hosts)
 }
 
-/// Where the user exists now (404 when nowhere).
-async fn existing_hosts(mysql: &MySqlPool, user: &DbUserName) -> Result<Vec<String>, AppError> {
-    let hosts: Vec<String> = sqlx::query_scalar("SELECT CONVERT(Host USING utf8mb4) FROM mysql.user WHERE User = ? ORDER BY Host")
+/// Where the user exists, 'localhost' first.
+async fn hosts_of(mysql: &MySqlPool, user: &DbUserName) -> Result<Vec<String>, AppError> {
+    Ok(sqlx::query_scalar("SELECT CONVERT(Host USING utf8mb4) FROM mysql.user WHERE User = ? ORDER BY Host <> 'localhost', Host")
         .bind(user.as_str())
         .fetch_all(mysql)
-        .await?;
-    if hosts.is_empty() { Err(not_found(user.as_str())) } else { Ok(hosts) }
+        .await?)
+}
+
+/// Where the user exists now; 404 unless it exists at 'localhost' (as every user of the panel does).
+async fn existing_hosts(mysql: &MySqlPool, user: &DbUserName) -> Result<Vec<String>, AppError> {
+    let hosts = hosts_of(mysql, user).await?;
+    if hosts.first().map(String::as_str) == Some(LOCALHOST) { Ok(hosts) } else { Err(not_found(user.as_str())) }
+}
+
+/// Every host account (other than 'localhost') of the users `<prefix>_…`, as `(user, host)`.
+pub async fn remote_accounts(mysql: &MySqlPool, caller: &Caller) -> Result<Vec<(DbUserName, String)>, AppError> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT CONVERT(User USING utf8mb4), CONVERT(Host USING utf8mb4) FROM mysql.user
+         WHERE User LIKE ? ESCAPE '!' AND Host <> 'localhost' ORDER BY 1, 2",
+    )
+    .bind(sql::like_starts_with(&format!("{}_", caller.prefix.as_str())))
+    .fetch_all(mysql)
+    .await?;
+    Ok(rows.into_iter().filter_map(|(user, host)| Some((DbUserName::parse(&user, &caller.prefix).ok()?, host))).collect())
 }
 
 /// The account's users (every one exists at 'localhost').
@@ -57,30 +75,63 @@ pub async fn list(mysql: &MySqlPool, caller: &Caller) -> Result<Vec<DbUser>, App
         .collect())
 }
 
-/// Makes `user@host` exist with the password (the stored hash, copied as is) and the grants of
-/// `user@localhost`. Idempotent: also repairs a host account that drifted.
-pub async fn sync_host(mysql: &MySqlPool, user: &DbUserName, host: &str) -> Result<(), AppError> {
-    let auth: Option<(String, String)> = sqlx::query_as(
-        "SELECT CONVERT(plugin USING utf8mb4), CONVERT(authentication_string USING utf8mb4)
-         FROM mysql.user WHERE User = ? AND Host = 'localhost'",
+/// How an account authenticates, and its connection limit: what every host of a user shares.
+#[derive(sqlx::FromRow, PartialEq)]
+struct Login {
+    plugin: String,
+    hash: String,
+    max_user_connections: i64,
+}
+
+async fn login_at(mysql: &MySqlPool, user: &DbUserName, host: &str) -> Result<Option<Login>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT CONVERT(plugin USING utf8mb4) AS plugin, CONVERT(authentication_string USING utf8mb4) AS hash,
+                CAST(max_user_connections AS SIGNED) AS max_user_connections
+         FROM mysql.user WHERE User = ? AND Host = ?",
     )
     .bind(user.as_str())
+    .bind(host)
     .fetch_optional(mysql)
-    .await?;
-    let (plugin, hash) = auth.ok_or_else(|| not_found(user.as_str()))?;
-    if !sql::is_charset_word(&plugin) {
-        return Err(AppError::internal(format!("unexpected authentication plugin {plugin:?} for {}", user.as_str())));
+    .await?)
+}
+
+/// Makes `user@host` exist with the password of `user@localhost` (its stored hash, copied as is),
+/// the panel's connection limit, and the same grants. Idempotent, and only writes what differs:
+/// reconciliation runs it for every user at every host to repair accounts that drifted.
+pub async fn sync_host(mysql: &MySqlPool, user: &DbUserName, host: &str) -> Result<(), AppError> {
+    let source = login_at(mysql, user, LOCALHOST).await?.ok_or_else(|| not_found(user.as_str()))?;
+    if !sql::is_charset_word(&source.plugin) {
+        return Err(AppError::internal(format!("unexpected authentication plugin {:?} for {}", source.plugin, user.as_str())));
     }
-    let identified = format!("IDENTIFIED VIA {plugin} USING {}", sql::quote_string(&hash));
+    let limit = managed::max_user_connections(mysql).await?;
+    let wanted = Login { max_user_connections: i64::from(limit), ..source };
+    let identified = format!(
+        "IDENTIFIED VIA {} USING {} WITH MAX_USER_CONNECTIONS {limit}",
+        wanted.plugin,
+        sql::quote_string(&wanted.hash)
+    );
     let account = sql::account(user, host);
-    admin_exec(mysql, &format!("CREATE USER IF NOT EXISTS {account} {identified}")).await?;
-    admin_exec(mysql, &format!("ALTER USER {account} {identified}")).await?;
+    match login_at(mysql, user, host).await? {
+        None => admin_exec(mysql, &format!("CREATE USER IF NOT EXISTS {account} {identified}")).await?,
+        Some(current) if current != wanted => admin_exec(mysql, &format!("ALTER USER {account} {identified}")).await?,
+        Some(_) => {}
+    }
     grants::copy(mysql, user, LOCALHOST, host).await
 }
 
-pub async fn drop_host(mysql: &MySqlPool, user: &DbUserName, host: &str) -> Result<(), AppError> {
-    admin_exec(mysql, &format!("DROP USER IF EXISTS {}", sql::account(user, host))).await?;
+/// Gives `user@localhost` the panel's connection limit if it lacks it (users made before the limit
+/// existed, or a limit the operator changed since).
+pub async fn sync_limit(mysql: &MySqlPool, user: &DbUserName) -> Result<(), AppError> {
+    let limit = managed::max_user_connections(mysql).await?;
+    let current = login_at(mysql, user, LOCALHOST).await?.ok_or_else(|| not_found(user.as_str()))?;
+    if current.max_user_connections != i64::from(limit) {
+        admin_exec(mysql, &format!("ALTER USER {} WITH MAX_USER_CONNECTIONS {limit}", sql::account(user, LOCALHOST))).await?;
+    }
     Ok(())
+}
+
+pub async fn drop_host(mysql: &MySqlPool, user: &DbUserName, host: &str) -> Result<(), AppError> {
+    admin_exec(mysql, &format!("DROP USER IF EXISTS {}", sql::account(user, host))).await
 }
 
 /// Creates the user at every wanted host, or at none: a failure drops what was created.
@@ -95,39 +146,68 @@ pub async fn create(
         Some(given) => (DbPassword::parse(given)?, false),
         None => (DbPassword::parse(&random_base62(24))?, true),
     };
-    if existing_hosts(mysql, &name).await.is_ok() {
+    // Held until the user exists at every host: a whitelist entry removed meanwhile waits, then
+    // removes this user's account at its host too.
+    let _account = account_lock::lock(&caller.prefix).await;
+    if !hosts_of(mysql, &name).await?.is_empty() {
         return Err(AppError::conflict(format!("A database user named {} already exists.", name.as_str())));
     }
-    let mut created: Vec<String> = Vec::new();
-    for host in wanted_hosts(store, caller).await? {
-        let statement =
-            format!("CREATE USER {} IDENTIFIED BY {}", sql::account(&name, &host), sql::quote_string(password.expose()));
-        if let Err(err) = admin_exec(mysql, &statement).await {
-            for host in &created {
-                let _ = drop_host(mysql, &name, host).await;
-            }
-            return Err(err.into());
+    let hosts = wanted_hosts(store, caller).await?;
+    if let Err(err) = create_at(mysql, &name, &password, &hosts).await {
+        for host in &hosts {
+            let _ = drop_host(mysql, &name, host).await;
         }
-        created.push(host);
+        return Err(err);
     }
     Ok(CreatedUser { name: name.as_str().to_owned(), password: generated.then(|| password.expose().to_owned()) })
 }
 
-pub async fn set_password(mysql: &MySqlPool, name: &DbUserName, password: &str) -> Result<(), AppError> {
-    let password = DbPassword::parse(password)?;
-    for host in existing_hosts(mysql, name).await? {
-        let statement =
-            format!("ALTER USER {} IDENTIFIED BY {}", sql::account(name, &host), sql::quote_string(password.expose()));
-        admin_exec(mysql, &statement).await?;
+/// 'localhost' from the password, then every other host from its hash.
+async fn create_at(mysql: &MySqlPool, name: &DbUserName, password: &DbPassword, hosts: &[String]) -> Result<(), AppError> {
+    let limit = managed::max_user_connections(mysql).await?;
+    let statement = format!(
+        "CREATE USER {} IDENTIFIED BY {} WITH MAX_USER_CONNECTIONS {limit}",
+        sql::account(name, LOCALHOST),
+        sql::quote_string(password.expose())
+    );
+    admin_exec(mysql, &statement).await?;
+    for host in hosts.iter().filter(|host| *host != LOCALHOST) {
+        sync_host(mysql, name, host).await?;
     }
     Ok(())
 }
 
-pub async fn drop(mysql: &MySqlPool, name: &DbUserName) -> Result<(), AppError> {
-    for host in existing_hosts(mysql, name).await? {
-        admin_exec(mysql, &format!("DROP USER {}", sql::account(name, &host))).await?;
+/// Changes the password at 'localhost', then copies its hash to every other host. Hosts never keep
+/// different passwords for long: if copying fails halfway, reconciliation (at start-up and every
+/// few minutes) copies the hash from 'localhost' again.
+pub async fn set_password(mysql: &MySqlPool, name: &DbUserName, password: &str) -> Result<(), AppError> {
+    let password = DbPassword::parse(password)?;
+    let _account = account_lock::lock_for_user(name).await;
+    let hosts = existing_hosts(mysql, name).await?;
+    let statement =
+        format!("ALTER USER {} IDENTIFIED BY {}", sql::account(name, LOCALHOST), sql::quote_string(password.expose()));
+    admin_exec(mysql, &statement).await?;
+    for host in hosts.iter().filter(|host| *host != LOCALHOST) {
+        sync_host(mysql, name, host).await?;
     }
     Ok(())
+}
+
+/// Drops the user at every host and ends its open sessions.
+pub async fn drop(mysql: &MySqlPool, name: &DbUserName) -> Result<(), AppError> {
+    let _account = account_lock::lock_for_user(name).await;
+    let mut hosts = existing_hosts(mysql, name).await?;
+    // 'localhost' last: until it is gone the user is still listed, and a retry finishes the rest.
+    hosts.rotate_left(1);
+    for host in hosts {
+        admin_exec(mysql, &format!("DROP USER IF EXISTS {}", sql::account(name, &host))).await?;
+    }
+    end_sessions(mysql, name).await
+}
+
+/// Ends every open session of the user: access taken away takes effect now, not at its next login.
+async fn end_sessions(mysql: &MySqlPool, name: &DbUserName) -> Result<(), AppError> {
+    processlist::kill(mysql, processlist::sessions_of_user(mysql, name.as_str()).await?).await
 }
 
 pub async fn set_privileges(
@@ -138,15 +218,22 @@ pub async fn set_privileges(
 ) -> Result<Grant, AppError> {
     let (user, database) = (owned(caller, user)?, databases::owned(caller, database)?);
     let wanted = parse_privileges(&request.privileges)?;
+    let _account = account_lock::lock(&caller.prefix).await;
     let hosts = existing_hosts(mysql, &user).await?;
     databases::find(mysql, &database).await?;
-    grants::set(mysql, &user, &hosts, &database, &wanted).await?;
+    if grants::set(mysql, &user, &hosts, &database, &wanted).await? {
+        end_sessions(mysql, &user).await?;
+    }
     Ok(Grant { user: user.as_str().to_owned(), database: database.as_str().to_owned(), privileges: privilege::names(&wanted) })
 }
 
 pub async fn revoke_privileges(mysql: &MySqlPool, caller: &Caller, (user, database): (&str, &str)) -> Result<(), AppError> {
     let (user, database) = (owned(caller, user)?, databases::owned(caller, database)?);
+    let _account = account_lock::lock(&caller.prefix).await;
     let hosts = existing_hosts(mysql, &user).await?;
     databases::find(mysql, &database).await?;
-    grants::revoke(mysql, &user, &hosts, &database).await
+    if grants::revoke(mysql, &user, &hosts, &database).await? {
+        end_sessions(mysql, &user).await?;
+    }
+    Ok(())
 }

@@ -98,14 +98,16 @@ async fn held(mysql: &MySqlPool, user: &DbUserName, host: &str, database: &Datab
 
 /// Makes `user` hold exactly `wanted` on `database` at every one of `hosts`: grants what is
 /// missing first, then revokes what is extra, so a failure never leaves less than before.
+/// Returns whether anything was taken away (the user's open sessions must then end).
 pub async fn set(
     mysql: &MySqlPool,
     user: &DbUserName,
     hosts: &[String],
     database: &DatabaseName,
     wanted: &[Privilege],
-) -> Result<(), AppError> {
+) -> Result<bool, AppError> {
     let target = sql::grant_target(database);
+    let mut narrowed = false;
     for host in hosts {
         let current = held(mysql, user, host, database).await?;
         let missing: Vec<Privilege> = wanted.iter().copied().filter(|p| !current.contains(p)).collect();
@@ -116,26 +118,30 @@ pub async fn set(
         }
         if !extra.is_empty() {
             admin_exec(mysql, &format!("REVOKE {} ON {target} FROM {account}", sql::privilege_list(&extra))).await?;
+            narrowed = true;
         }
     }
-    Ok(())
+    Ok(narrowed)
 }
 
-/// Revokes everything `user` holds on `database`, at every host.
-pub async fn revoke(mysql: &MySqlPool, user: &DbUserName, hosts: &[String], database: &DatabaseName) -> Result<(), AppError> {
+/// Revokes everything `user` holds on `database`, at every host. Returns whether there was anything.
+pub async fn revoke(mysql: &MySqlPool, user: &DbUserName, hosts: &[String], database: &DatabaseName) -> Result<bool, AppError> {
+    let mut revoked = false;
     for host in hosts {
         let grantee = sql::like_exact(&sql::account(user, host));
-        revoke_rows(mysql, rows(mysql, &grantee, "%").await?.into_iter().filter(|row| on(database, row))).await?;
+        revoked |= revoke_rows(mysql, rows(mysql, &grantee, "%").await?.into_iter().filter(|row| on(database, row))).await? > 0;
     }
-    Ok(())
+    Ok(revoked)
 }
 
-/// Revokes every grant anyone holds on `database` (before it is dropped).
+/// Revokes every grant anyone holds on `database` (once it is dropped: they would otherwise apply
+/// to a future database of the same name).
 pub async fn revoke_everyone(mysql: &MySqlPool, database: &DatabaseName) -> Result<(), AppError> {
-    revoke_rows(mysql, rows(mysql, "%", "%").await?.into_iter().filter(|row| on(database, row))).await
+    revoke_rows(mysql, rows(mysql, "%", "%").await?.into_iter().filter(|row| on(database, row))).await.map(|_| ())
 }
 
-async fn revoke_rows(mysql: &MySqlPool, rows: impl Iterator<Item = Row>) -> Result<(), AppError> {
+/// Revokes each (grantee, pattern) once; returns how many.
+async fn revoke_rows(mysql: &MySqlPool, rows: impl Iterator<Item = Row>) -> Result<usize, AppError> {
     let mut done = std::collections::HashSet::new();
     for row in rows {
         if done.insert((row.user.clone(), row.host.clone(), row.pattern.clone())) {
@@ -147,7 +153,7 @@ async fn revoke_rows(mysql: &MySqlPool, rows: impl Iterator<Item = Row>) -> Resu
             admin_exec(mysql, &statement).await?;
         }
     }
-    Ok(())
+    Ok(done.len())
 }
 
 /// The grants of `user@host` as (pattern as the server stores it → privileges).

@@ -1,5 +1,6 @@
 //! Domain services: the one place each operation is implemented. REST handlers, server functions
 //! and the CLI are thin layers over these.
+pub mod account_lock;
 pub mod accounts;
 pub mod api_keys;
 pub mod audit;

@@ -2,10 +2,12 @@
 //! it: every user exists at 'localhost' and at each active host, with the same password and grants.
 use crate::auth::Caller;
 use crate::domain::time;
-use crate::services::db_users;
+use crate::managed::processlist;
+use crate::services::{account_lock, db_users};
 use app::error::AppError;
 use app::host::{HostPattern, parse_note};
 use app::model::{NewWhitelistEntry, WhitelistEntry};
+use app::validate::Prefix;
 use sqlx::{MySqlPool, SqlitePool};
 
 pub const MAX_ENTRIES: i64 = 100;
@@ -35,7 +37,8 @@ pub async fn active_hosts(store: &SqlitePool, account_id: i64) -> Result<Vec<Str
 }
 
 /// Records the entry as 'adding', creates the host's account for every user, then marks it active.
-/// Retrying after a failure re-applies (every step is idempotent).
+/// Retrying after a failure re-applies (every step is idempotent). Holds the account's lock, so
+/// the limit is counted and the accounts made with no removal or reconciliation in between.
 pub async fn add(
     store: &SqlitePool,
     mysql: &MySqlPool,
@@ -45,6 +48,7 @@ pub async fn add(
     let pattern = HostPattern::parse(&request.host)?;
     let note = parse_note(request.note.as_deref())?;
     let mysql_host = pattern.mysql_host();
+    let _account = account_lock::lock(&caller.prefix).await;
     let existing: Option<(i64, String)> =
         sqlx::query_as("SELECT id, state FROM whitelist WHERE account_id = ? AND mysql_host = ?")
             .bind(caller.account_id)
@@ -78,67 +82,153 @@ pub async fn add(
     Ok(entry(row))
 }
 
+/// Counts and inserts in one statement (SQLite runs one writer at a time), so the limit holds even
+/// without the account lock.
 async fn insert(store: &SqlitePool, caller: &Caller, host: &str, mysql_host: &str, note: &str) -> Result<i64, AppError> {
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM whitelist WHERE account_id = ?")
-        .bind(caller.account_id)
-        .fetch_one(store)
-        .await?;
-    if count >= MAX_ENTRIES {
-        return Err(AppError::validation(format!("The whitelist holds at most {MAX_ENTRIES} entries; remove one first.")));
-    }
-    Ok(sqlx::query_scalar(
+    let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO whitelist (account_id, host, mysql_host, note, state, created_at)
-         VALUES (?, ?, ?, ?, 'adding', ?) RETURNING id",
+         SELECT ?, ?, ?, ?, 'adding', ? WHERE (SELECT COUNT(*) FROM whitelist WHERE account_id = ?) < ?
+         RETURNING id",
     )
     .bind(caller.account_id)
     .bind(host)
     .bind(mysql_host)
     .bind(note)
     .bind(time::now())
-    .fetch_one(store)
-    .await?)
+    .bind(caller.account_id)
+    .bind(MAX_ENTRIES)
+    .fetch_optional(store)
+    .await?;
+    id.ok_or_else(|| AppError::validation(format!("The whitelist holds at most {MAX_ENTRIES} entries; remove one first.")))
 }
 
-/// Marks the entry 'removing' (it stops being reported at once), drops the host's accounts, then
-/// deletes the row. Another account's id, or an unknown one, is 404.
+/// Marks the entry 'removing' (it stops being reported at once), drops the host's accounts, ends
+/// the sessions they opened, then deletes the row. Another account's id, or an unknown one, is 404.
+/// Under the account's lock: once this returns, nothing running concurrently can bring them back.
 pub async fn remove(store: &SqlitePool, mysql: &MySqlPool, caller: &Caller, id: i64) -> Result<(), AppError> {
-    let mysql_host: Option<String> = sqlx::query_scalar(
-        "UPDATE whitelist SET state = 'removing' WHERE id = ? AND account_id = ? RETURNING mysql_host",
+    let _account = account_lock::lock(&caller.prefix).await;
+    let hosts: Option<(String, String)> = sqlx::query_as(
+        "UPDATE whitelist SET state = 'removing' WHERE id = ? AND account_id = ? RETURNING host, mysql_host",
     )
     .bind(id)
     .bind(caller.account_id)
     .fetch_optional(store)
     .await?;
-    let mysql_host = mysql_host.ok_or_else(|| AppError::not_found(format!("No whitelist entry {id} in your account.")))?;
-    finish_removal(store, mysql, caller, id, &mysql_host).await
+    let (host, mysql_host) = hosts.ok_or_else(|| AppError::not_found(format!("No whitelist entry {id} in your account.")))?;
+    finish_removal(store, mysql, caller, id, (&host, &mysql_host)).await
 }
 
-async fn finish_removal(store: &SqlitePool, mysql: &MySqlPool, caller: &Caller, id: i64, host: &str) -> Result<(), AppError> {
-    for user in db_users::names(mysql, caller).await? {
-        db_users::drop_host(mysql, &user, host).await?;
+/// Drops every user's account at the host (whether or not it still exists at 'localhost'), ends
+/// the users' sessions from addresses the entry admitted, then deletes the row.
+async fn finish_removal(
+    store: &SqlitePool,
+    mysql: &MySqlPool,
+    caller: &Caller,
+    id: i64,
+    (host, mysql_host): (&str, &str),
+) -> Result<(), AppError> {
+    for (user, _) in db_users::remote_accounts(mysql, caller).await?.into_iter().filter(|(_, at)| at == mysql_host) {
+        db_users::drop_host(mysql, &user, mysql_host).await?;
     }
+    end_sessions_from(mysql, caller, host).await?;
     sqlx::query("DELETE FROM whitelist WHERE id = ?").bind(id).execute(store).await?;
     Ok(())
 }
 
-/// Brings MySQL in line with every account's list: finishes interrupted additions and removals and
-/// makes sure every user exists at every active host with the same password and grants.
+/// Kills the account's users' sessions whose client address the entry (as entered) matches.
+async fn end_sessions_from(mysql: &MySqlPool, caller: &Caller, host: &str) -> Result<(), AppError> {
+    let Ok(pattern) = HostPattern::parse(host) else {
+        return Ok(()); // not an entry the panel wrote: nothing it admitted
+    };
+    let sessions = processlist::sessions_of_prefix(mysql, caller.prefix.as_str()).await?;
+    processlist::kill(mysql, sessions.into_iter().filter(|s| s.ip.is_some_and(|ip| pattern.contains(ip)))).await
+}
+
+/// Brings MySQL in line with every account's list: finishes interrupted additions and removals,
+/// makes every user exist at every active host with the password hash, limit and grants of
+/// 'localhost', and drops host accounts no entry asks for. A failing account or row is logged and
+/// skipped; the first error is returned once everything else is done.
 pub async fn reconcile(store: &SqlitePool, mysql: &MySqlPool) -> Result<(), AppError> {
-    let rows: Vec<(i64, i64, String, String, String)> = sqlx::query_as(
-        "SELECT w.id, w.account_id, a.prefix, w.mysql_host, w.state FROM whitelist w JOIN accounts a ON a.id = w.account_id",
-    )
-    .fetch_all(store)
-    .await?;
-    for (id, account_id, prefix, host, state) in rows {
-        let caller = Caller::system(account_id, app::validate::Prefix::parse(&prefix)?);
+    let accounts: Vec<(i64, String)> = sqlx::query_as("SELECT id, prefix FROM accounts ORDER BY id").fetch_all(store).await?;
+    let mut outcome = Outcome::default();
+    for (account_id, prefix) in accounts {
+        match Prefix::parse(&prefix) {
+            Ok(prefix) => {
+                let caller = Caller::system(account_id, prefix);
+                reconcile_account(store, mysql, &caller, &mut outcome).await;
+            }
+            Err(err) => outcome.note(&prefix, Err(err)),
+        }
+    }
+    outcome.into_result()
+}
+
+async fn mark_active(store: &SqlitePool, id: i64) -> Result<(), AppError> {
+    sqlx::query("UPDATE whitelist SET state = 'active' WHERE id = ?").bind(id).execute(store).await?;
+    Ok(())
+}
+
+/// The first failure of a reconciliation; the others are logged.
+#[derive(Default)]
+struct Outcome(Option<AppError>);
+
+impl Outcome {
+    fn note(&mut self, what: &str, result: Result<(), AppError>) {
+        if let Err(err) = result {
+            tracing::warn!(what, error = %err, "whitelist reconciliation skipped a step; will retry");
+            self.0.get_or_insert(err);
+        }
+    }
+
+    fn into_result(self) -> Result<(), AppError> {
+        self.0.map_or(Ok(()), Err)
+    }
+}
+
+/// One account, under its lock, from rows read under that lock: a removal that finished a moment
+/// ago is not re-created from a stale read.
+async fn reconcile_account(store: &SqlitePool, mysql: &MySqlPool, caller: &Caller, outcome: &mut Outcome) {
+    let _account = account_lock::lock(&caller.prefix).await;
+    let what = caller.prefix.as_str();
+    let rows: Vec<(i64, String, String, String)> =
+        match sqlx::query_as("SELECT id, host, mysql_host, state FROM whitelist WHERE account_id = ? ORDER BY id")
+            .bind(caller.account_id)
+            .fetch_all(store)
+            .await
+        {
+            Ok(rows) => rows,
+            Err(err) => return outcome.note(what, Err(err.into())),
+        };
+    let users = match db_users::names(mysql, caller).await {
+        Ok(users) => users,
+        Err(err) => return outcome.note(what, Err(err)),
+    };
+    for user in &users {
+        outcome.note(user.as_str(), db_users::sync_limit(mysql, user).await);
+    }
+    for (id, host, mysql_host, state) in &rows {
         if state == "removing" {
-            finish_removal(store, mysql, &caller, id, &host).await?;
+            outcome.note(host, finish_removal(store, mysql, caller, *id, (host, mysql_host)).await);
             continue;
         }
-        for user in db_users::names(mysql, &caller).await? {
-            db_users::sync_host(mysql, &user, &host).await?;
+        let mut all_synced = true;
+        for user in &users {
+            let synced = db_users::sync_host(mysql, user, mysql_host).await;
+            all_synced &= synced.is_ok();
+            outcome.note(&format!("{}@{mysql_host}", user.as_str()), synced);
         }
-        sqlx::query("UPDATE whitelist SET state = 'active' WHERE id = ?").bind(id).execute(store).await?;
+        if all_synced && state != "active" {
+            outcome.note(host, mark_active(store, *id).await);
+        }
     }
-    Ok(())
+    let wanted: Vec<&str> = rows.iter().filter(|(.., state)| state != "removing").map(|(_, _, mysql_host, _)| mysql_host.as_str()).collect();
+    match db_users::remote_accounts(mysql, caller).await {
+        Ok(accounts) => {
+            for (user, host) in accounts.iter().filter(|(_, host)| !wanted.contains(&host.as_str())) {
+                tracing::info!(user = user.as_str(), host, "dropping a host account no whitelist entry asks for");
+                outcome.note(host, db_users::drop_host(mysql, user, host).await);
+            }
+        }
+        Err(err) => outcome.note(what, Err(err)),
+    }
 }

@@ -1,7 +1,9 @@
 //! Integration tests: the real server on port 0, its own data dir, the real MariaDB.
 mod helpers;
 
+mod access_removal;
 mod account;
+mod admin_pool;
 mod audit;
 mod csp;
 mod faults;

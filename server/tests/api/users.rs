@@ -129,3 +129,39 @@ async fn dropping_a_database_removes_its_grants() {
     assert_eq!(app.delete_bearer(&format!("/api/databases/{db}"), &key).await.status(), StatusCode::NO_CONTENT);
     assert!(!app.show_grants(&user).await.contains(&db.replace('_', "\\_")), "the grant must not outlive the database");
 }
+
+/// Weakness 10: hosts never keep different passwords. A host account whose password drifted gets
+/// the hash of 'localhost' back from reconciliation and from the next password change.
+#[tokio::test]
+async fn a_drifted_host_password_is_repaired() {
+    let app = spawn_app().await;
+    let (account, key, _) = setup(&app).await;
+    let user = format!("{}_drift", account.prefix);
+    let (remote, password) = ("127.0.9.4", "the original password");
+    app.send_json(Method::POST, "/api/users", &key, json!({ "name": user, "password": password })).await;
+    assert_eq!(app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": remote })).await.status(), StatusCode::CREATED);
+    let drift = format!("ALTER USER '{user}'@'{remote}' IDENTIFIED BY 'a drifted password'");
+
+    sqlx::query(&drift).execute(&app.state.mysql).await.unwrap();
+    assert!(app.connect_from(remote, &user, password).await.is_err(), "drifted");
+    server::services::whitelist::reconcile(&app.state.store, &app.state.mysql).await.unwrap();
+    app.connect_from(remote, &user, password).await.expect("reconciliation copied the hash of 'localhost'");
+    assert_eq!(hashes(&app, &user).await.len(), 1);
+
+    sqlx::query(&drift).execute(&app.state.mysql).await.unwrap();
+    let new_password = "the new password";
+    let changed = app.send_json(Method::PUT, &format!("/api/users/{user}/password"), &key, json!({ "password": new_password })).await;
+    assert_eq!(changed.status(), StatusCode::NO_CONTENT);
+    app.connect_from(remote, &user, new_password).await.expect("the new password works from the whitelisted host");
+    app.connect_as(&user, new_password).await.expect("and locally");
+    assert_eq!(hashes(&app, &user).await.len(), 1, "one hash at every host");
+}
+
+/// The distinct password hashes a user has across its hosts.
+async fn hashes(app: &TestApp, user: &str) -> Vec<String> {
+    sqlx::query_scalar("SELECT DISTINCT CONVERT(authentication_string USING utf8mb4) FROM mysql.user WHERE User = ?")
+        .bind(user)
+        .fetch_all(&app.state.mysql)
+        .await
+        .unwrap()
+}

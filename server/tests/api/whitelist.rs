@@ -155,3 +155,96 @@ async fn reconciliation_finishes_interrupted_changes() {
     assert_eq!(listed["entries"].as_array().unwrap().len(), 1);
     assert_eq!(listed["entries"][0]["host"], "127.0.0.10");
 }
+
+/// Weakness 1: a removal that answered 204 stays removed, whatever ran at the same time — a
+/// reconciliation that read the list a moment before, or a user being created from that list.
+#[tokio::test]
+async fn a_removal_is_not_undone_by_concurrent_reconciliation_or_user_creation() {
+    let app = spawn_app().await;
+    let (account, key, _, user) = setup(&app).await;
+    for round in 0..8 {
+        let host = format!("192.0.2.{}", round + 1);
+        let added = app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": host })).await;
+        assert_eq!(added.status(), StatusCode::CREATED);
+        let id = added.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
+        let (newcomer, path) = (format!("{}_n{round}", account.prefix), format!("/api/whitelist/{id}"));
+        let (removed, reconciled, created) = tokio::join!(
+            app.delete_bearer(&path, &key),
+            whitelist::reconcile(&app.state.store, &app.state.mysql),
+            app.send_json(Method::POST, "/api/users", &key, json!({ "name": newcomer, "password": PASSWORD })),
+        );
+        assert_eq!(removed.status(), StatusCode::NO_CONTENT, "round {round}");
+        assert_eq!(created.status(), StatusCode::CREATED, "round {round}");
+        for name in [&user, &newcomer] {
+            let hosts = app.user_hosts(name).await;
+            assert!(!hosts.contains(&host), "round {round}: {name} exists at the removed host {host}: {hosts:?}");
+        }
+        reconciled.unwrap_or_else(|err| panic!("round {round}: reconciliation failed: {err}"));
+    }
+}
+
+/// A host account that no entry asks for (made by hand, or left by a crash) is dropped.
+#[tokio::test]
+async fn reconciliation_drops_host_accounts_no_entry_asks_for() {
+    let app = spawn_app().await;
+    let (_, key, _, user) = setup(&app).await;
+    assert_eq!(app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": "192.0.2.50" })).await.status(), StatusCode::CREATED);
+    sqlx::query(&format!("CREATE USER '{user}'@'127.0.0.9' IDENTIFIED BY 'stray password'")).execute(&app.state.mysql).await.unwrap();
+    assert_eq!(app.user_hosts(&user).await, vec!["127.0.0.9", "192.0.2.50", "localhost"]);
+
+    whitelist::reconcile(&app.state.store, &app.state.mysql).await.unwrap();
+    assert_eq!(app.user_hosts(&user).await, vec!["192.0.2.50", "localhost"], "the stray is gone, the entry's account stays");
+}
+
+/// One row MariaDB refuses (a host longer than it allows) is skipped: the other rows of the
+/// account and other accounts are still reconciled, and the failure is reported at the end.
+#[tokio::test]
+async fn one_failing_row_does_not_stop_reconciliation() {
+    let app = spawn_app().await;
+    let (account, _, _, user) = setup(&app).await;
+    let (other, other_key, _, other_user) = setup(&app).await;
+    let rows = [(account.id, "1".repeat(300)), (account.id, "192.0.2.60".to_owned()), (other.id, "192.0.2.61".to_owned())];
+    for (account_id, host) in &rows {
+        sqlx::query("INSERT INTO whitelist (account_id, host, mysql_host, note, state, created_at) VALUES (?, ?, ?, '', 'adding', 0)")
+            .bind(account_id)
+            .bind(host)
+            .bind(host)
+            .execute(&app.state.store)
+            .await
+            .unwrap();
+    }
+    assert!(whitelist::reconcile(&app.state.store, &app.state.mysql).await.is_err(), "the failure is reported");
+    assert_eq!(app.user_hosts(&user).await, vec!["192.0.2.60", "localhost"], "the account's other row is in force");
+    assert_eq!(app.user_hosts(&other_user).await, vec!["192.0.2.61", "localhost"], "another account is reconciled");
+    let listed: serde_json::Value = app.get_bearer("/api/whitelist", &other_key).await.json().await.unwrap();
+    assert_eq!(listed["entries"][0]["host"], "192.0.2.61", "and reported active");
+}
+
+/// Weakness 10: the 100-entry limit holds when adds race each other.
+#[tokio::test]
+async fn the_entry_limit_holds_under_parallel_adds() {
+    let app = spawn_app().await;
+    let account = app.create_account().await;
+    let key = app.issue_key(&account).await;
+    for n in 0..98 {
+        let host = format!("198.51.100.{}", n + 1);
+        sqlx::query("INSERT INTO whitelist (account_id, host, mysql_host, note, state, created_at) VALUES (?, ?, ?, '', 'active', 0)")
+            .bind(account.id)
+            .bind(&host)
+            .bind(&host)
+            .execute(&app.state.store)
+            .await
+            .unwrap();
+    }
+    let mut adds = tokio::task::JoinSet::new();
+    for n in 0..10 {
+        let request = app.client.post(app.url("/api/whitelist")).bearer_auth(&key).json(&json!({ "host": format!("203.0.113.{}", n + 1) }));
+        adds.spawn(async move { request.send().await.unwrap().status() });
+    }
+    let statuses = adds.join_all().await;
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 2, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY).count(), 8, "{statuses:?}");
+    let stored: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM whitelist WHERE account_id = ?").bind(account.id).fetch_one(&app.state.store).await.unwrap();
+    assert_eq!(stored, 100);
+}
