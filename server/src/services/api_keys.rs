@@ -63,5 +63,5 @@ pub async fn authenticate(store: &SqlitePool, presented: &str, ip: Option<IpAddr
         .execute(store)
         .await?;
     }
-    Ok(Caller { account_id, prefix: Prefix::parse(&prefix)? })
+    Ok(Caller { account_id, prefix: Prefix::parse_existing(&prefix)? })
 }
