@@ -28,16 +28,17 @@ impl PanelBackend {
 impl Backend for PanelBackend {
     async fn sign_in(&self, req: &RequestInfo, email: &str, password: &str) -> Result<SetCookie, AppError> {
         let limiter = &self.state.login_limiter;
-        let email_key = format!("email:{}", email.trim().to_lowercase());
+        // Capped: keys of invalid, megabyte-long "emails" must not fill the memory.
+        let email_key = format!("email:{}", email.trim().to_lowercase().chars().take(254).collect::<String>());
         let keys = [email_key.clone(), format!("ip:{}", req.peer_ip.map(|ip| ip.to_string()).unwrap_or_default())];
-        limiter.check(&keys)?;
-        let verified = accounts::verify_credentials(&self.state.store, email, password).await?;
+        // Counted before the password is checked: parallel guesses cannot all pass the limit.
+        let attempt = limiter.reserve(&keys)?;
+        let verified = accounts::verify_credentials(&self.state.store, &limiter.argon2, email, password).await?;
         audit::sign_in(&self.state.store, email, verified, req.peer_ip).await;
         let Some(account_id) = verified else {
-            limiter.record_failure(&keys);
             return Err(AppError::unauthorized("Invalid email or password."));
         };
-        limiter.forget(&email_key);
+        limiter.succeeded(attempt, &email_key);
         // Rotate: whatever session the browser had before is ended, a new id is issued.
         if let Some(old) = cookie::session_token(&req.headers) {
             sessions::close(&self.state.store, old).await?;

@@ -2,10 +2,11 @@
 use crate::auth::Actor;
 use crate::auth::client::TrustedProxies;
 use crate::config::{Settings, TlsFiles};
+use crate::domain::password::Argon2Gate;
 use crate::domain::secret::random_base62;
 use crate::services::{accounts, api_keys};
 use crate::startup::Application;
-use crate::store;
+use crate::{managed, store};
 use anyhow::{Context, bail};
 use app::validate::{Email, Password, Prefix};
 use clap::{Args, Parser, Subcommand};
@@ -111,7 +112,8 @@ pub enum AccountCommand {
     Create {
         #[arg(long)]
         email: String,
-        /// 2–16 chars: a lowercase letter, then lowercase letters/digits.
+        /// 2–16 chars: a lowercase letter, then lowercase letters/digits; not test, mysql, sys,
+        /// performance or information, and no database or user on the server may start with `<prefix>_`.
         #[arg(long)]
         prefix: String,
         /// Read the password from stdin (required: passwords never go on the command line).
@@ -149,20 +151,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Account(AccountCommand::Create { email, prefix, password_stdin: _ }) => {
             let (email, prefix) = (Email::parse(&email)?, Prefix::parse(&prefix)?);
             let password = Password::parse(&read_password_line()?)?;
-            let store = store::open(&data_dir).await?;
-            accounts::create(&store, &email, &prefix, password).await?;
+            let (store, mysql) = (store::open(&data_dir).await?, operator_mysql(&data_dir, &mysql_url)?);
+            accounts::create(&store, &mysql, &Argon2Gate::default(), &email, &prefix, password).await?;
             eprintln!("Created account {email} with prefix {}.", prefix.as_str());
             Ok(())
         }
         Command::Account(AccountCommand::EnsureFirst { email, prefix }) => {
             let (email, prefix) = (Email::parse(&email)?, Prefix::parse(&prefix)?);
-            let store = store::open(&data_dir).await?;
+            let (store, mysql) = (store::open(&data_dir).await?, operator_mysql(&data_dir, &mysql_url)?);
             if accounts::exists_any(&store).await? {
                 eprintln!("An account already exists; not creating a first one.");
                 return Ok(());
             }
             let password = random_base62(20);
-            accounts::create(&store, &email, &prefix, Password::parse(&password)?).await?;
+            let argon2 = Argon2Gate::default();
+            accounts::create(&store, &mysql, &argon2, &email, &prefix, Password::parse(&password)?).await?;
             println!("Created the first account (the password is shown only now):");
             println!("  email:    {email}");
             println!("  password: {password}");
@@ -178,6 +181,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The admin pool for one operator command (the default limits; nothing is served).
+fn operator_mysql(data_dir: &std::path::Path, mysql_url: &str) -> anyhow::Result<sqlx::MySqlPool> {
+    managed::pool(&Settings::new(SocketAddr::from(([127, 0, 0, 1], 0)), data_dir.to_owned(), mysql_url))
 }
 
 fn read_password_line() -> anyhow::Result<String> {

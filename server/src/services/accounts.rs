@@ -1,10 +1,21 @@
-use crate::domain::{api_key, password, time};
+use crate::domain::password::Argon2Gate;
+use crate::domain::{api_key, time};
+use crate::managed::sql;
 use app::error::AppError;
 use app::model::{Account, ApiKeyInfo};
 use app::validate::{Email, Password, Prefix};
-use sqlx::SqlitePool;
+use sqlx::{MySqlPool, SqlitePool};
 
-pub async fn create(store: &SqlitePool, email: &Email, prefix: &Prefix, password: Password) -> Result<i64, AppError> {
+/// Creates an account (the CLI, tests). `mysql` is asked whether `<prefix>_` is already in use on
+/// the managed server: the new account would see and manage those databases and users.
+pub async fn create(
+    store: &SqlitePool,
+    mysql: &MySqlPool,
+    argon2: &Argon2Gate,
+    email: &Email,
+    prefix: &Prefix,
+    password: Password,
+) -> Result<i64, AppError> {
     // Friendly messages for the common cases; the unique indexes still decide under races.
     if find_id_by_email(store, email).await?.is_some() {
         return Err(AppError::conflict(format!("An account with email {email} already exists.")));
@@ -14,7 +25,8 @@ pub async fn create(store: &SqlitePool, email: &Email, prefix: &Prefix, password
     if prefix_taken.is_some() {
         return Err(AppError::conflict(format!("The prefix {} is already taken.", prefix.as_str())));
     }
-    let password_hash = password::hash(password).await?;
+    check_prefix_unused_on_server(mysql, prefix).await?;
+    let password_hash = argon2.hash(password).await?;
     let id = sqlx::query_scalar(
         "INSERT INTO accounts (email, prefix, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id",
     )
@@ -33,6 +45,35 @@ pub async fn create(store: &SqlitePool, email: &Email, prefix: &Prefix, password
     Ok(id)
 }
 
+/// 409 when a database or a user on the managed server already starts with `<prefix>_`: it is
+/// not the panel's (no account has this prefix), and the new account must not inherit it.
+async fn check_prefix_unused_on_server(mysql: &MySqlPool, prefix: &Prefix) -> Result<(), AppError> {
+    let start = format!("{}_", prefix.as_str());
+    // `_` is a LIKE wildcard: escaped, or prefix `ab` would collide with `abc_x`.
+    let pattern = sql::like_starts_with(&start);
+    let database: Option<String> = sqlx::query_scalar(
+        "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? ESCAPE '!' ORDER BY 1 LIMIT 1",
+    )
+    .bind(&pattern)
+    .fetch_optional(mysql)
+    .await?;
+    let user: Option<String> = sqlx::query_scalar(
+        "SELECT CONVERT(User USING utf8mb4) FROM mysql.user WHERE User LIKE ? ESCAPE '!' ORDER BY 1 LIMIT 1",
+    )
+    .bind(&pattern)
+    .fetch_optional(mysql)
+    .await?;
+    match (database, user) {
+        (Some(name), _) => Err(AppError::conflict(format!(
+            "The server already has a database {name} that starts with {start}; choose another prefix."
+        ))),
+        (None, Some(name)) => Err(AppError::conflict(format!(
+            "The server already has a user {name} that starts with {start}; choose another prefix."
+        ))),
+        (None, None) => Ok(()),
+    }
+}
+
 pub async fn find_id_by_email(store: &SqlitePool, email: &Email) -> Result<Option<i64>, AppError> {
     Ok(sqlx::query_scalar("SELECT id FROM accounts WHERE email = ?").bind(email.as_str()).fetch_optional(store).await?)
 }
@@ -42,19 +83,21 @@ pub async fn exists_any(store: &SqlitePool) -> Result<bool, AppError> {
 }
 
 /// The account id when email and password match; `None` for a wrong password *and* for an
-/// unknown email, after the same amount of work.
-pub async fn verify_credentials(store: &SqlitePool, email: &str, password: &str) -> Result<Option<i64>, AppError> {
-    let row: Option<(i64, String)> = match Email::parse(email) {
-        Ok(email) => {
-            sqlx::query_as("SELECT id, password_hash FROM accounts WHERE email = ?")
-                .bind(email.as_str())
-                .fetch_optional(store)
-                .await?
-        }
-        Err(_) => None,
-    };
+/// unknown or malformed email, after the same work: one lookup, one argon2 verification.
+pub async fn verify_credentials(
+    store: &SqlitePool,
+    argon2: &Argon2Gate,
+    email: &str,
+    password: &str,
+) -> Result<Option<i64>, AppError> {
+    // A malformed email is looked up as "", which no account has: the same path as unknown.
+    let email = Email::parse(email).map(|email| email.as_str().to_owned()).unwrap_or_default();
+    let row: Option<(i64, String)> = sqlx::query_as("SELECT id, password_hash FROM accounts WHERE email = ?")
+        .bind(email)
+        .fetch_optional(store)
+        .await?;
     let (id, hash) = row.unzip();
-    Ok(password::verify(hash, password.to_owned()).await.then_some(id).flatten())
+    Ok(argon2.verify(hash, password.to_owned()).await?.then_some(id).flatten())
 }
 
 /// The account as `GET /api/account` and the Profile page show it.

@@ -68,5 +68,5 @@ pub async fn authenticate(store: &SqlitePool, presented: &str, ip: Option<IpAddr
         .execute(store)
         .await?;
     }
-    Ok(Caller { account_id, prefix: Prefix::parse(&prefix)?, actor: Actor::ApiKey { masked: api_key::masked(&last4) }, ip })
+    Ok(Caller { account_id, prefix: Prefix::parse_existing(&prefix)?, actor: Actor::ApiKey { masked: api_key::masked(&last4) }, ip })
 }

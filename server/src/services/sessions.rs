@@ -37,7 +37,7 @@ pub async fn caller(store: &SqlitePool, token: &str) -> Result<Option<Caller>, A
     .bind(time::now())
     .fetch_optional(store)
     .await?;
-    row.map(|(account_id, prefix)| Ok(Caller { account_id, prefix: Prefix::parse(&prefix)?, actor: Actor::Session, ip: None }))
+    row.map(|(account_id, prefix)| Ok(Caller { account_id, prefix: Prefix::parse_existing(&prefix)?, actor: Actor::Session, ip: None }))
         .transpose()
 }
 

@@ -152,7 +152,7 @@ pub async fn reconcile(store: &SqlitePool, mysql: &MySqlPool) -> Result<(), AppE
     let accounts: Vec<(i64, String)> = sqlx::query_as("SELECT id, prefix FROM accounts ORDER BY id").fetch_all(store).await?;
     let mut outcome = Outcome::default();
     for (account_id, prefix) in accounts {
-        match Prefix::parse(&prefix) {
+        match Prefix::parse_existing(&prefix) {
             Ok(prefix) => {
                 let caller = Caller::system(account_id, prefix);
                 reconcile_account(store, mysql, &caller, &mut outcome).await;

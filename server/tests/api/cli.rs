@@ -57,6 +57,12 @@ fn account_create_validates_and_refuses_duplicates() {
         assert!(!bad.status.success(), "{bad_prefix}");
         assert!(stderr(&bad).contains("prefix"), "{}", stderr(&bad));
     }
+    // Weakness 6: prefixes whose `<prefix>_` names belong to the server itself.
+    for reserved in ["test", "mysql", "sys", "performance", "information"] {
+        let refused = create("fay@example.test", reserved, "a good password");
+        assert!(!refused.status.success(), "{reserved}");
+        assert!(stderr(&refused).contains(&format!("The prefix {reserved} is reserved")), "{}", stderr(&refused));
+    }
     let short = create("dan@example.test", "dan", "short");
     assert!(!short.status.success());
     assert!(stderr(&short).contains("8–128"));
@@ -86,11 +92,13 @@ fn key_regenerate_prints_only_a_new_key() {
 #[test]
 fn ensure_first_creates_one_account_only_once() {
     let dir = DataDir::new();
-    let first = dir.run(&["account", "ensure-first"], "");
+    // A random prefix: `admin_…` databases on the shared server would (rightly) refuse the default.
+    let prefix = format!("f{}", random_base62(10).to_lowercase());
+    let first = dir.run(&["account", "ensure-first", "--prefix", &prefix], "");
     assert!(first.status.success(), "{}", stderr(&first));
     let stdout = String::from_utf8(first.stdout).unwrap();
     assert!(stdout.contains("admin@example.com") && stdout.contains("password:"));
-    let again = dir.run(&["account", "ensure-first"], "");
+    let again = dir.run(&["account", "ensure-first", "--prefix", &prefix], "");
     assert!(again.status.success());
     assert!(String::from_utf8(again.stdout).unwrap().is_empty());
 }

@@ -1,5 +1,6 @@
 //! Creating, inspecting and dropping databases through the API, checked in MariaDB itself.
 use crate::helpers::{error_code, spawn_app};
+use app::names::DatabaseName;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -127,4 +128,47 @@ async fn malformed_bodies_get_the_error_shape() {
     assert_eq!(wrong_type.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let no_type = app.client.post(app.url("/api/databases")).bearer_auth(&key).body("{}").send().await.unwrap();
     assert_eq!(no_type.status(), StatusCode::BAD_REQUEST);
+}
+
+/// Weakness 7: grants name the database as a pattern with every `_` escaped (`acme\_shop`), which
+/// MariaDB stores in 64 characters. The longest accepted name fills exactly 64 once escaped, and
+/// a grant on it names exactly it; one character more is a clear 422 and creates nothing.
+#[tokio::test]
+async fn the_longest_name_whose_grant_pattern_fits_is_created_and_granted() {
+    let app = spawn_app().await;
+    let account = app.create_account().await;
+    let key = app.issue_key(&account).await;
+    let p = &account.prefix;
+    // Plenty of `_`, each counted twice, then letters up to exactly 64.
+    let mut longest = format!("{p}_x");
+    while DatabaseName::pattern_len(&longest) + 3 <= 64 {
+        longest.push_str("_y");
+    }
+    while DatabaseName::pattern_len(&longest) < 64 {
+        longest.push('z');
+    }
+    assert_eq!(DatabaseName::pattern_len(&longest), 64);
+
+    let too_long = format!("{longest}z");
+    let refused = app.send_json(Method::POST, "/api/databases", &key, json!({ "name": too_long })).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "validation_failed");
+    assert!(body["error"]["message"].as_str().unwrap().contains("once each _ is counted twice"), "{body}");
+    assert!(!app.database_exists(&too_long).await);
+
+    let created = app.send_json(Method::POST, "/api/databases", &key, json!({ "name": longest })).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let user = format!("{p}_app");
+    let made = app.send_json(Method::POST, "/api/users", &key, json!({ "name": user })).await;
+    assert_eq!(made.status(), StatusCode::CREATED);
+    let granted = app
+        .send_json(Method::PUT, &format!("/api/users/{user}/privileges/{longest}"), &key, json!({ "privileges": ["SELECT"] }))
+        .await;
+    assert_eq!(granted.status(), StatusCode::OK);
+    let escaped = longest.replace('_', "\\_");
+    assert_eq!(escaped.len(), 64);
+    let grants = app.show_grants(&user).await;
+    assert!(grants.contains(&format!("GRANT SELECT ON `{escaped}`.* TO")), "{grants}");
+    assert_eq!(app.footprint(p).await.0, vec![longest]);
 }

@@ -78,6 +78,8 @@ impl TestApp {
         let password = random_base62(16);
         let id = accounts::create(
             &self.state.store,
+            &self.state.mysql,
+            &self.state.login_limiter.argon2,
             &app::validate::Email::parse(&email).unwrap(),
             &app::validate::Prefix::parse(prefix).unwrap(),
             app::validate::Password::parse(&password).unwrap(),

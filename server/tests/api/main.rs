@@ -20,4 +20,5 @@ mod users;
 mod whitelist;
 mod health;
 mod pages;
+mod prefixes;
 mod sessions;

@@ -88,3 +88,138 @@ async fn server_functions_need_a_session() {
     let response = app.post_rpc("regenerate_api_key", "nbg_session=forged").await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// Weakness 3: an unknown (or malformed) email must cost one argon2 verification, like a wrong
+/// password, or the answer time tells which emails have accounts. Interleaved, so load from
+/// other tests slows both sides alike.
+#[tokio::test]
+async fn unknown_email_and_wrong_password_take_the_same_time() {
+    use server::services::accounts::verify_credentials;
+    let app = spawn_app().await;
+    let account = app.create_account().await;
+    let (store, argon2) = (&app.state.store, &app.state.login_limiter.argon2);
+    let time = |email: &str| {
+        let email = email.to_owned();
+        async move {
+            let start = std::time::Instant::now();
+            let id = verify_credentials(store, argon2, &email, "not the password").await.unwrap();
+            assert_eq!(id, None);
+            start.elapsed()
+        }
+    };
+    let (mut wrong_password, mut unknown, mut malformed) = (vec![], vec![], vec![]);
+    for _ in 0..15 {
+        wrong_password.push(time(&account.email).await);
+        unknown.push(time("nobody@example.test").await);
+        malformed.push(time("not an email").await);
+    }
+    let median = |mut samples: Vec<std::time::Duration>| {
+        samples.sort();
+        samples[samples.len() / 2].as_secs_f64()
+    };
+    let reference = median(wrong_password);
+    for (what, samples) in [("unknown", unknown), ("malformed", malformed)] {
+        let other = median(samples);
+        let difference = (other - reference).abs() / reference.max(other);
+        assert!(difference < 0.2, "{what} email: median {other:.4}s vs wrong password {reference:.4}s");
+    }
+}
+
+/// Weakness 4: the attempt is counted before the password is checked, so 30 parallel guesses
+/// against the limit of 10 per minute get at most 10 answers that are not 429.
+#[tokio::test]
+async fn parallel_wrong_guesses_cannot_outrun_the_limit() {
+    let app = spawn_app().await;
+    let account = app.create_account().await;
+    let mut guesses = tokio::task::JoinSet::new();
+    for n in 0..30 {
+        let request = app
+            .client
+            .post(app.url("/rpc/login"))
+            .header("origin", &app.address)
+            .form(&[("email", account.email.as_str()), ("password", &format!("wrong guess {n}")), ("next", "/")]);
+        guesses.spawn(async move { request.send().await.unwrap() });
+    }
+    let (mut limited, mut others) = (0, vec![]);
+    while let Some(response) = guesses.join_next().await {
+        let response = response.unwrap();
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+            assert!((1..=60).contains(&retry_after));
+            limited += 1;
+        } else {
+            others.push(response.status());
+        }
+    }
+    assert!(others.len() <= 10, "{} guesses got past the limiter: {others:?}", others.len());
+    assert!(limited >= 20, "{limited} answers were 429");
+    // None of them was let in; what passed was refused (401) or found the panel busy (503).
+    assert!(others.iter().all(|s| [StatusCode::UNAUTHORIZED, StatusCode::SERVICE_UNAVAILABLE].contains(s)), "{others:?}");
+}
+
+/// A successful sign-in forgets the account's failures and does not count against the IP.
+#[tokio::test]
+async fn a_successful_sign_in_is_not_counted_as_a_failure() {
+    let app = spawn_app().await;
+    let account = app.create_account().await;
+    for _ in 0..9 {
+        assert_eq!(app.post_login(&account.email, "wrong password", None).await.status(), StatusCode::UNAUTHORIZED);
+    }
+    for _ in 0..5 {
+        assert_eq!(app.post_login(&account.email, &account.password, None).await.status(), StatusCode::OK);
+    }
+    // The IP holds 9 failures: one more failure is allowed, the next is limited.
+    assert_eq!(app.post_login("other@example.test", "wrong password", None).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.post_login("other@example.test", "wrong password", None).await.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// Weakness 8: `next` is what the server function receives, already percent-decoded; anything
+/// but a plain path on this site sends the browser to `/`, and nothing panics the server.
+#[tokio::test]
+async fn a_bad_next_redirects_home_and_never_breaks_the_server() {
+    let app = spawn_app().await;
+    let account = app.create_account().await;
+    let sign_in = |next: &str, accept_html: bool| {
+        let mut request = app.client.post(app.url("/rpc/login")).header("origin", &app.address).form(&[
+            ("email", account.email.as_str()),
+            ("password", account.password.as_str()),
+            ("next", next),
+        ]);
+        if accept_html {
+            // A form posted without JavaScript gets a real 302.
+            request = request.header("accept", "text/html");
+        }
+        async move { request.send().await.expect("the server answers") }
+    };
+    let corpus = [
+        "/\t/evil.example",
+        "/\n",
+        "/\r\n/x",
+        "/\r\nSet-Cookie: x=1",
+        " /x",
+        "/x y",
+        "\\\\evil.example",
+        "/\\evil.example",
+        "\\/evil.example",
+        "//evil.example",
+        "///evil.example",
+        "https://evil.example",
+        "javascript:alert(1)",
+        "/\u{3000}/evil.example",
+        "/\u{0}",
+        "",
+    ];
+    for next in corpus {
+        let response = sign_in(next, false).await;
+        assert_eq!(response.status(), StatusCode::OK, "{next:?}");
+        assert_eq!(response.headers()["location"], "/", "{next:?}");
+        let response = sign_in(next, true).await;
+        assert_eq!(response.status(), StatusCode::FOUND, "{next:?}");
+        assert_eq!(response.headers()["location"], "/", "{next:?}");
+    }
+    // Still paths on this site: `%2F` and `%0A` stay encoded in the Location header.
+    for good in ["/profile", "/databases/x_y?tab=users", "/%2F/evil.example", "/%0A"] {
+        assert_eq!(sign_in(good, false).await.headers()["location"], good);
+    }
+    assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), StatusCode::OK);
+}
