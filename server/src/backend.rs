@@ -75,7 +75,7 @@ impl Backend for PanelBackend {
 
     async fn create_database(&self, req: &RequestInfo, request: CreateDatabase) -> Result<Database, AppError> {
         let caller = self.caller(req).await?;
-        databases::create(&self.state.mysql, &caller, &request).await
+        databases::create(&self.state.mysql, &self.state.store, &caller, &request).await
     }
 
     async fn database_detail(&self, req: &RequestInfo, name: &str) -> Result<DatabaseDetail, AppError> {
@@ -85,7 +85,7 @@ impl Backend for PanelBackend {
 
     async fn delete_database(&self, req: &RequestInfo, name: &str) -> Result<(), AppError> {
         let caller = self.caller(req).await?;
-        databases::drop(&self.state.mysql, &databases::owned(&caller, name)?).await
+        databases::drop(&self.state.mysql, &self.state.store, &caller, &databases::owned(&caller, name)?).await
     }
 
     async fn users(&self, req: &RequestInfo) -> Result<UserList, AppError> {
@@ -100,23 +100,23 @@ impl Backend for PanelBackend {
 
     async fn set_user_password(&self, req: &RequestInfo, name: &str, password: &str) -> Result<(), AppError> {
         let caller = self.caller(req).await?;
-        db_users::set_password(&self.state.mysql, &db_users::owned(&caller, name)?, password).await
+        db_users::set_password(&self.state.mysql, &self.state.store, &caller, &db_users::owned(&caller, name)?, password).await
     }
 
     async fn delete_user(&self, req: &RequestInfo, name: &str) -> Result<(), AppError> {
         let caller = self.caller(req).await?;
-        db_users::drop(&self.state.mysql, &db_users::owned(&caller, name)?).await
+        db_users::drop(&self.state.mysql, &self.state.store, &caller, &db_users::owned(&caller, name)?).await
     }
 
     async fn set_privileges(&self, req: &RequestInfo, user: &str, database: &str, privileges: Vec<String>)
         -> Result<Grant, AppError> {
         let caller = self.caller(req).await?;
-        db_users::set_privileges(&self.state.mysql, &caller, (user, database), &SetPrivileges { privileges }).await
+        db_users::set_privileges(&self.state.mysql, &self.state.store, &caller, (user, database), &SetPrivileges { privileges }).await
     }
 
     async fn revoke_privileges(&self, req: &RequestInfo, user: &str, database: &str) -> Result<(), AppError> {
         let caller = self.caller(req).await?;
-        db_users::revoke_privileges(&self.state.mysql, &caller, (user, database)).await
+        db_users::revoke_privileges(&self.state.mysql, &self.state.store, &caller, (user, database)).await
     }
 
     async fn whitelist(&self, req: &RequestInfo) -> Result<Whitelist, AppError> {

@@ -23,7 +23,7 @@ pub async fn create(
     caller: Caller,
     JsonBody(request): JsonBody<CreateDatabase>,
 ) -> Result<(StatusCode, Json<Database>), AppError> {
-    Ok((StatusCode::CREATED, Json(databases::create(&state.mysql, &caller, &request).await?)))
+    Ok((StatusCode::CREATED, Json(databases::create(&state.mysql, &state.store, &caller, &request).await?)))
 }
 
 /// The database with its tables and the users that hold privileges on it.
@@ -42,6 +42,6 @@ pub async fn show(
 #[utoipa::path(delete, path = "/api/databases/{name}", tag = "databases", params(("name" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn delete(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<StatusCode, AppError> {
-    databases::drop(&state.mysql, &databases::owned(&caller, &name)?).await?;
+    databases::drop(&state.mysql, &state.store, &caller, &databases::owned(&caller, &name)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

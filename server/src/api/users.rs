@@ -33,7 +33,7 @@ pub async fn set_password(
     Path(name): Path<String>,
     JsonBody(request): JsonBody<SetPassword>,
 ) -> Result<StatusCode, AppError> {
-    db_users::set_password(&state.mysql, &db_users::owned(&caller, &name)?, &request.password).await?;
+    db_users::set_password(&state.mysql, &state.store, &caller, &db_users::owned(&caller, &name)?, &request.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -41,7 +41,7 @@ pub async fn set_password(
 #[utoipa::path(delete, path = "/api/users/{name}", tag = "users", params(("name" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn delete(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<StatusCode, AppError> {
-    db_users::drop(&state.mysql, &db_users::owned(&caller, &name)?).await?;
+    db_users::drop(&state.mysql, &state.store, &caller, &db_users::owned(&caller, &name)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -55,7 +55,7 @@ pub async fn set_privileges(
     Path((user, database)): Path<(String, String)>,
     JsonBody(request): JsonBody<SetPrivileges>,
 ) -> Result<Json<Grant>, AppError> {
-    Ok(Json(db_users::set_privileges(&state.mysql, &caller, (&user, &database), &request).await?))
+    Ok(Json(db_users::set_privileges(&state.mysql, &state.store, &caller, (&user, &database), &request).await?))
 }
 
 /// Revokes everything the user holds on the database.
@@ -66,6 +66,6 @@ pub async fn revoke_privileges(
     caller: Caller,
     Path((user, database)): Path<(String, String)>,
 ) -> Result<StatusCode, AppError> {
-    db_users::revoke_privileges(&state.mysql, &caller, (&user, &database)).await?;
+    db_users::revoke_privileges(&state.mysql, &state.store, &caller, (&user, &database)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,11 +2,12 @@
 //! composed only from validated names (`managed::sql`).
 use crate::auth::Caller;
 use crate::managed::{admin_exec, admin_exec_expecting, sql};
-use crate::services::grants;
+use crate::services::{audit, grants};
+use app::activity::Action;
 use app::error::AppError;
 use app::model::{CreateDatabase, Database, DatabaseDetail, TableInfo};
 use app::names::DatabaseName;
-use sqlx::MySqlPool;
+use sqlx::{MySqlPool, SqlitePool};
 use std::collections::HashMap;
 
 pub async fn list(mysql: &MySqlPool, caller: &Caller) -> Result<Vec<Database>, AppError> {
@@ -43,7 +44,7 @@ pub async fn detail(mysql: &MySqlPool, caller: &Caller, name: &DatabaseName) -> 
     Ok(DatabaseDetail { database, users, table_list })
 }
 
-pub async fn create(mysql: &MySqlPool, caller: &Caller, request: &CreateDatabase) -> Result<Database, AppError> {
+pub async fn create(mysql: &MySqlPool, store: &SqlitePool, caller: &Caller, request: &CreateDatabase) -> Result<Database, AppError> {
     let name = DatabaseName::parse(request.name.trim(), &caller.prefix)?;
     let charset = request.charset.as_deref().map(str::trim).filter(|c| !c.is_empty()).unwrap_or("utf8mb4");
     let collation = request.collation.as_deref().map(str::trim).filter(|c| !c.is_empty());
@@ -60,7 +61,9 @@ pub async fn create(mysql: &MySqlPool, caller: &Caller, request: &CreateDatabase
         (number == 1007).then(|| Err(AppError::conflict(format!("A database named {} already exists.", name.as_str()))))
     })
     .await?;
-    find(mysql, &name).await
+    let created = find(mysql, &name).await?;
+    audit::record(store, audit::Entry::by(caller, Action::DatabaseCreated).with("database", name.as_str())).await;
+    Ok(created)
 }
 
 /// Charset and collation must be names the server knows (and belong together) before they are
@@ -99,9 +102,10 @@ async fn check_charset(mysql: &MySqlPool, charset: &str, collation: Option<&str>
 /// Drops the database, then revokes every grant on it (they would otherwise outlive it and apply to
 /// a future database of the same name). In that order: a drop that fails (a customer's open
 /// transaction holds a lock on it: 409 after the lock wait) leaves the users' grants as they were.
-pub async fn drop(mysql: &MySqlPool, name: &DatabaseName) -> Result<(), AppError> {
+pub async fn drop(mysql: &MySqlPool, store: &SqlitePool, caller: &Caller, name: &DatabaseName) -> Result<(), AppError> {
     find(mysql, name).await?;
     admin_exec(mysql, &format!("DROP DATABASE {}", sql::quote_identifier(name.as_str()))).await?;
+    audit::record(store, audit::Entry::by(caller, Action::DatabaseDeleted).with("database", name.as_str())).await;
     grants::revoke_everyone(mysql, name).await
 }
 

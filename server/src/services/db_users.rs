@@ -3,7 +3,8 @@
 use crate::auth::Caller;
 use crate::domain::secret::random_base62;
 use crate::managed::{self, admin_exec, processlist, sql};
-use crate::services::account_lock;
+use crate::services::{account_lock, audit};
+use app::activity::Action;
 use crate::services::{databases, grants, whitelist};
 use app::error::AppError;
 use app::model::{CreateUser, CreatedUser, DbUser, Grant, SetPrivileges};
@@ -159,6 +160,7 @@ pub async fn create(
         }
         return Err(err);
     }
+    audit::record(store, audit::Entry::by(caller, Action::UserCreated).with("user", name.as_str())).await;
     Ok(CreatedUser { name: name.as_str().to_owned(), password: generated.then(|| password.expose().to_owned()) })
 }
 
@@ -180,13 +182,20 @@ async fn create_at(mysql: &MySqlPool, name: &DbUserName, password: &DbPassword, 
 /// Changes the password at 'localhost', then copies its hash to every other host. Hosts never keep
 /// different passwords for long: if copying fails halfway, reconciliation (at start-up and every
 /// few minutes) copies the hash from 'localhost' again.
-pub async fn set_password(mysql: &MySqlPool, name: &DbUserName, password: &str) -> Result<(), AppError> {
+pub async fn set_password(
+    mysql: &MySqlPool,
+    store: &SqlitePool,
+    caller: &Caller,
+    name: &DbUserName,
+    password: &str,
+) -> Result<(), AppError> {
     let password = DbPassword::parse(password)?;
     let _account = account_lock::lock_for_user(name).await;
     let hosts = existing_hosts(mysql, name).await?;
     let statement =
         format!("ALTER USER {} IDENTIFIED BY {}", sql::account(name, LOCALHOST), sql::quote_string(password.expose()));
     admin_exec(mysql, &statement).await?;
+    audit::record(store, audit::Entry::by(caller, Action::UserPasswordChanged).with("user", name.as_str())).await;
     for host in hosts.iter().filter(|host| *host != LOCALHOST) {
         sync_host(mysql, name, host).await?;
     }
@@ -194,7 +203,7 @@ pub async fn set_password(mysql: &MySqlPool, name: &DbUserName, password: &str) 
 }
 
 /// Drops the user at every host and ends its open sessions.
-pub async fn drop(mysql: &MySqlPool, name: &DbUserName) -> Result<(), AppError> {
+pub async fn drop(mysql: &MySqlPool, store: &SqlitePool, caller: &Caller, name: &DbUserName) -> Result<(), AppError> {
     let _account = account_lock::lock_for_user(name).await;
     let mut hosts = existing_hosts(mysql, name).await?;
     // 'localhost' last: until it is gone the user is still listed, and a retry finishes the rest.
@@ -202,6 +211,7 @@ pub async fn drop(mysql: &MySqlPool, name: &DbUserName) -> Result<(), AppError> 
     for host in hosts {
         admin_exec(mysql, &format!("DROP USER IF EXISTS {}", sql::account(name, &host))).await?;
     }
+    audit::record(store, audit::Entry::by(caller, Action::UserDeleted).with("user", name.as_str())).await;
     end_sessions(mysql, name).await
 }
 
@@ -212,6 +222,7 @@ async fn end_sessions(mysql: &MySqlPool, name: &DbUserName) -> Result<(), AppErr
 
 pub async fn set_privileges(
     mysql: &MySqlPool,
+    store: &SqlitePool,
     caller: &Caller,
     (user, database): (&str, &str),
     request: &SetPrivileges,
@@ -221,18 +232,29 @@ pub async fn set_privileges(
     let _account = account_lock::lock(&caller.prefix).await;
     let hosts = existing_hosts(mysql, &user).await?;
     databases::find(mysql, &database).await?;
-    if grants::set(mysql, &user, &hosts, &database, &wanted).await? {
+    let narrowed = grants::set(mysql, &user, &hosts, &database, &wanted).await?;
+    let entry = audit::Entry::by(caller, Action::PrivilegesSet).with("user", user.as_str()).with("database", database.as_str());
+    audit::record(store, entry.with("privileges", privilege::names(&wanted).join(", "))).await;
+    if narrowed {
         end_sessions(mysql, &user).await?;
     }
     Ok(Grant { user: user.as_str().to_owned(), database: database.as_str().to_owned(), privileges: privilege::names(&wanted) })
 }
 
-pub async fn revoke_privileges(mysql: &MySqlPool, caller: &Caller, (user, database): (&str, &str)) -> Result<(), AppError> {
+pub async fn revoke_privileges(
+    mysql: &MySqlPool,
+    store: &SqlitePool,
+    caller: &Caller,
+    (user, database): (&str, &str),
+) -> Result<(), AppError> {
     let (user, database) = (owned(caller, user)?, databases::owned(caller, database)?);
     let _account = account_lock::lock(&caller.prefix).await;
     let hosts = existing_hosts(mysql, &user).await?;
     databases::find(mysql, &database).await?;
-    if grants::revoke(mysql, &user, &hosts, &database).await? {
+    let revoked = grants::revoke(mysql, &user, &hosts, &database).await?;
+    let entry = audit::Entry::by(caller, Action::PrivilegesRevoked).with("user", user.as_str());
+    audit::record(store, entry.with("database", database.as_str())).await;
+    if revoked {
         end_sessions(mysql, &user).await?;
     }
     Ok(())

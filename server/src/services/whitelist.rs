@@ -1,6 +1,8 @@
 //! The IP whitelist: hosts from which the account's database users may connect. MariaDB enforces
 //! it: every user exists at 'localhost' and at each active host, with the same password and grants.
 use crate::auth::Caller;
+use crate::services::audit;
+use app::activity::Action;
 use crate::domain::time;
 use crate::managed::processlist;
 use crate::services::{account_lock, db_users};
@@ -79,7 +81,9 @@ pub async fn add(
     .bind(id)
     .fetch_one(store)
     .await?;
-    Ok(entry(row))
+    let added = entry(row);
+    audit::record(store, audit::Entry::by(caller, Action::WhitelistAdded).with("host", added.host.as_str())).await;
+    Ok(added)
 }
 
 /// Counts and inserts in one statement (SQLite runs one writer at a time), so the limit holds even
@@ -115,7 +119,9 @@ pub async fn remove(store: &SqlitePool, mysql: &MySqlPool, caller: &Caller, id: 
     .fetch_optional(store)
     .await?;
     let (host, mysql_host) = hosts.ok_or_else(|| AppError::not_found(format!("No whitelist entry {id} in your account.")))?;
-    finish_removal(store, mysql, caller, id, (&host, &mysql_host)).await
+    finish_removal(store, mysql, caller, id, (&host, &mysql_host)).await?;
+    audit::record(store, audit::Entry::by(caller, Action::WhitelistRemoved).with("host", host)).await;
+    Ok(())
 }
 
 /// Drops every user's account at the host (whether or not it still exists at 'localhost'), ends
