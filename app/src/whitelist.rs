@@ -75,7 +75,7 @@ pub fn WhitelistPage() -> impl IntoView {
         {move || removing.get().map(|entry| view! {
             <ConfirmDialog
                 title=format!("Remove {}?", entry.host)
-                message="Your database users can no longer connect from this host. Open connections are not cut.".to_owned()
+                message="Your database users can no longer connect from this host; their open connections from it are closed now.".to_owned()
                 confirm_label="Remove"
                 pending=remove.pending().into()
                 error=Signal::derive(move || remove.value().get().and_then(Result::err).map(|e| e.message))
