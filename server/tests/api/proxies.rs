@@ -10,10 +10,14 @@ async fn behind_proxy() -> TestApp {
 }
 
 async fn login_from(app: &TestApp, client_ip: &str, email: &str, password: &str) -> reqwest::Response {
+    login_with_header(app, ("x-forwarded-for", client_ip), email, password).await
+}
+
+async fn login_with_header(app: &TestApp, (name, value): (&str, &str), email: &str, password: &str) -> reqwest::Response {
     app.client
         .post(app.url("/rpc/login"))
         .header("origin", &app.address)
-        .header("x-forwarded-for", client_ip)
+        .header(name, value)
         .form(&[("email", email), ("password", password), ("next", "/")])
         .send()
         .await
@@ -69,15 +73,7 @@ async fn add_my_current_ip_sees_the_client_not_the_proxy() {
 async fn https_from_a_trusted_proxy_makes_cookies_secure_and_sends_hsts() {
     let app = behind_proxy().await;
     let account = app.create_account().await;
-    let response = app
-        .client
-        .post(app.url("/rpc/login"))
-        .header("origin", &app.address)
-        .header("x-forwarded-proto", "https")
-        .form(&[("email", account.email.as_str()), ("password", account.password.as_str()), ("next", "/")])
-        .send()
-        .await
-        .unwrap();
+    let response = login_with_header(&app, ("x-forwarded-proto", "https"), &account.email, &account.password).await;
     assert_eq!(response.status(), StatusCode::OK);
     let set_cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(set_cookie.starts_with("__Host-nbg_session=") && set_cookie.ends_with("; Secure"), "{set_cookie}");
@@ -86,15 +82,7 @@ async fn https_from_a_trusted_proxy_makes_cookies_secure_and_sends_hsts() {
     // The same header from a peer that is not a trusted proxy is a lie, and is treated as one.
     let direct = spawn_app().await;
     let account = direct.create_account().await;
-    let response = direct
-        .client
-        .post(direct.url("/rpc/login"))
-        .header("origin", &direct.address)
-        .header("x-forwarded-proto", "https")
-        .form(&[("email", account.email.as_str()), ("password", account.password.as_str()), ("next", "/")])
-        .send()
-        .await
-        .unwrap();
+    let response = login_with_header(&direct, ("x-forwarded-proto", "https"), &account.email, &account.password).await;
     let cookie = session_cookie(response.headers()).unwrap();
     assert!(cookie.starts_with("nbg_session="));
     assert!(!response.headers()["set-cookie"].to_str().unwrap().contains("Secure"));
