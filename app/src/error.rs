@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 pub enum ErrorCode {
     BadRequest,
     Unauthorized,
+    MethodNotAllowed,
     Forbidden,
     NotFound,
     Conflict,
@@ -21,6 +22,7 @@ impl ErrorCode {
         match self {
             Self::BadRequest => "bad_request",
             Self::Unauthorized => "unauthorized",
+            Self::MethodNotAllowed => "method_not_allowed",
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
             Self::Conflict => "conflict",
@@ -35,6 +37,7 @@ impl ErrorCode {
         match self {
             Self::BadRequest => 400,
             Self::Unauthorized => 401,
+            Self::MethodNotAllowed => 405,
             Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::Conflict => 409,
@@ -107,8 +110,8 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
-    /// Machine-readable: bad_request, unauthorized, forbidden, not_found, conflict,
-    /// validation_failed, rate_limited, unavailable, internal.
+    /// Machine-readable: bad_request, unauthorized, method_not_allowed, forbidden, not_found,
+    /// conflict, validation_failed, rate_limited, unavailable, internal.
     pub code: String,
     pub message: String,
 }

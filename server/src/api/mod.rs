@@ -25,8 +25,9 @@ pub fn router() -> Router<AppState> {
         .route("/whitelist/{id}", delete(whitelist::remove))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { AppError::not_found("No such API endpoint; see /api/openapi.json.") })
+        // axum adds the `Allow` header listing the path's methods to this answer.
         .method_not_allowed_fallback(|| async {
-            AppError::new(app::error::ErrorCode::BadRequest, "That method is not allowed on this endpoint.")
+            AppError::new(app::error::ErrorCode::MethodNotAllowed, "That method is not allowed on this endpoint.")
         })
 }
 

@@ -42,3 +42,22 @@ async fn the_openapi_document_lists_the_endpoints() {
     }
     assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
 }
+
+#[tokio::test]
+async fn unsupported_methods_answer_405_with_allow_and_the_error_shape() {
+    let app = spawn_app().await;
+    let account = app.create_account().await;
+    let key = app.issue_key(&account).await;
+    for (method, path, allowed) in [
+        ("TRACE", "/api/account", "GET,HEAD"),
+        ("PATCH", "/api/databases", "GET,HEAD,POST"),
+        ("PUT", "/api/whitelist/1", "DELETE"),
+    ] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let response = app.client.request(method.clone(), app.url(path)).bearer_auth(&key).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        let allow = response.headers().get(reqwest::header::ALLOW).map(|v| v.to_str().unwrap().replace(' ', ""));
+        assert_eq!(allow.as_deref(), Some(allowed), "{method} {path}");
+        assert_eq!(crate::helpers::error_code(response).await, "method_not_allowed", "{method} {path}");
+    }
+}
