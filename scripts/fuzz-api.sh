@@ -10,7 +10,9 @@
 #   NOBREGAS_BIN        server binary (default target/release/nobregas-panel, built by `make build`)
 #   NOBREGAS_MYSQL_URL  managed server (default mysql://root@127.0.0.1:3306)
 #   FUZZ_MAX_EXAMPLES   test cases per operation and phase (default 40)
-#   FUZZ_MAX_TIME       time budget of the whole schemathesis run in seconds (default 240)
+#   FUZZ_MAX_TIME       time budget of the whole schemathesis run in seconds (default 180); fuzzing and
+#                       stateful testing repeat until it is spent
+#   FUZZ_WORKERS        concurrent requests (default 1)
 #   FUZZ_SEED           fixed seed to reproduce a run (printed at the end of every run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,6 +57,9 @@ account_password=$(random_chars 'A-Za-z0-9' 24)
 printf '%s\n' "$account_password" | "$bin" account create --email "$email" --prefix "$prefix" --password-stdin >/dev/null
 key=$("$bin" key regenerate --email "$email")
 
+# TODO(rate limit): once the per-key limit is configurable, raise it here (e.g. an env variable set to a
+# few thousand per minute): at the default 600/min many answers are 429 — declared, so no failure, but
+# they test nothing.
 RUST_LOG=${RUST_LOG:-warn} "$bin" serve >"$data_dir/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
@@ -78,7 +83,7 @@ args=(
   -H "Authorization: Bearer $key"
   --checks all
   --phases examples,coverage,fuzzing,stateful
-  --max-examples "${FUZZ_MAX_EXAMPLES:-40}" --max-time "${FUZZ_MAX_TIME:-240}"
+  --max-examples "${FUZZ_MAX_EXAMPLES:-40}" --max-time "${FUZZ_MAX_TIME:-180}"
   --workers "${FUZZ_WORKERS:-1}" --request-timeout 20 --generation-database none --no-color
 )
 [ -z "${FUZZ_SEED:-}" ] || args+=(--seed "$FUZZ_SEED")
