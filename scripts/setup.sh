@@ -8,6 +8,7 @@ mode=${1:-run}
 CARGO_LEPTOS_VERSION=0.3.10   # 0.3.11 needs a newer rustc than 1.95
 WASM_BINDGEN_VERSION=0.2.130  # must equal the wasm-bindgen crate pinned in Cargo.toml
 BINARYEN_VERSION=132.0.0      # npm's wasm-opt; Debian's binaryen breaks hydration
+SCHEMATHESIS_VERSION=4.32.5   # the API fuzzer of `make fuzz` (PyPI), in a venv under tools/
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -63,6 +64,14 @@ fi
 if [ "$mode" = test ]; then
   command -v mariadb >/dev/null || apt_install mariadb-client
   [ -x /usr/bin/chromium ] || { say "Installing Chromium"; apt_install chromium; }
+  if [ "$(tools/schemathesis/bin/schemathesis --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHESIS_VERSION" ]; then
+    say "Installing schemathesis $SCHEMATHESIS_VERSION into tools/schemathesis"
+    command -v curl >/dev/null || apt_install curl
+    python3 -m venv --help >/dev/null 2>&1 || apt_install python3 python3-venv
+    rm -rf tools/schemathesis
+    python3 -m venv tools/schemathesis
+    tools/schemathesis/bin/pip install -q "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
   say "Installing the Playwright test runner (npm ci)"
   (cd end2end && npm ci --no-audit --no-fund >/dev/null)
 fi

@@ -1,14 +1,14 @@
 use crate::auth::Caller;
 use crate::services::accounts;
 use crate::state::AppState;
-use app::error::{AppError, ErrorBody};
+use app::error::AppError;
 use app::model::Account;
 use axum::Json;
 use axum::extract::State;
 
 /// The caller's account and the masked form of its API key.
-#[utoipa::path(get, path = "/api/account", tag = "account",
-    responses((status = 200, body = Account), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/account", tag = "account", operation_id = "get_account",
+    responses((status = 200, body = Account)))]
 pub async fn show(State(state): State<AppState>, caller: Caller) -> Result<Json<Account>, AppError> {
     Ok(Json(accounts::view(&state.store, caller.account_id).await?))
 }

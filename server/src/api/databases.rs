@@ -9,15 +9,23 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 /// The caller's databases (`<prefix>_…`) on the managed server, with size and table count.
-#[utoipa::path(get, path = "/api/databases", tag = "databases",
-    responses((status = 200, body = DatabaseList), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/databases", tag = "databases", operation_id = "list_databases",
+    responses((status = 200, body = DatabaseList)))]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<DatabaseList>, AppError> {
     Ok(Json(DatabaseList { databases: databases::list(&state.mysql, &caller).await? }))
 }
 
 /// Creates `<prefix>_…` (default utf8mb4 with the server's default utf8mb4 collation).
-#[utoipa::path(post, path = "/api/databases", tag = "databases", request_body = CreateDatabase,
-    responses((status = 201, body = Database), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/databases", tag = "databases", operation_id = "create_database", request_body = CreateDatabase,
+    responses(
+        (status = 201, body = Database, links(
+            ("GetDatabase" = (operation_id = "get_database", parameters(("name" = "$response.body#/name")))),
+            ("DeleteDatabase" = (operation_id = "delete_database", parameters(("name" = "$response.body#/name")))),
+            ("GrantOnDatabase" = (operation_id = "set_privileges", parameters(("database" = "$response.body#/name")))),
+        )),
+        (status = 409, description = "A database of that name exists", body = ErrorBody),
+        (status = 422, description = "Bad name, unknown character set or collation", body = ErrorBody),
+    ))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -27,8 +35,9 @@ pub async fn create(
 }
 
 /// The database with its tables and the users that hold privileges on it.
-#[utoipa::path(get, path = "/api/databases/{name}", tag = "databases", params(("name" = String, Path)),
-    responses((status = 200, body = DatabaseDetail), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/databases/{name}", tag = "databases", operation_id = "get_database",
+    params(("name" = String, Path)),
+    responses((status = 200, body = DatabaseDetail), (status = 404, description = "No such database in your account", body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
@@ -39,8 +48,9 @@ pub async fn show(
 }
 
 /// Drops the database and every grant on it.
-#[utoipa::path(delete, path = "/api/databases/{name}", tag = "databases", params(("name" = String, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
+#[utoipa::path(delete, path = "/api/databases/{name}", tag = "databases", operation_id = "delete_database",
+    params(("name" = String, Path)),
+    responses((status = 204, description = "Dropped"), (status = 404, description = "No such database in your account", body = ErrorBody)))]
 pub async fn delete(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<StatusCode, AppError> {
     databases::drop(&state.mysql, &state.store, &caller, &databases::owned(&caller, &name)?).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -9,14 +9,22 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 /// The caller's database users and their privileges per database.
-#[utoipa::path(get, path = "/api/users", tag = "users", responses((status = 200, body = UserList), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/users", tag = "users", operation_id = "list_users", responses((status = 200, body = UserList)))]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<UserList>, AppError> {
     Ok(Json(UserList { users: db_users::list(&state.mysql, &caller).await? }))
 }
 
 /// Creates a user; without `password` a strong one is generated and returned in this response only.
-#[utoipa::path(post, path = "/api/users", tag = "users", request_body = CreateUser,
-    responses((status = 201, body = CreatedUser), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/users", tag = "users", operation_id = "create_user", request_body = CreateUser,
+    responses(
+        (status = 201, body = CreatedUser, links(
+            ("SetUserPassword" = (operation_id = "set_user_password", parameters(("name" = "$response.body#/name")))),
+            ("DeleteUser" = (operation_id = "delete_user", parameters(("name" = "$response.body#/name")))),
+            ("GrantToUser" = (operation_id = "set_privileges", parameters(("user" = "$response.body#/name")))),
+        )),
+        (status = 409, description = "A database user of that name exists", body = ErrorBody),
+        (status = 422, description = "Bad name or password", body = ErrorBody),
+    ))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -25,8 +33,14 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(db_users::create(&state.mysql, &state.store, &caller, &request).await?)))
 }
 
-#[utoipa::path(put, path = "/api/users/{name}/password", tag = "users", request_body = SetPassword,
-    params(("name" = String, Path)), responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// Sets the user's password at every host.
+#[utoipa::path(put, path = "/api/users/{name}/password", tag = "users", operation_id = "set_user_password",
+    request_body = SetPassword, params(("name" = String, Path)),
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 404, description = "No such database user in your account", body = ErrorBody),
+        (status = 422, description = "Bad password", body = ErrorBody),
+    ))]
 pub async fn set_password(
     State(state): State<AppState>,
     caller: Caller,
@@ -38,17 +52,24 @@ pub async fn set_password(
 }
 
 /// Removes the MySQL account at every host it exists for.
-#[utoipa::path(delete, path = "/api/users/{name}", tag = "users", params(("name" = String, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
+#[utoipa::path(delete, path = "/api/users/{name}", tag = "users", operation_id = "delete_user", params(("name" = String, Path)),
+    responses((status = 204, description = "Removed"), (status = 404, description = "No such database user in your account", body = ErrorBody)))]
 pub async fn delete(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<StatusCode, AppError> {
     db_users::drop(&state.mysql, &state.store, &caller, &db_users::owned(&caller, &name)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Sets exactly these privileges of the user on the database (`["ALL"]` for all of them).
-#[utoipa::path(put, path = "/api/users/{user}/privileges/{database}", tag = "users", request_body = SetPrivileges,
-    params(("user" = String, Path), ("database" = String, Path)),
-    responses((status = 200, body = Grant), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(put, path = "/api/users/{user}/privileges/{database}", tag = "users", operation_id = "set_privileges",
+    request_body = SetPrivileges, params(("user" = String, Path), ("database" = String, Path)),
+    responses(
+        (status = 200, body = Grant, links(
+            ("RevokePrivileges" = (operation_id = "revoke_privileges",
+                parameters(("user" = "$response.body#/user"), ("database" = "$response.body#/database")))),
+        )),
+        (status = 404, description = "No such user or database in your account", body = ErrorBody),
+        (status = 422, description = "Unknown or forbidden privilege, or an empty list", body = ErrorBody),
+    ))]
 pub async fn set_privileges(
     State(state): State<AppState>,
     caller: Caller,
@@ -59,8 +80,9 @@ pub async fn set_privileges(
 }
 
 /// Revokes everything the user holds on the database.
-#[utoipa::path(delete, path = "/api/users/{user}/privileges/{database}", tag = "users",
-    params(("user" = String, Path), ("database" = String, Path)), responses((status = 204), (status = 404, body = ErrorBody)))]
+#[utoipa::path(delete, path = "/api/users/{user}/privileges/{database}", tag = "users", operation_id = "revoke_privileges",
+    params(("user" = String, Path), ("database" = String, Path)),
+    responses((status = 204, description = "Revoked"), (status = 404, description = "No such user or database in your account", body = ErrorBody)))]
 pub async fn revoke_privileges(
     State(state): State<AppState>,
     caller: Caller,

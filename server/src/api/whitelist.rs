@@ -9,14 +9,20 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 /// Hosts (besides localhost) from which the account's database users may connect.
-#[utoipa::path(get, path = "/api/whitelist", tag = "whitelist", responses((status = 200, body = Whitelist), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/whitelist", tag = "whitelist", operation_id = "list_whitelist", responses((status = 200, body = Whitelist)))]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Whitelist>, AppError> {
     Ok(Json(Whitelist { entries: whitelist::list(&state.store, &caller).await? }))
 }
 
 /// Adds a host; every database user gets an account there, with the same password and grants.
-#[utoipa::path(post, path = "/api/whitelist", tag = "whitelist", request_body = NewWhitelistEntry,
-    responses((status = 201, body = WhitelistEntry), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/whitelist", tag = "whitelist", operation_id = "add_whitelist_entry", request_body = NewWhitelistEntry,
+    responses(
+        (status = 201, body = WhitelistEntry, links(
+            ("RemoveWhitelistEntry" = (operation_id = "remove_whitelist_entry", parameters(("id" = "$response.body#/id")))),
+        )),
+        (status = 409, description = "The host is already on the whitelist", body = ErrorBody),
+        (status = 422, description = "Bad host or note, or the whitelist is full (100 entries)", body = ErrorBody),
+    ))]
 pub async fn add(
     State(state): State<AppState>,
     caller: Caller,
@@ -26,8 +32,9 @@ pub async fn add(
 }
 
 /// Removes a host; the users' accounts at that host are dropped at once.
-#[utoipa::path(delete, path = "/api/whitelist/{id}", tag = "whitelist", params(("id" = i64, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
+#[utoipa::path(delete, path = "/api/whitelist/{id}", tag = "whitelist", operation_id = "remove_whitelist_entry",
+    params(("id" = i64, Path)),
+    responses((status = 204, description = "Removed"), (status = 404, description = "No such entry in your account", body = ErrorBody)))]
 pub async fn remove(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::not_found(format!("No whitelist entry {id} in your account.")))?;
     whitelist::remove(&state.store, &state.mysql, &caller, id).await?;
