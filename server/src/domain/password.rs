@@ -111,7 +111,8 @@ mod tests {
         assert_eq!(dummy.hash.unwrap().len(), real.hash.unwrap().len());
     }
 
-    /// An unknown email runs a full verification: as slow as a wrong password, not ~0.
+    /// An unknown email runs a full verification: as slow as a wrong password, not ~0. The
+    /// fastest of 5 each, so a burst of load on a busy machine does not decide.
     #[test]
     fn an_unknown_email_costs_a_full_verification() {
         let stored = hash_blocking("the real password").unwrap();
@@ -120,7 +121,11 @@ mod tests {
             assert!(!verify_blocking(stored, "a wrong guess"));
             start.elapsed()
         };
-        let (known, unknown) = (time(Some(&stored)), time(None));
+        let (mut known, mut unknown) = (Duration::MAX, Duration::MAX);
+        for _ in 0..5 {
+            known = known.min(time(Some(&stored)));
+            unknown = unknown.min(time(None));
+        }
         assert!(unknown * 2 > known, "unknown {unknown:?} vs known {known:?}");
     }
 

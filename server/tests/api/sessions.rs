@@ -1,5 +1,5 @@
 //! Sign-in through the login server function: answers, cookies, rotation, rate limits, CSRF.
-use crate::helpers::{session_cookie, spawn_app};
+use crate::helpers::{TestApp, session_cookie, spawn_app};
 use reqwest::StatusCode;
 
 #[tokio::test]
@@ -89,46 +89,62 @@ async fn server_functions_need_a_session() {
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
 
+/// The timing test must not run beside this module's burst of parallel argon2 work.
+static CPU_HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Weakness 3: an unknown (or malformed) email must cost one argon2 verification, like a wrong
-/// password, or the answer time tells which emails have accounts. Interleaved, so load from
-/// other tests slows both sides alike.
+/// password, or the answer time tells which emails have accounts. Interleaved, in an order that
+/// rotates every round, so load from tests running alongside slows every side alike. Wall-clock
+/// medians on a shared 2-core machine can still stray past 20% in one measurement, so it is
+/// repeated up to 3 times; without the dummy verification every measurement is ~50× off.
 #[tokio::test]
 async fn unknown_email_and_wrong_password_take_the_same_time() {
-    use server::services::accounts::verify_credentials;
+    let _alone = CPU_HEAVY.lock().await;
     let app = spawn_app().await;
     let account = app.create_account().await;
-    let (store, argon2) = (&app.state.store, &app.state.login_limiter.argon2);
-    let time = |email: &str| {
-        let email = email.to_owned();
-        async move {
-            let start = std::time::Instant::now();
-            let id = verify_credentials(store, argon2, &email, "not the password").await.unwrap();
-            assert_eq!(id, None);
-            start.elapsed()
+    let mut outcome = Err(String::new());
+    for _ in 0..3 {
+        outcome = sign_in_medians_agree(&app, &account.email).await;
+        if outcome.is_ok() {
+            break;
         }
-    };
-    let (mut wrong_password, mut unknown, mut malformed) = (vec![], vec![], vec![]);
-    for _ in 0..15 {
-        wrong_password.push(time(&account.email).await);
-        unknown.push(time("nobody@example.test").await);
-        malformed.push(time("not an email").await);
     }
-    let median = |mut samples: Vec<std::time::Duration>| {
-        samples.sort();
-        samples[samples.len() / 2].as_secs_f64()
-    };
-    let reference = median(wrong_password);
-    for (what, samples) in [("unknown", unknown), ("malformed", malformed)] {
-        let other = median(samples);
-        let difference = (other - reference).abs() / reference.max(other);
-        assert!(difference < 0.2, "{what} email: median {other:.4}s vs wrong password {reference:.4}s");
+    outcome.unwrap();
+}
+
+/// Medians of 31 verifications each for a wrong password, an unknown and a malformed email.
+async fn sign_in_medians_agree(app: &TestApp, email: &str) -> Result<(), String> {
+    use server::services::accounts::verify_credentials;
+    let (store, argon2) = (&app.state.store, &app.state.login_limiter.argon2);
+    let emails = [email, "nobody@example.test", "not an email"];
+    let mut samples = [vec![], vec![], vec![]];
+    for round in 0..31 {
+        for i in 0..3 {
+            let which = (round + i) % 3;
+            let start = std::time::Instant::now();
+            let id = verify_credentials(store, argon2, emails[which], "not the password").await.unwrap();
+            assert_eq!(id, None);
+            samples[which].push(start.elapsed().as_secs_f64());
+        }
     }
+    let medians = samples.map(|mut s| {
+        s.sort_by(f64::total_cmp);
+        s[s.len() / 2]
+    });
+    let reference = medians[0];
+    for (what, other) in [("unknown", medians[1]), ("malformed", medians[2])] {
+        if (other - reference).abs() / reference.max(other) >= 0.2 {
+            return Err(format!("{what} email: median {other:.4}s vs wrong password {reference:.4}s"));
+        }
+    }
+    Ok(())
 }
 
 /// Weakness 4: the attempt is counted before the password is checked, so 30 parallel guesses
 /// against the limit of 10 per minute get at most 10 answers that are not 429.
 #[tokio::test]
 async fn parallel_wrong_guesses_cannot_outrun_the_limit() {
+    let _alone = CPU_HEAVY.lock().await;
     let app = spawn_app().await;
     let account = app.create_account().await;
     let mut guesses = tokio::task::JoinSet::new();
