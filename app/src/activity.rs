@@ -22,6 +22,7 @@ pub enum Action {
     PrivilegesRevoked,
     WhitelistAdded,
     WhitelistRemoved,
+    QueryRun,
 }
 
 impl Action {
@@ -40,6 +41,7 @@ impl Action {
             Self::PrivilegesRevoked => "privileges_revoked",
             Self::WhitelistAdded => "whitelist_added",
             Self::WhitelistRemoved => "whitelist_removed",
+            Self::QueryRun => "query_run",
         }
     }
 }
@@ -56,7 +58,7 @@ pub struct AuditEvent {
     pub source_ip: Option<String>,
     /// sign_in, sign_in_failed, sign_out, api_key_regenerated, database_created, database_deleted,
     /// user_created, user_deleted, user_password_changed, privileges_set, privileges_revoked,
-    /// whitelist_added, whitelist_removed.
+    /// whitelist_added, whitelist_removed, query_run.
     pub action: String,
     /// What the action was about (`database`, `user`, `host`, `privileges`, …).
     pub details: BTreeMap<String, String>,

@@ -3,6 +3,7 @@
 //! is "authenticate, call the backend, map the error" — the same service functions REST uses.
 use crate::activity::AuditPage;
 use crate::error::AppError;
+use crate::query::{QueryHistory, QueryRequest, QueryResponse, SchemaOutline};
 use crate::model::{
     Account, CreateDatabase, CreateUser, CreatedUser, Database, DatabaseDetail, DatabaseList, Grant, NewApiKey,
     NewWhitelistEntry, UserList, Whitelist, WhitelistEntry,
@@ -53,6 +54,11 @@ pub trait Backend: Send + Sync + 'static {
     async fn add_to_whitelist(&self, req: &RequestInfo, request: NewWhitelistEntry) -> Result<WhitelistEntry, AppError>;
     async fn remove_from_whitelist(&self, req: &RequestInfo, id: i64) -> Result<(), AppError>;
     async fn activity(&self, req: &RequestInfo, before: Option<String>) -> Result<AuditPage, AppError>;
+    /// Runs the customer's SQL on `database` as the account's own MySQL identity.
+    async fn run_query(&self, req: &RequestInfo, database: &str, request: QueryRequest) -> Result<QueryResponse, AppError>;
+    async fn cancel_query(&self, req: &RequestInfo, id: &str) -> Result<(), AppError>;
+    async fn query_history(&self, req: &RequestInfo) -> Result<QueryHistory, AppError>;
+    async fn schema_outline(&self, req: &RequestInfo, database: &str) -> Result<SchemaOutline, AppError>;
     /// Whether the managed MySQL server answers (for the banner on every page).
     async fn mysql_up(&self) -> bool;
 }

@@ -18,6 +18,12 @@ pub enum ErrorCode {
     MysqlUnavailable,
     RequestTimeout,
     PayloadTooLarge,
+    /// The managed server refused a customer's SQL statement (its message and `mysql_errno` follow).
+    SqlError,
+    /// A customer's statement ran past its `timeout_ms` and was stopped on the server.
+    QueryTimeout,
+    /// A customer's statement was stopped by `POST /api/queries/{id}/cancel`.
+    QueryCancelled,
     Internal,
 }
 
@@ -36,13 +42,16 @@ impl ErrorCode {
             Self::MysqlUnavailable => "mysql_unavailable",
             Self::RequestTimeout => "request_timeout",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::SqlError => "sql_error",
+            Self::QueryTimeout => "query_timeout",
+            Self::QueryCancelled => "query_cancelled",
             Self::Internal => "internal",
         }
     }
 
     pub fn http_status(self) -> u16 {
         match self {
-            Self::BadRequest => 400,
+            Self::BadRequest | Self::SqlError | Self::QueryTimeout | Self::QueryCancelled => 400,
             Self::Unauthorized => 401,
             Self::MethodNotAllowed => 405,
             Self::Forbidden => 403,
@@ -66,11 +75,14 @@ pub struct AppError {
     /// Seconds until a rate-limited caller may retry (sent as `Retry-After`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_secs: Option<u64>,
+    /// MariaDB's error number, for `sql_error` (1064 for a syntax error, 1142 for a refused command …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mysql_errno: Option<u16>,
 }
 
 impl AppError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), retry_after_secs: None }
+        Self { code, message: message.into(), retry_after_secs: None, mysql_errno: None }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::BadRequest, message)
@@ -95,6 +107,10 @@ impl AppError {
     }
     pub fn too_many(message: impl Into<String>, retry_after_secs: u64) -> Self {
         Self { retry_after_secs: Some(retry_after_secs.max(1)), ..Self::new(ErrorCode::RateLimited, message) }
+    }
+    /// The managed server's own refusal of a customer's statement, passed on as it said it.
+    pub fn sql(errno: u16, message: impl Into<String>) -> Self {
+        Self { mysql_errno: Some(errno), ..Self::new(ErrorCode::SqlError, message) }
     }
     pub fn mysql_unavailable() -> Self {
         Self::new(
@@ -127,9 +143,12 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Machine-readable: bad_request, unauthorized, method_not_allowed, forbidden, not_found,
     /// conflict, validation_failed, rate_limited, unavailable, mysql_unavailable, request_timeout,
-    /// payload_too_large, internal.
+    /// payload_too_large, sql_error, query_timeout, query_cancelled, internal.
     pub code: String,
     pub message: String,
+    /// MariaDB's error number; only with `sql_error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mysql_errno: Option<u16>,
 }
 
 impl leptos::server_fn::error::FromServerFnError for AppError {
@@ -160,7 +179,11 @@ mod ssr {
     impl IntoResponse for AppError {
         fn into_response(self) -> Response {
             let body = ErrorBody {
-                error: ErrorDetail { code: self.code.as_str().to_owned(), message: self.message.clone() },
+                error: ErrorDetail {
+                    code: self.code.as_str().to_owned(),
+                    message: self.message.clone(),
+                    mysql_errno: self.mysql_errno,
+                },
             };
             let mut response = (self.status(), axum::Json(body)).into_response();
             let headers = response.headers_mut();

@@ -1,6 +1,7 @@
 //! `app::Backend` for server functions: the same services the REST API calls.
 use crate::auth::{self, Caller, cookie};
-use crate::services::{accounts, api_keys, audit, databases, db_users, health, sessions, whitelist};
+use crate::services::{accounts, api_keys, audit, databases, db_users, health, queries, sessions, whitelist};
+use app::query::{QueryHistory, QueryRequest, QueryResponse, SchemaOutline};
 use app::activity::{Action, AuditPage};
 use crate::state::AppState;
 use app::backend::{Backend, RequestInfo, SetCookie};
@@ -81,6 +82,28 @@ impl Backend for PanelBackend {
     async fn database_detail(&self, req: &RequestInfo, name: &str) -> Result<DatabaseDetail, AppError> {
         let caller = self.caller(req).await?;
         databases::detail(&self.state.mysql, &caller, &databases::owned(&caller, name)?).await
+    }
+
+    async fn run_query(&self, req: &RequestInfo, database: &str, request: QueryRequest) -> Result<QueryResponse, AppError> {
+        let caller = self.caller(req).await?;
+        let database = databases::owned(&caller, database)?;
+        let state = &self.state;
+        Ok(queries::run(&state.queries, &state.mysql, &state.store, &caller, &database, request).await?.1)
+    }
+
+    async fn cancel_query(&self, req: &RequestInfo, id: &str) -> Result<(), AppError> {
+        let caller = self.caller(req).await?;
+        queries::cancel(&self.state.queries, &self.state.mysql, &caller, id).await
+    }
+
+    async fn query_history(&self, req: &RequestInfo) -> Result<QueryHistory, AppError> {
+        let caller = self.caller(req).await?;
+        queries::history::list(&self.state.store, &caller).await
+    }
+
+    async fn schema_outline(&self, req: &RequestInfo, database: &str) -> Result<SchemaOutline, AppError> {
+        let caller = self.caller(req).await?;
+        queries::outline(&self.state.mysql, &databases::owned(&caller, database)?).await
     }
 
     async fn delete_database(&self, req: &RequestInfo, name: &str) -> Result<(), AppError> {

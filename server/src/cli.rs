@@ -94,6 +94,13 @@ pub struct ManagedLimits {
     /// MAX_USER_CONNECTIONS of every database user (0: no limit).
     #[arg(long, env = "NOBREGAS_MAX_USER_CONNECTIONS", default_value_t = Settings::DEFAULT_MAX_USER_CONNECTIONS)]
     pub max_user_connections: u32,
+    /// The managed server's Unix socket (customer SQL runs as `<prefix>-panel`@localhost, reachable
+    /// only through it); default: what the server reports as @@socket.
+    #[arg(long, env = "NOBREGAS_MYSQL_SOCKET")]
+    pub mysql_socket: Option<PathBuf>,
+    /// Statements one account may run at once (more get 429).
+    #[arg(long, env = "NOBREGAS_QUERIES_PER_ACCOUNT", default_value_t = Settings::DEFAULT_QUERIES_PER_ACCOUNT)]
+    pub queries_per_account: usize,
 }
 
 impl ManagedLimits {
@@ -103,6 +110,8 @@ impl ManagedLimits {
             .mysql_statement_deadline
             .map_or_else(|| Settings::deadline_for(settings.mysql_lock_wait_timeout), |secs| Duration::from_secs(secs.max(1)));
         settings.max_user_connections = self.max_user_connections;
+        settings.mysql_socket = self.mysql_socket.clone();
+        settings.queries_per_account = self.queries_per_account.max(1);
     }
 }
 

@@ -33,6 +33,11 @@ pub struct Settings {
     pub mysql_statement_deadline: Duration,
     /// `MAX_USER_CONNECTIONS` of every database user, at every host.
     pub max_user_connections: u32,
+    /// The managed server's Unix socket, for the accounts' query identities (which exist at
+    /// 'localhost' only); `None` asks the server (`@@socket`).
+    pub mysql_socket: Option<PathBuf>,
+    /// Statements one account may run at once (the query console and API); more get 429.
+    pub queries_per_account: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -46,6 +51,7 @@ impl Settings {
     pub const DEFAULT_IP_RATE_LIMIT: u32 = 120;
     pub const DEFAULT_LOCK_WAIT_TIMEOUT: Duration = Duration::from_secs(10);
     pub const DEFAULT_MAX_USER_CONNECTIONS: u32 = 30;
+    pub const DEFAULT_QUERIES_PER_ACCOUNT: usize = 4;
 
     pub fn new(listen: SocketAddr, data_dir: PathBuf, mysql_url: impl Into<String>) -> Self {
         Self {
@@ -61,6 +67,8 @@ impl Settings {
             mysql_lock_wait_timeout: Self::DEFAULT_LOCK_WAIT_TIMEOUT,
             mysql_statement_deadline: Self::deadline_for(Self::DEFAULT_LOCK_WAIT_TIMEOUT),
             max_user_connections: Self::DEFAULT_MAX_USER_CONNECTIONS,
+            mysql_socket: None,
+            queries_per_account: Self::DEFAULT_QUERIES_PER_ACCOUNT,
         }
     }
 

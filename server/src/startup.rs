@@ -9,7 +9,7 @@ use anyhow::Context;
 use app::backend::SharedBackend;
 use app::backend::ClientInfo;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -21,7 +21,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
 
 pub struct Application {
     listener: std::net::TcpListener,
@@ -93,6 +92,7 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
         login_limiter: Arc::new(LoginLimiter::default()),
         api_limits: Arc::new(ApiLimits::new(settings.api_rate_limit_per_minute, settings.ip_rate_limit_per_minute)),
         trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
+        queries: crate::services::queries::Queries::new(settings.mysql_socket.clone(), settings.queries_per_account),
         tls: settings.tls.is_some(),
     })
 }
@@ -115,7 +115,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .layer(middleware::from_fn(csrf::reject_cross_site))
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
         .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, settings.request_timeout))
+        .layer(middleware::from_fn_with_state(settings.request_timeout, request_deadline))
         .layer(middleware::from_fn(error_shape_for_bare_statuses))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), client::resolve))
@@ -147,7 +147,25 @@ async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// tower-http's timeout and body-limit layers answer 408/413 without our error body: add it.
+/// A request that has not produced its answer in time gets 408. Customer SQL has its own limit
+/// (`timeout_ms`, up to 300 s, stopped on the server), so those routes wait for that instead.
+/// Only the answer's head counts: a streaming export is bounded by its statement's limit.
+async fn request_deadline(State(timeout): State<Duration>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let runs_sql = path == "/rpc/run_query" || (path.starts_with("/api/databases/") && (path.ends_with("/query") || path.ends_with("/query/export")));
+    let limit = if runs_sql {
+        timeout.max(crate::services::queries::backstop(Duration::from_millis(app::query::MAX_TIMEOUT_MS)) + Duration::from_secs(5))
+    } else {
+        timeout
+    };
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => app::error::AppError::new(app::error::ErrorCode::RequestTimeout, "The request took too long and was stopped.")
+            .into_response(),
+    }
+}
+
+/// tower-http's body-limit layer answer 408/413 without our error body: add it.
 async fn error_shape_for_bare_statuses(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let is_json = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));

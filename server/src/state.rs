@@ -17,6 +17,8 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     pub api_limits: Arc<ApiLimits>,
     pub trusted_proxies: Arc<TrustedProxies>,
+    /// Customer SQL: the accounts' slots and running statements.
+    pub queries: Arc<crate::services::queries::Queries>,
     /// The panel serves HTTPS itself.
     pub tls: bool,
 }

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod databases;
 pub mod health;
 pub mod openapi;
+pub mod queries;
 pub mod users;
 pub mod whitelist;
 
@@ -11,7 +12,7 @@ use crate::state::AppState;
 use app::error::AppError;
 use axum::Router;
 use axum::extract::FromRequest;
-use axum::routing::{delete, get, put};
+use axum::routing::{delete, get, post, put};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -19,6 +20,10 @@ pub fn router() -> Router<AppState> {
         .route("/audit", get(audit::list))
         .route("/databases", get(databases::list).post(databases::create))
         .route("/databases/{name}", get(databases::show).delete(databases::delete))
+        .route("/databases/{name}/query", post(queries::run))
+        .route("/databases/{name}/query/export", post(queries::export))
+        .route("/queries/history", get(queries::history))
+        .route("/queries/{id}/cancel", post(queries::cancel))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{name}", delete(users::delete))
         .route("/users/{name}/password", put(users::set_password))

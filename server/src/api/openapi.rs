@@ -10,6 +10,10 @@ use app::model::{
     UserPrivileges, Whitelist, WhitelistEntry,
 };
 use app::names::{DatabaseName, DbPassword, DbUserName};
+use app::query::{
+    ExportFormat, ExportRequest, HistoryEntry, MultiStatementResult, QueryColumn, QueryHistory, QueryRequest, QueryResponse,
+    StatementResult,
+};
 use app::privilege::Privilege;
 use axum::Json;
 use serde_json::{Value, json};
@@ -29,11 +33,14 @@ use utoipa::{Modify, OpenApi};
         super::users::list, super::users::create, super::users::set_password, super::users::delete,
         super::users::set_privileges, super::users::revoke_privileges,
         super::whitelist::list, super::whitelist::add, super::whitelist::remove,
+        super::queries::run, super::queries::export, super::queries::cancel, super::queries::history,
     ),
     components(schemas(
         Account, ApiKeyInfo, Database, DatabaseList, DatabaseDetail, TableInfo, UserPrivileges, CreateDatabase,
         UserList, DbUser, DatabasePrivileges, CreateUser, CreatedUser, SetPassword, SetPrivileges, Grant,
         Whitelist, WhitelistEntry, NewWhitelistEntry, ErrorBody, ErrorDetail, AuditPage, AuditEvent,
+        QueryRequest, QueryResponse, StatementResult, MultiStatementResult, QueryColumn, ExportRequest, ExportFormat,
+        QueryHistory, HistoryEntry,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))

@@ -45,6 +45,12 @@ pub fn grant_target(database: &DatabaseName) -> String {
     format!("{}.*", quote_identifier(&pattern))
 }
 
+/// Every database of the account as a grant target: `acme\_%`.* (prefixes are `[a-z0-9]`, so only
+/// the separator needs escaping).
+pub fn prefix_grant_target(prefix: &app::validate::Prefix) -> String {
+    format!("{}.*", quote_identifier(&format!("{}\\_%", prefix.as_str())))
+}
+
 /// How information_schema.SCHEMA_PRIVILEGES and mysql.db spell a grant target we wrote.
 pub fn unescape_grant_pattern(pattern: &str) -> String {
     let mut out = String::with_capacity(pattern.len());

@@ -8,5 +8,6 @@ pub mod databases;
 pub mod db_users;
 pub mod grants;
 pub mod health;
+pub mod queries;
 pub mod sessions;
 pub mod whitelist;

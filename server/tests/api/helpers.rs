@@ -187,6 +187,26 @@ impl TestApp {
         self.client.delete(self.url(path)).bearer_auth(key).send().await.unwrap()
     }
 
+    /// `POST /api/databases/{db}/query` with `body` (a JSON object with at least `sql`).
+    pub async fn query(&self, key: &str, db: &str, body: serde_json::Value) -> Response {
+        self.send_json(reqwest::Method::POST, &format!("/api/databases/{db}/query"), key, body).await
+    }
+
+    /// Runs `sql` on `db` through the API and returns the 200 answer's JSON (panics otherwise).
+    pub async fn query_ok(&self, key: &str, db: &str, sql: &str) -> serde_json::Value {
+        let response = self.query(key, db, serde_json::json!({ "sql": sql })).await;
+        let status = response.status();
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{sql}: {body}");
+        body
+    }
+
+    /// Runs SQL as root, outside the panel (to set up or inspect what a test checks).
+    pub async fn root_exec(&self, sql: &str) {
+        use sqlx::Executor;
+        self.state.mysql.execute(sql).await.unwrap();
+    }
+
     pub async fn get_bearer(&self, path: &str, key: &str) -> Response {
         self.client.get(self.url(path)).bearer_auth(key).send().await.unwrap()
     }
@@ -261,6 +281,11 @@ impl Drop for TestApp {
                         .status();
                 }
             }
+            // The account's query identity (`<prefix>-panel`), if a test ran SQL.
+            let _ = std::process::Command::new("mariadb")
+                .args(["-uroot", "-h127.0.0.1", "-e"])
+                .arg(format!("DROP USER IF EXISTS '{prefix}-panel'@'localhost'"))
+                .status();
             let list = std::process::Command::new("mariadb")
                 .args(["-uroot", "-h127.0.0.1", "-N", "-B", "-e"])
                 .arg(format!("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '{pattern}' ESCAPE '!'"))

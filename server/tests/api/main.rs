@@ -21,4 +21,5 @@ mod whitelist;
 mod health;
 mod pages;
 mod prefixes;
+mod queries;
 mod sessions;
