@@ -20,7 +20,9 @@ setup-run:
 setup-test:
 	scripts/setup.sh test
 
+# The SQL editor's bundle goes into public/ first: cargo-leptos copies public/ into target/site.
 build:
+	scripts/build-editor.sh
 	cargo leptos build --release
 
 unit:

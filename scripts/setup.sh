@@ -77,4 +77,7 @@ if [ "$mode" = test ]; then
   say "Installing the Playwright test runner (npm ci)"
   (cd end2end && npm ci --no-audit --no-fund >/dev/null)
 fi
+say "Bundling the SQL editor (npm ci in editor/ when needed, then esbuild)"
+scripts/build-editor.sh
+
 say "Setup complete ($mode)"

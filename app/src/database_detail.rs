@@ -1,4 +1,5 @@
-//! One database: size, tables, charset/collation, and who may do what on it.
+//! One database: size, tables, charset/collation, and who may do what on it; the header and tabs
+//! ("Overview", "Query") its pages share.
 use crate::error::AppError;
 use crate::model::{DatabaseDetail, human_size};
 use crate::components::table::DataTable;
@@ -12,13 +13,40 @@ pub async fn get_database_detail(name: String) -> Result<DatabaseDetail, AppErro
     with_status(backend.database_detail(&req, &name).await)
 }
 
+/// The tabs of a database's pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseTab {
+    Overview,
+    Query,
+}
+
+/// Breadcrumb, the database's name and its tabs, the current one marked for assistive technology.
+#[component]
+pub fn DatabaseHeader(name: Signal<String>, current: DatabaseTab) -> impl IntoView {
+    let tab = move |tab: DatabaseTab, label: &'static str| {
+        let href = move || match tab {
+            DatabaseTab::Overview => format!("/databases/{}", name.get()),
+            DatabaseTab::Query => format!("/databases/{}/query", name.get()),
+        };
+        view! { <a href=href aria-current=(tab == current).then_some("page")>{label}</a> }
+    };
+    view! {
+        <p class="breadcrumb"><a href="/databases">"Databases"</a>" / "</p>
+        <h1 class="mono">{name}</h1>
+        <nav class="tabs" aria-label="Database">
+            {tab(DatabaseTab::Overview, "Overview")}
+            {tab(DatabaseTab::Query, "Query")}
+        </nav>
+    }
+}
+
 #[component]
 pub fn DatabaseDetailPage() -> impl IntoView {
     let params = use_params_map();
-    let name = move || params.read().get("name").unwrap_or_default();
-    let detail = Resource::new(name, get_database_detail);
+    let name = Signal::derive(move || params.read().get("name").unwrap_or_default());
+    let detail = Resource::new(move || name.get(), get_database_detail);
     view! {
-        <p class="breadcrumb"><a href="/databases">"Databases"</a>" / "</p>
+        <DatabaseHeader name current=DatabaseTab::Overview/>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
@@ -44,7 +72,6 @@ fn Detail(detail: DatabaseDetail) -> impl IntoView {
         .map(|u| view! { <tr><td class="mono">{u.user}</td><td>{u.privileges.join(", ")}</td></tr> })
         .collect_view();
     view! {
-        <h1 class="mono">{db.name}</h1>
         <section class="card" aria-labelledby="overview-heading">
             <h2 id="overview-heading">"Overview"</h2>
             <dl class="facts">

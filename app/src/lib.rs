@@ -16,6 +16,7 @@ pub mod database_detail;
 pub mod databases;
 pub mod layout;
 pub mod profile;
+pub mod query;
 pub mod users;
 pub mod whitelist;
 
@@ -83,6 +84,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=databases::DatabasesPage/>
                     <Route path=StaticSegment("databases") view=databases::DatabasesPage/>
                     <Route path=(StaticSegment("databases"), ParamSegment("name")) view=database_detail::DatabaseDetailPage/>
+                    <Route path=(StaticSegment("databases"), ParamSegment("name"), StaticSegment("query")) view=query::console::QueryPage/>
                     <Route path=StaticSegment("users") view=users::UsersPage/>
                     <Route path=StaticSegment("whitelist") view=whitelist::WhitelistPage/>
                     <Route path=StaticSegment("profile") view=profile::ProfilePage/>
