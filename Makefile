@@ -1,6 +1,6 @@
 # Two entry points on a fresh Debian machine (as root or with sudo):
 #   make run   — install what is missing, build, create a first account if none exists, serve
-#   make test  — install what is missing, run every test (unit, integration, Playwright)
+#   make test  — install what is missing, run every test (unit, integration, Playwright, API fuzzing, load)
 SHELL := /bin/bash
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 BIN := target/release/nobregas-panel
@@ -11,8 +11,7 @@ run: setup-run build
 	$(BIN) account ensure-first
 	$(BIN) serve
 
-# `make fuzz` and `make load` are not in `test` yet: they join once verified against this build.
-test: setup-test unit integration build e2e
+test: setup-test unit integration build e2e fuzz load
 
 setup-run:
 	scripts/setup.sh run
@@ -45,6 +44,7 @@ e2e:
 
 bench:
 	cargo bench -p server --bench api
+	cargo bench -p server --bench queries
 
 check:
 	cargo check -p server

@@ -47,7 +47,7 @@ cleanup() {
     SELECT CONCAT('DROP DATABASE IF EXISTS \`', SCHEMA_NAME, '\`;') FROM information_schema.SCHEMATA
       WHERE SCHEMA_NAME LIKE '$pattern';
     SELECT CONCAT('DROP USER IF EXISTS ', QUOTE(User), '@', QUOTE(Host), ';') FROM mysql.user
-      WHERE User LIKE '$pattern';") || statements=
+      WHERE User LIKE '$pattern' OR User = '$prefix-panel';") || statements=
   [ -z "$statements" ] || mariadb_root -e "$statements" || echo "Cleanup of $prefix in MySQL failed." >&2
   rm -rf "$data_dir"
 }
@@ -88,7 +88,7 @@ args=(
 echo "==> schemathesis $("$schemathesis" --version | awk '{print $NF}') against 127.0.0.1:$port as prefix $prefix"
 status=0
 # From the temp dir: schemathesis keeps a crash cache in ./.schemathesis that must not leak between runs.
-(cd "$data_dir" && "$OLDPWD/$schemathesis" "${args[@]}") || status=$?
+(cd "$data_dir" && "$OLDPWD/$schemathesis" --config-file "$OLDPWD/scripts/schemathesis.toml" "${args[@]}") || status=$?
 if [ "$status" != 0 ]; then
   echo "==> server log (last lines)"; tail -n 40 "$data_dir/server.log"
 fi

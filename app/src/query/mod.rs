@@ -14,6 +14,8 @@ pub const MAX_ROWS: u32 = 10_000;
 pub const MAX_RESULT_BYTES: usize = 16 * 1024 * 1024;
 pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 pub const MAX_TIMEOUT_MS: u64 = 300_000;
+/// The longest SQL text a request may carry, in characters (bulk loads belong in an import).
+pub const MAX_SQL_CHARS: usize = 100_000;
 /// Statements the account's history keeps.
 pub const HISTORY_LEN: usize = 50;
 
@@ -23,14 +25,14 @@ pub const HISTORY_LEN: usize = 50;
 #[serde(deny_unknown_fields)]
 pub struct QueryRequest {
     /// One statement, or several separated by `;` (run in order in one session).
-    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 1_000_000))]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100_000))]
     pub sql: String,
     /// Rows each result may send (default 1000, at most 10000); beyond it `truncated` is true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "whole_number::deserialize")]
     #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 10000))]
     pub max_rows: Option<u32>,
     /// Milliseconds before the statement is stopped on the server (default 30000, at most 300000).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "whole_number::deserialize")]
     #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 300000))]
     pub timeout_ms: Option<u64>,
     /// An id of the caller's choosing (8–64 of `A-Za-z0-9_-`) by which
@@ -47,11 +49,11 @@ pub struct QueryRequest {
 #[serde(deny_unknown_fields)]
 pub struct ExportRequest {
     /// One row-returning statement.
-    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 1_000_000))]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100_000))]
     pub sql: String,
     pub format: ExportFormat,
     /// As for queries, but the default and the limit are 300000 ms (an export may take a while).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "whole_number::deserialize")]
     #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 300000))]
     pub timeout_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -160,6 +162,54 @@ pub struct TableOutline {
     pub columns: Vec<String>,
 }
 
+/// Optional whole numbers as JSON Schema reads "integer": `1000`, but also `1000.0` (the same
+/// number), and `"1000"` (form-encoded server-function arguments arrive as text).
+mod whole_number {
+    use serde::de::{Deserializer, Error, Visitor};
+    use std::fmt;
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: TryFrom<u64>>(deserializer: D) -> Result<Option<T>, D::Error> {
+        match deserializer.deserialize_option(Whole)? {
+            None => Ok(None),
+            Some(n) => T::try_from(n).map(Some).map_err(|_| D::Error::custom(format!("{n} is too large"))),
+        }
+    }
+
+    struct Whole;
+
+    impl<'de> Visitor<'de> for Whole {
+        type Value = Option<u64>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a whole number")
+        }
+        fn visit_none<E: Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_any(Whole)
+        }
+        fn visit_u64<E: Error>(self, n: u64) -> Result<Self::Value, E> {
+            Ok(Some(n))
+        }
+        fn visit_i64<E: Error>(self, n: i64) -> Result<Self::Value, E> {
+            u64::try_from(n).map(Some).map_err(|_| E::custom("a negative number"))
+        }
+        fn visit_f64<E: Error>(self, n: f64) -> Result<Self::Value, E> {
+            if n.fract() == 0.0 && (0.0..1.8e19).contains(&n) { Ok(Some(n as u64)) } else { Err(E::custom(format!("{n} is not a whole number"))) }
+        }
+        fn visit_str<E: Error>(self, text: &str) -> Result<Self::Value, E> {
+            if text.is_empty() {
+                return Ok(None);
+            }
+            text.parse::<u64>().map(Some).or_else(|_| text.parse::<f64>().map_err(E::custom).and_then(|n| self.visit_f64(n)))
+        }
+    }
+}
+
 /// Whether `id` may name a query (`query_id`, the cancel path).
 pub fn is_valid_query_id(id: &str) -> bool {
     (8..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
@@ -204,6 +254,16 @@ mod tests {
         assert!(!is_valid_query_id("abc"));
         assert!(!is_valid_query_id(&"a".repeat(65)));
         assert!(!is_valid_query_id("abcd/1234"));
+    }
+
+    #[test]
+    fn limits_are_whole_numbers_however_they_are_written() {
+        let parse = |json: &str| serde_json::from_str::<QueryRequest>(json).map(|r| (r.max_rows, r.timeout_ms));
+        assert_eq!(parse(r#"{"sql":"x","max_rows":5,"timeout_ms":213.0}"#).unwrap(), (Some(5), Some(213)));
+        assert_eq!(parse(r#"{"sql":"x","max_rows":null}"#).unwrap(), (None, None));
+        assert!(parse(r#"{"sql":"x","timeout_ms":1.5}"#).is_err());
+        assert!(parse(r#"{"sql":"x","max_rows":-1}"#).is_err());
+        assert!(parse(r#"{"sql":"x","max_rows":5000000000}"#).is_err());
     }
 
     #[test]

@@ -11,8 +11,8 @@ use serde::Deserialize;
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// The `next` cursor of the previous page; omit for the newest events.
-    #[param(pattern = "^[1-9][0-9]{0,17}$")]
+    /// The `next` cursor of the previous page; omit it (or leave it empty) for the newest events.
+    #[param(pattern = "^([1-9][0-9]{0,17})?$")]
     before: Option<String>,
     /// Events per page, 1–100 (default 50).
     #[param(minimum = 1, maximum = 100)]

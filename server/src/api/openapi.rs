@@ -116,6 +116,15 @@ fn complete(doc: &mut Value) {
         "pattern": format!("^{TRIMMED}*{NO_CONTROL}{{0,200}}{TRIMMED}*$"),
         "description": "At most 200 characters (surrounding whitespace is dropped), no control characters."}));
     charsets(&mut schemas["CreateDatabase"]);
+    for request in ["QueryRequest", "ExportRequest"] {
+        // Whitespace alone is no statement (422).
+        set(schemas, request, "sql", json!({"type": "string", "minLength": 1, "maxLength": app::query::MAX_SQL_CHARS, "pattern": "\\S",
+            "description": "SQL text; several statements are separated by `;`."}));
+    }
+    if let Some(ok) = doc["paths"]["/api/databases/{name}/query/export"]["post"]["responses"]["200"]["content"].as_object_mut() {
+        let csv = ok.get("text/csv").cloned().unwrap_or_else(|| json!({}));
+        ok.insert("application/x-ndjson".into(), csv);
+    }
     for (path, item) in doc["paths"].as_object_mut().into_iter().flatten() {
         for operation in item.as_object_mut().into_iter().flat_map(|item| item.values_mut()) {
             constrain_path_parameters(path, operation);
@@ -207,6 +216,10 @@ fn constrain_path_parameters(path: &str, operation: &mut Value) {
         let schema = match (parameter["name"].as_str(), path.starts_with("/api/databases/")) {
             (Some("database"), _) | (Some("name"), true) => "DatabaseName",
             (Some("user"), _) | (Some("name"), false) => "DbUserName",
+            (Some("id"), _) if path.starts_with("/api/queries/") => {
+                parameter["schema"] = json!({"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"});
+                continue;
+            }
             _ => continue,
         };
         parameter["schema"] = reference(schema);
@@ -218,9 +231,13 @@ fn add_shared_responses(operation: &mut Value) {
     let mut shared = vec![("401", "Unauthorized"), ("429", "RateLimited"), ("503", "Unavailable")];
     if operation.get("requestBody").is_some() {
         shared.push(("400", "BadRequest"));
+        shared.push(("413", "PayloadTooLarge"));
     }
     for (status, name) in shared {
-        operation["responses"][status] = json!({"$ref": format!("#/components/responses/{name}")});
+        // An operation's own answer for the status (a query's 400 `sql_error`) says more.
+        if operation["responses"].get(status).is_none() {
+            operation["responses"][status] = json!({"$ref": format!("#/components/responses/{name}")});
+        }
     }
 }
 
@@ -252,6 +269,7 @@ fn shared_responses() -> Value {
             "content": error,
         },
         "Unavailable": {"description": "MySQL (or the panel's store) is not answering; retry shortly", "content": error},
+        "PayloadTooLarge": {"description": "The request body is larger than the panel accepts (1 MiB by default)", "content": error},
     })
 }
 

@@ -100,7 +100,7 @@ struct EventRow {
 
 /// The account's events older than the cursor `before` (an event id), newest first.
 pub async fn page(store: &SqlitePool, caller: &Caller, before: Option<&str>, limit: Option<u32>) -> Result<AuditPage, AppError> {
-    let before = match before.map(str::trim).filter(|b| !b.is_empty()) {
+    let before = match before.filter(|b| !b.is_empty()) {
         Some(cursor) => cursor
             .parse::<i64>()
             .ok()

@@ -22,4 +22,5 @@ mod health;
 mod pages;
 mod prefixes;
 mod queries;
+mod query_export;
 mod sessions;

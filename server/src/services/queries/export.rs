@@ -17,7 +17,7 @@ use mysql_async::prelude::Queryable;
 use serde_json::Value;
 use sqlx::{MySqlPool, SqlitePool};
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 /// Bytes gathered before a chunk is sent.
 const CHUNK: usize = 64 * 1024;
@@ -43,9 +43,12 @@ pub async fn export(
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(DEPTH);
     let timeout = limits.timeout;
     let mysql = mysql.clone();
+    // Answered once the statement has started (or failed to): a refusal up front is an ordinary
+    // error answer, only a failure after the first bytes needs the marker.
+    let (ready_tx, ready_rx) = oneshot::channel::<Result<(), AppError>>();
     tokio::spawn(async move {
         let mut session = session;
-        let mut writer = Writer { tx, buf: Vec::with_capacity(CHUNK), format: request.format };
+        let mut writer = Writer { tx, buf: Vec::with_capacity(CHUNK), format: request.format, ready: Some(ready_tx) };
         let outcome = tokio::time::timeout(backstop(timeout), stream_rows(&mut session, &request.sql, &mut writer)).await;
         let failure = match outcome {
             Ok(Ok(())) => None,
@@ -71,6 +74,11 @@ pub async fn export(
             }
         }
     });
+    match ready_rx.await {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => return Err(err),
+        Err(_) => return Err(AppError::internal("the export task ended before it started")),
+    }
     let chunks = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) });
     Ok((limits.query_id, Box::pin(chunks)))
 }
@@ -83,6 +91,7 @@ enum Failure {
 
 async fn stream_rows(session: &mut Session, sql: &str, writer: &mut Writer) -> Result<(), Failure> {
     let mut answer = session.conn().query_iter(sql).await.map_err(Failure::Sql)?;
+    writer.started();
     let mut exported = false;
     loop {
         let columns = answer.columns().unwrap_or_default();
@@ -112,9 +121,17 @@ struct Writer {
     tx: mpsc::Sender<Result<Bytes, std::io::Error>>,
     buf: Vec<u8>,
     format: ExportFormat,
+    /// Tells the request the statement started; taken once.
+    ready: Option<oneshot::Sender<Result<(), AppError>>>,
 }
 
 impl Writer {
+    fn started(&mut self) {
+        if let Some(ready) = self.ready.take() {
+            let _ = ready.send(Ok(()));
+        }
+    }
+
     async fn header<'a>(&mut self, names: impl Iterator<Item = &'a str>) -> Result<(), Failure> {
         let names: Vec<Value> = names.map(|n| Value::String(n.to_owned())).collect();
         self.line(&names);
@@ -159,12 +176,21 @@ impl Writer {
 
     /// The marker line, then an error that makes the server abort the response body.
     async fn fail(mut self, err: &AppError) {
+        if let Some(ready) = self.ready.take() {
+            let _ = ready.send(Err(err.clone()));
+            return;
+        }
         let marker = error_marker(self.format, err);
         self.buf.extend_from_slice(marker.as_bytes());
         if self.flush().await.is_ok() {
+            // Let the server take the marker (and what is queued before it) and write it out
+            // before the error makes it drop the connection.
+            let waited = std::time::Instant::now();
+            while self.tx.capacity() < DEPTH && !self.tx.is_closed() && waited.elapsed() < Duration::from_secs(10) {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
             let _ = self.tx.send(Err(std::io::Error::other(err.message.clone()))).await;
-            // Give the last chunk a moment to leave before the connection is cut.
-            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 }

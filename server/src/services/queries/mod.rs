@@ -95,6 +95,9 @@ fn check_sql(sql: &str) -> Result<(), AppError> {
     if sql.trim().is_empty() {
         return Err(AppError::validation("sql is empty: send the statement to run."));
     }
+    if sql.chars().count() > q::MAX_SQL_CHARS {
+        return Err(AppError::validation(format!("sql is longer than {} characters.", q::MAX_SQL_CHARS)));
+    }
     Ok(())
 }
 
