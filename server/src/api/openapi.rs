@@ -121,6 +121,17 @@ fn complete(doc: &mut Value) {
         set(schemas, request, "sql", json!({"type": "string", "minLength": 1, "maxLength": app::query::MAX_SQL_CHARS, "pattern": "\\S",
             "description": "SQL text; several statements are separated by `;`."}));
     }
+    // Examples: schemathesis' coverage phase builds its valid cases from them (without one it sent a
+    // bare `0` as a "valid" export body).
+    // Cells are any JSON value (number, string, null), not objects.
+    set(schemas, "StatementResult", "rows", json!({"type": "array", "items": {"type": "array", "items": {}},
+        "description": "One array per row, one value per column: numbers, strings (DECIMAL, big integers, dates, text, base64) or null."}));
+    schemas["QueryRequest"]["example"] = json!({"sql": "SELECT 1 AS one", "max_rows": 100, "timeout_ms": 5000});
+    schemas["ExportRequest"]["example"] = json!({"sql": "SELECT 1 AS one", "format": "csv"});
+    // Spelled out where it is used: schemathesis' coverage phase took a bare `0` body as valid
+    // while the enum was only a reference.
+    set(schemas, "ExportRequest", "format", json!({"type": "string", "enum": ["csv", "ndjson"],
+        "description": "csv: RFC 4180 with a header row; ndjson: the column names, then one JSON array per row."}));
     if let Some(ok) = doc["paths"]["/api/databases/{name}/query/export"]["post"]["responses"]["200"]["content"].as_object_mut() {
         let csv = ok.get("text/csv").cloned().unwrap_or_else(|| json!({}));
         ok.insert("application/x-ndjson".into(), csv);

@@ -318,3 +318,15 @@ async fn load_data_local_infile_reads_no_file_of_the_panel() {
     let count = app.query_ok(&key, &db, "SELECT COUNT(*) FROM imported").await;
     assert_eq!(count["rows"], json!([[0]]));
 }
+
+#[tokio::test]
+async fn a_result_stops_growing_at_16_mib() {
+    let app = spawn_app().await;
+    let (_account, key, db) = account_with_database(&app).await;
+    // 40 rows of 1 MB each: well within max_rows, far beyond the byte cap.
+    let result = app.query_ok(&key, &db, "SELECT seq, REPEAT('x', 1000000) AS big FROM seq_1_to_40").await;
+    assert_eq!(result["truncated"], true);
+    let rows = result["row_count"].as_u64().unwrap();
+    assert!((16..=17).contains(&rows), "{rows} rows");
+    assert_eq!(result["rows"].as_array().unwrap().len() as u64, rows);
+}
