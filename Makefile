@@ -4,6 +4,10 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 BIN := target/release/nobregas-panel
+# What cargo-leptos sets when it builds the server. Leptos reads it at compile time to name the WASM
+# file the pages load; `cargo bench`/`cargo test` rebuild the same binary, and without it they would
+# leave target/release/nobregas-panel pointing pages at a file that does not exist.
+export LEPTOS_OUTPUT_NAME := nobregas-panel
 
 .PHONY: run test setup-run setup-test build unit integration fuzz load e2e bench check
 
