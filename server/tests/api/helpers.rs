@@ -201,12 +201,6 @@ impl TestApp {
         body
     }
 
-    /// Runs SQL as root, outside the panel (to set up or inspect what a test checks).
-    pub async fn root_exec(&self, sql: &str) {
-        use sqlx::Executor;
-        self.state.mysql.execute(sql).await.unwrap();
-    }
-
     pub async fn get_bearer(&self, path: &str, key: &str) -> Response {
         self.client.get(self.url(path)).bearer_auth(key).send().await.unwrap()
     }

@@ -127,7 +127,7 @@ async fn exporting_a_result_larger_than_memory_allows_keeps_the_panel_small() {
     loop {
         let warm = client.post(&url).bearer_auth(&key).json(&json!({ "sql": "SELECT seq FROM seq_1_to_1000", "format": "csv" })).send().await;
         if let Ok(response) = warm {
-            read_lines(response).await;
+            let _ = read_lines(response).await;
             break;
         }
         assert!(started.elapsed() < Duration::from_secs(30), "the panel did not start");
