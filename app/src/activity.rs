@@ -23,6 +23,12 @@ pub enum Action {
     WhitelistAdded,
     WhitelistRemoved,
     QueryRun,
+    BackupCreated,
+    BackupDeleted,
+    BackupRestored,
+    DatabaseImported,
+    BackupScheduleSet,
+    BackupScheduleRemoved,
 }
 
 impl Action {
@@ -42,6 +48,12 @@ impl Action {
             Self::WhitelistAdded => "whitelist_added",
             Self::WhitelistRemoved => "whitelist_removed",
             Self::QueryRun => "query_run",
+            Self::BackupCreated => "backup_created",
+            Self::BackupDeleted => "backup_deleted",
+            Self::BackupRestored => "backup_restored",
+            Self::DatabaseImported => "database_imported",
+            Self::BackupScheduleSet => "backup_schedule_set",
+            Self::BackupScheduleRemoved => "backup_schedule_removed",
         }
     }
 }
@@ -58,7 +70,8 @@ pub struct AuditEvent {
     pub source_ip: Option<String>,
     /// sign_in, sign_in_failed, sign_out, api_key_regenerated, database_created, database_deleted,
     /// user_created, user_deleted, user_password_changed, privileges_set, privileges_revoked,
-    /// whitelist_added, whitelist_removed, query_run.
+    /// whitelist_added, whitelist_removed, query_run, backup_created, backup_deleted, backup_restored,
+    /// database_imported, backup_schedule_set, backup_schedule_removed.
     pub action: String,
     /// What the action was about (`database`, `user`, `host`, `privileges`, …).
     pub details: BTreeMap<String, String>,

@@ -2,6 +2,7 @@
 //! the server provides an `Arc<dyn Backend>` through Leptos context, and every `#[server]` body
 //! is "authenticate, call the backend, map the error" — the same service functions REST uses.
 use crate::activity::AuditPage;
+use crate::backups::{Backup, BackupList, BackupSchedule, Job, JobList, RestoreRequest, ScheduleRequest};
 use crate::error::AppError;
 use crate::query::{QueryHistory, QueryRequest, QueryResponse, SchemaOutline};
 use crate::model::{
@@ -59,6 +60,17 @@ pub trait Backend: Send + Sync + 'static {
     async fn cancel_query(&self, req: &RequestInfo, id: &str) -> Result<(), AppError>;
     async fn query_history(&self, req: &RequestInfo) -> Result<QueryHistory, AppError>;
     async fn schema_outline(&self, req: &RequestInfo, database: &str) -> Result<SchemaOutline, AppError>;
+    /// The account's backups (of one database, or all), newest first.
+    async fn backups(&self, req: &RequestInfo, database: Option<String>) -> Result<BackupList, AppError>;
+    async fn create_backup(&self, req: &RequestInfo, database: &str) -> Result<Backup, AppError>;
+    async fn delete_backup(&self, req: &RequestInfo, id: &str) -> Result<(), AppError>;
+    async fn restore_backup(&self, req: &RequestInfo, id: &str, request: RestoreRequest) -> Result<Job, AppError>;
+    /// Restores and imports into `database`, newest first.
+    async fn jobs(&self, req: &RequestInfo, database: &str) -> Result<JobList, AppError>;
+    async fn backup_schedule(&self, req: &RequestInfo, database: &str) -> Result<Option<BackupSchedule>, AppError>;
+    async fn set_backup_schedule(&self, req: &RequestInfo, database: &str, request: ScheduleRequest)
+        -> Result<BackupSchedule, AppError>;
+    async fn delete_backup_schedule(&self, req: &RequestInfo, database: &str) -> Result<(), AppError>;
     /// Whether the managed MySQL server answers (for the banner on every page).
     async fn mysql_up(&self) -> bool;
 }

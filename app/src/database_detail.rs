@@ -1,5 +1,5 @@
 //! One database: size, tables, charset/collation, and who may do what on it; the header and tabs
-//! ("Overview", "Query") its pages share.
+//! ("Overview", "Query", "Backups") its pages share.
 use crate::error::AppError;
 use crate::model::{DatabaseDetail, human_size};
 use crate::components::table::DataTable;
@@ -18,6 +18,7 @@ pub async fn get_database_detail(name: String) -> Result<DatabaseDetail, AppErro
 pub enum DatabaseTab {
     Overview,
     Query,
+    Backups,
 }
 
 /// Breadcrumb, the database's name and its tabs, the current one marked for assistive technology.
@@ -27,6 +28,7 @@ pub fn DatabaseHeader(name: Signal<String>, current: DatabaseTab) -> impl IntoVi
         let href = move || match tab {
             DatabaseTab::Overview => format!("/databases/{}", name.get()),
             DatabaseTab::Query => format!("/databases/{}/query", name.get()),
+            DatabaseTab::Backups => format!("/databases/{}/backups", name.get()),
         };
         view! { <a href=href aria-current=(tab == current).then_some("page")>{label}</a> }
     };
@@ -36,6 +38,7 @@ pub fn DatabaseHeader(name: Signal<String>, current: DatabaseTab) -> impl IntoVi
         <nav class="tabs" aria-label="Database">
             {tab(DatabaseTab::Overview, "Overview")}
             {tab(DatabaseTab::Query, "Query")}
+            {tab(DatabaseTab::Backups, "Backups")}
         </nav>
     }
 }

@@ -18,6 +18,8 @@ pub enum ErrorCode {
     MysqlUnavailable,
     RequestTimeout,
     PayloadTooLarge,
+    /// The account's backup storage (its quota) is full.
+    InsufficientStorage,
     /// The managed server refused a customer's SQL statement (its message and `mysql_errno` follow).
     SqlError,
     /// A customer's statement ran past its `timeout_ms` and was stopped on the server.
@@ -42,6 +44,7 @@ impl ErrorCode {
             Self::MysqlUnavailable => "mysql_unavailable",
             Self::RequestTimeout => "request_timeout",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::InsufficientStorage => "insufficient_storage",
             Self::SqlError => "sql_error",
             Self::QueryTimeout => "query_timeout",
             Self::QueryCancelled => "query_cancelled",
@@ -62,6 +65,7 @@ impl ErrorCode {
             Self::Unavailable | Self::MysqlUnavailable => 503,
             Self::RequestTimeout => 408,
             Self::PayloadTooLarge => 413,
+            Self::InsufficientStorage => 507,
             Self::Internal => 500,
         }
     }
@@ -143,7 +147,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Machine-readable: bad_request, unauthorized, method_not_allowed, forbidden, not_found,
     /// conflict, validation_failed, rate_limited, unavailable, mysql_unavailable, request_timeout,
-    /// payload_too_large, sql_error, query_timeout, query_cancelled, internal.
+    /// payload_too_large, insufficient_storage, sql_error, query_timeout, query_cancelled, internal.
     pub code: String,
     pub message: String,
     /// MariaDB's error number; only with `sql_error`.

@@ -11,6 +11,7 @@ pub mod backend;
 
 pub mod activity;
 pub mod auth;
+pub mod backups;
 pub mod components;
 pub mod database_detail;
 pub mod databases;
@@ -85,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("databases") view=databases::DatabasesPage/>
                     <Route path=(StaticSegment("databases"), ParamSegment("name")) view=database_detail::DatabaseDetailPage/>
                     <Route path=(StaticSegment("databases"), ParamSegment("name"), StaticSegment("query")) view=query::console::QueryPage/>
+                    <Route path=(StaticSegment("databases"), ParamSegment("name"), StaticSegment("backups")) view=backups::tab::BackupsPage/>
                     <Route path=StaticSegment("users") view=users::UsersPage/>
                     <Route path=StaticSegment("whitelist") view=whitelist::WhitelistPage/>
                     <Route path=StaticSegment("profile") view=profile::ProfilePage/>

@@ -1,6 +1,7 @@
 //! `app::Backend` for server functions: the same services the REST API calls.
 use crate::auth::{self, Caller, cookie};
-use crate::services::{accounts, api_keys, audit, databases, db_users, health, queries, sessions, whitelist};
+use crate::services::{accounts, api_keys, audit, backups, databases, db_users, health, queries, sessions, whitelist};
+use app::backups::{Backup, BackupKind, BackupList, BackupSchedule, Job, JobList, RestoreRequest, ScheduleRequest};
 use app::query::{QueryHistory, QueryRequest, QueryResponse, SchemaOutline};
 use app::activity::{Action, AuditPage};
 use crate::state::AppState;
@@ -104,6 +105,47 @@ impl Backend for PanelBackend {
     async fn schema_outline(&self, req: &RequestInfo, database: &str) -> Result<SchemaOutline, AppError> {
         let caller = self.caller(req).await?;
         queries::outline(&self.state.mysql, &databases::owned(&caller, database)?).await
+    }
+
+    async fn backups(&self, req: &RequestInfo, database: Option<String>) -> Result<BackupList, AppError> {
+        let caller = self.caller(req).await?;
+        let database = database.as_deref().map(|name| databases::owned(&caller, name)).transpose()?;
+        Ok(BackupList { backups: backups::list(&self.state, &caller, database.as_ref()).await? })
+    }
+
+    async fn create_backup(&self, req: &RequestInfo, database: &str) -> Result<Backup, AppError> {
+        let caller = self.caller(req).await?;
+        backups::create(&self.state, &caller, &databases::owned(&caller, database)?, BackupKind::Manual).await
+    }
+
+    async fn delete_backup(&self, req: &RequestInfo, id: &str) -> Result<(), AppError> {
+        let caller = self.caller(req).await?;
+        backups::delete(&self.state, &caller, id).await
+    }
+
+    async fn restore_backup(&self, req: &RequestInfo, id: &str, request: RestoreRequest) -> Result<Job, AppError> {
+        let caller = self.caller(req).await?;
+        backups::restore(&self.state, &caller, id, request).await
+    }
+
+    async fn jobs(&self, req: &RequestInfo, database: &str) -> Result<JobList, AppError> {
+        let caller = self.caller(req).await?;
+        backups::jobs(&self.state, &caller, &databases::owned(&caller, database)?).await
+    }
+
+    async fn backup_schedule(&self, req: &RequestInfo, database: &str) -> Result<Option<BackupSchedule>, AppError> {
+        let caller = self.caller(req).await?;
+        backups::schedule::get(&self.state, &caller, &databases::owned(&caller, database)?).await
+    }
+
+    async fn set_backup_schedule(&self, req: &RequestInfo, database: &str, request: ScheduleRequest) -> Result<BackupSchedule, AppError> {
+        let caller = self.caller(req).await?;
+        backups::schedule::set(&self.state, &caller, &databases::owned(&caller, database)?, &request).await
+    }
+
+    async fn delete_backup_schedule(&self, req: &RequestInfo, database: &str) -> Result<(), AppError> {
+        let caller = self.caller(req).await?;
+        backups::schedule::remove(&self.state, &caller, &databases::owned(&caller, database)?).await
     }
 
     async fn delete_database(&self, req: &RequestInfo, name: &str) -> Result<(), AppError> {

@@ -101,6 +101,15 @@ pub struct ManagedLimits {
     /// Statements one account may run at once (more get 429).
     #[arg(long, env = "NOBREGAS_QUERIES_PER_ACCOUNT", default_value_t = Settings::DEFAULT_QUERIES_PER_ACCOUNT)]
     pub queries_per_account: usize,
+    /// Bytes of backups (and pending imports) one account may keep (507 beyond).
+    #[arg(long, env = "NOBREGAS_BACKUP_QUOTA", default_value_t = Settings::DEFAULT_BACKUP_QUOTA_BYTES)]
+    pub backup_quota: u64,
+    /// The largest import file accepted, in bytes (413 beyond).
+    #[arg(long, env = "NOBREGAS_IMPORT_LIMIT", default_value_t = app::backups::DEFAULT_IMPORT_LIMIT_BYTES)]
+    pub import_limit: u64,
+    /// Backup, restore and import jobs running at once (each account runs one at a time).
+    #[arg(long, env = "NOBREGAS_BACKUP_JOBS", default_value_t = Settings::DEFAULT_BACKUP_JOBS)]
+    pub backup_jobs: usize,
 }
 
 impl ManagedLimits {
@@ -112,6 +121,9 @@ impl ManagedLimits {
         settings.max_user_connections = self.max_user_connections;
         settings.mysql_socket = self.mysql_socket.clone();
         settings.queries_per_account = self.queries_per_account.max(1);
+        settings.backup_quota_bytes = self.backup_quota;
+        settings.import_limit_bytes = self.import_limit;
+        settings.backup_jobs = self.backup_jobs.max(1);
     }
 }
 

@@ -38,6 +38,14 @@ pub struct Settings {
     pub mysql_socket: Option<PathBuf>,
     /// Statements one account may run at once (the query console and API); more get 429.
     pub queries_per_account: usize,
+    /// Bytes of backup files (and pending imports) one account may keep; beyond it 507.
+    pub backup_quota_bytes: u64,
+    /// The largest import body accepted (413 beyond).
+    pub import_limit_bytes: u64,
+    /// Backup, restore and import jobs running at once across all accounts (one per account).
+    pub backup_jobs: usize,
+    /// How often the scheduler looks for due daily backups.
+    pub backup_schedule_tick: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -52,6 +60,8 @@ impl Settings {
     pub const DEFAULT_LOCK_WAIT_TIMEOUT: Duration = Duration::from_secs(10);
     pub const DEFAULT_MAX_USER_CONNECTIONS: u32 = 30;
     pub const DEFAULT_QUERIES_PER_ACCOUNT: usize = 4;
+    pub const DEFAULT_BACKUP_QUOTA_BYTES: u64 = 20 * 1024 * 1024 * 1024;
+    pub const DEFAULT_BACKUP_JOBS: usize = 2;
 
     pub fn new(listen: SocketAddr, data_dir: PathBuf, mysql_url: impl Into<String>) -> Self {
         Self {
@@ -69,6 +79,10 @@ impl Settings {
             max_user_connections: Self::DEFAULT_MAX_USER_CONNECTIONS,
             mysql_socket: None,
             queries_per_account: Self::DEFAULT_QUERIES_PER_ACCOUNT,
+            backup_quota_bytes: Self::DEFAULT_BACKUP_QUOTA_BYTES,
+            import_limit_bytes: app::backups::DEFAULT_IMPORT_LIMIT_BYTES,
+            backup_jobs: Self::DEFAULT_BACKUP_JOBS,
+            backup_schedule_tick: Duration::from_secs(30),
         }
     }
 

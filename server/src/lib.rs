@@ -1,4 +1,6 @@
 //! Nobregas MySQL Panel server: domain services, the REST API, the Leptos backend, the CLI.
+// Leptos view types of the bigger pages nest deeper than the default limit when their layout is computed here.
+#![recursion_limit = "256"]
 pub mod api;
 pub mod auth;
 pub mod backend;

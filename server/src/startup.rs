@@ -20,13 +20,13 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tower_http::limit::RequestBodyLimitLayer;
 
 pub struct Application {
     listener: std::net::TcpListener,
     tls: Option<RustlsConfig>,
     router: Router,
     state: AppState,
+    schedule_tick: Duration,
 }
 
 impl Application {
@@ -34,6 +34,7 @@ impl Application {
     /// tests use that).
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let state = build_state(settings).await?;
+        fail_interrupted_jobs(&state).await?;
         let tls = match &settings.tls {
             Some(files) => Some(load_tls(files).await?),
             None => None,
@@ -41,7 +42,7 @@ impl Application {
         let listener = std::net::TcpListener::bind(settings.listen)
             .with_context(|| format!("Failed to listen on {}", settings.listen))?;
         listener.set_nonblocking(true).context("Failed to configure the listener")?;
-        Ok(Self { listener, tls, router: router(state.clone(), settings), state })
+        Ok(Self { listener, tls, router: router(state.clone(), settings), state, schedule_tick: settings.backup_schedule_tick })
     }
 
     pub fn port(&self) -> u16 {
@@ -56,6 +57,7 @@ impl Application {
     /// (up to 30 s).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         tokio::spawn(reconcile_periodically(self.state.clone()));
+        tokio::spawn(crate::services::backups::schedule::run_periodically(self.state.clone(), self.schedule_tick));
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let handle = axum_server::Handle::new();
         let stopper = handle.clone();
@@ -93,6 +95,7 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
         api_limits: Arc::new(ApiLimits::new(settings.api_rate_limit_per_minute, settings.ip_rate_limit_per_minute)),
         trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
         queries: crate::services::queries::Queries::new(settings.mysql_socket.clone(), settings.queries_per_account),
+        backups: crate::services::backups::Backups::new(settings),
         tls: settings.tls.is_some(),
     })
 }
@@ -114,7 +117,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), pages::require_session))
         .layer(middleware::from_fn(csrf::reject_cross_site))
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
-        .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
+        .layer(middleware::from_fn_with_state(settings.body_limit_bytes, body_limit))
         .layer(middleware::from_fn_with_state(settings.request_timeout, request_deadline))
         .layer(middleware::from_fn(error_shape_for_bare_statuses))
         .layer(middleware::from_fn(security_headers))
@@ -153,6 +156,10 @@ async fn security_headers(request: Request, next: Next) -> Response {
 async fn request_deadline(State(timeout): State<Duration>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let runs_sql = path == "/rpc/run_query" || (path.starts_with("/api/databases/") && (path.ends_with("/query") || path.ends_with("/query/export")));
+    if is_import(path) {
+        // An upload of up to 2 GiB may take long on a slow line; the import limit bounds it.
+        return next.run(request).await;
+    }
     let limit = if runs_sql {
         timeout.max(crate::services::queries::backstop(Duration::from_millis(app::query::MAX_TIMEOUT_MS)) + Duration::from_secs(5))
     } else {
@@ -163,6 +170,25 @@ async fn request_deadline(State(timeout): State<Duration>, request: Request, nex
         Err(_) => app::error::AppError::new(app::error::ErrorCode::RequestTimeout, "The request took too long and was stopped.")
             .into_response(),
     }
+}
+
+/// Import uploads are streamed to disk and limited by the import service itself (2 GiB by
+/// default); every other request body by `body_limit_bytes`.
+fn is_import(path: &str) -> bool {
+    path.starts_with("/api/databases/") && path.ends_with("/imports")
+}
+
+async fn body_limit(State(limit): State<usize>, request: Request, next: Next) -> Response {
+    if is_import(request.uri().path()) {
+        return next.run(request).await;
+    }
+    let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    // A body without (or lying about) its length stops at the limit; extractors answer 413.
+    let request = request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(request).await
 }
 
 /// tower-http's body-limit layer answer 408/413 without our error body: add it.
@@ -179,6 +205,16 @@ async fn error_shape_for_bare_statuses(request: Request, next: Next) -> Response
         }
         _ => response,
     }
+}
+
+/// A previous process's jobs can no longer finish: mark them failed and remove their half files.
+async fn fail_interrupted_jobs(state: &AppState) -> anyhow::Result<()> {
+    let failed = crate::services::backups::catalog::fail_interrupted(&state.store).await?;
+    let removed = state.backups.remove_leftovers().context("Failed to remove unfinished backup files")?;
+    if failed + removed as u64 > 0 {
+        tracing::warn!(failed, removed, "jobs interrupted by the last shutdown were marked failed");
+    }
+    Ok(())
 }
 
 /// Finishes whitelist changes a failure interrupted: at start-up, then every few minutes.

@@ -19,6 +19,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<TrustedProxies>,
     /// Customer SQL: the accounts' slots and running statements.
     pub queries: Arc<crate::services::queries::Queries>,
+    /// Backup, restore and import jobs: their files and slots.
+    pub backups: Arc<crate::services::backups::Backups>,
     /// The panel serves HTTPS itself.
     pub tls: bool,
 }

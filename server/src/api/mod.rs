@@ -1,6 +1,7 @@
 //! The public REST API under `/api`: one module per resource, one router listing.
 pub mod account;
 pub mod audit;
+pub mod backups;
 pub mod databases;
 pub mod health;
 pub mod openapi;
@@ -20,6 +21,18 @@ pub fn router() -> Router<AppState> {
         .route("/audit", get(audit::list))
         .route("/databases", get(databases::list).post(databases::create))
         .route("/databases/{name}", get(databases::show).delete(databases::delete))
+        .route("/databases/{name}/backups", post(backups::create))
+        .route("/databases/{name}/imports", post(backups::import))
+        .route(
+            "/databases/{name}/backup-schedule",
+            get(backups::show_schedule).put(backups::set_schedule).delete(backups::delete_schedule),
+        )
+        .route("/backups", get(backups::list))
+        .route("/backups/{id}", get(backups::show).delete(backups::delete))
+        .route("/backups/{id}/download", get(backups::download))
+        .route("/backups/{id}/restore", post(backups::restore))
+        .route("/restores/{id}", get(backups::show_restore))
+        .route("/imports/{id}", get(backups::show_import))
         .route("/databases/{name}/query", post(queries::run))
         .route("/databases/{name}/query/export", post(queries::export))
         .route("/queries/history", get(queries::history))

@@ -3,6 +3,10 @@
 //! the real constraints of names, passwords, privileges, hosts and character sets, taken from the
 //! validating types themselves. `make fuzz` holds the API to this document.
 use app::activity::{AuditEvent, AuditPage};
+use app::backups::{
+    Backup, BackupKind, BackupList, BackupSchedule, Job, JobKind, JobStatus, RestoreRequest, ScheduleRequest, TableChecksum,
+    TableDifference, Verification,
+};
 use app::error::{ErrorBody, ErrorDetail};
 use app::model::{
     Account, ApiKeyInfo, CreateDatabase, CreateUser, CreatedUser, Database, DatabaseDetail, DatabaseList,
@@ -34,6 +38,10 @@ use utoipa::{Modify, OpenApi};
         super::users::set_privileges, super::users::revoke_privileges,
         super::whitelist::list, super::whitelist::add, super::whitelist::remove,
         super::queries::run, super::queries::export, super::queries::cancel, super::queries::history,
+        super::backups::create, super::backups::list, super::backups::show, super::backups::delete,
+        super::backups::download, super::backups::restore, super::backups::show_restore, super::backups::import,
+        super::backups::show_import, super::backups::show_schedule, super::backups::set_schedule,
+        super::backups::delete_schedule,
     ),
     components(schemas(
         Account, ApiKeyInfo, Database, DatabaseList, DatabaseDetail, TableInfo, UserPrivileges, CreateDatabase,
@@ -41,6 +49,8 @@ use utoipa::{Modify, OpenApi};
         Whitelist, WhitelistEntry, NewWhitelistEntry, ErrorBody, ErrorDetail, AuditPage, AuditEvent,
         QueryRequest, QueryResponse, StatementResult, MultiStatementResult, QueryColumn, ExportRequest, ExportFormat,
         QueryHistory, HistoryEntry,
+        Backup, BackupList, BackupKind, JobStatus, TableChecksum, RestoreRequest, Job, JobKind, Verification,
+        TableDifference, ScheduleRequest, BackupSchedule,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))

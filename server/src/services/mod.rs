@@ -4,6 +4,7 @@ pub mod account_lock;
 pub mod accounts;
 pub mod api_keys;
 pub mod audit;
+pub mod backups;
 pub mod databases;
 pub mod db_users;
 pub mod grants;

@@ -5,6 +5,8 @@ mod access_removal;
 mod account;
 mod admin_pool;
 mod audit;
+mod backups;
+mod backup_crash;
 mod csp;
 mod faults;
 mod proxies;

@@ -15,6 +15,20 @@ use mysql_async::{Conn, OptsBuilder};
 use sqlx::{MySqlPool, SqlitePool};
 use std::time::Duration;
 
+/// How an outside client (mariadb-dump, mariadb) logs in as the identity.
+pub struct Login {
+    pub user: String,
+    pub password: String,
+    pub socket: std::path::PathBuf,
+}
+
+/// The identity's login, created first if the account has none yet. Callers open a session with
+/// `connect` before handing this to a client: that repairs an identity dropped by hand.
+pub async fn login(queries: &Queries, mysql: &MySqlPool, store: &SqlitePool, caller: &Caller) -> Result<Login, AppError> {
+    let password = password(queries, mysql, store, &caller.prefix, caller.account_id).await?;
+    Ok(Login { user: name(&caller.prefix), password, socket: queries.socket(mysql).await? })
+}
+
 /// ER_ACCESS_DENIED_ERROR, ER_DBACCESS_DENIED_ERROR: the identity is missing or lost its grant.
 const ACCESS_DENIED: [u16; 2] = [1045, 1044];
 /// ER_TOO_MANY_USER_CONNECTIONS.

@@ -1,0 +1,303 @@
+//! Backups, restores and imports: the types of `/api/databases/{name}/backups`, `/api/backups`,
+//! `/api/restores`, `/api/imports` and the backup schedule, the server functions the Backups tab
+//! calls, and (in `tab`) the tab itself.
+pub mod tab;
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The largest import the panel accepts unless the operator says otherwise (2 GiB).
+pub const DEFAULT_IMPORT_LIMIT_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+/// Scheduled backups a schedule may keep.
+pub const MAX_KEEP: u32 = 365;
+
+/// Where a background job is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Completed,
+    Failed,
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "queued" => Self::Queued,
+            "running" => Self::Running,
+            "completed" => Self::Completed,
+            _ => Self::Failed,
+        }
+    }
+
+    pub fn is_finished(self) -> bool {
+        matches!(self, Self::Completed | Self::Failed)
+    }
+}
+
+/// Who asked for a backup: someone (`manual`, kept until deleted) or the database's schedule
+/// (`scheduled`, pruned to the schedule's `keep`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum BackupKind {
+    Manual,
+    Scheduled,
+}
+
+/// One table of a backup's manifest: taken from the same moment as the dump.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TableChecksum {
+    pub name: String,
+    pub rows: u64,
+    /// MariaDB's `CHECKSUM TABLE`.
+    pub checksum: u64,
+}
+
+/// `POST /api/databases/{name}/backups`, `GET /api/backups/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Backup {
+    pub id: String,
+    pub database: String,
+    pub kind: BackupKind,
+    pub status: JobStatus,
+    /// Uncompressed dump bytes written so far.
+    pub bytes_done: u64,
+    /// The database's size on the server when the backup started (for a progress estimate).
+    pub estimated_bytes: u64,
+    /// The compressed file's size, once completed.
+    pub size_bytes: Option<u64>,
+    /// SHA-256 of the compressed file (hex), once completed.
+    pub sha256: Option<String>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub finished_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The manifest: every base table with its row count and checksum.
+    pub tables: Vec<TableChecksum>,
+}
+
+/// `GET /api/backups`: newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BackupList {
+    pub backups: Vec<Backup>,
+}
+
+/// `POST /api/backups/{id}/restore`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RestoreRequest {
+    /// One of the caller's databases, existing (restored over) or new (created first).
+    #[cfg_attr(feature = "ssr", schema(example = "acme_shop_restored"))]
+    pub database: String,
+}
+
+/// What a restore or import job does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum JobKind {
+    Restore,
+    Import,
+}
+
+/// A table whose restored rows or checksum differ from the manifest (`None`: the table is missing).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TableDifference {
+    pub name: String,
+    pub expected_rows: u64,
+    pub actual_rows: Option<u64>,
+    pub expected_checksum: u64,
+    pub actual_checksum: Option<u64>,
+}
+
+/// The restored tables compared with the manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Verification {
+    /// Every table of the manifest is there with the same rows and checksum.
+    pub verified: bool,
+    pub tables_checked: u32,
+    pub differences: Vec<TableDifference>,
+}
+
+/// `GET /api/restores/{id}`, `GET /api/imports/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Job {
+    pub id: String,
+    pub kind: JobKind,
+    /// The database restored or imported into.
+    pub database: String,
+    /// The backup a restore reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_id: Option<String>,
+    pub status: JobStatus,
+    /// Bytes of the (compressed) file read so far.
+    pub bytes_done: u64,
+    pub size_bytes: u64,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The line of the file where the failing statement starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_line: Option<u64>,
+    /// MariaDB's error number for the failing statement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mysql_errno: Option<u16>,
+    /// After a completed job: the database checked against the file's manifest. Absent when the
+    /// file carries none (an import of a dump the panel did not make).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Verification>,
+}
+
+/// The restores and imports of a database, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct JobList {
+    pub jobs: Vec<Job>,
+}
+
+/// `PUT /api/databases/{name}/backup-schedule`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleRequest {
+    /// The time of day (UTC, `HH:MM`) of the daily backup.
+    #[cfg_attr(feature = "ssr", schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$", example = "03:00"))]
+    pub time_utc: String,
+    /// How many scheduled backups to keep; older ones are deleted.
+    #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 365, example = 7))]
+    pub keep: u32,
+}
+
+/// A database's daily backup.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BackupSchedule {
+    pub database: String,
+    pub time_utc: String,
+    pub keep: u32,
+    /// RFC 3339, UTC.
+    pub next_run_at: String,
+}
+
+/// `HH:MM` (24-hour, UTC) → minutes after midnight.
+pub fn parse_time_utc(text: &str) -> Option<u32> {
+    let (hours, minutes) = text.split_once(':')?;
+    if hours.len() != 2 || minutes.len() != 2 {
+        return None;
+    }
+    let hours: u32 = hours.parse().ok().filter(|h| *h < 24)?;
+    let minutes: u32 = minutes.parse().ok().filter(|m| *m < 60)?;
+    Some(hours * 60 + minutes)
+}
+
+impl ScheduleRequest {
+    pub fn validate(&self) -> Result<u32, AppError> {
+        let minute = parse_time_utc(&self.time_utc)
+            .ok_or_else(|| AppError::validation("time_utc must be a time of day in UTC as HH:MM, e.g. 03:00."))?;
+        if !(1..=MAX_KEEP).contains(&self.keep) {
+            return Err(AppError::validation(format!("keep must be between 1 and {MAX_KEEP}.")));
+        }
+        Ok(minute)
+    }
+}
+
+#[server(prefix = "/rpc", endpoint = "list_backups")]
+pub async fn list_backups(database: String) -> Result<BackupList, AppError> {
+    use crate::backend::{backend_and_request, with_status};
+    let (backend, req) = backend_and_request().await?;
+    with_status(backend.backups(&req, Some(database)).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "create_backup")]
+pub async fn create_backup(database: String) -> Result<Backup, AppError> {
+    use crate::backend::{backend_and_request, with_status};
+    let (backend, req) = backend_and_request().await?;
+    with_status(backend.create_backup(&req, &database).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "delete_backup")]
+pub async fn delete_backup(id: String) -> Result<(), AppError> {
+    use crate::backend::{backend_and_request, with_status};
+    let (backend, req) = backend_and_request().await?;
+    with_status(backend.delete_backup(&req, &id).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "restore_backup")]
+pub async fn restore_backup(id: String, database: String) -> Result<Job, AppError> {
+    use crate::backend::{backend_and_request, with_status};
+    let (backend, req) = backend_and_request().await?;
+    with_status(backend.restore_backup(&req, &id, RestoreRequest { database }).await)
+}
+
+/// The restores and imports into `database`, newest first.
+#[server(prefix = "/rpc", endpoint = "list_jobs")]
+pub async fn list_jobs(database: String) -> Result<JobList, AppError> {
+    use crate::backend::{backend_and_request, with_status};
+    let (backend, req) = backend_and_request().await?;
+    with_status(backend.jobs(&req, &database).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "get_backup_schedule")]
+pub async fn get_backup_schedule(database: String) -> Result<Option<BackupSchedule>, AppError> {
+    use crate::backend::{backend_and_request, with_status};
+    let (backend, req) = backend_and_request().await?;
+    with_status(backend.backup_schedule(&req, &database).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "set_backup_schedule")]
+pub async fn set_backup_schedule(database: String, time_utc: String, keep: u32) -> Result<BackupSchedule, AppError> {
+    use crate::backend::{backend_and_request, with_status};
+    let (backend, req) = backend_and_request().await?;
+    with_status(backend.set_backup_schedule(&req, &database, ScheduleRequest { time_utc, keep }).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "delete_backup_schedule")]
+pub async fn delete_backup_schedule(database: String) -> Result<(), AppError> {
+    use crate::backend::{backend_and_request, with_status};
+    let (backend, req) = backend_and_request().await?;
+    with_status(backend.delete_backup_schedule(&req, &database).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_of_day_are_strict() {
+        assert_eq!(parse_time_utc("03:00"), Some(180));
+        assert_eq!(parse_time_utc("23:59"), Some(23 * 60 + 59));
+        assert_eq!(parse_time_utc("00:00"), Some(0));
+        for bad in ["24:00", "3:00", "03:60", "03-00", "", "03:00:00", "aa:bb", "+3:00"] {
+            assert_eq!(parse_time_utc(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        for status in [JobStatus::Queued, JobStatus::Running, JobStatus::Completed, JobStatus::Failed] {
+            assert_eq!(JobStatus::parse(status.as_str()), status);
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! Backups, restores, imports and the daily backup schedule. Jobs answer 202 at once and run in
+//! the background; poll `GET /api/backups/{id}`, `/api/restores/{id}` or `/api/imports/{id}`.
+use super::{JsonBody, QueryParams};
+use crate::auth::Caller;
+use crate::services::backups::{self, files, schedule};
+use crate::services::databases;
+use crate::state::AppState;
+use app::backups::{Backup, BackupKind, BackupList, BackupSchedule, Job, JobKind, RestoreRequest, ScheduleRequest};
+use app::error::{AppError, ErrorBody};
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use serde::Deserialize;
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
+
+/// Starts a backup of the database: `mariadb-dump` as the account's own MySQL identity, gzip,
+/// with a manifest (rows and checksum of every table, from the dump's own moment).
+#[utoipa::path(post, path = "/api/databases/{name}/backups", tag = "backups", operation_id = "create_backup",
+    params(("name" = String, Path)),
+    responses(
+        (status = 202, body = Backup),
+        (status = 404, description = "No such database in your account", body = ErrorBody),
+        (status = 507, description = "The account's backup storage is full", body = ErrorBody),
+    ))]
+pub async fn create(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<(StatusCode, Json<Backup>), AppError> {
+    let database = databases::owned(&caller, &name)?;
+    Ok((StatusCode::ACCEPTED, Json(backups::create(&state, &caller, &database, BackupKind::Manual).await?)))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct BackupFilter {
+    /// Only the backups of this database.
+    pub database: Option<String>,
+}
+
+/// The account's backups, newest first.
+#[utoipa::path(get, path = "/api/backups", tag = "backups", operation_id = "list_backups", params(BackupFilter),
+    responses((status = 200, body = BackupList), (status = 404, description = "No such database in your account", body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, caller: Caller, QueryParams(filter): QueryParams<BackupFilter>) -> Result<Json<BackupList>, AppError> {
+    let database = filter.database.as_deref().map(|name| databases::owned(&caller, name)).transpose()?;
+    Ok(Json(BackupList { backups: backups::list(&state, &caller, database.as_ref()).await? }))
+}
+
+#[utoipa::path(get, path = "/api/backups/{id}", tag = "backups", operation_id = "get_backup",
+    params(("id" = String, Path)),
+    responses((status = 200, body = Backup), (status = 404, description = "No such backup in your account", body = ErrorBody)))]
+pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Backup>, AppError> {
+    Ok(Json(backups::get(&state, &caller, &id).await?))
+}
+
+/// Deletes the backup and its file.
+#[utoipa::path(delete, path = "/api/backups/{id}", tag = "backups", operation_id = "delete_backup",
+    params(("id" = String, Path)),
+    responses(
+        (status = 204, description = "Deleted, file gone"),
+        (status = 404, description = "No such backup in your account", body = ErrorBody),
+        (status = 409, description = "The backup is still running", body = ErrorBody),
+    ))]
+pub async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+    backups::delete(&state, &caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The backup file (gzip SQL), streamed from disk; `Range` requests resume a broken download.
+#[utoipa::path(get, path = "/api/backups/{id}/download", tag = "backups", operation_id = "download_backup",
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "The dump, gzip-compressed", content_type = "application/gzip"),
+        (status = 206, description = "The requested range", content_type = "application/gzip"),
+        (status = 404, description = "No such backup in your account", body = ErrorBody),
+        (status = 409, description = "The backup is not completed", body = ErrorBody),
+    ))]
+pub async fn download(State(state): State<AppState>, caller: Caller, Path(id): Path<String>, request: Request) -> Result<Response, AppError> {
+    let (path, file_name) = backups::file(&state, &caller, &id).await?;
+    let mut response = ServeFile::new(path).oneshot(request).await.map_err(AppError::internal)?.map(Body::new);
+    if response.status() == StatusCode::NOT_FOUND {
+        return Err(AppError::not_found(format!("The file of backup {id} is missing on the panel's disk.")));
+    }
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/gzip"));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+/// Restores the backup into one of the caller's databases: a new one is created first (the safe
+/// default); an existing one has the backup's tables, views and routines replaced.
+#[utoipa::path(post, path = "/api/backups/{id}/restore", tag = "backups", operation_id = "restore_backup",
+    params(("id" = String, Path)), request_body = RestoreRequest,
+    responses(
+        (status = 202, body = Job),
+        (status = 404, description = "No such backup or database in your account", body = ErrorBody),
+        (status = 409, description = "The backup is not completed", body = ErrorBody),
+        (status = 422, description = "Not a valid database name", body = ErrorBody),
+    ))]
+pub async fn restore(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(request): JsonBody<RestoreRequest>,
+) -> Result<(StatusCode, Json<Job>), AppError> {
+    Ok((StatusCode::ACCEPTED, Json(backups::restore(&state, &caller, &id, request).await?)))
+}
+
+#[utoipa::path(get, path = "/api/restores/{id}", tag = "backups", operation_id = "get_restore",
+    params(("id" = String, Path)),
+    responses((status = 200, body = Job), (status = 404, description = "No such restore in your account", body = ErrorBody)))]
+pub async fn show_restore(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Job>, AppError> {
+    Ok(Json(backups::job_of(&state, &caller, &id, JobKind::Restore).await?))
+}
+
+/// Imports a `.sql` or `.sql.gz` file (the raw request body, gzip recognised by its first bytes)
+/// into the database, as the account's own MySQL identity. The body is stored first, then the
+/// job runs; a failing statement is reported with its line and MariaDB's message.
+#[utoipa::path(post, path = "/api/databases/{name}/imports", tag = "backups", operation_id = "import_sql",
+    params(("name" = String, Path)),
+    request_body(content = Vec<u8>, description = "The SQL file, plain or gzip", content_type = "application/sql"),
+    responses(
+        (status = 202, body = Job),
+        (status = 404, description = "No such database in your account", body = ErrorBody),
+        (status = 413, description = "Larger than the import limit (2 GiB by default)", body = ErrorBody),
+        (status = 422, description = "An empty file", body = ErrorBody),
+        (status = 507, description = "The account's backup storage is full", body = ErrorBody),
+    ))]
+pub async fn import(State(state): State<AppState>, caller: Caller, Path(name): Path<String>, request: Request) -> Result<(StatusCode, Json<Job>), AppError> {
+    let database = databases::owned(&caller, &name)?;
+    databases::find(&state.mysql, &database).await?;
+    let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
+    let used = backups::catalog::used_bytes(&state.store, caller.account_id).await?;
+    let upload = files::receive_upload(&state.backups, caller.account_id, used, declared, request.into_body()).await?;
+    Ok((StatusCode::ACCEPTED, Json(backups::import(&state, &caller, database, upload).await?)))
+}
+
+#[utoipa::path(get, path = "/api/imports/{id}", tag = "backups", operation_id = "get_import",
+    params(("id" = String, Path)),
+    responses((status = 200, body = Job), (status = 404, description = "No such import in your account", body = ErrorBody)))]
+pub async fn show_import(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Job>, AppError> {
+    Ok(Json(backups::job_of(&state, &caller, &id, JobKind::Import).await?))
+}
+
+#[utoipa::path(get, path = "/api/databases/{name}/backup-schedule", tag = "backups", operation_id = "get_backup_schedule",
+    params(("name" = String, Path)),
+    responses((status = 200, body = BackupSchedule), (status = 404, description = "No such database, or no schedule", body = ErrorBody)))]
+pub async fn show_schedule(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<Json<BackupSchedule>, AppError> {
+    let database = databases::owned(&caller, &name)?;
+    databases::find(&state.mysql, &database).await?;
+    schedule::get(&state, &caller, &database)
+        .await?
+        .map(Json)
+        .ok_or_else(|| AppError::not_found(format!("{name} has no backup schedule.")))
+}
+
+/// A daily backup at `time_utc`, keeping the newest `keep` scheduled backups (older ones are
+/// deleted; backups made on demand are kept until deleted).
+#[utoipa::path(put, path = "/api/databases/{name}/backup-schedule", tag = "backups", operation_id = "set_backup_schedule",
+    params(("name" = String, Path)), request_body = ScheduleRequest,
+    responses(
+        (status = 200, body = BackupSchedule),
+        (status = 404, description = "No such database in your account", body = ErrorBody),
+        (status = 422, description = "time_utc not HH:MM, or keep not 1–365", body = ErrorBody),
+    ))]
+pub async fn set_schedule(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+    JsonBody(request): JsonBody<ScheduleRequest>,
+) -> Result<Json<BackupSchedule>, AppError> {
+    let database = databases::owned(&caller, &name)?;
+    Ok(Json(schedule::set(&state, &caller, &database, &request).await?))
+}
+
+#[utoipa::path(delete, path = "/api/databases/{name}/backup-schedule", tag = "backups", operation_id = "delete_backup_schedule",
+    params(("name" = String, Path)),
+    responses((status = 204, description = "Removed"), (status = 404, description = "No such database, or no schedule", body = ErrorBody)))]
+pub async fn delete_schedule(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<StatusCode, AppError> {
+    let database = databases::owned(&caller, &name)?;
+    schedule::remove(&state, &caller, &database).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,278 @@
+//! The store's rows for backups and jobs, and their wire form.
+use crate::domain::time;
+use app::backups::{Backup, BackupKind, Job, JobKind, JobStatus, TableChecksum, Verification};
+use app::error::AppError;
+use sqlx::SqlitePool;
+
+const BACKUP_COLUMNS: &str =
+    "id, database, kind, status, bytes_done, estimated_bytes, size_bytes, sha256, tables, error, created_at, finished_at";
+const JOB_COLUMNS: &str = "id, kind, database, backup_id, status, bytes_done, size_bytes, error, error_line, mysql_errno, \
+     verification, created_at, finished_at";
+
+type BackupRow = (String, String, String, String, i64, i64, Option<i64>, Option<String>, String, Option<String>, i64, Option<i64>);
+type JobRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    i64,
+    i64,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    i64,
+    Option<i64>,
+);
+
+fn backup_from(row: BackupRow) -> Backup {
+    let (id, database, kind, status, bytes_done, estimated_bytes, size_bytes, sha256, tables, error, created_at, finished_at) = row;
+    Backup {
+        id,
+        database,
+        kind: if kind == "scheduled" { BackupKind::Scheduled } else { BackupKind::Manual },
+        status: JobStatus::parse(&status),
+        bytes_done: bytes_done as u64,
+        estimated_bytes: estimated_bytes as u64,
+        size_bytes: size_bytes.map(|n| n as u64),
+        sha256,
+        created_at: time::rfc3339(created_at),
+        finished_at: finished_at.map(time::rfc3339),
+        error,
+        tables: serde_json::from_str(&tables).unwrap_or_default(),
+    }
+}
+
+fn job_from(row: JobRow) -> Job {
+    let (id, kind, database, backup_id, status, bytes_done, size_bytes, error, error_line, mysql_errno, verification, created_at, finished_at) =
+        row;
+    Job {
+        id,
+        kind: if kind == "restore" { JobKind::Restore } else { JobKind::Import },
+        database,
+        backup_id,
+        status: JobStatus::parse(&status),
+        bytes_done: bytes_done as u64,
+        size_bytes: size_bytes as u64,
+        created_at: time::rfc3339(created_at),
+        finished_at: finished_at.map(time::rfc3339),
+        error,
+        error_line: error_line.map(|n| n as u64),
+        mysql_errno: mysql_errno.and_then(|n| u16::try_from(n).ok()),
+        verification: verification.and_then(|v| serde_json::from_str(&v).ok()),
+    }
+}
+
+pub fn kind_str(kind: BackupKind) -> &'static str {
+    match kind {
+        BackupKind::Manual => "manual",
+        BackupKind::Scheduled => "scheduled",
+    }
+}
+
+pub async fn insert_backup(store: &SqlitePool, account_id: i64, id: &str, database: &str, kind: BackupKind, estimated: u64) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO backups (id, account_id, database, kind, status, estimated_bytes, created_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)",
+    )
+    .bind(id)
+    .bind(account_id)
+    .bind(database)
+    .bind(kind_str(kind))
+    .bind(estimated as i64)
+    .bind(time::now())
+    .execute(store)
+    .await?;
+    Ok(())
+}
+
+/// The account's backup `id`; another account's is `None`, as if it did not exist.
+pub async fn backup(store: &SqlitePool, account_id: i64, id: &str) -> Result<Option<Backup>, AppError> {
+    let row: Option<BackupRow> = sqlx::query_as(&format!("SELECT {BACKUP_COLUMNS} FROM backups WHERE id = ? AND account_id = ?"))
+        .bind(id)
+        .bind(account_id)
+        .fetch_optional(store)
+        .await?;
+    Ok(row.map(backup_from))
+}
+
+pub async fn backups(store: &SqlitePool, account_id: i64, database: Option<&str>) -> Result<Vec<Backup>, AppError> {
+    let rows: Vec<BackupRow> = sqlx::query_as(&format!(
+        "SELECT {BACKUP_COLUMNS} FROM backups WHERE account_id = ? AND (?2 IS NULL OR database = ?2)
+         ORDER BY created_at DESC, rowid DESC"
+    ))
+    .bind(account_id)
+    .bind(database)
+    .fetch_all(store)
+    .await?;
+    Ok(rows.into_iter().map(backup_from).collect())
+}
+
+pub async fn backup_running(store: &SqlitePool, id: &str) -> Result<(), AppError> {
+    sqlx::query("UPDATE backups SET status = 'running' WHERE id = ?").bind(id).execute(store).await?;
+    Ok(())
+}
+
+pub async fn backup_progress(store: &SqlitePool, id: &str, bytes_done: u64) -> Result<(), AppError> {
+    sqlx::query("UPDATE backups SET bytes_done = ? WHERE id = ?").bind(bytes_done as i64).bind(id).execute(store).await?;
+    Ok(())
+}
+
+pub async fn backup_manifest(store: &SqlitePool, id: &str, tables: &[TableChecksum]) -> Result<(), AppError> {
+    let json = serde_json::to_string(tables).map_err(AppError::internal)?;
+    sqlx::query("UPDATE backups SET tables = ? WHERE id = ?").bind(json).bind(id).execute(store).await?;
+    Ok(())
+}
+
+pub async fn backup_completed(store: &SqlitePool, id: &str, bytes_done: u64, size: u64, sha256: &str) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE backups SET status = 'completed', bytes_done = ?, size_bytes = ?, sha256 = ?, finished_at = ? WHERE id = ?",
+    )
+    .bind(bytes_done as i64)
+    .bind(size as i64)
+    .bind(sha256)
+    .bind(time::now())
+    .bind(id)
+    .execute(store)
+    .await?;
+    Ok(())
+}
+
+pub async fn backup_failed(store: &SqlitePool, id: &str, error: &str) -> Result<(), AppError> {
+    sqlx::query("UPDATE backups SET status = 'failed', error = ?, finished_at = ? WHERE id = ?")
+        .bind(error)
+        .bind(time::now())
+        .bind(id)
+        .execute(store)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_backup(store: &SqlitePool, id: &str) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM backups WHERE id = ?").bind(id).execute(store).await?;
+    Ok(())
+}
+
+/// Bytes of completed backup files the account keeps.
+pub async fn used_bytes(store: &SqlitePool, account_id: i64) -> Result<u64, AppError> {
+    let used: i64 = sqlx::query_scalar("SELECT COALESCE(SUM(size_bytes), 0) FROM backups WHERE account_id = ? AND status = 'completed'")
+        .bind(account_id)
+        .fetch_one(store)
+        .await?;
+    Ok(used as u64)
+}
+
+pub struct NewJob<'a> {
+    pub id: &'a str,
+    pub account_id: i64,
+    pub kind: JobKind,
+    pub database: &'a str,
+    pub backup_id: Option<&'a str>,
+    pub size_bytes: u64,
+}
+
+pub async fn insert_job(store: &SqlitePool, job: NewJob<'_>) -> Result<(), AppError> {
+    let kind = match job.kind {
+        JobKind::Restore => "restore",
+        JobKind::Import => "import",
+    };
+    sqlx::query(
+        "INSERT INTO backup_jobs (id, account_id, kind, database, backup_id, status, size_bytes, created_at)
+         VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)",
+    )
+    .bind(job.id)
+    .bind(job.account_id)
+    .bind(kind)
+    .bind(job.database)
+    .bind(job.backup_id)
+    .bind(job.size_bytes as i64)
+    .bind(time::now())
+    .execute(store)
+    .await?;
+    Ok(())
+}
+
+pub async fn job(store: &SqlitePool, account_id: i64, id: &str) -> Result<Option<Job>, AppError> {
+    let row: Option<JobRow> = sqlx::query_as(&format!("SELECT {JOB_COLUMNS} FROM backup_jobs WHERE id = ? AND account_id = ?"))
+        .bind(id)
+        .bind(account_id)
+        .fetch_optional(store)
+        .await?;
+    Ok(row.map(job_from))
+}
+
+pub async fn jobs(store: &SqlitePool, account_id: i64, database: &str) -> Result<Vec<Job>, AppError> {
+    let rows: Vec<JobRow> = sqlx::query_as(&format!(
+        "SELECT {JOB_COLUMNS} FROM backup_jobs WHERE account_id = ? AND database = ? ORDER BY created_at DESC, rowid DESC LIMIT 50"
+    ))
+    .bind(account_id)
+    .bind(database)
+    .fetch_all(store)
+    .await?;
+    Ok(rows.into_iter().map(job_from).collect())
+}
+
+pub async fn job_running(store: &SqlitePool, id: &str) -> Result<(), AppError> {
+    sqlx::query("UPDATE backup_jobs SET status = 'running' WHERE id = ?").bind(id).execute(store).await?;
+    Ok(())
+}
+
+pub async fn job_progress(store: &SqlitePool, id: &str, bytes_done: u64) -> Result<(), AppError> {
+    sqlx::query("UPDATE backup_jobs SET bytes_done = ? WHERE id = ?").bind(bytes_done as i64).bind(id).execute(store).await?;
+    Ok(())
+}
+
+pub async fn job_completed(store: &SqlitePool, id: &str, bytes_done: u64, verification: Option<&Verification>) -> Result<(), AppError> {
+    let verification = verification.map(serde_json::to_string).transpose().map_err(AppError::internal)?;
+    sqlx::query("UPDATE backup_jobs SET status = 'completed', bytes_done = ?, verification = ?, finished_at = ? WHERE id = ?")
+        .bind(bytes_done as i64)
+        .bind(verification)
+        .bind(time::now())
+        .bind(id)
+        .execute(store)
+        .await?;
+    Ok(())
+}
+
+/// Why a job failed: the message, and for a refused statement its line and MariaDB's number.
+#[derive(Debug, Clone, Default)]
+pub struct Failure {
+    pub message: String,
+    pub line: Option<u64>,
+    pub mysql_errno: Option<u16>,
+}
+
+impl Failure {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into(), ..Self::default() }
+    }
+}
+
+pub async fn job_failed(store: &SqlitePool, id: &str, failure: &Failure) -> Result<(), AppError> {
+    sqlx::query("UPDATE backup_jobs SET status = 'failed', error = ?, error_line = ?, mysql_errno = ?, finished_at = ? WHERE id = ?")
+        .bind(&failure.message)
+        .bind(failure.line.map(|n| n as i64))
+        .bind(failure.mysql_errno.map(i64::from))
+        .bind(time::now())
+        .bind(id)
+        .execute(store)
+        .await?;
+    Ok(())
+}
+
+/// At start-up: what a previous process left queued or running can no longer finish.
+pub async fn fail_interrupted(store: &SqlitePool) -> Result<u64, AppError> {
+    let message = "The panel stopped while this job was running; nothing of it was kept. Start it again.";
+    let mut failed = 0;
+    for table in ["backups", "backup_jobs"] {
+        failed += sqlx::query(&format!(
+            "UPDATE {table} SET status = 'failed', error = ?, finished_at = ? WHERE status IN ('queued', 'running')"
+        ))
+        .bind(message)
+        .bind(time::now())
+        .execute(store)
+        .await?
+        .rows_affected();
+    }
+    Ok(failed)
+}

@@ -1,0 +1,97 @@
+//! Running MariaDB's own clients as an account's identity: the credentials go into a 0600
+//! option file (never onto a command line, where `ps` shows them), the tools are looked up once.
+use crate::services::queries::identity::Login;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+/// An option file that exists while this value lives.
+pub struct OptionFile(PathBuf);
+
+impl OptionFile {
+    pub fn write(dir: &Path, job_id: &str, login: &Login) -> std::io::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join(format!("{job_id}.cnf"));
+        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path)?;
+        writeln!(
+            file,
+            "[client]\nuser={}\npassword={}\nsocket={}",
+            option_value(&login.user),
+            option_value(&login.password),
+            option_value(&login.socket.to_string_lossy())
+        )?;
+        file.sync_all()?;
+        Ok(Self(path))
+    }
+
+    /// `--defaults-extra-file=…`: must be the client's first argument.
+    pub fn argument(&self) -> String {
+        format!("--defaults-extra-file={}", self.0.display())
+    }
+}
+
+impl Drop for OptionFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Option files read `\` escapes inside double quotes: quote every value.
+fn option_value(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The first of `names` found on PATH (MariaDB's names first, MySQL's as the fallback).
+pub fn find_tool(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .chain(["/usr/bin".into(), "/usr/local/bin".into()])
+        .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
+        .find(|candidate| candidate.is_file())
+}
+
+pub fn dump_tool() -> Option<PathBuf> {
+    find_tool(&["mariadb-dump", "mysqldump"])
+}
+
+pub fn sql_tool() -> Option<PathBuf> {
+    find_tool(&["mariadb", "mysql"])
+}
+
+/// The client's complaint about a statement: `ERROR 1064 (42000) at line 17: You have an error…`.
+pub fn parse_client_error(stderr: &str) -> Option<(u16, Option<u64>, String)> {
+    let line = stderr.lines().find(|line| line.starts_with("ERROR "))?;
+    let rest = line.strip_prefix("ERROR ")?;
+    let (errno, rest) = rest.split_once(' ')?;
+    let errno: u16 = errno.parse().ok()?;
+    let (head, message) = rest.split_once(": ").unwrap_or((rest, ""));
+    let line_number = head.split_once("at line ").and_then(|(_, n)| n.trim().parse().ok());
+    Some((errno, line_number, message.trim().to_owned()))
+}
+
+/// The last lines a failed tool wrote, for the job's error.
+pub fn tail(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(3)..].join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_clients_error_line() {
+        let stderr = "mariadb: Deprecated program name.\nERROR 1064 (42000) at line 17: You have an error in your SQL syntax; check the manual\n";
+        assert_eq!(
+            parse_client_error(stderr),
+            Some((1064, Some(17), "You have an error in your SQL syntax; check the manual".into()))
+        );
+        assert_eq!(parse_client_error("ERROR 1045 (28000): Access denied for user"), Some((1045, None, "Access denied for user".into())));
+        assert_eq!(parse_client_error("nothing here"), None);
+    }
+
+    #[test]
+    fn option_values_are_quoted() {
+        assert_eq!(option_value(r#"a"b\c"#), r#""a\"b\\c""#);
+    }
+}

@@ -1,0 +1,168 @@
+//! The jobs' bodies, run in the background: each waits for its turn, marks itself running,
+//! reports progress every half second, and ends completed or failed with a reason.
+use super::catalog::{self, Failure};
+use super::client::{self, OptionFile};
+use super::dump::{self, DumpError, Progress};
+use super::{load, manifest, schedule};
+use crate::auth::Caller;
+use crate::services::queries::identity;
+use crate::state::AppState;
+use app::backups::{BackupKind, TableChecksum};
+use app::names::DatabaseName;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+/// Statements of a job's own session (the manifest, the checks) may run this long.
+const SESSION_LIMIT: Duration = Duration::from_secs(6 * 3600);
+const REPORT_EVERY: Duration = Duration::from_millis(500);
+
+pub async fn backup(state: AppState, caller: Caller, id: String, database: DatabaseName, kind: BackupKind) {
+    let _turn = state.backups.turn(caller.account_id).await;
+    let store = &state.store;
+    let outcome = match catalog::backup_running(store, &id).await {
+        Ok(()) => run_backup(&state, &caller, &id, &database).await,
+        Err(err) => Err(err.message),
+    };
+    let part = state.backups.part_path(caller.account_id, &id);
+    let recorded = match outcome {
+        Ok(dumped) => match std::fs::rename(&part, state.backups.backup_path(caller.account_id, &id)) {
+            Ok(()) => catalog::backup_completed(store, &id, dumped.bytes, dumped.size, &dumped.sha256).await,
+            Err(err) => catalog::backup_failed(store, &id, &format!("Could not keep the backup file: {err}")).await,
+        },
+        Err(message) => {
+            let _ = std::fs::remove_file(&part);
+            catalog::backup_failed(store, &id, &message).await
+        }
+    };
+    if let Err(err) = recorded {
+        tracing::error!(error = %err, backup = %id, "could not record the end of a backup");
+    }
+    if kind == BackupKind::Scheduled {
+        schedule::prune(&state, caller.account_id, database.as_str()).await;
+    }
+}
+
+async fn run_backup(state: &AppState, caller: &Caller, id: &str, database: &DatabaseName) -> Result<dump::Dumped, String> {
+    let tool = client::dump_tool().ok_or("Neither mariadb-dump nor mysqldump is installed on the panel's machine.")?;
+    let mut conn = identity::connect(&state.queries, &state.mysql, &state.store, caller, database, SESSION_LIMIT)
+        .await
+        .map_err(|err| err.message)?;
+    let login = identity::login(&state.queries, &state.mysql, &state.store, caller).await.map_err(|err| err.message)?;
+    let sql_failed = |err: mysql_async::Error| format!("Reading the tables failed: {err}");
+    let tables = manifest::base_tables(&mut conn).await.map_err(sql_failed)?;
+    manifest::lock(&mut conn, &tables).await.map_err(sql_failed)?;
+    let tables = manifest::measure(&mut conn, &tables).await.map_err(sql_failed)?;
+    catalog::backup_manifest(&state.store, id, &tables).await.map_err(|err| err.message)?;
+    let options = OptionFile::write(&state.backups.account_dir(caller.account_id), id, &login).map_err(|err| err.to_string())?;
+    let child = dump::spawn(&tool, &options, database.as_str()).map_err(|err| format!("Could not start mariadb-dump: {err}"))?;
+    let used = catalog::used_bytes(&state.store, caller.account_id).await.map_err(|err| err.message)?;
+    let budget = state.backups.quota_bytes.saturating_sub(used);
+    let progress = Arc::new(Progress::default());
+    let part = state.backups.part_path(caller.account_id, id);
+    let header = load::manifest_line(database.as_str(), &tables);
+    let writer = {
+        let progress = progress.clone();
+        tokio::task::spawn_blocking(move || dump::write(child, &part, &header, &progress, budget))
+    };
+    // The dump's snapshot has begun (or it ended): writers may go on.
+    manifest::wait_for_snapshot(&state.mysql, &login.user, conn.id(), || progress.finished.load(Ordering::Acquire)).await;
+    let unlocked = manifest::unlock(&mut conn).await;
+    let _ = conn.disconnect().await;
+    let store = state.store.clone();
+    let written = report(writer, &progress, |bytes| {
+        let store = store.clone();
+        let id = id.to_owned();
+        async move { catalog::backup_progress(&store, &id, bytes).await }
+    })
+    .await;
+    drop(options);
+    unlocked.map_err(sql_failed)?;
+    written.map_err(|err| match err {
+        DumpError::Quota => super::quota_full(state.backups.quota_bytes).message,
+        DumpError::Failed(message) => message,
+    })
+}
+
+/// Awaits the blocking half, recording its progress meanwhile.
+async fn report<T, F, Fut>(mut work: JoinHandle<T>, progress: &Progress, record: F) -> T
+where
+    F: Fn(u64) -> Fut,
+    Fut: std::future::Future<Output = Result<(), app::error::AppError>>,
+{
+    let mut every = tokio::time::interval(REPORT_EVERY);
+    loop {
+        tokio::select! {
+            done = &mut work => return done.expect("a backup job's blocking half panicked"),
+            _ = every.tick() => {
+                let _ = record(progress.bytes.load(Ordering::Relaxed)).await;
+            }
+        }
+    }
+}
+
+/// A restore or import: `file` into `database`, then the check against the manifest.
+pub struct Load {
+    pub job_id: String,
+    pub database: DatabaseName,
+    pub file: PathBuf,
+    /// The backup's manifest (a restore); an import uses the one its file carries, if any.
+    pub manifest: Option<Vec<TableChecksum>>,
+    /// The file is an upload: gone once the job ends.
+    pub remove_after: bool,
+}
+
+pub async fn load(state: AppState, caller: Caller, job: Load) {
+    let _turn = state.backups.turn(caller.account_id).await;
+    let store = &state.store;
+    let recorded = match catalog::job_running(store, &job.job_id).await {
+        Ok(()) => match run_load(&state, &caller, &job).await {
+            Ok((bytes, verification)) => catalog::job_completed(store, &job.job_id, bytes, verification.as_ref()).await,
+            Err(failure) => catalog::job_failed(store, &job.job_id, &failure).await,
+        },
+        Err(err) => Err(err),
+    };
+    if let Err(err) = recorded {
+        tracing::error!(error = %err, job = %job.job_id, "could not record the end of a job");
+    }
+    if job.remove_after {
+        let _ = std::fs::remove_file(&job.file);
+    }
+}
+
+async fn run_load(state: &AppState, caller: &Caller, job: &Load) -> Result<(u64, Option<app::backups::Verification>), Failure> {
+    let tool = client::sql_tool().ok_or_else(|| Failure::new("Neither the mariadb nor the mysql client is installed on the panel's machine."))?;
+    let mut conn = identity::connect(&state.queries, &state.mysql, &state.store, caller, &job.database, SESSION_LIMIT)
+        .await
+        .map_err(|err| Failure::new(err.message))?;
+    let login = identity::login(&state.queries, &state.mysql, &state.store, caller).await.map_err(|err| Failure::new(err.message))?;
+    let options = OptionFile::write(&state.backups.account_dir(caller.account_id), &job.job_id, &login)
+        .map_err(|err| Failure::new(err.to_string()))?;
+    let child = load::spawn(&tool, &options, job.database.as_str()).map_err(|err| Failure::new(format!("Could not start the mariadb client: {err}")))?;
+    let progress = Arc::new(Progress::default());
+    let feeder = {
+        let progress = progress.clone();
+        let file = job.file.clone();
+        tokio::task::spawn_blocking(move || load::feed(child, &file, &progress))
+    };
+    let store = state.store.clone();
+    let fed = report(feeder, &progress, |bytes| {
+        let store = store.clone();
+        let id = job.job_id.clone();
+        async move { catalog::job_progress(&store, &id, bytes).await }
+    })
+    .await;
+    drop(options);
+    let carried = fed?;
+    let bytes = progress.bytes.load(Ordering::Relaxed);
+    let verification = match job.manifest.clone().or(carried) {
+        Some(tables) => Some(
+            manifest::verify(&mut conn, &tables).await.map_err(|err| Failure::new(format!("Checking the restored tables failed: {err}")))?,
+        ),
+        None => None,
+    };
+    let _ = conn.disconnect().await;
+    Ok((bytes, verification))
+}

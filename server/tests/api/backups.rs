@@ -1,0 +1,518 @@
+//! Backups, restores and imports on the real MariaDB: dumps as the account's identity, manifests
+//! checked after every restore, imports that report the failing line, quotas, isolation.
+use crate::helpers::{TestAccount, TestApp, error_code, spawn_app, spawn_app_with, test_settings};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+async fn account_with_database(app: &TestApp, suffix: &str) -> (TestAccount, String, String) {
+    let account = app.create_account().await;
+    let key = app.issue_key(&account).await;
+    let db = format!("{}_{suffix}", account.prefix);
+    let created = app.send_json(Method::POST, "/api/databases", &key, json!({ "name": db })).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    (account, key, db)
+}
+
+/// Polls `path` until the job there has finished; panics after two minutes.
+pub async fn wait_finished(app: &TestApp, key: &str, path: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let response = app.get_bearer(path, key).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let job: Value = response.json().await.unwrap();
+        if matches!(job["status"].as_str(), Some("completed" | "failed")) {
+            return job;
+        }
+        assert!(Instant::now() < deadline, "{path} did not finish: {job}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn backup_now(app: &TestApp, key: &str, db: &str) -> Value {
+    let response = app.send_json(Method::POST, &format!("/api/databases/{db}/backups"), key, json!({})).await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let backup: Value = response.json().await.unwrap();
+    assert!(matches!(backup["status"].as_str(), Some("queued" | "running")), "{backup}");
+    let id = backup["id"].as_str().unwrap().to_owned();
+    let done = wait_finished(app, key, &format!("/api/backups/{id}")).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    done
+}
+
+async fn restore(app: &TestApp, key: &str, backup_id: &str, target: &str) -> Value {
+    let response = app.send_json(Method::POST, &format!("/api/backups/{backup_id}/restore"), key, json!({ "database": target })).await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let job: Value = response.json().await.unwrap();
+    assert_eq!(job["kind"], "restore");
+    wait_finished(app, key, &format!("/api/restores/{}", job["id"].as_str().unwrap())).await
+}
+
+async fn import(app: &TestApp, key: &str, db: &str, body: Vec<u8>) -> reqwest::Response {
+    app.client.post(app.url(&format!("/api/databases/{db}/imports"))).bearer_auth(key).body(body).send().await.unwrap()
+}
+
+async fn import_and_wait(app: &TestApp, key: &str, db: &str, body: Vec<u8>) -> Value {
+    let response = import(app, key, db, body).await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let job: Value = response.json().await.unwrap();
+    assert_eq!(job["kind"], "import");
+    wait_finished(app, key, &format!("/api/imports/{}", job["id"].as_str().unwrap())).await
+}
+
+/// `CHECKSUM TABLE` and the row count, read by the admin.
+async fn checksum(app: &TestApp, db: &str, table: &str) -> (i64, Option<i64>) {
+    let name = format!("`{db}`.`{table}`");
+    let rows: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {name}")).fetch_one(&app.state.mysql).await.unwrap();
+    let (_, sum): (String, Option<i64>) = sqlx::query_as(&format!("CHECKSUM TABLE {name}")).fetch_one(&app.state.mysql).await.unwrap();
+    (rows, sum)
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&app.state.mysql).await.unwrap()
+}
+
+fn gzip(text: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(text).unwrap();
+    encoder.finish().unwrap()
+}
+
+fn gunzip(bytes: &[u8]) -> String {
+    let mut text = String::new();
+    flate2::read::MultiGzDecoder::new(bytes).read_to_string(&mut text).unwrap();
+    text
+}
+
+/// A shop: 20k rows of unicode text, binary data and decimals, a view, a trigger and a procedure,
+/// all made through the query API (so as the account's identity).
+async fn fill_shop(app: &TestApp, key: &str, db: &str) {
+    for sql in [
+        "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(100) CHARACTER SET utf8mb4, data BLOB, price DECIMAL(12,2), stock INT)",
+        "INSERT INTO items SELECT seq, CONCAT('Zoë 🐬 ', seq, ' ''quoted'' \\\\'), UNHEX(SHA2(seq, 256)), seq / 7, 0 FROM seq_1_to_20000",
+        "CREATE TABLE log (id INT AUTO_INCREMENT PRIMARY KEY, item INT)",
+        "CREATE VIEW cheap AS SELECT id, name FROM items WHERE price < 10",
+        "CREATE TRIGGER stock_log AFTER UPDATE ON items FOR EACH ROW INSERT INTO log (item) VALUES (NEW.id)",
+        "CREATE PROCEDURE restock(IN n INT) UPDATE items SET stock = stock + n",
+    ] {
+        app.query_ok(key, db, sql).await;
+    }
+}
+
+#[tokio::test]
+async fn a_restore_in_place_brings_back_rows_view_trigger_and_procedure_and_is_verified() {
+    let app = spawn_app().await;
+    let (_account, key, db) = account_with_database(&app, "shop").await;
+    fill_shop(&app, &key, &db).await;
+    let before = checksum(&app, &db, "items").await;
+    assert_eq!(before.0, 20_000);
+
+    let backup = backup_now(&app, &key, &db).await;
+    let manifest = backup["tables"].as_array().unwrap();
+    let items = manifest.iter().find(|t| t["name"] == "items").expect("items in the manifest");
+    assert_eq!(items["rows"], 20_000);
+    assert_eq!(items["checksum"].as_i64(), before.1, "the manifest holds MariaDB's own checksum");
+    assert!(manifest.iter().all(|t| t["name"] != "cheap"), "views have no rows of their own");
+    assert!(backup["size_bytes"].as_u64().unwrap() > 1000);
+    assert_eq!(backup["sha256"].as_str().unwrap().len(), 64);
+    assert!(backup["bytes_done"].as_u64().unwrap() > backup["size_bytes"].as_u64().unwrap());
+
+    app.query_ok(&key, &db, "CALL restock(5)").await;
+    app.query_ok(&key, &db, "DELETE FROM items WHERE id > 19000").await;
+    app.query_ok(&key, &db, "DROP VIEW cheap").await;
+    assert_ne!(checksum(&app, &db, "items").await, before);
+
+    let job = restore(&app, &key, backup["id"].as_str().unwrap(), &db).await;
+    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(job["verification"]["verified"], true, "{job}");
+    assert_eq!(job["verification"]["tables_checked"], 2);
+    assert_eq!(checksum(&app, &db, "items").await, before);
+    assert_eq!(checksum(&app, &db, "log").await.0, 0, "the trigger's rows are gone with the restore");
+    let schema = |kind: &'static str| {
+        let db = db.clone();
+        let app = &app;
+        async move {
+            count(
+                app,
+                &format!(
+                    "SELECT (SELECT COUNT(*) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = '{db}' AND TABLE_NAME = 'cheap')
+                          + (SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = '{db}' AND TRIGGER_NAME = 'stock_log')
+                          + (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = '{db}' AND ROUTINE_NAME = 'restock')
+                          -- {kind}"
+                ),
+            )
+            .await
+        }
+    };
+    assert_eq!(schema("view, trigger, procedure").await, 3);
+    // The trigger works again, as the identity.
+    app.query_ok(&key, &db, "CALL restock(1)").await;
+    assert_eq!(checksum(&app, &db, "log").await.0, 20_000);
+}
+
+#[tokio::test]
+async fn a_restore_into_a_new_database_creates_it_and_the_download_is_the_dump() {
+    let app = spawn_app().await;
+    let (account, key, db) = account_with_database(&app, "src").await;
+    app.query_ok(&key, &db, "CREATE TABLE t (id INT PRIMARY KEY, note TEXT, raw BLOB)").await;
+    app.query_ok(&key, &db, "INSERT INTO t VALUES (1, 'ünïcödé ✓', x'00FF'), (2, NULL, NULL)").await;
+    let backup = backup_now(&app, &key, &db).await;
+    let id = backup["id"].as_str().unwrap();
+
+    let download = app.get_bearer(&format!("/api/backups/{id}/download"), &key).await;
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(download.headers()["content-type"], "application/gzip");
+    let disposition = download.headers()["content-disposition"].to_str().unwrap().to_owned();
+    let created = backup["created_at"].as_str().unwrap().replace(':', "-");
+    assert_eq!(disposition, format!("attachment; filename=\"{db}-{created}.sql.gz\""));
+    let bytes = download.bytes().await.unwrap();
+    assert_eq!(bytes.len() as u64, backup["size_bytes"].as_u64().unwrap());
+    let text = gunzip(&bytes);
+    assert!(text.starts_with("-- nobregas-manifest: "), "{}", &text[..200.min(text.len())]);
+    assert!(text.contains("CREATE TABLE `t`"));
+    assert!(text.contains("0x00FF"), "binary columns are dumped as hex");
+    assert!(text.contains("ünïcödé ✓"));
+    assert!(!text.contains("CREATE DATABASE") && !text.contains("\nUSE "), "the dump restores into any database");
+    assert!(text.trim_end().lines().last().unwrap().starts_with("-- Dump completed"));
+
+    // Range: a broken download resumes.
+    let tail = app.client.get(app.url(&format!("/api/backups/{id}/download"))).bearer_auth(&key).header("range", "bytes=10-").send().await.unwrap();
+    assert_eq!(tail.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(&tail.bytes().await.unwrap()[..], &bytes[10..]);
+
+    let target = format!("{}_copy", account.prefix);
+    let job = restore(&app, &key, id, &target).await;
+    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(job["verification"]["verified"], true, "{job}");
+    assert_eq!(checksum(&app, &target, "t").await, checksum(&app, &db, "t").await);
+    let listed: Value = app.get_bearer("/api/databases", &key).await.json().await.unwrap();
+    assert!(listed["databases"].as_array().unwrap().iter().any(|d| d["name"] == target.as_str()));
+
+    // Deleting removes the file.
+    let file = app.data_dir.join("backups").join(account.id.to_string()).join(format!("{id}.sql.gz"));
+    assert!(file.exists());
+    assert_eq!(app.delete_bearer(&format!("/api/backups/{id}"), &key).await.status(), StatusCode::NO_CONTENT);
+    assert!(!file.exists());
+    assert_eq!(app.get_bearer(&format!("/api/backups/{id}"), &key).await.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_restore_that_does_not_match_the_manifest_says_which_tables_differ() {
+    let app = spawn_app().await;
+    let (_account, key, db) = account_with_database(&app, "v").await;
+    app.query_ok(&key, &db, "CREATE TABLE a (id INT PRIMARY KEY)").await;
+    app.query_ok(&key, &db, "INSERT INTO a VALUES (1), (2)").await;
+    let backup = backup_now(&app, &key, &db).await;
+    // The manifest is what the restore is held to: make the catalog's differ from the file.
+    sqlx::query("UPDATE backups SET tables = '[{\"name\":\"a\",\"rows\":3,\"checksum\":1},{\"name\":\"gone\",\"rows\":1,\"checksum\":2}]' WHERE id = ?")
+        .bind(backup["id"].as_str().unwrap())
+        .execute(&app.state.store)
+        .await
+        .unwrap();
+    let job = restore(&app, &key, backup["id"].as_str().unwrap(), &db).await;
+    assert_eq!(job["status"], "completed");
+    let verification = &job["verification"];
+    assert_eq!(verification["verified"], false, "{job}");
+    assert_eq!(verification["differences"][0]["name"], "a");
+    assert_eq!(verification["differences"][0]["actual_rows"], 2);
+    assert_eq!(verification["differences"][1]["name"], "gone");
+    assert_eq!(verification["differences"][1]["actual_rows"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_large_gzip_import_finishes_and_a_downloaded_backup_imports_verified() {
+    let app = spawn_app().await;
+    let (account, key, db) = account_with_database(&app, "big").await;
+    // ~50 MB of gzip: random payloads barely compress.
+    let mut sql = Vec::with_capacity(80 << 20);
+    sql.extend_from_slice(b"CREATE TABLE blobs (id INT PRIMARY KEY, payload TEXT);\n");
+    let mut id = 0u64;
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    while sql.len() < 68 << 20 {
+        sql.extend_from_slice(b"INSERT INTO blobs VALUES ");
+        for row in 0..200 {
+            id += 1;
+            let payload: String = (0..1000)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    char::from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[(seed % 64) as usize])
+                })
+                .collect();
+            if row > 0 {
+                sql.push(b',');
+            }
+            sql.extend_from_slice(format!("({id},'{payload}')").as_bytes());
+        }
+        sql.extend_from_slice(b";\n");
+    }
+    let body = gzip(&sql);
+    assert!(body.len() > 48 << 20, "{} bytes", body.len());
+    let job = import_and_wait(&app, &key, &db, body.clone()).await;
+    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(job["bytes_done"].as_u64(), Some(body.len() as u64));
+    assert_eq!(job["size_bytes"].as_u64(), Some(body.len() as u64));
+    assert!(job.get("verification").is_none(), "a foreign dump carries no manifest: {job}");
+    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM `{db}`.blobs")).await, id as i64);
+    let uploads: Vec<_> = std::fs::read_dir(app.data_dir.join("backups").join(account.id.to_string())).unwrap().collect();
+    assert!(uploads.is_empty(), "the upload is removed once imported");
+
+    // A panel backup imported elsewhere is checked against the manifest it carries.
+    let backup = backup_now(&app, &key, &db).await;
+    let file = app.get_bearer(&format!("/api/backups/{}/download", backup["id"].as_str().unwrap()), &key).await.bytes().await.unwrap();
+    let copy = format!("{}_copy", account.prefix);
+    app.send_json(Method::POST, "/api/databases", &key, json!({ "name": copy })).await;
+    let job = import_and_wait(&app, &key, &copy, file.to_vec()).await;
+    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(job["verification"]["verified"], true, "{job}");
+}
+
+#[tokio::test]
+async fn an_import_names_the_line_of_the_failing_statement_and_mariadbs_message() {
+    let app = spawn_app().await;
+    let (_account, key, db) = account_with_database(&app, "imp").await;
+    let sql = "-- a comment\nCREATE TABLE t (id INT);\n\nINSERT INTO t VALUES (1);\nINSERT INTO t VALUES (2);\nINSERT INTO t VALUS (3);\nINSERT INTO t VALUES (4);\n";
+    let job = import_and_wait(&app, &key, &db, sql.as_bytes().to_vec()).await;
+    assert_eq!(job["status"], "failed");
+    assert_eq!(job["error_line"], 6, "{job}");
+    assert_eq!(job["mysql_errno"], 1064);
+    assert!(job["error"].as_str().unwrap().contains("VALUS (3)"), "{job}");
+    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM `{db}`.t")).await, 2, "the client stops at the failure");
+    // Gzip'd, the same.
+    let job = import_and_wait(&app, &key, &db, gzip(b"SELECT 1;\nSELECT * FROM nowhere;\n")).await;
+    assert_eq!((job["error_line"].as_u64(), job["mysql_errno"].as_u64()), (Some(2), Some(1146)), "{job}");
+}
+
+#[tokio::test]
+async fn a_crafted_dump_cannot_reach_beyond_the_account() {
+    let app = spawn_app().await;
+    let (account, key, db) = account_with_database(&app, "x").await;
+    let (other, other_key, other_db) = account_with_database(&app, "victim").await;
+    app.query_ok(&other_key, &other_db, "CREATE TABLE secret (v INT)").await;
+    let attempts = [
+        format!("GRANT ALL PRIVILEGES ON *.* TO '{}-panel'@'localhost';", account.prefix),
+        format!("CREATE USER '{}_evil'@'%' IDENTIFIED BY 'x';", account.prefix),
+        format!("INSERT INTO `{other_db}`.secret VALUES (1);"),
+        format!("DROP DATABASE `{other_db}`;"),
+        // Backticked definers are rewritten to CURRENT_USER (below); any other spelling meets MariaDB.
+        "CREATE DEFINER='root'@'localhost' PROCEDURE p() SELECT 1;".to_owned(),
+        "SELECT * FROM mysql.user;".to_owned(),
+        "\\! touch /tmp/nobregas-sandbox-escape\n".to_owned(),
+        "SELECT LOAD_FILE('/etc/passwd') INTO OUTFILE '/tmp/nobregas-outfile';".to_owned(),
+    ];
+    for attempt in attempts {
+        let job = import_and_wait(&app, &key, &db, format!("CREATE TABLE ok (id INT);\n{attempt}\n").into_bytes()).await;
+        assert_eq!(job["status"], "failed", "{attempt}: {job}");
+        assert_eq!(job["error_line"].as_u64().unwrap_or(2), 2, "{attempt}: {job}");
+        app.query_ok(&key, &db, "DROP TABLE ok").await;
+    }
+    assert!(!std::path::Path::new("/tmp/nobregas-sandbox-escape").exists());
+    let job = import_and_wait(&app, &key, &db, b"CREATE DEFINER=`root`@`localhost` PROCEDURE p() SELECT 1;\n".to_vec()).await;
+    assert_eq!(job["status"], "completed", "{job}");
+    let definer: String = sqlx::query_scalar("SELECT DEFINER FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? AND ROUTINE_NAME = 'p'")
+        .bind(&db)
+        .fetch_one(&app.state.mysql)
+        .await
+        .unwrap();
+    assert_eq!(definer, format!("{}-panel@localhost", account.prefix), "the dump's definer became the importing identity");
+    assert!(app.show_grants(&format!("{}-panel", account.prefix)).await.lines().all(|g| !g.contains("ON *.*") || g.contains("USAGE")));
+    assert!(app.user_hosts(&format!("{}_evil", account.prefix)).await.is_empty());
+    assert!(app.database_exists(&other_db).await);
+    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM `{other_db}`.secret")).await, 0);
+    drop(other);
+}
+
+#[tokio::test]
+async fn another_accounts_backups_restores_imports_and_databases_are_not_found() {
+    let app = spawn_app().await;
+    let (owner, owner_key, db) = account_with_database(&app, "mine").await;
+    let (_intruder, key, own_db) = account_with_database(&app, "theirs").await;
+    app.query_ok(&owner_key, &db, "CREATE TABLE t (id INT)").await;
+    let backup = backup_now(&app, &owner_key, &db).await;
+    let id = backup["id"].as_str().unwrap();
+    let job = restore(&app, &owner_key, id, &format!("{}_copy", owner.prefix)).await;
+    let restore_id = job["id"].as_str().unwrap();
+    let import = import_and_wait(&app, &owner_key, &db, b"SELECT 1;".to_vec()).await;
+    let import_id = import["id"].as_str().unwrap();
+
+    let get = |path: String| {
+        let app = &app;
+        let key = key.clone();
+        async move { app.get_bearer(&path, &key).await }
+    };
+    for path in [
+        format!("/api/backups/{id}"),
+        format!("/api/backups/{id}/download"),
+        format!("/api/restores/{restore_id}"),
+        format!("/api/imports/{import_id}"),
+        format!("/api/restores/{import_id}"),
+        format!("/api/backups?database={db}"),
+        format!("/api/databases/{db}/backup-schedule"),
+    ] {
+        let response = get(path.clone()).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(error_code(response).await, "not_found");
+    }
+    let writes = [
+        (Method::DELETE, format!("/api/backups/{id}"), json!(null)),
+        (Method::POST, format!("/api/backups/{id}/restore"), json!({ "database": own_db })),
+        (Method::POST, format!("/api/databases/{db}/backups"), json!({})),
+        (Method::PUT, format!("/api/databases/{db}/backup-schedule"), json!({ "time_utc": "03:00", "keep": 3 })),
+        (Method::DELETE, format!("/api/databases/{db}/backup-schedule"), json!(null)),
+    ];
+    for (method, path, body) in writes {
+        let response = app.send_json(method.clone(), &path, &key, body).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{method} {path}");
+    }
+    // Their own backup restored into someone else's database: that database is not theirs.
+    let own_backup = backup_now(&app, &key, &own_db).await;
+    let response = app
+        .send_json(Method::POST, &format!("/api/backups/{}/restore", own_backup["id"].as_str().unwrap()), &key, json!({ "database": db }))
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(import_status(&app, &key, &db).await, StatusCode::NOT_FOUND);
+    let listed: Value = app.get_bearer("/api/backups", &key).await.json().await.unwrap();
+    assert_eq!(listed["backups"].as_array().unwrap().len(), 1, "only their own: {listed}");
+    assert_eq!(app.get_bearer(&format!("/api/backups/{id}"), &owner_key).await.status(), StatusCode::OK, "still there");
+}
+
+async fn import_status(app: &TestApp, key: &str, db: &str) -> StatusCode {
+    import(app, key, db, b"SELECT 1;".to_vec()).await.status()
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_and_changes_nothing() {
+    let mut settings = test_settings();
+    settings.import_limit_bytes = 1000;
+    let app = spawn_app_with(settings).await;
+    let (account, key, db) = account_with_database(&app, "bad").await;
+    assert_eq!(import(&app, &key, &db, vec![b' '; 1001]).await.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(import(&app, &key, &db, Vec::new()).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let no_db = format!("{}_nothere", account.prefix);
+    assert_eq!(import_status(&app, &key, &no_db).await, StatusCode::NOT_FOUND);
+    let missing = app.send_json(Method::POST, &format!("/api/databases/{no_db}/backups"), &key, json!({})).await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let backup = backup_now(&app, &key, &db).await;
+    let id = backup["id"].as_str().unwrap();
+    for (target, status) in [
+        (format!("{}_Bad-Name", account.prefix), StatusCode::UNPROCESSABLE_ENTITY),
+        ("mysql".to_owned(), StatusCode::NOT_FOUND),
+    ] {
+        let response = app.send_json(Method::POST, &format!("/api/backups/{id}/restore"), &key, json!({ "database": target })).await;
+        assert_eq!(response.status(), status, "{target}");
+    }
+    let unknown_field = app.send_json(Method::POST, &format!("/api/backups/{id}/restore"), &key, json!({ "database": db, "x": 1 })).await;
+    assert_eq!(unknown_field.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    for body in [json!({ "time_utc": "24:00", "keep": 7 }), json!({ "time_utc": "3:00", "keep": 7 }), json!({ "time_utc": "03:00", "keep": 0 })] {
+        let response = app.send_json(Method::PUT, &format!("/api/databases/{db}/backup-schedule"), &key, body.clone()).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    }
+    assert_eq!(app.get_bearer(&format!("/api/databases/{db}/backup-schedule"), &key).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.get_bearer("/api/backups/nope", &key).await.status(), StatusCode::NOT_FOUND);
+    let listed: Value = app.get_bearer("/api/backups", &key).await.json().await.unwrap();
+    assert_eq!(listed["backups"].as_array().unwrap().len(), 1);
+    let jobs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM backup_jobs").fetch_one(&app.state.store).await.unwrap();
+    assert_eq!(jobs, 0, "no refused request left a job");
+}
+
+#[tokio::test]
+async fn the_quota_stops_backups_and_imports_with_507() {
+    let mut settings = test_settings();
+    settings.backup_quota_bytes = 1;
+    let app = spawn_app_with(settings).await;
+    let (account, key, db) = account_with_database(&app, "q").await;
+    let response = import(&app, &key, &db, b"SELECT 1;".to_vec()).await;
+    assert_eq!(response.status(), StatusCode::INSUFFICIENT_STORAGE);
+    assert_eq!(error_code(response).await, "insufficient_storage");
+    // A backup that would pass the quota fails and leaves no file.
+    let response = app.send_json(Method::POST, &format!("/api/databases/{db}/backups"), &key, json!({})).await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let id = response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let failed = wait_finished(&app, &key, &format!("/api/backups/{id}")).await;
+    assert_eq!(failed["status"], "failed");
+    assert!(failed["error"].as_str().unwrap().contains("storage is full"), "{failed}");
+    let dir = app.data_dir.join("backups").join(account.id.to_string());
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    let download = app.get_bearer(&format!("/api/backups/{id}/download"), &key).await;
+    assert_eq!(download.status(), StatusCode::CONFLICT, "only completed backups download");
+
+    // The operator lowers the quota below what the account already keeps: new backups get 507.
+    sqlx::query("UPDATE backups SET status = 'completed', size_bytes = 10 WHERE id = ?").bind(&id).execute(&app.state.store).await.unwrap();
+    let response = app.send_json(Method::POST, &format!("/api/databases/{db}/backups"), &key, json!({})).await;
+    assert_eq!(response.status(), StatusCode::INSUFFICIENT_STORAGE);
+}
+
+#[tokio::test]
+async fn schedules_run_once_a_day_and_keep_the_newest() {
+    let app = spawn_app().await;
+    let (_account, key, db) = account_with_database(&app, "daily").await;
+    app.query_ok(&key, &db, "CREATE TABLE t (id INT)").await;
+    let path = format!("/api/databases/{db}/backup-schedule");
+    let set = app.send_json(Method::PUT, &path, &key, json!({ "time_utc": "03:00", "keep": 2 })).await;
+    assert_eq!(set.status(), StatusCode::OK);
+    let schedule: Value = set.json().await.unwrap();
+    assert_eq!((schedule["time_utc"].as_str(), schedule["keep"].as_u64()), (Some("03:00"), Some(2)));
+    assert!(schedule["next_run_at"].as_str().unwrap().ends_with("T03:00:00Z"));
+    let manual = backup_now(&app, &key, &db).await;
+
+    // Four days at 03:00:30, each tick twice: one backup a day.
+    let base = (server::domain::time::now() / 86_400 + 1) * 86_400;
+    for day in 0..4 {
+        let now = base + day * 86_400 + 3 * 3600 + 30;
+        let started = server::services::backups::schedule::run_due(&app.state, now).await.unwrap();
+        assert_eq!(started, 1, "day {day}");
+        assert_eq!(server::services::backups::schedule::run_due(&app.state, now).await.unwrap(), 0);
+        wait_all_finished(&app, &key).await;
+    }
+    let early = server::services::backups::schedule::run_due(&app.state, base + 5 * 86_400 + 3600).await.unwrap();
+    assert_eq!(early, 0, "not before 03:00");
+    let listed: Value = app.get_bearer(&format!("/api/backups?database={db}"), &key).await.json().await.unwrap();
+    let kinds: Vec<&str> = listed["backups"].as_array().unwrap().iter().map(|b| b["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["scheduled", "scheduled", "manual"], "two newest scheduled kept, the manual one untouched");
+
+    assert_eq!(app.delete_bearer(&path, &key).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.get_bearer(&path, &key).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(server::services::backups::schedule::run_due(&app.state, base + 9 * 86_400 + 4 * 3600).await.unwrap(), 0);
+    assert_eq!(app.get_bearer(&format!("/api/backups/{}", manual["id"].as_str().unwrap()), &key).await.status(), StatusCode::OK);
+}
+
+async fn wait_all_finished(app: &TestApp, key: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let listed: Value = app.get_bearer("/api/backups", key).await.json().await.unwrap();
+        if listed["backups"].as_array().unwrap().iter().all(|b| matches!(b["status"].as_str(), Some("completed" | "failed"))) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "backups did not finish: {listed}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_accounts_jobs_run_one_at_a_time() {
+    let app = spawn_app().await;
+    let (_account, key, db) = account_with_database(&app, "seq").await;
+    app.query_ok(&key, &db, "CREATE TABLE t (id INT PRIMARY KEY, v TEXT)").await;
+    app.query_ok(&key, &db, "INSERT INTO t SELECT seq, REPEAT('x', 500) FROM seq_1_to_20000").await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let response = app.send_json(Method::POST, &format!("/api/databases/{db}/backups"), &key, json!({})).await;
+        ids.push(response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned());
+    }
+    let mut most_running = 0;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let listed: Value = app.get_bearer("/api/backups", &key).await.json().await.unwrap();
+        let statuses: Vec<String> = listed["backups"].as_array().unwrap().iter().map(|b| b["status"].as_str().unwrap().to_owned()).collect();
+        most_running = most_running.max(statuses.iter().filter(|s| *s == "running").count());
+        if statuses.iter().all(|s| s == "completed") {
+            break;
+        }
+        assert!(statuses.iter().all(|s| s != "failed"), "{listed}");
+        assert!(Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(most_running, 1);
+}
