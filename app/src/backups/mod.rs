@@ -204,7 +204,8 @@ pub struct BackupSchedule {
 /// `HH:MM` (24-hour, UTC) → minutes after midnight.
 pub fn parse_time_utc(text: &str) -> Option<u32> {
     let (hours, minutes) = text.split_once(':')?;
-    if hours.len() != 2 || minutes.len() != 2 {
+    let two_digits = |part: &str| part.len() == 2 && part.bytes().all(|b| b.is_ascii_digit());
+    if !two_digits(hours) || !two_digits(minutes) {
         return None;
     }
     let hours: u32 = hours.parse().ok().filter(|h| *h < 24)?;

@@ -125,6 +125,8 @@ fn complete(doc: &mut Value) {
     set(schemas, "NewWhitelistEntry", "note", json!({"type": ["string", "null"],
         "pattern": format!("^{TRIMMED}*{NO_CONTROL}{{0,200}}{TRIMMED}*$"),
         "description": "At most 200 characters (surrounding whitespace is dropped), no control characters."}));
+    set(schemas, "RestoreRequest", "database", reference("DatabaseName"));
+    schemas["ScheduleRequest"]["example"] = json!({"time_utc": "03:00", "keep": 7});
     charsets(&mut schemas["CreateDatabase"]);
     for request in ["QueryRequest", "ExportRequest"] {
         // Whitespace alone is no statement (422).
