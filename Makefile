@@ -49,6 +49,7 @@ e2e:
 bench:
 	cargo bench -p server --bench api
 	cargo bench -p server --bench queries
+	cargo bench -p server --bench backups
 
 check:
 	cargo check -p server

@@ -1,0 +1,156 @@
+//! `make bench` (part 3, = `cargo bench -p server --bench backups`): a backup of a ~1 GB database
+//! through the API against `mariadb-dump … | gzip` by hand, and its restore against
+//! `gunzip | mariadb`, in the same run on the same server. Size: `NOBREGAS_BENCH_BACKUP_MB`
+//! (default 1024). The panel runs as its own process (the `nobregas-panel` binary of this profile).
+//!
+//! Prints a Markdown table for docs/PERFORMANCE.md; the goals are backup ≥ 1.0× and restore ≥ 0.9×
+//! of the hand-made pipelines (the panel's times include its manifest and the check against it).
+use std::io::Write;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Panel(Child);
+
+impl Drop for Panel {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn panel(data_dir: &std::path::Path, args: &[&str], stdin: &str) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nobregas-panel"))
+        .args(args)
+        .env("NOBREGAS_DATA_DIR", data_dir)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "nobregas-panel {args:?} failed");
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+fn mariadb(sql: &str) {
+    let status = Command::new("mariadb").args(["-uroot", "-h127.0.0.1", "-e", sql]).status().expect("the mariadb client");
+    assert!(status.success(), "{sql}");
+}
+
+fn shell(script: &str) -> f64 {
+    let started = Instant::now();
+    let status = Command::new("bash").args(["-o", "pipefail", "-c", script]).status().unwrap();
+    assert!(status.success(), "{script}");
+    started.elapsed().as_secs_f64()
+}
+
+/// Polls the job at `path` until it completes; answers its JSON.
+async fn finished(client: &reqwest::Client, key: &str, path: &str) -> serde_json::Value {
+    loop {
+        let job: serde_json::Value = client.get(path).bearer_auth(key).send().await.unwrap().json().await.unwrap();
+        match job["status"].as_str() {
+            Some("completed") => return job,
+            Some("failed") => panic!("{path} failed: {job}"),
+            _ => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let megabytes: u64 = std::env::var("NOBREGAS_BENCH_BACKUP_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(1024);
+    let suffix = format!("{:x}", std::process::id());
+    let prefix = format!("bb{}", &suffix[..suffix.len().min(8)]);
+    let data_dir = std::env::temp_dir().join(format!("nobregas-bbench-{prefix}"));
+    let email = format!("{prefix}@bench.test");
+    panel(&data_dir, &["account", "create", "--email", &email, "--prefix", &prefix, "--password-stdin"], "bench password 123\n");
+    let key = panel(&data_dir, &["key", "regenerate", "--email", &email], "");
+    let db = format!("{prefix}_shop");
+    // ~1 KB rows of text that compresses about as well as real data (hashes do not, words do).
+    let rows = megabytes * 1024;
+    eprintln!("filling {db} with {rows} rows (~{megabytes} MB)…");
+    mariadb(&format!(
+        "CREATE DATABASE `{db}`; USE `{db}`;
+         CREATE TABLE orders (id INT PRIMARY KEY, customer VARCHAR(100), total DECIMAL(12,2), placed DATETIME, note TEXT);
+         INSERT INTO orders SELECT seq, CONCAT('customer ', seq % 5000), (seq % 100000) / 100, '2024-01-01' + INTERVAL seq MINUTE,
+             CONCAT(REPEAT(CONCAT('order line ', seq % 97, ' shipped to street ', seq % 1013, '; '), 12), MD5(seq), SHA2(seq, 256))
+         FROM seq_1_to_{rows};"
+    ));
+    let size: u64 = String::from_utf8(
+        Command::new("mariadb")
+            .args(["-uroot", "-h127.0.0.1", "-N", "-e", &format!("SELECT DATA_LENGTH + INDEX_LENGTH FROM information_schema.TABLES WHERE TABLE_SCHEMA = '{db}'")])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap()
+    .trim()
+    .parse()
+    .unwrap_or(0);
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let _server = Panel(
+        Command::new(env!("CARGO_BIN_EXE_nobregas-panel"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--api-rate-limit", "100000"])
+            .env("NOBREGAS_DATA_DIR", &data_dir)
+            .env("RUST_LOG", "warn")
+            .spawn()
+            .unwrap(),
+    );
+    let client = reqwest::Client::new();
+    let api = format!("http://127.0.0.1:{port}/api");
+    while client.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_err() {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // By hand: the same dump options, as root (no manifest, no lock, no verification).
+    let by_hand = data_dir.join("by-hand.sql.gz");
+    let dump_secs = shell(&format!(
+        "mariadb-dump -uroot -h127.0.0.1 --single-transaction --quick --routines --events --triggers --hex-blob \
+         --default-character-set=utf8mb4 {db} | gzip > {}",
+        by_hand.display()
+    ));
+    let hand_bytes = std::fs::metadata(&by_hand).unwrap().len();
+
+    let started = Instant::now();
+    let created: serde_json::Value = client.post(format!("{api}/databases/{db}/backups")).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
+    let backup = finished(&client, &key, &format!("{api}/backups/{}", created["id"].as_str().unwrap())).await;
+    let backup_secs = started.elapsed().as_secs_f64();
+    let panel_bytes = backup["size_bytes"].as_u64().unwrap();
+
+    let copy = format!("{prefix}_byhand");
+    mariadb(&format!("CREATE DATABASE `{copy}`"));
+    let load_secs = shell(&format!("gunzip -c {} | mariadb -uroot -h127.0.0.1 {copy}", by_hand.display()));
+
+    let started = Instant::now();
+    let target = format!("{prefix}_restored");
+    let restore: serde_json::Value = client
+        .post(format!("{api}/backups/{}/restore", backup["id"].as_str().unwrap()))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({ "database": target }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let restored = finished(&client, &key, &format!("{api}/restores/{}", restore["id"].as_str().unwrap())).await;
+    let restore_secs = started.elapsed().as_secs_f64();
+    assert_eq!(restored["verification"]["verified"], true, "{restored}");
+
+    mariadb(&format!(
+        "DROP DATABASE `{db}`; DROP DATABASE `{copy}`; DROP DATABASE `{target}`; DROP USER IF EXISTS '{prefix}-panel'@'localhost';"
+    ));
+    let _ = std::fs::remove_dir_all(&data_dir);
+
+    let mb = |bytes: u64| bytes as f64 / 1e6;
+    println!("database: {:.0} MB on disk ({rows} rows)", mb(size));
+    println!();
+    println!("| what | time | file | vs by hand |");
+    println!("|---|---|---|---|");
+    println!("| `mariadb-dump … \\| gzip` (root) | {dump_secs:.1} s | {:.0} MB | 1.00× |", mb(hand_bytes));
+    println!("| panel backup (manifest + dump + gzip + SHA-256) | {backup_secs:.1} s | {:.0} MB | {:.2}× |", mb(panel_bytes), dump_secs / backup_secs);
+    println!("| `gunzip \\| mariadb` (root) | {load_secs:.1} s | | 1.00× |");
+    println!("| panel restore (new database + load + verification) | {restore_secs:.1} s | | {:.2}× |", load_secs / restore_secs);
+}
