@@ -476,6 +476,15 @@ async fn schedules_run_once_a_day_and_keep_the_newest() {
     assert_eq!(app.get_bearer(&path, &key).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(server::services::backups::schedule::run_due(&app.state, base + 9 * 86_400 + 4 * 3600).await.unwrap(), 0);
     assert_eq!(app.get_bearer(&format!("/api/backups/{}", manual["id"].as_str().unwrap()), &key).await.status(), StatusCode::OK);
+
+    // A deleted database's schedule goes with it; its backups stay, restorable into a new database.
+    app.send_json(Method::PUT, &path, &key, json!({ "time_utc": "03:00", "keep": 2 })).await;
+    assert_eq!(app.delete_bearer(&format!("/api/databases/{db}"), &key).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(server::services::backups::schedule::run_due(&app.state, base + 20 * 86_400 + 4 * 3600).await.unwrap(), 0);
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM backup_schedules").fetch_one(&app.state.store).await.unwrap();
+    assert_eq!(left, 0);
+    let listed: Value = app.get_bearer("/api/backups", &key).await.json().await.unwrap();
+    assert_eq!(listed["backups"].as_array().unwrap().len(), 3);
 }
 
 async fn wait_all_finished(app: &TestApp, key: &str) {

@@ -122,6 +122,14 @@ pub async fn run_due(state: &AppState, now: i64) -> Result<usize, AppError> {
         };
         match started_one {
             Ok(()) => started += 1,
+            // The database was deleted: its schedule goes with it (its backups stay restorable).
+            Err(err) if err.code == app::error::ErrorCode::NotFound => {
+                sqlx::query("DELETE FROM backup_schedules WHERE account_id = ? AND database = ?")
+                    .bind(account_id)
+                    .bind(&database)
+                    .execute(&state.store)
+                    .await?;
+            }
             Err(err) => tracing::warn!(error = %err, database, "a scheduled backup could not start"),
         }
     }
