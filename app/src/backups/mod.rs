@@ -186,6 +186,7 @@ pub struct ScheduleRequest {
     #[cfg_attr(feature = "ssr", schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$", example = "03:00"))]
     pub time_utc: String,
     /// How many scheduled backups to keep; older ones are deleted.
+    #[serde(deserialize_with = "crate::query::whole_number::required")]
     #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 365, example = 7))]
     pub keep: u32,
 }

@@ -164,7 +164,7 @@ pub struct TableOutline {
 
 /// Optional whole numbers as JSON Schema reads "integer": `1000`, but also `1000.0` (the same
 /// number), and `"1000"` (form-encoded server-function arguments arrive as text).
-mod whole_number {
+pub(crate) mod whole_number {
     use serde::de::{Deserializer, Error, Visitor};
     use std::fmt;
 
@@ -173,6 +173,11 @@ mod whole_number {
             None => Ok(None),
             Some(n) => T::try_from(n).map(Some).map_err(|_| D::Error::custom(format!("{n} is too large"))),
         }
+    }
+
+    /// The same, for a field that must be there.
+    pub fn required<'de, D: Deserializer<'de>, T: TryFrom<u64>>(deserializer: D) -> Result<T, D::Error> {
+        deserialize(deserializer)?.ok_or_else(|| D::Error::custom("a whole number is required"))
     }
 
     struct Whole;

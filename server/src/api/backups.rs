@@ -21,7 +21,12 @@ use tower_http::services::ServeFile;
 #[utoipa::path(post, path = "/api/databases/{name}/backups", tag = "backups", operation_id = "create_backup",
     params(("name" = String, Path)),
     responses(
-        (status = 202, body = Backup),
+        (status = 202, body = Backup, links(
+            ("GetBackup" = (operation_id = "get_backup", parameters(("id" = "$response.body#/id")))),
+            ("DownloadBackup" = (operation_id = "download_backup", parameters(("id" = "$response.body#/id")))),
+            ("RestoreBackup" = (operation_id = "restore_backup", parameters(("id" = "$response.body#/id")))),
+            ("DeleteBackup" = (operation_id = "delete_backup", parameters(("id" = "$response.body#/id")))),
+        )),
         (status = 404, description = "No such database in your account", body = ErrorBody),
         (status = 507, description = "The account's backup storage is full", body = ErrorBody),
     ))]
@@ -31,6 +36,7 @@ pub async fn create(State(state): State<AppState>, caller: Caller, Path(name): P
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct BackupFilter {
     /// Only the backups of this database.
@@ -93,7 +99,9 @@ pub async fn download(State(state): State<AppState>, caller: Caller, Path(id): P
 #[utoipa::path(post, path = "/api/backups/{id}/restore", tag = "backups", operation_id = "restore_backup",
     params(("id" = String, Path)), request_body = RestoreRequest,
     responses(
-        (status = 202, body = Job),
+        (status = 202, body = Job, links(
+            ("GetRestore" = (operation_id = "get_restore", parameters(("id" = "$response.body#/id")))),
+        )),
         (status = 404, description = "No such backup or database in your account", body = ErrorBody),
         (status = 409, description = "The backup is not completed", body = ErrorBody),
         (status = 422, description = "Not a valid database name", body = ErrorBody),
@@ -119,9 +127,12 @@ pub async fn show_restore(State(state): State<AppState>, caller: Caller, Path(id
 /// job runs; a failing statement is reported with its line and MariaDB's message.
 #[utoipa::path(post, path = "/api/databases/{name}/imports", tag = "backups", operation_id = "import_sql",
     params(("name" = String, Path)),
-    request_body(content = Vec<u8>, description = "The SQL file, plain or gzip", content_type = "application/sql"),
+    request_body(content = Vec<u8>, description = "The SQL file, plain or gzip (any content type is accepted)",
+        content_type = "application/octet-stream"),
     responses(
-        (status = 202, body = Job),
+        (status = 202, body = Job, links(
+            ("GetImport" = (operation_id = "get_import", parameters(("id" = "$response.body#/id")))),
+        )),
         (status = 404, description = "No such database in your account", body = ErrorBody),
         (status = 413, description = "Larger than the import limit (2 GiB by default)", body = ErrorBody),
         (status = 422, description = "An empty file", body = ErrorBody),
@@ -145,14 +156,14 @@ pub async fn show_import(State(state): State<AppState>, caller: Caller, Path(id)
 
 #[utoipa::path(get, path = "/api/databases/{name}/backup-schedule", tag = "backups", operation_id = "get_backup_schedule",
     params(("name" = String, Path)),
-    responses((status = 200, body = BackupSchedule), (status = 404, description = "No such database, or no schedule", body = ErrorBody)))]
-pub async fn show_schedule(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<Json<BackupSchedule>, AppError> {
+    responses(
+        (status = 200, body = Option<BackupSchedule>, description = "The schedule, or null when the database has none"),
+        (status = 404, description = "No such database in your account", body = ErrorBody),
+    ))]
+pub async fn show_schedule(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<Json<Option<BackupSchedule>>, AppError> {
     let database = databases::owned(&caller, &name)?;
     databases::find(&state.mysql, &database).await?;
-    schedule::get(&state, &caller, &database)
-        .await?
-        .map(Json)
-        .ok_or_else(|| AppError::not_found(format!("{name} has no backup schedule.")))
+    Ok(Json(schedule::get(&state, &caller, &database).await?))
 }
 
 /// A daily backup at `time_utc`, keeping the newest `keep` scheduled backups (older ones are
@@ -176,7 +187,7 @@ pub async fn set_schedule(
 
 #[utoipa::path(delete, path = "/api/databases/{name}/backup-schedule", tag = "backups", operation_id = "delete_backup_schedule",
     params(("name" = String, Path)),
-    responses((status = 204, description = "Removed"), (status = 404, description = "No such database, or no schedule", body = ErrorBody)))]
+    responses((status = 204, description = "Removed (or there was none)"), (status = 404, description = "No such database in your account", body = ErrorBody)))]
 pub async fn delete_schedule(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<StatusCode, AppError> {
     let database = databases::owned(&caller, &name)?;
     schedule::remove(&state, &caller, &database).await?;

@@ -72,8 +72,9 @@ pub async fn set(state: &AppState, caller: &Caller, database: &DatabaseName, req
     Ok(schedule_of(database.as_str().to_owned(), minute, i64::from(request.keep), last_run_day))
 }
 
-/// Removes the schedule (404 when there is none); the backups it made stay.
+/// Removes the schedule, if there is one (the database must exist); the backups it made stay.
 pub async fn remove(state: &AppState, caller: &Caller, database: &DatabaseName) -> Result<(), AppError> {
+    crate::services::databases::find(&state.mysql, database).await?;
     let removed = sqlx::query("DELETE FROM backup_schedules WHERE account_id = ? AND database = ?")
         .bind(caller.account_id)
         .bind(database.as_str())
@@ -81,7 +82,7 @@ pub async fn remove(state: &AppState, caller: &Caller, database: &DatabaseName) 
         .await?
         .rows_affected();
     if removed == 0 {
-        return Err(AppError::not_found(format!("{} has no backup schedule.", database.as_str())));
+        return Ok(());
     }
     audit::record(&state.store, audit::Entry::by(caller, Action::BackupScheduleRemoved).with("database", database.as_str())).await;
     Ok(())
