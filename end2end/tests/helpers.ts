@@ -61,3 +61,17 @@ export async function signIn(page: Page, account: Account): Promise<void> {
 export function maskedKey(key: string): string {
   return `nbg_••••••••${key.slice(-4)}`;
 }
+
+/** What MariaDB answers to `sql` (tab-separated, no column names), for checks of its state. */
+export function mariadbOutput(sql: string): string {
+  return execFileSync('mariadb', ['-uroot', '-h127.0.0.1', '-N', '-B', '--raw', '-e', sql], { encoding: 'utf8' });
+}
+
+/** Drops every `<prefix>_…` database and the account's query identity, `<prefix>-panel`@`localhost`. */
+export function dropAccountDatabases(prefix: string): void {
+  const names = mariadbOutput(
+    `SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE '${prefix}\\_%'`,
+  ).split('\n').filter(Boolean);
+  const drops = names.map((name) => `DROP DATABASE IF EXISTS \`${name}\`;`).join('');
+  mariadb(`${drops} DROP USER IF EXISTS '${prefix}-panel'@'localhost'`);
+}

@@ -149,12 +149,18 @@ pub fn short_time(at: &str) -> String {
     }
 }
 
+/// How far a job is: a share of `total`, or only the bytes done when there is no total to go
+/// by (unknown, or an estimate already passed: the server's table sizes can be well behind).
+pub fn progress_share(done: u64, total: u64) -> Option<u64> {
+    (total > 0 && done <= total).then_some(done)
+}
+
 /// "1.5 MiB of 4.0 MiB" (`about`: the total is an estimate).
 pub fn progress_text(done: u64, total: u64, about: bool) -> String {
-    match (total, about) {
-        (0, _) => human_size(done),
-        (_, true) => format!("{} of about {}", human_size(done), human_size(total)),
-        (_, false) => format!("{} of {}", human_size(done), human_size(total)),
+    match (progress_share(done, total), about) {
+        (None, _) => format!("{} written", human_size(done)),
+        (Some(_), true) => format!("{} of about {}", human_size(done), human_size(total)),
+        (Some(_), false) => format!("{} of {}", human_size(done), human_size(total)),
     }
 }
 
@@ -166,7 +172,7 @@ pub fn StatusBadge(status: JobStatus) -> impl IntoView {
 }
 
 /// A live `<progress>` named `label`, with the bytes written beside it; indeterminate while queued
-/// or while the total is unknown.
+/// or while there is no total to measure against.
 #[component]
 pub fn JobProgress(
     label: &'static str,
@@ -180,7 +186,7 @@ pub fn JobProgress(
     let queued = status == JobStatus::Queued;
     let value = move || {
         let (done, total) = progress.get();
-        (!queued && total > 0).then(|| done.min(total).to_string())
+        progress_share(done, total).filter(|_| !queued).map(|done| done.to_string())
     };
     let max = move || progress.get().1.max(1).to_string();
     let text = move || {
@@ -221,6 +227,10 @@ mod tests {
     fn progress_reads_as_sizes() {
         assert_eq!(progress_text(1536, 4096, false), "1.5 KiB of 4.0 KiB");
         assert_eq!(progress_text(1536, 4096, true), "1.5 KiB of about 4.0 KiB");
-        assert_eq!(progress_text(10, 0, true), "10 B");
+        assert_eq!(progress_text(10, 0, true), "10 B written");
+        assert_eq!(progress_text(8192, 4096, true), "8.0 KiB written", "an estimate already passed is not shown");
+        assert_eq!(progress_share(8192, 4096), None);
+        assert_eq!(progress_share(0, 0), None);
+        assert_eq!(progress_share(4096, 4096), Some(4096));
     }
 }
