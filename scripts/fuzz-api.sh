@@ -48,7 +48,8 @@ cleanup() {
       WHERE SCHEMA_NAME LIKE '$pattern';
     SELECT CONCAT('DROP USER IF EXISTS ', QUOTE(User), '@', QUOTE(Host), ';') FROM mysql.user
       WHERE User LIKE '$pattern' OR User = '$prefix-panel';") || statements=
-  [ -z "$statements" ] || mariadb_root -e "$statements" || echo "Cleanup of $prefix in MySQL failed." >&2
+  # On stdin: a run that restored into many new databases makes a list too long for one argument.
+  [ -z "$statements" ] || mariadb_root <<<"$statements" || echo "Cleanup of $prefix in MySQL failed." >&2
   rm -rf "$data_dir"
 }
 trap cleanup EXIT

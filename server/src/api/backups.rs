@@ -45,7 +45,11 @@ pub struct BackupFilter {
 
 /// The account's backups, newest first.
 #[utoipa::path(get, path = "/api/backups", tag = "backups", operation_id = "list_backups", params(BackupFilter),
-    responses((status = 200, body = BackupList), (status = 404, description = "No such database in your account", body = ErrorBody)))]
+    responses(
+        (status = 200, body = BackupList),
+        (status = 404, description = "No such database in your account", body = ErrorBody),
+        (status = 422, description = "A malformed query string (an unknown or repeated parameter)", body = ErrorBody),
+    ))]
 pub async fn list(State(state): State<AppState>, caller: Caller, QueryParams(filter): QueryParams<BackupFilter>) -> Result<Json<BackupList>, AppError> {
     let database = filter.database.as_deref().map(|name| databases::owned(&caller, name)).transpose()?;
     Ok(Json(BackupList { backups: backups::list(&state, &caller, database.as_ref()).await? }))
@@ -157,13 +161,16 @@ pub async fn show_import(State(state): State<AppState>, caller: Caller, Path(id)
 #[utoipa::path(get, path = "/api/databases/{name}/backup-schedule", tag = "backups", operation_id = "get_backup_schedule",
     params(("name" = String, Path)),
     responses(
-        (status = 200, body = Option<BackupSchedule>, description = "The schedule, or null when the database has none"),
-        (status = 404, description = "No such database in your account", body = ErrorBody),
+        (status = 200, body = BackupSchedule),
+        (status = 404, description = "No such database in your account, or it has no schedule", body = ErrorBody),
     ))]
-pub async fn show_schedule(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<Json<Option<BackupSchedule>>, AppError> {
+pub async fn show_schedule(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<Json<BackupSchedule>, AppError> {
     let database = databases::owned(&caller, &name)?;
     databases::find(&state.mysql, &database).await?;
-    Ok(Json(schedule::get(&state, &caller, &database).await?))
+    schedule::get(&state, &caller, &database)
+        .await?
+        .map(Json)
+        .ok_or_else(|| AppError::not_found(format!("{name} has no backup schedule.")))
 }
 
 /// A daily backup at `time_utc`, keeping the newest `keep` scheduled backups (older ones are

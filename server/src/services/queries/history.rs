@@ -26,7 +26,9 @@ async fn remember(store: &SqlitePool, account_id: i64, database: &str, sql: &str
         end -= 1;
     }
     let sql = &sql[..end];
-    let mut tx = store.begin().await?;
+    // IMMEDIATE: a deferred transaction that reads and then writes fails with SQLITE_BUSY_SNAPSHOT
+    // (no busy wait) when another connection wrote in between — seen under the API fuzzer's load.
+    let mut tx = store.begin_with("BEGIN IMMEDIATE").await?;
     let newest: Option<(i64, String, String)> =
         sqlx::query_as("SELECT id, database, sql FROM query_history WHERE account_id = ? ORDER BY id DESC LIMIT 1")
             .bind(account_id)
