@@ -202,6 +202,13 @@ pub struct BackupSchedule {
     pub next_run_at: String,
 }
 
+/// `GET /api/backup-schedules`: every schedule of the account, by database name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ScheduleList {
+    pub schedules: Vec<BackupSchedule>,
+}
+
 /// `HH:MM` (24-hour, UTC) → minutes after midnight.
 pub fn parse_time_utc(text: &str) -> Option<u32> {
     let (hours, minutes) = text.split_once(':')?;

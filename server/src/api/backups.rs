@@ -5,7 +5,7 @@ use crate::auth::Caller;
 use crate::services::backups::{self, files, schedule};
 use crate::services::databases;
 use crate::state::AppState;
-use app::backups::{Backup, BackupKind, BackupList, BackupSchedule, Job, JobKind, RestoreRequest, ScheduleRequest};
+use app::backups::{Backup, BackupKind, BackupList, BackupSchedule, Job, JobKind, RestoreRequest, ScheduleList, ScheduleRequest};
 use app::error::{AppError, ErrorBody};
 use axum::Json;
 use axum::body::Body;
@@ -158,19 +158,11 @@ pub async fn show_import(State(state): State<AppState>, caller: Caller, Path(id)
     Ok(Json(backups::job_of(&state, &caller, &id, JobKind::Import).await?))
 }
 
-#[utoipa::path(get, path = "/api/databases/{name}/backup-schedule", tag = "backups", operation_id = "get_backup_schedule",
-    params(("name" = String, Path)),
-    responses(
-        (status = 200, body = BackupSchedule),
-        (status = 404, description = "No such database in your account, or it has no schedule", body = ErrorBody),
-    ))]
-pub async fn show_schedule(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<Json<BackupSchedule>, AppError> {
-    let database = databases::owned(&caller, &name)?;
-    databases::find(&state.mysql, &database).await?;
-    schedule::get(&state, &caller, &database)
-        .await?
-        .map(Json)
-        .ok_or_else(|| AppError::not_found(format!("{name} has no backup schedule.")))
+/// Every daily backup schedule of the account (a database without one is not listed).
+#[utoipa::path(get, path = "/api/backup-schedules", tag = "backups", operation_id = "list_backup_schedules",
+    responses((status = 200, body = ScheduleList)))]
+pub async fn list_schedules(State(state): State<AppState>, caller: Caller) -> Result<Json<ScheduleList>, AppError> {
+    Ok(Json(ScheduleList { schedules: schedule::list(&state, &caller).await? }))
 }
 
 /// A daily backup at `time_utc`, keeping the newest `keep` scheduled backups (older ones are

@@ -23,10 +23,8 @@ pub fn router() -> Router<AppState> {
         .route("/databases/{name}", get(databases::show).delete(databases::delete))
         .route("/databases/{name}/backups", post(backups::create))
         .route("/databases/{name}/imports", post(backups::import))
-        .route(
-            "/databases/{name}/backup-schedule",
-            get(backups::show_schedule).put(backups::set_schedule).delete(backups::delete_schedule),
-        )
+        .route("/databases/{name}/backup-schedule", put(backups::set_schedule).delete(backups::delete_schedule))
+        .route("/backup-schedules", get(backups::list_schedules))
         .route("/backups", get(backups::list))
         .route("/backups/{id}", get(backups::show).delete(backups::delete))
         .route("/backups/{id}/download", get(backups::download))

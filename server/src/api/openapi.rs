@@ -4,7 +4,7 @@
 //! validating types themselves. `make fuzz` holds the API to this document.
 use app::activity::{AuditEvent, AuditPage};
 use app::backups::{
-    Backup, BackupKind, BackupList, BackupSchedule, Job, JobKind, JobStatus, RestoreRequest, ScheduleRequest, TableChecksum,
+    Backup, BackupKind, BackupList, BackupSchedule, Job, JobKind, JobStatus, RestoreRequest, ScheduleList, ScheduleRequest, TableChecksum,
     TableDifference, Verification,
 };
 use app::error::{ErrorBody, ErrorDetail};
@@ -40,7 +40,7 @@ use utoipa::{Modify, OpenApi};
         super::queries::run, super::queries::export, super::queries::cancel, super::queries::history,
         super::backups::create, super::backups::list, super::backups::show, super::backups::delete,
         super::backups::download, super::backups::restore, super::backups::show_restore, super::backups::import,
-        super::backups::show_import, super::backups::show_schedule, super::backups::set_schedule,
+        super::backups::show_import, super::backups::list_schedules, super::backups::set_schedule,
         super::backups::delete_schedule,
     ),
     components(schemas(
@@ -50,7 +50,7 @@ use utoipa::{Modify, OpenApi};
         QueryRequest, QueryResponse, StatementResult, MultiStatementResult, QueryColumn, ExportRequest, ExportFormat,
         QueryHistory, HistoryEntry,
         Backup, BackupList, BackupKind, JobStatus, TableChecksum, RestoreRequest, Job, JobKind, Verification,
-        TableDifference, ScheduleRequest, BackupSchedule,
+        TableDifference, ScheduleRequest, BackupSchedule, ScheduleList,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))

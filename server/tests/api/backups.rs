@@ -349,7 +349,6 @@ async fn another_accounts_backups_restores_imports_and_databases_are_not_found()
         format!("/api/imports/{import_id}"),
         format!("/api/restores/{import_id}"),
         format!("/api/backups?database={db}"),
-        format!("/api/databases/{db}/backup-schedule"),
     ] {
         let response = get(path.clone()).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
@@ -375,6 +374,11 @@ async fn another_accounts_backups_restores_imports_and_databases_are_not_found()
     assert_eq!(import_status(&app, &key, &db).await, StatusCode::NOT_FOUND);
     let listed: Value = app.get_bearer("/api/backups", &key).await.json().await.unwrap();
     assert_eq!(listed["backups"].as_array().unwrap().len(), 1, "only their own: {listed}");
+    let schedule = json!({ "time_utc": "04:00", "keep": 1 });
+    let owner_set = app.send_json(Method::PUT, &format!("/api/databases/{db}/backup-schedule"), &owner_key, schedule).await;
+    assert_eq!(owner_set.status(), StatusCode::OK);
+    let listed: Value = app.get_bearer("/api/backup-schedules", &key).await.json().await.unwrap();
+    assert_eq!(listed["schedules"], json!([]), "another account's schedule is not listed");
     assert_eq!(app.get_bearer(&format!("/api/backups/{id}"), &owner_key).await.status(), StatusCode::OK, "still there");
 }
 
@@ -409,7 +413,8 @@ async fn bad_input_is_refused_and_changes_nothing() {
         let response = app.send_json(Method::PUT, &format!("/api/databases/{db}/backup-schedule"), &key, body.clone()).await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     }
-    assert_eq!(app.get_bearer(&format!("/api/databases/{db}/backup-schedule"), &key).await.status(), StatusCode::NOT_FOUND, "none was set");
+    let listed: Value = app.get_bearer("/api/backup-schedules", &key).await.json().await.unwrap();
+    assert_eq!(listed["schedules"], json!([]), "none was set");
     let keep_as_float = app.send_json(Method::PUT, &format!("/api/databases/{db}/backup-schedule"), &key, json!({ "time_utc": "03:00", "keep": 7.0 })).await;
     assert_eq!(keep_as_float.status(), StatusCode::OK, "7.0 is a whole number");
     assert_eq!(app.delete_bearer(&format!("/api/databases/{db}/backup-schedule"), &key).await.status(), StatusCode::NO_CONTENT);
@@ -458,6 +463,8 @@ async fn schedules_run_once_a_day_and_keep_the_newest() {
     let schedule: Value = set.json().await.unwrap();
     assert_eq!((schedule["time_utc"].as_str(), schedule["keep"].as_u64()), (Some("03:00"), Some(2)));
     assert!(schedule["next_run_at"].as_str().unwrap().ends_with("T03:00:00Z"));
+    let listed: Value = app.get_bearer("/api/backup-schedules", &key).await.json().await.unwrap();
+    assert_eq!(listed["schedules"], json!([schedule]));
     let manual = backup_now(&app, &key, &db).await;
 
     // Four days at 03:00:30, each tick twice: one backup a day.
@@ -476,7 +483,8 @@ async fn schedules_run_once_a_day_and_keep_the_newest() {
     assert_eq!(kinds, ["scheduled", "scheduled", "manual"], "two newest scheduled kept, the manual one untouched");
 
     assert_eq!(app.delete_bearer(&path, &key).await.status(), StatusCode::NO_CONTENT);
-    assert_eq!(app.get_bearer(&path, &key).await.status(), StatusCode::NOT_FOUND, "no schedule any more");
+    let listed: Value = app.get_bearer("/api/backup-schedules", &key).await.json().await.unwrap();
+    assert_eq!(listed["schedules"], json!([]), "no schedule any more");
     assert_eq!(app.delete_bearer(&path, &key).await.status(), StatusCode::NO_CONTENT, "removing none is fine");
     assert_eq!(server::services::backups::schedule::run_due(&app.state, base + 9 * 86_400 + 4 * 3600).await.unwrap(), 0);
     assert_eq!(app.get_bearer(&format!("/api/backups/{}", manual["id"].as_str().unwrap()), &key).await.status(), StatusCode::OK);

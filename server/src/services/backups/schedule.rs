@@ -41,6 +41,17 @@ pub async fn get(state: &AppState, caller: &Caller, database: &DatabaseName) -> 
     Ok(row.map(|(minute, keep, last)| schedule_of(database.as_str().to_owned(), minute, keep, last)))
 }
 
+/// Every schedule of the account, by database name.
+pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<BackupSchedule>, AppError> {
+    let rows: Vec<(String, i64, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT database, minute_utc, keep, last_run_day FROM backup_schedules WHERE account_id = ? ORDER BY database",
+    )
+    .bind(caller.account_id)
+    .fetch_all(&state.store)
+    .await?;
+    Ok(rows.into_iter().map(|(database, minute, keep, last)| schedule_of(database, minute, keep, last)).collect())
+}
+
 /// Creates or replaces the database's schedule. A time already past today starts tomorrow.
 pub async fn set(state: &AppState, caller: &Caller, database: &DatabaseName, request: &ScheduleRequest) -> Result<BackupSchedule, AppError> {
     let minute = i64::from(request.validate()?);
