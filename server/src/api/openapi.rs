@@ -130,7 +130,9 @@ fn complete(doc: &mut Value) {
     charsets(&mut schemas["CreateDatabase"]);
     for request in ["QueryRequest", "ExportRequest"] {
         // Whitespace alone is no statement (422).
-        set(schemas, request, "sql", json!({"type": "string", "minLength": 1, "maxLength": app::query::MAX_SQL_CHARS, "pattern": "\\S",
+        // Rust's `trim` (White_Space), not the regex engine's `\S`: NEL (U+0085) alone is empty too.
+        let not_blank = TRIMMED.replacen('[', "[^", 1);
+        set(schemas, request, "sql", json!({"type": "string", "minLength": 1, "maxLength": app::query::MAX_SQL_CHARS, "pattern": not_blank,
             "description": "SQL text; several statements are separated by `;`."}));
     }
     // Examples: schemathesis' coverage phase builds its valid cases from them (without one it sent a
