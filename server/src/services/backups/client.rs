@@ -91,6 +91,22 @@ mod tests {
     }
 
     #[test]
+    fn the_option_file_is_private_and_gone_when_dropped() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("nobregas-optfile-{}", std::process::id()));
+        let login = Login { user: "acme-panel".into(), password: "p\"w".into(), socket: "/run/mysqld/mysqld.sock".into() };
+        let file = OptionFile::write(&dir, "job1", &login).unwrap();
+        let path = dir.join("job1.cnf");
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("user=\"acme-panel\"") && text.contains("password=\"p\\\"w\""), "{text}");
+        assert_eq!(file.argument(), format!("--defaults-extra-file={}", path.display()));
+        drop(file);
+        assert!(!path.exists());
+        let _ = std::fs::remove_dir(&dir);
+    }
+
+    #[test]
     fn option_values_are_quoted() {
         assert_eq!(option_value(r#"a"b\c"#), r#""a\"b\\c""#);
     }
