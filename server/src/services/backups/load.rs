@@ -62,7 +62,8 @@ fn copy(child: &mut Child, file: &Path, progress: &Progress) -> Result<Option<Ve
     let gzipped = raw.fill_buf().map(|head| head.starts_with(&[0x1f, 0x8b])).unwrap_or(false);
     let text: Box<dyn Read + '_> = if gzipped { Box::new(MultiGzDecoder::new(raw)) } else { Box::new(raw) };
     let mut lines = BufReader::with_capacity(1 << 20, text);
-    let mut stdin = child.stdin.take().ok_or_else(|| Failure::new("The mariadb client has no input"))?;
+    let stdin = child.stdin.take().ok_or_else(|| Failure::new("The mariadb client has no input"))?;
+    let mut stdin = std::io::BufWriter::with_capacity(1 << 20, stdin);
     let mut line = Vec::with_capacity(1 << 16);
     let mut manifest = None;
     let mut first = true;
@@ -87,6 +88,7 @@ fn copy(child: &mut Child, file: &Path, progress: &Progress) -> Result<Option<Ve
             return Err(Failure::new(format!("The mariadb client stopped reading: {err}")));
         }
     }
+    stdin.flush().map_err(|err| Failure::new(format!("The mariadb client stopped reading: {err}")))?;
     Ok(manifest)
 }
 

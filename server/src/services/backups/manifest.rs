@@ -34,19 +34,27 @@ pub async fn unlock(conn: &mut Conn) -> Result<(), mysql_async::Error> {
     conn.query_drop("UNLOCK TABLES").await
 }
 
-pub async fn measure(conn: &mut Conn, tables: &[String]) -> Result<Vec<TableChecksum>, mysql_async::Error> {
+/// Two sessions of the identity: the count and the checksum of a table are two scans, run side by side.
+pub struct Sessions<'a> {
+    pub counting: &'a mut Conn,
+    pub summing: &'a mut Conn,
+}
+
+pub async fn measure(sessions: &mut Sessions<'_>, tables: &[String]) -> Result<Vec<TableChecksum>, mysql_async::Error> {
     let mut manifest = Vec::with_capacity(tables.len());
     for table in tables {
-        let (rows, checksum) = measure_one(conn, table).await?;
+        let (rows, checksum) = measure_one(sessions, table).await?;
         manifest.push(TableChecksum { name: table.clone(), rows, checksum: checksum.unwrap_or(0) });
     }
     Ok(manifest)
 }
 
-async fn measure_one(conn: &mut Conn, table: &str) -> Result<(u64, Option<u64>), mysql_async::Error> {
+async fn measure_one(sessions: &mut Sessions<'_>, table: &str) -> Result<(u64, Option<u64>), mysql_async::Error> {
     let quoted = quote_identifier(table);
-    let rows: Option<u64> = conn.query_first(format!("SELECT COUNT(*) FROM {quoted}")).await?;
-    let checksum: Option<(String, Option<u64>)> = conn.query_first(format!("CHECKSUM TABLE {quoted}")).await?;
+    let count = format!("SELECT COUNT(*) FROM {quoted}");
+    let sum = format!("CHECKSUM TABLE {quoted}");
+    let (rows, checksum): (Option<u64>, Option<(String, Option<u64>)>) =
+        tokio::try_join!(sessions.counting.query_first(count), sessions.summing.query_first(sum))?;
     Ok((rows.unwrap_or(0), checksum.and_then(|(_, sum)| sum)))
 }
 
@@ -80,12 +88,12 @@ pub async fn wait_for_snapshot(mysql: &MySqlPool, user: &str, after: u32, done: 
 }
 
 /// The tables as restored, compared with the manifest.
-pub async fn verify(conn: &mut Conn, manifest: &[TableChecksum]) -> Result<Verification, mysql_async::Error> {
-    let present: HashMap<String, ()> = base_tables(conn).await?.into_iter().map(|t| (t, ())).collect();
+pub async fn verify(sessions: &mut Sessions<'_>, manifest: &[TableChecksum]) -> Result<Verification, mysql_async::Error> {
+    let present: HashMap<String, ()> = base_tables(sessions.counting).await?.into_iter().map(|t| (t, ())).collect();
     let mut differences = Vec::new();
     for expected in manifest {
         let (actual_rows, actual_checksum) = if present.contains_key(&expected.name) {
-            let (rows, checksum) = measure_one(conn, &expected.name).await?;
+            let (rows, checksum) = measure_one(sessions, &expected.name).await?;
             (Some(rows), Some(checksum.unwrap_or(0)))
         } else {
             (None, None)

@@ -54,7 +54,13 @@ async fn run_backup(state: &AppState, caller: &Caller, id: &str, database: &Data
     let sql_failed = |err: mysql_async::Error| format!("Reading the tables failed: {err}");
     let tables = manifest::base_tables(&mut conn).await.map_err(sql_failed)?;
     manifest::lock(&mut conn, &tables).await.map_err(sql_failed)?;
-    let tables = manifest::measure(&mut conn, &tables).await.map_err(sql_failed)?;
+    // A second session reads beside the locking one (the read lock lets other readers in).
+    let mut summing = identity::connect(&state.queries, &state.mysql, &state.store, caller, database, SESSION_LIMIT)
+        .await
+        .map_err(|err| err.message)?;
+    let measured = manifest::measure(&mut manifest::Sessions { counting: &mut conn, summing: &mut summing }, &tables).await;
+    let _ = summing.disconnect().await;
+    let tables = measured.map_err(sql_failed)?;
     catalog::backup_manifest(&state.store, id, &tables).await.map_err(|err| err.message)?;
     let options = OptionFile::write(&state.backups.account_dir(caller.account_id), id, &login).map_err(|err| err.to_string())?;
     let child = dump::spawn(&tool, &options, database.as_str()).map_err(|err| format!("Could not start mariadb-dump: {err}"))?;
@@ -103,6 +109,22 @@ where
     }
 }
 
+async fn verify(
+    state: &AppState,
+    caller: &Caller,
+    job: &Load,
+    conn: &mut mysql_async::Conn,
+    tables: &[TableChecksum],
+) -> Result<app::backups::Verification, Failure> {
+    let failed = |err: String| Failure::new(format!("Checking the restored tables failed: {err}"));
+    let mut summing = identity::connect(&state.queries, &state.mysql, &state.store, caller, &job.database, SESSION_LIMIT)
+        .await
+        .map_err(|err| failed(err.message))?;
+    let verified = manifest::verify(&mut manifest::Sessions { counting: conn, summing: &mut summing }, tables).await;
+    let _ = summing.disconnect().await;
+    verified.map_err(|err| failed(err.to_string()))
+}
+
 /// A restore or import: `file` into `database`, then the check against the manifest.
 pub struct Load {
     pub job_id: String,
@@ -142,6 +164,7 @@ async fn run_load(state: &AppState, caller: &Caller, job: &Load) -> Result<(u64,
         .map_err(|err| Failure::new(err.to_string()))?;
     let child = load::spawn(&tool, &options, job.database.as_str()).map_err(|err| Failure::new(format!("Could not start the mariadb client: {err}")))?;
     let progress = Arc::new(Progress::default());
+    let started = std::time::Instant::now();
     let feeder = {
         let progress = progress.clone();
         let file = job.file.clone();
@@ -157,12 +180,12 @@ async fn run_load(state: &AppState, caller: &Caller, job: &Load) -> Result<(u64,
     drop(options);
     let carried = fed?;
     let bytes = progress.bytes.load(Ordering::Relaxed);
+    let loaded_in = started.elapsed();
     let verification = match job.manifest.clone().or(carried) {
-        Some(tables) => Some(
-            manifest::verify(&mut conn, &tables).await.map_err(|err| Failure::new(format!("Checking the restored tables failed: {err}")))?,
-        ),
+        Some(tables) => Some(verify(state, caller, job, &mut conn, &tables).await?),
         None => None,
     };
+    tracing::info!(job = %job.job_id, bytes, ?loaded_in, verified_in = ?(started.elapsed() - loaded_in), "loaded a file into a database");
     let _ = conn.disconnect().await;
     Ok((bytes, verification))
 }
