@@ -67,8 +67,9 @@ async fn main() {
     panel(&data_dir, &["account", "create", "--email", &email, "--prefix", &prefix, "--password-stdin"], "bench password 123\n");
     let key = panel(&data_dir, &["key", "regenerate", "--email", &email], "");
     let db = format!("{prefix}_shop");
-    // ~1 KB rows of text that compresses about as well as real data (hashes do not, words do).
-    let rows = megabytes * 1024;
+    // ~650-byte rows (about 1 GB on disk per 1.5M) of text that compresses about as well as real
+    // data (hashes do not, words do).
+    let rows = megabytes * 1536;
     eprintln!("filling {db} with {rows} rows (~{megabytes} MB)…");
     mariadb(&format!(
         "CREATE DATABASE `{db}`; USE `{db}`;
@@ -108,44 +109,58 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
-    // By hand: the same dump options, as root (no manifest, no lock, no verification).
+    // By hand: the same dump options, as root (no manifest, no lock, no verification). Dumps
+    // alternate with the panel's backups, and each keeps its best of 2, as the loads below.
     let by_hand = data_dir.join("by-hand.sql.gz");
-    let dump_secs = shell(&format!(
-        "mariadb-dump -uroot -h127.0.0.1 --single-transaction --quick --routines --events --triggers --hex-blob \
-         --default-character-set=utf8mb4 {db} | gzip > {}",
-        by_hand.display()
-    ));
+    let (mut dump_secs, mut backup_secs) = (f64::MAX, f64::MAX);
+    let mut backup = serde_json::Value::Null;
+    for _ in 0..2 {
+        dump_secs = dump_secs.min(shell(&format!(
+            "mariadb-dump -uroot -h127.0.0.1 --single-transaction --quick --routines --events --triggers --hex-blob \
+             --default-character-set=utf8mb4 {db} | gzip > {}",
+            by_hand.display()
+        )));
+        let started = Instant::now();
+        let created: serde_json::Value =
+            client.post(format!("{api}/databases/{db}/backups")).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
+        backup = finished(&client, &key, &format!("{api}/backups/{}", created["id"].as_str().unwrap())).await;
+        backup_secs = backup_secs.min(started.elapsed().as_secs_f64());
+    }
     let hand_bytes = std::fs::metadata(&by_hand).unwrap().len();
-
-    let started = Instant::now();
-    let created: serde_json::Value = client.post(format!("{api}/databases/{db}/backups")).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
-    let backup = finished(&client, &key, &format!("{api}/backups/{}", created["id"].as_str().unwrap())).await;
-    let backup_secs = started.elapsed().as_secs_f64();
     let panel_bytes = backup["size_bytes"].as_u64().unwrap();
 
-    let copy = format!("{prefix}_byhand");
-    mariadb(&format!("CREATE DATABASE `{copy}`"));
-    let load_secs = shell(&format!("gunzip -c {} | mariadb -uroot -h127.0.0.1 {copy}", by_hand.display()));
+    // Loads alternate (by hand, panel, by hand, panel) and each keeps its best: the second load of
+    // a pair otherwise pays for InnoDB flushing the first one's pages.
+    let (mut load_secs, mut restore_secs) = (f64::MAX, f64::MAX);
+    let mut restored_into = Vec::new();
+    for round in 0..2 {
+        let copy = format!("{prefix}_byhand{round}");
+        mariadb(&format!("CREATE DATABASE `{copy}`"));
+        load_secs = load_secs.min(shell(&format!("gunzip -c {} | mariadb -uroot -h127.0.0.1 {copy}", by_hand.display())));
+        restored_into.push(copy);
 
-    let started = Instant::now();
-    let target = format!("{prefix}_restored");
-    let restore: serde_json::Value = client
-        .post(format!("{api}/backups/{}/restore", backup["id"].as_str().unwrap()))
-        .bearer_auth(&key)
-        .json(&serde_json::json!({ "database": target }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let restored = finished(&client, &key, &format!("{api}/restores/{}", restore["id"].as_str().unwrap())).await;
-    let restore_secs = started.elapsed().as_secs_f64();
-    assert_eq!(restored["verification"]["verified"], true, "{restored}");
+        let started = Instant::now();
+        let target = format!("{prefix}_restored{round}");
+        let restore: serde_json::Value = client
+            .post(format!("{api}/backups/{}/restore", backup["id"].as_str().unwrap()))
+            .bearer_auth(&key)
+            .json(&serde_json::json!({ "database": target }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let restored = finished(&client, &key, &format!("{api}/restores/{}", restore["id"].as_str().unwrap())).await;
+        restore_secs = restore_secs.min(started.elapsed().as_secs_f64());
+        assert_eq!(restored["verification"]["verified"], true, "{restored}");
+        restored_into.push(target);
+    }
 
-    mariadb(&format!(
-        "DROP DATABASE `{db}`; DROP DATABASE `{copy}`; DROP DATABASE `{target}`; DROP USER IF EXISTS '{prefix}-panel'@'localhost';"
-    ));
+    for name in restored_into.iter().chain([&db]) {
+        mariadb(&format!("DROP DATABASE `{name}`"));
+    }
+    mariadb(&format!("DROP USER IF EXISTS '{prefix}-panel'@'localhost'"));
     let _ = std::fs::remove_dir_all(&data_dir);
 
     let mb = |bytes: u64| bytes as f64 / 1e6;
@@ -157,8 +172,12 @@ async fn main() {
     println!();
     println!("| what | time | file | vs by hand |");
     println!("|---|---|---|---|");
-    println!("| `mariadb-dump … \\| gzip` (root) | {dump_secs:.1} s | {:.0} MB | 1.00× |", mb(hand_bytes));
-    println!("| panel backup (manifest + dump + gzip + SHA-256) | {backup_secs:.1} s | {:.0} MB | {:.2}× |", mb(panel_bytes), dump_secs / backup_secs);
-    println!("| `gunzip \\| mariadb` (root) | {load_secs:.1} s | | 1.00× |");
-    println!("| panel restore (new database + load + verification) | {restore_secs:.1} s | | {:.2}× |", load_secs / restore_secs);
+    println!("| `mariadb-dump … \\| gzip` (root, best of 2) | {dump_secs:.1} s | {:.0} MB | 1.00× |", mb(hand_bytes));
+    println!(
+        "| panel backup (manifest + dump + gzip + SHA-256, best of 2) | {backup_secs:.1} s | {:.0} MB | {:.2}× |",
+        mb(panel_bytes),
+        dump_secs / backup_secs
+    );
+    println!("| `gunzip \\| mariadb` (root, best of 2) | {load_secs:.1} s | | 1.00× |");
+    println!("| panel restore (new database + load + verification, best of 2) | {restore_secs:.1} s | | {:.2}× |", load_secs / restore_secs);
 }
