@@ -568,3 +568,25 @@ async fn a_backup_taken_under_writes_matches_its_manifest() {
     let job = restore(&app, &key, backup["id"].as_str().unwrap(), &format!("{}_copy", account.prefix)).await;
     assert_eq!(job["verification"]["verified"], true, "{job}");
 }
+
+/// A routine another MySQL user defined cannot be dumped by the account's identity: the backup
+/// fails and says what to do, rather than completing without the routine.
+#[tokio::test]
+async fn a_routine_defined_by_a_database_user_fails_the_backup_with_a_remedy() {
+    let app = spawn_app().await;
+    let (account, key, db) = account_with_database(&app, "r").await;
+    sqlx::query(&format!("CREATE DEFINER='{}_app'@'%' PROCEDURE `{db}`.p() SELECT 1", account.prefix))
+        .execute(&app.state.mysql)
+        .await
+        .unwrap();
+    let response = app.send_json(Method::POST, &format!("/api/databases/{db}/backups"), &key, json!({})).await;
+    let id = response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let failed = wait_finished(&app, &key, &format!("/api/backups/{id}")).await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+    let error = failed["error"].as_str().unwrap();
+    assert!(error.contains("`p`") && error.contains("Re-create it from the Query tab"), "{error}");
+    // Re-created through the query API (as the identity), it is backed up.
+    app.query_ok(&key, &db, "DROP PROCEDURE p").await;
+    app.query_ok(&key, &db, "CREATE PROCEDURE p() SELECT 1").await;
+    backup_now(&app, &key, &db).await;
+}

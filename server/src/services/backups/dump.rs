@@ -79,7 +79,23 @@ pub fn write(mut child: Child, part: &Path, header: &str, progress: &Arc<Progres
     match status {
         Ok(status) if status.success() && ended_well => Ok(dumped),
         Ok(status) if status.success() => Err(DumpError::Failed("The dump ended without its completion line; it was not kept.".into())),
-        _ => Err(DumpError::Failed(format!("mariadb-dump failed: {}", super::client::tail(&stderr)))),
+        _ => Err(DumpError::Failed(explain(&stderr))),
+    }
+}
+
+/// mariadb-dump's complaint, with what to do about the one a customer can fix.
+fn explain(stderr: &str) -> String {
+    let said = super::client::tail(stderr);
+    if stderr.contains("insufficient privileges to SHOW CREATE") {
+        // MariaDB before 11.3 shows a routine's definition only to its definer (or to whoever may
+        // read mysql.proc, which would show every customer's routines).
+        format!(
+            "mariadb-dump failed: {said} A routine created by another MySQL user (one of your database users) \
+             can be read only by that user. Re-create it from the Query tab, where it then belongs to the \
+             panel's identity, and back up again."
+        )
+    } else {
+        format!("mariadb-dump failed: {said}")
     }
 }
 
