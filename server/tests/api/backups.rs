@@ -445,6 +445,8 @@ async fn the_quota_stops_backups_and_imports_with_507() {
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
     let download = app.get_bearer(&format!("/api/backups/{id}/download"), &key).await;
     assert_eq!(download.status(), StatusCode::CONFLICT, "only completed backups download");
+    let restore = app.send_json(Method::POST, &format!("/api/backups/{id}/restore"), &key, json!({ "database": db })).await;
+    assert_eq!(restore.status(), StatusCode::CONFLICT, "nor restore");
 
     // The operator lowers the quota below what the account already keeps: new backups get 507.
     sqlx::query("UPDATE backups SET status = 'completed', size_bytes = 10 WHERE id = ?").bind(&id).execute(&app.state.store).await.unwrap();

@@ -78,12 +78,21 @@ pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> Result<(), A
 
 /// The completed backup's file and the name it is downloaded as (`acme_shop-2026-11-26T10-00-00Z.sql.gz`).
 pub async fn file(state: &AppState, caller: &Caller, id: &str) -> Result<(PathBuf, String), AppError> {
-    let backup = get(state, caller, id).await?;
-    if backup.status != JobStatus::Completed {
-        return Err(AppError::conflict(format!("This backup is {}; only a completed backup can be downloaded.", backup.status.as_str())));
-    }
+    let backup = completed(state, caller, id).await?;
     let name = format!("{}-{}.sql.gz", backup.database, backup.created_at.replace(':', "-"));
     Ok((state.backups.backup_path(caller.account_id, id), name))
+}
+
+/// The backup, if it has completed (409 while it runs or when it failed).
+async fn completed(state: &AppState, caller: &Caller, id: &str) -> Result<Backup, AppError> {
+    let backup = get(state, caller, id).await?;
+    if backup.status != JobStatus::Completed {
+        return Err(AppError::conflict(format!(
+            "This backup is {}; only a completed backup can be downloaded or restored.",
+            backup.status.as_str()
+        )));
+    }
+    Ok(backup)
 }
 
 /// A database name the caller gave as a target: another account's is "not found", like any
@@ -98,8 +107,8 @@ pub fn target(caller: &Caller, raw: &str) -> Result<DatabaseName, AppError> {
 /// Restores a completed backup into one of the caller's databases, creating it when it does not
 /// exist yet (202: the job runs in the background and is verified against the manifest).
 pub async fn restore(state: &AppState, caller: &Caller, id: &str, request: RestoreRequest) -> Result<Job, AppError> {
-    let (file, _) = file(state, caller, id).await?;
-    let backup = get(state, caller, id).await?;
+    let backup = completed(state, caller, id).await?;
+    let file = state.backups.backup_path(caller.account_id, id);
     let database = target(caller, request.database.trim())?;
     if databases::find(&state.mysql, &database).await.is_err() {
         let create = CreateDatabase { name: database.as_str().to_owned(), charset: None, collation: None };
