@@ -61,8 +61,13 @@ if ! mysql_answers; then
   esac
 fi
 
+# Backups, restores and imports run MariaDB's own clients (mariadb-dump, mariadb) on the panel's machine.
+if ! command -v mariadb-dump >/dev/null && ! command -v mysqldump >/dev/null || ! command -v mariadb >/dev/null; then
+  say "Installing the MariaDB clients (backups and imports use them)"
+  apt_install mariadb-client
+fi
+
 if [ "$mode" = test ]; then
-  command -v mariadb >/dev/null || apt_install mariadb-client
   [ -x /usr/bin/chromium ] || { say "Installing Chromium"; apt_install chromium; }
   if [ "$(tools/schemathesis/bin/schemathesis --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHESIS_VERSION" ]; then
     say "Installing schemathesis $SCHEMATHESIS_VERSION into tools/schemathesis"
