@@ -87,9 +87,13 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
         // Built without cargo-leptos (cargo test): keep /pkg URLs consistent with the real build.
         leptos_options.output_name = "nobregas-panel".into();
     }
+    let store = store::open(&settings.data_dir).await?;
+    let key_cache = crate::auth::key_cache::KeyCache::open(&store::path(&settings.data_dir))
+        .context("Failed to open the panel store for the API-key cache")?;
     Ok(AppState {
         leptos_options,
-        store: store::open(&settings.data_dir).await?,
+        store,
+        key_cache: Arc::new(key_cache),
         mysql: managed::pool(settings)?,
         login_limiter: Arc::new(LoginLimiter::default()),
         api_limits: Arc::new(ApiLimits::new(settings.api_rate_limit_per_minute, settings.ip_rate_limit_per_minute)),

@@ -19,6 +19,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<TrustedProxies>,
     /// Customer SQL: the accounts' slots and running statements.
     pub queries: Arc<crate::services::queries::Queries>,
+    /// Valid API keys as last read from the store, checked against it on every use.
+    pub key_cache: Arc<crate::auth::key_cache::KeyCache>,
     /// Backup, restore and import jobs: their files and slots.
     pub backups: Arc<crate::services::backups::Backups>,
     /// The panel serves HTTPS itself.

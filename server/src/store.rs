@@ -5,10 +5,15 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use std::path::Path;
 use std::time::Duration;
 
+/// The store's file in the data directory.
+pub fn path(data_dir: &Path) -> std::path::PathBuf {
+    data_dir.join("panel.db")
+}
+
 pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
     std::fs::create_dir_all(data_dir).with_context(|| format!("Failed to create data dir {}", data_dir.display()))?;
     let options = SqliteConnectOptions::new()
-        .filename(data_dir.join("panel.db"))
+        .filename(path(data_dir))
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)

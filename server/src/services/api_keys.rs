@@ -1,5 +1,6 @@
-//! Issuing and checking API keys. A check is: format + checksum (no I/O), SHA-256, one indexed
-//! lookup. Never argon2: it would cost tens of milliseconds and 19 MiB per request.
+//! Issuing and checking API keys. A check is: format + checksum (no I/O), SHA-256, and the cache
+//! or one indexed lookup. Never argon2: it would cost tens of milliseconds and 19 MiB per request.
+use crate::auth::key_cache::{KeyCache, KnownKey};
 use crate::auth::{Actor, Caller};
 use crate::domain::api_key::{self, ApiKey};
 use crate::domain::time;
@@ -42,21 +43,22 @@ pub async fn regenerate(store: &SqlitePool, account_id: i64, by: &Actor, ip: Opt
     Ok(NewApiKey { key: key.expose().to_owned(), info })
 }
 
-/// The caller a presented key belongs to, or 401. Malformed keys never reach the store.
-pub async fn authenticate(store: &SqlitePool, presented: &str, ip: Option<IpAddr>) -> Result<Caller, AppError> {
+/// The caller a presented key belongs to, or 401. Malformed keys never reach the store; keys
+/// already seen come from the cache, which is never older than the store (`auth::key_cache`).
+pub async fn authenticate(store: &SqlitePool, cache: &KeyCache, presented: &str, ip: Option<IpAddr>) -> Result<Caller, AppError> {
     let key = ApiKey::parse(presented)?;
     let hash = key.sha256();
-    let row: Option<(i64, String, Option<i64>, String)> = sqlx::query_as(
-        "SELECT k.account_id, a.prefix, k.last_used_at, k.last4 FROM api_keys k JOIN accounts a ON a.id = k.account_id
-         WHERE k.key_hash = ?",
-    )
-    .bind(&hash[..])
-    .fetch_optional(store)
-    .await?;
-    let (account_id, prefix, last_used_at, last4) =
-        row.ok_or_else(|| AppError::unauthorized("This API key is not valid (it may have been regenerated)."))?;
+    let known = match cache.get(&hash) {
+        Ok(known) => known,
+        Err(miss) => {
+            let known = lookup(store, &hash).await?;
+            cache.remember(hash, known.clone(), miss);
+            known
+        }
+    };
     let now = time::now();
-    if last_used_at.is_none_or(|at| now - at >= LAST_USED_GRANULARITY_SECS) {
+    if known.last_used_at.is_none_or(|at| now - at >= LAST_USED_GRANULARITY_SECS) {
+        // A write: it changes the store's version, so the cache reads the new time back.
         sqlx::query(
             "UPDATE api_keys SET last_used_at = ?, last_used_ip = ?
              WHERE key_hash = ? AND (last_used_at IS NULL OR last_used_at <= ?)",
@@ -68,5 +70,18 @@ pub async fn authenticate(store: &SqlitePool, presented: &str, ip: Option<IpAddr
         .execute(store)
         .await?;
     }
-    Ok(Caller { account_id, prefix: Prefix::parse_existing(&prefix)?, actor: Actor::ApiKey { masked: api_key::masked(&last4) }, ip })
+    Ok(Caller { account_id: known.account_id, prefix: known.prefix, actor: Actor::ApiKey { masked: api_key::masked(&known.last4) }, ip })
+}
+
+async fn lookup(store: &SqlitePool, hash: &[u8; 32]) -> Result<KnownKey, AppError> {
+    let row: Option<(i64, String, Option<i64>, String)> = sqlx::query_as(
+        "SELECT k.account_id, a.prefix, k.last_used_at, k.last4 FROM api_keys k JOIN accounts a ON a.id = k.account_id
+         WHERE k.key_hash = ?",
+    )
+    .bind(&hash[..])
+    .fetch_optional(store)
+    .await?;
+    let (account_id, prefix, last_used_at, last4) =
+        row.ok_or_else(|| AppError::unauthorized("This API key is not valid (it may have been regenerated)."))?;
+    Ok(KnownKey { account_id, prefix: Prefix::parse_existing(&prefix)?, last4, last_used_at })
 }

@@ -1,0 +1,75 @@
+//! API keys the panel has already looked up, kept in memory so that a request's check costs a
+//! hash and a map lookup instead of a trip to the store's worker thread. The cache is only ever
+//! as old as the store: before every use it asks SQLite's `PRAGMA data_version` (on a connection
+//! of its own, answered in-process in about a microsecond), which changes whenever any other
+//! connection — this process's pool or the CLI in another process — has committed. Any change
+//! empties the cache, so a regenerated key fails on the very next request.
+use app::validate::Prefix;
+use rusqlite::{Connection, OpenFlags};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+/// What a valid key stands for.
+#[derive(Debug, Clone)]
+pub struct KnownKey {
+    pub account_id: i64,
+    pub prefix: Prefix,
+    pub last4: String,
+    pub last_used_at: Option<i64>,
+}
+
+pub struct KeyCache {
+    inner: Mutex<Inner>,
+}
+
+struct Inner {
+    store: Connection,
+    /// The store's `data_version` when `keys` was last known to be current.
+    version: Option<i64>,
+    keys: HashMap<[u8; 32], KnownKey>,
+}
+
+/// A miss, with the store's version before the caller reads the store: see `remember`.
+pub struct Miss(Option<i64>);
+
+impl KeyCache {
+    /// A read-only connection to the panel store at `path` (which must exist: open the pool first).
+    pub fn open(path: &Path) -> rusqlite::Result<Self> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let store = Connection::open_with_flags(path, flags)?;
+        Ok(Self { inner: Mutex::new(Inner { store, version: None, keys: HashMap::new() }) })
+    }
+
+    /// The key's entry if nothing was committed to the store since it was remembered.
+    pub fn get(&self, hash: &[u8; 32]) -> Result<KnownKey, Miss> {
+        let mut inner = self.inner.lock().expect("key cache");
+        let version = inner.current_version();
+        match version.and_then(|_| inner.keys.get(hash)) {
+            Some(known) => Ok(known.clone()),
+            None => Err(Miss(version)),
+        }
+    }
+
+    /// Keeps what the caller read from the store after `miss` — unless the store changed
+    /// meanwhile (the row read may already be stale: a regeneration committed in between).
+    pub fn remember(&self, hash: [u8; 32], known: KnownKey, miss: Miss) {
+        let mut inner = self.inner.lock().expect("key cache");
+        if miss.0.is_some() && inner.current_version() == miss.0 {
+            inner.keys.insert(hash, known);
+        }
+    }
+}
+
+impl Inner {
+    /// The store's version now; a change empties the cache. `None` (the store could not be
+    /// asked) disables caching until it can.
+    fn current_version(&mut self) -> Option<i64> {
+        let version = self.store.prepare_cached("PRAGMA data_version").and_then(|mut s| s.query_row([], |row| row.get(0))).ok();
+        if version.is_none() || version != self.version {
+            self.keys.clear();
+            self.version = version;
+        }
+        version
+    }
+}
