@@ -5,33 +5,11 @@
 //!
 //! Prints a Markdown table for docs/PERFORMANCE.md; the goals are backup ≥ 1.0× and restore ≥ 0.9×
 //! of the hand-made pipelines (the panel's times include its manifest and the check against it).
-use std::io::Write;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-struct Panel(Child);
-
-impl Drop for Panel {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn panel(data_dir: &std::path::Path, args: &[&str], stdin: &str) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_nobregas-panel"))
-        .args(args)
-        .env("NOBREGAS_DATA_DIR", data_dir)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "nobregas-panel {args:?} failed");
-    String::from_utf8(output.stdout).unwrap().trim().to_owned()
-}
+mod support;
+use support::{Panel, panel};
 
 fn mariadb(sql: &str) {
     let status = Command::new("mariadb").args(["-uroot", "-h127.0.0.1", "-e", sql]).status().expect("the mariadb client");

@@ -4,36 +4,14 @@
 //! profile), so its memory is its own.
 //!
 //! Prints a Markdown table for docs/PERFORMANCE.md; the goal is ≥ 0.5× mariadb's rows/s.
-use std::io::Write;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const ROWS: u32 = 100_000;
 const RUNS: usize = 3;
 
-struct Panel(Child);
-
-impl Drop for Panel {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn panel(data_dir: &std::path::Path, args: &[&str], stdin: &str) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_nobregas-panel"))
-        .args(args)
-        .env("NOBREGAS_DATA_DIR", data_dir)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "nobregas-panel {args:?} failed");
-    String::from_utf8(output.stdout).unwrap().trim().to_owned()
-}
+mod support;
+use support::{Panel, panel};
 
 fn mariadb(args: &[&str]) -> std::process::Output {
     Command::new("mariadb").args(["-uroot", "-h127.0.0.1"]).args(args).output().expect("the mariadb client")
