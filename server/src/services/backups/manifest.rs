@@ -7,7 +7,7 @@ use app::backups::{TableChecksum, TableDifference, Verification};
 use mysql_async::Conn;
 use mysql_async::prelude::Queryable;
 use sqlx::MySqlPool;
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 /// The session database's base tables (system-versioned ones included; views and sequences have no rows of their own).
@@ -89,10 +89,10 @@ pub async fn wait_for_snapshot(mysql: &MySqlPool, user: &str, after: u32, done: 
 
 /// The tables as restored, compared with the manifest.
 pub async fn verify(sessions: &mut Sessions<'_>, manifest: &[TableChecksum]) -> Result<Verification, mysql_async::Error> {
-    let present: HashMap<String, ()> = base_tables(sessions.counting).await?.into_iter().map(|t| (t, ())).collect();
+    let present: HashSet<String> = base_tables(sessions.counting).await?.into_iter().collect();
     let mut differences = Vec::new();
     for expected in manifest {
-        let (actual_rows, actual_checksum) = if present.contains_key(&expected.name) {
+        let (actual_rows, actual_checksum) = if present.contains(&expected.name) {
             let (rows, checksum) = measure_one(sessions, &expected.name).await?;
             (Some(rows), Some(checksum.unwrap_or(0)))
         } else {
