@@ -26,7 +26,7 @@ setup-test:
 # The SQL editor's bundle goes into public/ first: cargo-leptos copies public/ into target/site.
 build:
 	scripts/build-editor.sh
-	cargo leptos build --release
+	cargo leptos build --release --precompress --split
 
 unit:
 	cargo test -p app --features ssr
@@ -50,6 +50,8 @@ bench:
 	cargo bench -p server --bench api
 	cargo bench -p server --bench queries
 	cargo bench -p server --bench backups
+	cargo bench -p server --bench load
+	cd end2end && npx playwright test -c playwright.bench.config.ts
 
 check:
 	cargo check -p server

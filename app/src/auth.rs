@@ -23,11 +23,29 @@ pub async fn logout() -> Result<(), AppError> {
     Ok(())
 }
 
+/// The URL a server function's form posts to when the page has not hydrated (or has no WASM).
+pub fn form_action<F: leptos::server_fn::ServerFn>() -> &'static str {
+    F::PATH
+}
+
+/// What `input` holds now (empty before it is mounted).
+pub fn input_value(input: NodeRef<leptos::html::Input>) -> String {
+    input.get_untracked().map(|element| element.value()).unwrap_or_default()
+}
+
+// The forms below post to their server function without JavaScript, and dispatch the action
+// from typed values once hydrated. (`ActionForm` would do the same by decoding the form data
+// with serde_qs, which would ship a query-string decoder in the WASM that every page loads.)
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
+    let (email, password) = (NodeRef::new(), NodeRef::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        login.dispatch(Login { email: input_value(email), password: input_value(password), next: next() });
+    };
     let error = move || {
         login.value().get().and_then(Result::err).map(|err| view! { <p class="form-error" role="alert">{err.message}</p> })
     };
@@ -36,17 +54,17 @@ pub fn LoginPage() -> impl IntoView {
             <div class="auth-card">
                 <p class="brand">"Nobregas MySQL Panel"</p>
                 <h1>"Welcome back"</h1>
-                <ActionForm action=login>
+                <form method="post" action={form_action::<Login>()} on:submit=submit>
                     <input type="hidden" name="next" value=next/>
                     <label for="login-email">"Email"</label>
-                    <input id="login-email" name="email" type="email" autocomplete="username" required/>
+                    <input id="login-email" node_ref=email name="email" type="email" autocomplete="username" required/>
                     <label for="login-password">"Password"</label>
-                    <input id="login-password" name="password" type="password" autocomplete="current-password" required/>
+                    <input id="login-password" node_ref=password name="password" type="password" autocomplete="current-password" required/>
                     {error}
                     <button type="submit" class="button primary" disabled=move || login.pending().get()>
                         "Sign in"
                     </button>
-                </ActionForm>
+                </form>
             </div>
         </main>
     }

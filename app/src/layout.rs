@@ -97,9 +97,12 @@ fn AccountMenu(account: Resource<Result<Account, AppError>>) -> impl IntoView {
                 <div class="menu" role="menu" aria-label="Account">
                     <p class="menu-email">{email}</p>
                     <a role="menuitem" href="/profile" on:click=move |_| open.set(false)>"Profile"</a>
-                    <ActionForm action=logout>
+                    <form method="post" action={crate::auth::form_action::<Logout>()} on:submit=move |ev: leptos::ev::SubmitEvent| {
+                        ev.prevent_default();
+                        logout.dispatch(Logout {});
+                    }>
                         <button type="submit" role="menuitem">"Sign out"</button>
-                    </ActionForm>
+                    </form>
                 </div>
             </Show>
         </div>

@@ -18,15 +18,17 @@ pub mod databases;
 pub mod layout;
 pub mod profile;
 pub mod query;
+pub mod routes;
 pub mod users;
 pub mod whitelist;
 
 use leptos::prelude::*;
-use leptos_meta::{Link, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, Link, MetaTags, Title, provide_meta_context};
 use leptos_router::{
-    ParamSegment, StaticSegment,
+    Lazy, ParamSegment, StaticSegment,
     components::{ParentRoute, Route, Router, Routes},
 };
+use routes::*;
 
 /// Every server function lives under this prefix; `/api` belongs to the public REST API.
 pub const RPC_PREFIX: &str = "/rpc";
@@ -41,6 +43,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
+                // With hashed file names (a release build) the names come from cargo-leptos' hash.txt.
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -75,22 +79,21 @@ fn send_content_security_policy() {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/nobregas-panel.css"/>
         <Title text="Nobregas MySQL Panel"/>
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml"/>
         <Router>
             <Routes fallback=|| view! { <p class="not-found">"Page not found."</p> }>
                 <Route path=StaticSegment("login") view=auth::LoginPage/>
                 <ParentRoute path=StaticSegment("") view=layout::AppLayout>
-                    <Route path=StaticSegment("") view=databases::DatabasesPage/>
-                    <Route path=StaticSegment("databases") view=databases::DatabasesPage/>
-                    <Route path=(StaticSegment("databases"), ParamSegment("name")) view=database_detail::DatabaseDetailPage/>
-                    <Route path=(StaticSegment("databases"), ParamSegment("name"), StaticSegment("query")) view=query::console::QueryPage/>
-                    <Route path=(StaticSegment("databases"), ParamSegment("name"), StaticSegment("backups")) view=backups::tab::BackupsPage/>
-                    <Route path=StaticSegment("users") view=users::UsersPage/>
-                    <Route path=StaticSegment("whitelist") view=whitelist::WhitelistPage/>
-                    <Route path=StaticSegment("profile") view=profile::ProfilePage/>
-                    <Route path=StaticSegment("activity") view=activity::ActivityPage/>
+                    <Route path=StaticSegment("") view={Lazy::<DatabasesRoute>::new()}/>
+                    <Route path=StaticSegment("databases") view={Lazy::<DatabasesRoute>::new()}/>
+                    <Route path=(StaticSegment("databases"), ParamSegment("name")) view={Lazy::<DatabaseDetailRoute>::new()}/>
+                    <Route path=(StaticSegment("databases"), ParamSegment("name"), StaticSegment("query")) view={Lazy::<QueryRoute>::new()}/>
+                    <Route path=(StaticSegment("databases"), ParamSegment("name"), StaticSegment("backups")) view={Lazy::<BackupsRoute>::new()}/>
+                    <Route path=StaticSegment("users") view={Lazy::<UsersRoute>::new()}/>
+                    <Route path=StaticSegment("whitelist") view={Lazy::<WhitelistRoute>::new()}/>
+                    <Route path=StaticSegment("profile") view={Lazy::<ProfileRoute>::new()}/>
+                    <Route path=StaticSegment("activity") view={Lazy::<ActivityRoute>::new()}/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -180,18 +180,21 @@ pub struct NewWhitelistEntry {
 }
 
 /// Human-readable size for tables and headers ("0 B", "16.0 KiB", "1.5 MiB").
+/// Integer arithmetic only: float formatting would add ~15 KB to the WASM every page loads.
 pub fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
     if bytes < 1024 {
         return format!("{bytes} B");
     }
-    let mut value = bytes as f64 / 1024.0;
     let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
+    let mut divisor: u128 = 1024;
+    while u128::from(bytes) >= divisor * 1024 && unit < UNITS.len() - 1 {
+        divisor *= 1024;
         unit += 1;
     }
-    format!("{value:.1} {}", UNITS[unit])
+    // Tenths, rounded half up.
+    let tenths = (u128::from(bytes) * 10 + divisor / 2) / divisor;
+    format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
 }
 
 #[cfg(test)]
@@ -204,5 +207,10 @@ mod tests {
         assert_eq!(human_size(1023), "1023 B");
         assert_eq!(human_size(16 * 1024), "16.0 KiB");
         assert_eq!(human_size(3 * 1024 * 1024 / 2), "1.5 MiB");
+        assert_eq!(human_size(1024), "1.0 KiB");
+        assert_eq!(human_size(1100), "1.1 KiB");
+        assert_eq!(human_size(1024 * 1024 - 1), "1024.0 KiB");
+        assert_eq!(human_size(5 * 1024 * 1024 * 1024 + 300 * 1024 * 1024), "5.3 GiB");
+        assert_eq!(human_size(u64::MAX), "16384.0 PiB");
     }
 }

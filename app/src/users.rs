@@ -206,7 +206,7 @@ fn UserCard(user: DbUser, database_names: Vec<String>) -> impl IntoView {
         .collect_view();
     let chosen = RwSignal::new(ungranted.first().cloned().unwrap_or_default());
     let has_ungranted = !ungranted.is_empty();
-    let options = ungranted.into_iter().map(|db| view! { <option value=db.clone()>{db.clone()}</option> }).collect_view();
+    let options = ungranted;
     let (for_password, for_delete, for_grant) = (name.clone(), name.clone(), name.clone());
     let select_id = format!("grant-{name}");
     view! {
@@ -222,7 +222,9 @@ fn UserCard(user: DbUser, database_names: Vec<String>) -> impl IntoView {
             <Show when=move || has_ungranted>
                 <div class="field-row grant-row">
                     <label for=select_id.clone()>"Give access to"</label>
-                    <select id=select_id.clone() on:change=move |ev| chosen.set(event_target_value(&ev))>{options.clone()}</select>
+                    <select id=select_id.clone() on:change=move |ev| chosen.set(event_target_value(&ev))>
+                        {options.iter().map(|db| view! { <option value=db.clone()>{db.clone()}</option> }).collect_view()}
+                    </select>
                     <button type="button" class="button small" on:click={
                         let user = for_grant.clone();
                         move |_| dialog.set(Some(Dialog::Privileges { user: user.clone(), database: chosen.get(), current: Vec::new() }))

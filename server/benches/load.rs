@@ -1,49 +1,78 @@
 //! `make load` (= `cargo bench -p server --bench load`): a bounded loopback load test, run in CI.
 //!
 //! 1. `GET /api/databases` over HTTP at concurrency 64 for 30 s (LOAD_HTTP_SECS), Bearer-authenticated,
-//!    against the real MariaDB.
+//!    against the real MariaDB, served by the release `nobregas-panel` running as its own process.
 //! 2. The same two queries that endpoint sends (SCHEMATA and TABLES by the escaped `<prefix>\_%`
-//!    pattern) sent straight to MariaDB through the panel's own pool, at the same concurrency, for
-//!    10 s (LOAD_DIRECT_SECS): what the panel adds on top of MariaDB.
+//!    pattern) sent straight to MariaDB through a pool of the panel's size (10), at the same
+//!    concurrency, for 10 s (LOAD_DIRECT_SECS): what the panel adds on top of MariaDB.
+//! 3. The panel's resident set (VmRSS) idle, after one request, and its peak during (1).
 //!
 //! Prints requests/s, median and p99 latency and the error count of each, as a row for
 //! docs/PERFORMANCE.md, and exits non-zero if any request failed.
-use server::config::Settings;
-use server::domain::secret::random_base62;
 use server::managed::sql;
-use server::services::{accounts, api_keys};
-use server::startup::Application;
 use sqlx::MySqlPool;
+use sqlx::mysql::MySqlPoolOptions;
 use std::future::Future;
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+mod support;
+use support::{Panel, panel};
 
 const CONCURRENCY: usize = 64;
 const DATABASES: usize = 3;
+/// The panel's own MariaDB pool size (`managed::pool`).
+const POOL_SIZE: u32 = 10;
 
 #[tokio::main]
 async fn main() {
-    let data_dir = std::env::temp_dir().join(format!("nobregas-load-{}", random_base62(10)));
+    let suffix = format!("{:x}", std::process::id());
+    let prefix = format!("l{}", &suffix[..suffix.len().min(8)]);
+    let data_dir = std::env::temp_dir().join(format!("nobregas-load-{prefix}"));
     let mysql_url = std::env::var("NOBREGAS_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into());
-    let mut settings = Settings::new("127.0.0.1:0".parse().unwrap(), data_dir.clone(), mysql_url);
-    // The per-key limit (default 600/min) would turn this test into 429s: it measures the API, not the limiter.
-    settings.api_rate_limit_per_minute = std::num::NonZeroU32::MAX;
-    let app = Application::build(&settings).await.expect("build the app");
-    let (state, port) = (app.state().clone(), app.port());
-    tokio::spawn(app.run_until_stopped());
-
-    let prefix = format!("l{}", random_base62(8).to_lowercase());
-    let email = app::validate::Email::parse(&format!("{prefix}@load.test")).unwrap();
-    let prefix_parsed = app::validate::Prefix::parse(&prefix).unwrap();
-    let password = app::validate::Password::parse("load test password").unwrap();
-    let account_id = accounts::create(&state.store, &state.mysql, &state.login_limiter.argon2, &email, &prefix_parsed, password).await.unwrap();
-    let key = api_keys::regenerate(&state.store, account_id, &server::auth::Actor::Cli, None).await.unwrap().key;
+    let email = format!("{prefix}@load.test");
+    panel(&data_dir, &["account", "create", "--email", &email, "--prefix", &prefix, "--password-stdin"], "load test password\n");
+    let key = panel(&data_dir, &["key", "regenerate", "--email", &email], "");
+    let mysql = MySqlPoolOptions::new().max_connections(POOL_SIZE).connect(&mysql_url).await.expect("connect to MariaDB");
     for n in 0..DATABASES {
-        sqlx::query(&format!("CREATE DATABASE `{prefix}_db{n}`")).execute(&state.mysql).await.unwrap();
-        sqlx::query(&format!("CREATE TABLE `{prefix}_db{n}`.t (id INT PRIMARY KEY)")).execute(&state.mysql).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE `{prefix}_db{n}`")).execute(&mysql).await.unwrap();
+        sqlx::query(&format!("CREATE TABLE `{prefix}_db{n}`.t (id INT PRIMARY KEY)")).execute(&mysql).await.unwrap();
     }
 
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    // The per-key limit (default 600/min) would turn this test into 429s: it measures the API, not the limiter.
+    let server = Panel(
+        Command::new(env!("CARGO_BIN_EXE_nobregas-panel"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--api-rate-limit", "1000000000"])
+            .env("NOBREGAS_DATA_DIR", &data_dir)
+            .env("NOBREGAS_MYSQL_URL", &mysql_url)
+            .env("RUST_LOG", "warn")
+            .spawn()
+            .expect("start nobregas-panel"),
+    );
+    let pid = server.0.id();
     let client = reqwest::Client::new();
+    while client.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_err() {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let url = format!("http://127.0.0.1:{port}/api/databases");
+    let rss_started = resident_kib(pid);
+    let warm = client.get(&url).bearer_auth(&key).send().await.expect("first request");
+    assert!(warm.status().is_success(), "first request: {}", warm.status());
+    let rss_idle = resident_kib(pid);
+
+    let peak = Arc::new(AtomicU64::new(0));
+    let sampler = tokio::spawn({
+        let peak = peak.clone();
+        async move {
+            loop {
+                peak.fetch_max(resident_kib(pid), Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    });
     let http = run(secs("LOAD_HTTP_SECS", 30), move || {
         let request = client.get(&url).bearer_auth(&key).send();
         async move {
@@ -54,27 +83,58 @@ async fn main() {
         }
     })
     .await;
-    let (mysql, pattern) = (state.mysql.clone(), sql::like_starts_with(&format!("{prefix}_")));
-    let direct = run(secs("LOAD_DIRECT_SECS", 10), move || {
-        let (mysql, pattern) = (mysql.clone(), pattern.clone());
-        async move { endpoint_queries(&mysql, &pattern).await }
+    sampler.abort();
+    let rss_after = resident_kib(pid);
+    drop(server);
+
+    let pattern = sql::like_starts_with(&format!("{prefix}_"));
+    let direct = run(secs("LOAD_DIRECT_SECS", 10), {
+        let mysql = mysql.clone();
+        move || {
+            let (mysql, pattern) = (mysql.clone(), pattern.clone());
+            async move { endpoint_queries(&mysql, &pattern).await }
+        }
     })
     .await;
 
     for n in 0..DATABASES {
-        let _ = sqlx::query(&format!("DROP DATABASE `{prefix}_db{n}`")).execute(&state.mysql).await;
+        let _ = sqlx::query(&format!("DROP DATABASE `{prefix}_db{n}`")).execute(&mysql).await;
     }
+    let _ = sqlx::query(&format!("DROP USER IF EXISTS '{prefix}-panel'@'localhost'")).execute(&mysql).await;
     let _ = std::fs::remove_dir_all(data_dir);
 
     println!("| what | concurrency | seconds | requests | requests/s | median | p99 | errors |");
     println!("|---|---|---|---|---|---|---|---|");
     http.print("`GET /api/databases` over HTTP");
     direct.print("the same 2 queries straight to MariaDB");
+    println!(
+        "rate: {:.2}x the direct rate",
+        http.per_second() / direct.per_second()
+    );
+    let mib = |kib: u64| format!("{:.1} MiB", kib as f64 / 1024.0);
+    println!(
+        "panel resident set: {} after start, {} idle after one request, {} peak under load, {} after the load",
+        mib(rss_started),
+        mib(rss_idle),
+        mib(peak.load(Ordering::Relaxed)),
+        mib(rss_after)
+    );
     if http.errors + direct.errors > 0 {
         eprintln!("load test FAILED: {} HTTP and {} direct errors", http.errors, direct.errors);
         std::process::exit(1);
     }
     println!("load test passed: 0 errors");
+}
+
+/// The process's resident set in KiB (Linux `/proc/<pid>/status`), 0 when it cannot be read.
+fn resident_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+            line.split_whitespace().nth(1)?.parse().ok()
+        })
+        .unwrap_or(0)
 }
 
 /// The two statements `services::databases::list` sends for one `GET /api/databases`.
@@ -106,6 +166,10 @@ struct Outcome {
 }
 
 impl Outcome {
+    fn per_second(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
     fn print(&self, what: &str) {
         let mut sorted = self.latencies.clone();
         sorted.sort();

@@ -2,6 +2,7 @@
 // Leptos view types of the bigger pages nest deeper than the default limit when their layout is computed here.
 #![recursion_limit = "256"]
 pub mod api;
+pub mod assets;
 pub mod auth;
 pub mod backend;
 pub mod cli;

@@ -4,11 +4,12 @@ use crate::auth::{api_limit::ApiLimits, client, csrf, rate_limit::LoginLimiter};
 use crate::backend::PanelBackend;
 use crate::config::{Settings, TlsFiles};
 use crate::state::AppState;
-use crate::{managed, pages, store};
+use crate::{assets, managed, pages, store};
 use anyhow::Context;
 use app::backend::SharedBackend;
 use app::backend::ClientInfo;
 use axum::Router;
+use axum::handler::Handler;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -87,6 +88,9 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
         // Built without cargo-leptos (cargo test): keep /pkg URLs consistent with the real build.
         leptos_options.output_name = "nobregas-panel".into();
     }
+    // A release build by cargo-leptos (`hash-files`) names /pkg files by content and lists the names in
+    // hash.txt beside the binary; a binary built otherwise (cargo test) has none and uses plain names.
+    leptos_options.hash_files = assets::hash_file_beside_binary(&leptos_options);
     let store = store::open(&settings.data_dir).await?;
     let key_cache = crate::auth::key_cache::KeyCache::open(&store::path(&settings.data_dir))
         .context("Failed to open the panel store for the API-key cache")?;
@@ -117,7 +121,12 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
             move || provide_context(backend.clone()),
             move || app::shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        // Files from target/site (the WASM, CSS, favicon, the SQL editor); anything else is a page
+        // that does not exist, rendered by Leptos.
+        .fallback_service(assets::files(
+            &state.leptos_options.site_root,
+            leptos_axum::file_and_error_handler::<AppState, _>(app::shell).with_state(state.clone()),
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), pages::require_session))
         .layer(middleware::from_fn(csrf::reject_cross_site))
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
@@ -125,6 +134,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .layer(middleware::from_fn_with_state(settings.request_timeout, request_deadline))
         .layer(middleware::from_fn(error_shape_for_bare_statuses))
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(state.leptos_options.hash_files, assets::caching))
         .layer(middleware::from_fn_with_state(state.clone(), client::resolve))
         .with_state(state)
 }

@@ -204,7 +204,7 @@ pub(crate) mod whole_number {
             u64::try_from(n).map(Some).map_err(|_| E::custom("a negative number"))
         }
         fn visit_f64<E: Error>(self, n: f64) -> Result<Self::Value, E> {
-            if n.fract() == 0.0 && (0.0..1.8e19).contains(&n) { Ok(Some(n as u64)) } else { Err(E::custom(format!("{n} is not a whole number"))) }
+            if n.fract() == 0.0 && (0.0..1.8e19).contains(&n) { Ok(Some(n as u64)) } else { Err(E::custom("not a whole number")) }
         }
         fn visit_str<E: Error>(self, text: &str) -> Result<Self::Value, E> {
             if text.is_empty() {

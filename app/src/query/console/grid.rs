@@ -13,7 +13,12 @@ pub fn rows_text(n: u64) -> String {
 
 /// "12 ms" below a second, "1.25 s" above.
 pub fn elapsed_text(ms: u64) -> String {
-    if ms < 1000 { format!("{ms} ms") } else { format!("{:.2} s", ms as f64 / 1000.0) }
+    if ms < 1000 {
+        return format!("{ms} ms");
+    }
+    // Hundredths of a second, rounded half up; no float formatting in the WASM.
+    let hundredths = (ms + 5) / 10;
+    format!("{}.{:02} s", hundredths / 100, hundredths % 100)
 }
 
 /// Why rows are missing: the row cap, or (fewer rows than that) the result's size cap.
@@ -144,6 +149,9 @@ mod tests {
         assert_eq!(rows_text(0), "0 rows");
         assert_eq!(elapsed_text(12), "12 ms");
         assert_eq!(elapsed_text(1250), "1.25 s");
+        assert_eq!(elapsed_text(1000), "1.00 s");
+        assert_eq!(elapsed_text(61_994), "61.99 s");
+        assert_eq!(elapsed_text(61_995), "62.00 s");
     }
 
     #[test]
