@@ -29,6 +29,8 @@ pub enum Action {
     DatabaseImported,
     BackupScheduleSet,
     BackupScheduleRemoved,
+    PasswordChanged,
+    SessionRevoked,
 }
 
 impl Action {
@@ -54,6 +56,8 @@ impl Action {
             Self::DatabaseImported => "database_imported",
             Self::BackupScheduleSet => "backup_schedule_set",
             Self::BackupScheduleRemoved => "backup_schedule_removed",
+            Self::PasswordChanged => "password_changed",
+            Self::SessionRevoked => "session_revoked",
         }
     }
 }
@@ -71,7 +75,8 @@ pub struct AuditEvent {
     /// sign_in, sign_in_failed, sign_out, api_key_regenerated, database_created, database_deleted,
     /// user_created, user_deleted, user_password_changed, privileges_set, privileges_revoked,
     /// whitelist_added, whitelist_removed, query_run, backup_created, backup_deleted, backup_restored,
-    /// database_imported, backup_schedule_set, backup_schedule_removed.
+    /// database_imported, backup_schedule_set, backup_schedule_removed, password_changed,
+    /// session_revoked.
     pub action: String,
     /// What the action was about (`database`, `user`, `host`, `privileges`, …).
     pub details: BTreeMap<String, String>,

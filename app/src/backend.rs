@@ -40,6 +40,11 @@ pub trait Backend: Send + Sync + 'static {
     async fn sign_out(&self, req: &RequestInfo) -> Result<SetCookie, AppError>;
     async fn account(&self, req: &RequestInfo) -> Result<Account, AppError>;
     async fn regenerate_api_key(&self, req: &RequestInfo) -> Result<NewApiKey, AppError>;
+    async fn change_password(&self, req: &RequestInfo, request: crate::security::ChangePassword)
+    -> Result<crate::security::SignedOut, AppError>;
+    async fn sessions(&self, req: &RequestInfo) -> Result<crate::security::SessionList, AppError>;
+    async fn revoke_session(&self, req: &RequestInfo, id: i64) -> Result<(), AppError>;
+    async fn revoke_other_sessions(&self, req: &RequestInfo) -> Result<crate::security::SignedOut, AppError>;
     async fn databases(&self, req: &RequestInfo) -> Result<DatabaseList, AppError>;
     async fn create_database(&self, req: &RequestInfo, request: CreateDatabase) -> Result<Database, AppError>;
     async fn database_detail(&self, req: &RequestInfo, name: &str) -> Result<DatabaseDetail, AppError>;

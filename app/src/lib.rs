@@ -9,6 +9,7 @@ pub mod validate;
 #[cfg(feature = "ssr")]
 pub mod backend;
 
+pub mod account_security;
 pub mod activity;
 pub mod auth;
 pub mod backups;
@@ -19,6 +20,7 @@ pub mod layout;
 pub mod profile;
 pub mod query;
 pub mod routes;
+pub mod security;
 pub mod users;
 pub mod whitelist;
 

@@ -53,6 +53,7 @@ pub fn ProfilePage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <crate::account_security::AccountSecurity/>
         <Show when=move || confirm_open.get()>
             <ConfirmDialog
                 title="Regenerate API key?".to_owned()

@@ -1,6 +1,7 @@
 //! `app::Backend` for server functions: the same services the REST API calls.
 use crate::auth::{self, Caller, cookie};
-use crate::services::{accounts, api_keys, audit, backups, databases, db_users, health, queries, sessions, whitelist};
+use crate::services::{accounts, api_keys, audit, backups, databases, db_users, health, queries, security, sessions, whitelist};
+use app::security::{ChangePassword, SessionList, SignedOut};
 use app::backups::{Backup, BackupKind, BackupList, BackupSchedule, Job, JobList, RestoreRequest, ScheduleRequest};
 use app::query::{QueryHistory, QueryRequest, QueryResponse, SchemaOutline};
 use app::activity::{Action, AuditPage};
@@ -45,13 +46,15 @@ impl Backend for PanelBackend {
         if let Some(old) = cookie::session_token(&req.headers) {
             sessions::close(&self.state.store, old).await?;
         }
-        let token = sessions::open(&self.state.store, account_id).await?;
+        let user_agent = req.headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let origin = sessions::Origin { ip: req.peer_ip, user_agent };
+        let token = sessions::open(&self.state.store, account_id, &origin).await?;
         Ok(SetCookie(cookie::session_cookie(&token, req.https)))
     }
 
     async fn sign_out(&self, req: &RequestInfo) -> Result<SetCookie, AppError> {
         if let Some(token) = cookie::session_token(&req.headers) {
-            if let Some(caller) = sessions::caller(&self.state.store, token).await? {
+            if let Some(caller) = sessions::caller(&self.state.store, token, req.peer_ip).await? {
                 let caller = Caller { ip: req.peer_ip, ..caller };
                 audit::record(&self.state.store, audit::Entry::by(&caller, Action::SignOut)).await;
             }
@@ -68,6 +71,26 @@ impl Backend for PanelBackend {
     async fn regenerate_api_key(&self, req: &RequestInfo) -> Result<NewApiKey, AppError> {
         let caller = self.caller(req).await?;
         api_keys::regenerate(&self.state.store, caller.account_id, &caller.actor, caller.ip).await
+    }
+
+    async fn change_password(&self, req: &RequestInfo, request: ChangePassword) -> Result<SignedOut, AppError> {
+        let caller = self.caller(req).await?;
+        security::change_password(&self.state.store, &self.state.login_limiter, &caller, &request).await
+    }
+
+    async fn sessions(&self, req: &RequestInfo) -> Result<SessionList, AppError> {
+        let caller = self.caller(req).await?;
+        sessions::list(&self.state.store, &caller).await
+    }
+
+    async fn revoke_session(&self, req: &RequestInfo, id: i64) -> Result<(), AppError> {
+        let caller = self.caller(req).await?;
+        security::revoke_session(&self.state.store, &caller, id).await
+    }
+
+    async fn revoke_other_sessions(&self, req: &RequestInfo) -> Result<SignedOut, AppError> {
+        let caller = self.caller(req).await?;
+        security::revoke_other_sessions(&self.state.store, &caller).await
     }
 
     async fn databases(&self, req: &RequestInfo) -> Result<DatabaseList, AppError> {

@@ -4,7 +4,7 @@ use crate::auth::client::TrustedProxies;
 use crate::config::{Settings, TlsFiles};
 use crate::domain::password::Argon2Gate;
 use crate::domain::secret::random_base62;
-use crate::services::{accounts, api_keys};
+use crate::services::{accounts, api_keys, sessions};
 use crate::startup::Application;
 use crate::{managed, store};
 use anyhow::{Context, bail};
@@ -141,6 +141,15 @@ pub enum AccountCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Set an account's panel password (read as one line from standard input); every session of
+    /// the account is signed out.
+    SetPassword {
+        #[arg(long)]
+        email: String,
+        /// Read the password from stdin (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
     /// Create a first account with a generated password, only if no account exists yet.
     EnsureFirst {
         #[arg(long, env = "NOBREGAS_FIRST_EMAIL", default_value = "admin@example.com")]
@@ -175,6 +184,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let (store, mysql) = (store::open(&data_dir).await?, operator_mysql(&data_dir, &mysql_url)?);
             accounts::create(&store, &mysql, &Argon2Gate::default(), &email, &prefix, password).await?;
             eprintln!("Created account {email} with prefix {}.", prefix.as_str());
+            Ok(())
+        }
+        Command::Account(AccountCommand::SetPassword { email, password_stdin: _ }) => {
+            let email = Email::parse(&email)?;
+            let password = Password::parse(&read_password_line()?)?;
+            let store = store::open(&data_dir).await?;
+            let Some(account_id) = accounts::find_id_by_email(&store, &email).await? else {
+                bail!("No account with email {email}.");
+            };
+            accounts::set_password(&store, &Argon2Gate::default(), account_id, password).await?;
+            let signed_out = sessions::revoke_others(&store, account_id, None).await?;
+            eprintln!("Set the password of {email}; {signed_out} session(s) signed out.");
             Ok(())
         }
         Command::Account(AccountCommand::EnsureFirst { email, prefix }) => {

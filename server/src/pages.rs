@@ -23,7 +23,7 @@ pub async fn require_session(State(state): State<AppState>, request: Request, ne
     }
     let (parts, body) = request.into_parts();
     let signed_in = match cookie::session_token(&parts.headers) {
-        Some(token) => sessions::caller(&state.store, token).await.ok().flatten().is_some(),
+        Some(token) => sessions::caller(&state.store, token, crate::auth::peer_ip_of(&parts.extensions)).await.ok().flatten().is_some(),
         None => false,
     };
     if signed_in {

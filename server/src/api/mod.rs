@@ -6,6 +6,7 @@ pub mod databases;
 pub mod health;
 pub mod openapi;
 pub mod queries;
+pub mod security;
 pub mod users;
 pub mod whitelist;
 
@@ -18,6 +19,9 @@ use axum::routing::{delete, get, post, put};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/account", get(account::show))
+        .route("/account/password", put(security::change_password))
+        .route("/account/sessions", get(security::list_sessions).delete(security::revoke_other_sessions))
+        .route("/account/sessions/{id}", delete(security::revoke_session))
         .route("/audit", get(audit::list))
         .route("/databases", get(databases::list).post(databases::create))
         .route("/databases/{name}", get(databases::show).delete(databases::delete))

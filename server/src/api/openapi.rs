@@ -19,6 +19,7 @@ use app::query::{
     StatementResult,
 };
 use app::privilege::Privilege;
+use app::security::{ChangePassword, SessionInfo, SessionList, SignedOut};
 use axum::Json;
 use serde_json::{Value, json};
 use std::sync::LazyLock;
@@ -32,6 +33,8 @@ use utoipa::{Modify, OpenApi};
                        (Profile → API Key). Errors are `{\"error\":{\"code\",\"message\"}}`."),
     paths(
         super::account::show,
+        super::security::change_password, super::security::list_sessions, super::security::revoke_session,
+        super::security::revoke_other_sessions,
         super::audit::list,
         super::databases::list, super::databases::create, super::databases::show, super::databases::delete,
         super::users::list, super::users::create, super::users::set_password, super::users::delete,
@@ -51,6 +54,7 @@ use utoipa::{Modify, OpenApi};
         QueryHistory, HistoryEntry,
         Backup, BackupList, BackupKind, JobStatus, TableChecksum, RestoreRequest, Job, JobKind, Verification,
         TableDifference, ScheduleRequest, BackupSchedule, ScheduleList,
+        ChangePassword, SignedOut, SessionInfo, SessionList,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -126,6 +130,9 @@ fn complete(doc: &mut Value) {
         "pattern": format!("^{TRIMMED}*{NO_CONTROL}{{0,200}}{TRIMMED}*$"),
         "description": "At most 200 characters (surrounding whitespace is dropped), no control characters."}));
     set(schemas, "RestoreRequest", "database", reference("DatabaseName"));
+    set(schemas, "ChangePassword", "new_password", json!({"type": "string",
+        "minLength": app::validate::Password::MIN, "maxLength": app::validate::Password::MAX,
+        "description": "The new panel password: 8–128 characters."}));
     schemas["ScheduleRequest"]["example"] = json!({"time_utc": "03:00", "keep": 7});
     charsets(&mut schemas["CreateDatabase"]);
     for request in ["QueryRequest", "ExportRequest"] {

@@ -23,6 +23,8 @@ pub struct Caller {
     pub actor: Actor,
     /// The client's address (trusted proxies applied); `None` for the panel's own jobs.
     pub ip: Option<IpAddr>,
+    /// The browser session the request came with (`None` for API keys and the panel itself).
+    pub session: Option<i64>,
 }
 
 /// Who acted on the account's behalf.
@@ -54,7 +56,7 @@ impl Actor {
 impl Caller {
     /// The panel acting for an account on its own (reconciliation).
     pub fn system(account_id: i64, prefix: Prefix) -> Self {
-        Self { account_id, prefix, actor: Actor::System, ip: None }
+        Self { account_id, prefix, actor: Actor::System, ip: None, session: None }
     }
 }
 
@@ -67,7 +69,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap, peer_ip: Option
         return api_keys::authenticate(&state.store, &state.key_cache, key, peer_ip).await;
     }
     let caller = match cookie::session_token(headers) {
-        Some(token) => sessions::caller(&state.store, token).await?,
+        Some(token) => sessions::caller(&state.store, token, peer_ip).await?,
         None => None,
     };
     let caller = caller.ok_or_else(|| AppError::unauthorized("Sign in, or send Authorization: Bearer <API key>."))?;

@@ -118,3 +118,30 @@ pub async fn view(store: &SqlitePool, account_id: i64) -> Result<Account, AppErr
     });
     Ok(Account { email, prefix, api_key })
 }
+
+/// Sets a new panel password when `current` is right, and signs out every other session of the
+/// account (`keep`: the caller's own, which stays signed in). Answers how many were signed out.
+/// A wrong current password is 403, counted by the caller's sign-in limiter like a sign-in.
+pub async fn change_password(
+    store: &SqlitePool,
+    argon2: &Argon2Gate,
+    account_id: i64,
+    current: &str,
+    new: Password,
+    keep: Option<i64>,
+) -> Result<u64, AppError> {
+    let hash: String =
+        sqlx::query_scalar("SELECT password_hash FROM accounts WHERE id = ?").bind(account_id).fetch_one(store).await?;
+    if !argon2.verify(Some(hash), current.to_owned()).await? {
+        return Err(AppError::forbidden("The current password is not right."));
+    }
+    set_password(store, argon2, account_id, new).await?;
+    crate::services::sessions::revoke_others(store, account_id, keep).await
+}
+
+/// The operator's reset (`account set-password`): no current password; every session ends.
+pub async fn set_password(store: &SqlitePool, argon2: &Argon2Gate, account_id: i64, new: Password) -> Result<(), AppError> {
+    let hash = argon2.hash(new).await?;
+    sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?").bind(hash).bind(account_id).execute(store).await?;
+    Ok(())
+}

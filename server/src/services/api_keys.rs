@@ -70,7 +70,7 @@ pub async fn authenticate(store: &SqlitePool, cache: &KeyCache, presented: &str,
         .execute(store)
         .await?;
     }
-    Ok(Caller { account_id: known.account_id, prefix: known.prefix, actor: Actor::ApiKey { masked: api_key::masked(&known.last4) }, ip })
+    Ok(Caller { account_id: known.account_id, prefix: known.prefix, actor: Actor::ApiKey { masked: api_key::masked(&known.last4) }, ip, session: None })
 }
 
 async fn lookup(store: &SqlitePool, hash: &[u8; 32]) -> Result<KnownKey, AppError> {

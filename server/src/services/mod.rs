@@ -10,5 +10,6 @@ pub mod db_users;
 pub mod grants;
 pub mod health;
 pub mod queries;
+pub mod security;
 pub mod sessions;
 pub mod whitelist;
