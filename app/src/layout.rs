@@ -1,6 +1,6 @@
 //! The frame of every signed-in page: top bar with navigation and the account menu.
 use crate::auth::Logout;
-use crate::components::icons::UserIcon;
+use crate::components::icons::{MenuIcon, UserIcon};
 use crate::error::{AppError, ErrorCode};
 use crate::model::Account;
 use crate::profile::get_account;
@@ -26,10 +26,22 @@ pub fn AppLayout() -> impl IntoView {
     let mysql_up = Resource::new(|| (), |_| mysql_status());
     provide_context(AccountResource(account));
     redirect_to_login_when_signed_out(account);
+    // On narrow screens the navigation folds behind a menu button (CSS shows the button below 640 px).
+    let nav_open = RwSignal::new(false);
     view! {
         <header class="topbar">
             <a class="brand" href="/">"Nobregas MySQL Panel"</a>
-            <nav class="mainnav" aria-label="Main">
+            <button
+                type="button"
+                class="nav-toggle"
+                aria-label="Menu"
+                aria-controls="main-nav"
+                aria-expanded=move || nav_open.get().to_string()
+                on:click=move |_| nav_open.update(|open| *open = !*open)
+            >
+                <MenuIcon/>
+            </button>
+            <nav id="main-nav" class="mainnav" class:open=move || nav_open.get() aria-label="Main" on:click=move |_| nav_open.set(false)>
                 <a href="/databases">"Databases"</a>
                 <a href="/users">"Users"</a>
                 <a href="/whitelist">"IP whitelist"</a>

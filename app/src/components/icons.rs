@@ -20,3 +20,13 @@ pub fn SyncIcon() -> impl IntoView {
         </svg>
     }
 }
+
+/// Three lines: the navigation menu on narrow screens.
+#[component]
+pub fn MenuIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+            <path d="M4 6h16M4 12h16M4 18h16" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"/>
+        </svg>
+    }
+}

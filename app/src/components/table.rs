@@ -12,7 +12,9 @@ pub fn DataTable(
     plain: bool,
     children: Children,
 ) -> impl IntoView {
+    // The wrapper scrolls sideways when the columns do not fit (phones) instead of widening the page.
     view! {
+        <div class="table-wrap">
         <table class=if plain { "data-table plain" } else { "data-table" }>
             <thead>
                 <tr>
@@ -22,5 +24,6 @@ pub fn DataTable(
             </thead>
             <tbody>{children()}</tbody>
         </table>
+        </div>
     }
 }
