@@ -5,6 +5,7 @@ use crate::components::table::DataTable;
 use crate::error::AppError;
 use crate::security::{SessionInfo, SessionList, SignedOut};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 #[server(prefix = "/rpc", endpoint = "change_password")]
 pub async fn change_password(current_password: String, new_password: String) -> Result<SignedOut, AppError> {
@@ -100,7 +101,7 @@ fn PasswordForm(change: ServerAction<ChangePassword>) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="password-heading">
             <h2 id="password-heading">"Password"</h2>
-            <form class="stack-form" method="post" action={crate::auth::form_action::<ChangePassword>()} on:submit=submit>
+            <form class="stack-form" method="post" action=ChangePassword::url() on:submit=submit>
                 <label for="current-password">"Current password"</label>
                 <input id="current-password" node_ref=current name="current_password" type="password" autocomplete="current-password" required/>
                 <label for="new-password">"New password"</label>

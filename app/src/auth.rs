@@ -1,6 +1,7 @@
 //! Sign-in and sign-out.
 use crate::error::AppError;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
 #[server(prefix = "/rpc", endpoint = "login")]
@@ -23,17 +24,12 @@ pub async fn logout() -> Result<(), AppError> {
     Ok(())
 }
 
-/// The URL a server function's form posts to when the page has not hydrated (or has no WASM).
-pub fn form_action<F: leptos::server_fn::ServerFn>() -> &'static str {
-    F::PATH
-}
-
 /// What `input` holds now (empty before it is mounted).
 pub fn input_value(input: NodeRef<leptos::html::Input>) -> String {
     input.get_untracked().map(|element| element.value()).unwrap_or_default()
 }
 
-// The forms below post to their server function without JavaScript, and dispatch the action
+// The forms below post to their server function (`ServerFn::url()`) without JavaScript, and dispatch the action
 // from typed values once hydrated. (`ActionForm` would do the same by decoding the form data
 // with serde_qs, which would ship a query-string decoder in the WASM that every page loads.)
 #[component]
@@ -54,7 +50,7 @@ pub fn LoginPage() -> impl IntoView {
             <div class="auth-card">
                 <p class="brand">"Nobregas MySQL Panel"</p>
                 <h1>"Welcome back"</h1>
-                <form method="post" action={form_action::<Login>()} on:submit=submit>
+                <form method="post" action=Login::url() on:submit=submit>
                     <input type="hidden" name="next" value=next/>
                     <label for="login-email">"Email"</label>
                     <input id="login-email" node_ref=email name="email" type="email" autocomplete="username" required/>

@@ -6,6 +6,7 @@ use crate::model::Account;
 use crate::profile::get_account;
 use crate::validate::encode_query_value;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::components::Outlet;
 use leptos_router::hooks::{use_location, use_navigate};
 
@@ -109,7 +110,7 @@ fn AccountMenu(account: Resource<Result<Account, AppError>>) -> impl IntoView {
                 <div class="menu" role="menu" aria-label="Account">
                     <p class="menu-email">{email}</p>
                     <a role="menuitem" href="/profile" on:click=move |_| open.set(false)>"Profile"</a>
-                    <form method="post" action={crate::auth::form_action::<Logout>()} on:submit=move |ev: leptos::ev::SubmitEvent| {
+                    <form method="post" action=Logout::url() on:submit=move |ev: leptos::ev::SubmitEvent| {
                         ev.prevent_default();
                         logout.dispatch(Logout {});
                     }>

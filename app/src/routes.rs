@@ -45,10 +45,10 @@ fn backups_page() -> AnyView {
     view! { <crate::backups::tab::BackupsPage/> }.into_any()
 }
 
-/// One route type per page of the panel group; `data` loads nothing (each page starts its own
-/// resources).
-macro_rules! panel_route {
-    ($route:ident, $page:ident) => {
+/// A route type whose view is a page of one split point: `data` loads nothing (each page starts its
+/// own resources), `preload` fetches the split point's code so hydration can start with it.
+macro_rules! lazy_route {
+    ($route:ident, $view:expr, $preload:ident) => {
         #[derive(Debug)]
         pub struct $route;
 
@@ -58,57 +58,22 @@ macro_rules! panel_route {
             }
 
             async fn view(_this: Self) -> AnyView {
-                panel_page(Page::$page).await
+                $view.await
             }
 
-            // Hydration needs the page's code before it starts: loaded here, beside `data`.
             async fn preload() {
                 #[cfg(target_arch = "wasm32")]
-                __preload_panel_page().await;
+                $preload().await;
             }
         }
     };
 }
 
-panel_route!(DatabasesRoute, Databases);
-panel_route!(DatabaseDetailRoute, DatabaseDetail);
-panel_route!(UsersRoute, Users);
-panel_route!(WhitelistRoute, Whitelist);
-panel_route!(ProfileRoute, Profile);
-panel_route!(ActivityRoute, Activity);
-
-#[derive(Debug)]
-pub struct QueryRoute;
-
-impl LazyRoute for QueryRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    async fn view(_this: Self) -> AnyView {
-        query_page().await
-    }
-
-    async fn preload() {
-        #[cfg(target_arch = "wasm32")]
-        __preload_query_page().await;
-    }
-}
-
-#[derive(Debug)]
-pub struct BackupsRoute;
-
-impl LazyRoute for BackupsRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    async fn view(_this: Self) -> AnyView {
-        backups_page().await
-    }
-
-    async fn preload() {
-        #[cfg(target_arch = "wasm32")]
-        __preload_backups_page().await;
-    }
-}
+lazy_route!(DatabasesRoute, panel_page(Page::Databases), __preload_panel_page);
+lazy_route!(DatabaseDetailRoute, panel_page(Page::DatabaseDetail), __preload_panel_page);
+lazy_route!(UsersRoute, panel_page(Page::Users), __preload_panel_page);
+lazy_route!(WhitelistRoute, panel_page(Page::Whitelist), __preload_panel_page);
+lazy_route!(ProfileRoute, panel_page(Page::Profile), __preload_panel_page);
+lazy_route!(ActivityRoute, panel_page(Page::Activity), __preload_panel_page);
+lazy_route!(QueryRoute, query_page(), __preload_query_page);
+lazy_route!(BackupsRoute, backups_page(), __preload_backups_page);

@@ -23,15 +23,18 @@ pub fn files<F>(site_root: &str, not_found: F) -> ServeDir<F> {
     ServeDir::new(site_root).precompressed_br().precompressed_gzip().fallback(not_found)
 }
 
+/// A path whose last segment has a dot (`/favicon.svg`, `/pkg/app.x.wasm`): a file, not a page.
+pub fn names_a_file(path: &str) -> bool {
+    path.rsplit('/').next().is_some_and(|last| last.contains('.'))
+}
+
 /// Static files: those under /pkg are named by their content in a release build, so the browser
 /// may keep them for a year without asking again; anything else (or a build without hashed names)
 /// is revalidated on each use, which costs a 304 and no download. Pages keep `no-store`
 /// (`startup::security_headers`).
 pub async fn caching(State(hashed_names): State<bool>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let names_a_file = !path.starts_with("/api/")
-        && !path.starts_with("/rpc/")
-        && path.rsplit('/').next().is_some_and(|last| last.contains('.'));
+    let names_a_file = !path.starts_with("/api/") && !path.starts_with("/rpc/") && names_a_file(path);
     let immutable = hashed_names && path.starts_with("/pkg/");
     let mut response = next.run(request).await;
     if !names_a_file {

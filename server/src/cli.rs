@@ -4,7 +4,8 @@ use crate::auth::client::TrustedProxies;
 use crate::config::{Settings, TlsFiles};
 use crate::domain::password::Argon2Gate;
 use crate::domain::secret::random_base62;
-use crate::services::{accounts, api_keys, sessions};
+use crate::services::{accounts, api_keys, audit, sessions};
+use app::activity::Action;
 use crate::startup::Application;
 use crate::{managed, store};
 use anyhow::{Context, bail};
@@ -195,6 +196,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             accounts::set_password(&store, &Argon2Gate::default(), account_id, password).await?;
             let signed_out = sessions::revoke_others(&store, account_id, None).await?;
+            let entry = audit::Entry { account_id: Some(account_id), actor: &Actor::Cli, ip: None, action: Action::PasswordChanged, details: vec![] };
+            audit::record(&store, entry.with("signed_out", signed_out.to_string())).await;
             eprintln!("Set the password of {email}; {signed_out} session(s) signed out.");
             Ok(())
         }

@@ -14,7 +14,7 @@ fn is_public(path: &str) -> bool {
         || path == "/healthz"
         || path == "/login"
         // Static assets from public/ (favicon.ico, …).
-        || path.rsplit('/').next().is_some_and(|last| last.contains('.'))
+        || crate::assets::names_a_file(path)
 }
 
 pub async fn require_session(State(state): State<AppState>, request: Request, next: Next) -> Response {
