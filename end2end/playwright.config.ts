@@ -50,6 +50,8 @@ export default defineConfig({
       NOBREGAS_LISTEN: `127.0.0.1:${port}`,
       NOBREGAS_DATA_DIR: dataDir,
       NOBREGAS_MYSQL_URL: 'mysql://root@127.0.0.1:3306',
+      // What the Connect tab shows customers (connect.spec.ts checks it).
+      NOBREGAS_PUBLIC_MYSQL_HOST: 'mysql.e2e.test',
       RUST_LOG: 'warn',
     },
     url: `${baseURL}/healthz`,

@@ -31,6 +31,8 @@ pub enum Action {
     BackupScheduleRemoved,
     PasswordChanged,
     SessionRevoked,
+    TwoFactorEnabled,
+    TwoFactorDisabled,
 }
 
 impl Action {
@@ -58,6 +60,8 @@ impl Action {
             Self::BackupScheduleRemoved => "backup_schedule_removed",
             Self::PasswordChanged => "password_changed",
             Self::SessionRevoked => "session_revoked",
+            Self::TwoFactorEnabled => "two_factor_enabled",
+            Self::TwoFactorDisabled => "two_factor_disabled",
         }
     }
 }
@@ -76,7 +80,7 @@ pub struct AuditEvent {
     /// user_created, user_deleted, user_password_changed, privileges_set, privileges_revoked,
     /// whitelist_added, whitelist_removed, query_run, backup_created, backup_deleted, backup_restored,
     /// database_imported, backup_schedule_set, backup_schedule_removed, password_changed,
-    /// session_revoked.
+    /// session_revoked, two_factor_enabled, two_factor_disabled.
     pub action: String,
     /// What the action was about (`database`, `user`, `host`, `privileges`, …).
     pub details: BTreeMap<String, String>,

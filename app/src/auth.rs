@@ -4,12 +4,33 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
+/// Signs in, or (two-factor on) holds the sign-in and sends the browser to the code step.
 #[server(prefix = "/rpc", endpoint = "login")]
 pub async fn login(email: String, password: String, next: String) -> Result<(), AppError> {
+    use crate::backend::{SignIn, backend_and_request, set_cookie, with_status};
+    let (backend, req) = backend_and_request().await?;
+    let next = crate::validate::safe_next_path(Some(&next));
+    match with_status(backend.sign_in(&req, &email, &password).await)? {
+        SignIn::Done(cookie) => {
+            set_cookie(cookie);
+            leptos_axum::redirect(&next);
+        }
+        SignIn::NeedsCode(cookie) => {
+            set_cookie(cookie);
+            leptos_axum::redirect(&format!("/login/code?next={}", crate::validate::encode_query_value(&next)));
+        }
+    }
+    Ok(())
+}
+
+/// The second step of a two-factor sign-in.
+#[server(prefix = "/rpc", endpoint = "login_code")]
+pub async fn login_code(code: String, next: String) -> Result<(), AppError> {
     use crate::backend::{backend_and_request, set_cookie, with_status};
     let (backend, req) = backend_and_request().await?;
-    let cookie = with_status(backend.sign_in(&req, &email, &password).await)?;
-    set_cookie(cookie);
+    for cookie in with_status(backend.sign_in_code(&req, &code).await)? {
+        set_cookie(cookie);
+    }
     leptos_axum::redirect(&crate::validate::safe_next_path(Some(&next)));
     Ok(())
 }
@@ -46,21 +67,60 @@ pub fn LoginPage() -> impl IntoView {
         login.value().get().and_then(Result::err).map(|err| view! { <p class="form-error" role="alert">{err.message}</p> })
     };
     view! {
+        <AuthCard title="Welcome back">
+            <form method="post" action=Login::url() on:submit=submit>
+                <input type="hidden" name="next" value=next/>
+                <label for="login-email">"Email"</label>
+                <input id="login-email" node_ref=email name="email" type="email" autocomplete="username" required/>
+                <label for="login-password">"Password"</label>
+                <input id="login-password" node_ref=password name="password" type="password" autocomplete="current-password" required/>
+                {error}
+                <button type="submit" class="button primary" disabled=move || login.pending().get()>
+                    "Sign in"
+                </button>
+            </form>
+        </AuthCard>
+    }
+}
+
+#[component]
+pub fn LoginCodePage() -> impl IntoView {
+    let login = ServerAction::<LoginCode>::new();
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let code = NodeRef::new();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        login.dispatch(LoginCode { code: input_value(code), next: next() });
+    };
+    let error = move || {
+        login.value().get().and_then(Result::err).map(|err| view! { <p class="form-error" role="alert">{err.message}</p> })
+    };
+    view! {
+        <AuthCard title="Two-factor sign-in">
+            <form method="post" action=LoginCode::url() on:submit=submit>
+                <input type="hidden" name="next" value=next/>
+                <label for="login-code">"Authentication code"</label>
+                <input id="login-code" node_ref=code name="code" autocomplete="one-time-code" autofocus required
+                    aria-describedby="login-code-hint"/>
+                <p id="login-code-hint" class="hint">"The 6-digit code from your authenticator app, or one of your recovery codes."</p>
+                {error}
+                <button type="submit" class="button primary" disabled=move || login.pending().get()>"Verify"</button>
+            </form>
+            <p class="hint"><a href="/login">"Start over"</a></p>
+        </AuthCard>
+    }
+}
+
+/// The signed-out pages' card: the brand, a heading, the form.
+#[component]
+fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
+    view! {
         <main class="auth-page">
             <div class="auth-card">
                 <p class="brand">"Nobregas MySQL Panel"</p>
-                <h1>"Welcome back"</h1>
-                <form method="post" action=Login::url() on:submit=submit>
-                    <input type="hidden" name="next" value=next/>
-                    <label for="login-email">"Email"</label>
-                    <input id="login-email" node_ref=email name="email" type="email" autocomplete="username" required/>
-                    <label for="login-password">"Password"</label>
-                    <input id="login-password" node_ref=password name="password" type="password" autocomplete="current-password" required/>
-                    {error}
-                    <button type="submit" class="button primary" disabled=move || login.pending().get()>
-                        "Sign in"
-                    </button>
-                </form>
+                <h1>{title}</h1>
+                {children()}
             </div>
         </main>
     }

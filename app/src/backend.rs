@@ -33,10 +33,25 @@ pub struct ClientInfo {
 /// A `Set-Cookie` header value the server function must send back.
 pub struct SetCookie(pub String);
 
+/// Where a right password leads.
+pub enum SignIn {
+    /// Signed in: the new session's cookie.
+    Done(SetCookie),
+    /// Two-factor is on: the cookie of the sign-in that waits for its code.
+    NeedsCode(SetCookie),
+}
+
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync + 'static {
     /// Checks the credentials (rate-limited) and opens a new session, replacing the request's own.
-    async fn sign_in(&self, req: &RequestInfo, email: &str, password: &str) -> Result<SetCookie, AppError>;
+    async fn sign_in(&self, req: &RequestInfo, email: &str, password: &str) -> Result<SignIn, AppError>;
+    /// The second step of a two-factor sign-in (a TOTP or recovery code): the session's cookie,
+    /// and the waiting sign-in's cookie cleared.
+    async fn sign_in_code(&self, req: &RequestInfo, code: &str) -> Result<Vec<SetCookie>, AppError>;
+    async fn two_factor_status(&self, req: &RequestInfo) -> Result<crate::two_factor::TwoFactorStatus, AppError>;
+    async fn begin_two_factor(&self, req: &RequestInfo) -> Result<crate::two_factor::Enrolment, AppError>;
+    async fn confirm_two_factor(&self, req: &RequestInfo, code: &str) -> Result<crate::two_factor::RecoveryCodes, AppError>;
+    async fn disable_two_factor(&self, req: &RequestInfo, password: &str, code: &str) -> Result<(), AppError>;
     async fn sign_out(&self, req: &RequestInfo) -> Result<SetCookie, AppError>;
     async fn account(&self, req: &RequestInfo) -> Result<Account, AppError>;
     async fn regenerate_api_key(&self, req: &RequestInfo) -> Result<NewApiKey, AppError>;

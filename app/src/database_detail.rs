@@ -1,5 +1,5 @@
 //! One database: size, tables, charset/collation, and who may do what on it; the header and tabs
-//! ("Overview", "Query", "Backups") its pages share.
+//! ("Overview", "Query", "Backups", "Connect") its pages share.
 use crate::error::AppError;
 use crate::model::{DatabaseDetail, human_size};
 use crate::components::table::DataTable;
@@ -19,6 +19,7 @@ pub enum DatabaseTab {
     Overview,
     Query,
     Backups,
+    Connect,
 }
 
 /// Breadcrumb, the database's name and its tabs, the current one marked for assistive technology.
@@ -29,6 +30,7 @@ pub fn DatabaseHeader(name: Signal<String>, current: DatabaseTab) -> impl IntoVi
             DatabaseTab::Overview => format!("/databases/{}", name.get()),
             DatabaseTab::Query => format!("/databases/{}/query", name.get()),
             DatabaseTab::Backups => format!("/databases/{}/backups", name.get()),
+            DatabaseTab::Connect => format!("/databases/{}/connect", name.get()),
         };
         view! { <a href=href aria-current=(tab == current).then_some("page")>{label}</a> }
     };
@@ -39,6 +41,7 @@ pub fn DatabaseHeader(name: Signal<String>, current: DatabaseTab) -> impl IntoVi
             {tab(DatabaseTab::Overview, "Overview")}
             {tab(DatabaseTab::Query, "Query")}
             {tab(DatabaseTab::Backups, "Backups")}
+            {tab(DatabaseTab::Connect, "Connect")}
         </nav>
     }
 }

@@ -14,6 +14,7 @@ pub mod activity;
 pub mod auth;
 pub mod backups;
 pub mod components;
+pub mod connect;
 pub mod database_detail;
 pub mod databases;
 pub mod layout;
@@ -21,6 +22,7 @@ pub mod profile;
 pub mod query;
 pub mod routes;
 pub mod security;
+pub mod two_factor;
 pub mod users;
 pub mod whitelist;
 
@@ -86,12 +88,14 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <p class="not-found">"Page not found."</p> }>
                 <Route path=StaticSegment("login") view=auth::LoginPage/>
+                <Route path=(StaticSegment("login"), StaticSegment("code")) view=auth::LoginCodePage/>
                 <ParentRoute path=StaticSegment("") view=layout::AppLayout>
                     <Route path=StaticSegment("") view={Lazy::<DatabasesRoute>::new()}/>
                     <Route path=StaticSegment("databases") view={Lazy::<DatabasesRoute>::new()}/>
                     <Route path=(StaticSegment("databases"), ParamSegment("name")) view={Lazy::<DatabaseDetailRoute>::new()}/>
                     <Route path=(StaticSegment("databases"), ParamSegment("name"), StaticSegment("query")) view={Lazy::<QueryRoute>::new()}/>
                     <Route path=(StaticSegment("databases"), ParamSegment("name"), StaticSegment("backups")) view={Lazy::<BackupsRoute>::new()}/>
+                    <Route path=(StaticSegment("databases"), ParamSegment("name"), StaticSegment("connect")) view={Lazy::<DatabaseConnectRoute>::new()}/>
                     <Route path=StaticSegment("users") view={Lazy::<UsersRoute>::new()}/>
                     <Route path=StaticSegment("whitelist") view={Lazy::<WhitelistRoute>::new()}/>
                     <Route path=StaticSegment("profile") view={Lazy::<ProfileRoute>::new()}/>

@@ -59,6 +59,19 @@ pub struct DatabaseDetail {
     pub users: Vec<UserPrivileges>,
     /// Per-table statistics (estimates from information_schema).
     pub table_list: Vec<TableInfo>,
+    /// How applications reach the database.
+    pub connection: ConnectionInfo,
+}
+
+/// Where the managed server listens, as customers' applications should name it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ConnectionInfo {
+    /// `NOBREGAS_PUBLIC_MYSQL_HOST`, or the host the panel itself connects to.
+    pub host: String,
+    pub port: u16,
+    /// The Unix socket, for applications on the database server itself.
+    pub socket: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -53,6 +53,7 @@ pub fn ProfilePage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <crate::two_factor::TwoFactorSection/>
         <crate::account_security::AccountSecurity/>
         <Show when=move || confirm_open.get()>
             <ConfirmDialog

@@ -14,18 +14,20 @@ use leptos_router::LazyRoute;
 pub enum Page {
     Databases,
     DatabaseDetail,
+    DatabaseConnect,
     Users,
     Whitelist,
     Profile,
     Activity,
 }
 
-/// Everyday pages: the databases list and detail, users, whitelist, profile, activity.
+/// Everyday pages: the databases list, detail and Connect tab, users, whitelist, profile, activity.
 #[leptos::lazy]
 fn panel_page(page: Page) -> AnyView {
     match page {
         Page::Databases => view! { <crate::databases::DatabasesPage/> }.into_any(),
         Page::DatabaseDetail => view! { <crate::database_detail::DatabaseDetailPage/> }.into_any(),
+        Page::DatabaseConnect => view! { <crate::connect::ConnectPage/> }.into_any(),
         Page::Users => view! { <crate::users::UsersPage/> }.into_any(),
         Page::Whitelist => view! { <crate::whitelist::WhitelistPage/> }.into_any(),
         Page::Profile => view! { <crate::profile::ProfilePage/> }.into_any(),
@@ -71,6 +73,7 @@ macro_rules! lazy_route {
 
 lazy_route!(DatabasesRoute, panel_page(Page::Databases), __preload_panel_page);
 lazy_route!(DatabaseDetailRoute, panel_page(Page::DatabaseDetail), __preload_panel_page);
+lazy_route!(DatabaseConnectRoute, panel_page(Page::DatabaseConnect), __preload_panel_page);
 lazy_route!(UsersRoute, panel_page(Page::Users), __preload_panel_page);
 lazy_route!(WhitelistRoute, panel_page(Page::Whitelist), __preload_panel_page);
 lazy_route!(ProfileRoute, panel_page(Page::Profile), __preload_panel_page);

@@ -11,7 +11,7 @@ async function expectNoSidewaysScroll(page: Page) {
     scrollWidth: document.documentElement.scrollWidth,
     // What sticks out, to say so when it fails.
     wide: [...document.querySelectorAll('body *')]
-      .filter((el) => el.getBoundingClientRect().right > screen + 0.5 && !el.closest('.table-wrap, .table-scroll'))
+      .filter((el) => el.getBoundingClientRect().right > screen + 0.5 && !el.closest('.table-wrap, .table-scroll, pre, .cm-editor, .editor'))
       .slice(0, 5)
       .map((el) => `${el.tagName.toLowerCase()}.${el.className} ${Math.round(el.getBoundingClientRect().right)}px`),
   }), screen);
@@ -75,6 +75,18 @@ test('on a phone: sign in, the menu button and account menu fit, regenerate and 
     await page.getByLabel('Database name').fill('phone');
     await page.getByRole('button', { name: 'Create database' }).click();
     await expect(page.getByRole('link', { name: `${account.prefix}_phone` })).toBeVisible();
+    await expectNoSidewaysScroll(page);
+
+    // The database's other tabs and the Users page fit too (the SQL editor, snippets and tables
+    // scroll inside their own boxes).
+    for (const path of ['', '/query', '/backups', '/connect']) {
+      await page.goto(`/databases/${account.prefix}_phone${path}`);
+      await waitHydrated(page);
+      await expect(page.getByRole('navigation', { name: 'Database' })).toBeVisible();
+      await expectNoSidewaysScroll(page);
+    }
+    await page.goto('/users');
+    await waitHydrated(page);
     await expectNoSidewaysScroll(page);
   } finally {
     dropAccountDatabases(account.prefix);

@@ -1,12 +1,13 @@
 //! `app::Backend` for server functions: the same services the REST API calls.
-use crate::auth::{self, Caller, cookie};
-use crate::services::{accounts, api_keys, audit, backups, databases, db_users, health, queries, security, sessions, whitelist};
+use crate::auth::{self, Actor, Caller, cookie};
+use crate::services::{accounts, audit, backups, databases, db_users, health, queries, security, sessions, two_factor, whitelist};
 use app::security::{ChangePassword, SessionList, SignedOut};
 use app::backups::{Backup, BackupKind, BackupList, BackupSchedule, Job, JobList, RestoreRequest, ScheduleRequest};
 use app::query::{QueryHistory, QueryRequest, QueryResponse, SchemaOutline};
 use app::activity::{Action, AuditPage};
 use crate::state::AppState;
-use app::backend::{Backend, RequestInfo, SetCookie};
+use app::backend::{Backend, RequestInfo, SetCookie, SignIn};
+use app::two_factor::{Enrolment, RecoveryCodes, TwoFactorStatus};
 use app::error::AppError;
 use app::model::{
     Account, CreateDatabase, CreateUser, CreatedUser, Database, DatabaseDetail, DatabaseList, Grant, NewApiKey,
@@ -25,24 +26,9 @@ impl PanelBackend {
     async fn caller(&self, req: &RequestInfo) -> Result<Caller, AppError> {
         auth::authenticate(&self.state, &req.headers, req.peer_ip).await
     }
-}
 
-#[async_trait::async_trait]
-impl Backend for PanelBackend {
-    async fn sign_in(&self, req: &RequestInfo, email: &str, password: &str) -> Result<SetCookie, AppError> {
-        let limiter = &self.state.login_limiter;
-        // Capped: keys of invalid, megabyte-long "emails" must not fill the memory.
-        let email_key = format!("email:{}", email.trim().to_lowercase().chars().take(254).collect::<String>());
-        let keys = [email_key.clone(), format!("ip:{}", req.peer_ip.map(|ip| ip.to_string()).unwrap_or_default())];
-        // Counted before the password is checked: parallel guesses cannot all pass the limit.
-        let attempt = limiter.reserve(&keys)?;
-        let verified = accounts::verify_credentials(&self.state.store, &limiter.argon2, email, password).await?;
-        audit::sign_in(&self.state.store, email, verified, req.peer_ip).await;
-        let Some(account_id) = verified else {
-            return Err(AppError::unauthorized("Invalid email or password."));
-        };
-        limiter.succeeded(attempt, &email_key);
-        // Rotate: whatever session the browser had before is ended, a new id is issued.
+    /// A fresh session (the request's old one, if any, is ended: no fixation) and its cookie.
+    async fn open_session(&self, req: &RequestInfo, account_id: i64) -> Result<SetCookie, AppError> {
         if let Some(old) = cookie::session_token(&req.headers) {
             sessions::close(&self.state.store, old).await?;
         }
@@ -50,6 +36,62 @@ impl Backend for PanelBackend {
         let origin = sessions::Origin { ip: req.peer_ip, user_agent };
         let token = sessions::open(&self.state.store, account_id, &origin).await?;
         Ok(SetCookie(cookie::session_cookie(&token, req.https)))
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for PanelBackend {
+    async fn sign_in(&self, req: &RequestInfo, email: &str, password: &str) -> Result<SignIn, AppError> {
+        let (store, limiter) = (&self.state.store, &self.state.login_limiter);
+        // Capped: keys of invalid, megabyte-long "emails" must not fill the memory.
+        let email_key = format!("email:{}", email.trim().to_lowercase().chars().take(254).collect::<String>());
+        let keys = [email_key.clone(), format!("ip:{}", req.peer_ip.map(|ip| ip.to_string()).unwrap_or_default())];
+        // Counted before the password is checked: parallel guesses cannot all pass the limit.
+        let attempt = limiter.reserve(&keys)?;
+        let verified = accounts::verify_credentials(store, &limiter.argon2, email, password).await?;
+        let Some(account_id) = verified else {
+            audit::sign_in(store, email, None, req.peer_ip).await;
+            return Err(AppError::unauthorized("Invalid email or password."));
+        };
+        limiter.succeeded(attempt, &email_key);
+        if two_factor::is_on(store, account_id).await? {
+            // Not signed in yet: the code step opens the session (and writes the sign-in event).
+            let token = two_factor::hold_sign_in(store, account_id).await?;
+            return Ok(SignIn::NeedsCode(SetCookie(cookie::pending_sign_in_cookie(&token, req.https))));
+        }
+        audit::sign_in(store, email, Some(account_id), req.peer_ip).await;
+        Ok(SignIn::Done(self.open_session(req, account_id).await?))
+    }
+
+    async fn sign_in_code(&self, req: &RequestInfo, code: &str) -> Result<Vec<SetCookie>, AppError> {
+        let (store, limiter) = (&self.state.store, &self.state.login_limiter);
+        let held = cookie::pending_sign_in_token(&req.headers);
+        let account_id = two_factor::complete_sign_in(store, limiter, held, code, req.peer_ip).await?;
+        let entry = audit::Entry { account_id: Some(account_id), actor: &Actor::Session, ip: req.peer_ip, action: Action::SignIn, details: vec![] };
+        audit::record(store, entry.with("second_factor", "code".to_owned())).await;
+        let session = self.open_session(req, account_id).await?;
+        Ok(vec![session, SetCookie(cookie::clear_pending_sign_in_cookie(req.https))])
+    }
+
+    async fn two_factor_status(&self, req: &RequestInfo) -> Result<TwoFactorStatus, AppError> {
+        let caller = self.caller(req).await?;
+        two_factor::status(&self.state.store, caller.account_id).await
+    }
+
+    async fn begin_two_factor(&self, req: &RequestInfo) -> Result<Enrolment, AppError> {
+        let caller = self.caller(req).await?;
+        let email = accounts::view(&self.state.store, caller.account_id).await?.email;
+        two_factor::begin(&self.state.store, &caller, &email).await
+    }
+
+    async fn confirm_two_factor(&self, req: &RequestInfo, code: &str) -> Result<RecoveryCodes, AppError> {
+        let caller = self.caller(req).await?;
+        two_factor::confirm(&self.state.store, &self.state.login_limiter, &caller, code).await
+    }
+
+    async fn disable_two_factor(&self, req: &RequestInfo, password: &str, code: &str) -> Result<(), AppError> {
+        let caller = self.caller(req).await?;
+        two_factor::disable(&self.state.store, &self.state.login_limiter, &caller, password, code).await
     }
 
     async fn sign_out(&self, req: &RequestInfo) -> Result<SetCookie, AppError> {
@@ -70,7 +112,7 @@ impl Backend for PanelBackend {
 
     async fn regenerate_api_key(&self, req: &RequestInfo) -> Result<NewApiKey, AppError> {
         let caller = self.caller(req).await?;
-        api_keys::regenerate(&self.state.store, caller.account_id, &caller.actor, caller.ip).await
+        security::regenerate_api_key(&self.state.store, &caller).await
     }
 
     async fn change_password(&self, req: &RequestInfo, request: ChangePassword) -> Result<SignedOut, AppError> {
@@ -105,7 +147,7 @@ impl Backend for PanelBackend {
 
     async fn database_detail(&self, req: &RequestInfo, name: &str) -> Result<DatabaseDetail, AppError> {
         let caller = self.caller(req).await?;
-        databases::detail(&self.state.mysql, &caller, &databases::owned(&caller, name)?).await
+        databases::detail(&self.state.mysql, &caller, &databases::owned(&caller, name)?, self.state.connection_info().await).await
     }
 
     async fn run_query(&self, req: &RequestInfo, database: &str, request: QueryRequest) -> Result<QueryResponse, AppError> {

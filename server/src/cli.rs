@@ -4,7 +4,7 @@ use crate::auth::client::TrustedProxies;
 use crate::config::{Settings, TlsFiles};
 use crate::domain::password::Argon2Gate;
 use crate::domain::secret::random_base62;
-use crate::services::{accounts, api_keys, audit, sessions};
+use crate::services::{accounts, api_keys, audit, sessions, two_factor};
 use app::activity::Action;
 use crate::startup::Application;
 use crate::{managed, store};
@@ -67,6 +67,10 @@ pub struct ServeArgs {
     /// API requests per minute per client IP without valid credentials.
     #[arg(long, env = "NOBREGAS_IP_RATE_LIMIT", default_value_t = NonZeroU32::new(Settings::DEFAULT_IP_RATE_LIMIT).unwrap())]
     pub ip_rate_limit: NonZeroU32,
+    /// The managed server's host name as customers' applications should use it (shown on each
+    /// database's Connect tab); default: the host of --mysql-url.
+    #[arg(long, env = "NOBREGAS_PUBLIC_MYSQL_HOST")]
+    pub public_mysql_host: Option<String>,
     #[command(flatten)]
     pub managed: ManagedLimits,
 }
@@ -78,6 +82,7 @@ impl ServeArgs {
         settings.trusted_proxies = self.trusted_proxies;
         settings.api_rate_limit_per_minute = self.api_rate_limit;
         settings.ip_rate_limit_per_minute = self.ip_rate_limit;
+        settings.public_mysql_host = self.public_mysql_host;
         self.managed.apply(&mut settings);
         settings
     }
@@ -151,6 +156,13 @@ pub enum AccountCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Turn two-factor sign-in off for an account that lost its authenticator and its recovery
+    /// codes; its sessions stay, its next sign-in asks for the password only.
+    #[command(name = "reset-2fa")]
+    ResetTwoFactor {
+        #[arg(long)]
+        email: String,
+    },
     /// Create a first account with a generated password, only if no account exists yet.
     EnsureFirst {
         #[arg(long, env = "NOBREGAS_FIRST_EMAIL", default_value = "admin@example.com")]
@@ -199,6 +211,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let entry = audit::Entry { account_id: Some(account_id), actor: &Actor::Cli, ip: None, action: Action::PasswordChanged, details: vec![] };
             audit::record(&store, entry.with("signed_out", signed_out.to_string())).await;
             eprintln!("Set the password of {email}; {signed_out} session(s) signed out.");
+            Ok(())
+        }
+        Command::Account(AccountCommand::ResetTwoFactor { email }) => {
+            let email = Email::parse(&email)?;
+            let store = store::open(&data_dir).await?;
+            let Some(account_id) = accounts::find_id_by_email(&store, &email).await? else {
+                bail!("No account with email {email}.");
+            };
+            if two_factor::reset(&store, account_id).await? {
+                eprintln!("Two-factor sign-in is now off for {email}; its recovery codes are void.");
+            } else {
+                eprintln!("Two-factor sign-in was not on for {email}; nothing changed.");
+            }
             Ok(())
         }
         Command::Account(AccountCommand::EnsureFirst { email, prefix }) => {

@@ -46,6 +46,9 @@ pub struct Settings {
     pub backup_jobs: usize,
     /// How often the scheduler looks for due daily backups.
     pub backup_schedule_tick: Duration,
+    /// The managed server's host as customers' applications should name it (the Connect tab);
+    /// `None`: the host of `mysql_url`.
+    pub public_mysql_host: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -83,7 +86,21 @@ impl Settings {
             import_limit_bytes: app::backups::DEFAULT_IMPORT_LIMIT_BYTES,
             backup_jobs: Self::DEFAULT_BACKUP_JOBS,
             backup_schedule_tick: Duration::from_secs(30),
+            public_mysql_host: None,
         }
+    }
+
+    /// The host (checked: a DNS name or an IP address, so it can sit in the Connect tab's snippets
+    /// as is) and port customers connect to.
+    pub fn public_mysql_address(&self) -> anyhow::Result<(String, u16)> {
+        let options: sqlx::mysql::MySqlConnectOptions =
+            self.mysql_url.parse().map_err(|err| anyhow::anyhow!("NOBREGAS_MYSQL_URL is not a MySQL URL: {err}"))?;
+        let host = self.public_mysql_host.clone().unwrap_or_else(|| options.get_host().to_owned());
+        let plausible = !host.is_empty()
+            && host.len() <= 253
+            && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_'));
+        anyhow::ensure!(plausible, "NOBREGAS_PUBLIC_MYSQL_HOST must be a host name or an IP address, not {host:?}");
+        Ok((host, options.get_port()))
     }
 
     /// The statement deadline that goes with a lock wait: long enough for MariaDB to answer the

@@ -13,6 +13,7 @@ fn is_public(path: &str) -> bool {
     ["/api/", "/rpc/", "/pkg/"].iter().any(|p| path.starts_with(p))
         || path == "/healthz"
         || path == "/login"
+        || path == "/login/code"
         // Static assets from public/ (favicon.ico, …).
         || crate::assets::names_a_file(path)
 }

@@ -105,6 +105,7 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
         queries: crate::services::queries::Queries::new(settings.mysql_socket.clone(), settings.queries_per_account),
         backups: crate::services::backups::Backups::new(settings),
         tls: settings.tls.is_some(),
+        public_mysql: Arc::new(settings.public_mysql_address()?),
     })
 }
 

@@ -1,6 +1,7 @@
 use crate::auth::api_limit::ApiLimits;
 use crate::auth::client::TrustedProxies;
 use crate::auth::rate_limit::LoginLimiter;
+use app::model::ConnectionInfo;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::{MySqlPool, SqlitePool};
@@ -25,4 +26,16 @@ pub struct AppState {
     pub backups: Arc<crate::services::backups::Backups>,
     /// The panel serves HTTPS itself.
     pub tls: bool,
+    /// The managed server's host and port as customers should name them (the Connect tab).
+    pub public_mysql: Arc<(String, u16)>,
+}
+
+impl AppState {
+    /// Host, port and socket for the Connect tab and `GET /api/databases/{name}`. The socket is
+    /// left out when the server has none (or does not answer).
+    pub async fn connection_info(&self) -> ConnectionInfo {
+        let (host, port) = self.public_mysql.as_ref().clone();
+        let socket = self.queries.socket(&self.mysql).await.ok().map(|path| path.to_string_lossy().into_owned());
+        ConnectionInfo { host, port, socket }
+    }
 }

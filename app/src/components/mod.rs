@@ -1,4 +1,5 @@
 pub mod confirm;
+pub mod copy;
 pub mod icons;
 pub mod modal;
 pub mod reveal;

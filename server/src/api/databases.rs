@@ -44,7 +44,7 @@ pub async fn show(
     Path(name): Path<String>,
 ) -> Result<Json<DatabaseDetail>, AppError> {
     let name = databases::owned(&caller, &name)?;
-    Ok(Json(databases::detail(&state.mysql, &caller, &name).await?))
+    Ok(Json(databases::detail(&state.mysql, &caller, &name, state.connection_info().await).await?))
 }
 
 /// Drops the database and every grant on it.

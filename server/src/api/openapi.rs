@@ -9,7 +9,7 @@ use app::backups::{
 };
 use app::error::{ErrorBody, ErrorDetail};
 use app::model::{
-    Account, ApiKeyInfo, CreateDatabase, CreateUser, CreatedUser, Database, DatabaseDetail, DatabaseList,
+    Account, ApiKeyInfo, ConnectionInfo, CreateDatabase, CreateUser, CreatedUser, Database, DatabaseDetail, DatabaseList,
     DatabasePrivileges, DbUser, Grant, NewWhitelistEntry, SetPassword, SetPrivileges, TableInfo, UserList,
     UserPrivileges, Whitelist, WhitelistEntry,
 };
@@ -47,7 +47,7 @@ use utoipa::{Modify, OpenApi};
         super::backups::delete_schedule,
     ),
     components(schemas(
-        Account, ApiKeyInfo, Database, DatabaseList, DatabaseDetail, TableInfo, UserPrivileges, CreateDatabase,
+        Account, ApiKeyInfo, Database, DatabaseList, DatabaseDetail, TableInfo, ConnectionInfo, UserPrivileges, CreateDatabase,
         UserList, DbUser, DatabasePrivileges, CreateUser, CreatedUser, SetPassword, SetPrivileges, Grant,
         Whitelist, WhitelistEntry, NewWhitelistEntry, ErrorBody, ErrorDetail, AuditPage, AuditEvent,
         QueryRequest, QueryResponse, StatementResult, MultiStatementResult, QueryColumn, ExportRequest, ExportFormat,

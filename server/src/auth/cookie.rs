@@ -3,11 +3,24 @@
 //! only from a secure origin, for the whole site, without a Domain: a sibling subdomain cannot
 //! plant or overwrite it.
 use crate::services::sessions::{COOKIE_NAME, LIFETIME_SECS};
+use crate::services::two_factor::PENDING_SECS;
 use axum::http::{HeaderMap, header};
 
 const SECURE_COOKIE_NAME: &str = "__Host-nbg_session";
+/// A sign-in waiting for its two-factor code (5 minutes).
+const PENDING_COOKIE_NAME: &str = "nbg_2fa";
+const SECURE_PENDING_COOKIE_NAME: &str = "__Host-nbg_2fa";
 
 pub fn session_token(headers: &HeaderMap) -> Option<&str> {
+    find_cookie(headers, SECURE_COOKIE_NAME, COOKIE_NAME)
+}
+
+pub fn pending_sign_in_token(headers: &HeaderMap) -> Option<&str> {
+    find_cookie(headers, SECURE_PENDING_COOKIE_NAME, PENDING_COOKIE_NAME)
+}
+
+/// The `secure` cookie's value, else the plain one's.
+fn find_cookie<'h>(headers: &'h HeaderMap, secure: &str, plain: &str) -> Option<&'h str> {
     let pairs = || {
         headers
             .get_all(header::COOKIE)
@@ -17,21 +30,28 @@ pub fn session_token(headers: &HeaderMap) -> Option<&str> {
             .filter_map(|pair| pair.trim().split_once('='))
     };
     let find = |wanted: &str| pairs().find(|(name, _)| *name == wanted).map(|(_, token)| token).filter(|t| !t.is_empty());
-    find(SECURE_COOKIE_NAME).or_else(|| find(COOKIE_NAME))
+    find(secure).or_else(|| find(plain))
 }
 
-fn name_and_attributes(https: bool) -> (&'static str, &'static str) {
-    if https { (SECURE_COOKIE_NAME, "; Secure") } else { (COOKIE_NAME, "") }
+fn cookie(token: &str, max_age: i64, https: bool, [secure_name, plain_name]: [&str; 2]) -> String {
+    let (name, secure) = if https { (secure_name, "; Secure") } else { (plain_name, "") };
+    format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
 pub fn session_cookie(token: &str, https: bool) -> String {
-    let (name, secure) = name_and_attributes(https);
-    format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={LIFETIME_SECS}{secure}")
+    cookie(token, LIFETIME_SECS, https, [SECURE_COOKIE_NAME, COOKIE_NAME])
 }
 
 pub fn clear_session_cookie(https: bool) -> String {
-    let (name, secure) = name_and_attributes(https);
-    format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+    cookie("", 0, https, [SECURE_COOKIE_NAME, COOKIE_NAME])
+}
+
+pub fn pending_sign_in_cookie(token: &str, https: bool) -> String {
+    cookie(token, PENDING_SECS, https, [SECURE_PENDING_COOKIE_NAME, PENDING_COOKIE_NAME])
+}
+
+pub fn clear_pending_sign_in_cookie(https: bool) -> String {
+    cookie("", 0, https, [SECURE_PENDING_COOKIE_NAME, PENDING_COOKIE_NAME])
 }
 
 #[cfg(test)]

@@ -3,3 +3,4 @@ pub mod api_key;
 pub mod password;
 pub mod secret;
 pub mod time;
+pub mod totp;

@@ -1,5 +1,6 @@
-//! Database users of the account: MySQL accounts `<prefix>_…` at 'localhost' (and, with the IP
-//! whitelist, at each whitelisted host), all with the same password and grants.
+//! Database users of the account: MySQL accounts `<prefix>_…` at 'localhost' (the Unix socket),
+//! at the TCP loopback addresses 127.0.0.1 and ::1, and at each whitelisted host, all with the
+//! same password and grants.
 use crate::auth::Caller;
 use crate::domain::secret::random_base62;
 use crate::managed::{self, admin_exec, processlist, sql};
@@ -22,10 +23,16 @@ fn not_found(raw: &str) -> AppError {
 }
 
 const LOCALHOST: &str = "localhost";
+/// Applications on the database host that connect over TCP to 127.0.0.1 (JDBC, Docker's host
+/// network, most `.env` templates) reach these accounts, not 'localhost' (the socket only, as the
+/// server resolves no names). Kept in step with 'localhost' exactly as whitelist hosts are.
+pub const LOOPBACK_HOSTS: [&str; 2] = ["127.0.0.1", "::1"];
 
-/// Where a new user must exist: 'localhost' plus the account's active whitelist hosts.
+/// Where a new user must exist: 'localhost', the loopback addresses and the account's active
+/// whitelist hosts.
 async fn wanted_hosts(store: &SqlitePool, caller: &Caller) -> Result<Vec<String>, AppError> {
     let mut hosts = vec![LOCALHOST.to_owned()];
+    hosts.extend(LOOPBACK_HOSTS.map(str::to_owned));
     hosts.extend(whitelist::active_hosts(store, caller.account_id).await?);
     Ok(hosts)
 }
@@ -44,13 +51,16 @@ async fn existing_hosts(mysql: &MySqlPool, user: &DbUserName) -> Result<Vec<Stri
     if hosts.first().map(String::as_str) == Some(LOCALHOST) { Ok(hosts) } else { Err(not_found(user.as_str())) }
 }
 
-/// Every host account (other than 'localhost') of the users `<prefix>_…`, as `(user, host)`.
+/// Every host account of the users `<prefix>_…` that a whitelist entry made (not 'localhost', not
+/// the loopback addresses), as `(user, host)`.
 pub async fn remote_accounts(mysql: &MySqlPool, caller: &Caller) -> Result<Vec<(DbUserName, String)>, AppError> {
     let rows: Vec<(String, String)> = sqlx::query_as(
         "SELECT CONVERT(User USING utf8mb4), CONVERT(Host USING utf8mb4) FROM mysql.user
-         WHERE User LIKE ? ESCAPE '!' AND Host <> 'localhost' ORDER BY 1, 2",
+         WHERE User LIKE ? ESCAPE '!' AND Host NOT IN ('localhost', ?, ?) ORDER BY 1, 2",
     )
     .bind(sql::like_starts_with(&format!("{}_", caller.prefix.as_str())))
+    .bind(LOOPBACK_HOSTS[0])
+    .bind(LOOPBACK_HOSTS[1])
     .fetch_all(mysql)
     .await?;
     Ok(rows.into_iter().filter_map(|(user, host)| Some((DbUserName::parse(&user, &caller.prefix).ok()?, host))).collect())

@@ -12,4 +12,5 @@ pub mod health;
 pub mod queries;
 pub mod security;
 pub mod sessions;
+pub mod two_factor;
 pub mod whitelist;

@@ -1,10 +1,12 @@
-//! Account security operations of the signed-in customer: the panel password and the sessions.
+//! Account security operations of the signed-in customer: the panel password, the sessions and
+//! the API key.
 //! REST handlers and server functions both call these.
 use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::Caller;
-use crate::services::{accounts, audit, sessions};
+use crate::services::{accounts, api_keys, audit, sessions, two_factor};
 use app::activity::Action;
 use app::error::AppError;
+use app::model::NewApiKey;
 use app::security::{ChangePassword, SignedOut};
 use app::validate::Password;
 use sqlx::SqlitePool;
@@ -43,4 +45,11 @@ pub async fn revoke_other_sessions(store: &SqlitePool, caller: &Caller) -> Resul
     let signed_out = sessions::revoke_others(store, caller.account_id, caller.session).await?;
     audit::record(store, audit::Entry::by(caller, Action::SessionRevoked).with("sessions", signed_out.to_string())).await;
     Ok(SignedOut { signed_out })
+}
+
+/// A new API key, the old one invalid at once. With two-factor on, only from a sign-in of the last
+/// 10 minutes: the key carries every right of the account and outlives the session.
+pub async fn regenerate_api_key(store: &SqlitePool, caller: &Caller) -> Result<NewApiKey, AppError> {
+    two_factor::require_fresh_sign_in(store, caller, "regenerate the API key").await?;
+    api_keys::regenerate(store, caller.account_id, &caller.actor, caller.ip).await
 }

@@ -50,6 +50,12 @@ pub async fn add(
     let pattern = HostPattern::parse(&request.host)?;
     let note = parse_note(request.note.as_deref())?;
     let mysql_host = pattern.mysql_host();
+    if db_users::LOOPBACK_HOSTS.contains(&mysql_host.as_str()) {
+        return Err(AppError::validation(format!(
+            "{} needs no whitelist entry: every database user can already connect from 127.0.0.1 and ::1 on the database server itself.",
+            request.host.trim()
+        )));
+    }
     let _account = account_lock::lock(&caller.prefix).await;
     let existing: Option<(i64, String)> =
         sqlx::query_as("SELECT id, state FROM whitelist WHERE account_id = ? AND mysql_host = ?")
@@ -211,6 +217,11 @@ async fn reconcile_account(store: &SqlitePool, mysql: &MySqlPool, caller: &Calle
     };
     for user in &users {
         outcome.note(user.as_str(), db_users::sync_limit(mysql, user).await);
+        // Users made before the loopback accounts existed get them here (start-up), and any that
+        // drifted are repaired.
+        for host in db_users::LOOPBACK_HOSTS {
+            outcome.note(&format!("{}@{host}", user.as_str()), db_users::sync_host(mysql, user, host).await);
+        }
     }
     for (id, host, mysql_host, state) in &rows {
         if state == "removing" {

@@ -125,7 +125,8 @@ async fn database_users_have_a_connection_limit_at_every_host() {
     .fetch_all(&app.state.mysql)
     .await
     .unwrap();
-    assert_eq!(limits, vec![("192.0.2.70".into(), 2), ("192.0.2.71".into(), 2), ("localhost".into(), 2)]);
+    let hosts = ["127.0.0.1", "192.0.2.70", "192.0.2.71", "::1", "localhost"];
+    assert_eq!(limits, hosts.map(|host| (host.to_owned(), 2)).to_vec(), "the loopback accounts too");
 
     let _first = app.connect_as(&user, password).await.unwrap();
     let _second = app.connect_as(&user, password).await.unwrap();

@@ -318,7 +318,7 @@ async fn a_crafted_dump_cannot_reach_beyond_the_account() {
         .unwrap();
     assert_eq!(definer, format!("{}-panel@localhost", account.prefix), "the dump's definer became the importing identity");
     assert!(app.show_grants(&format!("{}-panel", account.prefix)).await.lines().all(|g| !g.contains("ON *.*") || g.contains("USAGE")));
-    assert!(app.user_hosts(&format!("{}_evil", account.prefix)).await.is_empty());
+    assert!(app.all_user_hosts(&format!("{}_evil", account.prefix)).await.is_empty());
     assert!(app.database_exists(&other_db).await);
     assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM `{other_db}`.secret")).await, 0);
     drop(other);

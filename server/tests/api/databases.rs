@@ -66,3 +66,38 @@ async fn the_session_cookie_also_lists_databases() {
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["databases"][0]["name"], format!("{}_app", account.prefix));
 }
+
+/// Issue 11: the Connect tab's facts come with the database's details.
+#[tokio::test]
+async fn details_say_how_to_connect_with_the_configured_public_host() {
+    let mut settings = crate::helpers::test_settings();
+    settings.public_mysql_host = Some("db.example.test".into());
+    let app = crate::helpers::spawn_app_with(settings).await;
+    let account = app.create_account().await;
+    let key = app.issue_key(&account).await;
+    let name = format!("{}_shop", account.prefix);
+    app.create_database(&name).await;
+    let body: serde_json::Value = app.get_bearer(&format!("/api/databases/{name}"), &key).await.json().await.unwrap();
+    let socket: String = sqlx::query_scalar("SELECT @@socket").fetch_one(&app.state.mysql).await.unwrap();
+    let port: u16 = reqwest::Url::parse(&crate::helpers::mysql_url()).unwrap().port().unwrap_or(3306);
+    assert_eq!(body["connection"], serde_json::json!({ "host": "db.example.test", "port": port, "socket": socket }));
+
+    // Without the setting, the host the panel itself connects to.
+    let app = spawn_app().await;
+    let account = app.create_account().await;
+    let key = app.issue_key(&account).await;
+    let name = format!("{}_shop", account.prefix);
+    app.create_database(&name).await;
+    let body: serde_json::Value = app.get_bearer(&format!("/api/databases/{name}"), &key).await.json().await.unwrap();
+    let host = reqwest::Url::parse(&crate::helpers::mysql_url()).unwrap().host_str().unwrap().to_owned();
+    assert_eq!(body["connection"]["host"], host);
+}
+
+#[test]
+fn a_public_host_that_is_not_a_host_name_stops_start_up() {
+    let mut settings = crate::helpers::test_settings();
+    settings.public_mysql_host = Some("db.example.test'; DROP".into());
+    assert!(settings.public_mysql_address().is_err());
+    settings.public_mysql_host = Some("2001:db8::7".into());
+    assert_eq!(settings.public_mysql_address().unwrap().0, "2001:db8::7");
+}

@@ -155,7 +155,18 @@ impl TestApp {
         found.is_some()
     }
 
+    /// Where the user exists besides the loopback pair (127.0.0.1 and ::1), which every user of
+    /// the panel has and `loopback_follows_localhost` checks on its own.
     pub async fn user_hosts(&self, user: &str) -> Vec<String> {
+        let mut hosts = self.all_user_hosts(user).await;
+        if ["127.0.0.1", "::1"].iter().all(|loopback| hosts.iter().any(|host| host == loopback)) {
+            hosts.retain(|host| host != "127.0.0.1" && host != "::1");
+        }
+        hosts
+    }
+
+    /// Every host the user exists at.
+    pub async fn all_user_hosts(&self, user: &str) -> Vec<String> {
         sqlx::query_scalar("SELECT CONVERT(Host USING utf8mb4) FROM mysql.user WHERE User = ? ORDER BY Host")
             .bind(user)
             .fetch_all(&self.state.mysql)

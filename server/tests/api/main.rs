@@ -27,3 +27,4 @@ mod prefixes;
 mod queries;
 mod query_export;
 mod sessions;
+mod two_factor;

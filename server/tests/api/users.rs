@@ -42,7 +42,7 @@ async fn a_chosen_password_is_not_echoed_and_the_policy_holds() {
     let user = format!("{}_web", account.prefix);
     let short = app.send_json(Method::POST, "/api/users", &key, json!({ "name": user, "password": "too short" })).await;
     assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(app.user_hosts(&user).await.is_empty());
+    assert!(app.all_user_hosts(&user).await.is_empty());
 
     let password = "it's a \"quoted\" `password` \\ ok";
     let created = app.send_json(Method::POST, "/api/users", &key, json!({ "name": user, "password": password })).await;
@@ -61,7 +61,7 @@ async fn a_chosen_password_is_not_echoed_and_the_policy_holds() {
     app.connect_as(&user, new_password).await.expect("a refused change changes nothing");
 
     assert_eq!(app.delete_bearer(&format!("/api/users/{user}"), &key).await.status(), StatusCode::NO_CONTENT);
-    assert!(app.user_hosts(&user).await.is_empty());
+    assert!(app.all_user_hosts(&user).await.is_empty());
     assert_eq!(app.delete_bearer(&format!("/api/users/{user}"), &key).await.status(), StatusCode::NOT_FOUND);
 }
 
@@ -164,4 +164,70 @@ async fn hashes(app: &TestApp, user: &str) -> Vec<String> {
         .fetch_all(&app.state.mysql)
         .await
         .unwrap()
+}
+
+/// Connects over TCP to 127.0.0.1, as a local application with a `.env` template would.
+async fn connect_loopback(user: &str, password: &str) -> Result<sqlx::MySqlConnection, sqlx::Error> {
+    use sqlx::ConnectOptions;
+    let url: reqwest::Url = crate::helpers::mysql_url().parse().unwrap();
+    let port = url.port().unwrap_or(3306);
+    sqlx::mysql::MySqlConnectOptions::new().host("127.0.0.1").port(port).username(user).password(password).connect().await
+}
+
+#[tokio::test]
+async fn loopback_follows_localhost() {
+    let app = spawn_app().await;
+    let (account, key, db) = setup(&app).await;
+    let user = format!("{}_tcp", account.prefix);
+    let password = "the first password";
+    app.send_json(Method::POST, "/api/users", &key, json!({ "name": user, "password": password })).await;
+    assert_eq!(app.all_user_hosts(&user).await, vec!["127.0.0.1", "::1", "localhost"]);
+    let mut conn = connect_loopback(&user, password).await.expect("TCP to 127.0.0.1 works like the socket");
+    let read = sqlx::query_scalar::<_, i32>(&format!("SELECT id FROM `{db}`.items")).fetch_one(&mut conn).await;
+    assert!(read.is_err(), "no grant yet");
+    drop(conn);
+
+    let path = format!("/api/users/{user}/privileges/{db}");
+    assert_eq!(app.send_json(Method::PUT, &path, &key, json!({ "privileges": ["SELECT"] })).await.status(), StatusCode::OK);
+    assert_eq!(app.show_grants_at(&user, "127.0.0.1").await, app.show_grants(&user).await.replace("`localhost`", "`127.0.0.1`"));
+    assert_eq!(app.show_grants_at(&user, "::1").await, app.show_grants(&user).await.replace("`localhost`", "`::1`"));
+    let mut conn = connect_loopback(&user, password).await.unwrap();
+    let id: i32 = sqlx::query_scalar(&format!("SELECT id FROM `{db}`.items")).fetch_one(&mut conn).await.unwrap();
+    assert_eq!(id, 1);
+    assert!(sqlx::query(&format!("INSERT INTO `{db}`.items VALUES (2)")).execute(&mut conn).await.is_err(), "SELECT only");
+    drop(conn);
+
+    let changed = app.send_json(Method::PUT, &format!("/api/users/{user}/password"), &key, json!({ "password": "the second password" })).await;
+    assert_eq!(changed.status(), StatusCode::NO_CONTENT);
+    assert!(connect_loopback(&user, password).await.is_err(), "the old password stops working over TCP too");
+    connect_loopback(&user, "the second password").await.expect("the new one works");
+
+    assert_eq!(app.delete_bearer(&path, &key).await.status(), StatusCode::NO_CONTENT);
+    let mut conn = connect_loopback(&user, "the second password").await.unwrap();
+    assert!(sqlx::query(&format!("SELECT id FROM `{db}`.items")).fetch_one(&mut conn).await.is_err(), "revoked at 127.0.0.1 too");
+    drop(conn);
+
+    // Loopback needs no whitelist entry, and removing whitelist entries never touches it.
+    let entry = app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": "127.0.0.1" })).await;
+    assert_eq!(entry.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    server::services::whitelist::reconcile(&app.state.store, &app.state.mysql).await.unwrap();
+    assert_eq!(app.all_user_hosts(&user).await, vec!["127.0.0.1", "::1", "localhost"]);
+
+    assert_eq!(app.delete_bearer(&format!("/api/users/{user}"), &key).await.status(), StatusCode::NO_CONTENT);
+    assert!(app.all_user_hosts(&user).await.is_empty());
+}
+
+#[tokio::test]
+async fn users_made_before_loopback_accounts_get_them_at_reconciliation() {
+    let app = spawn_app().await;
+    let (account, key, _) = setup(&app).await;
+    let user = format!("{}_old", account.prefix);
+    app.send_json(Method::POST, "/api/users", &key, json!({ "name": user, "password": "an older password" })).await;
+    for host in ["127.0.0.1", "::1"] {
+        sqlx::query(&format!("DROP USER '{user}'@'{host}'")).execute(&app.state.mysql).await.unwrap();
+    }
+    assert!(connect_loopback(&user, "an older password").await.is_err());
+    server::services::whitelist::reconcile(&app.state.store, &app.state.mysql).await.unwrap();
+    connect_loopback(&user, "an older password").await.expect("reconciliation made the loopback accounts");
+    assert_eq!(app.all_user_hosts(&user).await, vec!["127.0.0.1", "::1", "localhost"]);
 }

@@ -81,7 +81,7 @@ async fn users_passwords_and_grants_follow_every_host() {
     let remote = app.show_grants_at(&later, "127.0.0.7").await;
     assert!(remote.contains("GRANT SELECT, INSERT ON"), "{remote}");
     assert_eq!(app.delete_bearer(&format!("/api/users/{later}"), &key).await.status(), StatusCode::NO_CONTENT);
-    assert!(app.user_hosts(&later).await.is_empty(), "deleted at every host");
+    assert!(app.all_user_hosts(&later).await.is_empty(), "deleted at every host");
 }
 
 #[tokio::test]
