@@ -27,6 +27,7 @@ setup-test:
 build:
 	scripts/build-editor.sh
 	cargo leptos build --release --precompress --split
+	cargo build --release -p server --bin nobregas
 
 unit:
 	cargo test -p app --features ssr

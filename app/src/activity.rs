@@ -33,6 +33,7 @@ pub enum Action {
     SessionRevoked,
     TwoFactorEnabled,
     TwoFactorDisabled,
+    ApiKeyRevoked,
 }
 
 impl Action {
@@ -62,6 +63,7 @@ impl Action {
             Self::SessionRevoked => "session_revoked",
             Self::TwoFactorEnabled => "two_factor_enabled",
             Self::TwoFactorDisabled => "two_factor_disabled",
+            Self::ApiKeyRevoked => "api_key_revoked",
         }
     }
 }
@@ -80,7 +82,7 @@ pub struct AuditEvent {
     /// user_created, user_deleted, user_password_changed, privileges_set, privileges_revoked,
     /// whitelist_added, whitelist_removed, query_run, backup_created, backup_deleted, backup_restored,
     /// database_imported, backup_schedule_set, backup_schedule_removed, password_changed,
-    /// session_revoked, two_factor_enabled, two_factor_disabled.
+    /// session_revoked, two_factor_enabled, two_factor_disabled, api_key_revoked.
     pub action: String,
     /// What the action was about (`database`, `user`, `host`, `privileges`, …).
     pub details: BTreeMap<String, String>,

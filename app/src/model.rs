@@ -9,6 +9,24 @@ pub struct Account {
     /// Every database and database user of the account is named `<prefix>_<suffix>`.
     pub prefix: String,
     pub api_key: Option<ApiKeyInfo>,
+    /// RFC 3339, UTC: when the account's key was revoked because someone reported it as exposed
+    /// (`POST /api/keys/revoke`); `null` once a new key is issued.
+    pub api_key_revoked_at: Option<String>,
+}
+
+/// `POST /api/keys/revoke`: a key found where it should not be (a public repository, a log).
+// Not Debug: it may be a live key.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RevokeKey {
+    pub key: String,
+}
+
+/// The one answer to a revocation report, whether or not the key was valid (no oracle).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RevocationReceived {
+    pub message: String,
 }
 
 /// What may be shown about the active key: never the key itself.

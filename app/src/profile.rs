@@ -104,7 +104,16 @@ fn ProfileDetails(account: Account, confirm_open: RwSignal<bool>) -> impl IntoVi
             }
             .into_any()
         }
-        None => view! { <p class="muted" data-testid="no-key">"No API key yet"</p> }.into_any(),
+        None => match account.api_key_revoked_at {
+            Some(at) => view! {
+                <p class="warning" role="status" data-testid="key-revoked">
+                    "Your key was revoked on "{at}" because it was reported as exposed. "
+                    "Generate a new one with the button above, and keep it out of code and logs."
+                </p>
+            }
+            .into_any(),
+            None => view! { <p class="muted" data-testid="no-key">"No API key yet"</p> }.into_any(),
+        },
     };
     view! {
         <section class="card" aria-labelledby="account-heading">

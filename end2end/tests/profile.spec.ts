@@ -81,3 +81,19 @@ test('a generated key is shown once, copies exactly, and replaces the old one', 
     mariadb(`DROP DATABASE IF EXISTS \`${database}\``);
   }
 });
+
+test('a key reported as exposed stops working and Profile says why', async ({ page }) => {
+  const account = createAccount();
+  const key = regenerateKeyWithCli(account);
+  // Whoever found it reports it, without signing in.
+  const reported = await page.request.post('/api/keys/revoke', { data: { key } });
+  expect(reported.status()).toBe(202);
+  expect((await page.request.get('/api/databases', { headers: bearer(key) })).status()).toBe(401);
+
+  await signIn(page, account);
+  await openProfile(page);
+  const notice = page.getByTestId('key-revoked');
+  await expect(notice).toContainText('Your key was revoked on');
+  await expect(notice).toContainText('because it was reported as exposed');
+  await expect(page.getByTestId('masked-key')).toHaveCount(0);
+});

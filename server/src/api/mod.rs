@@ -4,6 +4,7 @@ pub mod audit;
 pub mod backups;
 pub mod databases;
 pub mod health;
+pub mod keys;
 pub mod openapi;
 pub mod queries;
 pub mod security;
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/account/sessions", get(security::list_sessions).delete(security::revoke_other_sessions))
         .route("/account/sessions/{id}", delete(security::revoke_session))
         .route("/audit", get(audit::list))
+        .route("/keys/revoke", post(keys::revoke))
         .route("/databases", get(databases::list).post(databases::create))
         .route("/databases/{name}", get(databases::show).delete(databases::delete))
         .route("/databases/{name}/backups", post(backups::create))

@@ -9,7 +9,7 @@ use app::backups::{
 };
 use app::error::{ErrorBody, ErrorDetail};
 use app::model::{
-    Account, ApiKeyInfo, ConnectionInfo, CreateDatabase, CreateUser, CreatedUser, Database, DatabaseDetail, DatabaseList,
+    Account, ApiKeyInfo, ConnectionInfo, RevocationReceived, RevokeKey, CreateDatabase, CreateUser, CreatedUser, Database, DatabaseDetail, DatabaseList,
     DatabasePrivileges, DbUser, Grant, NewWhitelistEntry, SetPassword, SetPrivileges, TableInfo, UserList,
     UserPrivileges, Whitelist, WhitelistEntry,
 };
@@ -32,7 +32,7 @@ use utoipa::{Modify, OpenApi};
         description = "Manage your MySQL/MariaDB databases. Authenticate with `Authorization: Bearer <API key>` \
                        (Profile → API Key). Errors are `{\"error\":{\"code\",\"message\"}}`."),
     paths(
-        super::account::show,
+        super::account::show, super::keys::revoke,
         super::security::change_password, super::security::list_sessions, super::security::revoke_session,
         super::security::revoke_other_sessions,
         super::audit::list,
@@ -54,7 +54,7 @@ use utoipa::{Modify, OpenApi};
         QueryHistory, HistoryEntry,
         Backup, BackupList, BackupKind, JobStatus, TableChecksum, RestoreRequest, Job, JobKind, Verification,
         TableDifference, ScheduleRequest, BackupSchedule, ScheduleList,
-        ChangePassword, SignedOut, SessionInfo, SessionList,
+        ChangePassword, SignedOut, SessionInfo, SessionList, RevokeKey, RevocationReceived,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = []))

@@ -20,7 +20,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<
         (status = 201, body = WhitelistEntry, links(
             ("RemoveWhitelistEntry" = (operation_id = "remove_whitelist_entry", parameters(("id" = "$response.body#/id")))),
         )),
-        (status = 409, description = "The host is already on the whitelist", body = ErrorBody),
+        (status = 409, description = "The host is already on the whitelist, or is 127.0.0.1 or ::1 (always allowed)", body = ErrorBody),
         (status = 422, description = "Bad host or note, or the whitelist is full (100 entries)", body = ErrorBody),
     ))]
 pub async fn add(

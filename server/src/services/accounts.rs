@@ -102,9 +102,9 @@ pub async fn verify_credentials(
 
 /// The account as `GET /api/account` and the Profile page show it.
 pub async fn view(store: &SqlitePool, account_id: i64) -> Result<Account, AppError> {
-    type Row = (String, String, Option<String>, Option<i64>, Option<i64>, Option<String>);
-    let (email, prefix, last4, created_at, last_used_at, last_used_ip): Row = sqlx::query_as(
-        "SELECT a.email, a.prefix, k.last4, k.created_at, k.last_used_at, k.last_used_ip
+    type Row = (String, String, Option<String>, Option<i64>, Option<i64>, Option<String>, Option<i64>);
+    let (email, prefix, last4, created_at, last_used_at, last_used_ip, revoked_at): Row = sqlx::query_as(
+        "SELECT a.email, a.prefix, k.last4, k.created_at, k.last_used_at, k.last_used_ip, a.key_revoked_at
          FROM accounts a LEFT JOIN api_keys k ON k.account_id = a.id WHERE a.id = ?",
     )
     .bind(account_id)
@@ -116,7 +116,7 @@ pub async fn view(store: &SqlitePool, account_id: i64) -> Result<Account, AppErr
         last_used_at: last_used_at.map(time::rfc3339),
         last_used_ip,
     });
-    Ok(Account { email, prefix, api_key })
+    Ok(Account { email, prefix, api_key, api_key_revoked_at: revoked_at.map(time::rfc3339) })
 }
 
 /// Sets a new panel password when `current` is right, and signs out every other session of the

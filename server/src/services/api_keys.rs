@@ -32,6 +32,7 @@ pub async fn regenerate(store: &SqlitePool, account_id: i64, by: &Actor, ip: Opt
     .bind(created_at)
     .execute(store)
     .await?;
+    sqlx::query("UPDATE accounts SET key_revoked_at = NULL WHERE id = ?").bind(account_id).execute(store).await?;
     let entry = audit::Entry { account_id: Some(account_id), actor: by, ip, action: Action::ApiKeyRegenerated, details: vec![] };
     audit::record(store, entry.with("key", api_key::masked(key.last4()))).await;
     let info = ApiKeyInfo {
@@ -84,4 +85,28 @@ async fn lookup(store: &SqlitePool, hash: &[u8; 32]) -> Result<KnownKey, AppErro
     let (account_id, prefix, last_used_at, last4) =
         row.ok_or_else(|| AppError::unauthorized("This API key is not valid (it may have been regenerated)."))?;
     Ok(KnownKey { account_id, prefix: Prefix::parse_existing(&prefix)?, last4, last_used_at })
+}
+
+/// Someone reports `presented` as exposed: if it is a live key, it is deleted at once (the account
+/// has no key until its owner issues one) and the account records when, for its Profile page and
+/// audit log. No authentication and the same outcome for any input, so it tells nobody whether a
+/// key was valid; a string that fails the key format's checksum never reaches the store.
+pub async fn revoke_reported(store: &SqlitePool, presented: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
+    let Ok(key) = ApiKey::parse(presented.trim()) else {
+        return Ok(());
+    };
+    let now = time::now();
+    let mut tx = store.begin().await?;
+    let revoked: Option<(i64, String)> = sqlx::query_as("DELETE FROM api_keys WHERE key_hash = ? RETURNING account_id, last4")
+        .bind(&key.sha256()[..])
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some((account_id, last4)) = revoked else {
+        return Ok(());
+    };
+    sqlx::query("UPDATE accounts SET key_revoked_at = ? WHERE id = ?").bind(now).bind(account_id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    let entry = audit::Entry { account_id: Some(account_id), actor: &Actor::Anonymous, ip, action: Action::ApiKeyRevoked, details: vec![] };
+    audit::record(store, entry.with("key", api_key::masked(&last4)).with("reason", "reported as exposed")).await;
+    Ok(())
 }

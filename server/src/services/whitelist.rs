@@ -51,8 +51,9 @@ pub async fn add(
     let note = parse_note(request.note.as_deref())?;
     let mysql_host = pattern.mysql_host();
     if db_users::LOOPBACK_HOSTS.contains(&mysql_host.as_str()) {
-        return Err(AppError::validation(format!(
-            "{} needs no whitelist entry: every database user can already connect from 127.0.0.1 and ::1 on the database server itself.",
+        // A conflict, not a bad request: the address is valid, and already allowed.
+        return Err(AppError::conflict(format!(
+            "{} is always allowed: every database user can already connect from 127.0.0.1 and ::1 on the database server itself.",
             request.host.trim()
         )));
     }

@@ -16,6 +16,8 @@ mod request_limits;
 mod tls;
 mod api_auth;
 mod cli;
+mod cli_client;
+mod key_revocation;
 mod databases;
 mod db_admin;
 mod isolation;

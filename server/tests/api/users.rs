@@ -208,8 +208,10 @@ async fn loopback_follows_localhost() {
     drop(conn);
 
     // Loopback needs no whitelist entry, and removing whitelist entries never touches it.
-    let entry = app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": "127.0.0.1" })).await;
-    assert_eq!(entry.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    for loopback in ["127.0.0.1", "::1"] {
+        let entry = app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": loopback })).await;
+        assert_eq!(entry.status(), StatusCode::CONFLICT, "already allowed");
+    }
     server::services::whitelist::reconcile(&app.state.store, &app.state.mysql).await.unwrap();
     assert_eq!(app.all_user_hosts(&user).await, vec!["127.0.0.1", "::1", "localhost"]);
 

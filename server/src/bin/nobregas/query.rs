@@ -1,0 +1,86 @@
+//! `nobregas query DATABASE [SQL | -]`: the statement runs as the account's own MySQL identity on
+//! the server, exactly as in the Query tab.
+use crate::api::{Api, Failure};
+use crate::output::any_table;
+use app::query::{ExportFormat, ExportRequest, QueryRequest, QueryResponse, StatementResult};
+use futures_util::StreamExt;
+use reqwest::Method;
+use std::io::{Read, Write};
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned columns.
+    Table,
+    /// RFC 4180 with a header row, streamed from the export endpoint (no row limit).
+    Csv,
+    /// The API's JSON answer, unchanged.
+    Json,
+}
+
+/// The SQL argument, or standard input when it is `-` or missing.
+pub fn statement(sql: Option<String>) -> Result<String, Failure> {
+    match sql.as_deref() {
+        Some(sql) if sql != "-" => Ok(sql.to_owned()),
+        _ => {
+            let mut sql = String::new();
+            std::io::stdin().read_to_string(&mut sql)?;
+            Ok(sql)
+        }
+    }
+}
+
+pub async fn run(api: &Api, database: &str, sql: String, format: Format, max_rows: Option<u32>) -> Result<(), Failure> {
+    let path = format!("/api/databases/{}/query", app::validate::encode_query_value(database));
+    if format == Format::Csv {
+        return export(api, &format!("{path}/export"), sql).await;
+    }
+    let body = api.send_json(Method::POST, &path, &QueryRequest { sql, max_rows, timeout_ms: None, query_id: None }).await?;
+    if format == Format::Json {
+        println!("{}", body.0.trim_end());
+        return Ok(());
+    }
+    let response: QueryResponse = body.parse()?;
+    let results = response.results();
+    for (index, result) in results.iter().enumerate() {
+        if index > 0 {
+            println!();
+        }
+        print_result(result);
+    }
+    Ok(())
+}
+
+fn print_result(result: &StatementResult) {
+    if result.columns.is_empty() {
+        println!("{} row(s) affected ({} ms)", result.rows_affected, result.elapsed_ms);
+        return;
+    }
+    let header = result.columns.iter().map(|c| c.name.clone()).collect();
+    println!("{}", any_table(header, result.rows.iter().map(|row| row.iter().map(cell).collect())));
+    if result.truncated {
+        eprintln!("(only the first {} rows; use --max-rows, or --format csv for all of them)", result.row_count);
+    }
+}
+
+/// A value as the mariadb client shows it: strings bare, NULL for null.
+fn cell(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => "NULL".to_owned(),
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+async fn export(api: &Api, path: &str, sql: String) -> Result<(), Failure> {
+    let request = ExportRequest { sql, format: ExportFormat::Csv, timeout_ms: None, query_id: None };
+    let response = api.response(api.request(Method::POST, path).json(&request)).await?;
+    let mut stream = response.bytes_stream();
+    let mut stdout = std::io::stdout().lock();
+    while let Some(chunk) = stream.next().await {
+        // A failure after the first rows arrives as an aborted body: say so, do not pretend it ended.
+        let chunk = chunk.map_err(|err| Failure::new(crate::api::API_SAID_NO, format!("The export stopped: {err}")))?;
+        stdout.write_all(&chunk)?;
+    }
+    stdout.flush()?;
+    Ok(())
+}
