@@ -111,7 +111,7 @@ async fn account_databases_users_grants_and_whitelist_work_and_json_is_the_apis_
     let added = cli.json(&["whitelist", "add", "192.0.2.80", "--note", "CI runner"]);
     let id = added["id"].as_i64().unwrap().to_string();
     assert!(cli.ok(&["whitelist", "list"]).contains("CI runner"));
-    cli.ok(&["whitelist", "remove", &id, "--yes"]);
+    cli.ok(&["whitelist", "remove", &id]);
     assert_eq!(cli.json(&["whitelist", "list"]), serde_json::json!({"entries": []}));
 
     cli.ok(&["users", "delete", &user, "--yes"]);
@@ -161,9 +161,16 @@ async fn backups_are_created_waited_for_downloaded_restored_and_deleted() {
     assert_eq!(&bytes[..2], &[0x1f, 0x8b], "a gzip file");
     assert_eq!(done["size_bytes"].as_u64().unwrap(), bytes.len() as u64);
 
+    // Into a new database: nothing to lose, no confirmation needed.
     let copy = format!("{}_b_copy", account.prefix);
-    let restored = cli.run(&["backups", "restore", &id, "--to", &copy, "--wait", "--yes"]);
+    let restored = cli.run(&["backups", "restore", &id, "--to", &copy, "--wait"]);
     assert!(restored.status.success(), "{}", stderr(&restored));
+    assert!(cli.ok(&["query", &copy, "SELECT COUNT(*) AS n FROM t"]).contains('3'));
+    // Over an existing one: asked, so a script must say --yes.
+    cli.ok(&["query", &copy, "DELETE FROM t"]);
+    let unconfirmed = cli.run(&["backups", "restore", &id, "--to", &copy, "--wait"]);
+    assert_eq!(code(&unconfirmed), 2, "{}", stderr(&unconfirmed));
+    cli.ok(&["backups", "restore", &id, "--to", &copy, "--wait", "--yes"]);
     assert!(cli.ok(&["query", &copy, "SELECT COUNT(*) AS n FROM t"]).contains('3'));
     cli.ok(&["backups", "delete", &id, "--yes"]);
     assert!(!cli.ok(&["backups", "list"]).contains(&id));

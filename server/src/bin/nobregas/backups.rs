@@ -66,7 +66,10 @@ pub async fn download(api: &Api, id: &str, to: Option<PathBuf>) -> Result<(), Fa
 }
 
 pub async fn restore(api: &Api, output: Output, id: &str, to: String, wait: bool, yes: bool) -> Result<(), Failure> {
-    confirm(&format!("Restore backup {id} into {to} (an existing database of that name is overwritten)?"), yes)?;
+    // Into a new database nothing is lost; over an existing one, its current contents are.
+    if api.get(&format!("/api/databases/{}", app::validate::encode_query_value(&to))).await.is_ok() {
+        confirm(&format!("Restore backup {id} over the existing database {to} (its current contents are replaced)?"), yes)?;
+    }
     let path = format!("/api/backups/{}/restore", app::validate::encode_query_value(id));
     let body = api.send_json(Method::POST, &path, &RestoreRequest { database: to.clone() }).await?;
     let job: Job = body.parse()?;

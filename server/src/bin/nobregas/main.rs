@@ -152,11 +152,7 @@ enum WhitelistCommand {
         #[arg(long)]
         note: Option<String>,
     },
-    Remove {
-        id: i64,
-        #[arg(long)]
-        yes: bool,
-    },
+    Remove { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -177,9 +173,9 @@ enum BackupsCommand {
         #[arg(short = 'o', long)]
         output_file: Option<PathBuf>,
     },
+    /// Restore into a new database, or over an existing one (asked first; --yes without a terminal).
     Restore {
         id: String,
-        /// The database to restore into (new, or existing and overwritten).
         #[arg(long)]
         to: String,
         #[arg(long)]
@@ -237,7 +233,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Grants(GrantsCommand::Revoke { user, database }) => resources::grants_revoke(&api, &user, &database).await,
         Command::Whitelist(WhitelistCommand::List) => resources::whitelist_list(&api, output).await,
         Command::Whitelist(WhitelistCommand::Add { host, note }) => resources::whitelist_add(&api, output, host, note).await,
-        Command::Whitelist(WhitelistCommand::Remove { id, yes }) => resources::whitelist_remove(&api, id, yes).await,
+        Command::Whitelist(WhitelistCommand::Remove { id }) => resources::whitelist_remove(&api, id).await,
         Command::Query { database, sql, format, max_rows } => {
             if api_key_stdin && sql.as_deref().is_none_or(|sql| sql == "-") {
                 return Err(Failure::usage("Standard input holds the API key; give the SQL as an argument."));

@@ -152,8 +152,8 @@ pub async fn whitelist_add(api: &Api, output: Output, host: String, note: Option
     })
 }
 
-pub async fn whitelist_remove(api: &Api, id: i64, yes: bool) -> Result<(), Failure> {
-    confirm(&format!("Remove whitelist entry {id} (connections from it end)?"), yes)?;
+/// Not confirmed: an entry is added back as easily (its connections end, no data is lost).
+pub async fn whitelist_remove(api: &Api, id: i64) -> Result<(), Failure> {
     api.delete(&format!("/api/whitelist/{id}")).await?;
     eprintln!("Removed whitelist entry {id}.");
     Ok(())
