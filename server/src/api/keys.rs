@@ -2,7 +2,7 @@
 use super::JsonBody;
 use crate::services::api_keys;
 use crate::state::AppState;
-use app::error::AppError;
+use app::error::{AppError, ErrorBody};
 use app::model::{RevocationReceived, RevokeKey};
 use axum::Json;
 use axum::extract::State;
@@ -16,7 +16,10 @@ use app::backend::ClientInfo;
 #[utoipa::path(post, path = "/api/keys/revoke", tag = "account", operation_id = "revoke_exposed_key",
     request_body = RevokeKey,
     security(()),
-    responses((status = 202, body = RevocationReceived)))]
+    responses(
+        (status = 202, body = RevocationReceived),
+        (status = 422, description = "The body is not an object with a string `key`", body = ErrorBody),
+    ))]
 pub async fn revoke(
     State(state): State<AppState>,
     client: Option<Extension<ClientInfo>>,
