@@ -24,20 +24,22 @@ fn serde_urlencoded(form: &[(&str, &str)]) -> String {
     form.iter().map(|(k, v)| format!("{k}={}", app::validate::encode_query_value(v))).collect::<Vec<_>>().join("&")
 }
 
-/// Enrols the signed-in account: the base32 secret and the recovery codes.
-async fn enrol(app: &TestApp, cookie: &str) -> (String, Vec<String>) {
+/// Enrols the signed-in account: the base32 secret, the recovery codes, and the code that confirmed
+/// the enrolment (spent from then on).
+async fn enrol(app: &TestApp, cookie: &str) -> (String, Vec<String>, String) {
     let begun = rpc(app, "two_factor_begin", cookie, &[]).await;
     assert_eq!(begun.status(), StatusCode::OK);
     let enrolment: Value = begun.json().await.unwrap();
     let secret = enrolment["secret"].as_str().unwrap().to_owned();
     assert!(enrolment["qr_svg"].as_str().unwrap().starts_with("<svg"), "{enrolment}");
     assert!(enrolment["otpauth_url"].as_str().unwrap().contains(&format!("secret={secret}")));
-    let confirmed = rpc(app, "two_factor_confirm", cookie, &[("code", &code_at(&secret, now()))]).await;
+    let first_code = code_at(&secret, now());
+    let confirmed = rpc(app, "two_factor_confirm", cookie, &[("code", &first_code)]).await;
     assert_eq!(confirmed.status(), StatusCode::OK);
     let codes: Value = confirmed.json().await.unwrap();
     let codes: Vec<String> = codes["codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
     assert_eq!(codes.len(), 10);
-    (secret, codes)
+    (secret, codes, first_code)
 }
 
 fn held_cookie(response: &reqwest::Response) -> String {
@@ -84,20 +86,22 @@ async fn after_enrolment_sign_in_needs_a_code_and_each_code_works_once() {
     assert_eq!(status(&app, &cookie).await["enabled"], false);
     assert_eq!(password_step_or_session(&app, &account).await, "session", "sign-in is unchanged until confirmed");
 
-    let (secret, _codes) = {
-        // Restarting the enrolment replaces the secret; the first one no longer works.
-        let (again, codes) = enrol(&app, &cookie).await;
+    // Restarting the enrolment replaces the secret.
+    let (secret, _codes, first_code) = {
+        let (again, codes, first_code) = enrol(&app, &cookie).await;
         assert_ne!(again, secret);
-        (again, codes)
+        (again, codes, first_code)
     };
     let on = status(&app, &cookie).await;
     assert_eq!((on["enabled"].clone(), on["recovery_codes_left"].clone()), (Value::Bool(true), Value::from(10)), "{on}");
 
     let held = password_step(&app, &account).await;
     assert_eq!(account_status(&app, &held).await, StatusCode::UNAUTHORIZED, "the held sign-in is not a session");
-    let replay = code_step(&app, &held, &code_at(&secret, now())).await;
+    let replay = code_step(&app, &held, &first_code).await;
     assert_eq!(replay.status(), StatusCode::FORBIDDEN, "the code used to confirm is spent");
-    let signed_in = code_step(&app, &held, &code_at(&secret, now() + 30)).await;
+    // The next step's code (accepted one step early) is newer than any spent one.
+    let next_code = code_at(&secret, now() + 30);
+    let signed_in = code_step(&app, &held, &next_code).await;
     assert_eq!(signed_in.status(), StatusCode::OK);
     assert_eq!(signed_in.headers()["location"], "/profile");
     let session = session_cookie(signed_in.headers()).expect("a session after the code");
@@ -107,7 +111,7 @@ async fn after_enrolment_sign_in_needs_a_code_and_each_code_works_once() {
     let reused = code_step(&app, &held, &code_at(&secret, now() + 60)).await;
     assert_eq!(reused.status(), StatusCode::UNAUTHORIZED);
     let held = password_step(&app, &account).await;
-    assert_eq!(code_step(&app, &held, &code_at(&secret, now() + 30)).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(code_step(&app, &held, &next_code).await.status(), StatusCode::FORBIDDEN);
 }
 
 /// "session" when the password alone signs in, "code" when it asks for a code.
@@ -121,7 +125,7 @@ async fn a_recovery_code_signs_in_once() {
     let app = spawn_app().await;
     let account = app.create_account().await;
     let cookie = app.sign_in(&account).await;
-    let (_secret, codes) = enrol(&app, &cookie).await;
+    let (_secret, codes, _) = enrol(&app, &cookie).await;
 
     let held = password_step(&app, &account).await;
     let typed_loosely = codes[3].replace('-', "").to_uppercase();
@@ -141,7 +145,7 @@ async fn wrong_codes_are_limited_like_passwords() {
     let app = spawn_app().await;
     let account = app.create_account().await;
     let cookie = app.sign_in(&account).await;
-    let (secret, _codes) = enrol(&app, &cookie).await;
+    let (secret, _codes, _) = enrol(&app, &cookie).await;
     let held = password_step(&app, &account).await;
     for _ in 0..10 {
         assert_eq!(code_step(&app, &held, "123456").await.status(), StatusCode::FORBIDDEN);
@@ -167,7 +171,7 @@ async fn an_api_key_cannot_manage_two_factor_and_sensitive_changes_need_a_fresh_
     assert_eq!(by_key.status(), StatusCode::FORBIDDEN);
 
     let cookie = app.sign_in(&account).await;
-    let (secret, codes) = enrol(&app, &cookie).await;
+    let (secret, codes, _) = enrol(&app, &cookie).await;
     // This session signed in before two-factor was on, 11 minutes ago as far as the panel knows.
     sqlx::query("UPDATE sessions SET created_at = created_at - 660 WHERE account_id = ?")
         .bind(account.id)
@@ -203,8 +207,8 @@ async fn another_accounts_codes_and_held_sign_ins_do_not_cross() {
     let app = spawn_app().await;
     let (alice, bob) = (app.create_account().await, app.create_account().await);
     let (alice_cookie, bob_cookie) = (app.sign_in(&alice).await, app.sign_in(&bob).await);
-    let (_alice_secret, alice_codes) = enrol(&app, &alice_cookie).await;
-    let (bob_secret, bob_codes) = enrol(&app, &bob_cookie).await;
+    let (_alice_secret, alice_codes, _) = enrol(&app, &alice_cookie).await;
+    let (bob_secret, bob_codes, _) = enrol(&app, &bob_cookie).await;
     let held = password_step(&app, &alice).await;
     assert_eq!(code_step(&app, &held, &code_at(&bob_secret, now() + 30)).await.status(), StatusCode::FORBIDDEN);
     assert_eq!(code_step(&app, &held, &bob_codes[0]).await.status(), StatusCode::FORBIDDEN);
