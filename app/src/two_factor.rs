@@ -65,7 +65,15 @@ pub fn TwoFactorSection() -> impl IntoView {
     let begin = ServerAction::<BeginTwoFactor>::new();
     let confirm = ServerAction::<ConfirmTwoFactor>::new();
     let disable = ServerAction::<DisableTwoFactor>::new();
-    let status = Resource::new(move || (confirm.version().get(), disable.version().get()), |_| get_two_factor());
+    // Read again only when something changed: a refused code must not re-render the form it was
+    // typed into (a retry typed meanwhile would be lost).
+    let changed = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if matches!(confirm.value().get(), Some(Ok(_))) || matches!(disable.value().get(), Some(Ok(_))) {
+            changed.update(|n| *n += 1);
+        }
+    });
+    let status = Resource::new(move || changed.get(), |_| get_two_factor());
     // The recovery codes live only in the action's value, until their dialog is closed.
     let codes = move || confirm.value().get().and_then(Result::ok);
     let enrolment = move || begin.value().get().and_then(Result::ok).filter(|_| codes().is_none());

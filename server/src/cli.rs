@@ -71,6 +71,9 @@ pub struct ServeArgs {
     /// database's Connect tab); default: the host of --mysql-url.
     #[arg(long, env = "NOBREGAS_PUBLIC_MYSQL_HOST")]
     pub public_mysql_host: Option<String>,
+    /// Serve /metrics (Prometheus) to scrapers that send this as a Bearer token; unset: no /metrics.
+    #[arg(long, env = "NOBREGAS_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     #[command(flatten)]
     pub managed: ManagedLimits,
 }
@@ -83,6 +86,7 @@ impl ServeArgs {
         settings.api_rate_limit_per_minute = self.api_rate_limit;
         settings.ip_rate_limit_per_minute = self.ip_rate_limit;
         settings.public_mysql_host = self.public_mysql_host;
+        settings.metrics_token = self.metrics_token;
         self.managed.apply(&mut settings);
         settings
     }

@@ -49,6 +49,8 @@ pub struct Settings {
     /// The managed server's host as customers' applications should name it (the Connect tab);
     /// `None`: the host of `mysql_url`.
     pub public_mysql_host: Option<String>,
+    /// `/metrics` is served only to this Bearer token; `None`: not at all.
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -87,6 +89,7 @@ impl Settings {
             backup_jobs: Self::DEFAULT_BACKUP_JOBS,
             backup_schedule_tick: Duration::from_secs(30),
             public_mysql_host: None,
+            metrics_token: None,
         }
     }
 

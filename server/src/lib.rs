@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod managed;
+pub mod metrics;
 pub mod pages;
 pub mod services;
 pub mod startup;

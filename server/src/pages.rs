@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 fn is_public(path: &str) -> bool {
     ["/api/", "/rpc/", "/pkg/"].iter().any(|p| path.starts_with(p))
         || path == "/healthz"
+        || path == "/metrics"
         || path == "/login"
         || path == "/login/code"
         // Static assets from public/ (favicon.ico, …).
@@ -41,7 +42,7 @@ mod tests {
 
     #[test]
     fn only_pages_need_a_session() {
-        for public in ["/login", "/healthz", "/api/databases", "/rpc/login", "/pkg/app.wasm", "/favicon.ico"] {
+        for public in ["/login", "/healthz", "/metrics", "/api/databases", "/rpc/login", "/pkg/app.wasm", "/favicon.ico"] {
             assert!(is_public(public), "{public}");
         }
         for page in ["/", "/profile", "/databases/acme_shop"] {

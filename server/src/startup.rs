@@ -106,6 +106,8 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
         backups: crate::services::backups::Backups::new(settings),
         tls: settings.tls.is_some(),
         public_mysql: Arc::new(settings.public_mysql_address()?),
+        metrics: Arc::default(),
+        metrics_token: settings.metrics_token.as_deref().filter(|t| !t.is_empty()).map(Arc::from),
     })
 }
 
@@ -115,6 +117,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
     let api = api::router().layer(middleware::from_fn_with_state(state.clone(), crate::auth::api_limit::limit));
     Router::new()
         .route("/healthz", get(api::health::check))
+        .route("/metrics", get(crate::metrics::serve))
         .nest("/api", api)
         .leptos_routes_with_context(
             &state,
@@ -137,6 +140,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(state.leptos_options.hash_files, assets::caching))
         .layer(middleware::from_fn_with_state(state.clone(), client::resolve))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::metrics::record))
         .with_state(state)
 }
 

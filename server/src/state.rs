@@ -28,6 +28,9 @@ pub struct AppState {
     pub tls: bool,
     /// The managed server's host and port as customers should name them (the Connect tab).
     pub public_mysql: Arc<(String, u16)>,
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// `/metrics` answers only with this Bearer token; `None`: it does not exist.
+    pub metrics_token: Option<Arc<str>>,
 }
 
 impl AppState {

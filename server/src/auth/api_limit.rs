@@ -101,6 +101,9 @@ fn set_headers(headers: &mut HeaderMap, limit: u32, remaining: u32, reset_secs: 
 pub async fn limit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let client_ip = auth::peer_ip_of(request.extensions());
     let caller = auth::authenticate(&state, request.headers(), client_ip).await.ok();
+    if request.headers().contains_key(axum::http::header::AUTHORIZATION) {
+        state.metrics.key_authentication(caller.is_some());
+    }
     let (checked, limit) = match &caller {
         Some(caller) => (state.api_limits.check_account(caller.account_id), state.api_limits.account_limit),
         None => (state.api_limits.check_ip(client_ip), state.api_limits.ip_limit),

@@ -18,6 +18,7 @@ mod api_auth;
 mod cli;
 mod cli_client;
 mod key_revocation;
+mod metrics;
 mod databases;
 mod db_admin;
 mod isolation;

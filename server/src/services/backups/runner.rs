@@ -12,7 +12,7 @@ use app::names::DatabaseName;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
 
 /// Statements of a job's own session (the manifest, the checks) may run this long.
@@ -20,6 +20,7 @@ const SESSION_LIMIT: Duration = Duration::from_secs(6 * 3600);
 const REPORT_EVERY: Duration = Duration::from_millis(500);
 
 pub async fn backup(state: AppState, caller: Caller, id: String, database: DatabaseName, kind: BackupKind) {
+    let started = Instant::now();
     let _turn = state.backups.turn(caller.account_id).await;
     let store = &state.store;
     let outcome = match catalog::backup_running(store, &id).await {
@@ -27,16 +28,17 @@ pub async fn backup(state: AppState, caller: Caller, id: String, database: Datab
         Err(err) => Err(err.message),
     };
     let part = state.backups.part_path(caller.account_id, &id);
-    let recorded = match outcome {
+    let (completed, recorded) = match outcome {
         Ok(dumped) => match std::fs::rename(&part, state.backups.backup_path(caller.account_id, &id)) {
-            Ok(()) => catalog::backup_completed(store, &id, dumped.bytes, dumped.size, &dumped.sha256).await,
-            Err(err) => catalog::backup_failed(store, &id, &format!("Could not keep the backup file: {err}")).await,
+            Ok(()) => (true, catalog::backup_completed(store, &id, dumped.bytes, dumped.size, &dumped.sha256).await),
+            Err(err) => (false, catalog::backup_failed(store, &id, &format!("Could not keep the backup file: {err}")).await),
         },
         Err(message) => {
             let _ = std::fs::remove_file(&part);
-            catalog::backup_failed(store, &id, &message).await
+            (false, catalog::backup_failed(store, &id, &message).await)
         }
     };
+    state.metrics.job_finished("backup", completed, started.elapsed());
     if let Err(err) = recorded {
         tracing::error!(error = %err, backup = %id, "could not record the end of a backup");
     }
@@ -137,15 +139,19 @@ pub struct Load {
 }
 
 pub async fn load(state: AppState, caller: Caller, job: Load) {
+    let started = Instant::now();
     let _turn = state.backups.turn(caller.account_id).await;
     let store = &state.store;
-    let recorded = match catalog::job_running(store, &job.job_id).await {
+    let (completed, recorded) = match catalog::job_running(store, &job.job_id).await {
         Ok(()) => match run_load(&state, &caller, &job).await {
-            Ok((bytes, verification)) => catalog::job_completed(store, &job.job_id, bytes, verification.as_ref()).await,
-            Err(failure) => catalog::job_failed(store, &job.job_id, &failure).await,
+            Ok((bytes, verification)) => (true, catalog::job_completed(store, &job.job_id, bytes, verification.as_ref()).await),
+            Err(failure) => (false, catalog::job_failed(store, &job.job_id, &failure).await),
         },
-        Err(err) => Err(err),
+        Err(err) => (false, Err(err)),
     };
+    // Uploaded files are imports; a backup's file is a restore.
+    let kind = if job.remove_after { "import" } else { "restore" };
+    state.metrics.job_finished(kind, completed, started.elapsed());
     if let Err(err) = recorded {
         tracing::error!(error = %err, job = %job.job_id, "could not record the end of a job");
     }
