@@ -1,5 +1,5 @@
 //! `app::Backend` for server functions: the same services the REST API calls.
-use crate::auth::{self, Actor, Caller, cookie};
+use crate::auth::{self, Caller, cookie};
 use crate::services::{accounts, audit, backups, databases, db_users, health, queries, security, sessions, two_factor, whitelist};
 use app::security::{ChangePassword, SessionList, SignedOut};
 use app::backups::{Backup, BackupKind, BackupList, BackupSchedule, Job, JobList, RestoreRequest, ScheduleRequest};
@@ -67,8 +67,6 @@ impl Backend for PanelBackend {
         let (store, limiter) = (&self.state.store, &self.state.login_limiter);
         let held = cookie::pending_sign_in_token(&req.headers);
         let account_id = two_factor::complete_sign_in(store, limiter, held, code, req.peer_ip).await?;
-        let entry = audit::Entry { account_id: Some(account_id), actor: &Actor::Session, ip: req.peer_ip, action: Action::SignIn, details: vec![] };
-        audit::record(store, entry.with("second_factor", "code".to_owned())).await;
         let session = self.open_session(req, account_id).await?;
         Ok(vec![session, SetCookie(cookie::clear_pending_sign_in_cookie(req.https))])
     }

@@ -130,13 +130,18 @@ pub async fn change_password(
     new: Password,
     keep: Option<i64>,
 ) -> Result<u64, AppError> {
-    let hash: String =
-        sqlx::query_scalar("SELECT password_hash FROM accounts WHERE id = ?").bind(account_id).fetch_one(store).await?;
-    if !argon2.verify(Some(hash), current.to_owned()).await? {
+    if !password_is(store, argon2, account_id, current).await? {
         return Err(AppError::forbidden("The current password is not right."));
     }
     set_password(store, argon2, account_id, new).await?;
     crate::services::sessions::revoke_others(store, account_id, keep).await
+}
+
+/// Whether `password` is the account's panel password (a signed-in customer confirming it).
+pub async fn password_is(store: &SqlitePool, argon2: &Argon2Gate, account_id: i64, password: &str) -> Result<bool, AppError> {
+    let hash: String =
+        sqlx::query_scalar("SELECT password_hash FROM accounts WHERE id = ?").bind(account_id).fetch_one(store).await?;
+    argon2.verify(Some(hash), password.to_owned()).await
 }
 
 /// The operator's reset (`account set-password`): no current password; every session ends.

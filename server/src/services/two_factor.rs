@@ -4,7 +4,7 @@
 use crate::auth::rate_limit::{Attempt, LoginLimiter};
 use crate::auth::{Actor, Caller};
 use crate::domain::{secret::random_base62, time, totp};
-use crate::services::audit;
+use crate::services::{accounts, audit};
 use app::activity::Action;
 use app::error::AppError;
 use app::two_factor::{Enrolment, RecoveryCodes, TwoFactorStatus};
@@ -127,11 +127,9 @@ pub async fn disable(
     if !is_on(store, caller.account_id).await? {
         return Err(AppError::conflict("Two-factor sign-in is already off."));
     }
-    require_fresh_sign_in(store, caller, "turn two-factor sign-in off").await?;
+    require_recent_session(store, caller, "turn two-factor sign-in off").await?;
     let (attempt, account_key) = reserve(limiter, caller.account_id, caller.ip)?;
-    let hash: String =
-        sqlx::query_scalar("SELECT password_hash FROM accounts WHERE id = ?").bind(caller.account_id).fetch_one(store).await?;
-    if !limiter.argon2.verify(Some(hash), password.to_owned()).await? {
+    if !accounts::password_is(store, &limiter.argon2, caller.account_id, password).await? {
         return Err(AppError::forbidden("The password is not right."));
     }
     if !accept_code(store, caller.account_id, code).await? {
@@ -166,9 +164,11 @@ async fn remove(store: &SqlitePool, account_id: i64) -> Result<(), AppError> {
 /// With two-factor on, `what` needs a browser session signed in within the last 10 minutes: a
 /// stolen session cookie alone cannot mint an API key or strip the second factor.
 pub async fn require_fresh_sign_in(store: &SqlitePool, caller: &Caller, what: &str) -> Result<(), AppError> {
-    if !is_on(store, caller.account_id).await? {
-        return Ok(());
-    }
+    if is_on(store, caller.account_id).await? { require_recent_session(store, caller, what).await } else { Ok(()) }
+}
+
+/// The caller's browser session signed in at most `FRESH_SIGN_IN_SECS` ago, or 403 naming `what`.
+async fn require_recent_session(store: &SqlitePool, caller: &Caller, what: &str) -> Result<(), AppError> {
     let signed_in_at: Option<i64> = match caller.session {
         Some(session) => sqlx::query_scalar("SELECT created_at FROM sessions WHERE id = ?").bind(session).fetch_optional(store).await?,
         None => None,
@@ -241,7 +241,8 @@ pub async fn hold_sign_in(store: &SqlitePool, account_id: i64) -> Result<String,
 }
 
 /// The second sign-in step: the held sign-in's account when `code` is right. Wrong codes are
-/// limited like passwords; the held sign-in ends when it succeeds or expires.
+/// limited like passwords; the held sign-in ends when it succeeds or expires. Both outcomes are in
+/// the audit log.
 pub async fn complete_sign_in(
     store: &SqlitePool,
     limiter: &LoginLimiter,
@@ -265,5 +266,7 @@ pub async fn complete_sign_in(
     }
     limiter.succeeded(attempt, &account_key);
     sqlx::query("DELETE FROM pending_sign_ins WHERE token_hash = ?").bind(token_hash(token)).execute(store).await?;
+    let entry = audit::Entry { account_id: Some(account_id), actor: &Actor::Session, ip, action: Action::SignIn, details: vec![] };
+    audit::record(store, entry.with("second_factor", "code")).await;
     Ok(account_id)
 }

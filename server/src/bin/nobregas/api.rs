@@ -91,6 +91,12 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// A path segment from what the user typed: names are the API's own (letters, digits, `_`) and ids
+/// base62, so this only guards against a typed `/`, `?` or space reaching another endpoint.
+pub fn segment(raw: &str) -> String {
+    app::validate::encode_query_value(raw).replace('/', "%2F")
+}
+
 pub struct Api {
     base: Url,
     key: Option<String>,

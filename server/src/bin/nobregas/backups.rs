@@ -1,6 +1,6 @@
 //! `nobregas backups …`: jobs run on the panel; `--wait` polls them to the end (with a progress bar
 //! on a terminal), `download` streams the `.sql.gz` to a file.
-use crate::api::{API_SAID_NO, Api, Body, Failure};
+use crate::api::{API_SAID_NO, Api, Body, Failure, segment};
 use crate::output::{Output, confirm, progress, show, size, table};
 use app::backups::{Backup, BackupList, Job, JobStatus, RestoreRequest};
 use futures_util::StreamExt;
@@ -15,7 +15,7 @@ const POLL: Duration = Duration::from_millis(500);
 
 pub async fn list(api: &Api, output: Output, database: Option<String>) -> Result<(), Failure> {
     let path = match &database {
-        Some(database) => format!("/api/backups?database={}", app::validate::encode_query_value(database)),
+        Some(database) => format!("/api/backups?database={}", segment(database)),
         None => "/api/backups".to_owned(),
     };
     let body = api.get(&path).await?;
@@ -29,7 +29,7 @@ pub async fn list(api: &Api, output: Output, database: Option<String>) -> Result
 }
 
 pub async fn create(api: &Api, output: Output, database: &str, wait: bool) -> Result<(), Failure> {
-    let path = format!("/api/databases/{}/backups", app::validate::encode_query_value(database));
+    let path = format!("/api/databases/{}/backups", segment(database));
     let body = api.send(api.request(Method::POST, &path)).await?;
     let started: Backup = body.parse()?;
     if !wait {
@@ -44,7 +44,7 @@ pub async fn create(api: &Api, output: Output, database: &str, wait: bool) -> Re
 }
 
 pub async fn download(api: &Api, id: &str, to: Option<PathBuf>) -> Result<(), Failure> {
-    let id = app::validate::encode_query_value(id);
+    let id = segment(id);
     let response = api.response(api.request(Method::GET, &format!("/api/backups/{id}/download"))).await?;
     let to = to.unwrap_or_else(|| PathBuf::from(format!("{id}.sql.gz")));
     // Written beside the target and renamed when complete: an interrupted download leaves no
@@ -67,10 +67,10 @@ pub async fn download(api: &Api, id: &str, to: Option<PathBuf>) -> Result<(), Fa
 
 pub async fn restore(api: &Api, output: Output, id: &str, to: String, wait: bool, yes: bool) -> Result<(), Failure> {
     // Into a new database nothing is lost; over an existing one, its current contents are.
-    if api.get(&format!("/api/databases/{}", app::validate::encode_query_value(&to))).await.is_ok() {
+    if api.get(&format!("/api/databases/{}", segment(&to))).await.is_ok() {
         confirm(&format!("Restore backup {id} over the existing database {to} (its current contents are replaced)?"), yes)?;
     }
-    let path = format!("/api/backups/{}/restore", app::validate::encode_query_value(id));
+    let path = format!("/api/backups/{}/restore", segment(id));
     let body = api.send_json(Method::POST, &path, &RestoreRequest { database: to.clone() }).await?;
     let job: Job = body.parse()?;
     if !wait {
@@ -107,7 +107,7 @@ async fn wait_for<T: DeserializeOwned>(
 
 pub async fn delete(api: &Api, id: &str, yes: bool) -> Result<(), Failure> {
     confirm(&format!("Delete backup {id} (its file is removed)?"), yes)?;
-    api.delete(&format!("/api/backups/{}", app::validate::encode_query_value(id))).await?;
+    api.delete(&format!("/api/backups/{}", segment(id))).await?;
     eprintln!("Deleted backup {id}.");
     Ok(())
 }

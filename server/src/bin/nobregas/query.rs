@@ -1,6 +1,6 @@
 //! `nobregas query DATABASE [SQL | -]`: the statement runs as the account's own MySQL identity on
 //! the server, exactly as in the Query tab.
-use crate::api::{Api, Failure};
+use crate::api::{Api, Failure, segment};
 use crate::output::any_table;
 use app::query::{ExportFormat, ExportRequest, QueryRequest, QueryResponse, StatementResult};
 use futures_util::StreamExt;
@@ -30,7 +30,7 @@ pub fn statement(sql: Option<String>) -> Result<String, Failure> {
 }
 
 pub async fn run(api: &Api, database: &str, sql: String, format: Format, max_rows: Option<u32>) -> Result<(), Failure> {
-    let path = format!("/api/databases/{}/query", app::validate::encode_query_value(database));
+    let path = format!("/api/databases/{}/query", segment(database));
     if format == Format::Csv {
         return export(api, &format!("{path}/export"), sql).await;
     }

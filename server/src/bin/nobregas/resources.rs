@@ -1,6 +1,6 @@
 //! Account, databases, users, grants, whitelist and key revocation: one function per command,
 //! each one request (or two) and a table.
-use crate::api::{Api, Failure};
+use crate::api::{Api, Failure, segment};
 use crate::output::{Output, confirm, show, size, table};
 use app::model::{
     Account, CreateDatabase, CreateUser, CreatedUser, DatabaseDetail, DatabaseList, Grant, NewWhitelistEntry, RevocationReceived,
@@ -8,12 +8,6 @@ use app::model::{
 };
 use app::privilege::Privilege;
 use reqwest::Method;
-
-/// `{}` in a path: names are the API's own (letters, digits, `_`), ids are numbers or base62, so
-/// percent-encoding is only a guard against what a user might type.
-fn segment(raw: &str) -> String {
-    app::validate::encode_query_value(raw).replace('/', "%2F")
-}
 
 pub async fn account(api: &Api, output: Output) -> Result<(), Failure> {
     let body = api.get("/api/account").await?;
