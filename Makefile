@@ -9,13 +9,13 @@ BIN := target/release/nobregas-panel
 # leave target/release/nobregas-panel pointing pages at a file that does not exist.
 export LEPTOS_OUTPUT_NAME := nobregas-panel
 
-.PHONY: run test setup-run setup-test build unit integration fuzz load e2e bench check
+.PHONY: run test setup-run setup-test build unit integration integration-shared-store fuzz load e2e bench check
 
 run: setup-run build
 	$(BIN) account ensure-first
 	$(BIN) serve
 
-test: setup-test unit integration build e2e fuzz load
+test: setup-test unit integration integration-shared-store build e2e fuzz load
 
 setup-run:
 	scripts/setup.sh run
@@ -35,6 +35,11 @@ unit:
 
 integration:
 	cargo test -p server --test api
+
+# The same tests with the panel store on MariaDB (a fresh database per test app), as several
+# instances share it: every query and migration of the MySQL engine runs.
+integration-shared-store:
+	NOBREGAS_TEST_STORE=mysql cargo test -p server --test api
 
 # schemathesis against /api/openapi.json on the built binary: no 5xx, every answer as documented.
 fuzz:

@@ -229,8 +229,9 @@ mod ssr {
             match &err {
                 sqlx::Error::RowNotFound => AppError::not_found("Not found."),
                 sqlx::Error::Database(db) if db.is_unique_violation() => AppError::conflict("It already exists."),
-                // The panel store is a local SQLite file: a connection that cannot be had or breaks
-                // is the managed MySQL server's (the store's own failures come as Database errors).
+                // A connection that cannot be had or breaks is taken for the managed MySQL server's
+                // (a SQLite store's own failures come as Database errors; a shared MySQL store that
+                // is down also answers 503, and /healthz says which of the two it is).
                 sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_)
                 | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => {
                     tracing::warn!(error = %err, "MySQL unreachable");

@@ -34,6 +34,10 @@ pub struct GlobalArgs {
     /// Admin connection to the managed MySQL/MariaDB server.
     #[arg(long, env = "NOBREGAS_MYSQL_URL", default_value = "mysql://root@127.0.0.1:3306", global = true, hide_env_values = true)]
     pub mysql_url: String,
+    /// The panel store: unset is SQLite in the data dir (one instance); `mysql://user@host/db` is a
+    /// MySQL/MariaDB database several panel instances share.
+    #[arg(long, env = "NOBREGAS_STORE_URL", global = true, hide_env_values = true)]
+    pub store_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -74,6 +78,10 @@ pub struct ServeArgs {
     /// Serve /metrics (Prometheus) to scrapers that send this as a Bearer token; unset: no /metrics.
     #[arg(long, env = "NOBREGAS_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Seconds the maintenance lease lasts: when the instance holding it dies, another takes over
+    /// reconciliation and scheduled backups within this time.
+    #[arg(long, env = "NOBREGAS_LEASE_SECS", default_value_t = Settings::DEFAULT_LEASE_SECS, value_parser = clap::value_parser!(u64).range(2..=3600))]
+    pub lease_secs: u64,
     #[command(flatten)]
     pub managed: ManagedLimits,
 }
@@ -87,6 +95,7 @@ impl ServeArgs {
         settings.ip_rate_limit_per_minute = self.ip_rate_limit;
         settings.public_mysql_host = self.public_mysql_host;
         settings.metrics_token = self.metrics_token;
+        settings.lease = std::time::Duration::from_secs(self.lease_secs);
         self.managed.apply(&mut settings);
         settings
     }
@@ -186,10 +195,12 @@ pub enum KeyCommand {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let GlobalArgs { data_dir, mysql_url } = cli.global;
+    let GlobalArgs { data_dir, mysql_url, store_url } = cli.global;
+    let store_url = store_url.filter(|url| !url.is_empty());
     match cli.command {
         Command::Serve(args) => {
-            let settings = args.settings(data_dir, mysql_url);
+            let mut settings = args.settings(data_dir, mysql_url);
+            settings.store_url = store_url;
             let app = Application::build(&settings).await?;
             let scheme = if settings.tls.is_some() { "https" } else { "http" };
             tracing::info!("Nobregas MySQL Panel listening on {scheme}://{}:{}", settings.listen.ip(), app.port());
@@ -198,7 +209,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Account(AccountCommand::Create { email, prefix, password_stdin: _ }) => {
             let (email, prefix) = (Email::parse(&email)?, Prefix::parse(&prefix)?);
             let password = Password::parse(&read_password_line()?)?;
-            let (store, mysql) = (store::open(&data_dir).await?, operator_mysql(&data_dir, &mysql_url)?);
+            let (store, mysql) = (store::open(&data_dir, store_url.as_deref()).await?, operator_mysql(&data_dir, &mysql_url)?);
             accounts::create(&store, &mysql, &Argon2Gate::default(), &email, &prefix, password).await?;
             eprintln!("Created account {email} with prefix {}.", prefix.as_str());
             Ok(())
@@ -206,7 +217,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Account(AccountCommand::SetPassword { email, password_stdin: _ }) => {
             let email = Email::parse(&email)?;
             let password = Password::parse(&read_password_line()?)?;
-            let store = store::open(&data_dir).await?;
+            let store = store::open(&data_dir, store_url.as_deref()).await?;
             let Some(account_id) = accounts::find_id_by_email(&store, &email).await? else {
                 bail!("No account with email {email}.");
             };
@@ -219,7 +230,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Account(AccountCommand::ResetTwoFactor { email }) => {
             let email = Email::parse(&email)?;
-            let store = store::open(&data_dir).await?;
+            let store = store::open(&data_dir, store_url.as_deref()).await?;
             let Some(account_id) = accounts::find_id_by_email(&store, &email).await? else {
                 bail!("No account with email {email}.");
             };
@@ -232,7 +243,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Account(AccountCommand::EnsureFirst { email, prefix }) => {
             let (email, prefix) = (Email::parse(&email)?, Prefix::parse(&prefix)?);
-            let (store, mysql) = (store::open(&data_dir).await?, operator_mysql(&data_dir, &mysql_url)?);
+            let (store, mysql) = (store::open(&data_dir, store_url.as_deref()).await?, operator_mysql(&data_dir, &mysql_url)?);
             if accounts::exists_any(&store).await? {
                 eprintln!("An account already exists; not creating a first one.");
                 return Ok(());
@@ -247,7 +258,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Key(KeyCommand::Regenerate { email }) => {
             let email = Email::parse(&email)?;
-            let store = store::open(&data_dir).await?;
+            let store = store::open(&data_dir, store_url.as_deref()).await?;
             let Some(account_id) = accounts::find_id_by_email(&store, &email).await? else {
                 bail!("No account with email {email}.");
             };

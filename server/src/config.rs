@@ -13,6 +13,12 @@ pub struct Settings {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub mysql_url: String,
+    /// The panel store: `None` is SQLite in `data_dir`; a `mysql://` URL is a store several
+    /// instances share.
+    pub store_url: Option<String>,
+    /// How long the maintenance lease lasts without renewal: how soon another instance takes over
+    /// the periodic work when its holder dies.
+    pub lease: Duration,
     /// Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed.
     pub trusted_proxies: TrustedProxies,
     /// Serve HTTPS with this certificate chain and key (PEM files).
@@ -67,12 +73,15 @@ impl Settings {
     pub const DEFAULT_QUERIES_PER_ACCOUNT: usize = 4;
     pub const DEFAULT_BACKUP_QUOTA_BYTES: u64 = 20 * 1024 * 1024 * 1024;
     pub const DEFAULT_BACKUP_JOBS: usize = 2;
+    pub const DEFAULT_LEASE_SECS: u64 = 30;
 
     pub fn new(listen: SocketAddr, data_dir: PathBuf, mysql_url: impl Into<String>) -> Self {
         Self {
             listen,
             data_dir,
             mysql_url: mysql_url.into(),
+            store_url: None,
+            lease: Duration::from_secs(Self::DEFAULT_LEASE_SECS),
             trusted_proxies: TrustedProxies::default(),
             tls: None,
             api_rate_limit_per_minute: NonZeroU32::new(Self::DEFAULT_API_RATE_LIMIT).expect("non-zero"),

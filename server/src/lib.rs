@@ -8,6 +8,8 @@ pub mod backend;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod instance;
+pub mod maintenance;
 pub mod managed;
 pub mod metrics;
 pub mod pages;

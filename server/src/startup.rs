@@ -28,6 +28,7 @@ pub struct Application {
     router: Router,
     state: AppState,
     schedule_tick: Duration,
+    lease: Duration,
 }
 
 impl Application {
@@ -35,7 +36,10 @@ impl Application {
     /// tests use that).
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let state = build_state(settings).await?;
-        fail_interrupted_jobs(&state).await?;
+        crate::instance::heartbeat(&state.store).await.context("Failed to register this instance in the panel store")?;
+        crate::maintenance::fail_jobs_of_stopped_instances(&state, settings.lease, true)
+            .await
+            .context("Failed to fail the jobs a stopped panel process left")?;
         let tls = match &settings.tls {
             Some(files) => Some(load_tls(files).await?),
             None => None,
@@ -43,7 +47,14 @@ impl Application {
         let listener = std::net::TcpListener::bind(settings.listen)
             .with_context(|| format!("Failed to listen on {}", settings.listen))?;
         listener.set_nonblocking(true).context("Failed to configure the listener")?;
-        Ok(Self { listener, tls, router: router(state.clone(), settings), state, schedule_tick: settings.backup_schedule_tick })
+        Ok(Self {
+            listener,
+            tls,
+            router: router(state.clone(), settings),
+            state,
+            schedule_tick: settings.backup_schedule_tick,
+            lease: settings.lease,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -57,8 +68,8 @@ impl Application {
     /// Serves until SIGTERM or Ctrl-C; then stops accepting and lets in-flight requests finish
     /// (up to 30 s).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        tokio::spawn(reconcile_periodically(self.state.clone()));
-        tokio::spawn(crate::services::backups::schedule::run_periodically(self.state.clone(), self.schedule_tick));
+        tokio::spawn(crate::maintenance::run(self.state.clone(), self.schedule_tick, self.lease));
+        let store = self.state.store.clone();
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let handle = axum_server::Handle::new();
         let stopper = handle.clone();
@@ -67,10 +78,13 @@ impl Application {
             tracing::info!("Shutting down: finishing in-flight requests");
             stopper.graceful_shutdown(Some(Duration::from_secs(30)));
         });
-        match self.tls {
+        let served = match self.tls {
             Some(tls) => axum_server::from_tcp_rustls(self.listener, tls)?.handle(handle).serve(service).await,
             None => axum_server::from_tcp(self.listener)?.handle(handle).serve(service).await,
-        }
+        };
+        // Another instance need not wait for the lease to expire.
+        let _ = crate::instance::release(&store, crate::instance::MAINTENANCE).await;
+        served
     }
 }
 
@@ -91,8 +105,8 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
     // A release build by cargo-leptos (`hash-files`) names /pkg files by content and lists the names in
     // hash.txt beside the binary; a binary built otherwise (cargo test) has none and uses plain names.
     leptos_options.hash_files = assets::hash_file_beside_binary(&leptos_options);
-    let store = store::open(&settings.data_dir).await?;
-    let key_cache = crate::auth::key_cache::KeyCache::open(&store::path(&settings.data_dir))
+    let store = store::open(&settings.data_dir, settings.store_url.as_deref()).await?;
+    let key_cache = crate::auth::key_cache::KeyCache::open(&store, &settings.data_dir)
         .context("Failed to open the panel store for the API-key cache")?;
     Ok(AppState {
         leptos_options,
@@ -223,27 +237,6 @@ async fn error_shape_for_bare_statuses(request: Request, next: Next) -> Response
             app::error::AppError::new(app::error::ErrorCode::PayloadTooLarge, "The request body is too large.").into_response()
         }
         _ => response,
-    }
-}
-
-/// A previous process's jobs can no longer finish: mark them failed and remove their half files.
-async fn fail_interrupted_jobs(state: &AppState) -> anyhow::Result<()> {
-    let failed = crate::services::backups::catalog::fail_interrupted(&state.store).await?;
-    let removed = state.backups.remove_leftovers().context("Failed to remove unfinished backup files")?;
-    if failed + removed as u64 > 0 {
-        tracing::warn!(failed, removed, "jobs interrupted by the last shutdown were marked failed");
-    }
-    Ok(())
-}
-
-/// Finishes whitelist changes a failure interrupted: at start-up, then every few minutes.
-async fn reconcile_periodically(state: AppState) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
-    loop {
-        every.tick().await;
-        if let Err(err) = crate::services::whitelist::reconcile(&state.store, &state.mysql).await {
-            tracing::warn!(error = %err, "whitelist reconciliation did not finish; will retry");
-        }
     }
 }
 

@@ -4,7 +4,8 @@ use crate::auth::rate_limit::LoginLimiter;
 use app::model::ConnectionInfo;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
-use sqlx::{MySqlPool, SqlitePool};
+use sqlx::MySqlPool;
+use crate::store::Store;
 use std::sync::Arc;
 
 /// Everything a request may need, shared by the Leptos routes, server functions and REST.
@@ -12,7 +13,7 @@ use std::sync::Arc;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The panel's own store (accounts, keys, sessions, audit log).
-    pub store: SqlitePool,
+    pub store: Store,
     /// Admin connection to the managed MySQL/MariaDB server.
     pub mysql: MySqlPool,
     pub login_limiter: Arc<LoginLimiter>,

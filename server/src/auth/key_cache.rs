@@ -4,7 +4,12 @@
 //! of its own, answered in-process in about a microsecond), which changes whenever any other
 //! connection — this process's pool or the CLI in another process — has committed. Any change
 //! empties the cache, so a regenerated key fails on the very next request.
+//!
+//! A shared store (MySQL, several instances) has no such free check — asking it would cost the
+//! same round trip as the lookup — so there the cache stays empty and every request looks its key
+//! up, which is what makes a key regenerated through one instance fail at once on the others.
 use app::validate::Prefix;
+use crate::store::{self, Engine, Store};
 use rusqlite::{Connection, OpenFlags};
 use std::collections::HashMap;
 use std::path::Path;
@@ -24,7 +29,8 @@ pub struct KeyCache {
 }
 
 struct Inner {
-    store: Connection,
+    /// `None`: a shared store, nothing is cached.
+    store: Option<Connection>,
     /// The store's `data_version` when `keys` was last known to be current.
     version: Option<i64>,
     keys: HashMap<[u8; 32], KnownKey>,
@@ -34,10 +40,16 @@ struct Inner {
 pub struct Miss(Option<i64>);
 
 impl KeyCache {
-    /// A read-only connection to the panel store at `path` (which must exist: open the pool first).
-    pub fn open(path: &Path) -> rusqlite::Result<Self> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let store = Connection::open_with_flags(path, flags)?;
+    /// For a SQLite store, a read-only connection to its file in `data_dir` (open the pool first:
+    /// the file must exist); for a shared store, a cache that keeps nothing.
+    pub fn open(pool: &Store, data_dir: &Path) -> rusqlite::Result<Self> {
+        let store = match store::engine(pool) {
+            Engine::Sqlite => {
+                let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                Some(Connection::open_with_flags(store::path(data_dir), flags)?)
+            }
+            Engine::MySql => None,
+        };
         Ok(Self { inner: Mutex::new(Inner { store, version: None, keys: HashMap::new() }) })
     }
 
@@ -65,7 +77,8 @@ impl Inner {
     /// The store's version now; a change empties the cache. `None` (the store could not be
     /// asked) disables caching until it can.
     fn current_version(&mut self) -> Option<i64> {
-        let version = self.store.prepare_cached("PRAGMA data_version").and_then(|mut s| s.query_row([], |row| row.get(0))).ok();
+        let store = self.store.as_ref()?;
+        let version = store.prepare_cached("PRAGMA data_version").and_then(|mut s| s.query_row([], |row| row.get(0))).ok();
         if version.is_none() || version != self.version {
             self.keys.clear();
             self.version = version;

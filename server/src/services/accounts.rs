@@ -4,12 +4,13 @@ use crate::managed::sql;
 use app::error::AppError;
 use app::model::{Account, ApiKeyInfo};
 use app::validate::{Email, Password, Prefix};
-use sqlx::{MySqlPool, SqlitePool};
+use sqlx::MySqlPool;
+use crate::store::{self, Store};
 
 /// Creates an account (the CLI, tests). `mysql` is asked whether `<prefix>_` is already in use on
 /// the managed server: the new account would see and manage those databases and users.
 pub async fn create(
-    store: &SqlitePool,
+    store: &Store,
     mysql: &MySqlPool,
     argon2: &Argon2Gate,
     email: &Email,
@@ -27,22 +28,19 @@ pub async fn create(
     }
     check_prefix_unused_on_server(mysql, prefix).await?;
     let password_hash = argon2.hash(password).await?;
-    let id = sqlx::query_scalar(
-        "INSERT INTO accounts (email, prefix, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-    )
+    let insert = store::returning_id(store, "INSERT INTO accounts (email, prefix, password_hash, created_at) VALUES (?, ?, ?, ?)");
+    let insert = sqlx::query(&insert)
     .bind(email.as_str())
     .bind(prefix.as_str())
     .bind(password_hash)
-    .bind(time::now())
-    .fetch_one(store)
-    .await
-    .map_err(|err| match AppError::from(err) {
+    .bind(time::now());
+    let inserted = store::inserted_id(store, insert).await.map_err(|err| match AppError::from(err) {
         conflict if conflict.code == app::error::ErrorCode::Conflict => {
             AppError::conflict("That email or prefix was taken a moment ago.")
         }
         other => other,
     })?;
-    Ok(id)
+    inserted.ok_or_else(|| AppError::internal("the store did not say which id the new account got"))
 }
 
 /// 409 when a database or a user on the managed server already starts with `<prefix>_`: it is
@@ -74,18 +72,18 @@ async fn check_prefix_unused_on_server(mysql: &MySqlPool, prefix: &Prefix) -> Re
     }
 }
 
-pub async fn find_id_by_email(store: &SqlitePool, email: &Email) -> Result<Option<i64>, AppError> {
+pub async fn find_id_by_email(store: &Store, email: &Email) -> Result<Option<i64>, AppError> {
     Ok(sqlx::query_scalar("SELECT id FROM accounts WHERE email = ?").bind(email.as_str()).fetch_optional(store).await?)
 }
 
-pub async fn exists_any(store: &SqlitePool) -> Result<bool, AppError> {
+pub async fn exists_any(store: &Store) -> Result<bool, AppError> {
     Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM accounts").fetch_one(store).await? > 0)
 }
 
 /// The account id when email and password match; `None` for a wrong password *and* for an
 /// unknown or malformed email, after the same work: one lookup, one argon2 verification.
 pub async fn verify_credentials(
-    store: &SqlitePool,
+    store: &Store,
     argon2: &Argon2Gate,
     email: &str,
     password: &str,
@@ -101,7 +99,7 @@ pub async fn verify_credentials(
 }
 
 /// The account as `GET /api/account` and the Profile page show it.
-pub async fn view(store: &SqlitePool, account_id: i64) -> Result<Account, AppError> {
+pub async fn view(store: &Store, account_id: i64) -> Result<Account, AppError> {
     type Row = (String, String, Option<String>, Option<i64>, Option<i64>, Option<String>, Option<i64>);
     let (email, prefix, last4, created_at, last_used_at, last_used_ip, revoked_at): Row = sqlx::query_as(
         "SELECT a.email, a.prefix, k.last4, k.created_at, k.last_used_at, k.last_used_ip, a.key_revoked_at
@@ -123,7 +121,7 @@ pub async fn view(store: &SqlitePool, account_id: i64) -> Result<Account, AppErr
 /// account (`keep`: the caller's own, which stays signed in). Answers how many were signed out.
 /// A wrong current password is 403, counted by the caller's sign-in limiter like a sign-in.
 pub async fn change_password(
-    store: &SqlitePool,
+    store: &Store,
     argon2: &Argon2Gate,
     account_id: i64,
     current: &str,
@@ -138,14 +136,14 @@ pub async fn change_password(
 }
 
 /// Whether `password` is the account's panel password (a signed-in customer confirming it).
-pub async fn password_is(store: &SqlitePool, argon2: &Argon2Gate, account_id: i64, password: &str) -> Result<bool, AppError> {
+pub async fn password_is(store: &Store, argon2: &Argon2Gate, account_id: i64, password: &str) -> Result<bool, AppError> {
     let hash: String =
         sqlx::query_scalar("SELECT password_hash FROM accounts WHERE id = ?").bind(account_id).fetch_one(store).await?;
     argon2.verify(Some(hash), password.to_owned()).await
 }
 
 /// The operator's reset (`account set-password`): no current password; every session ends.
-pub async fn set_password(store: &SqlitePool, argon2: &Argon2Gate, account_id: i64, new: Password) -> Result<(), AppError> {
+pub async fn set_password(store: &Store, argon2: &Argon2Gate, account_id: i64, new: Password) -> Result<(), AppError> {
     let hash = argon2.hash(new).await?;
     sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?").bind(hash).bind(account_id).execute(store).await?;
     Ok(())

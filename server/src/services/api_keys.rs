@@ -9,7 +9,7 @@ use app::activity::Action;
 use app::error::AppError;
 use app::model::{ApiKeyInfo, NewApiKey};
 use app::validate::Prefix;
-use sqlx::SqlitePool;
+use crate::store::{self, Store};
 use std::net::IpAddr;
 
 /// `last_used_at`/`last_used_ip` are written at most this often per key.
@@ -18,14 +18,18 @@ const LAST_USED_GRANULARITY_SECS: i64 = 60;
 /// Replaces the account's key in one statement: the old key is dead as soon as this returns, and
 /// concurrent regenerations leave exactly one valid key (the primary key is the account).
 /// `by` and `ip` say who asked, for the audit log.
-pub async fn regenerate(store: &SqlitePool, account_id: i64, by: &Actor, ip: Option<IpAddr>) -> Result<NewApiKey, AppError> {
+pub async fn regenerate(store: &Store, account_id: i64, by: &Actor, ip: Option<IpAddr>) -> Result<NewApiKey, AppError> {
     let key = ApiKey::generate();
     let created_at = time::now();
-    sqlx::query(
+    sqlx::query(store::dialect(
+        store,
         "INSERT INTO api_keys (account_id, key_hash, last4, created_at) VALUES (?, ?, ?, ?)
          ON CONFLICT(account_id) DO UPDATE SET key_hash = excluded.key_hash, last4 = excluded.last4,
              created_at = excluded.created_at, last_used_at = NULL, last_used_ip = NULL",
-    )
+        "INSERT INTO api_keys (account_id, key_hash, last4, created_at) VALUES (?, ?, ?, ?)
+         ON DUPLICATE KEY UPDATE key_hash = VALUES(key_hash), last4 = VALUES(last4),
+             created_at = VALUES(created_at), last_used_at = NULL, last_used_ip = NULL",
+    ))
     .bind(account_id)
     .bind(&key.sha256()[..])
     .bind(key.last4())
@@ -46,7 +50,7 @@ pub async fn regenerate(store: &SqlitePool, account_id: i64, by: &Actor, ip: Opt
 
 /// The caller a presented key belongs to, or 401. Malformed keys never reach the store; keys
 /// already seen come from the cache, which is never older than the store (`auth::key_cache`).
-pub async fn authenticate(store: &SqlitePool, cache: &KeyCache, presented: &str, ip: Option<IpAddr>) -> Result<Caller, AppError> {
+pub async fn authenticate(store: &Store, cache: &KeyCache, presented: &str, ip: Option<IpAddr>) -> Result<Caller, AppError> {
     let key = ApiKey::parse(presented)?;
     let hash = key.sha256();
     let known = match cache.get(&hash) {
@@ -74,7 +78,7 @@ pub async fn authenticate(store: &SqlitePool, cache: &KeyCache, presented: &str,
     Ok(Caller { account_id: known.account_id, prefix: known.prefix, actor: Actor::ApiKey { masked: api_key::masked(&known.last4) }, ip, session: None })
 }
 
-async fn lookup(store: &SqlitePool, hash: &[u8; 32]) -> Result<KnownKey, AppError> {
+async fn lookup(store: &Store, hash: &[u8; 32]) -> Result<KnownKey, AppError> {
     let row: Option<(i64, String, Option<i64>, String)> = sqlx::query_as(
         "SELECT k.account_id, a.prefix, k.last_used_at, k.last4 FROM api_keys k JOIN accounts a ON a.id = k.account_id
          WHERE k.key_hash = ?",
@@ -91,19 +95,24 @@ async fn lookup(store: &SqlitePool, hash: &[u8; 32]) -> Result<KnownKey, AppErro
 /// has no key until its owner issues one) and the account records when, for its Profile page and
 /// audit log. No authentication and the same outcome for any input, so it tells nobody whether a
 /// key was valid; a string that fails the key format's checksum never reaches the store.
-pub async fn revoke_reported(store: &SqlitePool, presented: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
+pub async fn revoke_reported(store: &Store, presented: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
     let Ok(key) = ApiKey::parse(presented.trim()) else {
         return Ok(());
     };
     let now = time::now();
     let mut tx = store.begin().await?;
-    let revoked: Option<(i64, String)> = sqlx::query_as("DELETE FROM api_keys WHERE key_hash = ? RETURNING account_id, last4")
+    let found: Option<(i64, String)> = sqlx::query_as("SELECT account_id, last4 FROM api_keys WHERE key_hash = ?")
         .bind(&key.sha256()[..])
         .fetch_optional(&mut *tx)
         .await?;
-    let Some((account_id, last4)) = revoked else {
+    let Some((account_id, last4)) = found else {
         return Ok(());
     };
+    let deleted = sqlx::query("DELETE FROM api_keys WHERE key_hash = ?").bind(&key.sha256()[..]).execute(&mut *tx).await?;
+    if deleted.rows_affected() == 0 {
+        // Regenerated or reported by someone else in between: nothing of this key is left.
+        return Ok(());
+    }
     sqlx::query("UPDATE accounts SET key_revoked_at = ? WHERE id = ?").bind(now).bind(account_id).execute(&mut *tx).await?;
     tx.commit().await?;
     let entry = audit::Entry { account_id: Some(account_id), actor: &Actor::Anonymous, ip, action: Action::ApiKeyRevoked, details: vec![] };

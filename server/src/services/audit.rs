@@ -4,7 +4,7 @@ use crate::auth::{Actor, Caller};
 use crate::domain::time;
 use app::activity::{Action, AuditEvent, AuditPage};
 use app::error::AppError;
-use sqlx::SqlitePool;
+use crate::store::{self, Store};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -50,13 +50,13 @@ fn cut(mut text: String) -> String {
 
 /// Writes the event. The action already happened: a failure to log it is reported to the
 /// operator's log, never turned into a failure of the action.
-pub async fn record(store: &SqlitePool, entry: Entry<'_>) {
+pub async fn record(store: &Store, entry: Entry<'_>) {
     if let Err(err) = insert(store, &entry).await {
         tracing::error!(error = %err, action = entry.action.as_str(), "failed to write an audit event");
     }
 }
 
-async fn insert(store: &SqlitePool, entry: &Entry<'_>) -> Result<(), sqlx::Error> {
+async fn insert(store: &Store, entry: &Entry<'_>) -> Result<(), sqlx::Error> {
     let details: BTreeMap<&str, &str> = entry.details.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let details = serde_json::to_string(&details).unwrap_or_else(|_| "{}".into());
     sqlx::query("INSERT INTO audit_events (account_id, at, actor, source_ip, action, details) VALUES (?, ?, ?, ?, ?, ?)")
@@ -73,7 +73,7 @@ async fn insert(store: &SqlitePool, entry: &Entry<'_>) -> Result<(), sqlx::Error
 
 /// A sign-in attempt, on the account the email names: a success by the new session, a failure by
 /// nobody yet (an email no account has is kept too, on no account, for the operator).
-pub async fn sign_in(store: &SqlitePool, email: &str, signed_in: Option<i64>, ip: Option<IpAddr>) {
+pub async fn sign_in(store: &Store, email: &str, signed_in: Option<i64>, ip: Option<IpAddr>) {
     let (account_id, actor, action) = match signed_in {
         Some(id) => (Some(id), Actor::Session, Action::SignIn),
         None => {
@@ -95,11 +95,11 @@ struct EventRow {
     actor: String,
     source_ip: Option<String>,
     action: String,
-    details: String,
+    details: store::Text,
 }
 
 /// The account's events older than the cursor `before` (an event id), newest first.
-pub async fn page(store: &SqlitePool, caller: &Caller, before: Option<&str>, limit: Option<u32>) -> Result<AuditPage, AppError> {
+pub async fn page(store: &Store, caller: &Caller, before: Option<&str>, limit: Option<u32>) -> Result<AuditPage, AppError> {
     let before = match before.filter(|b| !b.is_empty()) {
         Some(cursor) => cursor
             .parse::<i64>()
@@ -133,7 +133,7 @@ pub async fn page(store: &SqlitePool, caller: &Caller, before: Option<&str>, lim
             actor: row.actor,
             source_ip: row.source_ip,
             action: row.action,
-            details: serde_json::from_str(&row.details).unwrap_or_default(),
+            details: serde_json::from_str(&row.details.0).unwrap_or_default(),
         })
         .collect();
     Ok(AuditPage { events, next })

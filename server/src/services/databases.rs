@@ -7,7 +7,8 @@ use app::activity::Action;
 use app::error::AppError;
 use app::model::{ConnectionInfo, CreateDatabase, Database, DatabaseDetail, TableInfo};
 use app::names::DatabaseName;
-use sqlx::{MySqlPool, SqlitePool};
+use sqlx::MySqlPool;
+use crate::store::Store;
 use std::collections::HashMap;
 
 pub async fn list(mysql: &MySqlPool, caller: &Caller) -> Result<Vec<Database>, AppError> {
@@ -50,7 +51,7 @@ pub async fn detail(
     Ok(DatabaseDetail { database, users, table_list, connection })
 }
 
-pub async fn create(mysql: &MySqlPool, store: &SqlitePool, caller: &Caller, request: &CreateDatabase) -> Result<Database, AppError> {
+pub async fn create(mysql: &MySqlPool, store: &Store, caller: &Caller, request: &CreateDatabase) -> Result<Database, AppError> {
     let name = DatabaseName::parse(request.name.trim(), &caller.prefix)?;
     let charset = request.charset.as_deref().map(str::trim).filter(|c| !c.is_empty()).unwrap_or("utf8mb4");
     let collation = request.collation.as_deref().map(str::trim).filter(|c| !c.is_empty());
@@ -108,7 +109,7 @@ async fn check_charset(mysql: &MySqlPool, charset: &str, collation: Option<&str>
 /// Drops the database, then revokes every grant on it (they would otherwise outlive it and apply to
 /// a future database of the same name). In that order: a drop that fails (a customer's open
 /// transaction holds a lock on it: 409 after the lock wait) leaves the users' grants as they were.
-pub async fn drop(mysql: &MySqlPool, store: &SqlitePool, caller: &Caller, name: &DatabaseName) -> Result<(), AppError> {
+pub async fn drop(mysql: &MySqlPool, store: &Store, caller: &Caller, name: &DatabaseName) -> Result<(), AppError> {
     find(mysql, name).await?;
     admin_exec(mysql, &format!("DROP DATABASE {}", sql::quote_identifier(name.as_str()))).await?;
     audit::record(store, audit::Entry::by(caller, Action::DatabaseDeleted).with("database", name.as_str())).await;

@@ -11,7 +11,8 @@ use app::error::AppError;
 use app::model::{CreateUser, CreatedUser, DbUser, Grant, SetPrivileges};
 use app::names::{DbPassword, DbUserName};
 use app::privilege::{self, parse_privileges};
-use sqlx::{MySqlPool, SqlitePool};
+use sqlx::MySqlPool;
+use crate::store::Store;
 
 /// A user named in a URL: anything not the caller's is "not found".
 pub fn owned(caller: &Caller, raw: &str) -> Result<DbUserName, AppError> {
@@ -30,7 +31,7 @@ pub const LOOPBACK_HOSTS: [&str; 2] = ["127.0.0.1", "::1"];
 
 /// Where a new user must exist: 'localhost', the loopback addresses and the account's active
 /// whitelist hosts.
-async fn wanted_hosts(store: &SqlitePool, caller: &Caller) -> Result<Vec<String>, AppError> {
+async fn wanted_hosts(store: &Store, caller: &Caller) -> Result<Vec<String>, AppError> {
     let mut hosts = vec![LOCALHOST.to_owned()];
     hosts.extend(LOOPBACK_HOSTS.map(str::to_owned));
     hosts.extend(whitelist::active_hosts(store, caller.account_id).await?);
@@ -148,7 +149,7 @@ pub async fn drop_host(mysql: &MySqlPool, user: &DbUserName, host: &str) -> Resu
 /// Creates the user at every wanted host, or at none: a failure drops what was created.
 pub async fn create(
     mysql: &MySqlPool,
-    store: &SqlitePool,
+    store: &Store,
     caller: &Caller,
     request: &CreateUser,
 ) -> Result<CreatedUser, AppError> {
@@ -194,7 +195,7 @@ async fn create_at(mysql: &MySqlPool, name: &DbUserName, password: &DbPassword, 
 /// few minutes) copies the hash from 'localhost' again.
 pub async fn set_password(
     mysql: &MySqlPool,
-    store: &SqlitePool,
+    store: &Store,
     caller: &Caller,
     name: &DbUserName,
     password: &str,
@@ -213,7 +214,7 @@ pub async fn set_password(
 }
 
 /// Drops the user at every host and ends its open sessions.
-pub async fn drop(mysql: &MySqlPool, store: &SqlitePool, caller: &Caller, name: &DbUserName) -> Result<(), AppError> {
+pub async fn drop(mysql: &MySqlPool, store: &Store, caller: &Caller, name: &DbUserName) -> Result<(), AppError> {
     let _account = account_lock::lock_for_user(name).await;
     let mut hosts = existing_hosts(mysql, name).await?;
     // 'localhost' last: until it is gone the user is still listed, and a retry finishes the rest.
@@ -232,7 +233,7 @@ async fn end_sessions(mysql: &MySqlPool, name: &DbUserName) -> Result<(), AppErr
 
 pub async fn set_privileges(
     mysql: &MySqlPool,
-    store: &SqlitePool,
+    store: &Store,
     caller: &Caller,
     (user, database): (&str, &str),
     request: &SetPrivileges,
@@ -253,7 +254,7 @@ pub async fn set_privileges(
 
 pub async fn revoke_privileges(
     mysql: &MySqlPool,
-    store: &SqlitePool,
+    store: &Store,
     caller: &Caller,
     (user, database): (&str, &str),
 ) -> Result<(), AppError> {

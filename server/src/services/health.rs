@@ -1,5 +1,6 @@
 use serde::Serialize;
-use sqlx::{MySqlPool, SqlitePool};
+use sqlx::MySqlPool;
+use crate::store::Store;
 use std::time::Duration;
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -28,7 +29,7 @@ pub async fn mysql_up(mysql: &MySqlPool) -> bool {
 }
 
 /// Asks both the panel store and the managed MySQL server a trivial question, concurrently.
-pub async fn check(store: &SqlitePool, mysql: &MySqlPool) -> Health {
+pub async fn check(store: &Store, mysql: &MySqlPool) -> Health {
     let store_probe = tokio::time::timeout(PROBE_TIMEOUT, sqlx::query("SELECT 1").execute(store));
     let mysql_probe = tokio::time::timeout(PROBE_TIMEOUT, sqlx::query("SELECT 1").execute(mysql));
     let (store_result, mysql_result) = tokio::join!(store_probe, mysql_probe);

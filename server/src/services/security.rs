@@ -9,13 +9,13 @@ use app::error::AppError;
 use app::model::NewApiKey;
 use app::security::{ChangePassword, SignedOut};
 use app::validate::Password;
-use sqlx::SqlitePool;
+use crate::store::Store;
 
 /// Needs the current password and a browser session (an API key cannot take the account over);
 /// the caller's session stays signed in, every other one is signed out. Wrong current passwords
 /// count against the same limit as sign-ins (per account and per IP).
 pub async fn change_password(
-    store: &SqlitePool,
+    store: &Store,
     limiter: &LoginLimiter,
     caller: &Caller,
     request: &ChangePassword,
@@ -34,14 +34,14 @@ pub async fn change_password(
     Ok(SignedOut { signed_out })
 }
 
-pub async fn revoke_session(store: &SqlitePool, caller: &Caller, id: i64) -> Result<(), AppError> {
+pub async fn revoke_session(store: &Store, caller: &Caller, id: i64) -> Result<(), AppError> {
     sessions::revoke(store, caller, id).await?;
     audit::record(store, audit::Entry::by(caller, Action::SessionRevoked).with("session", id.to_string())).await;
     Ok(())
 }
 
 /// "Sign out all other sessions": every session but the caller's own (all of them for an API key).
-pub async fn revoke_other_sessions(store: &SqlitePool, caller: &Caller) -> Result<SignedOut, AppError> {
+pub async fn revoke_other_sessions(store: &Store, caller: &Caller) -> Result<SignedOut, AppError> {
     let signed_out = sessions::revoke_others(store, caller.account_id, caller.session).await?;
     audit::record(store, audit::Entry::by(caller, Action::SessionRevoked).with("sessions", signed_out.to_string())).await;
     Ok(SignedOut { signed_out })
@@ -49,7 +49,7 @@ pub async fn revoke_other_sessions(store: &SqlitePool, caller: &Caller) -> Resul
 
 /// A new API key, the old one invalid at once. With two-factor on, only from a sign-in of the last
 /// 10 minutes: the key carries every right of the account and outlives the session.
-pub async fn regenerate_api_key(store: &SqlitePool, caller: &Caller) -> Result<NewApiKey, AppError> {
+pub async fn regenerate_api_key(store: &Store, caller: &Caller) -> Result<NewApiKey, AppError> {
     two_factor::require_fresh_sign_in(store, caller, "regenerate the API key").await?;
     api_keys::regenerate(store, caller.account_id, &caller.actor, caller.ip).await
 }

@@ -6,7 +6,7 @@ use app::error::AppError;
 use app::security::{SessionInfo, SessionList, browser_name};
 use app::validate::Prefix;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
+use crate::store::Store;
 use std::net::IpAddr;
 
 pub const COOKIE_NAME: &str = "nbg_session";
@@ -27,7 +27,7 @@ pub struct Origin {
 }
 
 /// A fresh session (a new id at every sign-in: no fixation). Returns the cookie's token.
-pub async fn open(store: &SqlitePool, account_id: i64, origin: &Origin) -> Result<String, AppError> {
+pub async fn open(store: &Store, account_id: i64, origin: &Origin) -> Result<String, AppError> {
     let token = random_base62(43);
     let now = time::now();
     let user_agent = origin.user_agent.as_deref().map(|ua| ua.chars().take(USER_AGENT_MAX_CHARS).collect::<String>());
@@ -50,7 +50,7 @@ pub async fn open(store: &SqlitePool, account_id: i64, origin: &Origin) -> Resul
 
 /// The account signed in with `token`, if the session is live. `seen_from` (the request's client
 /// address) refreshes when and where the session was last seen, at most once a minute.
-pub async fn caller(store: &SqlitePool, token: &str, seen_from: Option<IpAddr>) -> Result<Option<Caller>, AppError> {
+pub async fn caller(store: &Store, token: &str, seen_from: Option<IpAddr>) -> Result<Option<Caller>, AppError> {
     let now = time::now();
     let row: Option<(i64, i64, String, i64, Option<String>)> = sqlx::query_as(
         "SELECT s.id, s.account_id, a.prefix, s.last_seen_at, s.ip FROM sessions s JOIN accounts a ON a.id = s.account_id
@@ -76,13 +76,13 @@ pub async fn caller(store: &SqlitePool, token: &str, seen_from: Option<IpAddr>) 
     Ok(Some(Caller { account_id, prefix, actor: Actor::Session, ip: None, session: Some(id) }))
 }
 
-pub async fn close(store: &SqlitePool, token: &str) -> Result<(), AppError> {
+pub async fn close(store: &Store, token: &str) -> Result<(), AppError> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash(token)).execute(store).await?;
     Ok(())
 }
 
 /// The account's live sessions, newest first; `current` marks the caller's own.
-pub async fn list(store: &SqlitePool, caller: &Caller) -> Result<SessionList, AppError> {
+pub async fn list(store: &Store, caller: &Caller) -> Result<SessionList, AppError> {
     let rows: Vec<(i64, i64, i64, Option<String>, Option<String>)> = sqlx::query_as(
         "SELECT id, created_at, last_seen_at, ip, user_agent FROM sessions
          WHERE account_id = ? AND expires_at > ? ORDER BY created_at DESC, id DESC",
@@ -106,7 +106,7 @@ pub async fn list(store: &SqlitePool, caller: &Caller) -> Result<SessionList, Ap
 }
 
 /// Signs out one of the account's sessions; another account's (or an unknown) id is not found.
-pub async fn revoke(store: &SqlitePool, caller: &Caller, id: i64) -> Result<(), AppError> {
+pub async fn revoke(store: &Store, caller: &Caller, id: i64) -> Result<(), AppError> {
     let done = sqlx::query("DELETE FROM sessions WHERE id = ? AND account_id = ?")
         .bind(id)
         .bind(caller.account_id)
@@ -119,9 +119,10 @@ pub async fn revoke(store: &SqlitePool, caller: &Caller, id: i64) -> Result<(), 
 }
 
 /// Signs out every session of the account but `keep` (the caller's own, if any); how many.
-pub async fn revoke_others(store: &SqlitePool, account_id: i64, keep: Option<i64>) -> Result<u64, AppError> {
-    let done = sqlx::query("DELETE FROM sessions WHERE account_id = ? AND id IS NOT ?")
+pub async fn revoke_others(store: &Store, account_id: i64, keep: Option<i64>) -> Result<u64, AppError> {
+    let done = sqlx::query("DELETE FROM sessions WHERE account_id = ? AND (? IS NULL OR id <> ?)")
         .bind(account_id)
+        .bind(keep)
         .bind(keep)
         .execute(store)
         .await?;

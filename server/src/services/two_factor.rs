@@ -9,7 +9,7 @@ use app::activity::Action;
 use app::error::AppError;
 use app::two_factor::{Enrolment, RecoveryCodes, TwoFactorStatus};
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
+use crate::store::{self, Store};
 use std::net::IpAddr;
 
 /// How long a sign-in may wait between its password and its code.
@@ -22,7 +22,7 @@ fn unix_now() -> u64 {
     time::now().max(0) as u64
 }
 
-pub async fn is_on(store: &SqlitePool, account_id: i64) -> Result<bool, AppError> {
+pub async fn is_on(store: &Store, account_id: i64) -> Result<bool, AppError> {
     let on: Option<i64> = sqlx::query_scalar("SELECT 1 FROM two_factor WHERE account_id = ? AND enabled_at IS NOT NULL")
         .bind(account_id)
         .fetch_optional(store)
@@ -30,7 +30,7 @@ pub async fn is_on(store: &SqlitePool, account_id: i64) -> Result<bool, AppError
     Ok(on.is_some())
 }
 
-pub async fn status(store: &SqlitePool, account_id: i64) -> Result<TwoFactorStatus, AppError> {
+pub async fn status(store: &Store, account_id: i64) -> Result<TwoFactorStatus, AppError> {
     let enabled_at: Option<i64> =
         sqlx::query_scalar("SELECT enabled_at FROM two_factor WHERE account_id = ? AND enabled_at IS NOT NULL")
             .bind(account_id)
@@ -53,16 +53,19 @@ fn session_only(caller: &Caller) -> Result<i64, AppError> {
 
 /// Starts (or restarts) an enrolment: a new secret, returned this once with its QR code. Sign-in
 /// does not ask for codes until `confirm` has seen one.
-pub async fn begin(store: &SqlitePool, caller: &Caller, account_label: &str) -> Result<Enrolment, AppError> {
+pub async fn begin(store: &Store, caller: &Caller, account_label: &str) -> Result<Enrolment, AppError> {
     session_only(caller)?;
     if is_on(store, caller.account_id).await? {
         return Err(AppError::conflict("Two-factor sign-in is already on. Turn it off first to enrol a new authenticator."));
     }
     let secret = totp::new_secret();
-    sqlx::query(
+    sqlx::query(store::dialect(
+        store,
         "INSERT INTO two_factor (account_id, secret, enabled_at, last_step) VALUES (?, ?, NULL, 0)
          ON CONFLICT(account_id) DO UPDATE SET secret = excluded.secret, enabled_at = NULL, last_step = 0",
-    )
+        "INSERT INTO two_factor (account_id, secret, enabled_at, last_step) VALUES (?, ?, NULL, 0)
+         ON DUPLICATE KEY UPDATE secret = VALUES(secret), enabled_at = NULL, last_step = 0",
+    ))
     .bind(caller.account_id)
     .bind(&secret)
     .execute(store)
@@ -73,7 +76,7 @@ pub async fn begin(store: &SqlitePool, caller: &Caller, account_label: &str) -> 
 
 /// Turns two-factor on once the authenticator's first code is right, and issues the recovery codes
 /// (returned this once; the store keeps their hashes).
-pub async fn confirm(store: &SqlitePool, limiter: &LoginLimiter, caller: &Caller, code: &str) -> Result<RecoveryCodes, AppError> {
+pub async fn confirm(store: &Store, limiter: &LoginLimiter, caller: &Caller, code: &str) -> Result<RecoveryCodes, AppError> {
     session_only(caller)?;
     let pending: Option<Vec<u8>> =
         sqlx::query_scalar("SELECT secret FROM two_factor WHERE account_id = ? AND enabled_at IS NULL")
@@ -102,7 +105,7 @@ pub async fn confirm(store: &SqlitePool, limiter: &LoginLimiter, caller: &Caller
     Ok(RecoveryCodes { codes })
 }
 
-async fn replace_recovery_codes(tx: &mut sqlx::SqliteConnection, account_id: i64, codes: &[String]) -> Result<(), AppError> {
+async fn replace_recovery_codes(tx: &mut sqlx::AnyConnection, account_id: i64, codes: &[String]) -> Result<(), AppError> {
     sqlx::query("DELETE FROM recovery_codes WHERE account_id = ?").bind(account_id).execute(&mut *tx).await?;
     for code in codes {
         sqlx::query("INSERT INTO recovery_codes (account_id, code_hash) VALUES (?, ?)")
@@ -117,7 +120,7 @@ async fn replace_recovery_codes(tx: &mut sqlx::SqliteConnection, account_id: i64
 /// Turns two-factor off: a browser session signed in within the last 10 minutes, the password and
 /// a current code (or a recovery code).
 pub async fn disable(
-    store: &SqlitePool,
+    store: &Store,
     limiter: &LoginLimiter,
     caller: &Caller,
     password: &str,
@@ -142,7 +145,7 @@ pub async fn disable(
 }
 
 /// The operator's escape hatch (`account reset-2fa`): two-factor off, recovery codes gone.
-pub async fn reset(store: &SqlitePool, account_id: i64) -> Result<bool, AppError> {
+pub async fn reset(store: &Store, account_id: i64) -> Result<bool, AppError> {
     let was_on = is_on(store, account_id).await?;
     remove(store, account_id).await?;
     if was_on {
@@ -152,7 +155,7 @@ pub async fn reset(store: &SqlitePool, account_id: i64) -> Result<bool, AppError
     Ok(was_on)
 }
 
-async fn remove(store: &SqlitePool, account_id: i64) -> Result<(), AppError> {
+async fn remove(store: &Store, account_id: i64) -> Result<(), AppError> {
     let mut tx = store.begin().await?;
     sqlx::query("DELETE FROM two_factor WHERE account_id = ?").bind(account_id).execute(&mut *tx).await?;
     sqlx::query("DELETE FROM recovery_codes WHERE account_id = ?").bind(account_id).execute(&mut *tx).await?;
@@ -163,12 +166,12 @@ async fn remove(store: &SqlitePool, account_id: i64) -> Result<(), AppError> {
 
 /// With two-factor on, `what` needs a browser session signed in within the last 10 minutes: a
 /// stolen session cookie alone cannot mint an API key or strip the second factor.
-pub async fn require_fresh_sign_in(store: &SqlitePool, caller: &Caller, what: &str) -> Result<(), AppError> {
+pub async fn require_fresh_sign_in(store: &Store, caller: &Caller, what: &str) -> Result<(), AppError> {
     if is_on(store, caller.account_id).await? { require_recent_session(store, caller, what).await } else { Ok(()) }
 }
 
 /// The caller's browser session signed in at most `FRESH_SIGN_IN_SECS` ago, or 403 naming `what`.
-async fn require_recent_session(store: &SqlitePool, caller: &Caller, what: &str) -> Result<(), AppError> {
+async fn require_recent_session(store: &Store, caller: &Caller, what: &str) -> Result<(), AppError> {
     let signed_in_at: Option<i64> = match caller.session {
         Some(session) => sqlx::query_scalar("SELECT created_at FROM sessions WHERE id = ?").bind(session).fetch_optional(store).await?,
         None => None,
@@ -194,7 +197,7 @@ fn wrong_code() -> AppError {
 
 /// A current TOTP code not accepted before (its step must be newer than the last accepted one), or
 /// an unused recovery code; either is used up by being accepted, atomically.
-async fn accept_code(store: &SqlitePool, account_id: i64, code: &str) -> Result<bool, AppError> {
+async fn accept_code(store: &Store, account_id: i64, code: &str) -> Result<bool, AppError> {
     if totp::is_recovery_code(code) {
         let used = sqlx::query("UPDATE recovery_codes SET used_at = ? WHERE account_id = ? AND code_hash = ? AND used_at IS NULL")
             .bind(time::now())
@@ -227,7 +230,7 @@ fn token_hash(token: &str) -> Vec<u8> {
 
 /// The password was right and two-factor is on: the sign-in waits for its code. Returns the token
 /// the browser keeps (in a 5-minute HttpOnly cookie) meanwhile.
-pub async fn hold_sign_in(store: &SqlitePool, account_id: i64) -> Result<String, AppError> {
+pub async fn hold_sign_in(store: &Store, account_id: i64) -> Result<String, AppError> {
     let token = random_base62(43);
     let now = time::now();
     sqlx::query("DELETE FROM pending_sign_ins WHERE expires_at < ?").bind(now).execute(store).await?;
@@ -244,7 +247,7 @@ pub async fn hold_sign_in(store: &SqlitePool, account_id: i64) -> Result<String,
 /// limited like passwords; the held sign-in ends when it succeeds or expires. Both outcomes are in
 /// the audit log.
 pub async fn complete_sign_in(
-    store: &SqlitePool,
+    store: &Store,
     limiter: &LoginLimiter,
     token: Option<&str>,
     code: &str,

@@ -10,7 +10,8 @@ use app::error::AppError;
 use app::host::{HostPattern, parse_note};
 use app::model::{NewWhitelistEntry, WhitelistEntry};
 use app::validate::Prefix;
-use sqlx::{MySqlPool, SqlitePool};
+use sqlx::MySqlPool;
+use crate::store::{self, Store};
 
 pub const MAX_ENTRIES: i64 = 100;
 
@@ -20,7 +21,7 @@ fn entry((id, host, note, created_at): Row) -> WhitelistEntry {
     WhitelistEntry { id, host, note, created_at: time::rfc3339(created_at) }
 }
 
-pub async fn list(store: &SqlitePool, caller: &Caller) -> Result<Vec<WhitelistEntry>, AppError> {
+pub async fn list(store: &Store, caller: &Caller) -> Result<Vec<WhitelistEntry>, AppError> {
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, host, note, created_at FROM whitelist WHERE account_id = ? AND state = 'active' ORDER BY id",
     )
@@ -31,7 +32,7 @@ pub async fn list(store: &SqlitePool, caller: &Caller) -> Result<Vec<WhitelistEn
 }
 
 /// MySQL host spellings of the account's active entries.
-pub async fn active_hosts(store: &SqlitePool, account_id: i64) -> Result<Vec<String>, AppError> {
+pub async fn active_hosts(store: &Store, account_id: i64) -> Result<Vec<String>, AppError> {
     Ok(sqlx::query_scalar("SELECT mysql_host FROM whitelist WHERE account_id = ? AND state = 'active' ORDER BY id")
         .bind(account_id)
         .fetch_all(store)
@@ -42,7 +43,7 @@ pub async fn active_hosts(store: &SqlitePool, account_id: i64) -> Result<Vec<Str
 /// Retrying after a failure re-applies (every step is idempotent). Holds the account's lock, so
 /// the limit is counted and the accounts made with no removal or reconciliation in between.
 pub async fn add(
-    store: &SqlitePool,
+    store: &Store,
     mysql: &MySqlPool,
     caller: &Caller,
     request: &NewWhitelistEntry,
@@ -82,49 +83,47 @@ pub async fn add(
     for user in db_users::names(mysql, caller).await? {
         db_users::sync_host(mysql, &user, &mysql_host).await?;
     }
-    let row: Row = sqlx::query_as(
-        "UPDATE whitelist SET state = 'active' WHERE id = ? RETURNING id, host, note, created_at",
-    )
-    .bind(id)
-    .fetch_one(store)
-    .await?;
+    sqlx::query("UPDATE whitelist SET state = 'active' WHERE id = ?").bind(id).execute(store).await?;
+    let row: Row = sqlx::query_as("SELECT id, host, note, created_at FROM whitelist WHERE id = ?").bind(id).fetch_one(store).await?;
     let added = entry(row);
     audit::record(store, audit::Entry::by(caller, Action::WhitelistAdded).with("host", added.host.as_str())).await;
     Ok(added)
 }
 
-/// Counts and inserts in one statement (SQLite runs one writer at a time), so the limit holds even
-/// without the account lock.
-async fn insert(store: &SqlitePool, caller: &Caller, host: &str, mysql_host: &str, note: &str) -> Result<i64, AppError> {
-    let id: Option<i64> = sqlx::query_scalar(
+/// Counts and inserts in one statement, so the limit holds even without the account lock.
+async fn insert(store: &Store, caller: &Caller, host: &str, mysql_host: &str, note: &str) -> Result<i64, AppError> {
+    let insert = store::returning_id(store, store::dialect(
+        store,
         "INSERT INTO whitelist (account_id, host, mysql_host, note, state, created_at)
-         SELECT ?, ?, ?, ?, 'adding', ? WHERE (SELECT COUNT(*) FROM whitelist WHERE account_id = ?) < ?
-         RETURNING id",
-    )
+         SELECT ?, ?, ?, ?, 'adding', ? WHERE (SELECT COUNT(*) FROM whitelist WHERE account_id = ?) < ?",
+        "INSERT INTO whitelist (account_id, host, mysql_host, note, state, created_at)
+         SELECT ?, ?, ?, ?, 'adding', ? FROM DUAL WHERE (SELECT COUNT(*) FROM whitelist WHERE account_id = ?) < ?",
+    ));
+    let insert = sqlx::query(&insert)
     .bind(caller.account_id)
     .bind(host)
     .bind(mysql_host)
     .bind(note)
     .bind(time::now())
     .bind(caller.account_id)
-    .bind(MAX_ENTRIES)
-    .fetch_optional(store)
-    .await?;
+    .bind(MAX_ENTRIES);
+    let id = store::inserted_id(store, insert).await?;
     id.ok_or_else(|| AppError::validation(format!("The whitelist holds at most {MAX_ENTRIES} entries; remove one first.")))
 }
 
 /// Marks the entry 'removing' (it stops being reported at once), drops the host's accounts, ends
 /// the sessions they opened, then deletes the row. Another account's id, or an unknown one, is 404.
 /// Under the account's lock: once this returns, nothing running concurrently can bring them back.
-pub async fn remove(store: &SqlitePool, mysql: &MySqlPool, caller: &Caller, id: i64) -> Result<(), AppError> {
+pub async fn remove(store: &Store, mysql: &MySqlPool, caller: &Caller, id: i64) -> Result<(), AppError> {
     let _account = account_lock::lock(&caller.prefix).await;
-    let hosts: Option<(String, String)> = sqlx::query_as(
-        "UPDATE whitelist SET state = 'removing' WHERE id = ? AND account_id = ? RETURNING host, mysql_host",
-    )
-    .bind(id)
-    .bind(caller.account_id)
-    .fetch_optional(store)
-    .await?;
+    let hosts: Option<(String, String)> = sqlx::query_as("SELECT host, mysql_host FROM whitelist WHERE id = ? AND account_id = ?")
+        .bind(id)
+        .bind(caller.account_id)
+        .fetch_optional(store)
+        .await?;
+    if hosts.is_some() {
+        sqlx::query("UPDATE whitelist SET state = 'removing' WHERE id = ?").bind(id).execute(store).await?;
+    }
     let (host, mysql_host) = hosts.ok_or_else(|| AppError::not_found(format!("No whitelist entry {id} in your account.")))?;
     finish_removal(store, mysql, caller, id, (&host, &mysql_host)).await?;
     audit::record(store, audit::Entry::by(caller, Action::WhitelistRemoved).with("host", host)).await;
@@ -134,7 +133,7 @@ pub async fn remove(store: &SqlitePool, mysql: &MySqlPool, caller: &Caller, id: 
 /// Drops every user's account at the host (whether or not it still exists at 'localhost'), ends
 /// the users' sessions from addresses the entry admitted, then deletes the row.
 async fn finish_removal(
-    store: &SqlitePool,
+    store: &Store,
     mysql: &MySqlPool,
     caller: &Caller,
     id: i64,
@@ -161,7 +160,7 @@ async fn end_sessions_from(mysql: &MySqlPool, caller: &Caller, host: &str) -> Re
 /// makes every user exist at every active host with the password hash, limit and grants of
 /// 'localhost', and drops host accounts no entry asks for. A failing account or row is logged and
 /// skipped; the first error is returned once everything else is done.
-pub async fn reconcile(store: &SqlitePool, mysql: &MySqlPool) -> Result<(), AppError> {
+pub async fn reconcile(store: &Store, mysql: &MySqlPool) -> Result<(), AppError> {
     let accounts: Vec<(i64, String)> = sqlx::query_as("SELECT id, prefix FROM accounts ORDER BY id").fetch_all(store).await?;
     let mut outcome = Outcome::default();
     for (account_id, prefix) in accounts {
@@ -176,7 +175,7 @@ pub async fn reconcile(store: &SqlitePool, mysql: &MySqlPool) -> Result<(), AppE
     outcome.into_result()
 }
 
-async fn mark_active(store: &SqlitePool, id: i64) -> Result<(), AppError> {
+async fn mark_active(store: &Store, id: i64) -> Result<(), AppError> {
     sqlx::query("UPDATE whitelist SET state = 'active' WHERE id = ?").bind(id).execute(store).await?;
     Ok(())
 }
@@ -200,7 +199,7 @@ impl Outcome {
 
 /// One account, under its lock, from rows read under that lock: a removal that finished a moment
 /// ago is not re-created from a stale read.
-async fn reconcile_account(store: &SqlitePool, mysql: &MySqlPool, caller: &Caller, outcome: &mut Outcome) {
+async fn reconcile_account(store: &Store, mysql: &MySqlPool, caller: &Caller, outcome: &mut Outcome) {
     let _account = account_lock::lock(&caller.prefix).await;
     let what = caller.prefix.as_str();
     let rows: Vec<(i64, String, String, String)> =

@@ -145,6 +145,7 @@ async fn the_operator_sets_a_password_from_stdin_and_every_session_ends() {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_nobregas-panel"))
         .args(["account", "set-password", "--email", &account.email, "--password-stdin"])
         .env("NOBREGAS_DATA_DIR", &app.data_dir)
+        .envs(app.store_env())
         .env("NOBREGAS_MYSQL_URL", crate::helpers::mysql_url())
         .env("RUST_LOG", "warn")
         .stdin(std::process::Stdio::piped())

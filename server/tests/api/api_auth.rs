@@ -134,6 +134,7 @@ async fn a_key_regenerated_by_the_cli_fails_on_the_very_next_request() {
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_nobregas-panel"))
             .args(["key", "regenerate", "--email", &account.email])
             .env("NOBREGAS_DATA_DIR", &app.data_dir)
+        .envs(app.store_env())
             .env("NOBREGAS_MYSQL_URL", crate::helpers::mysql_url())
             .output()
             .unwrap();

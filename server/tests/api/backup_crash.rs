@@ -17,12 +17,13 @@ impl Drop for Panel {
 }
 
 /// The panel binary on `data_dir`, answering on the returned port.
-async fn start_panel(data_dir: &Path) -> (Panel, String) {
+async fn start_panel(data_dir: &Path, store_env: Vec<(&'static str, String)>) -> (Panel, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let panel = Panel(
         Command::new(env!("CARGO_BIN_EXE_nobregas-panel"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .env("NOBREGAS_DATA_DIR", data_dir)
+            .envs(store_env)
             .env("NOBREGAS_MYSQL_URL", crate::helpers::mysql_url())
             .env("NOBREGAS_API_RATE_LIMIT", "100000")
             .env("RUST_LOG", "warn")
@@ -53,7 +54,7 @@ async fn a_panel_killed_mid_backup_leaves_no_completed_half_file_and_the_job_fai
     // ~160 MB of dump: seconds of work, long enough to be caught in the middle.
     app.query_ok(&key, &db, "INSERT INTO t SELECT seq, REPEAT(MD5(seq), 12) FROM seq_1_to_400000").await;
 
-    let (mut panel, address) = start_panel(&data_dir).await;
+    let (mut panel, address) = start_panel(&data_dir, app.store_env()).await;
     let client = reqwest::Client::new();
     let created: Value = client.post(format!("{address}/api/databases/{db}/backups")).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
     let id = created["id"].as_str().unwrap().to_owned();
@@ -74,10 +75,19 @@ async fn a_panel_killed_mid_backup_leaves_no_completed_half_file_and_the_job_fai
     panel.0.wait().unwrap();
     assert!(!finished.exists(), "a half-written backup must never take the final name");
 
-    let (_restarted, address) = start_panel(&data_dir).await;
-    let response = client.get(format!("{address}/api/backups/{id}")).bearer_auth(&key).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let backup: Value = response.json().await.unwrap();
+    let (_restarted, address) = start_panel(&data_dir, app.store_env()).await;
+    // On SQLite the restarted panel fails it at start-up; on a shared store, once the killed
+    // instance's heartbeat is older than the lease (2 s in tests).
+    let started = Instant::now();
+    let backup = loop {
+        let response = client.get(format!("{address}/api/backups/{id}")).bearer_auth(&key).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let backup: Value = response.json().await.unwrap();
+        if (backup["status"] == "failed" && !part.exists()) || started.elapsed() > Duration::from_secs(15) {
+            break backup;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
     assert_eq!(backup["status"], "failed", "{backup}");
     assert!(backup["error"].as_str().unwrap().contains("stopped"), "{backup}");
     assert!(!part.exists() && !finished.exists(), "the partial file is removed at start-up");

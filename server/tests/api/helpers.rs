@@ -17,6 +17,8 @@ pub struct TestApp {
     pub state: AppState,
     pub client: Client,
     pub data_dir: PathBuf,
+    /// The panel store's database on MariaDB, when the test runs on a shared store.
+    pub store_database: Option<String>,
     prefixes: std::sync::Mutex<Vec<String>>,
 }
 
@@ -42,14 +44,43 @@ pub async fn spawn_app_with_mysql(mysql_url: &str) -> TestApp {
 }
 
 /// Port 0, a fresh data dir, the shared MariaDB, every limit at its default: adjust, then `spawn_app_with`.
+/// With `NOBREGAS_TEST_STORE=mysql` the panel store is a fresh database on the test MariaDB
+/// instead of SQLite (`make integration-shared-store` runs every test that way).
 pub fn test_settings() -> Settings {
     let data_dir = std::env::temp_dir().join(format!("nobregas-test-{}", random_base62(12)));
-    Settings::new("127.0.0.1:0".parse().unwrap(), data_dir, mysql_url())
+    let mut settings = Settings::new("127.0.0.1:0".parse().unwrap(), data_dir, mysql_url());
+    if std::env::var("NOBREGAS_TEST_STORE").is_ok_and(|engine| engine == "mysql") {
+        settings.store_url = Some(new_mysql_store());
+        // Instances share the store: a killed one's jobs are failed once its heartbeat is this old.
+        settings.lease = std::time::Duration::from_secs(2);
+    }
+    settings
+}
+
+/// A fresh, empty database on the test MariaDB for a panel store; `TestApp` drops it.
+pub fn new_mysql_store() -> String {
+    let name = format!("{STORE_DATABASE_PREFIX}{}", random_base62(12).to_lowercase());
+    mariadb_root(&format!("CREATE DATABASE {name}"));
+    format!("mysql://root@127.0.0.1:3306/{name}")
+}
+
+const STORE_DATABASE_PREFIX: &str = "nbgstore_";
+
+/// A statement as MariaDB's root, through its command-line client (usable from `Drop`).
+pub fn mariadb_root(statement: &str) {
+    let status = std::process::Command::new("mariadb").args(["-uroot", "-h127.0.0.1", "-e", statement]).status();
+    assert!(status.is_ok_and(|s| s.success()), "mariadb -e {statement:?} failed");
 }
 
 /// Spawns the app with settings a test adjusted (limits, proxies, TLS …).
 pub async fn spawn_app_with(settings: Settings) -> TestApp {
     let data_dir = settings.data_dir.clone();
+    let store_database = settings
+        .store_url
+        .as_deref()
+        .and_then(|url| url.rsplit_once('/'))
+        .map(|(_, name)| name.to_owned())
+        .filter(|name| name.starts_with(STORE_DATABASE_PREFIX));
     let app = Application::build(&settings).await.expect("Failed to build the application");
     let scheme = if settings.tls.is_some() { "https" } else { "http" };
     let address = format!("{scheme}://127.0.0.1:{}", app.port());
@@ -61,10 +92,20 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
         client = client.add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap()).https_only(true);
     }
     let client = client.build().unwrap();
-    TestApp { address, state, client, data_dir, prefixes: Default::default() }
+    TestApp { address, state, client, data_dir, store_database, prefixes: Default::default() }
 }
 
 impl TestApp {
+    /// What a `nobregas-panel` process started by the test needs to use this app's store (with
+    /// `NOBREGAS_DATA_DIR`): nothing for SQLite, the URL and the lease for a shared one.
+    pub fn store_env(&self) -> Vec<(&'static str, String)> {
+        let url = self.state.store.connect_options().database_url.to_string();
+        match self.store_database {
+            Some(_) => vec![("NOBREGAS_STORE_URL", url), ("NOBREGAS_LEASE_SECS", "2".into())],
+            None => vec![],
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
@@ -272,6 +313,9 @@ impl Drop for TestApp {
     /// Drops every database the test's accounts own, even when the test failed halfway.
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.data_dir);
+        if let Some(name) = &self.store_database {
+            let _ = std::process::Command::new("mariadb").args(["-uroot", "-h127.0.0.1", "-e"]).arg(format!("DROP DATABASE IF EXISTS {name}")).status();
+        }
         for prefix in self.prefixes.lock().unwrap().iter() {
             let pattern = like_starts_with(&format!("{prefix}_"));
             let users = std::process::Command::new("mariadb")

@@ -112,6 +112,7 @@ async fn exporting_a_result_larger_than_memory_allows_keeps_the_panel_small() {
         Command::new(env!("CARGO_BIN_EXE_nobregas-panel"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .env("NOBREGAS_DATA_DIR", &data_dir)
+            .envs(app.store_env())
             .env("NOBREGAS_MYSQL_URL", crate::helpers::mysql_url())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())

@@ -228,6 +228,7 @@ async fn the_operator_resets_two_factor_from_the_command_line() {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_nobregas-panel"))
         .args(["account", "reset-2fa", "--email", &account.email])
         .env("NOBREGAS_DATA_DIR", &app.data_dir)
+        .envs(app.store_env())
         .env("NOBREGAS_MYSQL_URL", crate::helpers::mysql_url())
         .env("RUST_LOG", "warn")
         .output()

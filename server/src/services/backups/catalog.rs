@@ -2,14 +2,15 @@
 use crate::domain::time;
 use app::backups::{Backup, BackupKind, Job, JobKind, JobStatus, TableChecksum, Verification};
 use app::error::AppError;
-use sqlx::SqlitePool;
+use crate::instance;
+use crate::store::{self, Store, Text};
 
 const BACKUP_COLUMNS: &str =
-    "id, database, kind, status, bytes_done, estimated_bytes, size_bytes, sha256, tables, error, created_at, finished_at";
-const JOB_COLUMNS: &str = "id, kind, database, backup_id, status, bytes_done, size_bytes, error, error_line, mysql_errno, \
+    "id, `database`, kind, status, bytes_done, estimated_bytes, size_bytes, sha256, `tables`, error, created_at, finished_at";
+const JOB_COLUMNS: &str = "id, kind, `database`, backup_id, status, bytes_done, size_bytes, error, error_line, mysql_errno, \
      verification, created_at, finished_at";
 
-type BackupRow = (String, String, String, String, i64, i64, Option<i64>, Option<String>, String, Option<String>, i64, Option<i64>);
+type BackupRow = (String, String, String, String, i64, i64, Option<i64>, Option<String>, Text, Option<Text>, i64, Option<i64>);
 type JobRow = (
     String,
     String,
@@ -18,10 +19,10 @@ type JobRow = (
     String,
     i64,
     i64,
-    Option<String>,
+    Option<Text>,
     Option<i64>,
     Option<i64>,
-    Option<String>,
+    Option<Text>,
     i64,
     Option<i64>,
 );
@@ -39,8 +40,8 @@ fn backup_from(row: BackupRow) -> Backup {
         sha256,
         created_at: time::rfc3339(created_at),
         finished_at: finished_at.map(time::rfc3339),
-        error,
-        tables: serde_json::from_str(&tables).unwrap_or_default(),
+        error: error.map(|e| e.0),
+        tables: serde_json::from_str(&tables.0).unwrap_or_default(),
     }
 }
 
@@ -57,10 +58,10 @@ fn job_from(row: JobRow) -> Job {
         size_bytes: size_bytes as u64,
         created_at: time::rfc3339(created_at),
         finished_at: finished_at.map(time::rfc3339),
-        error,
+        error: error.map(|e| e.0),
         error_line: error_line.map(|n| n as u64),
         mysql_errno: mysql_errno.and_then(|n| u16::try_from(n).ok()),
-        verification: verification.and_then(|v| serde_json::from_str(&v).ok()),
+        verification: verification.and_then(|v| serde_json::from_str(&v.0).ok()),
     }
 }
 
@@ -71,9 +72,10 @@ pub fn kind_str(kind: BackupKind) -> &'static str {
     }
 }
 
-pub async fn insert_backup(store: &SqlitePool, account_id: i64, id: &str, database: &str, kind: BackupKind, estimated: u64) -> Result<(), AppError> {
+pub async fn insert_backup(store: &Store, account_id: i64, id: &str, database: &str, kind: BackupKind, estimated: u64) -> Result<(), AppError> {
     sqlx::query(
-        "INSERT INTO backups (id, account_id, database, kind, status, estimated_bytes, created_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)",
+        "INSERT INTO backups (id, account_id, `database`, kind, status, estimated_bytes, created_at, runner)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)",
     )
     .bind(id)
     .bind(account_id)
@@ -81,13 +83,14 @@ pub async fn insert_backup(store: &SqlitePool, account_id: i64, id: &str, databa
     .bind(kind_str(kind))
     .bind(estimated as i64)
     .bind(time::now())
+    .bind(instance::id())
     .execute(store)
     .await?;
     Ok(())
 }
 
 /// The account's backup `id`; another account's is `None`, as if it did not exist.
-pub async fn backup(store: &SqlitePool, account_id: i64, id: &str) -> Result<Option<Backup>, AppError> {
+pub async fn backup(store: &Store, account_id: i64, id: &str) -> Result<Option<Backup>, AppError> {
     let row: Option<BackupRow> = sqlx::query_as(&format!("SELECT {BACKUP_COLUMNS} FROM backups WHERE id = ? AND account_id = ?"))
         .bind(id)
         .bind(account_id)
@@ -96,35 +99,37 @@ pub async fn backup(store: &SqlitePool, account_id: i64, id: &str) -> Result<Opt
     Ok(row.map(backup_from))
 }
 
-pub async fn backups(store: &SqlitePool, account_id: i64, database: Option<&str>) -> Result<Vec<Backup>, AppError> {
+pub async fn backups(store: &Store, account_id: i64, database: Option<&str>) -> Result<Vec<Backup>, AppError> {
     let rows: Vec<BackupRow> = sqlx::query_as(&format!(
-        "SELECT {BACKUP_COLUMNS} FROM backups WHERE account_id = ? AND (?2 IS NULL OR database = ?2)
-         ORDER BY created_at DESC, rowid DESC"
+        "SELECT {BACKUP_COLUMNS} FROM backups WHERE account_id = ? AND (? IS NULL OR `database` = ?)
+         ORDER BY created_at DESC, {} DESC",
+        insertion_order(store)
     ))
     .bind(account_id)
+    .bind(database)
     .bind(database)
     .fetch_all(store)
     .await?;
     Ok(rows.into_iter().map(backup_from).collect())
 }
 
-pub async fn backup_running(store: &SqlitePool, id: &str) -> Result<(), AppError> {
+pub async fn backup_running(store: &Store, id: &str) -> Result<(), AppError> {
     sqlx::query("UPDATE backups SET status = 'running' WHERE id = ?").bind(id).execute(store).await?;
     Ok(())
 }
 
-pub async fn backup_progress(store: &SqlitePool, id: &str, bytes_done: u64) -> Result<(), AppError> {
+pub async fn backup_progress(store: &Store, id: &str, bytes_done: u64) -> Result<(), AppError> {
     sqlx::query("UPDATE backups SET bytes_done = ? WHERE id = ?").bind(bytes_done as i64).bind(id).execute(store).await?;
     Ok(())
 }
 
-pub async fn backup_manifest(store: &SqlitePool, id: &str, tables: &[TableChecksum]) -> Result<(), AppError> {
+pub async fn backup_manifest(store: &Store, id: &str, tables: &[TableChecksum]) -> Result<(), AppError> {
     let json = serde_json::to_string(tables).map_err(AppError::internal)?;
     sqlx::query("UPDATE backups SET tables = ? WHERE id = ?").bind(json).bind(id).execute(store).await?;
     Ok(())
 }
 
-pub async fn backup_completed(store: &SqlitePool, id: &str, bytes_done: u64, size: u64, sha256: &str) -> Result<(), AppError> {
+pub async fn backup_completed(store: &Store, id: &str, bytes_done: u64, size: u64, sha256: &str) -> Result<(), AppError> {
     sqlx::query(
         "UPDATE backups SET status = 'completed', bytes_done = ?, size_bytes = ?, sha256 = ?, finished_at = ? WHERE id = ?",
     )
@@ -138,7 +143,7 @@ pub async fn backup_completed(store: &SqlitePool, id: &str, bytes_done: u64, siz
     Ok(())
 }
 
-pub async fn backup_failed(store: &SqlitePool, id: &str, error: &str) -> Result<(), AppError> {
+pub async fn backup_failed(store: &Store, id: &str, error: &str) -> Result<(), AppError> {
     sqlx::query("UPDATE backups SET status = 'failed', error = ?, finished_at = ? WHERE id = ?")
         .bind(error)
         .bind(time::now())
@@ -148,14 +153,14 @@ pub async fn backup_failed(store: &SqlitePool, id: &str, error: &str) -> Result<
     Ok(())
 }
 
-pub async fn delete_backup(store: &SqlitePool, id: &str) -> Result<(), AppError> {
+pub async fn delete_backup(store: &Store, id: &str) -> Result<(), AppError> {
     sqlx::query("DELETE FROM backups WHERE id = ?").bind(id).execute(store).await?;
     Ok(())
 }
 
 /// Bytes of completed backup files the account keeps.
-pub async fn used_bytes(store: &SqlitePool, account_id: i64) -> Result<u64, AppError> {
-    let used: i64 = sqlx::query_scalar("SELECT COALESCE(SUM(size_bytes), 0) FROM backups WHERE account_id = ? AND status = 'completed'")
+pub async fn used_bytes(store: &Store, account_id: i64) -> Result<u64, AppError> {
+    let used: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(size_bytes), 0) AS SIGNED) FROM backups WHERE account_id = ? AND status = 'completed'")
         .bind(account_id)
         .fetch_one(store)
         .await?;
@@ -171,14 +176,14 @@ pub struct NewJob<'a> {
     pub size_bytes: u64,
 }
 
-pub async fn insert_job(store: &SqlitePool, job: NewJob<'_>) -> Result<(), AppError> {
+pub async fn insert_job(store: &Store, job: NewJob<'_>) -> Result<(), AppError> {
     let kind = match job.kind {
         JobKind::Restore => "restore",
         JobKind::Import => "import",
     };
     sqlx::query(
-        "INSERT INTO backup_jobs (id, account_id, kind, database, backup_id, status, size_bytes, created_at)
-         VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)",
+        "INSERT INTO backup_jobs (id, account_id, kind, `database`, backup_id, status, size_bytes, created_at, runner)
+         VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
     )
     .bind(job.id)
     .bind(job.account_id)
@@ -187,12 +192,13 @@ pub async fn insert_job(store: &SqlitePool, job: NewJob<'_>) -> Result<(), AppEr
     .bind(job.backup_id)
     .bind(job.size_bytes as i64)
     .bind(time::now())
+    .bind(instance::id())
     .execute(store)
     .await?;
     Ok(())
 }
 
-pub async fn job(store: &SqlitePool, account_id: i64, id: &str) -> Result<Option<Job>, AppError> {
+pub async fn job(store: &Store, account_id: i64, id: &str) -> Result<Option<Job>, AppError> {
     let row: Option<JobRow> = sqlx::query_as(&format!("SELECT {JOB_COLUMNS} FROM backup_jobs WHERE id = ? AND account_id = ?"))
         .bind(id)
         .bind(account_id)
@@ -201,9 +207,10 @@ pub async fn job(store: &SqlitePool, account_id: i64, id: &str) -> Result<Option
     Ok(row.map(job_from))
 }
 
-pub async fn jobs(store: &SqlitePool, account_id: i64, database: &str) -> Result<Vec<Job>, AppError> {
+pub async fn jobs(store: &Store, account_id: i64, database: &str) -> Result<Vec<Job>, AppError> {
     let rows: Vec<JobRow> = sqlx::query_as(&format!(
-        "SELECT {JOB_COLUMNS} FROM backup_jobs WHERE account_id = ? AND database = ? ORDER BY created_at DESC, rowid DESC LIMIT 50"
+        "SELECT {JOB_COLUMNS} FROM backup_jobs WHERE account_id = ? AND `database` = ? ORDER BY created_at DESC, {} DESC LIMIT 50",
+        insertion_order(store)
     ))
     .bind(account_id)
     .bind(database)
@@ -212,17 +219,17 @@ pub async fn jobs(store: &SqlitePool, account_id: i64, database: &str) -> Result
     Ok(rows.into_iter().map(job_from).collect())
 }
 
-pub async fn job_running(store: &SqlitePool, id: &str) -> Result<(), AppError> {
+pub async fn job_running(store: &Store, id: &str) -> Result<(), AppError> {
     sqlx::query("UPDATE backup_jobs SET status = 'running' WHERE id = ?").bind(id).execute(store).await?;
     Ok(())
 }
 
-pub async fn job_progress(store: &SqlitePool, id: &str, bytes_done: u64) -> Result<(), AppError> {
+pub async fn job_progress(store: &Store, id: &str, bytes_done: u64) -> Result<(), AppError> {
     sqlx::query("UPDATE backup_jobs SET bytes_done = ? WHERE id = ?").bind(bytes_done as i64).bind(id).execute(store).await?;
     Ok(())
 }
 
-pub async fn job_completed(store: &SqlitePool, id: &str, bytes_done: u64, verification: Option<&Verification>) -> Result<(), AppError> {
+pub async fn job_completed(store: &Store, id: &str, bytes_done: u64, verification: Option<&Verification>) -> Result<(), AppError> {
     let verification = verification.map(serde_json::to_string).transpose().map_err(AppError::internal)?;
     sqlx::query("UPDATE backup_jobs SET status = 'completed', bytes_done = ?, verification = ?, finished_at = ? WHERE id = ?")
         .bind(bytes_done as i64)
@@ -248,7 +255,7 @@ impl Failure {
     }
 }
 
-pub async fn job_failed(store: &SqlitePool, id: &str, failure: &Failure) -> Result<(), AppError> {
+pub async fn job_failed(store: &Store, id: &str, failure: &Failure) -> Result<(), AppError> {
     sqlx::query("UPDATE backup_jobs SET status = 'failed', error = ?, error_line = ?, mysql_errno = ?, finished_at = ? WHERE id = ?")
         .bind(&failure.message)
         .bind(failure.line.map(|n| n as i64))
@@ -260,19 +267,35 @@ pub async fn job_failed(store: &SqlitePool, id: &str, failure: &Failure) -> Resu
     Ok(())
 }
 
-/// At start-up: what a previous process left queued or running can no longer finish.
-pub async fn fail_interrupted(store: &SqlitePool) -> Result<u64, AppError> {
+/// Rows created in the same second, newest first: SQLite's rowid, MySQL's `seq` column.
+pub fn insertion_order(store: &Store) -> &'static str {
+    store::dialect(store, "rowid", "seq")
+}
+
+/// Jobs whose instance stopped (`runner` is not among `alive`) can no longer finish: they are
+/// marked failed, and their ids returned so that their half-written files can go.
+pub async fn fail_interrupted(store: &Store, alive: &[String]) -> Result<Vec<String>, AppError> {
     let message = "The panel stopped while this job was running; nothing of it was kept. Start it again.";
-    let mut failed = 0;
+    let mut failed = Vec::new();
     for table in ["backups", "backup_jobs"] {
-        failed += sqlx::query(&format!(
-            "UPDATE {table} SET status = 'failed', error = ?, finished_at = ? WHERE status IN ('queued', 'running')"
-        ))
-        .bind(message)
-        .bind(time::now())
-        .execute(store)
-        .await?
-        .rows_affected();
+        let running: Vec<(String, Option<String>)> =
+            sqlx::query_as(&format!("SELECT id, runner FROM {table} WHERE status IN ('queued', 'running')")).fetch_all(store).await?;
+        for (id, runner) in running {
+            if runner.is_some_and(|runner| alive.contains(&runner)) {
+                continue;
+            }
+            let updated = sqlx::query(&format!(
+                "UPDATE {table} SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status IN ('queued', 'running')"
+            ))
+            .bind(message)
+            .bind(time::now())
+            .bind(&id)
+            .execute(store)
+            .await?;
+            if updated.rows_affected() > 0 {
+                failed.push(id);
+            }
+        }
     }
     Ok(failed)
 }

@@ -66,13 +66,17 @@ impl Backups {
         Turn { _account: account, _slot: slot }
     }
 
-    /// At start-up: half-written backups, uploads and option files of a previous process.
-    pub fn remove_leftovers(&self) -> std::io::Result<usize> {
+    /// Half-written backups, uploads and option files of jobs that can no longer finish: those
+    /// of `jobs` when given (instances share this directory), else every one (the only process).
+    pub fn remove_leftovers(&self, jobs: Option<&[String]>) -> std::io::Result<usize> {
         let mut removed = 0;
         let Ok(accounts) = std::fs::read_dir(&self.dir) else { return Ok(0) };
         for account in accounts.flatten() {
             for file in std::fs::read_dir(account.path())?.flatten() {
-                if is_leftover(&file.path()) {
+                let path = file.path();
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                let of_a_listed_job = jobs.is_none_or(|ids| ids.iter().any(|id| name.starts_with(&format!("{id}."))));
+                if is_leftover(&path) && of_a_listed_job {
                     std::fs::remove_file(file.path())?;
                     removed += 1;
                 }

@@ -6,12 +6,12 @@ use crate::auth::Caller;
 use crate::domain::time;
 use crate::services::audit;
 use crate::state::AppState;
+use crate::store;
 use app::activity::Action;
 use app::backups::{BackupKind, BackupSchedule, ScheduleRequest};
 use app::error::AppError;
 use app::names::DatabaseName;
 use app::validate::Prefix;
-use std::time::Duration;
 
 const DAY: i64 = 86_400;
 
@@ -33,7 +33,7 @@ fn schedule_of(database: String, minute_utc: i64, keep: i64, last_run_day: Optio
 
 pub async fn get(state: &AppState, caller: &Caller, database: &DatabaseName) -> Result<Option<BackupSchedule>, AppError> {
     let row: Option<(i64, i64, Option<i64>)> =
-        sqlx::query_as("SELECT minute_utc, keep, last_run_day FROM backup_schedules WHERE account_id = ? AND database = ?")
+        sqlx::query_as("SELECT minute_utc, keep, last_run_day FROM backup_schedules WHERE account_id = ? AND `database` = ?")
             .bind(caller.account_id)
             .bind(database.as_str())
             .fetch_optional(&state.store)
@@ -44,7 +44,7 @@ pub async fn get(state: &AppState, caller: &Caller, database: &DatabaseName) -> 
 /// Every schedule of the account, by database name.
 pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<BackupSchedule>, AppError> {
     let rows: Vec<(String, i64, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT database, minute_utc, keep, last_run_day FROM backup_schedules WHERE account_id = ? ORDER BY database",
+        "SELECT `database`, minute_utc, keep, last_run_day FROM backup_schedules WHERE account_id = ? ORDER BY `database`",
     )
     .bind(caller.account_id)
     .fetch_all(&state.store)
@@ -59,11 +59,14 @@ pub async fn set(state: &AppState, caller: &Caller, database: &DatabaseName, req
     let now = time::now();
     let today = now.div_euclid(DAY);
     let last_run_day = (minute * 60 <= now.rem_euclid(DAY)).then_some(today);
-    sqlx::query(
-        "INSERT INTO backup_schedules (account_id, database, minute_utc, keep, last_run_day) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (account_id, database) DO UPDATE SET minute_utc = excluded.minute_utc, keep = excluded.keep,
+    sqlx::query(store::dialect(
+        &state.store,
+        "INSERT INTO backup_schedules (account_id, `database`, minute_utc, keep, last_run_day) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (account_id, `database`) DO UPDATE SET minute_utc = excluded.minute_utc, keep = excluded.keep,
              last_run_day = excluded.last_run_day",
-    )
+        "INSERT INTO backup_schedules (account_id, `database`, minute_utc, keep, last_run_day) VALUES (?, ?, ?, ?, ?)
+         ON DUPLICATE KEY UPDATE minute_utc = VALUES(minute_utc), keep = VALUES(keep), last_run_day = VALUES(last_run_day)",
+    ))
     .bind(caller.account_id)
     .bind(database.as_str())
     .bind(minute)
@@ -86,7 +89,7 @@ pub async fn set(state: &AppState, caller: &Caller, database: &DatabaseName, req
 /// Removes the schedule, if there is one (the database must exist); the backups it made stay.
 pub async fn remove(state: &AppState, caller: &Caller, database: &DatabaseName) -> Result<(), AppError> {
     crate::services::databases::find(&state.mysql, database).await?;
-    let removed = sqlx::query("DELETE FROM backup_schedules WHERE account_id = ? AND database = ?")
+    let removed = sqlx::query("DELETE FROM backup_schedules WHERE account_id = ? AND `database` = ?")
         .bind(caller.account_id)
         .bind(database.as_str())
         .execute(&state.store)
@@ -103,7 +106,7 @@ pub async fn remove(state: &AppState, caller: &Caller, database: &DatabaseName) 
 pub async fn run_due(state: &AppState, now: i64) -> Result<usize, AppError> {
     let today = now.div_euclid(DAY);
     let due: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT s.account_id, s.database, a.prefix FROM backup_schedules s JOIN accounts a ON a.id = s.account_id
+        "SELECT s.account_id, s.`database`, a.prefix FROM backup_schedules s JOIN accounts a ON a.id = s.account_id
          WHERE (s.last_run_day IS NULL OR s.last_run_day < ?) AND s.minute_utc * 60 <= ?",
     )
     .bind(today)
@@ -113,7 +116,7 @@ pub async fn run_due(state: &AppState, now: i64) -> Result<usize, AppError> {
     let mut started = 0;
     for (account_id, database, prefix) in due {
         let claimed = sqlx::query(
-            "UPDATE backup_schedules SET last_run_day = ? WHERE account_id = ? AND database = ?
+            "UPDATE backup_schedules SET last_run_day = ? WHERE account_id = ? AND `database` = ?
              AND (last_run_day IS NULL OR last_run_day < ?)",
         )
         .bind(today)
@@ -136,7 +139,7 @@ pub async fn run_due(state: &AppState, now: i64) -> Result<usize, AppError> {
             Ok(()) => started += 1,
             // The database was deleted: its schedule goes with it (its backups stay restorable).
             Err(err) if err.code == app::error::ErrorCode::NotFound => {
-                sqlx::query("DELETE FROM backup_schedules WHERE account_id = ? AND database = ?")
+                sqlx::query("DELETE FROM backup_schedules WHERE account_id = ? AND `database` = ?")
                     .bind(account_id)
                     .bind(&database)
                     .execute(&state.store)
@@ -157,16 +160,17 @@ pub async fn prune(state: &AppState, account_id: i64, database: &str) {
 }
 
 async fn try_prune(state: &AppState, account_id: i64, database: &str) -> Result<(), AppError> {
-    let keep: Option<i64> = sqlx::query_scalar("SELECT keep FROM backup_schedules WHERE account_id = ? AND database = ?")
+    let keep: Option<i64> = sqlx::query_scalar("SELECT keep FROM backup_schedules WHERE account_id = ? AND `database` = ?")
         .bind(account_id)
         .bind(database)
         .fetch_optional(&state.store)
         .await?;
     let Some(keep) = keep else { return Ok(()) };
-    let finished: Vec<(String, String)> = sqlx::query_as(
-        "SELECT id, status FROM backups WHERE account_id = ? AND database = ? AND kind = 'scheduled'
-         AND status IN ('completed', 'failed') ORDER BY created_at DESC, rowid DESC",
-    )
+    let finished: Vec<(String, String)> = sqlx::query_as(&format!(
+        "SELECT id, status FROM backups WHERE account_id = ? AND `database` = ? AND kind = 'scheduled'
+         AND status IN ('completed', 'failed') ORDER BY created_at DESC, {} DESC",
+        catalog::insertion_order(&state.store)
+    ))
     .bind(account_id)
     .bind(database)
     .fetch_all(&state.store)
@@ -186,17 +190,6 @@ async fn try_prune(state: &AppState, account_id: i64, database: &str) -> Result<
         }
     }
     Ok(())
-}
-
-/// The scheduler: looks for due backups every `tick`.
-pub async fn run_periodically(state: AppState, tick: Duration) {
-    let mut every = tokio::time::interval(tick);
-    loop {
-        every.tick().await;
-        if let Err(err) = run_due(&state, time::now()).await {
-            tracing::warn!(error = %err, "the backup scheduler could not look for due backups; will retry");
-        }
-    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,8 @@ use futures_util::Stream;
 use mysql_async::Row;
 use mysql_async::prelude::Queryable;
 use serde_json::Value;
-use sqlx::{MySqlPool, SqlitePool};
+use sqlx::MySqlPool;
+use crate::store::Store;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
@@ -30,7 +31,7 @@ pub type Chunks = std::pin::Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Err
 pub async fn export(
     queries: &Queries,
     mysql: &MySqlPool,
-    store: &SqlitePool,
+    store: &Store,
     caller: &Caller,
     database: &DatabaseName,
     request: ExportRequest,

@@ -12,7 +12,8 @@ use app::error::AppError;
 use app::names::DatabaseName;
 use app::validate::Prefix;
 use mysql_async::{Conn, OptsBuilder};
-use sqlx::{MySqlPool, SqlitePool};
+use sqlx::MySqlPool;
+use crate::store::Store;
 use std::time::Duration;
 
 /// How an outside client (mariadb-dump, mariadb) logs in as the identity.
@@ -24,7 +25,7 @@ pub struct Login {
 
 /// The identity's login, created first if the account has none yet. Callers open a session with
 /// `connect` before handing this to a client: that repairs an identity dropped by hand.
-pub async fn login(queries: &Queries, mysql: &MySqlPool, store: &SqlitePool, caller: &Caller) -> Result<Login, AppError> {
+pub async fn login(queries: &Queries, mysql: &MySqlPool, store: &Store, caller: &Caller) -> Result<Login, AppError> {
     let password = password(queries, mysql, store, &caller.prefix, caller.account_id).await?;
     Ok(Login { user: name(&caller.prefix), password, socket: queries.socket(mysql).await? })
 }
@@ -48,7 +49,7 @@ pub fn name(prefix: &Prefix) -> String {
 pub async fn connect(
     queries: &Queries,
     mysql: &MySqlPool,
-    store: &SqlitePool,
+    store: &Store,
     caller: &Caller,
     database: &DatabaseName,
     timeout: Duration,
@@ -103,7 +104,7 @@ fn refused(err: mysql_async::Error, database: &DatabaseName) -> AppError {
 
 /// The identity's password from the panel store; the first query of an account creates the
 /// identity (under the account's lock, so two first queries make one).
-async fn password(queries: &Queries, mysql: &MySqlPool, store: &SqlitePool, prefix: &Prefix, account_id: i64) -> Result<String, AppError> {
+async fn password(queries: &Queries, mysql: &MySqlPool, store: &Store, prefix: &Prefix, account_id: i64) -> Result<String, AppError> {
     if let Some(password) = stored(store, account_id).await? {
         return Ok(password);
     }
@@ -121,7 +122,7 @@ async fn password(queries: &Queries, mysql: &MySqlPool, store: &SqlitePool, pref
     Ok(password)
 }
 
-async fn stored(store: &SqlitePool, account_id: i64) -> Result<Option<String>, AppError> {
+async fn stored(store: &Store, account_id: i64) -> Result<Option<String>, AppError> {
     Ok(sqlx::query_scalar("SELECT password FROM query_identities WHERE account_id = ?")
         .bind(account_id)
         .fetch_optional(store)

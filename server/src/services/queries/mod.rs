@@ -16,7 +16,8 @@ use crate::services::databases;
 use app::error::{AppError, ErrorCode};
 use app::names::DatabaseName;
 use app::query::{self as q, QueryRequest, QueryResponse, SchemaOutline, TableOutline};
-use sqlx::{MySqlPool, SqlitePool};
+use sqlx::MySqlPool;
+use crate::store::Store;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -106,7 +107,7 @@ fn check_sql(sql: &str) -> Result<(), AppError> {
 pub async fn run(
     queries: &Queries,
     mysql: &MySqlPool,
-    store: &SqlitePool,
+    store: &Store,
     caller: &Caller,
     database: &DatabaseName,
     request: QueryRequest,

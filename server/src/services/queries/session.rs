@@ -10,7 +10,8 @@ use app::names::DatabaseName;
 use app::query::{MultiStatementResult, QueryColumn, QueryResponse, StatementResult};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Row};
-use sqlx::{MySqlPool, SqlitePool};
+use sqlx::MySqlPool;
+use crate::store::Store;
 use std::time::Instant;
 
 pub struct Session {
@@ -27,7 +28,7 @@ impl Session {
     pub async fn open(
         queries: &Queries,
         mysql: &MySqlPool,
-        store: &SqlitePool,
+        store: &Store,
         caller: &Caller,
         database: &DatabaseName,
         limits: &Limits,

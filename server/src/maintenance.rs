@@ -1,0 +1,106 @@
+//! The periodic work — finishing interrupted whitelist changes, starting scheduled backups,
+//! failing the jobs of instances that stopped — done by whichever instance holds the maintenance
+//! lease (`instance`). Every instance renews its heartbeat and tries for the lease; when the holder
+//! dies, another one takes over within the lease's length and reconciles at once.
+use crate::instance;
+use crate::services::backups::{catalog, schedule};
+use crate::services::whitelist;
+use crate::state::AppState;
+use crate::store::{self, Engine};
+use std::future::Future;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+const RECONCILE_EVERY: Duration = Duration::from_secs(300);
+
+/// Runs until the process ends.
+pub async fn run(state: AppState, schedule_tick: Duration, lease: Duration) {
+    // A SQLite store belongs to one process: a holder left behind by its previous run is dead.
+    let force = store::engine(&state.store) == Engine::Sqlite;
+    let renew_every = instance::renew_every(lease);
+    let mut tick = tokio::time::interval(renew_every.min(schedule_tick));
+    let (mut holds, mut next_renewal) = (false, Instant::now());
+    let (mut next_reconcile, mut next_schedule) = (Instant::now(), Instant::now());
+    let (mut reconciling, mut scheduling, mut sweeping): (Option<JoinHandle<()>>, Option<JoinHandle<()>>, Option<JoinHandle<()>>) =
+        (None, None, None);
+    loop {
+        tick.tick().await;
+        let now = Instant::now();
+        if now >= next_renewal {
+            next_renewal = now + renew_every;
+            let held = holds;
+            holds = renew(&state, lease, force).await;
+            if holds && !held {
+                tracing::info!(instance = instance::id(), "took the maintenance lease: reconciling now");
+                next_reconcile = now;
+            } else if held && !holds {
+                tracing::warn!(instance = instance::id(), "lost the maintenance lease");
+            }
+            if holds && is_idle(&sweeping) {
+                let state = state.clone();
+                sweeping = Some(spawn(async move {
+                    if let Err(err) = fail_jobs_of_stopped_instances(&state, lease, false).await {
+                        tracing::warn!(error = %err, "could not look for jobs of stopped instances");
+                    }
+                }));
+            }
+        }
+        if !holds {
+            continue;
+        }
+        if now >= next_reconcile && is_idle(&reconciling) {
+            next_reconcile = now + RECONCILE_EVERY;
+            reconciling = Some(spawn(reconcile(state.clone())));
+        }
+        if now >= next_schedule && is_idle(&scheduling) {
+            next_schedule = now + schedule_tick;
+            let state = state.clone();
+            scheduling = Some(spawn(async move {
+                if let Err(err) = schedule::run_due(&state, crate::domain::time::now()).await {
+                    tracing::warn!(error = %err, "the backup scheduler could not look for due backups; will retry");
+                }
+            }));
+        }
+    }
+}
+
+/// Heartbeat and lease in one go; a store that does not answer means not holding it.
+async fn renew(state: &AppState, lease: Duration, force: bool) -> bool {
+    if let Err(err) = instance::heartbeat(&state.store).await {
+        tracing::warn!(error = %err, "could not renew this instance's heartbeat");
+    }
+    instance::hold(&state.store, instance::MAINTENANCE, lease, force).await.unwrap_or_else(|err| {
+        tracing::warn!(error = %err, "could not renew the maintenance lease");
+        false
+    })
+}
+
+async fn reconcile(state: AppState) {
+    if let Err(err) = whitelist::reconcile(&state.store, &state.mysql).await {
+        tracing::warn!(error = %err, "whitelist reconciliation did not finish; will retry");
+    }
+}
+
+/// Jobs whose instance stopped renewing its heartbeat are failed and their half files removed.
+/// On a SQLite store (one process) that is every job of a previous run, and at start-up every
+/// half file there is (uploads that never became jobs too).
+pub async fn fail_jobs_of_stopped_instances(state: &AppState, lease: Duration, at_start: bool) -> anyhow::Result<()> {
+    let shared = store::engine(&state.store) != Engine::Sqlite;
+    let alive = if shared { instance::alive(&state.store, lease).await? } else { vec![instance::id().to_owned()] };
+    let failed = catalog::fail_interrupted(&state.store, &alive).await?;
+    let every_leftover = at_start && !shared;
+    let removed = state.backups.remove_leftovers((!every_leftover).then_some(&failed[..]))?;
+    if !failed.is_empty() || removed > 0 {
+        tracing::warn!(failed = failed.len(), removed, "jobs of a stopped panel process were marked failed");
+    }
+    Ok(())
+}
+
+fn is_idle(task: &Option<JoinHandle<()>>) -> bool {
+    task.as_ref().is_none_or(JoinHandle::is_finished)
+}
+
+fn spawn(work: impl Future<Output = ()> + Send + 'static) -> JoinHandle<()> {
+    tokio::spawn(work)
+}
