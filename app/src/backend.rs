@@ -91,8 +91,8 @@ pub trait Backend: Send + Sync + 'static {
     async fn set_backup_schedule(&self, req: &RequestInfo, database: &str, request: ScheduleRequest)
         -> Result<BackupSchedule, AppError>;
     async fn delete_backup_schedule(&self, req: &RequestInfo, database: &str) -> Result<(), AppError>;
-    /// Whether the managed MySQL server answers (for the banner on every page).
-    async fn mysql_up(&self) -> bool;
+    /// Whether the signed-in account's managed MySQL server answers (for the banner on every page).
+    async fn mysql_up(&self, req: &RequestInfo) -> bool;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

@@ -14,11 +14,11 @@ use leptos_router::hooks::{use_location, use_navigate};
 #[derive(Clone, Copy)]
 pub struct AccountResource(pub Resource<Result<Account, AppError>>);
 
-/// Whether the managed MySQL server answers; pages that need it would fail while it does not.
+/// Whether the account's managed MySQL server answers; pages that need it would fail while it does not.
 #[server(prefix = "/rpc", endpoint = "mysql_status")]
 pub async fn mysql_status() -> Result<bool, AppError> {
-    let (backend, _) = crate::backend::backend_and_request().await?;
-    Ok(backend.mysql_up().await)
+    let (backend, req) = crate::backend::backend_and_request().await?;
+    Ok(backend.mysql_up(&req).await)
 }
 
 #[component]

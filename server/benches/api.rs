@@ -27,11 +27,11 @@ async fn main() {
     let email = app::validate::Email::parse(&format!("{prefix}@bench.test")).unwrap();
     let account_id = accounts::create(
         &state.store,
-        &state.mysql,
+        &state.fleet,
         &state.login_limiter.argon2,
-        &email,
-        &app::validate::Prefix::parse(&prefix).unwrap(),
+        (&email, &app::validate::Prefix::parse(&prefix).unwrap()),
         app::validate::Password::parse("bench password").unwrap(),
+        None,
     )
     .await
     .unwrap();

@@ -135,29 +135,29 @@ impl Backend for PanelBackend {
 
     async fn databases(&self, req: &RequestInfo) -> Result<DatabaseList, AppError> {
         let caller = self.caller(req).await?;
-        Ok(DatabaseList { databases: databases::list(&self.state.mysql, &caller).await? })
+        Ok(DatabaseList { databases: databases::list(&self.state.mysql_for(&caller).await?, &caller).await? })
     }
 
     async fn create_database(&self, req: &RequestInfo, request: CreateDatabase) -> Result<Database, AppError> {
         let caller = self.caller(req).await?;
-        databases::create(&self.state.mysql, &self.state.store, &caller, &request).await
+        databases::create(&self.state.mysql_for(&caller).await?, &self.state.store, &caller, &request).await
     }
 
     async fn database_detail(&self, req: &RequestInfo, name: &str) -> Result<DatabaseDetail, AppError> {
         let caller = self.caller(req).await?;
-        databases::detail(&self.state.mysql, &caller, &databases::owned(&caller, name)?, self.state.connection_info().await).await
+        databases::detail(&self.state.mysql_for(&caller).await?, &caller, &databases::owned(&caller, name)?, self.state.connection_info(&caller).await?).await
     }
 
     async fn run_query(&self, req: &RequestInfo, database: &str, request: QueryRequest) -> Result<QueryResponse, AppError> {
         let caller = self.caller(req).await?;
         let database = databases::owned(&caller, database)?;
         let state = &self.state;
-        Ok(queries::run(&state.queries, &state.mysql, &state.store, &caller, &database, request).await?.1)
+        Ok(queries::run(&state.queries, &state.mysql_for(&caller).await?, &state.store, &caller, &database, request).await?.1)
     }
 
     async fn cancel_query(&self, req: &RequestInfo, id: &str) -> Result<(), AppError> {
         let caller = self.caller(req).await?;
-        queries::cancel(&self.state.queries, &self.state.mysql, &caller, id).await
+        queries::cancel(&self.state.queries, &self.state.mysql_for(&caller).await?, &caller, id).await
     }
 
     async fn query_history(&self, req: &RequestInfo) -> Result<QueryHistory, AppError> {
@@ -167,7 +167,7 @@ impl Backend for PanelBackend {
 
     async fn schema_outline(&self, req: &RequestInfo, database: &str) -> Result<SchemaOutline, AppError> {
         let caller = self.caller(req).await?;
-        queries::outline(&self.state.mysql, &databases::owned(&caller, database)?).await
+        queries::outline(&self.state.mysql_for(&caller).await?, &databases::owned(&caller, database)?).await
     }
 
     async fn backups(&self, req: &RequestInfo, database: Option<String>) -> Result<BackupList, AppError> {
@@ -213,38 +213,38 @@ impl Backend for PanelBackend {
 
     async fn delete_database(&self, req: &RequestInfo, name: &str) -> Result<(), AppError> {
         let caller = self.caller(req).await?;
-        databases::drop(&self.state.mysql, &self.state.store, &caller, &databases::owned(&caller, name)?).await
+        databases::drop(&self.state.mysql_for(&caller).await?, &self.state.store, &caller, &databases::owned(&caller, name)?).await
     }
 
     async fn users(&self, req: &RequestInfo) -> Result<UserList, AppError> {
         let caller = self.caller(req).await?;
-        Ok(UserList { users: db_users::list(&self.state.mysql, &caller).await? })
+        Ok(UserList { users: db_users::list(&self.state.mysql_for(&caller).await?, &caller).await? })
     }
 
     async fn create_user(&self, req: &RequestInfo, request: CreateUser) -> Result<CreatedUser, AppError> {
         let caller = self.caller(req).await?;
-        db_users::create(&self.state.mysql, &self.state.store, &caller, &request).await
+        db_users::create(&self.state.mysql_for(&caller).await?, &self.state.store, &caller, &request).await
     }
 
     async fn set_user_password(&self, req: &RequestInfo, name: &str, password: &str) -> Result<(), AppError> {
         let caller = self.caller(req).await?;
-        db_users::set_password(&self.state.mysql, &self.state.store, &caller, &db_users::owned(&caller, name)?, password).await
+        db_users::set_password(&self.state.mysql_for(&caller).await?, &self.state.store, &caller, &db_users::owned(&caller, name)?, password).await
     }
 
     async fn delete_user(&self, req: &RequestInfo, name: &str) -> Result<(), AppError> {
         let caller = self.caller(req).await?;
-        db_users::drop(&self.state.mysql, &self.state.store, &caller, &db_users::owned(&caller, name)?).await
+        db_users::drop(&self.state.mysql_for(&caller).await?, &self.state.store, &caller, &db_users::owned(&caller, name)?).await
     }
 
     async fn set_privileges(&self, req: &RequestInfo, user: &str, database: &str, privileges: Vec<String>)
         -> Result<Grant, AppError> {
         let caller = self.caller(req).await?;
-        db_users::set_privileges(&self.state.mysql, &self.state.store, &caller, (user, database), &SetPrivileges { privileges }).await
+        db_users::set_privileges(&self.state.mysql_for(&caller).await?, &self.state.store, &caller, (user, database), &SetPrivileges { privileges }).await
     }
 
     async fn revoke_privileges(&self, req: &RequestInfo, user: &str, database: &str) -> Result<(), AppError> {
         let caller = self.caller(req).await?;
-        db_users::revoke_privileges(&self.state.mysql, &self.state.store, &caller, (user, database)).await
+        db_users::revoke_privileges(&self.state.mysql_for(&caller).await?, &self.state.store, &caller, (user, database)).await
     }
 
     async fn whitelist(&self, req: &RequestInfo) -> Result<Whitelist, AppError> {
@@ -254,12 +254,12 @@ impl Backend for PanelBackend {
 
     async fn add_to_whitelist(&self, req: &RequestInfo, request: NewWhitelistEntry) -> Result<WhitelistEntry, AppError> {
         let caller = self.caller(req).await?;
-        whitelist::add(&self.state.store, &self.state.mysql, &caller, &request).await
+        whitelist::add(&self.state.store, &self.state.mysql_for(&caller).await?, &caller, &request).await
     }
 
     async fn remove_from_whitelist(&self, req: &RequestInfo, id: i64) -> Result<(), AppError> {
         let caller = self.caller(req).await?;
-        whitelist::remove(&self.state.store, &self.state.mysql, &caller, id).await
+        whitelist::remove(&self.state.store, &self.state.mysql_for(&caller).await?, &caller, id).await
     }
 
     async fn activity(&self, req: &RequestInfo, before: Option<String>) -> Result<AuditPage, AppError> {
@@ -267,7 +267,12 @@ impl Backend for PanelBackend {
         audit::page(&self.state.store, &caller, before.as_deref(), None).await
     }
 
-    async fn mysql_up(&self) -> bool {
-        health::mysql_up(&self.state.mysql).await
+    async fn mysql_up(&self, req: &RequestInfo) -> bool {
+        // Without a session there is no account's server to ask: no banner.
+        let Ok(caller) = self.caller(req).await else { return true };
+        match self.state.mysql_for(&caller).await {
+            Ok(mysql) => health::mysql_up(&mysql).await,
+            Err(_) => false,
+        }
     }
 }

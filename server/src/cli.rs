@@ -4,7 +4,8 @@ use crate::auth::client::TrustedProxies;
 use crate::config::{Settings, TlsFiles};
 use crate::domain::password::Argon2Gate;
 use crate::domain::secret::random_base62;
-use crate::services::{accounts, api_keys, audit, sessions, two_factor};
+use crate::managed::fleet::Fleet;
+use crate::services::{accounts, api_keys, audit, servers, sessions, two_factor};
 use app::activity::Action;
 use crate::startup::Application;
 use crate::{managed, store};
@@ -50,6 +51,45 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Manage the fleet of MySQL/MariaDB servers accounts are placed on.
+    #[command(subcommand)]
+    Server(ServerCommand),
+}
+
+#[derive(Subcommand)]
+pub enum ServerCommand {
+    /// Register a managed server; its admin password is read from stdin or a file, never an argument.
+    Add {
+        /// 1-32 lowercase letters, digits or '-' (not "default": that is NOBREGAS_MYSQL_URL's server).
+        #[arg(long)]
+        name: String,
+        /// mysql://user@host:port of an admin account (CREATE USER, GRANT OPTION), without the password.
+        #[arg(long)]
+        url: String,
+        /// Read the admin password as one line from standard input.
+        #[arg(long, conflicts_with = "password_file")]
+        password_stdin: bool,
+        /// Read the admin password from this file's first line.
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+        /// The host name customers' applications connect to (the Connect tab); default: the URL's host.
+        #[arg(long)]
+        public_host: Option<String>,
+    },
+    /// List the servers with their accounts and whether they answer.
+    List,
+    /// Place no new accounts on the server (its accounts stay); --undo places them again.
+    Drain {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        undo: bool,
+    },
+    /// Forget a server no account lives on.
+    Remove {
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Args)]
@@ -159,6 +199,10 @@ pub enum AccountCommand {
         /// Read the password from stdin (required: passwords never go on the command line).
         #[arg(long, required = true)]
         password_stdin: bool,
+        /// The managed server to place the account on (`server list`); default: the least loaded
+        /// one that is not draining.
+        #[arg(long)]
+        server: Option<String>,
     },
     /// Set an account's panel password (read as one line from standard input); every session of
     /// the account is signed out.
@@ -206,11 +250,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("Nobregas MySQL Panel listening on {scheme}://{}:{}", settings.listen.ip(), app.port());
             app.run_until_stopped().await.context("The server stopped with an error")
         }
-        Command::Account(AccountCommand::Create { email, prefix, password_stdin: _ }) => {
+        Command::Account(AccountCommand::Create { email, prefix, password_stdin: _, server }) => {
             let (email, prefix) = (Email::parse(&email)?, Prefix::parse(&prefix)?);
             let password = Password::parse(&read_password_line()?)?;
-            let (store, mysql) = (store::open(&data_dir, store_url.as_deref()).await?, operator_mysql(&data_dir, &mysql_url)?);
-            accounts::create(&store, &mysql, &Argon2Gate::default(), &email, &prefix, password).await?;
+            let (store, fleet) = (store::open(&data_dir, store_url.as_deref()).await?, operator_fleet(&data_dir, &mysql_url)?);
+            accounts::create(&store, &fleet, &Argon2Gate::default(), (&email, &prefix), password, server.as_deref()).await?;
             eprintln!("Created account {email} with prefix {}.", prefix.as_str());
             Ok(())
         }
@@ -243,14 +287,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Account(AccountCommand::EnsureFirst { email, prefix }) => {
             let (email, prefix) = (Email::parse(&email)?, Prefix::parse(&prefix)?);
-            let (store, mysql) = (store::open(&data_dir, store_url.as_deref()).await?, operator_mysql(&data_dir, &mysql_url)?);
+            let (store, fleet) = (store::open(&data_dir, store_url.as_deref()).await?, operator_fleet(&data_dir, &mysql_url)?);
             if accounts::exists_any(&store).await? {
                 eprintln!("An account already exists; not creating a first one.");
                 return Ok(());
             }
             let password = random_base62(20);
             let argon2 = Argon2Gate::default();
-            accounts::create(&store, &mysql, &argon2, &email, &prefix, Password::parse(&password)?).await?;
+            accounts::create(&store, &fleet, &argon2, (&email, &prefix), Password::parse(&password)?, None).await?;
             println!("Created the first account (the password is shown only now):");
             println!("  email:    {email}");
             println!("  password: {password}");
@@ -265,12 +309,58 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", api_keys::regenerate(&store, account_id, &Actor::Cli, None).await?.key);
             Ok(())
         }
+        Command::Server(command) => {
+            let (store, fleet) = (store::open(&data_dir, store_url.as_deref()).await?, operator_fleet(&data_dir, &mysql_url)?);
+            server_command(&store, &fleet, command).await
+        }
     }
 }
 
-/// The admin pool for one operator command (the default limits; nothing is served).
-fn operator_mysql(data_dir: &std::path::Path, mysql_url: &str) -> anyhow::Result<sqlx::MySqlPool> {
-    managed::pool(&Settings::new(SocketAddr::from(([127, 0, 0, 1], 0)), data_dir.to_owned(), mysql_url))
+async fn server_command(store: &store::Store, fleet: &Fleet, command: ServerCommand) -> anyhow::Result<()> {
+    match command {
+        ServerCommand::Add { name, url, password_stdin, password_file, public_host } => {
+            let password = match (password_stdin, password_file) {
+                (true, _) => read_line_allowing_empty()?,
+                (false, Some(file)) => {
+                    let text = std::fs::read_to_string(&file).with_context(|| format!("Failed to read {}", file.display()))?;
+                    text.lines().next().unwrap_or_default().to_owned()
+                }
+                (false, None) => bail!("Give the admin password with --password-stdin or --password-file (never as an argument)."),
+            };
+            servers::add(store, &name, &url, &password, public_host.as_deref()).await?;
+            eprintln!("Registered the server {name}.");
+        }
+        ServerCommand::List => {
+            println!("{:<16} {:<28} {:<28} {:>8}  {:<6} STATE", "NAME", "ADDRESS", "PUBLIC HOST", "ACCOUNTS", "STATUS");
+            for server in servers::list(store, fleet).await? {
+                let status = if server.up { "up" } else { "down" };
+                let state = if server.draining { "draining" } else { "open" };
+                println!("{:<16} {:<28} {:<28} {:>8}  {:<6} {state}", server.name, server.address, server.public_host, server.accounts, status);
+            }
+        }
+        ServerCommand::Drain { name, undo } => {
+            servers::drain(store, &name, !undo).await?;
+            eprintln!("{name} {}", if undo { "takes new accounts again." } else { "takes no new accounts; its accounts stay." });
+        }
+        ServerCommand::Remove { name } => {
+            servers::remove(store, &name).await?;
+            eprintln!("Removed the server {name}.");
+        }
+    }
+    Ok(())
+}
+
+/// The fleet for one operator command (the default limits; nothing is served).
+fn operator_fleet(data_dir: &std::path::Path, mysql_url: &str) -> anyhow::Result<std::sync::Arc<Fleet>> {
+    let settings = Settings::new(SocketAddr::from(([127, 0, 0, 1], 0)), data_dir.to_owned(), mysql_url);
+    Fleet::new(managed::pool(&settings)?, &settings)
+}
+
+/// A password line that may be empty (a test server's root has none).
+fn read_line_allowing_empty() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("Failed to read the password from stdin")?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_owned())
 }
 
 fn read_password_line() -> anyhow::Result<String> {

@@ -48,15 +48,15 @@ pub async fn alive(store: &Store, lease: Duration) -> Result<Vec<String>, sqlx::
 
 /// Takes or renews the lease `name` for `lease` from now: true while this instance holds it.
 /// `force` takes it whoever holds it (a SQLite store has one process: a holder left behind by
-/// the previous run is dead).
+/// the previous run is dead). Lease times are Unix milliseconds.
 pub async fn hold(store: &Store, name: &str, lease: Duration, force: bool) -> Result<bool, sqlx::Error> {
-    let now = time::now();
+    let now = now_millis();
     sqlx::query(
         "UPDATE leases SET holder = ?, expires_at = ?
          WHERE name = ? AND (? OR holder = ? OR holder = '' OR expires_at < ?)",
     )
     .bind(id())
-    .bind(now + lease.as_secs() as i64)
+    .bind(now + lease.as_millis() as i64)
     .bind(name)
     .bind(force)
     .bind(id())
@@ -75,12 +75,22 @@ pub async fn release(store: &Store, name: &str) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Who holds the lease, and until when (Unix seconds), for `/healthz` and tests.
+/// Who holds the lease, and until when (Unix milliseconds), for `/healthz` and tests.
 pub async fn holder(store: &Store, name: &str) -> Result<Option<(String, i64)>, sqlx::Error> {
     sqlx::query_as("SELECT holder, expires_at FROM leases WHERE name = ? AND holder <> ''").bind(name).fetch_optional(store).await
 }
 
-/// How often a holder renews its lease, and others try to take it.
+/// How often a holder renews its lease: three chances before it expires.
 pub fn renew_every(lease: Duration) -> Duration {
-    (lease / 3).max(Duration::from_millis(200))
+    (lease / 3).max(Duration::from_millis(100))
+}
+
+/// How often the others try to take it: once it has expired, one of them has it within a tenth of
+/// the lease.
+pub fn try_every(lease: Duration) -> Duration {
+    (lease / 10).max(Duration::from_millis(50))
+}
+
+fn now_millis() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |since| since.as_millis() as i64)
 }

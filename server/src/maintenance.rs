@@ -18,8 +18,9 @@ const RECONCILE_EVERY: Duration = Duration::from_secs(300);
 pub async fn run(state: AppState, schedule_tick: Duration, lease: Duration) {
     // A SQLite store belongs to one process: a holder left behind by its previous run is dead.
     let force = store::engine(&state.store) == Engine::Sqlite;
-    let renew_every = instance::renew_every(lease);
-    let mut tick = tokio::time::interval(renew_every.min(schedule_tick));
+    let (renew_every, try_every) = (instance::renew_every(lease), instance::try_every(lease));
+    let mut tick = tokio::time::interval(try_every.min(schedule_tick));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let (mut holds, mut next_renewal) = (false, Instant::now());
     let (mut next_reconcile, mut next_schedule) = (Instant::now(), Instant::now());
     let (mut reconciling, mut scheduling, mut sweeping): (Option<JoinHandle<()>>, Option<JoinHandle<()>>, Option<JoinHandle<()>>) =
@@ -28,9 +29,9 @@ pub async fn run(state: AppState, schedule_tick: Duration, lease: Duration) {
         tick.tick().await;
         let now = Instant::now();
         if now >= next_renewal {
-            next_renewal = now + renew_every;
             let held = holds;
             holds = renew(&state, lease, force).await;
+            next_renewal = now + if holds { renew_every } else { try_every };
             if holds && !held {
                 tracing::info!(instance = instance::id(), "took the maintenance lease: reconciling now");
                 next_reconcile = now;
@@ -77,7 +78,7 @@ async fn renew(state: &AppState, lease: Duration, force: bool) -> bool {
 }
 
 async fn reconcile(state: AppState) {
-    if let Err(err) = whitelist::reconcile(&state.store, &state.mysql).await {
+    if let Err(err) = whitelist::reconcile(&state.store, &state.fleet).await {
         tracing::warn!(error = %err, "whitelist reconciliation did not finish; will retry");
     }
 }

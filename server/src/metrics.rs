@@ -30,7 +30,7 @@ struct OutcomeLabels {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PoolLabels {
-    server: &'static str,
+    server: String,
     state: &'static str,
 }
 
@@ -95,10 +95,14 @@ impl Metrics {
     }
 
     fn encode(&self, state: &AppState) -> String {
-        let (size, idle) = (state.mysql.size(), state.mysql.num_idle() as u32);
-        // One managed server today; the label is there for the fleet (issue 13).
-        self.pool.get_or_create(&PoolLabels { server: "default", state: "idle" }).set(i64::from(idle));
-        self.pool.get_or_create(&PoolLabels { server: "default", state: "in_use" }).set(i64::from(size.saturating_sub(idle)));
+        // Every managed server this process has used since it started.
+        for server in state.fleet.loaded() {
+            let (size, idle) = (server.pool.size(), server.pool.num_idle() as u32);
+            self.pool.get_or_create(&PoolLabels { server: server.name.clone(), state: "idle" }).set(i64::from(idle));
+            self.pool
+                .get_or_create(&PoolLabels { server: server.name.clone(), state: "in_use" })
+                .set(i64::from(size.saturating_sub(idle)));
+        }
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry).expect("writing to a String cannot fail");
         text

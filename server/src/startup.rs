@@ -108,18 +108,19 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
     let store = store::open(&settings.data_dir, settings.store_url.as_deref()).await?;
     let key_cache = crate::auth::key_cache::KeyCache::open(&store, &settings.data_dir)
         .context("Failed to open the panel store for the API-key cache")?;
+    let mysql = managed::pool(settings)?;
     Ok(AppState {
         leptos_options,
         store,
         key_cache: Arc::new(key_cache),
-        mysql: managed::pool(settings)?,
+        fleet: managed::fleet::Fleet::new(mysql.clone(), settings)?,
+        queries: crate::services::queries::Queries::new(&mysql, settings.mysql_socket.clone(), settings.queries_per_account),
+        mysql,
         login_limiter: Arc::new(LoginLimiter::default()),
         api_limits: Arc::new(ApiLimits::new(settings.api_rate_limit_per_minute, settings.ip_rate_limit_per_minute)),
         trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
-        queries: crate::services::queries::Queries::new(settings.mysql_socket.clone(), settings.queries_per_account),
         backups: crate::services::backups::Backups::new(settings),
         tls: settings.tls.is_some(),
-        public_mysql: Arc::new(settings.public_mysql_address()?),
         metrics: Arc::default(),
         metrics_token: settings.metrics_token.as_deref().filter(|t| !t.is_empty()).map(Arc::from),
     })

@@ -1,6 +1,8 @@
 use crate::auth::api_limit::ApiLimits;
 use crate::auth::client::TrustedProxies;
 use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::Caller;
+use app::error::AppError;
 use app::model::ConnectionInfo;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -14,8 +16,10 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The panel's own store (accounts, keys, sessions, audit log).
     pub store: Store,
-    /// Admin connection to the managed MySQL/MariaDB server.
+    /// Admin connection to the default managed MySQL/MariaDB server; an account's own server is
+    /// `mysql_for` (the fleet).
     pub mysql: MySqlPool,
+    pub fleet: Arc<crate::managed::fleet::Fleet>,
     pub login_limiter: Arc<LoginLimiter>,
     pub api_limits: Arc<ApiLimits>,
     pub trusted_proxies: Arc<TrustedProxies>,
@@ -27,19 +31,24 @@ pub struct AppState {
     pub backups: Arc<crate::services::backups::Backups>,
     /// The panel serves HTTPS itself.
     pub tls: bool,
-    /// The managed server's host and port as customers should name them (the Connect tab).
-    pub public_mysql: Arc<(String, u16)>,
     pub metrics: Arc<crate::metrics::Metrics>,
     /// `/metrics` answers only with this Bearer token; `None`: it does not exist.
     pub metrics_token: Option<Arc<str>>,
 }
 
 impl AppState {
-    /// Host, port and socket for the Connect tab and `GET /api/databases/{name}`. The socket is
-    /// left out when the server has none (or does not answer).
-    pub async fn connection_info(&self) -> ConnectionInfo {
-        let (host, port) = self.public_mysql.as_ref().clone();
-        let socket = self.queries.socket(&self.mysql).await.ok().map(|path| path.to_string_lossy().into_owned());
-        ConnectionInfo { host, port, socket }
+    /// The admin pool of the server the caller's account lives on.
+    pub async fn mysql_for(&self, caller: &Caller) -> Result<MySqlPool, AppError> {
+        Ok(self.fleet.for_account(&self.store, caller.account_id).await?.pool.clone())
+    }
+
+    /// Host, port and socket of the caller's server for the Connect tab and
+    /// `GET /api/databases/{name}`. The socket is left out when the server has none (or does not
+    /// answer).
+    pub async fn connection_info(&self, caller: &Caller) -> Result<ConnectionInfo, AppError> {
+        let server = self.fleet.for_account(&self.store, caller.account_id).await?;
+        let (host, port) = server.public.clone();
+        let socket = self.queries.socket(&server.pool).await.ok().map(|path| path.to_string_lossy().into_owned());
+        Ok(ConnectionInfo { host, port, socket })
     }
 }

@@ -165,7 +165,7 @@ CREATE TABLE pending_sign_ins (
 CREATE TABLE leases (
     name       VARCHAR(64) PRIMARY KEY,
     holder     VARCHAR(64) NOT NULL,
-    expires_at BIGINT NOT NULL
+    expires_at BIGINT NOT NULL              -- Unix milliseconds
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 INSERT INTO leases (name, holder, expires_at) VALUES ('maintenance', '', 0);
 

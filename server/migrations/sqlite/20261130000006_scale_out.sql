@@ -5,7 +5,7 @@
 CREATE TABLE leases (
     name       TEXT PRIMARY KEY,
     holder     TEXT NOT NULL,                -- the instance id, '' when nobody holds it
-    expires_at INTEGER NOT NULL
+    expires_at INTEGER NOT NULL              -- Unix milliseconds
 ) STRICT;
 INSERT INTO leases (name, holder, expires_at) VALUES ('maintenance', '', 0);
 

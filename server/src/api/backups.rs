@@ -144,7 +144,7 @@ pub async fn show_restore(State(state): State<AppState>, caller: Caller, Path(id
     ))]
 pub async fn import(State(state): State<AppState>, caller: Caller, Path(name): Path<String>, request: Request) -> Result<(StatusCode, Json<Job>), AppError> {
     let database = databases::owned(&caller, &name)?;
-    databases::find(&state.mysql, &database).await?;
+    databases::find(&state.mysql_for(&caller).await?, &database).await?;
     let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
     let used = backups::catalog::used_bytes(&state.store, caller.account_id).await?;
     let upload = files::receive_upload(&state.backups, caller.account_id, used, declared, request.into_body()).await?;

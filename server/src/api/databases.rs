@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 #[utoipa::path(get, path = "/api/databases", tag = "databases", operation_id = "list_databases",
     responses((status = 200, body = DatabaseList)))]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<DatabaseList>, AppError> {
-    Ok(Json(DatabaseList { databases: databases::list(&state.mysql, &caller).await? }))
+    Ok(Json(DatabaseList { databases: databases::list(&state.mysql_for(&caller).await?, &caller).await? }))
 }
 
 /// Creates `<prefix>_…` (default utf8mb4 with the server's default utf8mb4 collation).
@@ -31,7 +31,7 @@ pub async fn create(
     caller: Caller,
     JsonBody(request): JsonBody<CreateDatabase>,
 ) -> Result<(StatusCode, Json<Database>), AppError> {
-    Ok((StatusCode::CREATED, Json(databases::create(&state.mysql, &state.store, &caller, &request).await?)))
+    Ok((StatusCode::CREATED, Json(databases::create(&state.mysql_for(&caller).await?, &state.store, &caller, &request).await?)))
 }
 
 /// The database with its tables and the users that hold privileges on it.
@@ -44,7 +44,7 @@ pub async fn show(
     Path(name): Path<String>,
 ) -> Result<Json<DatabaseDetail>, AppError> {
     let name = databases::owned(&caller, &name)?;
-    Ok(Json(databases::detail(&state.mysql, &caller, &name, state.connection_info().await).await?))
+    Ok(Json(databases::detail(&state.mysql_for(&caller).await?, &caller, &name, state.connection_info(&caller).await?).await?))
 }
 
 /// Drops the database and every grant on it.
@@ -52,6 +52,6 @@ pub async fn show(
     params(("name" = String, Path)),
     responses((status = 204, description = "Dropped"), (status = 404, description = "No such database in your account", body = ErrorBody)))]
 pub async fn delete(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<StatusCode, AppError> {
-    databases::drop(&state.mysql, &state.store, &caller, &databases::owned(&caller, &name)?).await?;
+    databases::drop(&state.mysql_for(&caller).await?, &state.store, &caller, &databases::owned(&caller, &name)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

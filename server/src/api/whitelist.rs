@@ -28,7 +28,7 @@ pub async fn add(
     caller: Caller,
     JsonBody(request): JsonBody<NewWhitelistEntry>,
 ) -> Result<(StatusCode, Json<WhitelistEntry>), AppError> {
-    Ok((StatusCode::CREATED, Json(whitelist::add(&state.store, &state.mysql, &caller, &request).await?)))
+    Ok((StatusCode::CREATED, Json(whitelist::add(&state.store, &state.mysql_for(&caller).await?, &caller, &request).await?)))
 }
 
 /// Removes a host; the users' accounts at that host are dropped at once.
@@ -37,6 +37,6 @@ pub async fn add(
     responses((status = 204, description = "Removed"), (status = 404, description = "No such entry in your account", body = ErrorBody)))]
 pub async fn remove(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::not_found(format!("No whitelist entry {id} in your account.")))?;
-    whitelist::remove(&state.store, &state.mysql, &caller, id).await?;
+    whitelist::remove(&state.store, &state.mysql_for(&caller).await?, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

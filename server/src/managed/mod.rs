@@ -1,4 +1,5 @@
 //! The managed MySQL/MariaDB server.
+pub mod fleet;
 pub mod processlist;
 pub mod sql;
 
@@ -20,6 +21,11 @@ const LOCK_WAIT_TIMEOUT: u16 = 1205;
 pub fn pool(settings: &Settings) -> anyhow::Result<MySqlPool> {
     let options: MySqlConnectOptions =
         settings.mysql_url.parse().context("NOBREGAS_MYSQL_URL is not a valid mysql:// URL")?;
+    Ok(pool_with(options, settings))
+}
+
+/// `pool` for any server of the fleet: its own address and credentials, the panel's limits.
+pub fn pool_with(options: MySqlConnectOptions, settings: &Settings) -> MySqlPool {
     // Statements can carry database users' passwords (CREATE USER … IDENTIFIED BY): never log them.
     let options = options.log_statements(log::LevelFilter::Off).log_slow_statements(log::LevelFilter::Off, Duration::ZERO);
     // Numbers only: nothing here comes from a user.
@@ -31,7 +37,7 @@ pub fn pool(settings: &Settings) -> anyhow::Result<MySqlPool> {
         settings.mysql_statement_deadline.as_millis().max(1),
         settings.max_user_connections,
     );
-    Ok(MySqlPoolOptions::new()
+    MySqlPoolOptions::new()
         .max_connections(10)
         // Short: with MariaDB down, sqlx retries connecting until this runs out, and the API
         // must say 503 mysql_unavailable within a second or two.
@@ -40,7 +46,7 @@ pub fn pool(settings: &Settings) -> anyhow::Result<MySqlPool> {
             let session = session.clone();
             Box::pin(async move { conn.execute(session.as_str()).await.map(|_| ()) })
         })
-        .connect_lazy_with(options))
+        .connect_lazy_with(options)
 }
 
 /// Runs DDL/DCL the panel composed itself (text protocol: not every such statement can be prepared).

@@ -1,5 +1,6 @@
 use crate::domain::password::Argon2Gate;
 use crate::domain::{api_key, time};
+use crate::managed::fleet::{self, Fleet};
 use crate::managed::sql;
 use app::error::AppError;
 use app::model::{Account, ApiKeyInfo};
@@ -7,15 +8,16 @@ use app::validate::{Email, Password, Prefix};
 use sqlx::MySqlPool;
 use crate::store::{self, Store};
 
-/// Creates an account (the CLI, tests). `mysql` is asked whether `<prefix>_` is already in use on
-/// the managed server: the new account would see and manage those databases and users.
+/// Creates an account (the CLI, tests) on a managed server: `server` by name, or the least loaded
+/// one that is not draining. That server is asked whether `<prefix>_` is already in use there:
+/// the new account would see and manage those databases and users.
 pub async fn create(
     store: &Store,
-    mysql: &MySqlPool,
+    fleet: &Fleet,
     argon2: &Argon2Gate,
-    email: &Email,
-    prefix: &Prefix,
+    (email, prefix): (&Email, &Prefix),
     password: Password,
+    server: Option<&str>,
 ) -> Result<i64, AppError> {
     // Friendly messages for the common cases; the unique indexes still decide under races.
     if find_id_by_email(store, email).await?.is_some() {
@@ -26,14 +28,17 @@ pub async fn create(
     if prefix_taken.is_some() {
         return Err(AppError::conflict(format!("The prefix {} is already taken.", prefix.as_str())));
     }
-    check_prefix_unused_on_server(mysql, prefix).await?;
+    let server_id = fleet::place(store, server).await?;
+    check_prefix_unused_on_server(&fleet.server(store, server_id).await?.pool, prefix).await?;
     let password_hash = argon2.hash(password).await?;
-    let insert = store::returning_id(store, "INSERT INTO accounts (email, prefix, password_hash, created_at) VALUES (?, ?, ?, ?)");
+    let insert =
+        store::returning_id(store, "INSERT INTO accounts (email, prefix, password_hash, created_at, server_id) VALUES (?, ?, ?, ?, ?)");
     let insert = sqlx::query(&insert)
     .bind(email.as_str())
     .bind(prefix.as_str())
     .bind(password_hash)
-    .bind(time::now());
+    .bind(time::now())
+    .bind(server_id);
     let inserted = store::inserted_id(store, insert).await.map_err(|err| match AppError::from(err) {
         conflict if conflict.code == app::error::ErrorCode::Conflict => {
             AppError::conflict("That email or prefix was taken a moment ago.")

@@ -11,6 +11,7 @@ pub mod grants;
 pub mod health;
 pub mod queries;
 pub mod security;
+pub mod servers;
 pub mod sessions;
 pub mod two_factor;
 pub mod whitelist;

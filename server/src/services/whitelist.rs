@@ -11,6 +11,7 @@ use app::host::{HostPattern, parse_note};
 use app::model::{NewWhitelistEntry, WhitelistEntry};
 use app::validate::Prefix;
 use sqlx::MySqlPool;
+use crate::managed::fleet::Fleet;
 use crate::store::{self, Store};
 
 pub const MAX_ENTRIES: i64 = 100;
@@ -160,14 +161,18 @@ async fn end_sessions_from(mysql: &MySqlPool, caller: &Caller, host: &str) -> Re
 /// makes every user exist at every active host with the password hash, limit and grants of
 /// 'localhost', and drops host accounts no entry asks for. A failing account or row is logged and
 /// skipped; the first error is returned once everything else is done.
-pub async fn reconcile(store: &Store, mysql: &MySqlPool) -> Result<(), AppError> {
+/// Each account on its own managed server; a server that is down fails only its accounts' steps.
+pub async fn reconcile(store: &Store, fleet: &Fleet) -> Result<(), AppError> {
     let accounts: Vec<(i64, String)> = sqlx::query_as("SELECT id, prefix FROM accounts ORDER BY id").fetch_all(store).await?;
     let mut outcome = Outcome::default();
     for (account_id, prefix) in accounts {
         match Prefix::parse_existing(&prefix) {
             Ok(prefix) => {
                 let caller = Caller::system(account_id, prefix);
-                reconcile_account(store, mysql, &caller, &mut outcome).await;
+                match fleet.for_account(store, account_id).await {
+                    Ok(server) => reconcile_account(store, &server.pool, &caller, &mut outcome).await,
+                    Err(err) => outcome.note(caller.prefix.as_str(), Err(err)),
+                }
             }
             Err(err) => outcome.note(&prefix, Err(err)),
         }

@@ -119,11 +119,11 @@ impl TestApp {
         let password = random_base62(16);
         let id = accounts::create(
             &self.state.store,
-            &self.state.mysql,
+            &self.state.fleet,
             &self.state.login_limiter.argon2,
-            &app::validate::Email::parse(&email).unwrap(),
-            &app::validate::Prefix::parse(prefix).unwrap(),
+            (&app::validate::Email::parse(&email).unwrap(), &app::validate::Prefix::parse(prefix).unwrap()),
             app::validate::Password::parse(&password).unwrap(),
+            None,
         )
         .await
         .expect("Failed to create a test account");
@@ -317,35 +317,41 @@ impl Drop for TestApp {
             let _ = std::process::Command::new("mariadb").args(["-uroot", "-h127.0.0.1", "-e"]).arg(format!("DROP DATABASE IF EXISTS {name}")).status();
         }
         for prefix in self.prefixes.lock().unwrap().iter() {
-            let pattern = like_starts_with(&format!("{prefix}_"));
-            let users = std::process::Command::new("mariadb")
-                .args(["-uroot", "-h127.0.0.1", "-N", "-B", "-e"])
-                .arg(format!("SELECT CONCAT(QUOTE(User), '@', QUOTE(Host)) FROM mysql.user WHERE User LIKE '{pattern}' ESCAPE '!'"))
-                .output();
-            if let Ok(users) = users {
-                for account in String::from_utf8_lossy(&users.stdout).lines().filter(|l| !l.is_empty()) {
-                    let _ = std::process::Command::new("mariadb")
-                        .args(["-uroot", "-h127.0.0.1", "-e"])
-                        .arg(format!("DROP USER IF EXISTS {account}"))
-                        .status();
-                }
-            }
-            // The account's query identity (`<prefix>-panel`), if a test ran SQL.
+            remove_account_footprint(prefix);
+        }
+    }
+}
+
+/// Drops every database and user of `prefix` on the test MariaDB (127.0.0.1:3306), and its query
+/// identity: what a test's accounts leave, even when the test failed halfway.
+pub fn remove_account_footprint(prefix: &str) {
+    let pattern = like_starts_with(&format!("{prefix}_"));
+    let users = std::process::Command::new("mariadb")
+        .args(["-uroot", "-h127.0.0.1", "-N", "-B", "-e"])
+        .arg(format!("SELECT CONCAT(QUOTE(User), '@', QUOTE(Host)) FROM mysql.user WHERE User LIKE '{pattern}' ESCAPE '!'"))
+        .output();
+    if let Ok(users) = users {
+        for account in String::from_utf8_lossy(&users.stdout).lines().filter(|l| !l.is_empty()) {
             let _ = std::process::Command::new("mariadb")
                 .args(["-uroot", "-h127.0.0.1", "-e"])
-                .arg(format!("DROP USER IF EXISTS '{prefix}-panel'@'localhost'"))
+                .arg(format!("DROP USER IF EXISTS {account}"))
                 .status();
-            let list = std::process::Command::new("mariadb")
-                .args(["-uroot", "-h127.0.0.1", "-N", "-B", "-e"])
-                .arg(format!("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '{pattern}' ESCAPE '!'"))
-                .output();
-            let Ok(list) = list else { continue };
-            for name in String::from_utf8_lossy(&list.stdout).lines().filter(|l| !l.is_empty()) {
-                let _ = std::process::Command::new("mariadb")
-                    .args(["-uroot", "-h127.0.0.1", "-e"])
-                    .arg(format!("DROP DATABASE IF EXISTS {}", quote_identifier(name)))
-                    .status();
-            }
         }
+    }
+    // The account's query identity (`<prefix>-panel`), if a test ran SQL.
+    let _ = std::process::Command::new("mariadb")
+        .args(["-uroot", "-h127.0.0.1", "-e"])
+        .arg(format!("DROP USER IF EXISTS '{prefix}-panel'@'localhost'"))
+        .status();
+    let list = std::process::Command::new("mariadb")
+        .args(["-uroot", "-h127.0.0.1", "-N", "-B", "-e"])
+        .arg(format!("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '{pattern}' ESCAPE '!'"))
+        .output();
+    let Ok(list) = list else { return };
+    for name in String::from_utf8_lossy(&list.stdout).lines().filter(|l| !l.is_empty()) {
+        let _ = std::process::Command::new("mariadb")
+            .args(["-uroot", "-h127.0.0.1", "-e"])
+            .arg(format!("DROP DATABASE IF EXISTS {}", quote_identifier(name)))
+            .status();
     }
 }

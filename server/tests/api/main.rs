@@ -21,6 +21,7 @@ mod key_revocation;
 mod metrics;
 mod databases;
 mod db_admin;
+mod instances;
 mod isolation;
 mod users;
 mod whitelist;

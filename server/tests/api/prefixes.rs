@@ -11,11 +11,11 @@ use server::services::{accounts, api_keys};
 async fn try_create_account(app: &TestApp, prefix: &str) -> Result<i64, app::error::AppError> {
     accounts::create(
         &app.state.store,
-        &app.state.mysql,
+        &app.state.fleet,
         &app.state.login_limiter.argon2,
-        &Email::parse(&format!("{prefix}@example.test")).unwrap(),
-        &Prefix::parse(prefix).unwrap(),
+        (&Email::parse(&format!("{prefix}@example.test")).unwrap(), &Prefix::parse(prefix).unwrap()),
         Password::parse("a good password").unwrap(),
+        None,
     )
     .await
 }

@@ -144,7 +144,7 @@ async fn a_drifted_host_password_is_repaired() {
 
     sqlx::query(&drift).execute(&app.state.mysql).await.unwrap();
     assert!(app.connect_from(remote, &user, password).await.is_err(), "drifted");
-    server::services::whitelist::reconcile(&app.state.store, &app.state.mysql).await.unwrap();
+    server::services::whitelist::reconcile(&app.state.store, &app.state.fleet).await.unwrap();
     app.connect_from(remote, &user, password).await.expect("reconciliation copied the hash of 'localhost'");
     assert_eq!(hashes(&app, &user).await.len(), 1);
 
@@ -212,7 +212,7 @@ async fn loopback_follows_localhost() {
         let entry = app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": loopback })).await;
         assert_eq!(entry.status(), StatusCode::CONFLICT, "already allowed");
     }
-    server::services::whitelist::reconcile(&app.state.store, &app.state.mysql).await.unwrap();
+    server::services::whitelist::reconcile(&app.state.store, &app.state.fleet).await.unwrap();
     assert_eq!(app.all_user_hosts(&user).await, vec!["127.0.0.1", "::1", "localhost"]);
 
     assert_eq!(app.delete_bearer(&format!("/api/users/{user}"), &key).await.status(), StatusCode::NO_CONTENT);
@@ -229,7 +229,7 @@ async fn users_made_before_loopback_accounts_get_them_at_reconciliation() {
         sqlx::query(&format!("DROP USER '{user}'@'{host}'")).execute(&app.state.mysql).await.unwrap();
     }
     assert!(connect_loopback(&user, "an older password").await.is_err());
-    server::services::whitelist::reconcile(&app.state.store, &app.state.mysql).await.unwrap();
+    server::services::whitelist::reconcile(&app.state.store, &app.state.fleet).await.unwrap();
     connect_loopback(&user, "an older password").await.expect("reconciliation made the loopback accounts");
     assert_eq!(app.all_user_hosts(&user).await, vec!["127.0.0.1", "::1", "localhost"]);
 }

@@ -148,7 +148,7 @@ async fn reconciliation_finishes_interrupted_changes() {
     sqlx::query(&format!("CREATE USER '{user}'@'127.0.0.11' IDENTIFIED BY 'left over'")).execute(&app.state.mysql).await.unwrap();
     assert_eq!(app.get_bearer("/api/whitelist", &key).await.json::<serde_json::Value>().await.unwrap(), json!({ "entries": [] }));
 
-    whitelist::reconcile(&app.state.store, &app.state.mysql).await.unwrap();
+    whitelist::reconcile(&app.state.store, &app.state.fleet).await.unwrap();
     assert_eq!(app.user_hosts(&user).await, vec!["127.0.0.10", "localhost"]);
     app.connect_from("127.0.0.10", &user, PASSWORD).await.expect("the interrupted addition is in force now");
     let listed: serde_json::Value = app.get_bearer("/api/whitelist", &key).await.json().await.unwrap();
@@ -170,7 +170,7 @@ async fn a_removal_is_not_undone_by_concurrent_reconciliation_or_user_creation()
         let (newcomer, path) = (format!("{}_n{round}", account.prefix), format!("/api/whitelist/{id}"));
         let (removed, reconciled, created) = tokio::join!(
             app.delete_bearer(&path, &key),
-            whitelist::reconcile(&app.state.store, &app.state.mysql),
+            whitelist::reconcile(&app.state.store, &app.state.fleet),
             app.send_json(Method::POST, "/api/users", &key, json!({ "name": newcomer, "password": PASSWORD })),
         );
         assert_eq!(removed.status(), StatusCode::NO_CONTENT, "round {round}");
@@ -192,7 +192,7 @@ async fn reconciliation_drops_host_accounts_no_entry_asks_for() {
     sqlx::query(&format!("CREATE USER '{user}'@'127.0.0.9' IDENTIFIED BY 'stray password'")).execute(&app.state.mysql).await.unwrap();
     assert_eq!(app.user_hosts(&user).await, vec!["127.0.0.9", "192.0.2.50", "localhost"]);
 
-    whitelist::reconcile(&app.state.store, &app.state.mysql).await.unwrap();
+    whitelist::reconcile(&app.state.store, &app.state.fleet).await.unwrap();
     assert_eq!(app.user_hosts(&user).await, vec!["192.0.2.50", "localhost"], "the stray is gone, the entry's account stays");
 }
 
@@ -213,7 +213,7 @@ async fn one_failing_row_does_not_stop_reconciliation() {
             .await
             .unwrap();
     }
-    assert!(whitelist::reconcile(&app.state.store, &app.state.mysql).await.is_err(), "the failure is reported");
+    assert!(whitelist::reconcile(&app.state.store, &app.state.fleet).await.is_err(), "the failure is reported");
     assert_eq!(app.user_hosts(&user).await, vec!["192.0.2.60", "localhost"], "the account's other row is in force");
     assert_eq!(app.user_hosts(&other_user).await, vec!["192.0.2.61", "localhost"], "another account is reconciled");
     let listed: serde_json::Value = app.get_bearer("/api/whitelist", &other_key).await.json().await.unwrap();

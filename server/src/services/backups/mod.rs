@@ -42,7 +42,7 @@ pub(crate) fn quota_full(quota: u64) -> AppError {
 
 /// Queues a backup of `database` and answers at once (202): the job runs in the background.
 pub async fn create(state: &AppState, caller: &Caller, database: &DatabaseName, kind: BackupKind) -> Result<Backup, AppError> {
-    let found = databases::find(&state.mysql, database).await?;
+    let found = databases::find(&state.mysql_for(caller).await?, database).await?;
     if catalog::used_bytes(&state.store, caller.account_id).await? >= state.backups.quota_bytes {
         return Err(quota_full(state.backups.quota_bytes));
     }
@@ -110,9 +110,10 @@ pub async fn restore(state: &AppState, caller: &Caller, id: &str, request: Resto
     let backup = completed(state, caller, id).await?;
     let file = state.backups.backup_path(caller.account_id, id);
     let database = target(caller, request.database.trim())?;
-    if databases::find(&state.mysql, &database).await.is_err() {
+    let mysql = state.mysql_for(caller).await?;
+    if databases::find(&mysql, &database).await.is_err() {
         let create = CreateDatabase { name: database.as_str().to_owned(), charset: None, collation: None };
-        databases::create(&state.mysql, &state.store, caller, &create).await?;
+        databases::create(&mysql, &state.store, caller, &create).await?;
     }
     let job_id = secret::random_base62(16);
     let job = NewJob {

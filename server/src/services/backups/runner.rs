@@ -49,15 +49,16 @@ pub async fn backup(state: AppState, caller: Caller, id: String, database: Datab
 
 async fn run_backup(state: &AppState, caller: &Caller, id: &str, database: &DatabaseName) -> Result<dump::Dumped, String> {
     let tool = client::dump_tool().ok_or("Neither mariadb-dump nor mysqldump is installed on the panel's machine.")?;
-    let mut conn = identity::connect(&state.queries, &state.mysql, &state.store, caller, database, SESSION_LIMIT)
+    let mysql = state.mysql_for(caller).await.map_err(|err| err.message)?;
+    let mut conn = identity::connect(&state.queries, &mysql, &state.store, caller, database, SESSION_LIMIT)
         .await
         .map_err(|err| err.message)?;
-    let login = identity::login(&state.queries, &state.mysql, &state.store, caller).await.map_err(|err| err.message)?;
+    let login = identity::login(&state.queries, &mysql, &state.store, caller).await.map_err(|err| err.message)?;
     let sql_failed = |err: mysql_async::Error| format!("Reading the tables failed: {err}");
     let tables = manifest::base_tables(&mut conn).await.map_err(sql_failed)?;
     manifest::lock(&mut conn, &tables).await.map_err(sql_failed)?;
     // A second session reads beside the locking one (the read lock lets other readers in).
-    let mut summing = identity::connect(&state.queries, &state.mysql, &state.store, caller, database, SESSION_LIMIT)
+    let mut summing = identity::connect(&state.queries, &mysql, &state.store, caller, database, SESSION_LIMIT)
         .await
         .map_err(|err| err.message)?;
     let measured = manifest::measure(&mut manifest::Sessions { counting: &mut conn, summing: &mut summing }, &tables).await;
@@ -76,7 +77,7 @@ async fn run_backup(state: &AppState, caller: &Caller, id: &str, database: &Data
         tokio::task::spawn_blocking(move || dump::write(child, &part, &header, &progress, budget))
     };
     // The dump's snapshot has begun (or it ended): writers may go on.
-    manifest::wait_for_snapshot(&state.mysql, &login.user, conn.id(), || progress.finished.load(Ordering::Acquire)).await;
+    manifest::wait_for_snapshot(&mysql, &login.user, conn.id(), || progress.finished.load(Ordering::Acquire)).await;
     let unlocked = manifest::unlock(&mut conn).await;
     let _ = conn.disconnect().await;
     let store = state.store.clone();
@@ -119,7 +120,8 @@ async fn verify(
     tables: &[TableChecksum],
 ) -> Result<app::backups::Verification, Failure> {
     let failed = |err: String| Failure::new(format!("Checking the restored tables failed: {err}"));
-    let mut summing = identity::connect(&state.queries, &state.mysql, &state.store, caller, &job.database, SESSION_LIMIT)
+    let mysql = state.mysql_for(caller).await.map_err(|err| failed(err.message))?;
+    let mut summing = identity::connect(&state.queries, &mysql, &state.store, caller, &job.database, SESSION_LIMIT)
         .await
         .map_err(|err| failed(err.message))?;
     let verified = manifest::verify(&mut manifest::Sessions { counting: conn, summing: &mut summing }, tables).await;
@@ -162,10 +164,11 @@ pub async fn load(state: AppState, caller: Caller, job: Load) {
 
 async fn run_load(state: &AppState, caller: &Caller, job: &Load) -> Result<(u64, Option<app::backups::Verification>), Failure> {
     let tool = client::sql_tool().ok_or_else(|| Failure::new("Neither the mariadb nor the mysql client is installed on the panel's machine."))?;
-    let mut conn = identity::connect(&state.queries, &state.mysql, &state.store, caller, &job.database, SESSION_LIMIT)
+    let mysql = state.mysql_for(caller).await.map_err(|err| Failure::new(err.message))?;
+    let mut conn = identity::connect(&state.queries, &mysql, &state.store, caller, &job.database, SESSION_LIMIT)
         .await
         .map_err(|err| Failure::new(err.message))?;
-    let login = identity::login(&state.queries, &state.mysql, &state.store, caller).await.map_err(|err| Failure::new(err.message))?;
+    let login = identity::login(&state.queries, &mysql, &state.store, caller).await.map_err(|err| Failure::new(err.message))?;
     let options = OptionFile::write(&state.backups.account_dir(caller.account_id), &job.job_id, &login)
         .map_err(|err| Failure::new(err.to_string()))?;
     let child = load::spawn(&tool, &options, job.database.as_str()).map_err(|err| Failure::new(format!("Could not start the mariadb client: {err}")))?;

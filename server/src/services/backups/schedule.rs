@@ -55,7 +55,7 @@ pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<BackupSchedul
 /// Creates or replaces the database's schedule. A time already past today starts tomorrow.
 pub async fn set(state: &AppState, caller: &Caller, database: &DatabaseName, request: &ScheduleRequest) -> Result<BackupSchedule, AppError> {
     let minute = i64::from(request.validate()?);
-    crate::services::databases::find(&state.mysql, database).await?;
+    crate::services::databases::find(&state.mysql_for(caller).await?, database).await?;
     let now = time::now();
     let today = now.div_euclid(DAY);
     let last_run_day = (minute * 60 <= now.rem_euclid(DAY)).then_some(today);
@@ -88,7 +88,7 @@ pub async fn set(state: &AppState, caller: &Caller, database: &DatabaseName, req
 
 /// Removes the schedule, if there is one (the database must exist); the backups it made stay.
 pub async fn remove(state: &AppState, caller: &Caller, database: &DatabaseName) -> Result<(), AppError> {
-    crate::services::databases::find(&state.mysql, database).await?;
+    crate::services::databases::find(&state.mysql_for(caller).await?, database).await?;
     let removed = sqlx::query("DELETE FROM backup_schedules WHERE account_id = ? AND `database` = ?")
         .bind(caller.account_id)
         .bind(database.as_str())

@@ -21,7 +21,6 @@ use crate::store::Store;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::OnceCell;
 
 /// MariaDB's ER_STATEMENT_TIMEOUT (max_statement_time) and ER_QUERY_INTERRUPTED (KILL QUERY).
 const STATEMENT_TIMEOUT: u16 = 1969;
@@ -33,31 +32,42 @@ const SERVER_LOST: u16 = 2013;
 
 /// The query service's state, shared by every request.
 pub struct Queries {
-    socket_override: Option<PathBuf>,
-    socket: OnceCell<PathBuf>,
+    /// `NOBREGAS_MYSQL_SOCKET`, for the default server (named by its host and port).
+    socket_override: Option<(String, PathBuf)>,
+    /// Each managed server's socket as it said (`@@socket`), by host and port.
+    sockets: std::sync::Mutex<std::collections::HashMap<String, PathBuf>>,
     pub running: Arc<running::Running>,
 }
 
 impl Queries {
-    pub fn new(socket: Option<PathBuf>, per_account: usize) -> Arc<Self> {
-        Arc::new(Self { socket_override: socket, socket: OnceCell::new(), running: running::Running::new(per_account) })
+    pub fn new(default_server: &MySqlPool, socket: Option<PathBuf>, per_account: usize) -> Arc<Self> {
+        let socket_override = socket.map(|socket| (server_key(default_server), socket));
+        Arc::new(Self { socket_override, sockets: Default::default(), running: running::Running::new(per_account) })
     }
 
     /// The managed server's Unix socket: the setting, or what the server says (`@@socket`).
     pub async fn socket(&self, mysql: &MySqlPool) -> Result<PathBuf, AppError> {
-        if let Some(socket) = &self.socket_override {
+        let key = server_key(mysql);
+        if let Some((_, socket)) = self.socket_override.as_ref().filter(|(server, _)| *server == key) {
             return Ok(socket.clone());
         }
-        self.socket
-            .get_or_try_init(|| async {
-                let socket: Option<String> = sqlx::query_scalar("SELECT @@socket").fetch_one(mysql).await?;
-                socket.filter(|s| !s.is_empty()).map(PathBuf::from).ok_or_else(|| {
-                    AppError::unavailable("The MySQL server has no Unix socket; set NOBREGAS_MYSQL_SOCKET.")
-                })
-            })
-            .await
-            .cloned()
+        if let Some(socket) = self.sockets.lock().expect("sockets").get(&key) {
+            return Ok(socket.clone());
+        }
+        let socket: Option<String> = sqlx::query_scalar("SELECT @@socket").fetch_one(mysql).await?;
+        let socket = socket
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from)
+            .ok_or_else(|| AppError::unavailable("The MySQL server has no Unix socket; set NOBREGAS_MYSQL_SOCKET."))?;
+        self.sockets.lock().expect("sockets").insert(key, socket.clone());
+        Ok(socket)
     }
+}
+
+/// A managed server's identity for the socket cache: its host and port.
+fn server_key(mysql: &MySqlPool) -> String {
+    let options = mysql.connect_options();
+    format!("{}:{}", options.get_host(), options.get_port())
 }
 
 /// The caller's query id, or a new one: known before the statement runs, so that every answer
