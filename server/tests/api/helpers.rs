@@ -131,6 +131,11 @@ impl TestApp {
         TestAccount { id, email, prefix: prefix.to_owned(), password }
     }
 
+    /// Cleans up after `prefix` when the app goes, like the accounts `create_account` makes.
+    pub fn track_prefix(&self, prefix: &str) {
+        self.prefixes.lock().unwrap().push(prefix.to_owned());
+    }
+
     /// A key issued through the service, as the CLI does.
     pub async fn issue_key(&self, account: &TestAccount) -> String {
         api_keys::regenerate(&self.state.store, account.id, &server::auth::Actor::Cli, None).await.unwrap().key

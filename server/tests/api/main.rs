@@ -10,6 +10,7 @@ mod backups;
 mod backup_crash;
 mod csp;
 mod faults;
+mod fleet;
 mod proxies;
 mod rate_limits;
 mod request_limits;
