@@ -81,6 +81,9 @@ async fn reconcile(state: AppState) {
     if let Err(err) = whitelist::reconcile(&state.store, &state.fleet).await {
         tracing::warn!(error = %err, "whitelist reconciliation did not finish; will retry");
     }
+    if let Err(err) = crate::services::database_index::sync_all(&state.store, &state.fleet).await {
+        tracing::warn!(error = %err, "the database index could not be brought up to date; will retry");
+    }
 }
 
 /// Jobs whose instance stopped renewing its heartbeat are failed and their half files removed.

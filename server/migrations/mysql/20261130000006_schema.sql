@@ -19,8 +19,16 @@ CREATE TABLE accounts (
     created_at     BIGINT NOT NULL,
     key_revoked_at BIGINT,
     server_id      BIGINT,
+    databases_synced_at BIGINT,
     KEY accounts_by_server (server_id),
     FOREIGN KEY (server_id) REFERENCES servers(id)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+CREATE TABLE account_databases (
+    account_id BIGINT NOT NULL,
+    name       VARCHAR(64) NOT NULL,
+    PRIMARY KEY (account_id, name),
+    FOREIGN KEY (account_id) REFERENCES accounts(id) ON DELETE CASCADE
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
 CREATE TABLE api_keys (

@@ -32,3 +32,15 @@ CREATE TABLE servers (
 -- NULL: the default server.
 ALTER TABLE accounts ADD COLUMN server_id INTEGER REFERENCES servers(id);
 CREATE INDEX accounts_by_server ON accounts(server_id);
+
+-- The names of each account's databases on its server, so that listing them asks the server about
+-- those names only (information_schema answers an exact name at once, but a LIKE pattern by
+-- reading every schema on the server). Kept by the panel's own changes, re-read after customer
+-- SQL that created or dropped a database, after restores and imports, and by the periodic
+-- reconciliation; `databases_synced_at` NULL: not read yet (the first listing reads it).
+CREATE TABLE account_databases (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    name       TEXT NOT NULL,
+    PRIMARY KEY (account_id, name)
+) STRICT;
+ALTER TABLE accounts ADD COLUMN databases_synced_at INTEGER;

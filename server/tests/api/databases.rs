@@ -101,3 +101,45 @@ fn a_public_host_that_is_not_a_host_name_stops_start_up() {
     settings.public_mysql_host = Some("2001:db8::7".into());
     assert_eq!(settings.public_mysql_address().unwrap().0, "2001:db8::7");
 }
+
+/// The list reads the account's names from the store's index and asks the server about those
+/// only; customer SQL that creates or drops a database updates the index at once.
+#[tokio::test]
+async fn databases_created_or_dropped_by_customer_sql_are_listed_at_once() {
+    let app = spawn_app().await;
+    let account = app.create_account().await;
+    let key = app.issue_key(&account).await;
+    let (shop, made_by_sql) = (format!("{}_shop", account.prefix), format!("{}_bysql", account.prefix));
+    let names = |body: serde_json::Value| -> Vec<String> {
+        body["databases"].as_array().unwrap().iter().map(|db| db["name"].as_str().unwrap().to_owned()).collect()
+    };
+    let created = app.send_json(reqwest::Method::POST, "/api/databases", &key, serde_json::json!({ "name": shop })).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    assert_eq!(names(app.get_bearer("/api/databases", &key).await.json().await.unwrap()), [shop.clone()]);
+
+    app.query_ok(&key, &shop, &format!("CREATE DATABASE `{made_by_sql}`")).await;
+    assert_eq!(names(app.get_bearer("/api/databases", &key).await.json().await.unwrap()), [made_by_sql.clone(), shop.clone()]);
+    app.query_ok(&key, &shop, &format!("DROP DATABASE `{made_by_sql}`")).await;
+    assert_eq!(names(app.get_bearer("/api/databases", &key).await.json().await.unwrap()), [shop.clone()]);
+}
+
+/// A database an operator made behind the panel's back is listed once the periodic
+/// reconciliation has re-read the server; one dropped behind its back disappears at once.
+#[tokio::test]
+async fn databases_changed_outside_the_panel_are_picked_up_by_reconciliation() {
+    let app = spawn_app().await;
+    let account = app.create_account().await;
+    let key = app.issue_key(&account).await;
+    let (shop, outside) = (format!("{}_shop", account.prefix), format!("{}_outside", account.prefix));
+    app.create_database(&shop).await;
+    let names = |body: serde_json::Value| -> Vec<String> {
+        body["databases"].as_array().unwrap().iter().map(|db| db["name"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(names(app.get_bearer("/api/databases", &key).await.json().await.unwrap()), [shop.clone()], "the first listing reads the server");
+    app.create_database(&outside).await;
+    assert_eq!(names(app.get_bearer("/api/databases", &key).await.json().await.unwrap()), [shop.clone()], "not yet indexed");
+    server::services::database_index::sync_all(&app.state.store, &app.state.fleet).await.unwrap();
+    assert_eq!(names(app.get_bearer("/api/databases", &key).await.json().await.unwrap()), [outside.clone(), shop.clone()]);
+    sqlx::query(&format!("DROP DATABASE `{outside}`")).execute(&app.state.mysql).await.unwrap();
+    assert_eq!(names(app.get_bearer("/api/databases", &key).await.json().await.unwrap()), [shop], "a name the server lacks is not listed");
+}

@@ -160,6 +160,12 @@ pub async fn load(state: AppState, caller: Caller, job: Load) {
     if job.remove_after {
         let _ = std::fs::remove_file(&job.file);
     }
+    // A loaded file may create or drop databases of the account (CREATE DATABASE in an import).
+    if let Ok(mysql) = state.mysql_for(&caller).await {
+        if let Err(err) = crate::services::database_index::sync(store, &mysql, &caller).await {
+            tracing::warn!(error = %err, job = %job.job_id, "could not re-read the account's databases after a load");
+        }
+    }
 }
 
 async fn run_load(state: &AppState, caller: &Caller, job: &Load) -> Result<(u64, Option<app::backups::Verification>), Failure> {

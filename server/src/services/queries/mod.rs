@@ -12,7 +12,7 @@ use crate::auth::Caller;
 use crate::domain::secret;
 use crate::managed::processlist::NO_SUCH_THREAD;
 use crate::managed::admin_exec_expecting;
-use crate::services::databases;
+use crate::services::{database_index, databases};
 use app::error::{AppError, ErrorCode};
 use app::names::DatabaseName;
 use app::query::{self as q, QueryRequest, QueryResponse, SchemaOutline, TableOutline};
@@ -129,12 +129,18 @@ pub async fn run(
     history::record(store, caller, database, &request.sql).await;
     let outcome = tokio::time::timeout(backstop(limits.timeout), session.collect(&request.sql, limits.max_rows)).await;
     let response = match outcome {
-        Ok(result) => result.map_err(|err| statement_error(err, limits.timeout))?,
+        Ok(result) => result.map_err(|err| statement_error(err, limits.timeout)),
         Err(_elapsed) => {
             session.kill_query(mysql).await;
             return Err(timed_out(limits.timeout));
         }
     };
+    if session.changed_databases().await {
+        if let Err(err) = database_index::sync(store, mysql, caller).await {
+            tracing::warn!(error = %err, "could not re-read the account's databases after its SQL changed them");
+        }
+    }
+    let response = response?;
     session.finish().await;
     Ok((limits.query_id, response))
 }

@@ -77,6 +77,16 @@ impl Session {
         self.armed = false;
     }
 
+    /// Whether the customer's SQL on this session created or dropped a database (MariaDB counts
+    /// each statement kind per session), so that the account's database index is read again.
+    pub async fn changed_databases(&mut self) -> bool {
+        use mysql_async::prelude::Queryable;
+        let counts: Result<Vec<(String, u64)>, _> =
+            self.conn().query("SHOW SESSION STATUS WHERE Variable_name IN ('Com_create_db', 'Com_drop_db')").await;
+        // A session that broke cannot say: read the account again to be sure.
+        counts.map_or(true, |counts| counts.iter().any(|(_, count)| *count > 0))
+    }
+
     pub fn conn(&mut self) -> &mut Conn {
         self.conn.as_mut().expect("open session")
     }
