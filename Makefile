@@ -9,7 +9,7 @@ BIN := target/release/nobregas-panel
 # leave target/release/nobregas-panel pointing pages at a file that does not exist.
 export LEPTOS_OUTPUT_NAME := nobregas-panel
 
-.PHONY: run test setup-run setup-test build unit integration integration-shared-store fuzz load e2e bench check
+.PHONY: run test setup-run setup-test build unit integration integration-shared-store fuzz load scale e2e bench check
 
 run: setup-run build
 	$(BIN) account ensure-first
@@ -48,6 +48,10 @@ fuzz:
 # GET /api/databases at concurrency 64 for 30 s, and the same queries straight to MariaDB: zero errors.
 load:
 	cargo bench -p server --bench load
+
+# Issue 13's figures on a MariaDB of its own (10,000 accounts × 10 databases; two instances).
+scale:
+	cargo bench -p server --bench scale
 
 e2e:
 	cd end2end && npx playwright test

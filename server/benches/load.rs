@@ -12,14 +12,13 @@
 use server::managed::sql;
 use sqlx::MySqlPool;
 use sqlx::mysql::MySqlPoolOptions;
-use std::future::Future;
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 mod support;
-use support::{Panel, panel};
+use support::{Panel, panel, run};
 
 const CONCURRENCY: usize = 64;
 const DATABASES: usize = 3;
@@ -73,7 +72,7 @@ async fn main() {
             }
         }
     });
-    let http = run(secs("LOAD_HTTP_SECS", 30), move || {
+    let http = run(CONCURRENCY, secs("LOAD_HTTP_SECS", 30), move || {
         let request = client.get(&url).bearer_auth(&key).send();
         async move {
             let response = request.await.map_err(|err| err.to_string())?;
@@ -88,7 +87,7 @@ async fn main() {
     drop(server);
 
     let pattern = sql::like_starts_with(&format!("{prefix}_"));
-    let direct = run(secs("LOAD_DIRECT_SECS", 10), {
+    let direct = run(CONCURRENCY, secs("LOAD_DIRECT_SECS", 10), {
         let mysql = mysql.clone();
         move || {
             let (mysql, pattern) = (mysql.clone(), pattern.clone());
@@ -157,73 +156,6 @@ async fn endpoint_queries(mysql: &MySqlPool, pattern: &str) -> Result<(), String
     .await
     .map_err(|err| err.to_string())?;
     if schemas.len() == DATABASES { Ok(()) } else { Err(format!("{} databases instead of {DATABASES}", schemas.len())) }
-}
-
-struct Outcome {
-    elapsed: Duration,
-    latencies: Vec<Duration>,
-    errors: usize,
-}
-
-impl Outcome {
-    fn per_second(&self) -> f64 {
-        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
-    }
-
-    fn print(&self, what: &str) {
-        let mut sorted = self.latencies.clone();
-        sorted.sort();
-        let pct = |p: f64| sorted.get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1))).copied();
-        let ms = |d: Option<Duration>| d.map_or("–".to_owned(), |d| format!("{:.1} ms", d.as_secs_f64() * 1e3));
-        println!(
-            "| {what} | {CONCURRENCY} | {:.0} | {} | {:.0} | {} | {} | {} |",
-            self.elapsed.as_secs_f64(),
-            sorted.len(),
-            sorted.len() as f64 / self.elapsed.as_secs_f64(),
-            ms(pct(0.5)),
-            ms(pct(0.99)),
-            self.errors
-        );
-    }
-}
-
-/// Runs `one` in CONCURRENCY loops until `duration` is over; latencies of the successful calls.
-async fn run<F, Fut>(duration: Duration, one: F) -> Outcome
-where
-    F: Fn() -> Fut + Clone + Send + 'static,
-    Fut: Future<Output = Result<(), String>> + Send,
-{
-    let start = Instant::now();
-    let deadline = start + duration;
-    let mut loops = tokio::task::JoinSet::new();
-    for _ in 0..CONCURRENCY {
-        let one = one.clone();
-        loops.spawn(async move {
-            let (mut latencies, mut errors, mut first_error) = (Vec::new(), 0, None);
-            while Instant::now() < deadline {
-                let begun = Instant::now();
-                match one().await {
-                    Ok(()) => latencies.push(begun.elapsed()),
-                    Err(err) => {
-                        errors += 1;
-                        first_error.get_or_insert(err);
-                    }
-                }
-            }
-            (latencies, errors, first_error)
-        });
-    }
-    let mut outcome = Outcome { elapsed: Duration::ZERO, latencies: Vec::new(), errors: 0 };
-    while let Some(result) = loops.join_next().await {
-        let (latencies, errors, first_error) = result.expect("a load loop panicked");
-        outcome.latencies.extend(latencies);
-        outcome.errors += errors;
-        if let Some(err) = first_error {
-            eprintln!("error: {err}");
-        }
-    }
-    outcome.elapsed = start.elapsed();
-    outcome
 }
 
 fn secs(var: &str, default: u64) -> Duration {

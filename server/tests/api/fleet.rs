@@ -5,82 +5,10 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use server::domain::secret::random_base62;
 use server::services::accounts;
+use crate::private_mariadb::PrivateMariaDb;
 use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-/// A MariaDB server of the test's own: `mariadb-install-db` into a temporary directory, then
-/// `mariadbd` on a free port of 127.0.0.1 with its own socket.
-struct SecondServer {
-    dir: PathBuf,
-    port: u16,
-    child: Option<Child>,
-}
-
-impl SecondServer {
-    fn install() -> Self {
-        let dir = std::env::temp_dir().join(format!("nobregas-mariadb-{}", random_base62(10)));
-        std::fs::create_dir_all(&dir).unwrap();
-        let installed = Command::new("mariadb-install-db")
-            .args(["--no-defaults", "--user=root", "--auth-root-authentication-method=normal", "--skip-test-db"])
-            .arg(format!("--datadir={}", dir.join("data").display()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .unwrap();
-        assert!(installed.success(), "mariadb-install-db failed");
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        Self { dir, port, child: None }
-    }
-
-    fn url(&self) -> String {
-        format!("mysql://root@127.0.0.1:{}", self.port)
-    }
-
-    async fn start(&mut self) {
-        let child = Command::new("mariadbd")
-            .args(["--no-defaults", "--user=root", "--bind-address=127.0.0.1", "--skip-name-resolve", "--innodb-buffer-pool-size=16M"])
-            .arg(format!("--port={}", self.port))
-            .arg(format!("--datadir={}", self.dir.join("data").display()))
-            .arg(format!("--socket={}", self.dir.join("sock").display()))
-            .arg(format!("--pid-file={}", self.dir.join("pid").display()))
-            .arg(format!("--log-error={}", self.dir.join("error.log").display()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        self.child = Some(child);
-        let started = Instant::now();
-        while self.sql("SELECT 1").is_none() {
-            assert!(started.elapsed() < Duration::from_secs(30), "the second MariaDB did not start");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    /// A statement as its root over TCP; the output, `None` when it failed.
-    fn sql(&self, statement: &str) -> Option<String> {
-        let output = Command::new("mariadb")
-            .args(["-uroot", "-h127.0.0.1", "-N", "-B", &format!("-P{}", self.port), "-e", statement])
-            .output()
-            .ok()?;
-        output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
-    }
-}
-
-impl Drop for SecondServer {
-    fn drop(&mut self) {
-        self.stop();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 /// `nobregas-panel <args>` on the test app's store.
 fn panel_cli(app: &TestApp, args: &[&str], stdin: &str) -> Output {
@@ -123,7 +51,7 @@ async fn placed_on(app: &TestApp, account: &TestAccount) -> String {
 
 #[tokio::test]
 async fn accounts_live_on_their_own_server_and_one_server_down_stops_only_its_accounts() {
-    let mut db2 = SecondServer::install();
+    let mut db2 = PrivateMariaDb::install();
     db2.start().await;
     let app = spawn_app().await;
 

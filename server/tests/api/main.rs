@@ -29,6 +29,7 @@ mod whitelist;
 mod health;
 mod pages;
 mod prefixes;
+mod private_mariadb;
 mod queries;
 mod query_export;
 mod sessions;

@@ -1,0 +1,91 @@
+//! A MariaDB server of a test's (or bench's) own: `mariadb-install-db` into a temporary
+//! directory, then `mariadbd` on a free port of 127.0.0.1, never the shared server. Shared by the
+//! integration tests and the benches (`#[path]`).
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct PrivateMariaDb {
+    pub dir: PathBuf,
+    pub port: u16,
+    process: Option<Child>,
+}
+
+impl PrivateMariaDb {
+    pub fn install() -> Self {
+        let dir = std::env::temp_dir().join(format!("nobregas-mariadb-{}", server::domain::secret::random_base62(8)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let status = Command::new("mariadb-install-db")
+            .args(["--no-defaults", "--auth-root-authentication-method=normal", "--skip-test-db", "--user=root"])
+            .arg(format!("--datadir={}", dir.join("data").display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("mariadb-install-db runs");
+        assert!(status.success(), "mariadb-install-db failed");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        Self { dir, port, process: None }
+    }
+
+    pub fn url(&self) -> String {
+        format!("mysql://root@127.0.0.1:{}", self.port)
+    }
+
+    pub async fn start(&mut self) {
+        let child = Command::new("mariadbd")
+            .args(["--no-defaults", "--user=root", "--bind-address=127.0.0.1", "--skip-log-bin"])
+            .arg(format!("--port={}", self.port))
+            .arg(format!("--datadir={}", self.dir.join("data").display()))
+            .arg(format!("--socket={}", self.dir.join("mysqld.sock").display()))
+            .arg(format!("--pid-file={}", self.dir.join("mysqld.pid").display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("mariadbd starts");
+        self.process = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_err() {
+            assert!(Instant::now() < deadline, "the private mariadbd did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// A statement as its root over TCP; what it printed, `None` when it failed.
+    pub fn sql(&self, statement: &str) -> Option<String> {
+        let output = Command::new("mariadb")
+            .args(["-uroot", "-h127.0.0.1", "-N", "-B", &format!("-P{}", self.port), "-e", statement])
+            .output()
+            .ok()?;
+        output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    /// Runs a file of statements as its root (bulk set-up: the scale bench).
+    #[allow(dead_code)]
+    pub fn sql_file(&self, path: &std::path::Path) {
+        let file = std::fs::File::open(path).unwrap();
+        let status = Command::new("mariadb")
+            .args(["-uroot", "-h127.0.0.1", &format!("-P{}", self.port)])
+            .stdin(file)
+            .status()
+            .unwrap();
+        assert!(status.success(), "mariadb < {}", path.display());
+    }
+
+    #[allow(dead_code)] // the scale bench never stops its server before the end
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.process.take() {
+            let _ = Command::new("kill").arg(child.id().to_string()).status();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for PrivateMariaDb {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.process.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
