@@ -190,6 +190,8 @@ mod ssr {
                 },
             };
             let mut response = (self.status(), axum::Json(body)).into_response();
+            // For the server's own middleware (metrics count unreachable managed servers).
+            response.extensions_mut().insert(self.code);
             let headers = response.headers_mut();
             if self.code == ErrorCode::Unauthorized {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

@@ -35,6 +35,11 @@ struct PoolLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ServerLabels {
+    server: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct JobLabels {
     kind: &'static str,
     status: &'static str,
@@ -56,6 +61,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Histogram>,
     key_authentications: Family<OutcomeLabels, Counter>,
     pool: Family<PoolLabels, Gauge>,
+    mysql_unavailable: Family<ServerLabels, Counter>,
     jobs: Family<JobLabels, Counter>,
     job_seconds: Family<JobLabels, Histogram>,
 }
@@ -66,6 +72,7 @@ impl Default for Metrics {
         let requests = Family::<RequestLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
         let key_authentications = Family::<OutcomeLabels, Counter>::default();
         let pool = Family::<PoolLabels, Gauge>::default();
+        let mysql_unavailable = Family::<ServerLabels, Counter>::default();
         let jobs = Family::<JobLabels, Counter>::default();
         let job_seconds = Family::<JobLabels, Histogram>::new_with_constructor(job_histogram as fn() -> Histogram);
         registry.register(
@@ -75,9 +82,14 @@ impl Default for Metrics {
         );
         registry.register("api_key_authentications", "Bearer API keys presented, by outcome (accepted, rejected)", key_authentications.clone());
         registry.register("mysql_pool_connections", "The panel's admin connections to each managed server, by state", pool.clone());
+        registry.register(
+            "mysql_unavailable",
+            "API requests answered 503 mysql_unavailable (the account's managed server did not answer), by server",
+            mysql_unavailable.clone(),
+        );
         registry.register("jobs", "Backup, restore and import jobs finished, by kind and status", jobs.clone());
         registry.register("job_duration_seconds", "How long finished jobs ran (waiting for their turn included)", job_seconds.clone());
-        Self { registry, requests, key_authentications, pool, jobs, job_seconds }
+        Self { registry, requests, key_authentications, pool, mysql_unavailable, jobs, job_seconds }
     }
 }
 
@@ -85,6 +97,11 @@ impl Metrics {
     pub fn key_authentication(&self, accepted: bool) {
         let outcome = if accepted { "accepted" } else { "rejected" };
         self.key_authentications.get_or_create(&OutcomeLabels { outcome }).inc();
+    }
+
+    /// An API request of an account on `server` found that server unreachable.
+    pub fn mysql_unavailable(&self, server: &str) {
+        self.mysql_unavailable.get_or_create(&ServerLabels { server: server.to_owned() }).inc();
     }
 
     /// `kind`: backup, restore or import; `completed` or failed.

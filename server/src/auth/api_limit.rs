@@ -4,7 +4,7 @@
 //! limit it is 429 with `Retry-After`. In memory and per process.
 use crate::auth::{self, Caller};
 use crate::state::AppState;
-use app::error::AppError;
+use app::error::{AppError, ErrorCode};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::Next;
@@ -110,10 +110,17 @@ pub async fn limit(State(state): State<AppState>, mut request: Request, next: Ne
     };
     match checked {
         Ok(Standing { limit, remaining, reset_secs }) => {
+            let account = caller.as_ref().map(|caller| caller.account_id);
             if let Some(caller) = caller {
                 request.extensions_mut().insert::<Caller>(caller);
             }
             let mut response = next.run(request).await;
+            if let Some(account_id) = account.filter(|_| response.extensions().get() == Some(&ErrorCode::MysqlUnavailable)) {
+                // Which server failed: the account's (its placement is cached, no store trip).
+                if let Ok(server) = state.fleet.for_account(&state.store, account_id).await {
+                    state.metrics.mysql_unavailable(&server.name);
+                }
+            }
             set_headers(response.headers_mut(), limit, remaining, reset_secs);
             response
         }

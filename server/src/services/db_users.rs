@@ -160,7 +160,7 @@ pub async fn create(
     };
     // Held until the user exists at every host: a whitelist entry removed meanwhile waits, then
     // removes this user's account at its host too.
-    let _account = account_lock::lock(&caller.prefix).await;
+    let _account = account_lock::lock(store, &caller.prefix).await?;
     if !hosts_of(mysql, &name).await?.is_empty() {
         return Err(AppError::conflict(format!("A database user named {} already exists.", name.as_str())));
     }
@@ -201,7 +201,7 @@ pub async fn set_password(
     password: &str,
 ) -> Result<(), AppError> {
     let password = DbPassword::parse(password)?;
-    let _account = account_lock::lock_for_user(name).await;
+    let _account = account_lock::lock_for_user(store, name).await?;
     let hosts = existing_hosts(mysql, name).await?;
     let statement =
         format!("ALTER USER {} IDENTIFIED BY {}", sql::account(name, LOCALHOST), sql::quote_string(password.expose()));
@@ -215,7 +215,7 @@ pub async fn set_password(
 
 /// Drops the user at every host and ends its open sessions.
 pub async fn drop(mysql: &MySqlPool, store: &Store, caller: &Caller, name: &DbUserName) -> Result<(), AppError> {
-    let _account = account_lock::lock_for_user(name).await;
+    let _account = account_lock::lock_for_user(store, name).await?;
     let mut hosts = existing_hosts(mysql, name).await?;
     // 'localhost' last: until it is gone the user is still listed, and a retry finishes the rest.
     hosts.rotate_left(1);
@@ -240,7 +240,7 @@ pub async fn set_privileges(
 ) -> Result<Grant, AppError> {
     let (user, database) = (owned(caller, user)?, databases::owned(caller, database)?);
     let wanted = parse_privileges(&request.privileges)?;
-    let _account = account_lock::lock(&caller.prefix).await;
+    let _account = account_lock::lock(store, &caller.prefix).await?;
     let hosts = existing_hosts(mysql, &user).await?;
     databases::find(mysql, &database).await?;
     let narrowed = grants::set(mysql, &user, &hosts, &database, &wanted).await?;
@@ -259,7 +259,7 @@ pub async fn revoke_privileges(
     (user, database): (&str, &str),
 ) -> Result<(), AppError> {
     let (user, database) = (owned(caller, user)?, databases::owned(caller, database)?);
-    let _account = account_lock::lock(&caller.prefix).await;
+    let _account = account_lock::lock(store, &caller.prefix).await?;
     let hosts = existing_hosts(mysql, &user).await?;
     databases::find(mysql, &database).await?;
     let revoked = grants::revoke(mysql, &user, &hosts, &database).await?;

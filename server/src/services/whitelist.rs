@@ -59,7 +59,7 @@ pub async fn add(
             request.host.trim()
         )));
     }
-    let _account = account_lock::lock(&caller.prefix).await;
+    let _account = account_lock::lock(store, &caller.prefix).await?;
     let existing: Option<(i64, String)> =
         sqlx::query_as("SELECT id, state FROM whitelist WHERE account_id = ? AND mysql_host = ?")
             .bind(caller.account_id)
@@ -116,7 +116,7 @@ async fn insert(store: &Store, caller: &Caller, host: &str, mysql_host: &str, no
 /// the sessions they opened, then deletes the row. Another account's id, or an unknown one, is 404.
 /// Under the account's lock: once this returns, nothing running concurrently can bring them back.
 pub async fn remove(store: &Store, mysql: &MySqlPool, caller: &Caller, id: i64) -> Result<(), AppError> {
-    let _account = account_lock::lock(&caller.prefix).await;
+    let _account = account_lock::lock(store, &caller.prefix).await?;
     let hosts: Option<(String, String)> = sqlx::query_as("SELECT host, mysql_host FROM whitelist WHERE id = ? AND account_id = ?")
         .bind(id)
         .bind(caller.account_id)
@@ -205,8 +205,11 @@ impl Outcome {
 /// One account, under its lock, from rows read under that lock: a removal that finished a moment
 /// ago is not re-created from a stale read.
 async fn reconcile_account(store: &Store, mysql: &MySqlPool, caller: &Caller, outcome: &mut Outcome) {
-    let _account = account_lock::lock(&caller.prefix).await;
     let what = caller.prefix.as_str();
+    let _account = match account_lock::lock(store, &caller.prefix).await {
+        Ok(guard) => guard,
+        Err(err) => return outcome.note(what, Err(err)),
+    };
     let rows: Vec<(i64, String, String, String)> =
         match sqlx::query_as("SELECT id, host, mysql_host, state FROM whitelist WHERE account_id = ? ORDER BY id")
             .bind(caller.account_id)

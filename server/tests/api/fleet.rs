@@ -1,6 +1,6 @@
 //! A fleet of managed servers: the shared test MariaDB as the default server, and a second
 //! `mariadbd` this test starts on its own port and data directory (never touching the shared one).
-use crate::helpers::{TestAccount, TestApp, error_code, random_prefix, spawn_app};
+use crate::helpers::{TestAccount, TestApp, error_code, random_prefix, spawn_app_with, test_settings};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use server::domain::secret::random_base62;
@@ -53,7 +53,9 @@ async fn placed_on(app: &TestApp, account: &TestAccount) -> String {
 async fn accounts_live_on_their_own_server_and_one_server_down_stops_only_its_accounts() {
     let mut db2 = PrivateMariaDb::install();
     db2.start().await;
-    let app = spawn_app().await;
+    let mut settings = test_settings();
+    settings.metrics_token = Some("scrape".into());
+    let app = spawn_app_with(settings).await;
 
     // Registering: the password never in the URL, a name that is not the default's, and the
     // credentials must log in.
@@ -130,6 +132,10 @@ async fn accounts_live_on_their_own_server_and_one_server_down_stops_only_its_ac
     let health: Value = health.json().await.unwrap();
     let status_of = |name: &str| health["servers"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap()["status"].clone();
     assert_eq!((status_of("default"), status_of("db2")), (json!("ok"), json!("down")), "{health}");
+    let metrics = app.client.get(app.url("/metrics")).bearer_auth("scrape").send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("nobregas_mysql_unavailable_total{server=\"db2\"} 1"), "{metrics}");
+    assert!(!metrics.contains("nobregas_mysql_unavailable_total{server=\"default\"}"), "{metrics}");
+    assert!(metrics.contains("nobregas_mysql_pool_connections{server=\"db2\",state=\"idle\"}"), "{metrics}");
 
     // And when it is back, so are they.
     db2.start().await;

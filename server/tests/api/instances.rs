@@ -243,3 +243,29 @@ async fn when_the_lease_holder_dies_the_other_instance_takes_over_and_reconciles
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// A change to an account holds a named lock on the shared store, so that another instance's
+/// change of the same account waits for it (and the lock is released when the change ends).
+#[tokio::test]
+async fn an_accounts_lock_is_held_in_the_shared_store() {
+    let cluster = Cluster::new();
+    let (one, other) = (
+        server::store::open(&cluster.data_dir, Some(&cluster.store_url)).await.unwrap(),
+        server::store::open(&cluster.data_dir, Some(&cluster.store_url)).await.unwrap(),
+    );
+    let prefix = app::validate::Prefix::parse(&random_prefix()).unwrap();
+    let name = format!("nobregas.account.{}", prefix.as_str());
+    let is_free = |name: String| {
+        let other = other.clone();
+        async move { sqlx::query_scalar::<_, i64>("SELECT IS_FREE_LOCK(?)").bind(name).fetch_one(&other).await.unwrap() == 1 }
+    };
+    assert!(is_free(name.clone()).await);
+    let held = server::services::account_lock::lock(&one, &prefix).await.unwrap();
+    assert!(!is_free(name.clone()).await, "another instance sees the account locked");
+    drop(held);
+    let released = Instant::now();
+    while !is_free(name.clone()).await {
+        assert!(released.elapsed() < Duration::from_secs(5), "the lock was not released");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

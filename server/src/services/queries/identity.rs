@@ -71,7 +71,7 @@ pub async fn connect(
             // Dropped by hand, or the server was rebuilt: create it again, once.
             Some(n) if ACCESS_DENIED.contains(&n) => {
                 {
-                    let _guard = account_lock::lock(&caller.prefix).await;
+                    let _guard = account_lock::lock(store, &caller.prefix).await?;
                     provision(queries, mysql, &caller.prefix, &password).await?;
                 }
                 Conn::new(options).await.map_err(|err| refused(err, database))
@@ -108,7 +108,7 @@ async fn password(queries: &Queries, mysql: &MySqlPool, store: &Store, prefix: &
     if let Some(password) = stored(store, account_id).await? {
         return Ok(password);
     }
-    let _guard = account_lock::lock(prefix).await;
+    let _guard = account_lock::lock(store, prefix).await?;
     if let Some(password) = stored(store, account_id).await? {
         return Ok(password);
     }
