@@ -7,7 +7,7 @@
 //! 2. `GET /api/account` at concurrency 64 from one instance, then from two instances behind a
 //!    round-robin loopback proxy, both on one MariaDB store; with the machine's CPU use.
 //!
-//! Prints rows for docs/PERFORMANCE.md.
+//! Prints rows for docs/PERFORMANCE.md. `SCALE_PART=lookups` or `=instances` runs one part.
 #[path = "../tests/api/private_mariadb.rs"]
 mod private_mariadb;
 mod support;
@@ -31,8 +31,14 @@ async fn main() {
     mariadb.start().await;
     let work = std::env::temp_dir().join(format!("nobregas-scale-{}", server::domain::secret::random_base62(8)));
     std::fs::create_dir_all(&work).unwrap();
-    lookups(&mariadb, &work).await;
-    instances(&mariadb, &work).await;
+    // SCALE_PART=lookups or instances runs one part only.
+    let part = std::env::var("SCALE_PART").unwrap_or_default();
+    if part != "instances" {
+        lookups(&mariadb, &work).await;
+    }
+    if part != "lookups" {
+        instances(&mariadb, &work).await;
+    }
     let _ = std::fs::remove_dir_all(&work);
 }
 

@@ -1,5 +1,9 @@
-//! Database-level grants, read from information_schema.SCHEMA_PRIVILEGES and written with
-//! GRANT/REVOKE on escaped patterns. Never `*.*`, never GRANT OPTION.
+//! Database-level grants, read from `mysql.db` and written with GRANT/REVOKE on escaped patterns.
+//! Never `*.*`, never GRANT OPTION.
+//!
+//! `mysql.db` rather than information_schema.SCHEMA_PRIVILEGES: the latter is built from every
+//! grant on the server for each query (with 10,000 accounts, 30 ms), while `mysql.db` has an index
+//! on `User` that `User LIKE '<prefix>\_%'` uses.
 use crate::auth::Caller;
 use crate::managed::{admin_exec, sql};
 use app::error::AppError;
@@ -9,7 +13,7 @@ use app::privilege::{Privilege, names};
 use sqlx::MySqlPool;
 use std::collections::BTreeMap;
 
-/// One row of SCHEMA_PRIVILEGES, with the grantee split and the pattern kept as the server has it.
+/// One privilege of a grantee on a pattern (as the server keeps it: `acme\_shop`).
 struct Row {
     user: String,
     host: String,
@@ -17,22 +21,68 @@ struct Row {
     privilege: String,
 }
 
-async fn rows(mysql: &MySqlPool, grantee_like: &str, schema_like: &str) -> Result<Vec<Row>, AppError> {
-    let raw: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT GRANTEE, TABLE_SCHEMA, PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES
-         WHERE GRANTEE LIKE ? ESCAPE '!' AND TABLE_SCHEMA LIKE ? ESCAPE '!'",
-    )
-    .bind(grantee_like)
-    .bind(schema_like)
-    .fetch_all(mysql)
-    .await?;
-    Ok(raw
-        .into_iter()
-        .filter_map(|(grantee, pattern, privilege)| {
-            let (user, host) = sql::parse_grantee(&grantee)?;
-            Some(Row { user, host, pattern, privilege })
-        })
-        .collect())
+/// Whose grants to read.
+enum Grantees<'a> {
+    /// Every user of the account (`<prefix>_…`), at every host.
+    OfAccount(&'a str),
+    /// One user at one host.
+    One(&'a DbUserName, &'a str),
+    /// Everyone on the server (dropping a database: a rare, whole-table read).
+    Everyone,
+}
+
+/// `mysql.db`'s privilege columns and the names GRANT uses for them (GRANT OPTION is never given).
+const PRIVILEGE_COLUMNS: [(&str, &str); 19] = [
+    ("Select_priv", "SELECT"),
+    ("Insert_priv", "INSERT"),
+    ("Update_priv", "UPDATE"),
+    ("Delete_priv", "DELETE"),
+    ("Create_priv", "CREATE"),
+    ("Drop_priv", "DROP"),
+    ("References_priv", "REFERENCES"),
+    ("Index_priv", "INDEX"),
+    ("Alter_priv", "ALTER"),
+    ("Create_tmp_table_priv", "CREATE TEMPORARY TABLES"),
+    ("Lock_tables_priv", "LOCK TABLES"),
+    ("Create_view_priv", "CREATE VIEW"),
+    ("Show_view_priv", "SHOW VIEW"),
+    ("Create_routine_priv", "CREATE ROUTINE"),
+    ("Alter_routine_priv", "ALTER ROUTINE"),
+    ("Execute_priv", "EXECUTE"),
+    ("Event_priv", "EVENT"),
+    ("Trigger_priv", "TRIGGER"),
+    // MariaDB only: MySQL's mysql.db has no such column (read as absent).
+    ("Delete_history_priv", "DELETE HISTORY"),
+];
+
+async fn rows(mysql: &MySqlPool, grantees: Grantees<'_>) -> Result<Vec<Row>, AppError> {
+    use sqlx::Row as _;
+    let select = "SELECT CONVERT(User USING utf8mb4) AS grantee_user, CONVERT(Host USING utf8mb4) AS grantee_host,
+                         CONVERT(Db USING utf8mb4) AS grantee_db, d.* FROM mysql.db d";
+    let raw = match grantees {
+        Grantees::OfAccount(prefix) => {
+            sqlx::query(&format!("{select} WHERE User LIKE ? ESCAPE '!'"))
+                .bind(sql::like_starts_with(&format!("{prefix}_")))
+                .fetch_all(mysql)
+                .await?
+        }
+        Grantees::One(user, host) => {
+            sqlx::query(&format!("{select} WHERE User = ? AND Host = ?")).bind(user.as_str()).bind(host).fetch_all(mysql).await?
+        }
+        Grantees::Everyone => sqlx::query(select).fetch_all(mysql).await?,
+    };
+    let mut rows = Vec::new();
+    for row in raw {
+        let (user, host, pattern): (String, String, String) =
+            (row.try_get("grantee_user")?, row.try_get("grantee_host")?, row.try_get("grantee_db")?);
+        for (column, privilege) in PRIVILEGE_COLUMNS {
+            let granted = row.try_get::<String, _>(column).is_ok_and(|value| value == "Y");
+            if granted {
+                rows.push(Row { user: user.clone(), host: host.clone(), pattern: pattern.clone(), privilege: privilege.to_owned() });
+            }
+        }
+    }
+    Ok(rows)
 }
 
 /// Grants on `database` written by the panel (`acme\_shop`) or by hand (`acme_shop`).
@@ -40,14 +90,10 @@ fn on(database: &DatabaseName, row: &Row) -> bool {
     sql::unescape_grant_pattern(&row.pattern) == database.as_str() || row.pattern == database.as_str()
 }
 
-fn caller_grantees(caller: &Caller) -> String {
-    sql::like_starts_with(&format!("'{}_", caller.prefix.as_str()))
-}
-
 /// Who of the caller's users may do what on `database` (as seen at 'localhost', which every user has).
 pub async fn on_database(mysql: &MySqlPool, caller: &Caller, database: &DatabaseName) -> Result<Vec<UserPrivileges>, AppError> {
     let mut by_user: BTreeMap<String, Vec<Privilege>> = BTreeMap::new();
-    for row in rows(mysql, &caller_grantees(caller), "%").await? {
+    for row in rows(mysql, Grantees::OfAccount(caller.prefix.as_str())).await? {
         if row.host == "localhost" && on(database, &row) && DbUserName::parse(&row.user, &caller.prefix).is_ok() {
             by_user.entry(row.user).or_default().extend(Privilege::parse(&row.privilege));
         }
@@ -58,7 +104,7 @@ pub async fn on_database(mysql: &MySqlPool, caller: &Caller, database: &Database
 /// Every grant of the caller's users on the caller's databases, by user.
 pub async fn of_users(mysql: &MySqlPool, caller: &Caller) -> Result<BTreeMap<String, Vec<DatabasePrivileges>>, AppError> {
     let mut by_user: BTreeMap<String, BTreeMap<String, Vec<Privilege>>> = BTreeMap::new();
-    for row in rows(mysql, &caller_grantees(caller), "%").await? {
+    for row in rows(mysql, Grantees::OfAccount(caller.prefix.as_str())).await? {
         let database = sql::unescape_grant_pattern(&row.pattern);
         if row.host == "localhost" && DatabaseName::parse(&database, &caller.prefix).is_ok() {
             by_user.entry(row.user).or_default().entry(database).or_default().extend(Privilege::parse(&row.privilege));
@@ -84,8 +130,7 @@ fn sorted_names(mut privileges: Vec<Privilege>) -> Vec<String> {
 
 /// The privileges `user@host` holds on `database`.
 async fn held(mysql: &MySqlPool, user: &DbUserName, host: &str, database: &DatabaseName) -> Result<Vec<Privilege>, AppError> {
-    let grantee = sql::like_exact(&sql::account(user, host));
-    let mut held: Vec<Privilege> = rows(mysql, &grantee, "%")
+    let mut held: Vec<Privilege> = rows(mysql, Grantees::One(user, host))
         .await?
         .iter()
         .filter(|row| on(database, row))
@@ -128,8 +173,7 @@ pub async fn set(
 pub async fn revoke(mysql: &MySqlPool, user: &DbUserName, hosts: &[String], database: &DatabaseName) -> Result<bool, AppError> {
     let mut revoked = false;
     for host in hosts {
-        let grantee = sql::like_exact(&sql::account(user, host));
-        revoked |= revoke_rows(mysql, rows(mysql, &grantee, "%").await?.into_iter().filter(|row| on(database, row))).await? > 0;
+        revoked |= revoke_rows(mysql, rows(mysql, Grantees::One(user, host)).await?.into_iter().filter(|row| on(database, row))).await? > 0;
     }
     Ok(revoked)
 }
@@ -137,7 +181,7 @@ pub async fn revoke(mysql: &MySqlPool, user: &DbUserName, hosts: &[String], data
 /// Revokes every grant anyone holds on `database` (once it is dropped: they would otherwise apply
 /// to a future database of the same name).
 pub async fn revoke_everyone(mysql: &MySqlPool, database: &DatabaseName) -> Result<(), AppError> {
-    revoke_rows(mysql, rows(mysql, "%", "%").await?.into_iter().filter(|row| on(database, row))).await.map(|_| ())
+    revoke_rows(mysql, rows(mysql, Grantees::Everyone).await?.into_iter().filter(|row| on(database, row))).await.map(|_| ())
 }
 
 /// Revokes each (grantee, pattern) once; returns how many.
@@ -159,7 +203,7 @@ async fn revoke_rows(mysql: &MySqlPool, rows: impl Iterator<Item = Row>) -> Resu
 /// The grants of `user@host` as (pattern as the server stores it → privileges).
 async fn by_pattern(mysql: &MySqlPool, user: &DbUserName, host: &str) -> Result<BTreeMap<String, Vec<Privilege>>, AppError> {
     let mut map: BTreeMap<String, Vec<Privilege>> = BTreeMap::new();
-    for row in rows(mysql, &sql::like_exact(&sql::account(user, host)), "%").await? {
+    for row in rows(mysql, Grantees::One(user, host)).await? {
         map.entry(row.pattern).or_default().extend(Privilege::parse(&row.privilege));
     }
     Ok(map)
