@@ -94,14 +94,36 @@ async fn add_filler(mariadb: &PrivateMariaDb, data_dir: &Path, range: std::ops::
         for d in 0..DATABASES_PER_ACCOUNT {
             sql.push_str(&format!("CREATE DATABASE {prefix}_db{d};\n"));
         }
-        sql.push_str(&format!("CREATE USER '{prefix}_app'@'localhost' IDENTIFIED BY 'x';\n"));
-        sql.push_str(&format!("GRANT SELECT, INSERT ON `{prefix}\\_db0`.* TO '{prefix}_app'@'localhost';\n"));
+        // At 'localhost' and the two loopback hosts, as the panel makes every user.
+        for host in ["localhost", "127.0.0.1", "::1"] {
+            sql.push_str(&format!("CREATE USER '{prefix}_app'@'{host}' IDENTIFIED BY 'x' WITH MAX_USER_CONNECTIONS 30;\n"));
+            sql.push_str(&format!("GRANT SELECT, INSERT ON `{prefix}\\_db0`.* TO '{prefix}_app'@'{host}';\n"));
+        }
     }
     tx.commit().await.unwrap();
     store.close().await;
     let file = work.join("filler.sql");
     std::fs::write(&file, sql).unwrap();
     mariadb.sql_file(&file);
+}
+
+/// Waits until the server answers fewer than 20 questions a second (the panel's start-up work is
+/// done); how long that took.
+async fn wait_until_idle(mariadb: &PrivateMariaDb) -> Duration {
+    let started = Instant::now();
+    let questions = || -> u64 {
+        let out = mariadb.sql("SHOW GLOBAL STATUS LIKE 'Questions'").unwrap();
+        out.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or(0)
+    };
+    let mut last = questions();
+    let mut quiet = 0;
+    while quiet < 2 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = questions();
+        quiet = if now - last < 20 { quiet + 1 } else { 0 };
+        last = now;
+    }
+    started.elapsed().saturating_sub(Duration::from_secs(2))
 }
 
 async fn sequential(address: &str, path: &str, key: &str) -> Outcome {
@@ -135,8 +157,10 @@ async fn lookups(mariadb: &PrivateMariaDb, work: &Path) {
         setup.push_str(&format!("CREATE DATABASE measured_db{d}; CREATE TABLE measured_db{d}.t (id INT PRIMARY KEY);\n"));
     }
     for u in 0..3 {
-        setup.push_str(&format!("CREATE USER 'measured_u{u}'@'localhost' IDENTIFIED BY 'x';\n"));
-        setup.push_str(&format!("GRANT SELECT ON `measured\\_db{u}`.* TO 'measured_u{u}'@'localhost';\n"));
+        for host in ["localhost", "127.0.0.1", "::1"] {
+            setup.push_str(&format!("CREATE USER 'measured_u{u}'@'{host}' IDENTIFIED BY 'x' WITH MAX_USER_CONNECTIONS 30;\n"));
+            setup.push_str(&format!("GRANT SELECT ON `measured\\_db{u}`.* TO 'measured_u{u}'@'{host}';\n"));
+        }
     }
     std::fs::write(work.join("setup.sql"), setup).unwrap();
     mariadb.sql_file(&work.join("setup.sql"));
@@ -145,6 +169,9 @@ async fn lookups(mariadb: &PrivateMariaDb, work: &Path) {
     let mut rows = Vec::new();
     for (accounts, grow_to) in [(SMALL, Some(LARGE)), (LARGE, None)] {
         let (panel, address) = serve(mariadb, &data_dir, None).await;
+        // The start-up reconciliation reads every account: measure the requests after it.
+        let reconciled_in = wait_until_idle(mariadb).await;
+        println!("with {accounts} accounts, the start-up reconciliation took about {:.0} s", reconciled_in.as_secs_f64());
         let listed: serde_json::Value = reqwest::Client::new()
             .get(format!("{address}/api/databases"))
             .bearer_auth(&key)
@@ -219,7 +246,24 @@ async fn proxy(backends: Vec<String>) -> String {
     address
 }
 
-async fn account_rate(address: &str, key: &str, what: &str) -> f64 {
+/// CPU seconds (user + system) a process has used so far (Linux clock ticks of 1/100 s).
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces, in parentheses): utime is the 12th, stime the 13th.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<f64> = after.split_whitespace().filter_map(|f| f.parse().ok()).collect();
+    (fields.get(11).copied().unwrap_or(0.0) + fields.get(12).copied().unwrap_or(0.0)) / 100.0
+}
+
+/// Who used the CPU during one run: the bench (load generator and proxy), each panel, MariaDB.
+fn cpu_report(processes: &[(&str, u32)], before: &[f64]) {
+    let used: Vec<String> =
+        processes.iter().zip(before).map(|((name, pid), before)| format!("{name} {:.1} s", cpu_seconds(*pid) - before)).collect();
+    println!("(CPU time during that run: {})", used.join(", "));
+}
+
+async fn account_rate(address: &str, key: &str, what: &str, processes: &[(&str, u32)]) -> f64 {
+    let cpu_before: Vec<f64> = processes.iter().map(|(_, pid)| cpu_seconds(*pid)).collect();
     // A fresh client per run: its connection pool holds connections to every backend in turn.
     let (client, url, key) = (reqwest::Client::new(), format!("{address}/api/account"), key.to_owned());
     let before = cpu_times();
@@ -235,6 +279,7 @@ async fn account_rate(address: &str, key: &str, what: &str) -> f64 {
     let busy = 1.0 - (after.1 - before.1) as f64 / (after.0 - before.0).max(1) as f64;
     outcome.print(what);
     println!("(machine CPU busy during that run: {:.0}% of {} cores)", busy * 100.0, std::thread::available_parallelism().map_or(1, |n| n.get()));
+    cpu_report(processes, &cpu_before);
     assert_eq!(outcome.errors, 0);
     outcome.per_second()
 }
@@ -249,12 +294,15 @@ async fn instances(mariadb: &PrivateMariaDb, work: &Path) {
     println!("| what | concurrency | seconds | requests | requests/s | median | p99 | errors |");
     println!("|---|---|---|---|---|---|---|---|");
     let (a, address_a) = serve(mariadb, &data_dir, Some(&store_url)).await;
-    let one = account_rate(&address_a, &key, "`GET /api/account`, one instance (MariaDB store)").await;
+    let (bench, server) = (std::process::id(), mariadb.pid().unwrap());
+    let one_set = [("bench (load + proxy)", bench), ("instance A", a.0.id()), ("MariaDB", server)];
+    let one = account_rate(&address_a, &key, "`GET /api/account`, one instance (MariaDB store)", &one_set).await;
     let (b, address_b) = serve(mariadb, &data_dir, Some(&store_url)).await;
+    let two_set = [("bench (load + proxy)", bench), ("instance A", a.0.id()), ("instance B", b.0.id()), ("MariaDB", server)];
     let proxied = proxy(vec![address_a.clone(), address_b]).await;
-    let two = account_rate(&proxied, &key, "`GET /api/account`, two instances behind a round-robin proxy").await;
+    let two = account_rate(&proxied, &key, "`GET /api/account`, two instances behind a round-robin proxy", &two_set).await;
     let via_proxy_one = proxy(vec![address_a]).await;
-    let one_proxied = account_rate(&via_proxy_one, &key, "`GET /api/account`, one instance through the same proxy").await;
+    let one_proxied = account_rate(&via_proxy_one, &key, "`GET /api/account`, one instance through the same proxy", &one_set).await;
     println!("two instances: {:.2}x one instance direct, {:.2}x one instance through the proxy (goal ≥ 1.7x)", two / one, two / one_proxied);
     drop((a, b));
 }

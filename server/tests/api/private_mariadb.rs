@@ -27,6 +27,12 @@ impl PrivateMariaDb {
         Self { dir, port, process: None }
     }
 
+    /// The server process's id, while it runs.
+    #[allow(dead_code)] // the scale bench reads its CPU time
+    pub fn pid(&self) -> Option<u32> {
+        self.process.as_ref().map(Child::id)
+    }
+
     pub fn url(&self) -> String {
         format!("mysql://root@127.0.0.1:{}", self.port)
     }
