@@ -45,7 +45,7 @@ async fn main() {
     let mut samples = Vec::with_capacity(VERIFY_ITERATIONS);
     for _ in 0..VERIFY_ITERATIONS {
         let start = Instant::now();
-        api_keys::authenticate(&state.store, &state.key_cache, &key, None).await.unwrap();
+        api_keys::authenticate(&state.store, &state.store_cache, &key, None).await.unwrap();
         samples.push(start.elapsed());
     }
     samples.sort();
@@ -57,7 +57,7 @@ async fn main() {
     );
     let start = Instant::now();
     for _ in 0..VERIFY_ITERATIONS {
-        assert!(api_keys::authenticate(&state.store, &state.key_cache, "nbg_malformed", None).await.is_err());
+        assert!(api_keys::authenticate(&state.store, &state.store_cache, "nbg_malformed", None).await.is_err());
     }
     println!("malformed key rejection: {:.2} µs per call", micros(start.elapsed()) / VERIFY_ITERATIONS as f64);
 

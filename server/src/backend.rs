@@ -135,7 +135,7 @@ impl Backend for PanelBackend {
 
     async fn databases(&self, req: &RequestInfo) -> Result<DatabaseList, AppError> {
         let caller = self.caller(req).await?;
-        Ok(DatabaseList { databases: databases::list(&self.state.mysql_for(&caller).await?, &self.state.store, &caller).await? })
+        Ok(DatabaseList { databases: databases::list(&self.state.mysql_for(&caller).await?, (&self.state.store, &self.state.store_cache), &caller).await? })
     }
 
     async fn create_database(&self, req: &RequestInfo, request: CreateDatabase) -> Result<Database, AppError> {

@@ -17,3 +17,4 @@ pub mod services;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod store_cache;

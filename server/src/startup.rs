@@ -106,13 +106,13 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
     // hash.txt beside the binary; a binary built otherwise (cargo test) has none and uses plain names.
     leptos_options.hash_files = assets::hash_file_beside_binary(&leptos_options);
     let store = store::open(&settings.data_dir, settings.store_url.as_deref()).await?;
-    let key_cache = crate::auth::key_cache::KeyCache::open(&store, &settings.data_dir)
+    let store_cache = crate::store_cache::StoreCache::open(&store, &settings.data_dir)
         .context("Failed to open the panel store for the API-key cache")?;
     let mysql = managed::pool(settings)?;
-    Ok(AppState {
+    Ok(AppState::new(crate::state::Shared {
         leptos_options,
         store,
-        key_cache: Arc::new(key_cache),
+        store_cache: Arc::new(store_cache),
         fleet: managed::fleet::Fleet::new(mysql.clone(), settings)?,
         queries: crate::services::queries::Queries::new(&mysql, settings.mysql_socket.clone(), settings.queries_per_account),
         mysql,
@@ -123,7 +123,7 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
         tls: settings.tls.is_some(),
         metrics: Arc::default(),
         metrics_token: settings.metrics_token.as_deref().filter(|t| !t.is_empty()).map(Arc::from),
-    })
+    }))
 }
 
 pub fn router(state: AppState, settings: &Settings) -> Router {

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 #[utoipa::path(get, path = "/api/databases", tag = "databases", operation_id = "list_databases",
     responses((status = 200, body = DatabaseList)))]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<DatabaseList>, AppError> {
-    Ok(Json(DatabaseList { databases: databases::list(&state.mysql_for(&caller).await?, &state.store, &caller).await? }))
+    Ok(Json(DatabaseList { databases: databases::list(&state.mysql_for(&caller).await?, (&state.store, &state.store_cache), &caller).await? }))
 }
 
 /// Creates `<prefix>_…` (default utf8mb4 with the server's default utf8mb4 collation).

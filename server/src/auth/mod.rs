@@ -3,7 +3,6 @@ pub mod api_limit;
 pub mod client;
 pub mod cookie;
 pub mod csrf;
-pub mod key_cache;
 pub mod rate_limit;
 
 use crate::services::{api_keys, sessions};
@@ -66,7 +65,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap, peer_ip: Option
     if let Some(value) = headers.get(header::AUTHORIZATION) {
         let key = bearer_token(value.to_str().unwrap_or_default())
             .ok_or_else(|| AppError::unauthorized("Use the header Authorization: Bearer <API key>."))?;
-        return api_keys::authenticate(&state.store, &state.key_cache, key, peer_ip).await;
+        return api_keys::authenticate(&state.store, &state.store_cache, key, peer_ip).await;
     }
     let caller = match cookie::session_token(headers) {
         Some(token) => sessions::caller(&state.store, token, peer_ip).await?,

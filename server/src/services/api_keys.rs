@@ -1,6 +1,6 @@
 //! Issuing and checking API keys. A check is: format + checksum (no I/O), SHA-256, and the cache
 //! or one indexed lookup. Never argon2: it would cost tens of milliseconds and 19 MiB per request.
-use crate::auth::key_cache::{KeyCache, KnownKey};
+use crate::store_cache::{KnownKey, StoreCache};
 use crate::auth::{Actor, Caller};
 use crate::domain::api_key::{self, ApiKey};
 use crate::domain::time;
@@ -49,8 +49,8 @@ pub async fn regenerate(store: &Store, account_id: i64, by: &Actor, ip: Option<I
 }
 
 /// The caller a presented key belongs to, or 401. Malformed keys never reach the store; keys
-/// already seen come from the cache, which is never older than the store (`auth::key_cache`).
-pub async fn authenticate(store: &Store, cache: &KeyCache, presented: &str, ip: Option<IpAddr>) -> Result<Caller, AppError> {
+/// already seen come from the cache, which is never older than the store (`store_cache`).
+pub async fn authenticate(store: &Store, cache: &StoreCache, presented: &str, ip: Option<IpAddr>) -> Result<Caller, AppError> {
     let key = ApiKey::parse(presented)?;
     let hash = key.sha256();
     let known = match cache.get(&hash) {

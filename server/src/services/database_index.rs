@@ -12,21 +12,32 @@ use crate::domain::time;
 use crate::managed::fleet::Fleet;
 use crate::managed::sql;
 use crate::store::{self, Store};
+use crate::store_cache::StoreCache;
 use app::error::AppError;
 use sqlx::MySqlPool;
 use std::collections::{BTreeSet, HashMap};
 
-/// The account's database names, by name; read from the server first if never read.
-pub async fn names(store: &Store, mysql: &MySqlPool, caller: &Caller) -> Result<Vec<String>, AppError> {
-    let synced: Option<Option<i64>> =
-        sqlx::query_scalar("SELECT databases_synced_at FROM accounts WHERE id = ?").bind(caller.account_id).fetch_optional(store).await?;
-    if synced.flatten().is_none() {
+/// The account's database names, by name; read from the server first if never read. `cache`
+/// answers without a store trip while the (SQLite) store has not changed.
+pub async fn names(store: &Store, cache: &StoreCache, mysql: &MySqlPool, caller: &Caller) -> Result<Vec<String>, AppError> {
+    let miss = match cache.databases(caller.account_id) {
+        Ok(names) => return Ok(names),
+        Err(miss) => miss,
+    };
+    // One statement: whether the account was ever read, and its names (none: one row of NULL).
+    let rows: Vec<(Option<i64>, Option<String>)> = sqlx::query_as(
+        "SELECT a.databases_synced_at, d.name FROM accounts a LEFT JOIN account_databases d ON d.account_id = a.id
+         WHERE a.id = ? ORDER BY d.name",
+    )
+    .bind(caller.account_id)
+    .fetch_all(store)
+    .await?;
+    if rows.first().is_none_or(|(synced, _)| synced.is_none()) {
         return sync(store, mysql, caller).await;
     }
-    Ok(sqlx::query_scalar("SELECT name FROM account_databases WHERE account_id = ? ORDER BY name")
-        .bind(caller.account_id)
-        .fetch_all(store)
-        .await?)
+    let names: Vec<String> = rows.into_iter().filter_map(|(_, name)| name).collect();
+    cache.remember_databases(caller.account_id, names.clone(), miss);
+    Ok(names)
 }
 
 /// Re-reads the account's databases from its server (one scan of its schemas) into the index.

@@ -9,12 +9,13 @@ use app::model::{ConnectionInfo, CreateDatabase, Database, DatabaseDetail, Table
 use app::names::DatabaseName;
 use sqlx::MySqlPool;
 use crate::store::Store;
+use crate::store_cache::StoreCache;
 use std::collections::HashMap;
 
 /// The account's databases: the names come from the store's index (`database_index`), their
 /// details from the server, asked about exactly those names.
-pub async fn list(mysql: &MySqlPool, store: &Store, caller: &Caller) -> Result<Vec<Database>, AppError> {
-    let names = database_index::names(store, mysql, caller).await?;
+pub async fn list(mysql: &MySqlPool, (store, cache): (&Store, &StoreCache), caller: &Caller) -> Result<Vec<Database>, AppError> {
+    let names = database_index::names(store, cache, mysql, caller).await?;
     load(mysql, &names).await
 }
 

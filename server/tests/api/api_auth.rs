@@ -61,7 +61,7 @@ async fn malformed_keys_are_rejected_without_a_database_lookup() {
     // With the store closed, any lookup would fail as "unavailable"; format errors must still be 401.
     app.state.store.close().await;
     for garbage in ["nope", "nbg_short", &format!("nbg_{}", "A".repeat(36))] {
-        let err = api_keys::authenticate(&app.state.store, &app.state.key_cache, garbage, None).await.err().unwrap();
+        let err = api_keys::authenticate(&app.state.store, &app.state.store_cache, garbage, None).await.err().unwrap();
         assert_eq!(err.code.as_str(), "unauthorized", "{garbage}");
     }
 }

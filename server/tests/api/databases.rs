@@ -95,7 +95,8 @@ async fn details_say_how_to_connect_with_the_configured_public_host() {
 
 #[test]
 fn a_public_host_that_is_not_a_host_name_stops_start_up() {
-    let mut settings = crate::helpers::test_settings();
+    // Settings only, no app: no store either (test_settings would make one to drop).
+    let mut settings = server::config::Settings::new("127.0.0.1:0".parse().unwrap(), std::env::temp_dir(), crate::helpers::mysql_url());
     settings.public_mysql_host = Some("db.example.test'; DROP".into());
     assert!(settings.public_mysql_address().is_err());
     settings.public_mysql_host = Some("2001:db8::7".into());
