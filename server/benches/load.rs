@@ -154,12 +154,7 @@ fn resident_kib(pid: u32) -> u64 {
 /// database name (the panel reads them from its store's index), its SCHEMATA row and its TABLES
 /// statistics, each asked with `=`, in one `UNION ALL`.
 async fn endpoint_queries(mysql: &MySqlPool, names: &[String]) -> Result<(), String> {
-    let schema = "SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME, CAST(NULL AS UNSIGNED), CAST(NULL AS UNSIGNED)
-         FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?";
-    let tables = "SELECT TABLE_SCHEMA, NULL, NULL,
-                CAST(COUNT(*) AS UNSIGNED), CAST(COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS UNSIGNED)
-         FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' GROUP BY TABLE_SCHEMA";
-    let statement = names.iter().map(|_| format!("{schema} UNION ALL {tables}")).collect::<Vec<_>>().join(" UNION ALL ");
+    let statement = server::services::databases::lookup_statement(names.len());
     let mut query = sqlx::query_as::<_, (String, Option<String>, Option<String>, Option<u64>, Option<u64>)>(&statement);
     for name in names {
         query = query.bind(name).bind(name);

@@ -111,9 +111,6 @@ async fn databases_created_or_dropped_by_customer_sql_are_listed_at_once() {
     let account = app.create_account().await;
     let key = app.issue_key(&account).await;
     let (shop, made_by_sql) = (format!("{}_shop", account.prefix), format!("{}_bysql", account.prefix));
-    let names = |body: serde_json::Value| -> Vec<String> {
-        body["databases"].as_array().unwrap().iter().map(|db| db["name"].as_str().unwrap().to_owned()).collect()
-    };
     let created = app.send_json(reqwest::Method::POST, "/api/databases", &key, serde_json::json!({ "name": shop })).await;
     assert_eq!(created.status(), StatusCode::CREATED);
     assert_eq!(names(app.get_bearer("/api/databases", &key).await.json().await.unwrap()), [shop.clone()]);
@@ -133,9 +130,6 @@ async fn databases_changed_outside_the_panel_are_picked_up_by_reconciliation() {
     let key = app.issue_key(&account).await;
     let (shop, outside) = (format!("{}_shop", account.prefix), format!("{}_outside", account.prefix));
     app.create_database(&shop).await;
-    let names = |body: serde_json::Value| -> Vec<String> {
-        body["databases"].as_array().unwrap().iter().map(|db| db["name"].as_str().unwrap().to_owned()).collect()
-    };
     assert_eq!(names(app.get_bearer("/api/databases", &key).await.json().await.unwrap()), [shop.clone()], "the first listing reads the server");
     app.create_database(&outside).await;
     assert_eq!(names(app.get_bearer("/api/databases", &key).await.json().await.unwrap()), [shop.clone()], "not yet indexed");
@@ -143,4 +137,9 @@ async fn databases_changed_outside_the_panel_are_picked_up_by_reconciliation() {
     assert_eq!(names(app.get_bearer("/api/databases", &key).await.json().await.unwrap()), [outside.clone(), shop.clone()]);
     sqlx::query(&format!("DROP DATABASE `{outside}`")).execute(&app.state.mysql).await.unwrap();
     assert_eq!(names(app.get_bearer("/api/databases", &key).await.json().await.unwrap()), [shop], "a name the server lacks is not listed");
+}
+
+/// The names in a `GET /api/databases` answer, in its order.
+fn names(body: serde_json::Value) -> Vec<String> {
+    body["databases"].as_array().unwrap().iter().map(|db| db["name"].as_str().unwrap().to_owned()).collect()
 }
