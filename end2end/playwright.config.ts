@@ -52,6 +52,8 @@ export default defineConfig({
       NOBREGAS_MYSQL_URL: 'mysql://root@127.0.0.1:3306',
       // What the Connect tab shows customers (connect.spec.ts checks it).
       NOBREGAS_PUBLIC_MYSQL_HOST: 'mysql.e2e.test',
+      // The tests play the TLS-terminating proxy (X-Forwarded-*) where they need a remote client.
+      NOBREGAS_TRUSTED_PROXIES: '127.0.0.1',
       RUST_LOG: 'warn',
     },
     url: `${baseURL}/healthz`,

@@ -34,6 +34,12 @@ pub enum Action {
     TwoFactorEnabled,
     TwoFactorDisabled,
     ApiKeyRevoked,
+    /// A held two-factor sign-in was voided after 5 wrong codes.
+    SignInVoided,
+    /// 20 wrong codes in 24 hours: two-factor sign-in locked for 15 minutes.
+    TwoFactorLocked,
+    /// The key reached the panel over plain HTTP from a remote client (refused, but exposed).
+    ApiKeySentInsecurely,
 }
 
 impl Action {
@@ -64,6 +70,9 @@ impl Action {
             Self::TwoFactorEnabled => "two_factor_enabled",
             Self::TwoFactorDisabled => "two_factor_disabled",
             Self::ApiKeyRevoked => "api_key_revoked",
+            Self::SignInVoided => "sign_in_voided",
+            Self::TwoFactorLocked => "two_factor_locked",
+            Self::ApiKeySentInsecurely => "api_key_sent_insecurely",
         }
     }
 }
@@ -82,7 +91,8 @@ pub struct AuditEvent {
     /// user_created, user_deleted, user_password_changed, privileges_set, privileges_revoked,
     /// whitelist_added, whitelist_removed, query_run, backup_created, backup_deleted, backup_restored,
     /// database_imported, backup_schedule_set, backup_schedule_removed, password_changed,
-    /// session_revoked, two_factor_enabled, two_factor_disabled, api_key_revoked.
+    /// session_revoked, two_factor_enabled, two_factor_disabled, api_key_revoked, sign_in_voided,
+    /// two_factor_locked, api_key_sent_insecurely.
     pub action: String,
     /// What the action was about (`database`, `user`, `host`, `privileges`, …).
     pub details: BTreeMap<String, String>,

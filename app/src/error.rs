@@ -19,7 +19,13 @@ pub enum ErrorCode {
     RequestTimeout,
     PayloadTooLarge,
     /// The account's backup storage (its quota) is full.
-    InsufficientStorage,
+    QuotaExceeded,
+    /// A server function called with an API key: they are for the panel's own pages.
+    SessionRequired,
+    /// Credentials (a key, a session cookie, a password) sent over plain HTTP from a remote client.
+    HttpsRequired,
+    /// Too many wrong two-factor codes for the account today: its two-factor sign-in waits 15 minutes.
+    TwoFactorLocked,
     /// The managed server refused a customer's SQL statement (its message and `mysql_errno` follow).
     SqlError,
     /// A customer's statement ran past its `timeout_ms` and was stopped on the server.
@@ -44,7 +50,10 @@ impl ErrorCode {
             Self::MysqlUnavailable => "mysql_unavailable",
             Self::RequestTimeout => "request_timeout",
             Self::PayloadTooLarge => "payload_too_large",
-            Self::InsufficientStorage => "insufficient_storage",
+            Self::QuotaExceeded => "quota_exceeded",
+            Self::SessionRequired => "session_required",
+            Self::HttpsRequired => "https_required",
+            Self::TwoFactorLocked => "two_factor_locked",
             Self::SqlError => "sql_error",
             Self::QueryTimeout => "query_timeout",
             Self::QueryCancelled => "query_cancelled",
@@ -55,17 +64,17 @@ impl ErrorCode {
     pub fn http_status(self) -> u16 {
         match self {
             Self::BadRequest | Self::SqlError | Self::QueryTimeout | Self::QueryCancelled => 400,
-            Self::Unauthorized => 401,
+            Self::Unauthorized | Self::SessionRequired => 401,
             Self::MethodNotAllowed => 405,
-            Self::Forbidden => 403,
+            Self::Forbidden | Self::HttpsRequired => 403,
             Self::NotFound => 404,
             Self::Conflict => 409,
             Self::ValidationFailed => 422,
-            Self::RateLimited => 429,
+            Self::RateLimited | Self::TwoFactorLocked => 429,
             Self::Unavailable | Self::MysqlUnavailable => 503,
             Self::RequestTimeout => 408,
             Self::PayloadTooLarge => 413,
-            Self::InsufficientStorage => 507,
+            Self::QuotaExceeded => 507,
             Self::Internal => 500,
         }
     }
@@ -147,7 +156,8 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Machine-readable: bad_request, unauthorized, method_not_allowed, forbidden, not_found,
     /// conflict, validation_failed, rate_limited, unavailable, mysql_unavailable, request_timeout,
-    /// payload_too_large, insufficient_storage, sql_error, query_timeout, query_cancelled, internal.
+    /// payload_too_large, quota_exceeded, session_required, https_required, two_factor_locked,
+    /// sql_error, query_timeout, query_cancelled, internal.
     pub code: String,
     pub message: String,
     /// MariaDB's error number; only with `sql_error`.
@@ -193,7 +203,7 @@ mod ssr {
             // For the server's own middleware (metrics count unreachable managed servers).
             response.extensions_mut().insert(self.code);
             let headers = response.headers_mut();
-            if self.code == ErrorCode::Unauthorized {
+            if matches!(self.code, ErrorCode::Unauthorized | ErrorCode::SessionRequired) {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             if let Some(secs) = self.retry_after_secs {

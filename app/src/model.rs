@@ -39,6 +39,13 @@ pub struct ApiKeyInfo {
     pub created_at: String,
     pub last_used_at: Option<String>,
     pub last_used_ip: Option<String>,
+    /// RFC 3339, UTC: the last time this key arrived over plain HTTP from a remote client. It was
+    /// refused (403 `https_required`), but it crossed the network readable: regenerate it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_insecurely_at: Option<String>,
+    /// The client address that sent it so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_insecurely_from: Option<String>,
 }
 
 /// A freshly generated key, returned exactly once.

@@ -93,7 +93,18 @@ fn ProfileDetails(account: Account, confirm_open: RwSignal<bool>) -> impl IntoVi
     let key = match account.api_key {
         Some(info) => {
             let last_used = last_used_text(&info);
+            let exposed = info.sent_insecurely_at.clone().map(|at| {
+                let from = info.sent_insecurely_from.clone().unwrap_or_else(|| "an unknown address".to_owned());
+                view! {
+                    <p class="warning" role="alert" data-testid="key-sent-insecurely">
+                        "This key was sent to the panel over plain HTTP from "{from}" on "{at}". The panel refused "
+                        "the request, but the key crossed the network unencrypted: regenerate it with the button "
+                        "above, and use https:// in your scripts."
+                    </p>
+                }
+            });
             view! {
+                {exposed}
                 <code class="masked-key" data-testid="masked-key">{info.masked}</code>
                 <dl class="facts">
                     <dt>"Created"</dt>

@@ -97,3 +97,21 @@ test('a key reported as exposed stops working and Profile says why', async ({ pa
   await expect(notice).toContainText('because it was reported as exposed');
   await expect(page.getByTestId('masked-key')).toHaveCount(0);
 });
+
+test('a key sent over plain http from another machine is refused and Profile says to regenerate it', async ({ page }) => {
+  const account = createAccount();
+  const key = regenerateKeyWithCli(account);
+  // As the trusted proxy in front of the panel (127.0.0.1, see playwright.config.ts) forwards it.
+  const refused = await page.request.post('/api/whitelist', {
+    headers: { ...bearer(key), 'X-Forwarded-For': '198.51.100.23', 'X-Forwarded-Proto': 'http' },
+    data: { host: '203.0.113.9' },
+  });
+  expect(refused.status()).toBe(403);
+  expect((await refused.json()).error.code).toBe('https_required');
+  await signIn(page, account);
+  await openProfile(page);
+  const warning = page.getByTestId('key-sent-insecurely');
+  await expect(warning).toBeVisible();
+  await expect(warning).toContainText('198.51.100.23');
+  await expect(warning).toContainText('regenerate it');
+});

@@ -4,7 +4,8 @@
 //! (default 1024). The panel runs as its own process (the `nobregas-panel` binary of this profile).
 //!
 //! Prints a Markdown table for docs/PERFORMANCE.md; the goals are backup ≥ 1.0× and restore ≥ 0.9×
-//! of the hand-made pipelines (the panel's times include its manifest and the check against it).
+//! of the hand-made pipelines (the panel's times include its manifest and the check against it),
+//! and an import of the plain file ≥ 0.7× of `mariadb < file` (issue 22).
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -135,6 +136,40 @@ async fn main() {
         restored_into.push(target);
     }
 
+    // Imports (issue 22): the same plain .sql file through `mariadb < file` as root, against
+    // `POST /api/databases/{name}/imports` (upload included) polled until completed — the panel
+    // splitting and running every statement itself as the identity.
+    let plain = data_dir.join("by-hand.sql");
+    shell(&format!("gunzip -c {} > {}", by_hand.display(), plain.display()));
+    let plain_bytes = std::fs::metadata(&plain).unwrap().len();
+    let (mut client_secs, mut import_secs) = (f64::MAX, f64::MAX);
+    for round in 0..2 {
+        let copy = format!("{prefix}_client{round}");
+        mariadb(&format!("CREATE DATABASE `{copy}`"));
+        client_secs = client_secs.min(shell(&format!("mariadb -uroot -h127.0.0.1 {copy} < {}", plain.display())));
+        restored_into.push(copy);
+
+        let target = format!("{prefix}_imported{round}");
+        let created = client.post(format!("{api}/databases")).bearer_auth(&key).json(&serde_json::json!({ "name": target })).send().await.unwrap();
+        assert_eq!(created.status(), reqwest::StatusCode::CREATED);
+        let started = Instant::now();
+        let file = tokio::fs::File::open(&plain).await.unwrap();
+        let job: serde_json::Value = client
+            .post(format!("{api}/databases/{target}/imports"))
+            .bearer_auth(&key)
+            .header("content-length", plain_bytes)
+            .body(reqwest::Body::from(file))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        finished(&client, &key, &format!("{api}/imports/{}", job["id"].as_str().expect("an import job"))).await;
+        import_secs = import_secs.min(started.elapsed().as_secs_f64());
+        restored_into.push(target);
+    }
+
     for name in restored_into.iter().chain([&db]) {
         mariadb(&format!("DROP DATABASE `{name}`"));
     }
@@ -158,4 +193,6 @@ async fn main() {
     );
     println!("| `gunzip \\| mariadb` (root, best of 2) | {load_secs:.1} s | | 1.00× |");
     println!("| panel restore (new database + load + verification, best of 2) | {restore_secs:.1} s | | {:.2}× |", load_secs / restore_secs);
+    println!("| `mariadb db < file.sql` (root, best of 2) | {client_secs:.1} s | {:.0} MB | 1.00× |", mb(plain_bytes));
+    println!("| panel import of file.sql (upload + load, best of 2) | {import_secs:.1} s | | {:.2}× |", client_secs / import_secs);
 }

@@ -6,7 +6,7 @@ use app::backups::{Backup, BackupKind, BackupList, BackupSchedule, Job, JobList,
 use app::query::{QueryHistory, QueryRequest, QueryResponse, SchemaOutline};
 use app::activity::{Action, AuditPage};
 use crate::state::AppState;
-use app::backend::{Backend, RequestInfo, SetCookie, SignIn};
+use app::backend::{Backend, ClientInfo, RequestInfo, SetCookie, SignIn};
 use app::two_factor::{Enrolment, RecoveryCodes, TwoFactorStatus};
 use app::error::AppError;
 use app::model::{
@@ -23,13 +23,15 @@ impl PanelBackend {
         Self { state }
     }
 
+    /// Server functions serve the panel's pages: the session cookie only, never a key (the
+    /// `/rpc` layer refuses `Authorization` already; this keeps it so for any other way in).
     async fn caller(&self, req: &RequestInfo) -> Result<Caller, AppError> {
-        auth::authenticate(&self.state, &req.headers, req.peer_ip).await
+        auth::authenticate_session(&self.state, &req.headers, ClientInfo { ip: req.peer_ip, https: req.https }).await
     }
 
     /// A fresh session (the request's old one, if any, is ended: no fixation) and its cookie.
     async fn open_session(&self, req: &RequestInfo, account_id: i64) -> Result<SetCookie, AppError> {
-        if let Some(old) = cookie::session_token(&req.headers) {
+        if let Some(old) = cookie::session_token(&req.headers, req.https) {
             sessions::close(&self.state.store, old).await?;
         }
         let user_agent = req.headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -65,8 +67,8 @@ impl Backend for PanelBackend {
 
     async fn sign_in_code(&self, req: &RequestInfo, code: &str) -> Result<Vec<SetCookie>, AppError> {
         let (store, limiter) = (&self.state.store, &self.state.login_limiter);
-        let held = cookie::pending_sign_in_token(&req.headers);
-        let account_id = two_factor::complete_sign_in(store, limiter, held, code, req.peer_ip).await?;
+        let held = cookie::pending_sign_in_token(&req.headers, req.https);
+        let account_id = two_factor::complete_sign_in(store, &self.state.sealer, limiter, held, code, req.peer_ip).await?;
         let session = self.open_session(req, account_id).await?;
         Ok(vec![session, SetCookie(cookie::clear_pending_sign_in_cookie(req.https))])
     }
@@ -79,21 +81,21 @@ impl Backend for PanelBackend {
     async fn begin_two_factor(&self, req: &RequestInfo) -> Result<Enrolment, AppError> {
         let caller = self.caller(req).await?;
         let email = accounts::view(&self.state.store, caller.account_id).await?.email;
-        two_factor::begin(&self.state.store, &caller, &email).await
+        two_factor::begin(&self.state.store, &self.state.sealer, &caller, &email).await
     }
 
     async fn confirm_two_factor(&self, req: &RequestInfo, code: &str) -> Result<RecoveryCodes, AppError> {
         let caller = self.caller(req).await?;
-        two_factor::confirm(&self.state.store, &self.state.login_limiter, &caller, code).await
+        two_factor::confirm(&self.state.store, &self.state.sealer, &self.state.login_limiter, &caller, code).await
     }
 
     async fn disable_two_factor(&self, req: &RequestInfo, password: &str, code: &str) -> Result<(), AppError> {
         let caller = self.caller(req).await?;
-        two_factor::disable(&self.state.store, &self.state.login_limiter, &caller, password, code).await
+        two_factor::disable(&self.state.store, &self.state.sealer, &self.state.login_limiter, &caller, password, code).await
     }
 
     async fn sign_out(&self, req: &RequestInfo) -> Result<SetCookie, AppError> {
-        if let Some(token) = cookie::session_token(&req.headers) {
+        if let Some(token) = cookie::session_token(&req.headers, req.https) {
             if let Some(caller) = sessions::caller(&self.state.store, token, req.peer_ip).await? {
                 let caller = Caller { ip: req.peer_ip, ..caller };
                 audit::record(&self.state.store, audit::Entry::by(&caller, Action::SignOut)).await;

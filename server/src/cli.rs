@@ -5,7 +5,8 @@ use crate::config::{Settings, TlsFiles};
 use crate::domain::password::Argon2Gate;
 use crate::domain::secret::random_base62;
 use crate::managed::fleet::Fleet;
-use crate::services::{accounts, api_keys, audit, servers, sessions, two_factor};
+use crate::domain::seal::Sealer;
+use crate::services::{accounts, api_keys, audit, secrets, servers, sessions, two_factor};
 use app::activity::Action;
 use crate::startup::Application;
 use crate::{managed, store};
@@ -16,6 +17,7 @@ use std::io::BufRead;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Parser)]
@@ -39,6 +41,22 @@ pub struct GlobalArgs {
     /// MySQL/MariaDB database several panel instances share.
     #[arg(long, env = "NOBREGAS_STORE_URL", global = true, hide_env_values = true)]
     pub store_url: Option<String>,
+    /// The key that seals the store's secrets (identity and server passwords, TOTP secrets); made
+    /// (0600) on first start. Every instance sharing a store needs the same file. Default:
+    /// `<data dir>/secret.key`.
+    #[arg(long, env = "NOBREGAS_SECRET_KEY_FILE", global = true)]
+    pub secret_key_file: Option<PathBuf>,
+}
+
+impl GlobalArgs {
+    fn settings(&self, listen: SocketAddr) -> Settings {
+        let mut settings = Settings::new(listen, self.data_dir.clone(), self.mysql_url.clone());
+        settings.store_url = self.store_url.clone().filter(|url| !url.is_empty());
+        if let Some(file) = &self.secret_key_file {
+            settings.secret_key_file = file.clone();
+        }
+        settings
+    }
 }
 
 #[derive(Subcommand)]
@@ -54,6 +72,20 @@ pub enum Command {
     /// Manage the fleet of MySQL/MariaDB servers accounts are placed on.
     #[command(subcommand)]
     Server(ServerCommand),
+    /// Manage the key that seals the store's secrets.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
+}
+
+#[derive(Subcommand)]
+pub enum SecretsCommand {
+    /// Re-seal every secret of the store under a new key. Stop every instance first; afterwards
+    /// point NOBREGAS_SECRET_KEY_FILE of every instance at the new file (or move it over the old one).
+    RotateKey {
+        /// The new key: created (0600, random) when it does not exist yet.
+        #[arg(long)]
+        new_key_file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -75,6 +107,14 @@ pub enum ServerCommand {
         /// The host name customers' applications connect to (the Connect tab); default: the URL's host.
         #[arg(long)]
         public_host: Option<String>,
+        /// PEM file of the CA that signed the server's certificate: the panel then connects over TLS
+        /// and checks the certificate and the host name. Required for a server off this machine.
+        #[arg(long, conflicts_with = "tls_insecure")]
+        ca: Option<PathBuf>,
+        /// Connect over TLS without checking the certificate (anyone on the path can pose as the
+        /// server and read the admin password). Shown in `server list`.
+        #[arg(long)]
+        tls_insecure: bool,
     },
     /// List the servers with their accounts and whether they answer.
     List,
@@ -102,6 +142,10 @@ pub struct ServeArgs {
     /// The PEM private key of --tls-cert.
     #[arg(long, env = "NOBREGAS_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Start on a non-loopback --listen address without TLS and without trusted proxies. Remote
+    /// clients still get 403 https_required for anything carrying credentials.
+    #[arg(long, env = "NOBREGAS_ALLOW_PLAIN_HTTP")]
+    pub allow_plain_http: bool,
     /// Reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For/-Proto are believed.
     #[arg(long, env = "NOBREGAS_TRUSTED_PROXIES", default_value = "", value_parser = TrustedProxies::parse)]
     pub trusted_proxies: TrustedProxies,
@@ -127,8 +171,9 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
-    fn settings(self, data_dir: PathBuf, mysql_url: String) -> Settings {
-        let mut settings = Settings::new(self.listen, data_dir, mysql_url);
+    fn settings(self, global: &GlobalArgs) -> Settings {
+        let mut settings = global.settings(self.listen);
+        settings.allow_plain_http = self.allow_plain_http;
         settings.tls = self.tls_cert.zip(self.tls_key).map(|(cert, key)| TlsFiles { cert, key });
         settings.trusted_proxies = self.trusted_proxies;
         settings.api_rate_limit_per_minute = self.api_rate_limit;
@@ -169,6 +214,9 @@ pub struct ManagedLimits {
     /// Backup, restore and import jobs running at once (each account runs one at a time).
     #[arg(long, env = "NOBREGAS_BACKUP_JOBS", default_value_t = Settings::DEFAULT_BACKUP_JOBS)]
     pub backup_jobs: usize,
+    /// Seconds a restore or import may run; then its connection is killed and it fails (job_timeout).
+    #[arg(long, env = "NOBREGAS_JOB_TIMEOUT", default_value_t = Settings::DEFAULT_JOB_TIMEOUT_SECS)]
+    pub job_timeout: u64,
 }
 
 impl ManagedLimits {
@@ -183,6 +231,7 @@ impl ManagedLimits {
         settings.backup_quota_bytes = self.backup_quota;
         settings.import_limit_bytes = self.import_limit;
         settings.backup_jobs = self.backup_jobs.max(1);
+        settings.job_timeout = Duration::from_secs(self.job_timeout.max(1));
     }
 }
 
@@ -239,12 +288,10 @@ pub enum KeyCommand {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let GlobalArgs { data_dir, mysql_url, store_url } = cli.global;
-    let store_url = store_url.filter(|url| !url.is_empty());
+    let global = cli.global;
     match cli.command {
         Command::Serve(args) => {
-            let mut settings = args.settings(data_dir, mysql_url);
-            settings.store_url = store_url;
+            let settings = args.settings(&global);
             let app = Application::build(&settings).await?;
             let scheme = if settings.tls.is_some() { "https" } else { "http" };
             tracing::info!("Nobregas MySQL Panel listening on {scheme}://{}:{}", settings.listen.ip(), app.port());
@@ -253,15 +300,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Account(AccountCommand::Create { email, prefix, password_stdin: _, server }) => {
             let (email, prefix) = (Email::parse(&email)?, Prefix::parse(&prefix)?);
             let password = Password::parse(&read_password_line()?)?;
-            let (store, fleet) = (store::open(&data_dir, store_url.as_deref()).await?, operator_fleet(&data_dir, &mysql_url)?);
-            accounts::create(&store, &fleet, &Argon2Gate::default(), (&email, &prefix), password, server.as_deref()).await?;
+            let panel = Operator::open(&global).await?;
+            accounts::create(&panel.store, &panel.fleet, &Argon2Gate::default(), (&email, &prefix), password, server.as_deref()).await?;
             eprintln!("Created account {email} with prefix {}.", prefix.as_str());
             Ok(())
         }
         Command::Account(AccountCommand::SetPassword { email, password_stdin: _ }) => {
             let email = Email::parse(&email)?;
             let password = Password::parse(&read_password_line()?)?;
-            let store = store::open(&data_dir, store_url.as_deref()).await?;
+            let store = Operator::open(&global).await?.store;
             let Some(account_id) = accounts::find_id_by_email(&store, &email).await? else {
                 bail!("No account with email {email}.");
             };
@@ -274,7 +321,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Account(AccountCommand::ResetTwoFactor { email }) => {
             let email = Email::parse(&email)?;
-            let store = store::open(&data_dir, store_url.as_deref()).await?;
+            let store = Operator::open(&global).await?.store;
             let Some(account_id) = accounts::find_id_by_email(&store, &email).await? else {
                 bail!("No account with email {email}.");
             };
@@ -287,14 +334,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Account(AccountCommand::EnsureFirst { email, prefix }) => {
             let (email, prefix) = (Email::parse(&email)?, Prefix::parse(&prefix)?);
-            let (store, fleet) = (store::open(&data_dir, store_url.as_deref()).await?, operator_fleet(&data_dir, &mysql_url)?);
-            if accounts::exists_any(&store).await? {
+            let panel = Operator::open(&global).await?;
+            if accounts::exists_any(&panel.store).await? {
                 eprintln!("An account already exists; not creating a first one.");
                 return Ok(());
             }
             let password = random_base62(20);
             let argon2 = Argon2Gate::default();
-            accounts::create(&store, &fleet, &argon2, (&email, &prefix), Password::parse(&password)?, None).await?;
+            accounts::create(&panel.store, &panel.fleet, &argon2, (&email, &prefix), Password::parse(&password)?, None).await?;
             println!("Created the first account (the password is shown only now):");
             println!("  email:    {email}");
             println!("  password: {password}");
@@ -302,23 +349,54 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Key(KeyCommand::Regenerate { email }) => {
             let email = Email::parse(&email)?;
-            let store = store::open(&data_dir, store_url.as_deref()).await?;
+            let store = Operator::open(&global).await?.store;
             let Some(account_id) = accounts::find_id_by_email(&store, &email).await? else {
                 bail!("No account with email {email}.");
             };
             println!("{}", api_keys::regenerate(&store, account_id, &Actor::Cli, None).await?.key);
             Ok(())
         }
-        Command::Server(command) => {
-            let (store, fleet) = (store::open(&data_dir, store_url.as_deref()).await?, operator_fleet(&data_dir, &mysql_url)?);
-            server_command(&store, &fleet, command).await
+        Command::Server(command) => server_command(&Operator::open(&global).await?, command).await,
+        Command::Secrets(SecretsCommand::RotateKey { new_key_file }) => {
+            let panel = Operator::open(&global).await?;
+            let new = if new_key_file.exists() { Sealer::load_or_create(&new_key_file)? } else { Sealer::create(&new_key_file)? };
+            if new.id() == panel.sealer.id() {
+                bail!("{} holds the key already in use; give a new file (it is created when missing).", new_key_file.display());
+            }
+            let resealed = secrets::rotate(&panel.store, &panel.sealer, &new).await?;
+            eprintln!(
+                "Re-sealed {resealed} secret(s) under the key in {} (key id {}). Point NOBREGAS_SECRET_KEY_FILE of every \
+                 instance at it (or move it over {}) before starting them again: the old key no longer opens the store.",
+                new_key_file.display(),
+                new.id(),
+                panel.settings.secret_key_file.display()
+            );
+            Ok(())
         }
     }
 }
 
-async fn server_command(store: &store::Store, fleet: &Fleet, command: ServerCommand) -> anyhow::Result<()> {
+/// What an operator command works with: the store (its secrets' key checked) and the fleet.
+struct Operator {
+    settings: Settings,
+    store: store::Store,
+    sealer: Arc<Sealer>,
+    fleet: Arc<Fleet>,
+}
+
+impl Operator {
+    async fn open(global: &GlobalArgs) -> anyhow::Result<Self> {
+        let settings = global.settings(SocketAddr::from(([127, 0, 0, 1], 0)));
+        let (store, sealer) = crate::startup::open_store(&settings).await?;
+        let fleet = Fleet::new(managed::pool(&settings)?, &settings, sealer.clone())?;
+        Ok(Self { settings, store, sealer, fleet })
+    }
+}
+
+async fn server_command(panel: &Operator, command: ServerCommand) -> anyhow::Result<()> {
+    let (store, fleet) = (&panel.store, &panel.fleet);
     match command {
-        ServerCommand::Add { name, url, password_stdin, password_file, public_host } => {
+        ServerCommand::Add { name, url, password_stdin, password_file, public_host, ca, tls_insecure } => {
             let password = match (password_stdin, password_file) {
                 (true, _) => read_line_allowing_empty()?,
                 (false, Some(file)) => {
@@ -327,15 +405,23 @@ async fn server_command(store: &store::Store, fleet: &Fleet, command: ServerComm
                 }
                 (false, None) => bail!("Give the admin password with --password-stdin or --password-file (never as an argument)."),
             };
-            servers::add(store, &name, &url, &password, public_host.as_deref()).await?;
+            let ca_pem = match ca {
+                Some(file) => Some(std::fs::read_to_string(&file).with_context(|| format!("Failed to read {}", file.display()))?),
+                None => None,
+            };
+            let new = servers::NewServer { name: &name, url: &url, password: &password, public_host: public_host.as_deref(), ca_pem, tls_insecure };
+            servers::add(store, &panel.sealer, new).await?;
             eprintln!("Registered the server {name}.");
         }
         ServerCommand::List => {
-            println!("{:<16} {:<28} {:<28} {:>8}  {:<6} STATE", "NAME", "ADDRESS", "PUBLIC HOST", "ACCOUNTS", "STATUS");
+            println!("{:<16} {:<28} {:<28} {:>8}  {:<6} {:<8} TLS", "NAME", "ADDRESS", "PUBLIC HOST", "ACCOUNTS", "STATUS", "STATE");
             for server in servers::list(store, fleet).await? {
                 let status = if server.up { "up" } else { "down" };
                 let state = if server.draining { "draining" } else { "open" };
-                println!("{:<16} {:<28} {:<28} {:>8}  {:<6} {state}", server.name, server.address, server.public_host, server.accounts, status);
+                println!(
+                    "{:<16} {:<28} {:<28} {:>8}  {:<6} {state:<8} {}",
+                    server.name, server.address, server.public_host, server.accounts, status, server.tls
+                );
             }
         }
         ServerCommand::Drain { name, undo } => {
@@ -348,12 +434,6 @@ async fn server_command(store: &store::Store, fleet: &Fleet, command: ServerComm
         }
     }
     Ok(())
-}
-
-/// The fleet for one operator command (the default limits; nothing is served).
-fn operator_fleet(data_dir: &std::path::Path, mysql_url: &str) -> anyhow::Result<std::sync::Arc<Fleet>> {
-    let settings = Settings::new(SocketAddr::from(([127, 0, 0, 1], 0)), data_dir.to_owned(), mysql_url);
-    Fleet::new(managed::pool(&settings)?, &settings)
 }
 
 /// A password line that may be empty (a test server's root has none).

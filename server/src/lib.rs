@@ -7,6 +7,7 @@ pub mod auth;
 pub mod backend;
 pub mod cli;
 pub mod config;
+pub mod data_dir;
 pub mod domain;
 pub mod instance;
 pub mod maintenance;

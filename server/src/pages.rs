@@ -24,8 +24,9 @@ pub async fn require_session(State(state): State<AppState>, request: Request, ne
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
-    let signed_in = match cookie::session_token(&parts.headers) {
-        Some(token) => sessions::caller(&state.store, token, crate::auth::peer_ip_of(&parts.extensions)).await.ok().flatten().is_some(),
+    let client = crate::auth::client_of(&parts.extensions);
+    let signed_in = match cookie::session_token(&parts.headers, client.https) {
+        Some(token) => sessions::caller(&state.store, token, client.ip).await.ok().flatten().is_some(),
         None => false,
     };
     if signed_in {

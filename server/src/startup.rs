@@ -3,6 +3,7 @@ use crate::api;
 use crate::auth::{api_limit::ApiLimits, client, csrf, rate_limit::LoginLimiter};
 use crate::backend::PanelBackend;
 use crate::config::{Settings, TlsFiles};
+use crate::domain::seal::Sealer;
 use crate::state::AppState;
 use crate::{assets, managed, pages, store};
 use anyhow::Context;
@@ -35,6 +36,7 @@ impl Application {
     /// Opens the stores, loads the TLS certificate, binds the listener (port 0 picks a free port:
     /// tests use that).
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        settings.check_transport()?;
         let state = build_state(settings).await?;
         crate::instance::heartbeat(&state.store).await.context("Failed to register this instance in the panel store")?;
         crate::maintenance::fail_jobs_of_stopped_instances(&state, settings.lease, true)
@@ -105,7 +107,7 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
     // A release build by cargo-leptos (`hash-files`) names /pkg files by content and lists the names in
     // hash.txt beside the binary; a binary built otherwise (cargo test) has none and uses plain names.
     leptos_options.hash_files = assets::hash_file_beside_binary(&leptos_options);
-    let store = store::open(&settings.data_dir, settings.store_url.as_deref()).await?;
+    let (store, sealer) = open_store(settings).await?;
     let store_cache = crate::store_cache::StoreCache::open(&store, &settings.data_dir)
         .context("Failed to open the panel store for the API-key cache")?;
     let mysql = managed::pool(settings)?;
@@ -113,8 +115,9 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
         leptos_options,
         store,
         store_cache: Arc::new(store_cache),
-        fleet: managed::fleet::Fleet::new(mysql.clone(), settings)?,
-        queries: crate::services::queries::Queries::new(&mysql, settings.mysql_socket.clone(), settings.queries_per_account),
+        fleet: managed::fleet::Fleet::new(mysql.clone(), settings, sealer.clone())?,
+        queries: crate::services::queries::Queries::new(&mysql, settings, sealer.clone()),
+        sealer,
         mysql,
         login_limiter: Arc::new(LoginLimiter::default()),
         api_limits: Arc::new(ApiLimits::new(settings.api_rate_limit_per_minute, settings.ip_rate_limit_per_minute)),
@@ -124,6 +127,16 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
         metrics: Arc::default(),
         metrics_token: settings.metrics_token.as_deref().filter(|t| !t.is_empty()).map(Arc::from),
     }))
+}
+
+/// The panel store with its secrets' key: the data dir made private, the key loaded (or made on
+/// first start), checked against the store, and anything an earlier version stored in the clear sealed.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<(store::Store, Arc<Sealer>)> {
+    let store = store::open(&settings.data_dir, settings.store_url.as_deref()).await?;
+    let key_file = &settings.secret_key_file;
+    let sealer = Arc::new(Sealer::load_or_create(key_file)?);
+    crate::services::secrets::prepare(&store, &sealer, key_file).await?;
+    Ok((store, sealer))
 }
 
 pub fn router(state: AppState, settings: &Settings) -> Router {
@@ -147,11 +160,13 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
             leptos_axum::file_and_error_handler::<AppState, _>(app::shell).with_state(state.clone()),
         ))
         .layer(middleware::from_fn_with_state(state.clone(), pages::require_session))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::auth::api_limit::limit_server_functions))
         .layer(middleware::from_fn(csrf::reject_cross_site))
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
         .layer(middleware::from_fn_with_state(settings.body_limit_bytes, body_limit))
         .layer(middleware::from_fn_with_state(settings.request_timeout, request_deadline))
         .layer(middleware::from_fn(error_shape_for_bare_statuses))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::auth::transport::require_https_for_credentials))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(state.leptos_options.hash_files, assets::caching))
         .layer(middleware::from_fn_with_state(state.clone(), client::resolve))

@@ -48,6 +48,9 @@ pub struct Shared {
     pub login_limiter: Arc<LoginLimiter>,
     pub api_limits: Arc<ApiLimits>,
     pub trusted_proxies: Arc<TrustedProxies>,
+    /// Opens the store's sealed secrets (TOTP secrets; identity and server passwords go through
+    /// `queries` and `fleet`, which hold it too).
+    pub sealer: Arc<crate::domain::seal::Sealer>,
     /// Customer SQL: the accounts' slots and running statements.
     pub queries: Arc<crate::services::queries::Queries>,
     /// Valid API keys as last read from the store, checked against it on every use.

@@ -37,7 +37,7 @@ pub fn path(data_dir: &Path) -> std::path::PathBuf {
 /// `panel.db` in `data_dir`.
 pub async fn open(data_dir: &Path, store_url: Option<&str>) -> anyhow::Result<Store> {
     sqlx::any::install_default_drivers();
-    std::fs::create_dir_all(data_dir).with_context(|| format!("Failed to create data dir {}", data_dir.display()))?;
+    crate::data_dir::prepare(data_dir)?;
     let url = match store_url.filter(|url| !url.is_empty()) {
         Some(url) => url.to_owned(),
         None => format!("sqlite://{}?mode=rwc", path(data_dir).display()),

@@ -164,10 +164,70 @@ pub struct Job {
     /// MariaDB's error number for the failing statement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mysql_errno: Option<u16>,
+    /// Why a failed job failed, machine-readable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<JobErrorCode>,
     /// After a completed job: the database checked against the file's manifest. Absent when the
     /// file carries none (an import of a dump the panel did not make).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification: Option<Verification>,
+}
+
+/// Why a restore or import failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum JobErrorCode {
+    /// MariaDB refused a statement (`mysql_errno`, `error_line`).
+    SqlError,
+    /// The file holds a command of the mariadb command-line client (`\!`, `system`, `source` …), not SQL.
+    ClientCommand,
+    /// The file holds LOAD DATA/XML LOCAL INFILE: the panel reads no files.
+    LocalInfile,
+    /// A statement is longer than the server's max_allowed_packet.
+    StatementTooLong,
+    /// The file decompresses to more than the import limit.
+    ImportTooLarge,
+    /// The file cannot be read (not valid gzip, cut off).
+    Unreadable,
+    /// The job ran past `NOBREGAS_JOB_TIMEOUT`: its session was killed.
+    JobTimeout,
+    /// The panel stopped while the job ran.
+    Interrupted,
+    /// Anything else (the message says what).
+    Failed,
+}
+
+impl JobErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SqlError => "sql_error",
+            Self::ClientCommand => "client_command",
+            Self::LocalInfile => "local_infile",
+            Self::StatementTooLong => "statement_too_long",
+            Self::ImportTooLarge => "import_too_large",
+            Self::Unreadable => "unreadable",
+            Self::JobTimeout => "job_timeout",
+            Self::Interrupted => "interrupted",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            Self::SqlError,
+            Self::ClientCommand,
+            Self::LocalInfile,
+            Self::StatementTooLong,
+            Self::ImportTooLarge,
+            Self::Unreadable,
+            Self::JobTimeout,
+            Self::Interrupted,
+            Self::Failed,
+        ]
+        .into_iter()
+        .find(|code| code.as_str() == text)
+    }
 }
 
 /// The restores and imports of a database, newest first.

@@ -2,7 +2,7 @@
 //! the background; poll `GET /api/backups/{id}`, `/api/restores/{id}` or `/api/imports/{id}`.
 use super::{JsonBody, QueryParams};
 use crate::auth::Caller;
-use crate::services::backups::{self, files, schedule};
+use crate::services::backups::{self, schedule};
 use crate::services::databases;
 use crate::state::AppState;
 use app::backups::{Backup, BackupKind, BackupList, BackupSchedule, Job, JobKind, RestoreRequest, ScheduleList, ScheduleRequest};
@@ -138,16 +138,17 @@ pub async fn show_restore(State(state): State<AppState>, caller: Caller, Path(id
             ("GetImport" = (operation_id = "get_import", parameters(("id" = "$response.body#/id")))),
         )),
         (status = 404, description = "No such database in your account", body = ErrorBody),
+        (status = 408, description = "The upload sent nothing for 30 s (request_timeout); nothing was kept", body = ErrorBody),
         (status = 413, description = "Larger than the import limit (2 GiB by default)", body = ErrorBody),
         (status = 422, description = "An empty file", body = ErrorBody),
-        (status = 507, description = "The account's backup storage is full", body = ErrorBody),
+        (status = 429, description = "Two uploads of the account are being received already (rate_limited)", body = ErrorBody),
+        (status = 507, description = "The account's quota (quota_exceeded) has no room: completed backups, queued imports and uploads in progress all count", body = ErrorBody),
     ))]
 pub async fn import(State(state): State<AppState>, caller: Caller, Path(name): Path<String>, request: Request) -> Result<(StatusCode, Json<Job>), AppError> {
     let database = databases::owned(&caller, &name)?;
     databases::find(&state.mysql_for(&caller).await?, &database).await?;
     let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
-    let used = backups::catalog::used_bytes(&state.store, caller.account_id).await?;
-    let upload = files::receive_upload(&state.backups, caller.account_id, used, declared, request.into_body()).await?;
+    let upload = backups::uploads::receive(&state, &caller, declared, request.into_body()).await?;
     Ok((StatusCode::ACCEPTED, Json(backups::import(&state, &caller, database, upload).await?)))
 }
 

@@ -4,7 +4,8 @@
 //! validating types themselves. `make fuzz` holds the API to this document.
 use app::activity::{AuditEvent, AuditPage};
 use app::backups::{
-    Backup, BackupKind, BackupList, BackupSchedule, Job, JobKind, JobStatus, RestoreRequest, ScheduleList, ScheduleRequest, TableChecksum,
+    Backup, BackupKind, BackupList, BackupSchedule, Job, JobErrorCode, JobKind, JobStatus, RestoreRequest, ScheduleList, ScheduleRequest,
+    TableChecksum,
     TableDifference, Verification,
 };
 use app::error::{ErrorBody, ErrorDetail};
@@ -52,7 +53,7 @@ use utoipa::{Modify, OpenApi};
         Whitelist, WhitelistEntry, NewWhitelistEntry, ErrorBody, ErrorDetail, AuditPage, AuditEvent,
         QueryRequest, QueryResponse, StatementResult, MultiStatementResult, QueryColumn, ExportRequest, ExportFormat,
         QueryHistory, HistoryEntry,
-        Backup, BackupList, BackupKind, JobStatus, TableChecksum, RestoreRequest, Job, JobKind, Verification,
+        Backup, BackupList, BackupKind, JobStatus, TableChecksum, RestoreRequest, Job, JobKind, JobErrorCode, Verification,
         TableDifference, ScheduleRequest, BackupSchedule, ScheduleList,
         ChangePassword, SignedOut, SessionInfo, SessionList, RevokeKey, RevocationReceived,
     )),
@@ -258,9 +259,16 @@ fn constrain_path_parameters(path: &str, operation: &mut Value) {
     }
 }
 
-/// Every operation needs a key and may be rate limited or find MySQL down; every body may be malformed.
+/// Every operation needs a key and may be rate limited or find MySQL down; every body may be
+/// malformed; a key sent over plain HTTP from another machine is refused.
 fn add_shared_responses(operation: &mut Value) {
-    let mut shared = vec![("401", "Unauthorized"), ("429", "RateLimited"), ("503", "Unavailable")];
+    if let Some(own) = operation["responses"].get_mut("403").and_then(|r| r.get_mut("description")) {
+        // An operation's own 403 keeps its meaning; https_required can happen as well.
+        if let Some(text) = own.as_str().filter(|text| !text.contains("https_required")) {
+            *own = Value::from(format!("{text}; or https_required: credentials sent over plain HTTP from another machine"));
+        }
+    }
+    let mut shared = vec![("401", "Unauthorized"), ("403", "HttpsRequired"), ("429", "RateLimited"), ("503", "Unavailable")];
     if operation.get("requestBody").is_some() {
         shared.push(("400", "BadRequest"));
         shared.push(("413", "PayloadTooLarge"));
@@ -301,6 +309,11 @@ fn shared_responses() -> Value {
             "content": error,
         },
         "Unavailable": {"description": "MySQL (or the panel's store) is not answering; retry shortly", "content": error},
+        "HttpsRequired": {
+            "description": "https_required: the key (or a session cookie) was sent over plain HTTP from another machine. \
+                            Nothing changed; regenerate the key, it crossed the network unencrypted, and use https://",
+            "content": error,
+        },
         "PayloadTooLarge": {"description": "The request body is larger than the panel accepts (1 MiB by default)", "content": error},
     })
 }

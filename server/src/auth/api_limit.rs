@@ -99,8 +99,9 @@ fn set_headers(headers: &mut HeaderMap, limit: u32, remaining: u32, reset_secs: 
 /// `/api` layer: authenticates once (the handler's `Caller` reuses it), charges the caller's
 /// bucket, and stamps the answer. Unauthenticated requests (and bad keys) count per IP.
 pub async fn limit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let client_ip = auth::peer_ip_of(request.extensions());
-    let caller = auth::authenticate(&state, request.headers(), client_ip).await.ok();
+    let client = auth::client_of(request.extensions());
+    let client_ip = client.ip;
+    let caller = auth::authenticate(&state, request.headers(), client).await.ok();
     if request.headers().contains_key(axum::http::header::AUTHORIZATION) {
         state.metrics.key_authentication(caller.is_some());
     }
@@ -131,6 +132,25 @@ pub async fn limit(State(state): State<AppState>, mut request: Request, next: Ne
             response
         }
     }
+}
+
+/// `/rpc/*` layer: server functions are for the panel's own pages. A request with
+/// `Authorization` is refused (401 `session_required`) before any server function runs — a leaked
+/// key must never reach what only a browser session may do, such as minting the next key — and
+/// everything else is limited exactly like `/api` (per account, or per IP before sign-in).
+pub async fn limit_server_functions(state: State<AppState>, request: Request, next: Next) -> Response {
+    if !request.uri().path().starts_with("/rpc/") {
+        return next.run(request).await;
+    }
+    if request.headers().contains_key(axum::http::header::AUTHORIZATION) {
+        return AppError::new(
+            ErrorCode::SessionRequired,
+            "Server functions (/rpc) are for the panel's own pages and need a signed-in browser session. \
+             Scripts use the REST API under /api with the key.",
+        )
+        .into_response();
+    }
+    limit(state, request, next).await
 }
 
 #[cfg(test)]

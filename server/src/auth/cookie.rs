@@ -11,26 +11,33 @@ const SECURE_COOKIE_NAME: &str = "__Host-nbg_session";
 const PENDING_COOKIE_NAME: &str = "nbg_2fa";
 const SECURE_PENDING_COOKIE_NAME: &str = "__Host-nbg_2fa";
 
-pub fn session_token(headers: &HeaderMap) -> Option<&str> {
-    find_cookie(headers, SECURE_COOKIE_NAME, COOKIE_NAME)
+/// The session token. Over https only the `__Host-` cookie counts: a plain `nbg_session` can be
+/// planted by a sibling subdomain or a plain-http page, and must not sign anyone in.
+pub fn session_token(headers: &HeaderMap, https: bool) -> Option<&str> {
+    find_cookie(headers, if https { SECURE_COOKIE_NAME } else { COOKIE_NAME })
 }
 
-pub fn pending_sign_in_token(headers: &HeaderMap) -> Option<&str> {
-    find_cookie(headers, SECURE_PENDING_COOKIE_NAME, PENDING_COOKIE_NAME)
+pub fn pending_sign_in_token(headers: &HeaderMap, https: bool) -> Option<&str> {
+    find_cookie(headers, if https { SECURE_PENDING_COOKIE_NAME } else { PENDING_COOKIE_NAME })
 }
 
-/// The `secure` cookie's value, else the plain one's.
-fn find_cookie<'h>(headers: &'h HeaderMap, secure: &str, plain: &str) -> Option<&'h str> {
-    let pairs = || {
-        headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-    };
-    let find = |wanted: &str| pairs().find(|(name, _)| *name == wanted).map(|(_, token)| token).filter(|t| !t.is_empty());
-    find(secure).or_else(|| find(plain))
+/// Whether the request carries a session (or held sign-in) cookie of any name: a credential.
+pub fn carries_session(headers: &HeaderMap) -> bool {
+    [SECURE_COOKIE_NAME, COOKIE_NAME, SECURE_PENDING_COOKIE_NAME, PENDING_COOKIE_NAME]
+        .iter()
+        .any(|name| find_cookie(headers, name).is_some())
+}
+
+fn find_cookie<'h>(headers: &'h HeaderMap, wanted: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == wanted)
+        .map(|(_, token)| token)
+        .filter(|t| !t.is_empty())
 }
 
 fn cookie(token: &str, max_age: i64, https: bool, [secure_name, plain_name]: [&str; 2]) -> String {
@@ -63,10 +70,12 @@ mod tests {
     fn finds_the_session_among_other_cookies() {
         let mut headers = HeaderMap::new();
         headers.append(header::COOKIE, HeaderValue::from_static("theme=dark; nbg_session=abc123"));
-        assert_eq!(session_token(&headers), Some("abc123"));
+        assert_eq!(session_token(&headers, false), Some("abc123"));
+        assert!(carries_session(&headers));
         headers.clear();
         headers.append(header::COOKIE, HeaderValue::from_static("xnbg_session=no; nbg_session="));
-        assert_eq!(session_token(&headers), None);
+        assert_eq!(session_token(&headers, false), None);
+        assert!(!carries_session(&headers));
     }
 
     #[test]
@@ -78,6 +87,16 @@ mod tests {
         assert!(!secure.contains("Domain"));
         let mut headers = HeaderMap::new();
         headers.append(header::COOKIE, HeaderValue::from_static("nbg_session=old; __Host-nbg_session=new"));
-        assert_eq!(session_token(&headers), Some("new"));
+        assert_eq!(session_token(&headers, true), Some("new"));
+        assert_eq!(session_token(&headers, false), Some("old"));
+    }
+
+    #[test]
+    fn over_https_a_planted_plain_cookie_signs_nobody_in() {
+        let mut headers = HeaderMap::new();
+        headers.append(header::COOKIE, HeaderValue::from_static("nbg_session=planted; nbg_2fa=planted"));
+        assert_eq!(session_token(&headers, true), None);
+        assert_eq!(pending_sign_in_token(&headers, true), None);
+        assert_eq!(pending_sign_in_token(&headers, false), Some("planted"));
     }
 }

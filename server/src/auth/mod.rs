@@ -4,6 +4,7 @@ pub mod client;
 pub mod cookie;
 pub mod csrf;
 pub mod rate_limit;
+pub mod transport;
 
 use crate::services::{api_keys, sessions};
 use crate::state::AppState;
@@ -61,18 +62,25 @@ impl Caller {
 
 /// An `Authorization` header, when present, decides alone (a bad key is 401 even with a valid
 /// cookie). Keys in the query string are never looked at: URLs end up in logs and histories.
-pub async fn authenticate(state: &AppState, headers: &HeaderMap, peer_ip: Option<IpAddr>) -> Result<Caller, AppError> {
+pub async fn authenticate(state: &AppState, headers: &HeaderMap, client: ClientInfo) -> Result<Caller, AppError> {
     if let Some(value) = headers.get(header::AUTHORIZATION) {
         let key = bearer_token(value.to_str().unwrap_or_default())
             .ok_or_else(|| AppError::unauthorized("Use the header Authorization: Bearer <API key>."))?;
-        return api_keys::authenticate(&state.store, &state.store_cache, key, peer_ip).await;
+        return api_keys::authenticate(&state.store, &state.store_cache, key, client.ip).await;
     }
-    let caller = match cookie::session_token(headers) {
-        Some(token) => sessions::caller(&state.store, token, peer_ip).await?,
+    authenticate_session(state, headers, client)
+        .await
+        .map_err(|_| AppError::unauthorized("Sign in, or send Authorization: Bearer <API key>."))
+}
+
+/// The session cookie alone (server functions, pages): an API key is not a browser session.
+pub async fn authenticate_session(state: &AppState, headers: &HeaderMap, client: ClientInfo) -> Result<Caller, AppError> {
+    let caller = match cookie::session_token(headers, client.https) {
+        Some(token) => sessions::caller(&state.store, token, client.ip).await?,
         None => None,
     };
-    let caller = caller.ok_or_else(|| AppError::unauthorized("Sign in, or send Authorization: Bearer <API key>."))?;
-    Ok(Caller { ip: peer_ip, ..caller })
+    let caller = caller.ok_or_else(|| AppError::unauthorized("Sign in first: your session has ended or was never opened."))?;
+    Ok(Caller { ip: client.ip, ..caller })
 }
 
 /// The credentials of `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 9110).
@@ -81,13 +89,13 @@ pub fn bearer_token(value: &str) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
 }
 
-/// The client's address as `client::resolve` found it.
-pub fn peer_ip(parts: &Parts) -> Option<IpAddr> {
-    peer_ip_of(&parts.extensions)
+/// The client as `client::resolve` found it (address after trusted proxies, and https).
+pub fn client_of(extensions: &axum::http::Extensions) -> ClientInfo {
+    extensions.get::<ClientInfo>().copied().unwrap_or(ClientInfo { ip: None, https: false })
 }
 
 pub fn peer_ip_of(extensions: &axum::http::Extensions) -> Option<IpAddr> {
-    extensions.get::<ClientInfo>().and_then(|client| client.ip)
+    client_of(extensions).ip
 }
 
 /// REST handlers take a `Caller` argument to require authentication. The API's rate-limit layer
@@ -99,7 +107,7 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(caller) = parts.extensions.get::<Caller>() {
             return Ok(caller.clone());
         }
-        authenticate(state, &parts.headers, peer_ip(parts)).await
+        authenticate(state, &parts.headers, client_of(&parts.extensions)).await
     }
 }
 

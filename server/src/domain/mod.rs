@@ -1,6 +1,7 @@
 //! Pure domain logic: no I/O except the OS random source and the password hasher's thread.
 pub mod api_key;
 pub mod password;
+pub mod seal;
 pub mod secret;
 pub mod time;
 pub mod totp;

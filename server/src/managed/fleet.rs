@@ -4,10 +4,12 @@
 //!
 //! Placement never changes, so an account's server is looked up once per process and kept.
 use crate::config::Settings;
-use crate::store::Store;
+use crate::domain::seal::Sealer;
+use crate::services::secrets;
+use crate::store::{Store, Text};
 use app::error::AppError;
 use sqlx::MySqlPool;
-use sqlx::mysql::MySqlConnectOptions;
+use sqlx::mysql::{MySqlConnectOptions, MySqlSslMode};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -30,6 +32,8 @@ pub struct Server {
 pub struct Fleet {
     default: Arc<Server>,
     settings: Settings,
+    /// Opens the registered servers' admin passwords, sealed in the store.
+    sealer: Arc<Sealer>,
     servers: RwLock<HashMap<i64, Arc<Server>>>,
     placement: RwLock<HashMap<i64, Option<i64>>>,
 }
@@ -39,13 +43,45 @@ pub struct ServerRow {
     pub id: i64,
     pub name: String,
     pub url: String,
-    pub password: String,
+    /// Sealed (`domain::seal`): open it with `Fleet`'s sealer.
+    pub sealed_password: String,
     pub public_host: Option<String>,
     pub draining: bool,
+    pub tls: ServerTls,
+}
+
+/// How the panel's admin connections to a server are protected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerTls {
+    /// TLS with the server's certificate checked against this CA (PEM) and its host name.
+    Verified { ca_pem: String },
+    /// TLS without any certificate check: the operator said `--tls-insecure`.
+    Insecure,
+    /// A server on this machine (loopback): TLS only if the server offers it.
+    Loopback,
+}
+
+impl ServerTls {
+    /// What `server list` shows.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Verified { .. } => "verified",
+            Self::Insecure => "INSECURE",
+            Self::Loopback => "loopback",
+        }
+    }
+
+    pub fn apply(&self, options: MySqlConnectOptions) -> MySqlConnectOptions {
+        match self {
+            Self::Verified { ca_pem } => options.ssl_mode(MySqlSslMode::VerifyIdentity).ssl_ca_from_pem(ca_pem.clone().into_bytes()),
+            Self::Insecure => options.ssl_mode(MySqlSslMode::Required),
+            Self::Loopback => options,
+        }
+    }
 }
 
 impl Fleet {
-    pub fn new(default_pool: MySqlPool, settings: &Settings) -> anyhow::Result<Arc<Self>> {
+    pub fn new(default_pool: MySqlPool, settings: &Settings, sealer: Arc<Sealer>) -> anyhow::Result<Arc<Self>> {
         let default = Server {
             id: None,
             name: DEFAULT_NAME.into(),
@@ -53,7 +89,13 @@ impl Fleet {
             public: settings.public_mysql_address()?,
             socket: settings.mysql_socket.clone(),
         };
-        Ok(Arc::new(Self { default: Arc::new(default), settings: settings.clone(), servers: Default::default(), placement: Default::default() }))
+        Ok(Arc::new(Self {
+            default: Arc::new(default),
+            settings: settings.clone(),
+            sealer,
+            servers: Default::default(),
+            placement: Default::default(),
+        }))
     }
 
     pub fn default_server(&self) -> &Arc<Server> {
@@ -108,7 +150,11 @@ impl Fleet {
     }
 
     fn connect(&self, row: ServerRow) -> Result<Server, AppError> {
-        let options = connect_options(&row.url, &row.password).map_err(AppError::internal)?;
+        let password = self
+            .sealer
+            .open_text(&secrets::server_password(&row.name), &row.sealed_password)
+            .map_err(|err| secrets::unopenable("a server's admin password", err))?;
+        let options = row.tls.apply(connect_options(&row.url, &password).map_err(AppError::internal)?);
         let public = (row.public_host.unwrap_or_else(|| options.get_host().to_owned()), options.get_port());
         let pool = super::pool_with(options, &self.settings);
         Ok(Server { id: Some(row.id), name: row.name, pool, public, socket: None })
@@ -123,11 +169,21 @@ pub fn connect_options(url: &str, password: &str) -> anyhow::Result<MySqlConnect
 
 /// The registered servers, by name.
 pub async fn rows(store: &Store) -> Result<Vec<ServerRow>, AppError> {
-    let rows: Vec<(i64, String, String, String, Option<String>, i64)> =
-        sqlx::query_as("SELECT id, name, url, password, public_host, draining FROM servers ORDER BY name").fetch_all(store).await?;
+    type Row = (i64, String, String, String, Option<String>, i64, Option<Text>, i64);
+    let rows: Vec<Row> =
+        sqlx::query_as("SELECT id, name, url, password, public_host, draining, ca_pem, tls_insecure FROM servers ORDER BY name")
+            .fetch_all(store)
+            .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, name, url, password, public_host, draining)| ServerRow { id, name, url, password, public_host, draining: draining != 0 })
+        .map(|(id, name, url, sealed_password, public_host, draining, ca_pem, tls_insecure)| {
+            let tls = match (ca_pem, tls_insecure != 0) {
+                (Some(Text(ca_pem)), _) => ServerTls::Verified { ca_pem },
+                (None, true) => ServerTls::Insecure,
+                (None, false) => ServerTls::Loopback,
+            };
+            ServerRow { id, name, url, sealed_password, public_host, draining: draining != 0, tls }
+        })
         .collect())
 }
 

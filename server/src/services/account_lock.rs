@@ -57,6 +57,13 @@ pub async fn lock(store: &Store, prefix: &Prefix) -> Result<AccountGuard, AppErr
     lock_key(store, prefix.as_str()).await
 }
 
+/// The account's quota lock: held while an upload reserves bytes, so that two uploads (on any
+/// instance) cannot both take the last of the account's room. Separate from `lock`, which MySQL
+/// changes hold for longer.
+pub async fn lock_quota(store: &Store, prefix: &Prefix) -> Result<AccountGuard, AppError> {
+    lock_key(store, &format!("{}.quota", prefix.as_str())).await
+}
+
 /// The lock of the account a database user belongs to.
 pub async fn lock_for_user(store: &Store, user: &DbUserName) -> Result<AccountGuard, AppError> {
     let name = user.as_str();

@@ -104,20 +104,37 @@ pub async fn verify_credentials(
 }
 
 /// The account as `GET /api/account` and the Profile page show it.
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    email: String,
+    prefix: String,
+    last4: Option<String>,
+    created_at: Option<i64>,
+    last_used_at: Option<i64>,
+    last_used_ip: Option<String>,
+    #[sqlx(rename = "key_revoked_at")]
+    revoked_at: Option<i64>,
+    insecure_use_at: Option<i64>,
+    insecure_use_ip: Option<String>,
+}
+
 pub async fn view(store: &Store, account_id: i64) -> Result<Account, AppError> {
-    type Row = (String, String, Option<String>, Option<i64>, Option<i64>, Option<String>, Option<i64>);
-    let (email, prefix, last4, created_at, last_used_at, last_used_ip, revoked_at): Row = sqlx::query_as(
-        "SELECT a.email, a.prefix, k.last4, k.created_at, k.last_used_at, k.last_used_ip, a.key_revoked_at
+    let row: AccountRow = sqlx::query_as(
+        "SELECT a.email, a.prefix, k.last4, k.created_at, k.last_used_at, k.last_used_ip, a.key_revoked_at,
+                k.insecure_use_at, k.insecure_use_ip
          FROM accounts a LEFT JOIN api_keys k ON k.account_id = a.id WHERE a.id = ?",
     )
     .bind(account_id)
     .fetch_one(store)
     .await?;
+    let AccountRow { email, prefix, last4, created_at, last_used_at, last_used_ip, revoked_at, insecure_use_at, insecure_use_ip } = row;
     let api_key = last4.zip(created_at).map(|(last4, created_at)| ApiKeyInfo {
         masked: api_key::masked(&last4),
         created_at: time::rfc3339(created_at),
         last_used_at: last_used_at.map(time::rfc3339),
         last_used_ip,
+        sent_insecurely_at: insecure_use_at.map(time::rfc3339),
+        sent_insecurely_from: insecure_use_ip,
     });
     Ok(Account { email, prefix, api_key, api_key_revoked_at: revoked_at.map(time::rfc3339) })
 }

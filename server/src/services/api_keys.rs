@@ -25,10 +25,12 @@ pub async fn regenerate(store: &Store, account_id: i64, by: &Actor, ip: Option<I
         store,
         "INSERT INTO api_keys (account_id, key_hash, last4, created_at) VALUES (?, ?, ?, ?)
          ON CONFLICT(account_id) DO UPDATE SET key_hash = excluded.key_hash, last4 = excluded.last4,
-             created_at = excluded.created_at, last_used_at = NULL, last_used_ip = NULL",
+             created_at = excluded.created_at, last_used_at = NULL, last_used_ip = NULL,
+             insecure_use_at = NULL, insecure_use_ip = NULL",
         "INSERT INTO api_keys (account_id, key_hash, last4, created_at) VALUES (?, ?, ?, ?)
          ON DUPLICATE KEY UPDATE key_hash = VALUES(key_hash), last4 = VALUES(last4),
-             created_at = VALUES(created_at), last_used_at = NULL, last_used_ip = NULL",
+             created_at = VALUES(created_at), last_used_at = NULL, last_used_ip = NULL,
+             insecure_use_at = NULL, insecure_use_ip = NULL",
     ))
     .bind(account_id)
     .bind(&key.sha256()[..])
@@ -44,6 +46,8 @@ pub async fn regenerate(store: &Store, account_id: i64, by: &Actor, ip: Option<I
         created_at: time::rfc3339(created_at),
         last_used_at: None,
         last_used_ip: None,
+        sent_insecurely_at: None,
+        sent_insecurely_from: None,
     };
     Ok(NewApiKey { key: key.expose().to_owned(), info })
 }
@@ -117,5 +121,28 @@ pub async fn revoke_reported(store: &Store, presented: &str, ip: Option<IpAddr>)
     tx.commit().await?;
     let entry = audit::Entry { account_id: Some(account_id), actor: &Actor::Anonymous, ip, action: Action::ApiKeyRevoked, details: vec![] };
     audit::record(store, entry.with("key", api_key::masked(&last4)).with("reason", "reported as exposed")).await;
+    Ok(())
+}
+
+/// A live key arrived over plain HTTP from a remote client: the request was refused, but the key
+/// crossed the network in the clear. The account's Profile recommends regenerating it and the
+/// audit log says from where. Anything that is not a live key is ignored.
+pub async fn record_insecure_use(store: &Store, presented: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
+    let Ok(key) = ApiKey::parse(presented) else {
+        return Ok(());
+    };
+    let found: Option<(i64, String)> =
+        sqlx::query_as("SELECT account_id, last4 FROM api_keys WHERE key_hash = ?").bind(&key.sha256()[..]).fetch_optional(store).await?;
+    let Some((account_id, last4)) = found else {
+        return Ok(());
+    };
+    sqlx::query("UPDATE api_keys SET insecure_use_at = ?, insecure_use_ip = ? WHERE account_id = ?")
+        .bind(time::now())
+        .bind(ip.map(|ip| ip.to_string()))
+        .bind(account_id)
+        .execute(store)
+        .await?;
+    let entry = audit::Entry { account_id: Some(account_id), actor: &Actor::Anonymous, ip, action: Action::ApiKeySentInsecurely, details: vec![] };
+    audit::record(store, entry.with("key", api_key::masked(&last4))).await;
     Ok(())
 }

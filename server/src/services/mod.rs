@@ -11,6 +11,7 @@ pub mod db_users;
 pub mod grants;
 pub mod health;
 pub mod queries;
+pub mod secrets;
 pub mod security;
 pub mod servers;
 pub mod sessions;

@@ -3,8 +3,9 @@
 //! API key can neither turn it on (locking its owner out) nor off.
 use crate::auth::rate_limit::{Attempt, LoginLimiter};
 use crate::auth::{Actor, Caller};
+use crate::domain::seal::Sealer;
 use crate::domain::{secret::random_base62, time, totp};
-use crate::services::{accounts, audit};
+use crate::services::{accounts, audit, secrets};
 use app::activity::Action;
 use app::error::AppError;
 use app::two_factor::{Enrolment, RecoveryCodes, TwoFactorStatus};
@@ -17,6 +18,13 @@ pub const PENDING_SECS: i64 = 300;
 /// With two-factor on, regenerating the API key and turning two-factor off need a session signed
 /// in (password and code) at most this long ago.
 pub const FRESH_SIGN_IN_SECS: i64 = 600;
+/// Wrong codes after which a held sign-in is void (the password must be given again).
+pub const WRONG_CODES_PER_SIGN_IN: i64 = 5;
+/// Wrong sign-in codes for one account within `LOCK_WINDOW_SECS` that lock its two-factor
+/// sign-in for `LOCK_SECS`. Each further wrong code within the window locks it again.
+pub const WRONG_CODES_BEFORE_LOCK: i64 = 20;
+pub const LOCK_WINDOW_SECS: i64 = 24 * 3600;
+pub const LOCK_SECS: i64 = 15 * 60;
 
 fn unix_now() -> u64 {
     time::now().max(0) as u64
@@ -53,7 +61,7 @@ fn session_only(caller: &Caller) -> Result<i64, AppError> {
 
 /// Starts (or restarts) an enrolment: a new secret, returned this once with its QR code. Sign-in
 /// does not ask for codes until `confirm` has seen one.
-pub async fn begin(store: &Store, caller: &Caller, account_label: &str) -> Result<Enrolment, AppError> {
+pub async fn begin(store: &Store, sealer: &Sealer, caller: &Caller, account_label: &str) -> Result<Enrolment, AppError> {
     session_only(caller)?;
     if is_on(store, caller.account_id).await? {
         return Err(AppError::conflict("Two-factor sign-in is already on. Turn it off first to enrol a new authenticator."));
@@ -67,7 +75,7 @@ pub async fn begin(store: &Store, caller: &Caller, account_label: &str) -> Resul
          ON DUPLICATE KEY UPDATE secret = VALUES(secret), enabled_at = NULL, last_step = 0",
     ))
     .bind(caller.account_id)
-    .bind(&secret)
+    .bind(sealer.seal(&secrets::totp_secret(caller.account_id), &secret).into_bytes())
     .execute(store)
     .await?;
     let otpauth_url = totp::otpauth_url(&secret, account_label);
@@ -76,13 +84,15 @@ pub async fn begin(store: &Store, caller: &Caller, account_label: &str) -> Resul
 
 /// Turns two-factor on once the authenticator's first code is right, and issues the recovery codes
 /// (returned this once; the store keeps their hashes).
-pub async fn confirm(store: &Store, limiter: &LoginLimiter, caller: &Caller, code: &str) -> Result<RecoveryCodes, AppError> {
+pub async fn confirm(
+    store: &Store,
+    sealer: &Sealer,
+    limiter: &LoginLimiter,
+    caller: &Caller,
+    code: &str,
+) -> Result<RecoveryCodes, AppError> {
     session_only(caller)?;
-    let pending: Option<Vec<u8>> =
-        sqlx::query_scalar("SELECT secret FROM two_factor WHERE account_id = ? AND enabled_at IS NULL")
-            .bind(caller.account_id)
-            .fetch_optional(store)
-            .await?;
+    let pending = secret(store, sealer, caller.account_id, "enabled_at IS NULL").await?;
     let Some(secret) = pending else {
         return Err(AppError::conflict("There is no enrolment to confirm: start one first (or two-factor is already on)."));
     };
@@ -121,6 +131,7 @@ async fn replace_recovery_codes(tx: &mut sqlx::AnyConnection, account_id: i64, c
 /// a current code (or a recovery code).
 pub async fn disable(
     store: &Store,
+    sealer: &Sealer,
     limiter: &LoginLimiter,
     caller: &Caller,
     password: &str,
@@ -135,7 +146,7 @@ pub async fn disable(
     if !accounts::password_is(store, &limiter.argon2, caller.account_id, password).await? {
         return Err(AppError::forbidden("The password is not right."));
     }
-    if !accept_code(store, caller.account_id, code).await? {
+    if !accept_code(store, sealer, caller.account_id, code).await? {
         return Err(wrong_code());
     }
     limiter.succeeded(attempt, &account_key);
@@ -197,7 +208,7 @@ fn wrong_code() -> AppError {
 
 /// A current TOTP code not accepted before (its step must be newer than the last accepted one), or
 /// an unused recovery code; either is used up by being accepted, atomically.
-async fn accept_code(store: &Store, account_id: i64, code: &str) -> Result<bool, AppError> {
+async fn accept_code(store: &Store, sealer: &Sealer, account_id: i64, code: &str) -> Result<bool, AppError> {
     if totp::is_recovery_code(code) {
         let used = sqlx::query("UPDATE recovery_codes SET used_at = ? WHERE account_id = ? AND code_hash = ? AND used_at IS NULL")
             .bind(time::now())
@@ -207,11 +218,7 @@ async fn accept_code(store: &Store, account_id: i64, code: &str) -> Result<bool,
             .await?;
         return Ok(used.rows_affected() == 1);
     }
-    let secret: Option<Vec<u8>> =
-        sqlx::query_scalar("SELECT secret FROM two_factor WHERE account_id = ? AND enabled_at IS NOT NULL")
-            .bind(account_id)
-            .fetch_optional(store)
-            .await?;
+    let secret = secret(store, sealer, account_id, "enabled_at IS NOT NULL").await?;
     let Some(step) = secret.and_then(|secret| totp::matching_step(&secret, code, unix_now())) else {
         return Ok(false);
     };
@@ -222,6 +229,20 @@ async fn accept_code(store: &Store, account_id: i64, code: &str) -> Result<bool,
         .execute(store)
         .await?;
     Ok(taken.rows_affected() == 1)
+}
+
+/// The account's TOTP secret (enrolling or enabled, as `state` says), opened from its sealed form.
+async fn secret(store: &Store, sealer: &Sealer, account_id: i64, state: &'static str) -> Result<Option<Vec<u8>>, AppError> {
+    let sealed: Option<Vec<u8>> = sqlx::query_scalar(&format!("SELECT secret FROM two_factor WHERE account_id = ? AND {state}"))
+        .bind(account_id)
+        .fetch_optional(store)
+        .await?;
+    sealed
+        .map(|sealed| {
+            let text = String::from_utf8(sealed).unwrap_or_default();
+            sealer.open(&secrets::totp_secret(account_id), &text).map_err(|err| secrets::unopenable("a TOTP secret", err))
+        })
+        .transpose()
 }
 
 fn token_hash(token: &str) -> Vec<u8> {
@@ -243,11 +264,13 @@ pub async fn hold_sign_in(store: &Store, account_id: i64) -> Result<String, AppE
     Ok(token)
 }
 
-/// The second sign-in step: the held sign-in's account when `code` is right. Wrong codes are
-/// limited like passwords; the held sign-in ends when it succeeds or expires. Both outcomes are in
-/// the audit log.
+/// The second step of a two-factor sign-in: the held sign-in's account when `code` is right.
+/// Wrong codes are limited like passwords (per minute), void the held sign-in after 5, and lock
+/// the account's two-factor sign-in for 15 minutes after 20 in a day; every outcome is in the
+/// account's audit log.
 pub async fn complete_sign_in(
     store: &Store,
+    sealer: &Sealer,
     limiter: &LoginLimiter,
     token: Option<&str>,
     code: &str,
@@ -261,15 +284,81 @@ pub async fn complete_sign_in(
         .fetch_optional(store)
         .await?;
     let account_id = account_id.ok_or_else(expired)?;
+    refuse_while_locked(store, account_id).await?;
     let (attempt, account_key) = reserve(limiter, account_id, ip)?;
-    if !accept_code(store, account_id, code).await? {
-        let entry = audit::Entry { account_id: Some(account_id), actor: &Actor::Anonymous, ip, action: Action::SignInFailed, details: vec![] };
-        audit::record(store, entry.with("step", "code".to_owned())).await;
-        return Err(wrong_code());
+    if !accept_code(store, sealer, account_id, code).await? {
+        let event = |action| audit::Entry { account_id: Some(account_id), actor: &Actor::Anonymous, ip, action, details: vec![] };
+        audit::record(store, event(Action::SignInFailed).with("step", "code".to_owned())).await;
+        return Err(count_wrong_code(store, account_id, token, event).await?);
     }
     limiter.succeeded(attempt, &account_key);
     sqlx::query("DELETE FROM pending_sign_ins WHERE token_hash = ?").bind(token_hash(token)).execute(store).await?;
     let entry = audit::Entry { account_id: Some(account_id), actor: &Actor::Session, ip, action: Action::SignIn, details: vec![] };
     audit::record(store, entry.with("second_factor", "code")).await;
     Ok(account_id)
+}
+
+/// 429 `two_factor_locked` while the account's two-factor sign-in is locked.
+async fn refuse_while_locked(store: &Store, account_id: i64) -> Result<(), AppError> {
+    let locked_until: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT locked_until FROM two_factor WHERE account_id = ?").bind(account_id).fetch_optional(store).await?;
+    match locked_until.flatten() {
+        Some(until) if until > time::now() => Err(locked(until - time::now())),
+        _ => Ok(()),
+    }
+}
+
+fn locked(retry_after_secs: i64) -> AppError {
+    AppError {
+        retry_after_secs: Some(retry_after_secs.max(1) as u64),
+        ..AppError::new(
+            app::error::ErrorCode::TwoFactorLocked,
+            format!(
+                "Two-factor sign-in is locked for {} more minute(s): too many wrong codes were entered for this account \
+                 today. If that was not you, someone knows your password: change it once you are signed in.",
+                (retry_after_secs + 59) / 60
+            ),
+        )
+    }
+}
+
+/// Records a wrong code: the held sign-in's 5th voids it, the account's 20th in a day locks its
+/// two-factor sign-in. Returns the error to answer with.
+async fn count_wrong_code<'a>(
+    store: &Store,
+    account_id: i64,
+    token: &str,
+    event: impl Fn(Action) -> audit::Entry<'a>,
+) -> Result<AppError, AppError> {
+    let now = time::now();
+    let held = token_hash(token);
+    sqlx::query("UPDATE pending_sign_ins SET failures = failures + 1 WHERE token_hash = ?").bind(&held).execute(store).await?;
+    sqlx::query("DELETE FROM code_failures WHERE account_id = ? AND at <= ?")
+        .bind(account_id)
+        .bind(now - LOCK_WINDOW_SECS)
+        .execute(store)
+        .await?;
+    sqlx::query("INSERT INTO code_failures (account_id, at) VALUES (?, ?)").bind(account_id).bind(now).execute(store).await?;
+    let today: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM code_failures WHERE account_id = ?").bind(account_id).fetch_one(store).await?;
+    if today >= WRONG_CODES_BEFORE_LOCK {
+        sqlx::query("UPDATE two_factor SET locked_until = ? WHERE account_id = ?")
+            .bind(now + LOCK_SECS)
+            .bind(account_id)
+            .execute(store)
+            .await?;
+        sqlx::query("DELETE FROM pending_sign_ins WHERE account_id = ?").bind(account_id).execute(store).await?;
+        audit::record(store, event(Action::TwoFactorLocked).with("wrong_codes_24h", today.to_string())).await;
+        return Ok(locked(LOCK_SECS));
+    }
+    let failures: Option<i64> =
+        sqlx::query_scalar("SELECT failures FROM pending_sign_ins WHERE token_hash = ?").bind(&held).fetch_optional(store).await?;
+    if failures.unwrap_or(WRONG_CODES_PER_SIGN_IN) >= WRONG_CODES_PER_SIGN_IN {
+        sqlx::query("DELETE FROM pending_sign_ins WHERE token_hash = ?").bind(&held).execute(store).await?;
+        audit::record(store, event(Action::SignInVoided).with("wrong_codes", WRONG_CODES_PER_SIGN_IN.to_string())).await;
+        return Ok(AppError::unauthorized(format!(
+            "{WRONG_CODES_PER_SIGN_IN} wrong codes: this sign-in is void. Sign in with your password again."
+        )));
+    }
+    Ok(wrong_code())
 }

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-async fn account_with_database(app: &TestApp, suffix: &str) -> (TestAccount, String, String) {
+pub async fn account_with_database(app: &TestApp, suffix: &str) -> (TestAccount, String, String) {
     let account = app.create_account().await;
     let key = app.issue_key(&account).await;
     let db = format!("{}_{suffix}", account.prefix);
@@ -30,7 +30,7 @@ pub async fn wait_finished(app: &TestApp, key: &str, path: &str) -> Value {
     }
 }
 
-async fn backup_now(app: &TestApp, key: &str, db: &str) -> Value {
+pub async fn backup_now(app: &TestApp, key: &str, db: &str) -> Value {
     let response = app.send_json(Method::POST, &format!("/api/databases/{db}/backups"), key, json!({})).await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let backup: Value = response.json().await.unwrap();
@@ -49,11 +49,11 @@ async fn restore(app: &TestApp, key: &str, backup_id: &str, target: &str) -> Val
     wait_finished(app, key, &format!("/api/restores/{}", job["id"].as_str().unwrap())).await
 }
 
-async fn import(app: &TestApp, key: &str, db: &str, body: Vec<u8>) -> reqwest::Response {
+pub async fn import(app: &TestApp, key: &str, db: &str, body: Vec<u8>) -> reqwest::Response {
     app.client.post(app.url(&format!("/api/databases/{db}/imports"))).bearer_auth(key).body(body).send().await.unwrap()
 }
 
-async fn import_and_wait(app: &TestApp, key: &str, db: &str, body: Vec<u8>) -> Value {
+pub async fn import_and_wait(app: &TestApp, key: &str, db: &str, body: Vec<u8>) -> Value {
     let response = import(app, key, db, body).await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let job: Value = response.json().await.unwrap();
@@ -62,18 +62,18 @@ async fn import_and_wait(app: &TestApp, key: &str, db: &str, body: Vec<u8>) -> V
 }
 
 /// `CHECKSUM TABLE` and the row count, read by the admin.
-async fn checksum(app: &TestApp, db: &str, table: &str) -> (i64, Option<i64>) {
+pub async fn checksum(app: &TestApp, db: &str, table: &str) -> (i64, Option<i64>) {
     let name = format!("`{db}`.`{table}`");
     let rows: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {name}")).fetch_one(&app.state.mysql).await.unwrap();
     let (_, sum): (String, Option<i64>) = sqlx::query_as(&format!("CHECKSUM TABLE {name}")).fetch_one(&app.state.mysql).await.unwrap();
     (rows, sum)
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
+pub async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(&app.state.mysql).await.unwrap()
 }
 
-fn gzip(text: &[u8]) -> Vec<u8> {
+pub fn gzip(text: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     encoder.write_all(text).unwrap();
     encoder.finish().unwrap()
@@ -433,7 +433,7 @@ async fn the_quota_stops_backups_and_imports_with_507() {
     let (account, key, db) = account_with_database(&app, "q").await;
     let response = import(&app, &key, &db, b"SELECT 1;".to_vec()).await;
     assert_eq!(response.status(), StatusCode::INSUFFICIENT_STORAGE);
-    assert_eq!(error_code(response).await, "insufficient_storage");
+    assert_eq!(error_code(response).await, "quota_exceeded");
     // A backup that would pass the quota fails and leaves no file.
     let response = app.send_json(Method::POST, &format!("/api/databases/{db}/backups"), &key, json!({})).await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);

@@ -102,3 +102,13 @@ fn ensure_first_creates_one_account_only_once() {
     assert!(again.status.success());
     assert!(String::from_utf8(again.stdout).unwrap().is_empty());
 }
+
+/// Issue 22: `serve` on an address other than loopback, with neither TLS nor a trusted proxy,
+/// refuses to start (credentials would cross the network in the clear) unless told otherwise.
+#[test]
+fn serve_refuses_plain_http_on_a_public_address() {
+    let dir = DataDir::new();
+    let refused = dir.run(&["serve", "--listen", "0.0.0.0:0"], "");
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("--allow-plain-http"), "{}", stderr(&refused));
+}

@@ -11,7 +11,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// `nobregas-panel <args>` on the test app's store.
-fn panel_cli(app: &TestApp, args: &[&str], stdin: &str) -> Output {
+pub fn panel_cli(app: &TestApp, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_nobregas-panel"))
         .args(args)
         .env("NOBREGAS_DATA_DIR", &app.data_dir)

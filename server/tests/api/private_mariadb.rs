@@ -38,8 +38,14 @@ impl PrivateMariaDb {
     }
 
     pub async fn start(&mut self) {
+        self.start_with(&[]).await
+    }
+
+    /// `start`, with more options for `mariadbd` (TLS, for one).
+    pub async fn start_with(&mut self, options: &[String]) {
         let child = Command::new("mariadbd")
             .args(["--no-defaults", "--user=root", "--bind-address=127.0.0.1", "--skip-log-bin"])
+            .args(options)
             .arg(format!("--port={}", self.port))
             .arg(format!("--datadir={}", self.dir.join("data").display()))
             .arg(format!("--socket={}", self.dir.join("mysqld.sock").display()))

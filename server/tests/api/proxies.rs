@@ -9,23 +9,27 @@ async fn behind_proxy() -> TestApp {
     spawn_app_with(settings).await
 }
 
+/// A sign-in from `client_ip` through the proxy, over https (passwords travel only over https).
 async fn login_from(app: &TestApp, client_ip: &str, email: &str, password: &str) -> reqwest::Response {
-    login_with_header(app, ("x-forwarded-for", client_ip), email, password).await
+    login_with_headers(app, &[("x-forwarded-for", client_ip), ("x-forwarded-proto", "https")], email, password).await
 }
 
-async fn login_with_header(app: &TestApp, (name, value): (&str, &str), email: &str, password: &str) -> reqwest::Response {
-    app.client
-        .post(app.url("/rpc/login"))
-        .header("origin", &app.address)
-        .header(name, value)
-        .form(&[("email", email), ("password", password), ("next", "/")])
-        .send()
-        .await
-        .unwrap()
+async fn login_with_headers(app: &TestApp, headers: &[(&str, &str)], email: &str, password: &str) -> reqwest::Response {
+    let mut request = app.client.post(app.url("/rpc/login")).header("origin", &app.address);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.form(&[("email", email), ("password", password), ("next", "/")]).send().await.unwrap()
 }
 
 async fn my_ip(app: &TestApp, cookie: &str, forwarded_for: &str) -> String {
-    let response = app.rpc_request("my_ip", cookie).header("x-forwarded-for", forwarded_for).send().await.unwrap();
+    let response = app
+        .rpc_request("my_ip", cookie)
+        .header("x-forwarded-for", forwarded_for)
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     response.json::<String>().await.unwrap()
 }
@@ -60,7 +64,8 @@ async fn forwarded_headers_from_an_untrusted_peer_are_ignored() {
 async fn add_my_current_ip_sees_the_client_not_the_proxy() {
     let trusted = behind_proxy().await;
     let account = trusted.create_account().await;
-    let cookie = trusted.sign_in(&account).await;
+    let signed_in = login_from(&trusted, "198.51.100.23", &account.email, &account.password).await;
+    let cookie = session_cookie(signed_in.headers()).unwrap();
     assert_eq!(my_ip(&trusted, &cookie, "6.6.6.6, 198.51.100.23").await, "198.51.100.23", "right-most untrusted");
 
     let direct = spawn_app().await;
@@ -73,7 +78,7 @@ async fn add_my_current_ip_sees_the_client_not_the_proxy() {
 async fn https_from_a_trusted_proxy_makes_cookies_secure_and_sends_hsts() {
     let app = behind_proxy().await;
     let account = app.create_account().await;
-    let response = login_with_header(&app, ("x-forwarded-proto", "https"), &account.email, &account.password).await;
+    let response = login_with_headers(&app, &[("x-forwarded-proto", "https")], &account.email, &account.password).await;
     assert_eq!(response.status(), StatusCode::OK);
     let set_cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(set_cookie.starts_with("__Host-nbg_session=") && set_cookie.ends_with("; Secure"), "{set_cookie}");
@@ -82,7 +87,7 @@ async fn https_from_a_trusted_proxy_makes_cookies_secure_and_sends_hsts() {
     // The same header from a peer that is not a trusted proxy is a lie, and is treated as one.
     let direct = spawn_app().await;
     let account = direct.create_account().await;
-    let response = login_with_header(&direct, ("x-forwarded-proto", "https"), &account.email, &account.password).await;
+    let response = login_with_headers(&direct, &[("x-forwarded-proto", "https")], &account.email, &account.password).await;
     let cookie = session_cookie(response.headers()).unwrap();
     assert!(cookie.starts_with("nbg_session="));
     assert!(!response.headers()["set-cookie"].to_str().unwrap().contains("Secure"));

@@ -3,7 +3,7 @@ use crate::helpers::{TestApp, spawn_app_with, test_settings};
 use reqwest::StatusCode;
 use server::config::TlsFiles;
 
-async fn spawn_tls_app() -> TestApp {
+pub async fn spawn_tls_app() -> TestApp {
     let mut settings = test_settings();
     std::fs::create_dir_all(&settings.data_dir).unwrap();
     let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();

@@ -146,13 +146,80 @@ async fn wrong_codes_are_limited_like_passwords() {
     let account = app.create_account().await;
     let cookie = app.sign_in(&account).await;
     let (secret, _codes, _) = enrol(&app, &cookie).await;
-    let held = password_step(&app, &account).await;
-    for _ in 0..10 {
-        assert_eq!(code_step(&app, &held, "123456").await.status(), StatusCode::FORBIDDEN);
+    // Two held sign-ins of five wrong codes each (the fifth voids each one).
+    for _ in 0..2 {
+        let held = password_step(&app, &account).await;
+        for _ in 0..4 {
+            assert_eq!(code_step(&app, &held, "123456").await.status(), StatusCode::FORBIDDEN);
+        }
+        assert_eq!(code_step(&app, &held, "123456").await.status(), StatusCode::UNAUTHORIZED, "void after five");
     }
-    let limited = code_step(&app, &held, &code_at(&secret, now() + 30)).await;
-    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS, "the 11th attempt in a minute, even a right one");
+    let limited = app.post_login(&account.email, &account.password, None).await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS, "the 11th attempt from this address in a minute, even a right one");
     assert!(limited.headers().contains_key("retry-after"));
+    let _ = secret;
+}
+
+/// Finding 10: wrong codes had no end but the per-minute limit. The fifth wrong code voids the
+/// held sign-in (the password is needed again), and the owner finds it in the audit log.
+#[tokio::test]
+async fn five_wrong_codes_void_the_held_sign_in() {
+    let app = spawn_app().await;
+    let account = app.create_account().await;
+    let key = app.issue_key(&account).await;
+    let cookie = app.sign_in(&account).await;
+    let (secret, _codes, _) = enrol(&app, &cookie).await;
+    let held = password_step(&app, &account).await;
+    for _ in 0..4 {
+        assert_eq!(code_step(&app, &held, "000000").await.status(), StatusCode::FORBIDDEN);
+    }
+    let voided = code_step(&app, &held, "000000").await;
+    assert_eq!(voided.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = voided.json().await.unwrap();
+    assert!(body["message"].as_str().unwrap().contains("password again"), "{body}");
+    let right = code_at(&secret, now() + 30);
+    assert_eq!(code_step(&app, &held, &right).await.status(), StatusCode::UNAUTHORIZED, "not even the right code revives it");
+    let fresh = password_step(&app, &account).await;
+    assert_eq!(code_step(&app, &fresh, &right).await.status(), StatusCode::OK);
+    assert!(audit_actions(&app, &key).await.contains(&"sign_in_voided".to_owned()));
+}
+
+async fn audit_actions(app: &TestApp, key: &str) -> Vec<String> {
+    let page: Value = app.get_bearer("/api/audit?limit=100", key).await.json().await.unwrap();
+    page["events"].as_array().unwrap().iter().map(|event| event["action"].as_str().unwrap().to_owned()).collect()
+}
+
+/// Finding 10: 20 wrong codes for an account within 24 hours lock its two-factor sign-in for 15
+/// minutes — the right code included — and tell its owner. Older failures do not count.
+#[tokio::test]
+async fn twenty_wrong_codes_in_a_day_lock_two_factor_sign_in() {
+    let app = spawn_app().await;
+    let account = app.create_account().await;
+    let key = app.issue_key(&account).await;
+    let cookie = app.sign_in(&account).await;
+    let (secret, codes, _) = enrol(&app, &cookie).await;
+    let store = &app.state.store;
+    let now_secs = now() as i64;
+    // Nineteen wrong codes earlier today (the per-minute limit spreads real ones over hours), and
+    // thirty from the day before, which no longer count.
+    for (n, at) in (0..19).map(|n| (n, now_secs - 3600 - n * 60)).chain((0..30).map(|n| (n, now_secs - 25 * 3600 - n))) {
+        let _ = n;
+        sqlx::query("INSERT INTO code_failures (account_id, at) VALUES (?, ?)").bind(account.id).bind(at).execute(store).await.unwrap();
+    }
+    let held = password_step(&app, &account).await;
+    let locked = code_step(&app, &held, "000000").await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = locked.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((840..=900).contains(&retry), "{retry}");
+    assert_eq!(locked.json::<Value>().await.unwrap()["code"], "two_factor_locked", "a server function's error");
+    let held = password_step(&app, &account).await;
+    let refused = code_step(&app, &held, &code_at(&secret, now() + 30)).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS, "locked even for the right code");
+    assert_eq!(code_step(&app, &held, &codes[0]).await.status(), StatusCode::TOO_MANY_REQUESTS, "and for recovery codes");
+    assert!(audit_actions(&app, &key).await.contains(&"two_factor_locked".to_owned()));
+    // Fifteen minutes later it opens again.
+    sqlx::query("UPDATE two_factor SET locked_until = ? WHERE account_id = ?").bind(now_secs - 1).bind(account.id).execute(store).await.unwrap();
+    assert_eq!(code_step(&app, &held, &code_at(&secret, now() + 30)).await.status(), StatusCode::OK);
 }
 
 #[tokio::test]
@@ -168,7 +235,8 @@ async fn an_api_key_cannot_manage_two_factor_and_sensitive_changes_need_a_fresh_
         .send()
         .await
         .unwrap();
-    assert_eq!(by_key.status(), StatusCode::FORBIDDEN);
+    assert_eq!(by_key.status(), StatusCode::UNAUTHORIZED, "server functions take no key at all");
+    assert_eq!(crate::helpers::error_code(by_key).await, "session_required");
 
     let cookie = app.sign_in(&account).await;
     let (secret, codes, _) = enrol(&app, &cookie).await;

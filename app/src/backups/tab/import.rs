@@ -173,7 +173,7 @@ mod tests {
 
     #[test]
     fn refusals_read_as_the_server_wrote_them() {
-        let quota = r#"{"error":{"code":"insufficient_storage","message":"Your backup storage is full."}}"#;
+        let quota = r#"{"error":{"code":"quota_exceeded","message":"Your backup storage is full."}}"#;
         assert_eq!(refusal(507, quota), "Your backup storage is full.");
         let sql = r#"{"error":{"code":"sql_error","message":"Syntax","mysql_errno":1064}}"#;
         assert_eq!(refusal(400, sql), "Error 1064: Syntax");

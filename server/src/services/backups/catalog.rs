@@ -1,6 +1,6 @@
 //! The store's rows for backups and jobs, and their wire form.
 use crate::domain::time;
-use app::backups::{Backup, BackupKind, Job, JobKind, JobStatus, TableChecksum, Verification};
+use app::backups::{Backup, BackupKind, Job, JobErrorCode, JobKind, JobStatus, TableChecksum, Verification};
 use app::error::AppError;
 use crate::instance;
 use crate::store::{self, Store, Text};
@@ -8,7 +8,7 @@ use crate::store::{self, Store, Text};
 const BACKUP_COLUMNS: &str =
     "id, `database`, kind, status, bytes_done, estimated_bytes, size_bytes, sha256, `tables`, error, created_at, finished_at";
 const JOB_COLUMNS: &str = "id, kind, `database`, backup_id, status, bytes_done, size_bytes, error, error_line, mysql_errno, \
-     verification, created_at, finished_at";
+     verification, created_at, finished_at, error_code";
 
 type BackupRow = (String, String, String, String, i64, i64, Option<i64>, Option<String>, Text, Option<Text>, i64, Option<i64>);
 type JobRow = (
@@ -25,6 +25,7 @@ type JobRow = (
     Option<Text>,
     i64,
     Option<i64>,
+    Option<String>,
 );
 
 fn backup_from(row: BackupRow) -> Backup {
@@ -46,8 +47,22 @@ fn backup_from(row: BackupRow) -> Backup {
 }
 
 fn job_from(row: JobRow) -> Job {
-    let (id, kind, database, backup_id, status, bytes_done, size_bytes, error, error_line, mysql_errno, verification, created_at, finished_at) =
-        row;
+    let (
+        id,
+        kind,
+        database,
+        backup_id,
+        status,
+        bytes_done,
+        size_bytes,
+        error,
+        error_line,
+        mysql_errno,
+        verification,
+        created_at,
+        finished_at,
+        error_code,
+    ) = row;
     Job {
         id,
         kind: if kind == "restore" { JobKind::Restore } else { JobKind::Import },
@@ -61,6 +76,7 @@ fn job_from(row: JobRow) -> Job {
         error: error.map(|e| e.0),
         error_line: error_line.map(|n| n as u64),
         mysql_errno: mysql_errno.and_then(|n| u16::try_from(n).ok()),
+        error_code: error_code.as_deref().and_then(JobErrorCode::parse),
         verification: verification.and_then(|v| serde_json::from_str(&v.0).ok()),
     }
 }
@@ -158,12 +174,21 @@ pub async fn delete_backup(store: &Store, id: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Bytes of completed backup files the account keeps.
+/// Bytes the account's quota is charged with: completed backup files, uploaded imports waiting
+/// for (or in) their job, and uploads being received (their reservations).
 pub async fn used_bytes(store: &Store, account_id: i64) -> Result<u64, AppError> {
-    let used: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(size_bytes), 0) AS SIGNED) FROM backups WHERE account_id = ? AND status = 'completed'")
-        .bind(account_id)
-        .fetch_one(store)
-        .await?;
+    let used: i64 = sqlx::query_scalar(
+        "SELECT CAST(
+            (SELECT COALESCE(SUM(size_bytes), 0) FROM backups WHERE account_id = ? AND status = 'completed')
+          + (SELECT COALESCE(SUM(size_bytes), 0) FROM backup_jobs WHERE account_id = ? AND kind = 'import' AND status IN ('queued', 'running'))
+          + (SELECT COALESCE(SUM(bytes), 0) FROM upload_reservations WHERE account_id = ?)
+         AS SIGNED)",
+    )
+    .bind(account_id)
+    .bind(account_id)
+    .bind(account_id)
+    .fetch_one(store)
+    .await?;
     Ok(used as u64)
 }
 
@@ -241,25 +266,38 @@ pub async fn job_completed(store: &Store, id: &str, bytes_done: u64, verificatio
     Ok(())
 }
 
-/// Why a job failed: the message, and for a refused statement its line and MariaDB's number.
+/// Why a job failed: the message, for a statement its line (and MariaDB's number when MariaDB
+/// refused it), and a machine-readable code (`JobErrorCode`).
 #[derive(Debug, Clone, Default)]
 pub struct Failure {
     pub message: String,
     pub line: Option<u64>,
     pub mysql_errno: Option<u16>,
+    pub code: Option<JobErrorCode>,
 }
 
 impl Failure {
     pub fn new(message: impl Into<String>) -> Self {
         Self { message: message.into(), ..Self::default() }
     }
+
+    pub fn coded(code: JobErrorCode, message: impl Into<String>) -> Self {
+        Self { code: Some(code), ..Self::new(message) }
+    }
+
+    pub fn at_line(self, line: Option<u64>) -> Self {
+        Self { line, ..self }
+    }
 }
 
 pub async fn job_failed(store: &Store, id: &str, failure: &Failure) -> Result<(), AppError> {
-    sqlx::query("UPDATE backup_jobs SET status = 'failed', error = ?, error_line = ?, mysql_errno = ?, finished_at = ? WHERE id = ?")
-        .bind(&failure.message)
-        .bind(failure.line.map(|n| n as i64))
-        .bind(failure.mysql_errno.map(i64::from))
+    sqlx::query(
+        "UPDATE backup_jobs SET status = 'failed', error = ?, error_line = ?, mysql_errno = ?, error_code = ?, finished_at = ? WHERE id = ?",
+    )
+    .bind(&failure.message)
+    .bind(failure.line.map(|n| n as i64))
+    .bind(failure.mysql_errno.map(i64::from))
+    .bind(failure.code.map(JobErrorCode::as_str))
         .bind(time::now())
         .bind(id)
         .execute(store)
@@ -296,6 +334,12 @@ pub async fn fail_interrupted(store: &Store, alive: &[String]) -> Result<Vec<Str
                 failed.push(id);
             }
         }
+    }
+    // Uploads that were being received: their reservations go, their `.upload` files with them.
+    let reservations: Vec<(String, String)> = sqlx::query_as("SELECT id, runner FROM upload_reservations").fetch_all(store).await?;
+    for (id, _) in reservations.into_iter().filter(|(_, runner)| !alive.contains(runner)) {
+        sqlx::query("DELETE FROM upload_reservations WHERE id = ?").bind(&id).execute(store).await?;
+        failed.push(id);
     }
     Ok(failed)
 }

@@ -1,5 +1,9 @@
-//! Running MariaDB's own clients as an account's identity: the credentials go into a 0600
-//! option file (never onto a command line, where `ps` shows them), the tools are looked up once.
+//! Running `mariadb-dump` as an account's identity: the credentials go into a 0600 option file
+//! of the job's own (never onto a command line, where `ps` shows them), and that file is the only
+//! one the tool reads (`--defaults-file`): no `~/.my.cnf` or `/etc/mysql/…` of the panel's OS user
+//! can change who it logs in as or what it dumps. Its environment is emptied for the same reason
+//! (`MYSQL_HOST`, `MYSQL_PWD`, `MARIADB_HOME` …). Customer files never reach a client: imports and
+//! restores run through the panel's own driver (`load`).
 use crate::services::queries::identity::Login;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -24,9 +28,9 @@ impl OptionFile {
         Ok(Self(path))
     }
 
-    /// `--defaults-extra-file=…`: must be the client's first argument.
+    /// `--defaults-file=…`: must be the client's first argument.
     pub fn argument(&self) -> String {
-        format!("--defaults-extra-file={}", self.0.display())
+        format!("--defaults-file={}", self.0.display())
     }
 }
 
@@ -54,20 +58,6 @@ pub fn dump_tool() -> Option<PathBuf> {
     find_tool(&["mariadb-dump", "mysqldump"])
 }
 
-pub fn sql_tool() -> Option<PathBuf> {
-    find_tool(&["mariadb", "mysql"])
-}
-
-/// The client's complaint about a statement: `ERROR 1064 (42000) at line 17: You have an error…`.
-pub fn parse_client_error(stderr: &str) -> Option<(u16, Option<u64>, String)> {
-    let line = stderr.lines().find(|line| line.starts_with("ERROR "))?;
-    let rest = line.strip_prefix("ERROR ")?;
-    let (errno, rest) = rest.split_once(' ')?;
-    let errno: u16 = errno.parse().ok()?;
-    let (head, message) = rest.split_once(": ").unwrap_or((rest, ""));
-    let line_number = head.split_once("at line ").and_then(|(_, n)| n.trim().parse().ok());
-    Some((errno, line_number, message.trim().to_owned()))
-}
 
 /// The last lines a failed tool wrote, for the job's error.
 pub fn tail(stderr: &str) -> String {
@@ -80,17 +70,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_the_clients_error_line() {
-        let stderr = "mariadb: Deprecated program name.\nERROR 1064 (42000) at line 17: You have an error in your SQL syntax; check the manual\n";
-        assert_eq!(
-            parse_client_error(stderr),
-            Some((1064, Some(17), "You have an error in your SQL syntax; check the manual".into()))
-        );
-        assert_eq!(parse_client_error("ERROR 1045 (28000): Access denied for user"), Some((1045, None, "Access denied for user".into())));
-        assert_eq!(parse_client_error("nothing here"), None);
-    }
-
-    #[test]
     fn the_option_file_is_private_and_gone_when_dropped() {
         use std::os::unix::fs::PermissionsExt;
         let dir = std::env::temp_dir().join(format!("nobregas-optfile-{}", std::process::id()));
@@ -100,7 +79,7 @@ mod tests {
         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("user=\"acme-panel\"") && text.contains("password=\"p\\\"w\""), "{text}");
-        assert_eq!(file.argument(), format!("--defaults-extra-file={}", path.display()));
+        assert_eq!(file.argument(), format!("--defaults-file={}", path.display()));
         drop(file);
         assert!(!path.exists());
         let _ = std::fs::remove_dir(&dir);

@@ -6,6 +6,7 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -48,6 +49,9 @@ impl From<std::io::Error> for DumpError {
 /// as hex, no CREATE DATABASE/USE: it restores into any database).
 pub fn spawn(tool: &Path, options: &OptionFile, database: &str) -> std::io::Result<Child> {
     Command::new(tool)
+        // Nothing of the panel's environment: MYSQL_HOST, MYSQL_PWD, MARIADB_HOME and friends
+        // would otherwise choose the server, the password or more option files.
+        .env_clear()
         .arg(options.argument())
         .args([
             "--single-transaction",
@@ -109,7 +113,7 @@ fn collect_stderr(child: &mut Child) -> String {
 
 fn pipe(child: &mut Child, part: &Path, header: &str, progress: &Progress, budget: u64) -> Result<(Dumped, bool), DumpError> {
     let stdout = child.stdout.take().ok_or_else(|| DumpError::Failed("mariadb-dump has no output".into()))?;
-    let file = std::fs::OpenOptions::new().write(true).create_new(true).open(part)?;
+    let file = std::fs::OpenOptions::new().write(true).create_new(true).mode(crate::data_dir::PRIVATE_FILE).open(part)?;
     let mut gzip = GzEncoder::new(Hashing::new(BufWriter::with_capacity(1 << 20, file)), Compression::new(LEVEL));
     gzip.write_all(header.as_bytes())?;
     let mut reader = BufReader::with_capacity(1 << 20, stdout);

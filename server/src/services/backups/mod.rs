@@ -11,6 +11,8 @@ pub mod load;
 pub mod manifest;
 pub mod runner;
 pub mod schedule;
+pub mod script;
+pub mod uploads;
 
 use crate::auth::Caller;
 use crate::domain::secret;
@@ -32,7 +34,7 @@ fn no_such_backup(id: &str) -> AppError {
 
 pub(crate) fn quota_full(quota: u64) -> AppError {
     AppError::new(
-        ErrorCode::InsufficientStorage,
+        ErrorCode::QuotaExceeded,
         format!(
             "Your backup storage is full ({} allowed). Delete backups you no longer need, then try again.",
             app::model::human_size(quota)
@@ -135,8 +137,18 @@ pub async fn restore(state: &AppState, caller: &Caller, id: &str, request: Resto
     job_of(state, caller, &job_id, JobKind::Restore).await
 }
 
-/// Queues the import of a file already received (`files::receive_upload`) into `database`.
-pub async fn import(state: &AppState, caller: &Caller, database: DatabaseName, upload: files::Upload) -> Result<Job, AppError> {
+/// Queues the import of a file already received (`uploads::receive`) into `database`. The job
+/// takes over the upload's place in the quota.
+pub async fn import(state: &AppState, caller: &Caller, database: DatabaseName, upload: uploads::Upload) -> Result<Job, AppError> {
+    let queued = queue_import(state, caller, database, &upload).await;
+    uploads::release(&state.store, &upload.id).await;
+    if queued.is_err() {
+        let _ = std::fs::remove_file(&upload.path);
+    }
+    queued
+}
+
+async fn queue_import(state: &AppState, caller: &Caller, database: DatabaseName, upload: &uploads::Upload) -> Result<Job, AppError> {
     let job = NewJob {
         id: &upload.id,
         account_id: caller.account_id,
@@ -151,7 +163,7 @@ pub async fn import(state: &AppState, caller: &Caller, database: DatabaseName, u
         audit::Entry::by(caller, Action::DatabaseImported).with("database", database.as_str()).with("bytes", upload.size.to_string()),
     )
     .await;
-    let load = runner::Load { job_id: upload.id.clone(), database, file: upload.path, manifest: None, remove_after: true };
+    let load = runner::Load { job_id: upload.id.clone(), database, file: upload.path.clone(), manifest: None, remove_after: true };
     tokio::spawn(runner::load(state.clone(), caller.clone(), load));
     job_of(state, caller, &upload.id, JobKind::Import).await
 }

@@ -2,6 +2,9 @@
 //! reports progress every half second, and ends completed or failed with a reason.
 use super::catalog::{self, Failure};
 use super::client::{self, OptionFile};
+use crate::managed::processlist;
+use app::backups::JobErrorCode;
+use mysql_async::prelude::Queryable;
 use super::dump::{self, DumpError, Progress};
 use super::{load, manifest, schedule};
 use crate::auth::Caller;
@@ -13,7 +16,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
-use tokio::task::JoinHandle;
 
 /// Statements of a job's own session (the manifest, the checks) may run this long.
 const SESSION_LIMIT: Duration = Duration::from_secs(6 * 3600);
@@ -76,6 +78,7 @@ async fn run_backup(state: &AppState, caller: &Caller, id: &str, database: &Data
         let progress = progress.clone();
         tokio::task::spawn_blocking(move || dump::write(child, &part, &header, &progress, budget))
     };
+    let writer = async { writer.await.expect("a backup's writing thread panicked") };
     // The dump's snapshot has begun (or it ended): writers may go on.
     manifest::wait_for_snapshot(&mysql, &login.user, conn.id(), || progress.finished.load(Ordering::Acquire)).await;
     let unlocked = manifest::unlock(&mut conn).await;
@@ -95,16 +98,17 @@ async fn run_backup(state: &AppState, caller: &Caller, id: &str, database: &Data
     })
 }
 
-/// Awaits the blocking half, recording its progress meanwhile.
-async fn report<T, F, Fut>(mut work: JoinHandle<T>, progress: &Progress, record: F) -> T
+/// Awaits the work, recording its progress meanwhile.
+async fn report<T, F, Fut>(work: impl Future<Output = T>, progress: &Progress, record: F) -> T
 where
     F: Fn(u64) -> Fut,
-    Fut: std::future::Future<Output = Result<(), app::error::AppError>>,
+    Fut: Future<Output = Result<(), app::error::AppError>>,
 {
     let mut every = tokio::time::interval(REPORT_EVERY);
+    tokio::pin!(work);
     loop {
         tokio::select! {
-            done = &mut work => return done.expect("a backup job's blocking half panicked"),
+            done = &mut work => return done,
             _ = every.tick() => {
                 let _ = record(progress.bytes.load(Ordering::Relaxed)).await;
             }
@@ -169,38 +173,64 @@ pub async fn load(state: AppState, caller: Caller, job: Load) {
 }
 
 async fn run_load(state: &AppState, caller: &Caller, job: &Load) -> Result<(u64, Option<app::backups::Verification>), Failure> {
-    let tool = client::sql_tool().ok_or_else(|| Failure::new("Neither the mariadb nor the mysql client is installed on the panel's machine."))?;
+    let started = Instant::now();
+    let deadline = tokio::time::Instant::now() + state.backups.job_timeout;
     let mysql = state.mysql_for(caller).await.map_err(|err| Failure::new(err.message))?;
     let mut conn = identity::connect(&state.queries, &mysql, &state.store, caller, &job.database, SESSION_LIMIT)
         .await
         .map_err(|err| Failure::new(err.message))?;
-    let login = identity::login(&state.queries, &mysql, &state.store, caller).await.map_err(|err| Failure::new(err.message))?;
-    let options = OptionFile::write(&state.backups.account_dir(caller.account_id), &job.job_id, &login)
-        .map_err(|err| Failure::new(err.to_string()))?;
-    let child = load::spawn(&tool, &options, job.database.as_str()).map_err(|err| Failure::new(format!("Could not start the mariadb client: {err}")))?;
-    let progress = Arc::new(Progress::default());
-    let started = std::time::Instant::now();
-    let feeder = {
-        let progress = progress.clone();
-        let file = job.file.clone();
-        tokio::task::spawn_blocking(move || load::feed(child, &file, &progress))
+    let limits = load::Limits {
+        decompressed_bytes: state.backups.import_limit_bytes,
+        statement_bytes: statement_limit(&mut conn).await.map_err(|err| Failure::new(format!("Reading the server's limits failed: {err}")))?,
     };
+    let progress = Arc::new(Progress::default());
+    let (mut statements, reader) = load::read(&job.file, limits, progress.clone());
+    let thread = conn.id();
     let store = state.store.clone();
-    let fed = report(feeder, &progress, |bytes| {
+    let loading = report(load::execute(&mut conn, &mut statements), &progress, |bytes| {
         let store = store.clone();
         let id = job.job_id.clone();
         async move { catalog::job_progress(&store, &id, bytes).await }
-    })
-    .await;
-    drop(options);
-    let carried = fed?;
+    });
+    let loaded = tokio::time::timeout_at(deadline, loading).await;
+    drop(statements);
+    let carried = reader.await.unwrap_or_default();
+    match loaded {
+        Ok(result) => result?,
+        Err(_) => return Err(timed_out(state, &mysql, thread).await),
+    }
     let bytes = progress.bytes.load(Ordering::Relaxed);
     let loaded_in = started.elapsed();
     let verification = match job.manifest.clone().or(carried) {
-        Some(tables) => Some(verify(state, caller, job, &mut conn, &tables).await?),
+        Some(tables) => match tokio::time::timeout_at(deadline, verify(state, caller, job, &mut conn, &tables)).await {
+            Ok(verified) => Some(verified?),
+            Err(_) => return Err(timed_out(state, &mysql, thread).await),
+        },
         None => None,
     };
     tracing::info!(job = %job.job_id, bytes, ?loaded_in, verified_in = ?(started.elapsed() - loaded_in), "loaded a file into a database");
     let _ = conn.disconnect().await;
     Ok((bytes, verification))
+}
+
+/// The longest statement the server takes: its `max_allowed_packet`, less the packet's header.
+async fn statement_limit(conn: &mut mysql_async::Conn) -> Result<usize, mysql_async::Error> {
+    let packet: Option<u64> = conn.query_first("SELECT @@max_allowed_packet").await?;
+    Ok(usize::try_from(packet.unwrap_or(16 << 20).saturating_sub(1024)).unwrap_or(usize::MAX))
+}
+
+/// The job ran past `NOBREGAS_JOB_TIMEOUT`: its session is killed on the server (a statement
+/// such as `SELECT SLEEP(…)` would otherwise keep running, and the job's slot taken).
+async fn timed_out(state: &AppState, mysql: &sqlx::MySqlPool, thread: u32) -> Failure {
+    let session = processlist::Session { id: u64::from(thread), user: String::new(), ip: None };
+    if let Err(err) = processlist::kill(mysql, [session]).await {
+        tracing::warn!(error = %err, thread, "could not end a timed-out job's session");
+    }
+    Failure::coded(
+        JobErrorCode::JobTimeout,
+        format!(
+            "The job ran longer than {} s (NOBREGAS_JOB_TIMEOUT) and was stopped; what it had done so far stays.",
+            state.backups.job_timeout.as_secs()
+        ),
+    )
 }

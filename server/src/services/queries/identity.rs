@@ -7,7 +7,7 @@ use super::Queries;
 use crate::auth::Caller;
 use crate::domain::secret;
 use crate::managed::{admin_exec, sql};
-use crate::services::account_lock;
+use crate::services::{account_lock, secrets};
 use app::error::AppError;
 use app::names::DatabaseName;
 use app::validate::Prefix;
@@ -105,28 +105,37 @@ fn refused(err: mysql_async::Error, database: &DatabaseName) -> AppError {
 /// The identity's password from the panel store; the first query of an account creates the
 /// identity (under the account's lock, so two first queries make one).
 async fn password(queries: &Queries, mysql: &MySqlPool, store: &Store, prefix: &Prefix, account_id: i64) -> Result<String, AppError> {
-    if let Some(password) = stored(store, account_id).await? {
+    if let Some(password) = stored(queries, store, account_id).await? {
         return Ok(password);
     }
     let _guard = account_lock::lock(store, prefix).await?;
-    if let Some(password) = stored(store, account_id).await? {
+    if let Some(password) = stored(queries, store, account_id).await? {
         return Ok(password);
     }
     let password = secret::random_base62(32);
     provision(queries, mysql, prefix, &password).await?;
     sqlx::query("INSERT INTO query_identities (account_id, password) VALUES (?, ?)")
         .bind(account_id)
-        .bind(&password)
+        .bind(queries.sealer.seal(&secrets::identity_password(account_id), password.as_bytes()))
         .execute(store)
         .await?;
     Ok(password)
 }
 
-async fn stored(store: &Store, account_id: i64) -> Result<Option<String>, AppError> {
-    Ok(sqlx::query_scalar("SELECT password FROM query_identities WHERE account_id = ?")
+/// The identity's password, opened from its sealed form in the store.
+async fn stored(queries: &Queries, store: &Store, account_id: i64) -> Result<Option<String>, AppError> {
+    let sealed: Option<crate::store::Text> = sqlx::query_scalar("SELECT password FROM query_identities WHERE account_id = ?")
         .bind(account_id)
         .fetch_optional(store)
-        .await?)
+        .await?;
+    sealed
+        .map(|crate::store::Text(sealed)| {
+            queries
+                .sealer
+                .open_text(&secrets::identity_password(account_id), &sealed)
+                .map_err(|err| secrets::unopenable("an account's query identity password", err))
+        })
+        .transpose()
 }
 
 /// Creates the identity or brings it back to what it must be: this password, this connection

@@ -37,12 +37,19 @@ pub struct Queries {
     /// Each managed server's socket as it said (`@@socket`), by host and port.
     sockets: std::sync::Mutex<std::collections::HashMap<String, PathBuf>>,
     pub running: Arc<running::Running>,
+    /// Opens the identities' passwords, sealed in the store.
+    pub sealer: Arc<crate::domain::seal::Sealer>,
 }
 
 impl Queries {
-    pub fn new(default_server: &MySqlPool, socket: Option<PathBuf>, per_account: usize) -> Arc<Self> {
-        let socket_override = socket.map(|socket| (server_key(default_server), socket));
-        Arc::new(Self { socket_override, sockets: Default::default(), running: running::Running::new(per_account) })
+    pub fn new(default_server: &MySqlPool, settings: &crate::config::Settings, sealer: Arc<crate::domain::seal::Sealer>) -> Arc<Self> {
+        let socket_override = settings.mysql_socket.clone().map(|socket| (server_key(default_server), socket));
+        Arc::new(Self {
+            socket_override,
+            sockets: Default::default(),
+            running: running::Running::new(settings.queries_per_account),
+            sealer,
+        })
     }
 
     /// The managed server's Unix socket: the setting, or what the server says (`@@socket`).
