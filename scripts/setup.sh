@@ -61,9 +61,10 @@ if ! mysql_answers; then
   esac
 fi
 
-# Backups, restores and imports run MariaDB's own clients (mariadb-dump, mariadb) on the panel's machine.
+# Backups run MariaDB's mariadb-dump on the panel's machine (imports are run by the panel itself);
+# the tests also use the mariadb client for their own set-up.
 if ! command -v mariadb-dump >/dev/null && ! command -v mysqldump >/dev/null || ! command -v mariadb >/dev/null; then
-  say "Installing the MariaDB clients (backups and imports use them)"
+  say "Installing the MariaDB clients (backups use mariadb-dump)"
   apt_install mariadb-client
 fi
 

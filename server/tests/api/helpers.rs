@@ -343,6 +343,16 @@ pub fn remove_account_footprint(prefix: &str) {
                 .status();
         }
     }
+    // Sessions a failed test left open (a job's lock, say) would make DROP DATABASE wait a day.
+    let sessions = std::process::Command::new("mariadb")
+        .args(["-uroot", "-h127.0.0.1", "-N", "-B", "-e"])
+        .arg(format!("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = '{prefix}-panel' OR USER LIKE '{pattern}' ESCAPE '!'"))
+        .output();
+    if let Ok(sessions) = sessions {
+        for id in String::from_utf8_lossy(&sessions.stdout).lines().filter(|l| !l.is_empty()) {
+            let _ = std::process::Command::new("mariadb").args(["-uroot", "-h127.0.0.1", "-e"]).arg(format!("KILL {id}")).status();
+        }
+    }
     // The account's query identity (`<prefix>-panel`), if a test ran SQL.
     let _ = std::process::Command::new("mariadb")
         .args(["-uroot", "-h127.0.0.1", "-e"])

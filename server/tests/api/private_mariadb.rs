@@ -15,6 +15,9 @@ impl PrivateMariaDb {
     pub fn install() -> Self {
         let dir = std::env::temp_dir().join(format!("nobregas-mariadb-{}", server::domain::secret::random_base62(8)));
         std::fs::create_dir_all(&dir).unwrap();
+        // Its socket is in here: backups connect through it as `nobody` when the tests run as root
+        // (the panel's process makes its files private, so the directory says so itself).
+        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
         let status = Command::new("mariadb-install-db")
             .args(["--no-defaults", "--auth-root-authentication-method=normal", "--skip-test-db", "--user=root"])
             .arg(format!("--datadir={}", dir.join("data").display()))

@@ -152,6 +152,7 @@ mod tests {
             error: Some("You have an error in your SQL syntax".to_owned()),
             error_line: Some(12),
             mysql_errno: Some(1064),
+            error_code: Some(crate::backups::JobErrorCode::SqlError),
             verification: None,
         }
     }

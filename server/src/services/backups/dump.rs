@@ -1,14 +1,15 @@
 //! `mariadb-dump` → our process → gzip file: the dump's text is rewritten line by line (definers),
 //! compressed, hashed and counted as it streams, into a `.part` file that is renamed only once the
 //! dump ended well. Memory stays constant whatever the database's size.
-use super::{client::OptionFile, definer};
+use super::{client, definer};
+use crate::services::queries::identity::Login;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -45,14 +46,10 @@ impl From<std::io::Error> for DumpError {
     }
 }
 
-/// Starts the dump of `database` (single transaction, routines, events, triggers, binary columns
-/// as hex, no CREATE DATABASE/USE: it restores into any database).
-pub fn spawn(tool: &Path, options: &OptionFile, database: &str) -> std::io::Result<Child> {
-    Command::new(tool)
-        // Nothing of the panel's environment: MYSQL_HOST, MYSQL_PWD, MARIADB_HOME and friends
-        // would otherwise choose the server, the password or more option files.
-        .env_clear()
-        .arg(options.argument())
+/// Starts the dump of `database` as `login` (single transaction, routines, events, triggers,
+/// binary columns as hex, no CREATE DATABASE/USE: it restores into any database).
+pub fn spawn(tool: &Path, login: &Login, database: &str) -> std::io::Result<Child> {
+    client::dump_command(tool, login)?
         .args([
             "--single-transaction",
             "--quick",
@@ -63,7 +60,6 @@ pub fn spawn(tool: &Path, options: &OptionFile, database: &str) -> std::io::Resu
             "--default-character-set=utf8mb4",
         ])
         .arg(database)
-        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -1,7 +1,7 @@
 //! The jobs' bodies, run in the background: each waits for its turn, marks itself running,
 //! reports progress every half second, and ends completed or failed with a reason.
 use super::catalog::{self, Failure};
-use super::client::{self, OptionFile};
+use super::client;
 use crate::managed::processlist;
 use app::backups::JobErrorCode;
 use mysql_async::prelude::Queryable;
@@ -67,8 +67,9 @@ async fn run_backup(state: &AppState, caller: &Caller, id: &str, database: &Data
     let _ = summing.disconnect().await;
     let tables = measured.map_err(sql_failed)?;
     catalog::backup_manifest(&state.store, id, &tables).await.map_err(|err| err.message)?;
-    let options = OptionFile::write(&state.backups.account_dir(caller.account_id), id, &login).map_err(|err| err.to_string())?;
-    let child = dump::spawn(&tool, &options, database.as_str()).map_err(|err| format!("Could not start mariadb-dump: {err}"))?;
+    crate::data_dir::create_private_dir(&state.backups.account_dir(caller.account_id))
+        .map_err(|err| format!("Could not create the account's backup directory: {err}"))?;
+    let child = dump::spawn(&tool, &login, database.as_str()).map_err(|err| format!("Could not start mariadb-dump: {err}"))?;
     let used = catalog::used_bytes(&state.store, caller.account_id).await.map_err(|err| err.message)?;
     let budget = state.backups.quota_bytes.saturating_sub(used);
     let progress = Arc::new(Progress::default());
@@ -90,7 +91,6 @@ async fn run_backup(state: &AppState, caller: &Caller, id: &str, database: &Data
         async move { catalog::backup_progress(&store, &id, bytes).await }
     })
     .await;
-    drop(options);
     unlocked.map_err(sql_failed)?;
     written.map_err(|err| match err {
         DumpError::Quota => super::quota_full(state.backups.quota_bytes).message,
