@@ -56,12 +56,14 @@ async fn the_store_backups_and_uploads_are_private_to_the_panels_user() {
     let upload = wait_for_upload(&account_dir).await;
 
     let dirs = [app.data_dir.clone(), backups.clone(), account_dir.clone()];
-    let files = [
-        app.data_dir.join("panel.db"),
+    let mut files = vec![
         app.data_dir.join("secret.key"),
         account_dir.join(format!("{}.sql.gz", backup["id"].as_str().unwrap())),
         upload,
     ];
+    if app.store_database.is_none() {
+        files.push(app.data_dir.join("panel.db"));
+    }
     for dir in &dirs {
         assert_eq!(mode(dir), 0o700, "{}", dir.display());
     }

@@ -144,7 +144,7 @@ fn script_failure(err: &ScriptError) -> Failure {
         ScriptError::TooLong { .. } => JobErrorCode::StatementTooLong,
         ScriptError::Read(_) => JobErrorCode::Unreadable,
     };
-    Failure::coded(code, err.to_string()).at_line(err.line())
+    Failure::coded(code, err.reason()).at_line(err.line())
 }
 
 /// A read error: the decompressed size went past the limit, or the file is not what it claims.

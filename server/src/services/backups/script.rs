@@ -98,25 +98,30 @@ impl ScriptError {
     }
 }
 
-impl fmt::Display for ScriptError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl ScriptError {
+    /// What is wrong, without where (the job reports the line on its own).
+    pub fn reason(&self) -> String {
         match self {
-            ScriptError::Read(err) => write!(f, "The file could not be read: {err}"),
-            ScriptError::ClientCommand { line, command } => write!(
-                f,
-                "Line {line}: `{command}` is a command of the mariadb command-line client, not SQL. \
+            ScriptError::Read(err) => format!("The file could not be read: {err}"),
+            ScriptError::ClientCommand { command, .. } => format!(
+                "`{command}` is a command of the mariadb command-line client, not SQL. \
                  The panel runs SQL statements only; remove it from the file."
             ),
-            ScriptError::LocalInfile { line } => write!(
-                f,
-                "Line {line}: LOAD DATA LOCAL INFILE reads files from the machine that runs the import; \
+            ScriptError::LocalInfile { .. } => "LOAD DATA LOCAL INFILE reads files from the machine that runs the import; \
                  the panel reads no files. Load the rows with INSERT statements instead."
-            ),
-            ScriptError::TooLong { line, limit } => write!(
-                f,
-                "Line {line}: this statement is longer than the server's max_allowed_packet ({}); it cannot be sent.",
-                human_bytes(*limit)
-            ),
+                .to_owned(),
+            ScriptError::TooLong { limit, .. } => {
+                format!("This statement is longer than the server's max_allowed_packet ({}); it cannot be sent.", human_bytes(*limit))
+            }
+        }
+    }
+}
+
+impl fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line() {
+            Some(line) => write!(f, "Line {line}: {}", self.reason()),
+            None => f.write_str(&self.reason()),
         }
     }
 }
@@ -1856,6 +1861,7 @@ INSERT INTO `orders` (`id`, `note`) VALUES
 
     #[test]
     fn errors_say_what_and_where() {
+        assert!(!ScriptError::LocalInfile { line: 3 }.reason().contains("Line"), "the job reports the line on its own");
         let command = ScriptError::ClientCommand { line: 12, command: "\\!".into() };
         assert_eq!(
             command.to_string(),
@@ -1869,7 +1875,7 @@ INSERT INTO `orders` (`id`, `note`) VALUES
         );
         assert_eq!(
             ScriptError::TooLong { line: 40, limit: 16 << 20 }.to_string(),
-            "Line 40: this statement is longer than the server's max_allowed_packet (16 MiB); it cannot be sent."
+            "Line 40: This statement is longer than the server's max_allowed_packet (16 MiB); it cannot be sent."
         );
         assert!(ScriptError::TooLong { line: 1, limit: 1 << 30 }.to_string().contains("(1 GiB)"));
         assert!(ScriptError::TooLong { line: 1, limit: 1000 }.to_string().contains("(1000 bytes)"));
