@@ -94,10 +94,6 @@ pub fn client_of(extensions: &axum::http::Extensions) -> ClientInfo {
     extensions.get::<ClientInfo>().copied().unwrap_or(ClientInfo { ip: None, https: false })
 }
 
-pub fn peer_ip_of(extensions: &axum::http::Extensions) -> Option<IpAddr> {
-    client_of(extensions).ip
-}
-
 /// REST handlers take a `Caller` argument to require authentication. The API's rate-limit layer
 /// has usually authenticated already and left the caller in the request's extensions.
 impl FromRequestParts<AppState> for Caller {
