@@ -208,7 +208,7 @@ pub struct ManagedLimits {
     /// Bytes of backups (and pending imports) one account may keep (507 beyond).
     #[arg(long, env = "NOBREGAS_BACKUP_QUOTA", default_value_t = Settings::DEFAULT_BACKUP_QUOTA_BYTES)]
     pub backup_quota: u64,
-    /// The largest import file accepted, in bytes (413 beyond).
+    /// The largest import file accepted, in bytes (413 beyond), and the most SQL it may decompress to.
     #[arg(long, env = "NOBREGAS_IMPORT_LIMIT", default_value_t = app::backups::DEFAULT_IMPORT_LIMIT_BYTES)]
     pub import_limit: u64,
     /// Backup, restore and import jobs running at once (each account runs one at a time).
