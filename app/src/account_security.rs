@@ -8,10 +8,16 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 #[server(prefix = "/rpc", endpoint = "change_password")]
-pub async fn change_password(current_password: String, new_password: String) -> Result<SignedOut, AppError> {
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<SignedOut, AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
-    let request = crate::security::ChangePassword { current_password, new_password };
+    let request = crate::security::ChangePassword {
+        current_password,
+        new_password,
+    };
     with_status(backend.change_password(&req, request).await)
 }
 
@@ -52,7 +58,13 @@ pub fn AccountSecurity() -> impl IntoView {
     let revoke = ServerAction::<RevokeSession>::new();
     let revoke_others = ServerAction::<RevokeOtherSessions>::new();
     let sessions = Resource::new(
-        move || (change.version().get(), revoke.version().get(), revoke_others.version().get()),
+        move || {
+            (
+                change.version().get(),
+                revoke.version().get(),
+                revoke_others.version().get(),
+            )
+        },
         |_| list_sessions(),
     );
     view! {
@@ -83,10 +95,16 @@ pub fn AccountSecurity() -> impl IntoView {
 
 #[component]
 fn PasswordForm(change: ServerAction<ChangePassword>) -> impl IntoView {
-    let (current, new) = (NodeRef::<leptos::html::Input>::new(), NodeRef::<leptos::html::Input>::new());
+    let (current, new) = (
+        NodeRef::<leptos::html::Input>::new(),
+        NodeRef::<leptos::html::Input>::new(),
+    );
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        change.dispatch(ChangePassword { current_password: input_value(current), new_password: input_value(new) });
+        change.dispatch(ChangePassword {
+            current_password: input_value(current),
+            new_password: input_value(new),
+        });
     };
     // A changed password empties the form: nothing of it stays on the page.
     Effect::new(move |_| {

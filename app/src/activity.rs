@@ -2,9 +2,9 @@
 //! privileges and the whitelist), newest first, a page at a time.
 use crate::components::table::DataTable;
 use crate::error::AppError;
+use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use leptos::prelude::*;
 
 /// What happened. The wire form is the snake_case name (`database_created`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,14 +114,21 @@ pub async fn get_activity(before: Option<String>) -> Result<AuditPage, AppError>
 }
 
 fn describe(details: &BTreeMap<String, String>) -> String {
-    details.iter().map(|(key, value)| format!("{key}: {value}")).collect::<Vec<_>>().join(" · ")
+    details
+        .iter()
+        .map(|(key, value)| format!("{key}: {value}"))
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 #[component]
 pub fn ActivityPage() -> impl IntoView {
     // The cursors of the pages seen so far: the last one is on screen (None = the newest page).
     let cursors = RwSignal::new(vec![None::<String>]);
-    let page = Resource::new(move || cursors.get().last().cloned().flatten(), get_activity);
+    let page = Resource::new(
+        move || cursors.get().last().cloned().flatten(),
+        get_activity,
+    );
     view! {
         <h1>"Activity"</h1>
         <p class="muted">"Sign-ins, API key changes and every change to your databases, users and whitelist."</p>

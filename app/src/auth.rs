@@ -17,7 +17,10 @@ pub async fn login(email: String, password: String, next: String) -> Result<(), 
         }
         SignIn::NeedsCode(cookie) => {
             set_cookie(cookie);
-            leptos_axum::redirect(&format!("/login/code?next={}", crate::validate::encode_query_value(&next)));
+            leptos_axum::redirect(&format!(
+                "/login/code?next={}",
+                crate::validate::encode_query_value(&next)
+            ));
         }
     }
     Ok(())
@@ -47,7 +50,10 @@ pub async fn logout() -> Result<(), AppError> {
 
 /// What `input` holds now (empty before it is mounted).
 pub fn input_value(input: NodeRef<leptos::html::Input>) -> String {
-    input.get_untracked().map(|element| element.value()).unwrap_or_default()
+    input
+        .get_untracked()
+        .map(|element| element.value())
+        .unwrap_or_default()
 }
 
 // The forms below post to their server function (`ServerFn::url()`) without JavaScript, and dispatch the action
@@ -61,10 +67,18 @@ pub fn LoginPage() -> impl IntoView {
     let (email, password) = (NodeRef::new(), NodeRef::new());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        login.dispatch(Login { email: input_value(email), password: input_value(password), next: next() });
+        login.dispatch(Login {
+            email: input_value(email),
+            password: input_value(password),
+            next: next(),
+        });
     };
     let error = move || {
-        login.value().get().and_then(Result::err).map(|err| view! { <p class="form-error" role="alert">{err.message}</p> })
+        login
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|err| view! { <p class="form-error" role="alert">{err.message}</p> })
     };
     view! {
         <AuthCard title="Welcome back">
@@ -91,10 +105,17 @@ pub fn LoginCodePage() -> impl IntoView {
     let code = NodeRef::new();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        login.dispatch(LoginCode { code: input_value(code), next: next() });
+        login.dispatch(LoginCode {
+            code: input_value(code),
+            next: next(),
+        });
     };
     let error = move || {
-        login.value().get().and_then(Result::err).map(|err| view! { <p class="form-error" role="alert">{err.message}</p> })
+        login
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|err| view! { <p class="form-error" role="alert">{err.message}</p> })
     };
     view! {
         <AuthCard title="Two-factor sign-in">

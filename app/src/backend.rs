@@ -2,13 +2,15 @@
 //! the server provides an `Arc<dyn Backend>` through Leptos context, and every `#[server]` body
 //! is "authenticate, call the backend, map the error" — the same service functions REST uses.
 use crate::activity::AuditPage;
-use crate::backups::{Backup, BackupList, BackupSchedule, Job, JobList, RestoreRequest, ScheduleRequest};
-use crate::error::AppError;
-use crate::query::{QueryHistory, QueryRequest, QueryResponse, SchemaOutline};
-use crate::model::{
-    Account, CreateDatabase, CreateUser, CreatedUser, Database, DatabaseDetail, DatabaseList, Grant, NewApiKey,
-    NewWhitelistEntry, UserList, Whitelist, WhitelistEntry,
+use crate::backups::{
+    Backup, BackupList, BackupSchedule, Job, JobList, RestoreRequest, ScheduleRequest,
 };
+use crate::error::AppError;
+use crate::model::{
+    Account, CreateDatabase, CreateUser, CreatedUser, Database, DatabaseDetail, DatabaseList,
+    Grant, NewApiKey, NewWhitelistEntry, UserList, Whitelist, WhitelistEntry,
+};
+use crate::query::{QueryHistory, QueryRequest, QueryResponse, SchemaOutline};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -44,53 +46,145 @@ pub enum SignIn {
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync + 'static {
     /// Checks the credentials (rate-limited) and opens a new session, replacing the request's own.
-    async fn sign_in(&self, req: &RequestInfo, email: &str, password: &str) -> Result<SignIn, AppError>;
+    async fn sign_in(
+        &self,
+        req: &RequestInfo,
+        email: &str,
+        password: &str,
+    ) -> Result<SignIn, AppError>;
     /// The second step of a two-factor sign-in (a TOTP or recovery code): the session's cookie,
     /// and the waiting sign-in's cookie cleared.
-    async fn sign_in_code(&self, req: &RequestInfo, code: &str) -> Result<Vec<SetCookie>, AppError>;
-    async fn two_factor_status(&self, req: &RequestInfo) -> Result<crate::two_factor::TwoFactorStatus, AppError>;
-    async fn begin_two_factor(&self, req: &RequestInfo) -> Result<crate::two_factor::Enrolment, AppError>;
-    async fn confirm_two_factor(&self, req: &RequestInfo, code: &str) -> Result<crate::two_factor::RecoveryCodes, AppError>;
-    async fn disable_two_factor(&self, req: &RequestInfo, password: &str, code: &str) -> Result<(), AppError>;
+    async fn sign_in_code(&self, req: &RequestInfo, code: &str)
+    -> Result<Vec<SetCookie>, AppError>;
+    async fn two_factor_status(
+        &self,
+        req: &RequestInfo,
+    ) -> Result<crate::two_factor::TwoFactorStatus, AppError>;
+    async fn begin_two_factor(
+        &self,
+        req: &RequestInfo,
+    ) -> Result<crate::two_factor::Enrolment, AppError>;
+    async fn confirm_two_factor(
+        &self,
+        req: &RequestInfo,
+        code: &str,
+    ) -> Result<crate::two_factor::RecoveryCodes, AppError>;
+    async fn disable_two_factor(
+        &self,
+        req: &RequestInfo,
+        password: &str,
+        code: &str,
+    ) -> Result<(), AppError>;
     async fn sign_out(&self, req: &RequestInfo) -> Result<SetCookie, AppError>;
     async fn account(&self, req: &RequestInfo) -> Result<Account, AppError>;
     async fn regenerate_api_key(&self, req: &RequestInfo) -> Result<NewApiKey, AppError>;
-    async fn change_password(&self, req: &RequestInfo, request: crate::security::ChangePassword)
-    -> Result<crate::security::SignedOut, AppError>;
+    async fn change_password(
+        &self,
+        req: &RequestInfo,
+        request: crate::security::ChangePassword,
+    ) -> Result<crate::security::SignedOut, AppError>;
     async fn sessions(&self, req: &RequestInfo) -> Result<crate::security::SessionList, AppError>;
     async fn revoke_session(&self, req: &RequestInfo, id: i64) -> Result<(), AppError>;
-    async fn revoke_other_sessions(&self, req: &RequestInfo) -> Result<crate::security::SignedOut, AppError>;
+    async fn revoke_other_sessions(
+        &self,
+        req: &RequestInfo,
+    ) -> Result<crate::security::SignedOut, AppError>;
     async fn databases(&self, req: &RequestInfo) -> Result<DatabaseList, AppError>;
-    async fn create_database(&self, req: &RequestInfo, request: CreateDatabase) -> Result<Database, AppError>;
-    async fn database_detail(&self, req: &RequestInfo, name: &str) -> Result<DatabaseDetail, AppError>;
+    async fn create_database(
+        &self,
+        req: &RequestInfo,
+        request: CreateDatabase,
+    ) -> Result<Database, AppError>;
+    async fn database_detail(
+        &self,
+        req: &RequestInfo,
+        name: &str,
+    ) -> Result<DatabaseDetail, AppError>;
     async fn delete_database(&self, req: &RequestInfo, name: &str) -> Result<(), AppError>;
     async fn users(&self, req: &RequestInfo) -> Result<UserList, AppError>;
-    async fn create_user(&self, req: &RequestInfo, request: CreateUser) -> Result<CreatedUser, AppError>;
-    async fn set_user_password(&self, req: &RequestInfo, name: &str, password: &str) -> Result<(), AppError>;
+    async fn create_user(
+        &self,
+        req: &RequestInfo,
+        request: CreateUser,
+    ) -> Result<CreatedUser, AppError>;
+    async fn set_user_password(
+        &self,
+        req: &RequestInfo,
+        name: &str,
+        password: &str,
+    ) -> Result<(), AppError>;
     async fn delete_user(&self, req: &RequestInfo, name: &str) -> Result<(), AppError>;
-    async fn set_privileges(&self, req: &RequestInfo, user: &str, database: &str, privileges: Vec<String>)
-        -> Result<Grant, AppError>;
-    async fn revoke_privileges(&self, req: &RequestInfo, user: &str, database: &str) -> Result<(), AppError>;
+    async fn set_privileges(
+        &self,
+        req: &RequestInfo,
+        user: &str,
+        database: &str,
+        privileges: Vec<String>,
+    ) -> Result<Grant, AppError>;
+    async fn revoke_privileges(
+        &self,
+        req: &RequestInfo,
+        user: &str,
+        database: &str,
+    ) -> Result<(), AppError>;
     async fn whitelist(&self, req: &RequestInfo) -> Result<Whitelist, AppError>;
-    async fn add_to_whitelist(&self, req: &RequestInfo, request: NewWhitelistEntry) -> Result<WhitelistEntry, AppError>;
+    async fn add_to_whitelist(
+        &self,
+        req: &RequestInfo,
+        request: NewWhitelistEntry,
+    ) -> Result<WhitelistEntry, AppError>;
     async fn remove_from_whitelist(&self, req: &RequestInfo, id: i64) -> Result<(), AppError>;
-    async fn activity(&self, req: &RequestInfo, before: Option<String>) -> Result<AuditPage, AppError>;
+    async fn activity(
+        &self,
+        req: &RequestInfo,
+        before: Option<String>,
+    ) -> Result<AuditPage, AppError>;
     /// Runs the customer's SQL on `database` as the account's own MySQL identity.
-    async fn run_query(&self, req: &RequestInfo, database: &str, request: QueryRequest) -> Result<QueryResponse, AppError>;
+    async fn run_query(
+        &self,
+        req: &RequestInfo,
+        database: &str,
+        request: QueryRequest,
+    ) -> Result<QueryResponse, AppError>;
     async fn cancel_query(&self, req: &RequestInfo, id: &str) -> Result<(), AppError>;
     async fn query_history(&self, req: &RequestInfo) -> Result<QueryHistory, AppError>;
-    async fn schema_outline(&self, req: &RequestInfo, database: &str) -> Result<SchemaOutline, AppError>;
+    async fn schema_outline(
+        &self,
+        req: &RequestInfo,
+        database: &str,
+    ) -> Result<SchemaOutline, AppError>;
     /// The account's backups (of one database, or all), newest first.
-    async fn backups(&self, req: &RequestInfo, database: Option<String>) -> Result<BackupList, AppError>;
+    async fn backups(
+        &self,
+        req: &RequestInfo,
+        database: Option<String>,
+    ) -> Result<BackupList, AppError>;
     async fn create_backup(&self, req: &RequestInfo, database: &str) -> Result<Backup, AppError>;
     async fn delete_backup(&self, req: &RequestInfo, id: &str) -> Result<(), AppError>;
-    async fn restore_backup(&self, req: &RequestInfo, id: &str, request: RestoreRequest) -> Result<Job, AppError>;
+    async fn restore_backup(
+        &self,
+        req: &RequestInfo,
+        id: &str,
+        request: RestoreRequest,
+    ) -> Result<Job, AppError>;
     /// Restores and imports into `database`, newest first.
     async fn jobs(&self, req: &RequestInfo, database: &str) -> Result<JobList, AppError>;
-    async fn backup_schedule(&self, req: &RequestInfo, database: &str) -> Result<Option<BackupSchedule>, AppError>;
-    async fn set_backup_schedule(&self, req: &RequestInfo, database: &str, request: ScheduleRequest)
-        -> Result<BackupSchedule, AppError>;
-    async fn delete_backup_schedule(&self, req: &RequestInfo, database: &str) -> Result<(), AppError>;
+    async fn backup_schedule(
+        &self,
+        req: &RequestInfo,
+        database: &str,
+    ) -> Result<Option<BackupSchedule>, AppError>;
+    async fn set_backup_schedule(
+        &self,
+        req: &RequestInfo,
+        database: &str,
+        request: ScheduleRequest,
+    ) -> Result<BackupSchedule, AppError>;
+    async fn delete_backup_schedule(
+        &self,
+        req: &RequestInfo,
+        database: &str,
+    ) -> Result<(), AppError>;
     /// Whether the signed-in account's managed MySQL server answers (for the banner on every page).
     async fn mysql_up(&self, req: &RequestInfo) -> bool;
 }
@@ -105,8 +199,18 @@ pub async fn backend_and_request() -> Result<(SharedBackend, RequestInfo), AppEr
     let client = leptos_axum::extract::<axum::Extension<ClientInfo>>()
         .await
         .map(|axum::Extension(client)| client)
-        .unwrap_or(ClientInfo { ip: None, https: false });
-    Ok((backend, RequestInfo { headers, peer_ip: client.ip, https: client.https }))
+        .unwrap_or(ClientInfo {
+            ip: None,
+            https: false,
+        });
+    Ok((
+        backend,
+        RequestInfo {
+            headers,
+            peer_ip: client.ip,
+            https: client.https,
+        },
+    ))
 }
 
 /// Sends the error's HTTP status (and `Retry-After`) with a failed server function, as REST would.

@@ -22,7 +22,11 @@ pub struct Snippet {
 /// the host is checked at start-up, so nothing here needs quoting.
 pub fn snippets(connection: &ConnectionInfo, database: &str, user: &str) -> Vec<Snippet> {
     let ConnectionInfo { host, port, socket } = connection;
-    let url_host = if host.contains(':') { format!("[{host}]") } else { host.clone() };
+    let url_host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.clone()
+    };
     let mut all = vec![
         Snippet {
             id: "php",
@@ -45,8 +49,16 @@ pub fn snippets(connection: &ConnectionInfo, database: &str, user: &str) -> Vec<
                 "const mysql = require('mysql2/promise');\n\nconst connection = await mysql.createConnection({{\n  host: '{host}',\n  port: {port},\n  user: '{user}',\n  password: process.env.DB_PASSWORD,\n  database: '{database}',\n}});"
             ),
         },
-        Snippet { id: "jdbc", label: "JDBC URL", text: format!("jdbc:mysql://{url_host}:{port}/{database}?user={user}") },
-        Snippet { id: "cli", label: "mariadb command line", text: format!("mariadb -h {host} -P {port} -u {user} -p {database}") },
+        Snippet {
+            id: "jdbc",
+            label: "JDBC URL",
+            text: format!("jdbc:mysql://{url_host}:{port}/{database}?user={user}"),
+        },
+        Snippet {
+            id: "cli",
+            label: "mariadb command line",
+            text: format!("mariadb -h {host} -P {port} -u {user} -p {database}"),
+        },
     ];
     if let Some(socket) = socket {
         all.push(Snippet {
@@ -78,16 +90,29 @@ pub fn ConnectPage() -> impl IntoView {
 
 #[component]
 fn Connect(detail: DatabaseDetail) -> impl IntoView {
-    let DatabaseDetail { database, users, connection, .. } = detail;
+    let DatabaseDetail {
+        database,
+        users,
+        connection,
+        ..
+    } = detail;
     let user_names: Vec<String> = users.iter().map(|u| u.user.clone()).collect();
-    let chosen = RwSignal::new(user_names.first().cloned().unwrap_or_else(|| USER_PLACEHOLDER.to_owned()));
+    let chosen = RwSignal::new(
+        user_names
+            .first()
+            .cloned()
+            .unwrap_or_else(|| USER_PLACEHOLDER.to_owned()),
+    );
     let users_view = if users.is_empty() {
         view! {
             <p class="muted">"No user has access to this database yet. "<a href="/users">"Create a user and grant it access"</a>", then come back."</p>
         }
         .into_any()
     } else {
-        let options = user_names.iter().map(|name| view! { <option value=name.clone()>{name.clone()}</option> }).collect_view();
+        let options = user_names
+            .iter()
+            .map(|name| view! { <option value=name.clone()>{name.clone()}</option> })
+            .collect_view();
         let rows = users
             .into_iter()
             .map(|u| view! { <li><span class="mono">{u.user}</span>" — "{u.privileges.join(", ")}</li> })
@@ -150,17 +175,39 @@ mod tests {
 
     #[test]
     fn snippets_name_the_server_database_and_user_and_never_a_password() {
-        let connection = ConnectionInfo { host: "db.example.com".into(), port: 3307, socket: Some("/run/mysqld/mysqld.sock".into()) };
+        let connection = ConnectionInfo {
+            host: "db.example.com".into(),
+            port: 3307,
+            socket: Some("/run/mysqld/mysqld.sock".into()),
+        };
         let all = snippets(&connection, "acme_shop", "acme_app");
         let ids: Vec<&str> = all.iter().map(|s| s.id).collect();
         assert_eq!(ids, ["php", "python", "node", "jdbc", "cli", "socket"]);
         for snippet in &all {
-            assert!(snippet.text.contains("acme_shop") && snippet.text.contains("acme_app"), "{}", snippet.text);
+            assert!(
+                snippet.text.contains("acme_shop") && snippet.text.contains("acme_app"),
+                "{}",
+                snippet.text
+            );
         }
-        assert_eq!(all[3].text, "jdbc:mysql://db.example.com:3307/acme_shop?user=acme_app");
-        assert_eq!(all[4].text, "mariadb -h db.example.com -P 3307 -u acme_app -p acme_shop");
-        assert!(all[0].text.contains("mysql:host=db.example.com;port=3307;dbname=acme_shop"));
-        let ipv6 = ConnectionInfo { host: "::1".into(), port: 3306, socket: None };
+        assert_eq!(
+            all[3].text,
+            "jdbc:mysql://db.example.com:3307/acme_shop?user=acme_app"
+        );
+        assert_eq!(
+            all[4].text,
+            "mariadb -h db.example.com -P 3307 -u acme_app -p acme_shop"
+        );
+        assert!(
+            all[0]
+                .text
+                .contains("mysql:host=db.example.com;port=3307;dbname=acme_shop")
+        );
+        let ipv6 = ConnectionInfo {
+            host: "::1".into(),
+            port: 3306,
+            socket: None,
+        };
         let all = snippets(&ipv6, "a_b", "a_c");
         assert_eq!(all.len(), 5, "no socket, no socket snippet");
         assert_eq!(all[3].text, "jdbc:mysql://[::1]:3306/a_b?user=a_c");

@@ -1,8 +1,8 @@
 //! One database: size, tables, charset/collation, and who may do what on it; the header and tabs
 //! ("Overview", "Query", "Backups", "Connect") its pages share.
+use crate::components::table::DataTable;
 use crate::error::AppError;
 use crate::model::{DatabaseDetail, human_size};
-use crate::components::table::DataTable;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -75,7 +75,9 @@ fn Detail(detail: DatabaseDetail) -> impl IntoView {
     let users = detail
         .users
         .into_iter()
-        .map(|u| view! { <tr><td class="mono">{u.user}</td><td>{u.privileges.join(", ")}</td></tr> })
+        .map(
+            |u| view! { <tr><td class="mono">{u.user}</td><td>{u.privileges.join(", ")}</td></tr> },
+        )
         .collect_view();
     view! {
         <section class="card" aria-labelledby="overview-heading">

@@ -1,10 +1,10 @@
 //! Databases: the list with sizes and users, creating one, deleting one (typing its name).
 use crate::components::confirm::ConfirmDialog;
+use crate::components::table::DataTable;
 use crate::error::AppError;
 use crate::layout::AccountResource;
 use crate::model::{Database, DatabaseList, UserList, human_size};
 use crate::users::get_users;
-use crate::components::table::DataTable;
 use leptos::prelude::*;
 
 #[server(prefix = "/rpc", endpoint = "databases")]
@@ -18,7 +18,18 @@ pub async fn list_databases() -> Result<DatabaseList, AppError> {
 pub async fn add_database(name: String) -> Result<Database, AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
-    with_status(backend.create_database(&req, crate::model::CreateDatabase { name, charset: None, collation: None }).await)
+    with_status(
+        backend
+            .create_database(
+                &req,
+                crate::model::CreateDatabase {
+                    name,
+                    charset: None,
+                    collation: None,
+                },
+            )
+            .await,
+    )
 }
 
 #[server(prefix = "/rpc", endpoint = "remove_database")]
@@ -104,7 +115,9 @@ fn CreateDatabaseForm(add: ServerAction<AddDatabase>, prefix: String) -> impl In
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        add.dispatch(AddDatabase { name: format!("{prefix}_{}", suffix.get_untracked().trim()) });
+        add.dispatch(AddDatabase {
+            name: format!("{prefix}_{}", suffix.get_untracked().trim()),
+        });
     };
     view! {
         <form class="card inline-form" on:submit=submit>
@@ -131,7 +144,11 @@ fn CreateDatabaseForm(add: ServerAction<AddDatabase>, prefix: String) -> impl In
 }
 
 #[component]
-fn DatabaseTable(list: DatabaseList, users: UserList, deleting: RwSignal<Option<String>>) -> impl IntoView {
+fn DatabaseTable(
+    list: DatabaseList,
+    users: UserList,
+    deleting: RwSignal<Option<String>>,
+) -> impl IntoView {
     let rows = list
         .databases
         .into_iter()

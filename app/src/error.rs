@@ -95,7 +95,12 @@ pub struct AppError {
 
 impl AppError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), retry_after_secs: None, mysql_errno: None }
+        Self {
+            code,
+            message: message.into(),
+            retry_after_secs: None,
+            mysql_errno: None,
+        }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::BadRequest, message)
@@ -116,14 +121,23 @@ impl AppError {
         Self::new(ErrorCode::ValidationFailed, message)
     }
     pub fn rate_limited(retry_after_secs: u64) -> Self {
-        Self::too_many("Too many failed attempts; try again later.", retry_after_secs)
+        Self::too_many(
+            "Too many failed attempts; try again later.",
+            retry_after_secs,
+        )
     }
     pub fn too_many(message: impl Into<String>, retry_after_secs: u64) -> Self {
-        Self { retry_after_secs: Some(retry_after_secs.max(1)), ..Self::new(ErrorCode::RateLimited, message) }
+        Self {
+            retry_after_secs: Some(retry_after_secs.max(1)),
+            ..Self::new(ErrorCode::RateLimited, message)
+        }
     }
     /// The managed server's own refusal of a customer's statement, passed on as it said it.
     pub fn sql(errno: u16, message: impl Into<String>) -> Self {
-        Self { mysql_errno: Some(errno), ..Self::new(ErrorCode::SqlError, message) }
+        Self {
+            mysql_errno: Some(errno),
+            ..Self::new(ErrorCode::SqlError, message)
+        }
     }
     pub fn mysql_unavailable() -> Self {
         Self::new(
@@ -140,7 +154,10 @@ impl AppError {
         tracing::error!(%detail, "internal error");
         #[cfg(not(feature = "ssr"))]
         let _ = detail;
-        Self::new(ErrorCode::Internal, "Internal error; the operator can find details in the panel's log.")
+        Self::new(
+            ErrorCode::Internal,
+            "Internal error; the operator can find details in the panel's log.",
+        )
     }
 }
 
@@ -186,7 +203,8 @@ mod ssr {
 
     impl AppError {
         pub fn status(&self) -> StatusCode {
-            StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            StatusCode::from_u16(self.code.http_status())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
         }
     }
 
@@ -203,7 +221,10 @@ mod ssr {
             // For the server's own middleware (metrics count unreachable managed servers).
             response.extensions_mut().insert(self.code);
             let headers = response.headers_mut();
-            if matches!(self.code, ErrorCode::Unauthorized | ErrorCode::SessionRequired) {
+            if matches!(
+                self.code,
+                ErrorCode::Unauthorized | ErrorCode::SessionRequired
+            ) {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             if let Some(secs) = self.retry_after_secs {
@@ -222,7 +243,9 @@ mod ssr {
                 R::BytesRejection(err) if err.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                     AppError::new(ErrorCode::PayloadTooLarge, "The request body is too large.")
                 }
-                R::MissingJsonContentType(_) => AppError::bad_request("Send a JSON body with Content-Type: application/json."),
+                R::MissingJsonContentType(_) => {
+                    AppError::bad_request("Send a JSON body with Content-Type: application/json.")
+                }
                 other => AppError::bad_request(other.body_text()),
             }
         }
@@ -240,12 +263,18 @@ mod ssr {
         fn from(err: sqlx::Error) -> Self {
             match &err {
                 sqlx::Error::RowNotFound => AppError::not_found("Not found."),
-                sqlx::Error::Database(db) if db.is_unique_violation() => AppError::conflict("It already exists."),
+                sqlx::Error::Database(db) if db.is_unique_violation() => {
+                    AppError::conflict("It already exists.")
+                }
                 // A connection that cannot be had or breaks is taken for the managed MySQL server's
                 // (a SQLite store's own failures come as Database errors; a shared MySQL store that
                 // is down also answers 503, and /healthz says which of the two it is).
-                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_)
-                | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => {
+                sqlx::Error::PoolTimedOut
+                | sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::Protocol(_)
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed => {
                     tracing::warn!(error = %err, "MySQL unreachable");
                     AppError::mysql_unavailable()
                 }

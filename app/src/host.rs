@@ -24,19 +24,29 @@ impl HostPattern {
         };
         if let Some((addr, bits)) = raw.split_once('/') {
             let addr: Ipv4Addr = addr.parse().map_err(|_| invalid())?;
-            let bits: u8 = bits.parse().ok().filter(|b| (1..=32).contains(b)).ok_or_else(invalid)?;
+            let bits: u8 = bits
+                .parse()
+                .ok()
+                .filter(|b| (1..=32).contains(b))
+                .ok_or_else(invalid)?;
             let network = Ipv4Addr::from(u32::from(addr) & mask(bits));
             if network != addr {
                 return Err(AppError::validation(format!(
                     "{raw} is not a network address; did you mean {network}/{bits}?"
                 )));
             }
-            return Ok(if bits == 32 { Self::Ipv4(addr) } else { Self::Ipv4Net(addr, bits) });
+            return Ok(if bits == 32 {
+                Self::Ipv4(addr)
+            } else {
+                Self::Ipv4Net(addr, bits)
+            });
         }
         if let Ok(v4) = raw.parse::<Ipv4Addr>() {
             return Ok(Self::Ipv4(v4));
         }
-        raw.parse::<Ipv6Addr>().map(Self::Ipv6).map_err(|_| invalid())
+        raw.parse::<Ipv6Addr>()
+            .map(Self::Ipv6)
+            .map_err(|_| invalid())
     }
 
     /// How MySQL's Host column spells it: netmask form for networks (`203.0.113.0/255.255.255.0`).
@@ -55,7 +65,9 @@ impl HostPattern {
         match (self, ip.to_canonical()) {
             (Self::Any, _) => true,
             (Self::Ipv4(addr), IpAddr::V4(ip)) => *addr == ip,
-            (Self::Ipv4Net(addr, bits), IpAddr::V4(ip)) => u32::from(ip) & mask(*bits) == u32::from(*addr),
+            (Self::Ipv4Net(addr, bits), IpAddr::V4(ip)) => {
+                u32::from(ip) & mask(*bits) == u32::from(*addr)
+            }
             (Self::Ipv6(addr), IpAddr::V6(ip)) => *addr == ip,
             _ => false,
         }
@@ -78,7 +90,9 @@ pub fn parse_note(raw: Option<&str>) -> Result<String, AppError> {
         return Err(AppError::validation("Notes are at most 200 characters."));
     }
     if note.chars().any(char::is_control) {
-        return Err(AppError::validation("Notes cannot contain control characters."));
+        return Err(AppError::validation(
+            "Notes cannot contain control characters.",
+        ));
     }
     Ok(note.to_owned())
 }
@@ -101,15 +115,33 @@ mod tests {
             (" 203.0.113.5 ", "203.0.113.5"),
         ];
         for (raw, mysql) in cases {
-            assert_eq!(HostPattern::parse(raw).unwrap().mysql_host(), mysql, "{raw}");
+            assert_eq!(
+                HostPattern::parse(raw).unwrap().mysql_host(),
+                mysql,
+                "{raw}"
+            );
         }
     }
 
     #[test]
     fn bad_hosts_are_refused() {
         let bad = [
-            "", "999.1.1.1", "1.2.3.4/33", "1.2.3.4/0", "1.2.3.4/", "1.2.3", "localhost", "example.com", "1.2.3.4'",
-            "1.2.3.4; DROP USER x", "1.2.3.4 ", "1.2.3.%", "%%", "_", "2001:db8::1/64", "1.2.3.4/24",
+            "",
+            "999.1.1.1",
+            "1.2.3.4/33",
+            "1.2.3.4/0",
+            "1.2.3.4/",
+            "1.2.3",
+            "localhost",
+            "example.com",
+            "1.2.3.4'",
+            "1.2.3.4; DROP USER x",
+            "1.2.3.4 ",
+            "1.2.3.%",
+            "%%",
+            "_",
+            "2001:db8::1/64",
+            "1.2.3.4/24",
         ];
         for raw in bad {
             if raw == "1.2.3.4 " {
@@ -117,21 +149,38 @@ mod tests {
             }
             assert!(HostPattern::parse(raw).is_err(), "{raw:?}");
         }
-        assert!(HostPattern::parse("1.2.3.4/24").unwrap_err().message.contains("did you mean 1.2.3.0/24"));
+        assert!(
+            HostPattern::parse("1.2.3.4/24")
+                .unwrap_err()
+                .message
+                .contains("did you mean 1.2.3.0/24")
+        );
     }
 
     #[test]
     fn contains_matches_addresses_inside_the_entry_only() {
         let ip = |s: &str| s.parse::<IpAddr>().unwrap();
         let net = HostPattern::parse("127.0.5.0/24").unwrap();
-        assert!(net.contains(ip("127.0.5.9")) && net.contains(ip("127.0.5.0")) && net.contains(ip("127.0.5.255")));
+        assert!(
+            net.contains(ip("127.0.5.9"))
+                && net.contains(ip("127.0.5.0"))
+                && net.contains(ip("127.0.5.255"))
+        );
         assert!(!net.contains(ip("127.0.6.9")) && !net.contains(ip("2001:db8::1")));
         assert!(net.contains(ip("::ffff:127.0.5.9")), "IPv6-mapped IPv4");
         let one = HostPattern::parse("203.0.113.5").unwrap();
         assert!(one.contains(ip("203.0.113.5")) && !one.contains(ip("203.0.113.6")));
         let six = HostPattern::parse("2001:db8::1").unwrap();
-        assert!(six.contains(ip("2001:db8::1")) && !six.contains(ip("2001:db8::2")) && !six.contains(ip("203.0.113.5")));
-        assert!(HostPattern::parse("%").unwrap().contains(ip("198.51.100.1")));
+        assert!(
+            six.contains(ip("2001:db8::1"))
+                && !six.contains(ip("2001:db8::2"))
+                && !six.contains(ip("203.0.113.5"))
+        );
+        assert!(
+            HostPattern::parse("%")
+                .unwrap()
+                .contains(ip("198.51.100.1"))
+        );
     }
 
     #[test]

@@ -82,8 +82,15 @@ fn redirect_to_login_when_signed_out(account: Resource<Result<Account, AppError>
         if let Some(Err(err)) = account.get()
             && err.code == ErrorCode::Unauthorized
         {
-            let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
-            navigate(&format!("/login?next={}", encode_query_value(&here)), Default::default());
+            let here = format!(
+                "{}{}",
+                location.pathname.get_untracked(),
+                location.search.get_untracked()
+            );
+            navigate(
+                &format!("/login?next={}", encode_query_value(&here)),
+                Default::default(),
+            );
         }
     });
 }
@@ -92,7 +99,13 @@ fn redirect_to_login_when_signed_out(account: Resource<Result<Account, AppError>
 fn AccountMenu(account: Resource<Result<Account, AppError>>) -> impl IntoView {
     let open = RwSignal::new(false);
     let logout = ServerAction::<Logout>::new();
-    let email = move || account.get().and_then(Result::ok).map(|a| a.email).unwrap_or_default();
+    let email = move || {
+        account
+            .get()
+            .and_then(Result::ok)
+            .map(|a| a.email)
+            .unwrap_or_default()
+    };
     view! {
         <div class="account-menu" on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
             <button

@@ -1,13 +1,13 @@
 //! Shared crate: models, validated inputs, the error type, server-function signatures and every page.
 //! Compiled twice: with `ssr` into the server, with `hydrate` into the browser's WASM.
+#[cfg(feature = "ssr")]
+pub mod backend;
 pub mod error;
 pub mod host;
 pub mod model;
 pub mod names;
 pub mod privilege;
 pub mod validate;
-#[cfg(feature = "ssr")]
-pub mod backend;
 
 pub mod account_security;
 pub mod activity;
@@ -64,9 +64,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// no `<base>` tricks. Inline styles are not used either.
 #[cfg(feature = "ssr")]
 fn send_content_security_policy() {
-    let (Some(nonce), Some(response)) =
-        (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
-    else {
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
         return;
     };
     let policy = format!(

@@ -248,7 +248,10 @@ mod tests {
         assert_eq!(human_size(1024), "1.0 KiB");
         assert_eq!(human_size(1100), "1.1 KiB");
         assert_eq!(human_size(1024 * 1024 - 1), "1024.0 KiB");
-        assert_eq!(human_size(5 * 1024 * 1024 * 1024 + 300 * 1024 * 1024), "5.3 GiB");
+        assert_eq!(
+            human_size(5 * 1024 * 1024 * 1024 + 300 * 1024 * 1024),
+            "5.3 GiB"
+        );
         assert_eq!(human_size(u64::MAX), "16384.0 PiB");
     }
 }

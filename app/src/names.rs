@@ -19,12 +19,15 @@ impl DatabaseName {
     pub const MAX_LEN: usize = 64;
     /// The server's own schemas: never named, granted or dropped, whatever the account's prefix
     /// (an account made before `performance` was reserved must not reach `performance_schema`).
-    pub const SYSTEM_SCHEMAS: [&str; 4] = ["mysql", "information_schema", "performance_schema", "sys"];
+    pub const SYSTEM_SCHEMAS: [&str; 4] =
+        ["mysql", "information_schema", "performance_schema", "sys"];
 
     pub fn parse(raw: &str, prefix: &Prefix) -> Result<Self, AppError> {
         let name = prefixed(raw, prefix, "Database names")?;
         if Self::SYSTEM_SCHEMAS.contains(&name.as_str()) {
-            return Err(AppError::validation(format!("{name} belongs to the database server itself.")));
+            return Err(AppError::validation(format!(
+                "{name} belongs to the database server itself."
+            )));
         }
         if Self::pattern_len(&name) > Self::MAX_LEN {
             return Err(AppError::validation(format!(
@@ -53,7 +56,10 @@ impl DbUserName {
     pub fn parse(raw: &str, prefix: &Prefix) -> Result<Self, AppError> {
         let name = prefixed(raw, prefix, "User names")?;
         if name.len() > Self::MAX_LEN {
-            return Err(AppError::validation(format!("User names are at most {} characters, prefix included.", Self::MAX_LEN)));
+            return Err(AppError::validation(format!(
+                "User names are at most {} characters, prefix included.",
+                Self::MAX_LEN
+            )));
         }
         Ok(Self(name))
     }
@@ -65,12 +71,17 @@ impl DbUserName {
 fn prefixed(raw: &str, prefix: &Prefix, what: &str) -> Result<String, AppError> {
     let start = format!("{}_", prefix.as_str());
     let Some(suffix) = raw.strip_prefix(&start) else {
-        return Err(AppError::validation(format!("{what} must start with {start}.")));
+        return Err(AppError::validation(format!(
+            "{what} must start with {start}."
+        )));
     };
     if suffix.is_empty() {
         return Err(AppError::validation(format!("Add a name after {start}.")));
     }
-    if !suffix.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+    if !suffix
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
         return Err(AppError::validation(format!(
             "After {start}, use only lowercase letters, digits and underscores."
         )));
@@ -95,7 +106,9 @@ impl DbPassword {
             )));
         }
         if raw.chars().any(char::is_control) {
-            return Err(AppError::validation("Passwords cannot contain control characters."));
+            return Err(AppError::validation(
+                "Passwords cannot contain control characters.",
+            ));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -118,9 +131,25 @@ mod tests {
             assert!(DatabaseName::parse(ok, &acme()).is_ok(), "{ok}");
         }
         let bad = [
-            "", "acme", "acme_", "shop", "other_shop", "acmex_shop", "acme_Shop", "acme_sh op", "acme_sh-op",
-            "acme_sh`op", "acme_sh'op", "acme_sh\"op", "acme_sh%op", "acme_sh\\op", "acme_shöp", "acme_sh\0op",
-            "mysql", "information_schema", "acme_sh;drop",
+            "",
+            "acme",
+            "acme_",
+            "shop",
+            "other_shop",
+            "acmex_shop",
+            "acme_Shop",
+            "acme_sh op",
+            "acme_sh-op",
+            "acme_sh`op",
+            "acme_sh'op",
+            "acme_sh\"op",
+            "acme_sh%op",
+            "acme_sh\\op",
+            "acme_shöp",
+            "acme_sh\0op",
+            "mysql",
+            "information_schema",
+            "acme_sh;drop",
         ];
         for name in bad {
             assert!(DatabaseName::parse(name, &acme()).is_err(), "{name:?}");
@@ -152,7 +181,11 @@ mod tests {
         assert_eq!(one_more.len(), 45);
         let err = DatabaseName::parse(&one_more, &acme()).unwrap_err();
         assert_eq!(err.code, crate::error::ErrorCode::ValidationFailed);
-        assert!(err.message.contains("once each _ is counted twice"), "{}", err.message);
+        assert!(
+            err.message.contains("once each _ is counted twice"),
+            "{}",
+            err.message
+        );
         // 64 plain characters would be 65 in the pattern: refused.
         assert!(DatabaseName::parse(&format!("acme_{}", "a".repeat(59)), &acme()).is_err());
         // User names are not patterns: `_` counts once.
@@ -162,11 +195,18 @@ mod tests {
 
     #[test]
     fn system_schemas_are_never_database_names() {
-        for (prefix, schema) in [("performance", "performance_schema"), ("information", "information_schema")] {
+        for (prefix, schema) in [
+            ("performance", "performance_schema"),
+            ("information", "information_schema"),
+        ] {
             // A prefix that is reserved today may belong to an account made before.
             let old_prefix = Prefix::parse_existing(prefix).unwrap();
             let err = DatabaseName::parse(schema, &old_prefix).unwrap_err();
-            assert!(err.message.contains("belongs to the database server"), "{}", err.message);
+            assert!(
+                err.message.contains("belongs to the database server"),
+                "{}",
+                err.message
+            );
             assert!(DatabaseName::parse(&format!("{prefix}_shop"), &old_prefix).is_ok());
         }
         for schema in DatabaseName::SYSTEM_SCHEMAS {

@@ -29,11 +29,35 @@ use Privilege::*;
 impl Privilege {
     /// `ALL` means exactly this list, in this (canonical) order.
     pub const ALL: [Privilege; 18] = [
-        Select, Insert, Update, Delete, Create, Drop, Alter, Index, References, CreateTemporaryTables, LockTables,
-        CreateView, ShowView, CreateRoutine, AlterRoutine, Execute, Event, Trigger,
+        Select,
+        Insert,
+        Update,
+        Delete,
+        Create,
+        Drop,
+        Alter,
+        Index,
+        References,
+        CreateTemporaryTables,
+        LockTables,
+        CreateView,
+        ShowView,
+        CreateRoutine,
+        AlterRoutine,
+        Execute,
+        Event,
+        Trigger,
     ];
     pub const READ_ONLY: [Privilege; 2] = [Select, ShowView];
-    pub const READ_WRITE: [Privilege; 7] = [Select, Insert, Update, Delete, CreateTemporaryTables, LockTables, ShowView];
+    pub const READ_WRITE: [Privilege; 7] = [
+        Select,
+        Insert,
+        Update,
+        Delete,
+        CreateTemporaryTables,
+        LockTables,
+        ShowView,
+    ];
 
     /// The keyword as MySQL spells it in GRANT and in information_schema.
     pub fn sql(self) -> &'static str {
@@ -61,7 +85,11 @@ impl Privilege {
 
     /// Case- and spacing-insensitive: `select`, `Lock  Tables`.
     pub fn parse(raw: &str) -> Option<Self> {
-        let normal = raw.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_uppercase();
+        let normal = raw
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_ascii_uppercase();
         Self::ALL.into_iter().find(|p| p.sql() == normal)
     }
 }
@@ -70,12 +98,16 @@ impl Privilege {
 /// names are a 422 that names them.
 pub fn parse_privileges(raw: &[String]) -> Result<Vec<Privilege>, AppError> {
     if raw.is_empty() {
-        return Err(AppError::validation("Give at least one privilege (or revoke all with DELETE)."));
+        return Err(AppError::validation(
+            "Give at least one privilege (or revoke all with DELETE).",
+        ));
     }
     let mut set = Vec::new();
     let mut rejected = Vec::new();
     for item in raw {
-        if item.trim().eq_ignore_ascii_case("ALL") || item.trim().eq_ignore_ascii_case("ALL PRIVILEGES") {
+        if item.trim().eq_ignore_ascii_case("ALL")
+            || item.trim().eq_ignore_ascii_case("ALL PRIVILEGES")
+        {
             set.extend(Privilege::ALL);
         } else if let Some(p) = Privilege::parse(item) {
             set.push(p);
@@ -109,19 +141,39 @@ mod tests {
 
     #[test]
     fn all_expands_to_exactly_the_allowed_list() {
-        assert_eq!(parse_privileges(&strings(&["ALL"])).unwrap(), Privilege::ALL.to_vec());
-        assert_eq!(parse_privileges(&strings(&["all", "SELECT"])).unwrap().len(), 18);
+        assert_eq!(
+            parse_privileges(&strings(&["ALL"])).unwrap(),
+            Privilege::ALL.to_vec()
+        );
+        assert_eq!(
+            parse_privileges(&strings(&["all", "SELECT"]))
+                .unwrap()
+                .len(),
+            18
+        );
     }
 
     #[test]
     fn lists_are_normalised() {
-        let parsed = parse_privileges(&strings(&["insert", " Select ", "lock   tables", "SELECT"])).unwrap();
+        let parsed =
+            parse_privileges(&strings(&["insert", " Select ", "lock   tables", "SELECT"])).unwrap();
         assert_eq!(parsed, vec![Select, Insert, LockTables]);
     }
 
     #[test]
     fn dangerous_or_unknown_privileges_are_rejected() {
-        for bad in ["FILE", "SUPER", "PROCESS", "GRANT OPTION", "GRANT", "RELOAD", "SHUTDOWN", "CREATE USER", "", "SELECT;"] {
+        for bad in [
+            "FILE",
+            "SUPER",
+            "PROCESS",
+            "GRANT OPTION",
+            "GRANT",
+            "RELOAD",
+            "SHUTDOWN",
+            "CREATE USER",
+            "",
+            "SELECT;",
+        ] {
             let err = parse_privileges(&strings(&[bad])).unwrap_err();
             assert_eq!(err.code, crate::error::ErrorCode::ValidationFailed, "{bad}");
         }

@@ -157,4 +157,3 @@ fn ProfileDetails(account: Account, confirm_open: RwSignal<bool>) -> impl IntoVi
         </section>
     }
 }
-

@@ -71,12 +71,36 @@ macro_rules! lazy_route {
     };
 }
 
-lazy_route!(DatabasesRoute, panel_page(Page::Databases), __preload_panel_page);
-lazy_route!(DatabaseDetailRoute, panel_page(Page::DatabaseDetail), __preload_panel_page);
-lazy_route!(DatabaseConnectRoute, panel_page(Page::DatabaseConnect), __preload_panel_page);
+lazy_route!(
+    DatabasesRoute,
+    panel_page(Page::Databases),
+    __preload_panel_page
+);
+lazy_route!(
+    DatabaseDetailRoute,
+    panel_page(Page::DatabaseDetail),
+    __preload_panel_page
+);
+lazy_route!(
+    DatabaseConnectRoute,
+    panel_page(Page::DatabaseConnect),
+    __preload_panel_page
+);
 lazy_route!(UsersRoute, panel_page(Page::Users), __preload_panel_page);
-lazy_route!(WhitelistRoute, panel_page(Page::Whitelist), __preload_panel_page);
-lazy_route!(ProfileRoute, panel_page(Page::Profile), __preload_panel_page);
-lazy_route!(ActivityRoute, panel_page(Page::Activity), __preload_panel_page);
+lazy_route!(
+    WhitelistRoute,
+    panel_page(Page::Whitelist),
+    __preload_panel_page
+);
+lazy_route!(
+    ProfileRoute,
+    panel_page(Page::Profile),
+    __preload_panel_page
+);
+lazy_route!(
+    ActivityRoute,
+    panel_page(Page::Activity),
+    __preload_panel_page
+);
 lazy_route!(QueryRoute, query_page(), __preload_query_page);
 lazy_route!(BackupsRoute, backups_page(), __preload_backups_page);

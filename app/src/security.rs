@@ -65,8 +65,14 @@ pub fn browser_name(user_agent: &str) -> String {
         ("CrOS", "ChromeOS"),
         ("Linux", "Linux"),
     ];
-    let browser = BROWSERS.iter().find(|(token, _)| user_agent.contains(token)).map(|(_, name)| *name);
-    let system = SYSTEMS.iter().find(|(token, _)| user_agent.contains(token)).map(|(_, name)| *name);
+    let browser = BROWSERS
+        .iter()
+        .find(|(token, _)| user_agent.contains(token))
+        .map(|(_, name)| *name);
+    let system = SYSTEMS
+        .iter()
+        .find(|(token, _)| user_agent.contains(token))
+        .map(|(_, name)| *name);
     match (browser, system) {
         (Some(browser), Some(system)) => format!("{browser} on {system}"),
         (Some(browser), None) => browser.to_owned(),
@@ -87,7 +93,8 @@ mod tests {
         assert_eq!(browser_name(edge), "Edge on Windows");
         let safari_iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
         assert_eq!(browser_name(safari_iphone), "Safari on iOS");
-        let firefox_android = "Mozilla/5.0 (Android 14; Mobile; rv:120.0) Gecko/120.0 Firefox/120.0";
+        let firefox_android =
+            "Mozilla/5.0 (Android 14; Mobile; rv:120.0) Gecko/120.0 Firefox/120.0";
         assert_eq!(browser_name(firefox_android), "Firefox on Android");
         assert_eq!(browser_name("curl/8.5.0"), "curl");
         assert_eq!(browser_name(""), "Unknown browser");

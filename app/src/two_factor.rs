@@ -69,14 +69,22 @@ pub fn TwoFactorSection() -> impl IntoView {
     // typed into (a retry typed meanwhile would be lost).
     let changed = RwSignal::new(0u32);
     Effect::new(move |_| {
-        if matches!(confirm.value().get(), Some(Ok(_))) || matches!(disable.value().get(), Some(Ok(_))) {
+        if matches!(confirm.value().get(), Some(Ok(_)))
+            || matches!(disable.value().get(), Some(Ok(_)))
+        {
             changed.update(|n| *n += 1);
         }
     });
     let status = Resource::new(move || changed.get(), |_| get_two_factor());
     // The recovery codes live only in the action's value, until their dialog is closed.
     let codes = move || confirm.value().get().and_then(Result::ok);
-    let enrolment = move || begin.value().get().and_then(Result::ok).filter(|_| codes().is_none());
+    let enrolment = move || {
+        begin
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .filter(|_| codes().is_none())
+    };
     view! {
         <section class="card" aria-labelledby="two-factor-heading">
             <h2 id="two-factor-heading">"Two-factor authentication"</h2>
@@ -123,7 +131,9 @@ fn EnrolForm(enrolment: Enrolment, confirm: ServerAction<ConfirmTwoFactor>) -> i
     let code = NodeRef::<leptos::html::Input>::new();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        confirm.dispatch(ConfirmTwoFactor { code: input_value(code) });
+        confirm.dispatch(ConfirmTwoFactor {
+            code: input_value(code),
+        });
     };
     view! {
         <ol class="steps">
@@ -146,10 +156,16 @@ fn EnrolForm(enrolment: Enrolment, confirm: ServerAction<ConfirmTwoFactor>) -> i
 
 #[component]
 fn TwoFactorOn(status: TwoFactorStatus, disable: ServerAction<DisableTwoFactor>) -> impl IntoView {
-    let (password, code) = (NodeRef::<leptos::html::Input>::new(), NodeRef::<leptos::html::Input>::new());
+    let (password, code) = (
+        NodeRef::<leptos::html::Input>::new(),
+        NodeRef::<leptos::html::Input>::new(),
+    );
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        disable.dispatch(DisableTwoFactor { password: input_value(password), code: input_value(code) });
+        disable.dispatch(DisableTwoFactor {
+            password: input_value(password),
+            code: input_value(code),
+        });
     };
     view! {
         <p data-testid="two-factor-on">

@@ -1,11 +1,11 @@
 //! Database users: create (with a generated password shown once), change password, delete, and a
 //! privileges editor per user × database with presets.
+use crate::components::table::DataTable;
 use crate::components::{confirm::ConfirmDialog, modal::Modal, reveal::RevealSecret};
 use crate::databases::{WithPrefix, list_databases};
 use crate::error::AppError;
 use crate::model::{CreatedUser, DbUser, Grant, UserList};
 use crate::privilege::Privilege;
-use crate::components::table::DataTable;
 use leptos::prelude::*;
 
 #[server(prefix = "/rpc", endpoint = "users")]
@@ -19,7 +19,11 @@ pub async fn get_users() -> Result<UserList, AppError> {
 pub async fn add_user(name: String, password: Option<String>) -> Result<CreatedUser, AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
-    with_status(backend.create_user(&req, crate::model::CreateUser { name, password }).await)
+    with_status(
+        backend
+            .create_user(&req, crate::model::CreateUser { name, password })
+            .await,
+    )
 }
 
 #[server(prefix = "/rpc", endpoint = "change_user_password")]
@@ -38,11 +42,23 @@ pub async fn remove_user(name: String) -> Result<(), AppError> {
 
 /// `privileges` is comma-separated (privilege names contain no commas).
 #[server(prefix = "/rpc", endpoint = "update_privileges")]
-pub async fn update_privileges(user: String, database: String, privileges: String) -> Result<Grant, AppError> {
+pub async fn update_privileges(
+    user: String,
+    database: String,
+    privileges: String,
+) -> Result<Grant, AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
-    let privileges = privileges.split(',').filter(|p| !p.trim().is_empty()).map(str::to_owned).collect();
-    with_status(backend.set_privileges(&req, &user, &database, privileges).await)
+    let privileges = privileges
+        .split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(str::to_owned)
+        .collect();
+    with_status(
+        backend
+            .set_privileges(&req, &user, &database, privileges)
+            .await,
+    )
 }
 
 #[server(prefix = "/rpc", endpoint = "revoke_user_privileges")]
@@ -57,7 +73,11 @@ pub async fn revoke_user_privileges(user: String, database: String) -> Result<()
 enum Dialog {
     Password(String),
     Delete(String),
-    Privileges { user: String, database: String, current: Vec<Privilege> },
+    Privileges {
+        user: String,
+        database: String,
+        current: Vec<Privilege>,
+    },
 }
 
 #[derive(Clone, Copy)]
@@ -89,7 +109,14 @@ pub fn UsersPage() -> impl IntoView {
         dialog: RwSignal::new(None),
     };
     let users = Resource::new(
-        move || (actions.add.version().get(), actions.remove.version().get(), actions.update.version().get(), actions.revoke.version().get()),
+        move || {
+            (
+                actions.add.version().get(),
+                actions.remove.version().get(),
+                actions.update.version().get(),
+                actions.revoke.version().get(),
+            )
+        },
         |_| get_users(),
     );
     let databases = Resource::new(|| (), |_| list_databases());
@@ -182,8 +209,10 @@ fn CreateUserForm(prefix: String) -> impl IntoView {
 fn UserCard(user: DbUser, database_names: Vec<String>) -> impl IntoView {
     let Actions { dialog, .. } = expect_context::<Actions>();
     let DbUser { name, databases } = user;
-    let ungranted: Vec<String> =
-        database_names.into_iter().filter(|db| !databases.iter().any(|d| &d.database == db)).collect();
+    let ungranted: Vec<String> = database_names
+        .into_iter()
+        .filter(|db| !databases.iter().any(|d| &d.database == db))
+        .collect();
     let rows = databases
         .into_iter()
         .map(|grant| {
@@ -268,12 +297,17 @@ fn DialogHost() -> impl IntoView {
 
 #[component]
 fn PasswordDialog(name: String, on_close: Callback<()>) -> impl IntoView {
-    let Actions { password: action, .. } = expect_context::<Actions>();
+    let Actions {
+        password: action, ..
+    } = expect_context::<Actions>();
     let password = RwSignal::new(String::new());
     let title = format!("New password for {name}");
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        action.dispatch(ChangeUserPassword { name: name.clone(), password: password.get_untracked() });
+        action.dispatch(ChangeUserPassword {
+            name: name.clone(),
+            password: password.get_untracked(),
+        });
     };
     view! {
         <Modal labelled_by="password-title" on_close=on_close>
@@ -294,7 +328,12 @@ fn PasswordDialog(name: String, on_close: Callback<()>) -> impl IntoView {
 }
 
 #[component]
-fn PrivilegesDialog(user: String, database: String, current: Vec<Privilege>, on_close: Callback<()>) -> impl IntoView {
+fn PrivilegesDialog(
+    user: String,
+    database: String,
+    current: Vec<Privilege>,
+    on_close: Callback<()>,
+) -> impl IntoView {
     let Actions { update, revoke, .. } = expect_context::<Actions>();
     let had_any = !current.is_empty();
     let selected = RwSignal::new(current);
@@ -310,11 +349,23 @@ fn PrivilegesDialog(user: String, database: String, current: Vec<Privilege>, on_
     let title = format!("Privileges of {user} on {database}");
     let (save_user, save_db) = (user.clone(), database.clone());
     let save = move |_| {
-        let privileges = selected.get_untracked().iter().map(|p| p.sql()).collect::<Vec<_>>().join(",");
-        update.dispatch(UpdatePrivileges { user: save_user.clone(), database: save_db.clone(), privileges });
+        let privileges = selected
+            .get_untracked()
+            .iter()
+            .map(|p| p.sql())
+            .collect::<Vec<_>>()
+            .join(",");
+        update.dispatch(UpdatePrivileges {
+            user: save_user.clone(),
+            database: save_db.clone(),
+            privileges,
+        });
     };
     let revoke_all = move |_| {
-        revoke.dispatch(RevokeUserPrivileges { user: user.clone(), database: database.clone() });
+        revoke.dispatch(RevokeUserPrivileges {
+            user: user.clone(),
+            database: database.clone(),
+        });
     };
     let boxes = Privilege::ALL
         .into_iter()

@@ -56,9 +56,18 @@ impl Email {
         let valid = email.len() <= 254
             && !email.chars().any(|c| c.is_whitespace() || c.is_control())
             && email.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty() && !domain.is_empty() && !domain.contains('@') && !domain.starts_with('.')
+                !local.is_empty()
+                    && !domain.is_empty()
+                    && !domain.contains('@')
+                    && !domain.starts_with('.')
             });
-        if valid { Ok(Self(email)) } else { Err(AppError::validation("Enter an email address like name@example.com.")) }
+        if valid {
+            Ok(Self(email))
+        } else {
+            Err(AppError::validation(
+                "Enter an email address like name@example.com.",
+            ))
+        }
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -83,7 +92,11 @@ impl Password {
         if (Self::MIN..=Self::MAX).contains(&len) {
             Ok(Self(raw.to_owned()))
         } else {
-            Err(AppError::validation(format!("Passwords are {}–{} characters long.", Self::MIN, Self::MAX)))
+            Err(AppError::validation(format!(
+                "Passwords are {}–{} characters long.",
+                Self::MIN,
+                Self::MAX
+            )))
         }
     }
     pub fn expose(&self) -> &str {
@@ -113,7 +126,9 @@ pub fn encode_query_value(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -128,7 +143,19 @@ mod tests {
         for ok in ["ab", "acme", "a1", "abcdefghijklmnop", "z9z9"] {
             assert!(Prefix::parse(ok).is_ok(), "{ok} should be accepted");
         }
-        for bad in ["", "a", "1abc", "Acme", "ac-me", "ac_me", "abcdefghijklmnopq", "acmé", "ac me", "a%", "a`"] {
+        for bad in [
+            "",
+            "a",
+            "1abc",
+            "Acme",
+            "ac-me",
+            "ac_me",
+            "abcdefghijklmnopq",
+            "acmé",
+            "ac me",
+            "a%",
+            "a`",
+        ] {
             assert!(Prefix::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }
@@ -138,10 +165,17 @@ mod tests {
         for reserved in ["test", "mysql", "sys", "performance", "information"] {
             let err = Prefix::parse(reserved).unwrap_err();
             assert_eq!(err.code, crate::error::ErrorCode::ValidationFailed);
-            assert!(err.message.contains("reserved"), "{reserved}: {}", err.message);
+            assert!(
+                err.message.contains("reserved"),
+                "{reserved}: {}",
+                err.message
+            );
         }
         for allowed in ["admin", "tests", "mysql2", "system", "sy"] {
-            assert!(Prefix::parse(allowed).is_ok(), "{allowed} should be accepted");
+            assert!(
+                Prefix::parse(allowed).is_ok(),
+                "{allowed} should be accepted"
+            );
         }
         // Accounts made before a prefix was reserved still load.
         assert!(Prefix::parse_existing("performance").is_ok());
@@ -150,8 +184,19 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse("  Ann@Example.COM ").unwrap().as_str(), "ann@example.com");
-        for bad in ["", "ann", "@example.com", "ann@", "a b@example.com", "a@b@c", "ann@.com"] {
+        assert_eq!(
+            Email::parse("  Ann@Example.COM ").unwrap().as_str(),
+            "ann@example.com"
+        );
+        for bad in [
+            "",
+            "ann",
+            "@example.com",
+            "ann@",
+            "a b@example.com",
+            "a@b@c",
+            "ann@.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }
@@ -167,7 +212,14 @@ mod tests {
     #[test]
     fn next_path_never_leaves_the_site() {
         // What the server function receives: the form value, already percent-decoded.
-        for good in ["/", "/profile", "/profile?tab=key", "/databases/acme_shop", "/%2F/evil", "/a#frag"] {
+        for good in [
+            "/",
+            "/profile",
+            "/profile?tab=key",
+            "/databases/acme_shop",
+            "/%2F/evil",
+            "/a#frag",
+        ] {
             assert_eq!(safe_next_path(Some(good)), good);
         }
         let bad = [
@@ -202,6 +254,9 @@ mod tests {
 
     #[test]
     fn query_values_are_percent_encoded() {
-        assert_eq!(encode_query_value("/profile?tab=key&x=1"), "/profile%3Ftab%3Dkey%26x%3D1");
+        assert_eq!(
+            encode_query_value("/profile?tab=key&x=1"),
+            "/profile%3Ftab%3Dkey%26x%3D1"
+        );
     }
 }

@@ -1,9 +1,9 @@
 //! IP whitelist: remote hosts allowed to connect to the account's databases (localhost always is).
 use crate::components::confirm::ConfirmDialog;
+use crate::components::table::DataTable;
 use crate::error::AppError;
 use crate::host::HostPattern;
 use crate::model::{Whitelist, WhitelistEntry};
-use crate::components::table::DataTable;
 use leptos::prelude::*;
 
 #[server(prefix = "/rpc", endpoint = "whitelist")]
@@ -17,7 +17,10 @@ pub async fn get_whitelist() -> Result<Whitelist, AppError> {
 pub async fn add_to_whitelist(host: String, note: String) -> Result<WhitelistEntry, AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
-    let request = crate::model::NewWhitelistEntry { host, note: Some(note) };
+    let request = crate::model::NewWhitelistEntry {
+        host,
+        note: Some(note),
+    };
     with_status(backend.add_to_whitelist(&req, request).await)
 }
 
@@ -32,13 +35,19 @@ pub async fn remove_from_whitelist(id: i64) -> Result<(), AppError> {
 #[server(prefix = "/rpc", endpoint = "my_ip")]
 pub async fn my_ip() -> Result<String, AppError> {
     let (_, req) = crate::backend::backend_and_request().await?;
-    req.peer_ip.map(|ip| ip.to_canonical().to_string()).ok_or_else(|| AppError::not_found("Your address is unknown."))
+    req.peer_ip
+        .map(|ip| ip.to_canonical().to_string())
+        .ok_or_else(|| AppError::not_found("Your address is unknown."))
 }
 
 fn warning_for(host: &str) -> Option<&'static str> {
     match HostPattern::parse(host) {
-        Ok(HostPattern::Any) => Some("% lets every host on the internet try to log in as your database users."),
-        Ok(pattern) if pattern.is_wide() => Some("This range is very wide (/8 or more): millions of addresses may try to log in."),
+        Ok(HostPattern::Any) => {
+            Some("% lets every host on the internet try to log in as your database users.")
+        }
+        Ok(pattern) if pattern.is_wide() => {
+            Some("This range is very wide (/8 or more): millions of addresses may try to log in.")
+        }
         _ => None,
     }
 }
@@ -47,7 +56,10 @@ fn warning_for(host: &str) -> Option<&'static str> {
 pub fn WhitelistPage() -> impl IntoView {
     let add = ServerAction::<AddToWhitelist>::new();
     let remove = ServerAction::<RemoveFromWhitelist>::new();
-    let entries = Resource::new(move || (add.version().get(), remove.version().get()), |_| get_whitelist());
+    let entries = Resource::new(
+        move || (add.version().get(), remove.version().get()),
+        |_| get_whitelist(),
+    );
     let removing = RwSignal::new(None::<WhitelistEntry>);
     Effect::new(move |_| {
         if matches!(remove.value().get(), Some(Ok(()))) {
@@ -104,7 +116,10 @@ fn AddEntryForm(add: ServerAction<AddToWhitelist>) -> impl IntoView {
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        add.dispatch(AddToWhitelist { host: host.get_untracked(), note: note.get_untracked() });
+        add.dispatch(AddToWhitelist {
+            host: host.get_untracked(),
+            note: note.get_untracked(),
+        });
     };
     view! {
         <form class="card" on:submit=submit>

@@ -9,7 +9,9 @@ pub fn hydrate() {
     // The signed-in pages are lazy routes (their own WASM chunks): hydration waits for the page's
     // chunk, which the server already named in a `modulepreload` link.
     wasm_bindgen_futures::spawn_local(async {
-        let Some(body) = document().body() else { return };
+        let Some(body) = document().body() else {
+            return;
+        };
         let owner = leptos::mount::hydrate_from_async(body.clone(), app::App).await;
         owner.forget();
         // Server-rendered buttons exist before their handlers do; tests (and people) can wait for this.

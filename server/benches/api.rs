@@ -14,7 +14,8 @@ const HTTP_CONCURRENCY: usize = 16;
 #[tokio::main]
 async fn main() {
     let data_dir = std::env::temp_dir().join(format!("nobregas-bench-{}", random_base62(10)));
-    let mysql_url = std::env::var("NOBREGAS_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into());
+    let mysql_url = std::env::var("NOBREGAS_MYSQL_URL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into());
     let mut settings = Settings::new("127.0.0.1:0".parse().unwrap(), data_dir.clone(), mysql_url);
     // The per-key limit (600/min) would answer most of the HTTP part 429.
     settings.api_rate_limit_per_minute = std::num::NonZeroU32::new(10_000_000).unwrap();
@@ -35,17 +36,30 @@ async fn main() {
     )
     .await
     .unwrap();
-    let key = api_keys::regenerate(&state.store, account_id, &server::auth::Actor::Cli, None).await.unwrap().key;
+    let key = api_keys::regenerate(&state.store, account_id, &server::auth::Actor::Cli, None)
+        .await
+        .unwrap()
+        .key;
     for n in 0..3 {
-        sqlx::query(&format!("CREATE DATABASE `{prefix}_db{n}`")).execute(&state.mysql).await.unwrap();
-        sqlx::query(&format!("CREATE TABLE `{prefix}_db{n}`.t (id INT PRIMARY KEY)")).execute(&state.mysql).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE `{prefix}_db{n}`"))
+            .execute(&state.mysql)
+            .await
+            .unwrap();
+        sqlx::query(&format!(
+            "CREATE TABLE `{prefix}_db{n}`.t (id INT PRIMARY KEY)"
+        ))
+        .execute(&state.mysql)
+        .await
+        .unwrap();
     }
 
     // 1. Bearer verification.
     let mut samples = Vec::with_capacity(VERIFY_ITERATIONS);
     for _ in 0..VERIFY_ITERATIONS {
         let start = Instant::now();
-        api_keys::authenticate(&state.store, &state.store_cache, &key, None).await.unwrap();
+        api_keys::authenticate(&state.store, &state.store_cache, &key, None)
+            .await
+            .unwrap();
         samples.push(start.elapsed());
     }
     samples.sort();
@@ -57,9 +71,16 @@ async fn main() {
     );
     let start = Instant::now();
     for _ in 0..VERIFY_ITERATIONS {
-        assert!(api_keys::authenticate(&state.store, &state.store_cache, "nbg_malformed", None).await.is_err());
+        assert!(
+            api_keys::authenticate(&state.store, &state.store_cache, "nbg_malformed", None)
+                .await
+                .is_err()
+        );
     }
-    println!("malformed key rejection: {:.2} µs per call", micros(start.elapsed()) / VERIFY_ITERATIONS as f64);
+    println!(
+        "malformed key rejection: {:.2} µs per call",
+        micros(start.elapsed()) / VERIFY_ITERATIONS as f64
+    );
 
     // 2. GET /api/databases on loopback.
     let client = reqwest::Client::new();
@@ -87,7 +108,10 @@ async fn main() {
     );
 
     for n in 0..3 {
-        sqlx::query(&format!("DROP DATABASE `{prefix}_db{n}`")).execute(&state.mysql).await.unwrap();
+        sqlx::query(&format!("DROP DATABASE `{prefix}_db{n}`"))
+            .execute(&state.mysql)
+            .await
+            .unwrap();
     }
     let _ = std::fs::remove_dir_all(data_dir);
 }

@@ -13,13 +13,19 @@ mod support;
 use support::{Panel, panel};
 
 fn mariadb(sql: &str) {
-    let status = Command::new("mariadb").args(["-uroot", "-h127.0.0.1", "-e", sql]).status().expect("the mariadb client");
+    let status = Command::new("mariadb")
+        .args(["-uroot", "-h127.0.0.1", "-e", sql])
+        .status()
+        .expect("the mariadb client");
     assert!(status.success(), "{sql}");
 }
 
 fn shell(script: &str) -> f64 {
     let started = Instant::now();
-    let status = Command::new("bash").args(["-o", "pipefail", "-c", script]).status().unwrap();
+    let status = Command::new("bash")
+        .args(["-o", "pipefail", "-c", script])
+        .status()
+        .unwrap();
     assert!(status.success(), "{script}");
     started.elapsed().as_secs_f64()
 }
@@ -27,7 +33,15 @@ fn shell(script: &str) -> f64 {
 /// Polls the job at `path` until it completes; answers its JSON.
 async fn finished(client: &reqwest::Client, key: &str, path: &str) -> serde_json::Value {
     loop {
-        let job: serde_json::Value = client.get(path).bearer_auth(key).send().await.unwrap().json().await.unwrap();
+        let job: serde_json::Value = client
+            .get(path)
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         match job["status"].as_str() {
             Some("completed") => return job,
             Some("failed") => panic!("{path} failed: {job}"),
@@ -38,12 +52,27 @@ async fn finished(client: &reqwest::Client, key: &str, path: &str) -> serde_json
 
 #[tokio::main]
 async fn main() {
-    let megabytes: u64 = std::env::var("NOBREGAS_BENCH_BACKUP_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(1024);
+    let megabytes: u64 = std::env::var("NOBREGAS_BENCH_BACKUP_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1024);
     let suffix = format!("{:x}", std::process::id());
     let prefix = format!("bb{}", &suffix[..suffix.len().min(8)]);
     let data_dir = std::env::temp_dir().join(format!("nobregas-bbench-{prefix}"));
     let email = format!("{prefix}@bench.test");
-    panel(&data_dir, &["account", "create", "--email", &email, "--prefix", &prefix, "--password-stdin"], "bench password 123\n");
+    panel(
+        &data_dir,
+        &[
+            "account",
+            "create",
+            "--email",
+            &email,
+            "--prefix",
+            &prefix,
+            "--password-stdin",
+        ],
+        "bench password 123\n",
+    );
     let key = panel(&data_dir, &["key", "regenerate", "--email", &email], "");
     let db = format!("{prefix}_shop");
     // ~650-byte rows (about 1 GB on disk per 1.5M) of text that compresses about as well as real
@@ -72,7 +101,11 @@ async fn main() {
     .and_then(|line| line.trim().parse().ok())
     .unwrap_or(0);
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let _server = Panel(
         Command::new(env!("CARGO_BIN_EXE_nobregas-panel"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--api-rate-limit", "100000"])
@@ -84,7 +117,12 @@ async fn main() {
     );
     let client = reqwest::Client::new();
     let api = format!("http://127.0.0.1:{port}/api");
-    while client.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_err() {
+    while client
+        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .send()
+        .await
+        .is_err()
+    {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
@@ -100,9 +138,21 @@ async fn main() {
             by_hand.display()
         )));
         let started = Instant::now();
-        let created: serde_json::Value =
-            client.post(format!("{api}/databases/{db}/backups")).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
-        backup = finished(&client, &key, &format!("{api}/backups/{}", created["id"].as_str().unwrap())).await;
+        let created: serde_json::Value = client
+            .post(format!("{api}/databases/{db}/backups"))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        backup = finished(
+            &client,
+            &key,
+            &format!("{api}/backups/{}", created["id"].as_str().unwrap()),
+        )
+        .await;
         backup_secs = backup_secs.min(started.elapsed().as_secs_f64());
     }
     let hand_bytes = std::fs::metadata(&by_hand).unwrap().len();
@@ -115,13 +165,19 @@ async fn main() {
     for round in 0..2 {
         let copy = format!("{prefix}_byhand{round}");
         mariadb(&format!("CREATE DATABASE `{copy}`"));
-        load_secs = load_secs.min(shell(&format!("gunzip -c {} | mariadb -uroot -h127.0.0.1 {copy}", by_hand.display())));
+        load_secs = load_secs.min(shell(&format!(
+            "gunzip -c {} | mariadb -uroot -h127.0.0.1 {copy}",
+            by_hand.display()
+        )));
         restored_into.push(copy);
 
         let started = Instant::now();
         let target = format!("{prefix}_restored{round}");
         let restore: serde_json::Value = client
-            .post(format!("{api}/backups/{}/restore", backup["id"].as_str().unwrap()))
+            .post(format!(
+                "{api}/backups/{}/restore",
+                backup["id"].as_str().unwrap()
+            ))
             .bearer_auth(&key)
             .json(&serde_json::json!({ "database": target }))
             .send()
@@ -130,7 +186,12 @@ async fn main() {
             .json()
             .await
             .unwrap();
-        let restored = finished(&client, &key, &format!("{api}/restores/{}", restore["id"].as_str().unwrap())).await;
+        let restored = finished(
+            &client,
+            &key,
+            &format!("{api}/restores/{}", restore["id"].as_str().unwrap()),
+        )
+        .await;
         restore_secs = restore_secs.min(started.elapsed().as_secs_f64());
         assert_eq!(restored["verification"]["verified"], true, "{restored}");
         restored_into.push(target);
@@ -140,17 +201,30 @@ async fn main() {
     // `POST /api/databases/{name}/imports` (upload included) polled until completed — the panel
     // splitting and running every statement itself as the identity.
     let plain = data_dir.join("by-hand.sql");
-    shell(&format!("gunzip -c {} > {}", by_hand.display(), plain.display()));
+    shell(&format!(
+        "gunzip -c {} > {}",
+        by_hand.display(),
+        plain.display()
+    ));
     let plain_bytes = std::fs::metadata(&plain).unwrap().len();
     let (mut client_secs, mut import_secs) = (f64::MAX, f64::MAX);
     for round in 0..2 {
         let copy = format!("{prefix}_client{round}");
         mariadb(&format!("CREATE DATABASE `{copy}`"));
-        client_secs = client_secs.min(shell(&format!("mariadb -uroot -h127.0.0.1 {copy} < {}", plain.display())));
+        client_secs = client_secs.min(shell(&format!(
+            "mariadb -uroot -h127.0.0.1 {copy} < {}",
+            plain.display()
+        )));
         restored_into.push(copy);
 
         let target = format!("{prefix}_imported{round}");
-        let created = client.post(format!("{api}/databases")).bearer_auth(&key).json(&serde_json::json!({ "name": target })).send().await.unwrap();
+        let created = client
+            .post(format!("{api}/databases"))
+            .bearer_auth(&key)
+            .json(&serde_json::json!({ "name": target }))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(created.status(), reqwest::StatusCode::CREATED);
         // Uploaded as a customer would (`curl -T`, streamed): reqwest's file body reads in 8 KiB
         // steps and took longer than the panel to receive it.
@@ -158,12 +232,28 @@ async fn main() {
         let upload = Command::new("curl")
             .args(["-sS", "--fail", "-X", "POST", "-T"])
             .arg(&plain)
-            .args(["-H", &format!("Authorization: Bearer {key}"), &format!("{api}/databases/{target}/imports")])
+            .args([
+                "-H",
+                &format!("Authorization: Bearer {key}"),
+                &format!("{api}/databases/{target}/imports"),
+            ])
             .output()
             .unwrap();
-        assert!(upload.status.success(), "{}", String::from_utf8_lossy(&upload.stderr));
+        assert!(
+            upload.status.success(),
+            "{}",
+            String::from_utf8_lossy(&upload.stderr)
+        );
         let job: serde_json::Value = serde_json::from_slice(&upload.stdout).unwrap();
-        finished(&client, &key, &format!("{api}/imports/{}", job["id"].as_str().expect("an import job"))).await;
+        finished(
+            &client,
+            &key,
+            &format!(
+                "{api}/imports/{}",
+                job["id"].as_str().expect("an import job")
+            ),
+        )
+        .await;
         import_secs = import_secs.min(started.elapsed().as_secs_f64());
         restored_into.push(target);
     }
@@ -183,14 +273,26 @@ async fn main() {
     println!();
     println!("| what | time | file | vs by hand |");
     println!("|---|---|---|---|");
-    println!("| `mariadb-dump … \\| gzip` (root, best of 2) | {dump_secs:.1} s | {:.0} MB | 1.00× |", mb(hand_bytes));
+    println!(
+        "| `mariadb-dump … \\| gzip` (root, best of 2) | {dump_secs:.1} s | {:.0} MB | 1.00× |",
+        mb(hand_bytes)
+    );
     println!(
         "| panel backup (manifest + dump + gzip + SHA-256, best of 2) | {backup_secs:.1} s | {:.0} MB | {:.2}× |",
         mb(panel_bytes),
         dump_secs / backup_secs
     );
     println!("| `gunzip \\| mariadb` (root, best of 2) | {load_secs:.1} s | | 1.00× |");
-    println!("| panel restore (new database + load + verification, best of 2) | {restore_secs:.1} s | | {:.2}× |", load_secs / restore_secs);
-    println!("| `mariadb db < file.sql` (root, best of 2) | {client_secs:.1} s | {:.0} MB | 1.00× |", mb(plain_bytes));
-    println!("| panel import of file.sql (upload + load, best of 2) | {import_secs:.1} s | | {:.2}× |", client_secs / import_secs);
+    println!(
+        "| panel restore (new database + load + verification, best of 2) | {restore_secs:.1} s | | {:.2}× |",
+        load_secs / restore_secs
+    );
+    println!(
+        "| `mariadb db < file.sql` (root, best of 2) | {client_secs:.1} s | {:.0} MB | 1.00× |",
+        mb(plain_bytes)
+    );
+    println!(
+        "| panel import of file.sql (upload + load, best of 2) | {import_secs:.1} s | | {:.2}× |",
+        client_secs / import_secs
+    );
 }

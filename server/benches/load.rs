@@ -30,21 +30,56 @@ async fn main() {
     let suffix = format!("{:x}", std::process::id());
     let prefix = format!("l{}", &suffix[..suffix.len().min(8)]);
     let data_dir = std::env::temp_dir().join(format!("nobregas-load-{prefix}"));
-    let mysql_url = std::env::var("NOBREGAS_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into());
+    let mysql_url = std::env::var("NOBREGAS_MYSQL_URL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into());
     let email = format!("{prefix}@load.test");
-    panel(&data_dir, &["account", "create", "--email", &email, "--prefix", &prefix, "--password-stdin"], "load test password\n");
+    panel(
+        &data_dir,
+        &[
+            "account",
+            "create",
+            "--email",
+            &email,
+            "--prefix",
+            &prefix,
+            "--password-stdin",
+        ],
+        "load test password\n",
+    );
     let key = panel(&data_dir, &["key", "regenerate", "--email", &email], "");
-    let mysql = MySqlPoolOptions::new().max_connections(POOL_SIZE).connect(&mysql_url).await.expect("connect to MariaDB");
+    let mysql = MySqlPoolOptions::new()
+        .max_connections(POOL_SIZE)
+        .connect(&mysql_url)
+        .await
+        .expect("connect to MariaDB");
     for n in 0..DATABASES {
-        sqlx::query(&format!("CREATE DATABASE `{prefix}_db{n}`")).execute(&mysql).await.unwrap();
-        sqlx::query(&format!("CREATE TABLE `{prefix}_db{n}`.t (id INT PRIMARY KEY)")).execute(&mysql).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE `{prefix}_db{n}`"))
+            .execute(&mysql)
+            .await
+            .unwrap();
+        sqlx::query(&format!(
+            "CREATE TABLE `{prefix}_db{n}`.t (id INT PRIMARY KEY)"
+        ))
+        .execute(&mysql)
+        .await
+        .unwrap();
     }
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     // The per-key limit (default 600/min) would turn this test into 429s: it measures the API, not the limiter.
     let server = Panel(
         Command::new(env!("CARGO_BIN_EXE_nobregas-panel"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--api-rate-limit", "1000000000"])
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--api-rate-limit",
+                "1000000000",
+            ])
             .env("NOBREGAS_DATA_DIR", &data_dir)
             .env("NOBREGAS_MYSQL_URL", &mysql_url)
             .env("RUST_LOG", "warn")
@@ -53,13 +88,27 @@ async fn main() {
     );
     let pid = server.0.id();
     let client = reqwest::Client::new();
-    while client.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_err() {
+    while client
+        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .send()
+        .await
+        .is_err()
+    {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let url = format!("http://127.0.0.1:{port}/api/databases");
     let rss_started = resident_kib(pid);
-    let warm = client.get(&url).bearer_auth(&key).send().await.expect("first request");
-    assert!(warm.status().is_success(), "first request: {}", warm.status());
+    let warm = client
+        .get(&url)
+        .bearer_auth(&key)
+        .send()
+        .await
+        .expect("first request");
+    assert!(
+        warm.status().is_success(),
+        "first request: {}",
+        warm.status()
+    );
     let rss_idle = resident_kib(pid);
 
     let peak = Arc::new(AtomicU64::new(0));
@@ -78,7 +127,11 @@ async fn main() {
             let response = request.await.map_err(|err| err.to_string())?;
             let status = response.status();
             let body = response.text().await.map_err(|err| err.to_string())?;
-            if status.is_success() { Ok(()) } else { Err(format!("{status}: {body}")) }
+            if status.is_success() {
+                Ok(())
+            } else {
+                Err(format!("{status}: {body}"))
+            }
         }
     })
     .await;
@@ -109,9 +162,13 @@ async fn main() {
     .await;
 
     for n in 0..DATABASES {
-        let _ = sqlx::query(&format!("DROP DATABASE `{prefix}_db{n}`")).execute(&mysql).await;
+        let _ = sqlx::query(&format!("DROP DATABASE `{prefix}_db{n}`"))
+            .execute(&mysql)
+            .await;
     }
-    let _ = sqlx::query(&format!("DROP USER IF EXISTS '{prefix}-panel'@'localhost'")).execute(&mysql).await;
+    let _ = sqlx::query(&format!("DROP USER IF EXISTS '{prefix}-panel'@'localhost'"))
+        .execute(&mysql)
+        .await;
     let _ = std::fs::remove_dir_all(data_dir);
 
     println!("| what | concurrency | seconds | requests | requests/s | median | p99 | errors |");
@@ -133,7 +190,10 @@ async fn main() {
         mib(rss_after)
     );
     if http.errors + direct.errors + before.errors > 0 {
-        eprintln!("load test FAILED: {} HTTP and {} direct errors", http.errors, direct.errors);
+        eprintln!(
+            "load test FAILED: {} HTTP and {} direct errors",
+            http.errors, direct.errors
+        );
         std::process::exit(1);
     }
     println!("load test passed: 0 errors");
@@ -155,17 +215,41 @@ fn resident_kib(pid: u32) -> u64 {
 /// statistics, each asked with `=`, in one `UNION ALL`.
 async fn endpoint_queries(mysql: &MySqlPool, names: &[String]) -> Result<(), String> {
     let statement = server::services::databases::lookup_statement(names.len());
-    let mut query = sqlx::query_as::<_, (String, Option<String>, Option<String>, Option<u64>, Option<u64>)>(&statement);
+    let mut query = sqlx::query_as::<
+        _,
+        (
+            String,
+            Option<String>,
+            Option<String>,
+            Option<u64>,
+            Option<u64>,
+        ),
+    >(&statement);
     for name in names {
         query = query.bind(name).bind(name);
     }
-    let rows = query.fetch_all(mysql).await.map_err(|err| err.to_string())?;
+    let rows = query
+        .fetch_all(mysql)
+        .await
+        .map_err(|err| err.to_string())?;
     let schemas: Vec<_> = rows.iter().filter(|row| row.1.is_some()).collect();
-    if schemas.len() == DATABASES { Ok(()) } else { Err(format!("{} databases instead of {DATABASES}", schemas.len())) }
+    if schemas.len() == DATABASES {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} databases instead of {DATABASES}",
+            schemas.len()
+        ))
+    }
 }
 
 fn secs(var: &str, default: u64) -> Duration {
-    Duration::from_secs(std::env::var(var).ok().and_then(|v| v.parse().ok()).unwrap_or(default))
+    Duration::from_secs(
+        std::env::var(var)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default),
+    )
 }
 
 /// SCHEMATA and TABLES by the escaped `<prefix>\_%` pattern: what `GET /api/databases` sent until
@@ -188,5 +272,12 @@ async fn like_queries(mysql: &MySqlPool, pattern: &str) -> Result<(), String> {
     .fetch_all(mysql)
     .await
     .map_err(|err| err.to_string())?;
-    if schemas.len() == DATABASES { Ok(()) } else { Err(format!("{} databases instead of {DATABASES}", schemas.len())) }
+    if schemas.len() == DATABASES {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} databases instead of {DATABASES}",
+            schemas.len()
+        ))
+    }
 }

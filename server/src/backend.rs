@@ -1,18 +1,23 @@
 //! `app::Backend` for server functions: the same services the REST API calls.
 use crate::auth::{self, Caller, cookie};
-use crate::services::{accounts, audit, backups, databases, db_users, health, queries, security, sessions, two_factor, whitelist};
-use app::security::{ChangePassword, SessionList, SignedOut};
-use app::backups::{Backup, BackupKind, BackupList, BackupSchedule, Job, JobList, RestoreRequest, ScheduleRequest};
-use app::query::{QueryHistory, QueryRequest, QueryResponse, SchemaOutline};
-use app::activity::{Action, AuditPage};
+use crate::services::{
+    accounts, audit, backups, databases, db_users, health, queries, security, sessions, two_factor,
+    whitelist,
+};
 use crate::state::AppState;
+use app::activity::{Action, AuditPage};
 use app::backend::{Backend, ClientInfo, RequestInfo, SetCookie, SignIn};
-use app::two_factor::{Enrolment, RecoveryCodes, TwoFactorStatus};
+use app::backups::{
+    Backup, BackupKind, BackupList, BackupSchedule, Job, JobList, RestoreRequest, ScheduleRequest,
+};
 use app::error::AppError;
 use app::model::{
-    Account, CreateDatabase, CreateUser, CreatedUser, Database, DatabaseDetail, DatabaseList, Grant, NewApiKey,
-    NewWhitelistEntry, SetPrivileges, UserList, Whitelist, WhitelistEntry,
+    Account, CreateDatabase, CreateUser, CreatedUser, Database, DatabaseDetail, DatabaseList,
+    Grant, NewApiKey, NewWhitelistEntry, SetPrivileges, UserList, Whitelist, WhitelistEntry,
 };
+use app::query::{QueryHistory, QueryRequest, QueryResponse, SchemaOutline};
+use app::security::{ChangePassword, SessionList, SignedOut};
+use app::two_factor::{Enrolment, RecoveryCodes, TwoFactorStatus};
 
 pub struct PanelBackend {
     state: AppState,
@@ -26,16 +31,35 @@ impl PanelBackend {
     /// Server functions serve the panel's pages: the session cookie only, never a key (the
     /// `/rpc` layer refuses `Authorization` already; this keeps it so for any other way in).
     async fn caller(&self, req: &RequestInfo) -> Result<Caller, AppError> {
-        auth::authenticate_session(&self.state, &req.headers, ClientInfo { ip: req.peer_ip, https: req.https }).await
+        auth::authenticate_session(
+            &self.state,
+            &req.headers,
+            ClientInfo {
+                ip: req.peer_ip,
+                https: req.https,
+            },
+        )
+        .await
     }
 
     /// A fresh session (the request's old one, if any, is ended: no fixation) and its cookie.
-    async fn open_session(&self, req: &RequestInfo, account_id: i64) -> Result<SetCookie, AppError> {
+    async fn open_session(
+        &self,
+        req: &RequestInfo,
+        account_id: i64,
+    ) -> Result<SetCookie, AppError> {
         if let Some(old) = cookie::session_token(&req.headers, req.https) {
             sessions::close(&self.state.store, old).await?;
         }
-        let user_agent = req.headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let origin = sessions::Origin { ip: req.peer_ip, user_agent };
+        let user_agent = req
+            .headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let origin = sessions::Origin {
+            ip: req.peer_ip,
+            user_agent,
+        };
         let token = sessions::open(&self.state.store, account_id, &origin).await?;
         Ok(SetCookie(cookie::session_cookie(&token, req.https)))
     }
@@ -43,14 +67,34 @@ impl PanelBackend {
 
 #[async_trait::async_trait]
 impl Backend for PanelBackend {
-    async fn sign_in(&self, req: &RequestInfo, email: &str, password: &str) -> Result<SignIn, AppError> {
+    async fn sign_in(
+        &self,
+        req: &RequestInfo,
+        email: &str,
+        password: &str,
+    ) -> Result<SignIn, AppError> {
         let (store, limiter) = (&self.state.store, &self.state.login_limiter);
         // Capped: keys of invalid, megabyte-long "emails" must not fill the memory.
-        let email_key = format!("email:{}", email.trim().to_lowercase().chars().take(254).collect::<String>());
-        let keys = [email_key.clone(), format!("ip:{}", req.peer_ip.map(|ip| ip.to_string()).unwrap_or_default())];
+        let email_key = format!(
+            "email:{}",
+            email
+                .trim()
+                .to_lowercase()
+                .chars()
+                .take(254)
+                .collect::<String>()
+        );
+        let keys = [
+            email_key.clone(),
+            format!(
+                "ip:{}",
+                req.peer_ip.map(|ip| ip.to_string()).unwrap_or_default()
+            ),
+        ];
         // Counted before the password is checked: parallel guesses cannot all pass the limit.
         let attempt = limiter.reserve(&keys)?;
-        let verified = accounts::verify_credentials(store, &limiter.argon2, email, password).await?;
+        let verified =
+            accounts::verify_credentials(store, &limiter.argon2, email, password).await?;
         let Some(account_id) = verified else {
             audit::sign_in(store, email, None, req.peer_ip).await;
             return Err(AppError::unauthorized("Invalid email or password."));
@@ -59,18 +103,35 @@ impl Backend for PanelBackend {
         if two_factor::is_on(store, account_id).await? {
             // Not signed in yet: the code step opens the session (and writes the sign-in event).
             let token = two_factor::hold_sign_in(store, account_id).await?;
-            return Ok(SignIn::NeedsCode(SetCookie(cookie::pending_sign_in_cookie(&token, req.https))));
+            return Ok(SignIn::NeedsCode(SetCookie(
+                cookie::pending_sign_in_cookie(&token, req.https),
+            )));
         }
         audit::sign_in(store, email, Some(account_id), req.peer_ip).await;
         Ok(SignIn::Done(self.open_session(req, account_id).await?))
     }
 
-    async fn sign_in_code(&self, req: &RequestInfo, code: &str) -> Result<Vec<SetCookie>, AppError> {
+    async fn sign_in_code(
+        &self,
+        req: &RequestInfo,
+        code: &str,
+    ) -> Result<Vec<SetCookie>, AppError> {
         let (store, limiter) = (&self.state.store, &self.state.login_limiter);
         let held = cookie::pending_sign_in_token(&req.headers, req.https);
-        let account_id = two_factor::complete_sign_in(store, &self.state.sealer, limiter, held, code, req.peer_ip).await?;
+        let account_id = two_factor::complete_sign_in(
+            store,
+            &self.state.sealer,
+            limiter,
+            held,
+            code,
+            req.peer_ip,
+        )
+        .await?;
         let session = self.open_session(req, account_id).await?;
-        Ok(vec![session, SetCookie(cookie::clear_pending_sign_in_cookie(req.https))])
+        Ok(vec![
+            session,
+            SetCookie(cookie::clear_pending_sign_in_cookie(req.https)),
+        ])
     }
 
     async fn two_factor_status(&self, req: &RequestInfo) -> Result<TwoFactorStatus, AppError> {
@@ -80,25 +141,58 @@ impl Backend for PanelBackend {
 
     async fn begin_two_factor(&self, req: &RequestInfo) -> Result<Enrolment, AppError> {
         let caller = self.caller(req).await?;
-        let email = accounts::view(&self.state.store, caller.account_id).await?.email;
+        let email = accounts::view(&self.state.store, caller.account_id)
+            .await?
+            .email;
         two_factor::begin(&self.state.store, &self.state.sealer, &caller, &email).await
     }
 
-    async fn confirm_two_factor(&self, req: &RequestInfo, code: &str) -> Result<RecoveryCodes, AppError> {
+    async fn confirm_two_factor(
+        &self,
+        req: &RequestInfo,
+        code: &str,
+    ) -> Result<RecoveryCodes, AppError> {
         let caller = self.caller(req).await?;
-        two_factor::confirm(&self.state.store, &self.state.sealer, &self.state.login_limiter, &caller, code).await
+        two_factor::confirm(
+            &self.state.store,
+            &self.state.sealer,
+            &self.state.login_limiter,
+            &caller,
+            code,
+        )
+        .await
     }
 
-    async fn disable_two_factor(&self, req: &RequestInfo, password: &str, code: &str) -> Result<(), AppError> {
+    async fn disable_two_factor(
+        &self,
+        req: &RequestInfo,
+        password: &str,
+        code: &str,
+    ) -> Result<(), AppError> {
         let caller = self.caller(req).await?;
-        two_factor::disable(&self.state.store, &self.state.sealer, &self.state.login_limiter, &caller, password, code).await
+        two_factor::disable(
+            &self.state.store,
+            &self.state.sealer,
+            &self.state.login_limiter,
+            &caller,
+            password,
+            code,
+        )
+        .await
     }
 
     async fn sign_out(&self, req: &RequestInfo) -> Result<SetCookie, AppError> {
         if let Some(token) = cookie::session_token(&req.headers, req.https) {
             if let Some(caller) = sessions::caller(&self.state.store, token, req.peer_ip).await? {
-                let caller = Caller { ip: req.peer_ip, ..caller };
-                audit::record(&self.state.store, audit::Entry::by(&caller, Action::SignOut)).await;
+                let caller = Caller {
+                    ip: req.peer_ip,
+                    ..caller
+                };
+                audit::record(
+                    &self.state.store,
+                    audit::Entry::by(&caller, Action::SignOut),
+                )
+                .await;
             }
             sessions::close(&self.state.store, token).await?;
         }
@@ -115,9 +209,19 @@ impl Backend for PanelBackend {
         security::regenerate_api_key(&self.state.store, &caller).await
     }
 
-    async fn change_password(&self, req: &RequestInfo, request: ChangePassword) -> Result<SignedOut, AppError> {
+    async fn change_password(
+        &self,
+        req: &RequestInfo,
+        request: ChangePassword,
+    ) -> Result<SignedOut, AppError> {
         let caller = self.caller(req).await?;
-        security::change_password(&self.state.store, &self.state.login_limiter, &caller, &request).await
+        security::change_password(
+            &self.state.store,
+            &self.state.login_limiter,
+            &caller,
+            &request,
+        )
+        .await
     }
 
     async fn sessions(&self, req: &RequestInfo) -> Result<SessionList, AppError> {
@@ -137,29 +241,76 @@ impl Backend for PanelBackend {
 
     async fn databases(&self, req: &RequestInfo) -> Result<DatabaseList, AppError> {
         let caller = self.caller(req).await?;
-        Ok(DatabaseList { databases: databases::list(&self.state.mysql_for(&caller).await?, (&self.state.store, &self.state.store_cache), &caller).await? })
+        Ok(DatabaseList {
+            databases: databases::list(
+                &self.state.mysql_for(&caller).await?,
+                (&self.state.store, &self.state.store_cache),
+                &caller,
+            )
+            .await?,
+        })
     }
 
-    async fn create_database(&self, req: &RequestInfo, request: CreateDatabase) -> Result<Database, AppError> {
+    async fn create_database(
+        &self,
+        req: &RequestInfo,
+        request: CreateDatabase,
+    ) -> Result<Database, AppError> {
         let caller = self.caller(req).await?;
-        databases::create(&self.state.mysql_for(&caller).await?, &self.state.store, &caller, &request).await
+        databases::create(
+            &self.state.mysql_for(&caller).await?,
+            &self.state.store,
+            &caller,
+            &request,
+        )
+        .await
     }
 
-    async fn database_detail(&self, req: &RequestInfo, name: &str) -> Result<DatabaseDetail, AppError> {
+    async fn database_detail(
+        &self,
+        req: &RequestInfo,
+        name: &str,
+    ) -> Result<DatabaseDetail, AppError> {
         let caller = self.caller(req).await?;
-        databases::detail(&self.state.mysql_for(&caller).await?, &caller, &databases::owned(&caller, name)?, self.state.connection_info(&caller).await?).await
+        databases::detail(
+            &self.state.mysql_for(&caller).await?,
+            &caller,
+            &databases::owned(&caller, name)?,
+            self.state.connection_info(&caller).await?,
+        )
+        .await
     }
 
-    async fn run_query(&self, req: &RequestInfo, database: &str, request: QueryRequest) -> Result<QueryResponse, AppError> {
+    async fn run_query(
+        &self,
+        req: &RequestInfo,
+        database: &str,
+        request: QueryRequest,
+    ) -> Result<QueryResponse, AppError> {
         let caller = self.caller(req).await?;
         let database = databases::owned(&caller, database)?;
         let state = &self.state;
-        Ok(queries::run(&state.queries, &state.mysql_for(&caller).await?, &state.store, &caller, &database, request).await?.1)
+        Ok(queries::run(
+            &state.queries,
+            &state.mysql_for(&caller).await?,
+            &state.store,
+            &caller,
+            &database,
+            request,
+        )
+        .await?
+        .1)
     }
 
     async fn cancel_query(&self, req: &RequestInfo, id: &str) -> Result<(), AppError> {
         let caller = self.caller(req).await?;
-        queries::cancel(&self.state.queries, &self.state.mysql_for(&caller).await?, &caller, id).await
+        queries::cancel(
+            &self.state.queries,
+            &self.state.mysql_for(&caller).await?,
+            &caller,
+            id,
+        )
+        .await
     }
 
     async fn query_history(&self, req: &RequestInfo) -> Result<QueryHistory, AppError> {
@@ -167,20 +318,43 @@ impl Backend for PanelBackend {
         queries::history::list(&self.state.store, &caller).await
     }
 
-    async fn schema_outline(&self, req: &RequestInfo, database: &str) -> Result<SchemaOutline, AppError> {
+    async fn schema_outline(
+        &self,
+        req: &RequestInfo,
+        database: &str,
+    ) -> Result<SchemaOutline, AppError> {
         let caller = self.caller(req).await?;
-        queries::outline(&self.state.mysql_for(&caller).await?, &databases::owned(&caller, database)?).await
+        queries::outline(
+            &self.state.mysql_for(&caller).await?,
+            &databases::owned(&caller, database)?,
+        )
+        .await
     }
 
-    async fn backups(&self, req: &RequestInfo, database: Option<String>) -> Result<BackupList, AppError> {
+    async fn backups(
+        &self,
+        req: &RequestInfo,
+        database: Option<String>,
+    ) -> Result<BackupList, AppError> {
         let caller = self.caller(req).await?;
-        let database = database.as_deref().map(|name| databases::owned(&caller, name)).transpose()?;
-        Ok(BackupList { backups: backups::list(&self.state, &caller, database.as_ref()).await? })
+        let database = database
+            .as_deref()
+            .map(|name| databases::owned(&caller, name))
+            .transpose()?;
+        Ok(BackupList {
+            backups: backups::list(&self.state, &caller, database.as_ref()).await?,
+        })
     }
 
     async fn create_backup(&self, req: &RequestInfo, database: &str) -> Result<Backup, AppError> {
         let caller = self.caller(req).await?;
-        backups::create(&self.state, &caller, &databases::owned(&caller, database)?, BackupKind::Manual).await
+        backups::create(
+            &self.state,
+            &caller,
+            &databases::owned(&caller, database)?,
+            BackupKind::Manual,
+        )
+        .await
     }
 
     async fn delete_backup(&self, req: &RequestInfo, id: &str) -> Result<(), AppError> {
@@ -188,7 +362,12 @@ impl Backend for PanelBackend {
         backups::delete(&self.state, &caller, id).await
     }
 
-    async fn restore_backup(&self, req: &RequestInfo, id: &str, request: RestoreRequest) -> Result<Job, AppError> {
+    async fn restore_backup(
+        &self,
+        req: &RequestInfo,
+        id: &str,
+        request: RestoreRequest,
+    ) -> Result<Job, AppError> {
         let caller = self.caller(req).await?;
         backups::restore(&self.state, &caller, id, request).await
     }
@@ -198,80 +377,182 @@ impl Backend for PanelBackend {
         backups::jobs(&self.state, &caller, &databases::owned(&caller, database)?).await
     }
 
-    async fn backup_schedule(&self, req: &RequestInfo, database: &str) -> Result<Option<BackupSchedule>, AppError> {
+    async fn backup_schedule(
+        &self,
+        req: &RequestInfo,
+        database: &str,
+    ) -> Result<Option<BackupSchedule>, AppError> {
         let caller = self.caller(req).await?;
         backups::schedule::get(&self.state, &caller, &databases::owned(&caller, database)?).await
     }
 
-    async fn set_backup_schedule(&self, req: &RequestInfo, database: &str, request: ScheduleRequest) -> Result<BackupSchedule, AppError> {
+    async fn set_backup_schedule(
+        &self,
+        req: &RequestInfo,
+        database: &str,
+        request: ScheduleRequest,
+    ) -> Result<BackupSchedule, AppError> {
         let caller = self.caller(req).await?;
-        backups::schedule::set(&self.state, &caller, &databases::owned(&caller, database)?, &request).await
+        backups::schedule::set(
+            &self.state,
+            &caller,
+            &databases::owned(&caller, database)?,
+            &request,
+        )
+        .await
     }
 
-    async fn delete_backup_schedule(&self, req: &RequestInfo, database: &str) -> Result<(), AppError> {
+    async fn delete_backup_schedule(
+        &self,
+        req: &RequestInfo,
+        database: &str,
+    ) -> Result<(), AppError> {
         let caller = self.caller(req).await?;
         backups::schedule::remove(&self.state, &caller, &databases::owned(&caller, database)?).await
     }
 
     async fn delete_database(&self, req: &RequestInfo, name: &str) -> Result<(), AppError> {
         let caller = self.caller(req).await?;
-        databases::drop(&self.state.mysql_for(&caller).await?, &self.state.store, &caller, &databases::owned(&caller, name)?).await
+        databases::drop(
+            &self.state.mysql_for(&caller).await?,
+            &self.state.store,
+            &caller,
+            &databases::owned(&caller, name)?,
+        )
+        .await
     }
 
     async fn users(&self, req: &RequestInfo) -> Result<UserList, AppError> {
         let caller = self.caller(req).await?;
-        Ok(UserList { users: db_users::list(&self.state.mysql_for(&caller).await?, &caller).await? })
+        Ok(UserList {
+            users: db_users::list(&self.state.mysql_for(&caller).await?, &caller).await?,
+        })
     }
 
-    async fn create_user(&self, req: &RequestInfo, request: CreateUser) -> Result<CreatedUser, AppError> {
+    async fn create_user(
+        &self,
+        req: &RequestInfo,
+        request: CreateUser,
+    ) -> Result<CreatedUser, AppError> {
         let caller = self.caller(req).await?;
-        db_users::create(&self.state.mysql_for(&caller).await?, &self.state.store, &caller, &request).await
+        db_users::create(
+            &self.state.mysql_for(&caller).await?,
+            &self.state.store,
+            &caller,
+            &request,
+        )
+        .await
     }
 
-    async fn set_user_password(&self, req: &RequestInfo, name: &str, password: &str) -> Result<(), AppError> {
+    async fn set_user_password(
+        &self,
+        req: &RequestInfo,
+        name: &str,
+        password: &str,
+    ) -> Result<(), AppError> {
         let caller = self.caller(req).await?;
-        db_users::set_password(&self.state.mysql_for(&caller).await?, &self.state.store, &caller, &db_users::owned(&caller, name)?, password).await
+        db_users::set_password(
+            &self.state.mysql_for(&caller).await?,
+            &self.state.store,
+            &caller,
+            &db_users::owned(&caller, name)?,
+            password,
+        )
+        .await
     }
 
     async fn delete_user(&self, req: &RequestInfo, name: &str) -> Result<(), AppError> {
         let caller = self.caller(req).await?;
-        db_users::drop(&self.state.mysql_for(&caller).await?, &self.state.store, &caller, &db_users::owned(&caller, name)?).await
+        db_users::drop(
+            &self.state.mysql_for(&caller).await?,
+            &self.state.store,
+            &caller,
+            &db_users::owned(&caller, name)?,
+        )
+        .await
     }
 
-    async fn set_privileges(&self, req: &RequestInfo, user: &str, database: &str, privileges: Vec<String>)
-        -> Result<Grant, AppError> {
+    async fn set_privileges(
+        &self,
+        req: &RequestInfo,
+        user: &str,
+        database: &str,
+        privileges: Vec<String>,
+    ) -> Result<Grant, AppError> {
         let caller = self.caller(req).await?;
-        db_users::set_privileges(&self.state.mysql_for(&caller).await?, &self.state.store, &caller, (user, database), &SetPrivileges { privileges }).await
+        db_users::set_privileges(
+            &self.state.mysql_for(&caller).await?,
+            &self.state.store,
+            &caller,
+            (user, database),
+            &SetPrivileges { privileges },
+        )
+        .await
     }
 
-    async fn revoke_privileges(&self, req: &RequestInfo, user: &str, database: &str) -> Result<(), AppError> {
+    async fn revoke_privileges(
+        &self,
+        req: &RequestInfo,
+        user: &str,
+        database: &str,
+    ) -> Result<(), AppError> {
         let caller = self.caller(req).await?;
-        db_users::revoke_privileges(&self.state.mysql_for(&caller).await?, &self.state.store, &caller, (user, database)).await
+        db_users::revoke_privileges(
+            &self.state.mysql_for(&caller).await?,
+            &self.state.store,
+            &caller,
+            (user, database),
+        )
+        .await
     }
 
     async fn whitelist(&self, req: &RequestInfo) -> Result<Whitelist, AppError> {
         let caller = self.caller(req).await?;
-        Ok(Whitelist { entries: whitelist::list(&self.state.store, &caller).await? })
+        Ok(Whitelist {
+            entries: whitelist::list(&self.state.store, &caller).await?,
+        })
     }
 
-    async fn add_to_whitelist(&self, req: &RequestInfo, request: NewWhitelistEntry) -> Result<WhitelistEntry, AppError> {
+    async fn add_to_whitelist(
+        &self,
+        req: &RequestInfo,
+        request: NewWhitelistEntry,
+    ) -> Result<WhitelistEntry, AppError> {
         let caller = self.caller(req).await?;
-        whitelist::add(&self.state.store, &self.state.mysql_for(&caller).await?, &caller, &request).await
+        whitelist::add(
+            &self.state.store,
+            &self.state.mysql_for(&caller).await?,
+            &caller,
+            &request,
+        )
+        .await
     }
 
     async fn remove_from_whitelist(&self, req: &RequestInfo, id: i64) -> Result<(), AppError> {
         let caller = self.caller(req).await?;
-        whitelist::remove(&self.state.store, &self.state.mysql_for(&caller).await?, &caller, id).await
+        whitelist::remove(
+            &self.state.store,
+            &self.state.mysql_for(&caller).await?,
+            &caller,
+            id,
+        )
+        .await
     }
 
-    async fn activity(&self, req: &RequestInfo, before: Option<String>) -> Result<AuditPage, AppError> {
+    async fn activity(
+        &self,
+        req: &RequestInfo,
+        before: Option<String>,
+    ) -> Result<AuditPage, AppError> {
         let caller = self.caller(req).await?;
         audit::page(&self.state.store, &caller, before.as_deref(), None).await
     }
 
     async fn mysql_up(&self, req: &RequestInfo) -> bool {
         // Without a session there is no account's server to ask: no banner.
-        let Ok(caller) = self.caller(req).await else { return true };
+        let Ok(caller) = self.caller(req).await else {
+            return true;
+        };
         match self.state.mysql_for(&caller).await {
             Ok(mysql) => health::mysql_up(&mysql).await,
             Err(_) => false,

@@ -3,14 +3,14 @@ use crate::auth::Actor;
 use crate::auth::client::TrustedProxies;
 use crate::config::{Settings, TlsFiles};
 use crate::domain::password::Argon2Gate;
+use crate::domain::seal::Sealer;
 use crate::domain::secret::random_base62;
 use crate::managed::fleet::Fleet;
-use crate::domain::seal::Sealer;
 use crate::services::{accounts, api_keys, audit, secrets, servers, sessions, two_factor};
-use app::activity::Action;
 use crate::startup::Application;
 use crate::{managed, store};
 use anyhow::{Context, bail};
+use app::activity::Action;
 use app::validate::{Email, Password, Prefix};
 use clap::{Args, Parser, Subcommand};
 use std::io::BufRead;
@@ -21,7 +21,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(name = "nobregas-panel", version, about = "Nobregas MySQL Panel: a control panel for MySQL/MariaDB databases")]
+#[command(
+    name = "nobregas-panel",
+    version,
+    about = "Nobregas MySQL Panel: a control panel for MySQL/MariaDB databases"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -32,14 +36,30 @@ pub struct Cli {
 #[derive(Args)]
 pub struct GlobalArgs {
     /// Holds the panel's own SQLite database (and, later, backups).
-    #[arg(long, env = "NOBREGAS_DATA_DIR", default_value = "./data", global = true)]
+    #[arg(
+        long,
+        env = "NOBREGAS_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
     pub data_dir: PathBuf,
     /// Admin connection to the managed MySQL/MariaDB server.
-    #[arg(long, env = "NOBREGAS_MYSQL_URL", default_value = "mysql://root@127.0.0.1:3306", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "NOBREGAS_MYSQL_URL",
+        default_value = "mysql://root@127.0.0.1:3306",
+        global = true,
+        hide_env_values = true
+    )]
     pub mysql_url: String,
     /// The panel store: unset is SQLite in the data dir (one instance); `mysql://user@host/db` is a
     /// MySQL/MariaDB database several panel instances share.
-    #[arg(long, env = "NOBREGAS_STORE_URL", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "NOBREGAS_STORE_URL",
+        global = true,
+        hide_env_values = true
+    )]
     pub store_url: Option<String>,
     /// The key that seals the store's secrets (identity and server passwords, TOTP secrets); made
     /// (0600) on first start. Every instance sharing a store needs the same file. Default:
@@ -174,7 +194,10 @@ impl ServeArgs {
     fn settings(self, global: &GlobalArgs) -> Settings {
         let mut settings = global.settings(self.listen);
         settings.allow_plain_http = self.allow_plain_http;
-        settings.tls = self.tls_cert.zip(self.tls_key).map(|(cert, key)| TlsFiles { cert, key });
+        settings.tls = self
+            .tls_cert
+            .zip(self.tls_key)
+            .map(|(cert, key)| TlsFiles { cert, key });
         settings.trusted_proxies = self.trusted_proxies;
         settings.api_rate_limit_per_minute = self.api_rate_limit;
         settings.ip_rate_limit_per_minute = self.ip_rate_limit;
@@ -222,9 +245,10 @@ pub struct ManagedLimits {
 impl ManagedLimits {
     fn apply(&self, settings: &mut Settings) {
         settings.mysql_lock_wait_timeout = Duration::from_secs(self.mysql_lock_wait_timeout.max(1));
-        settings.mysql_statement_deadline = self
-            .mysql_statement_deadline
-            .map_or_else(|| Settings::deadline_for(settings.mysql_lock_wait_timeout), |secs| Duration::from_secs(secs.max(1)));
+        settings.mysql_statement_deadline = self.mysql_statement_deadline.map_or_else(
+            || Settings::deadline_for(settings.mysql_lock_wait_timeout),
+            |secs| Duration::from_secs(secs.max(1)),
+        );
         settings.max_user_connections = self.max_user_connections;
         settings.mysql_socket = self.mysql_socket.clone();
         settings.queries_per_account = self.queries_per_account.max(1);
@@ -271,7 +295,11 @@ pub enum AccountCommand {
     },
     /// Create a first account with a generated password, only if no account exists yet.
     EnsureFirst {
-        #[arg(long, env = "NOBREGAS_FIRST_EMAIL", default_value = "admin@example.com")]
+        #[arg(
+            long,
+            env = "NOBREGAS_FIRST_EMAIL",
+            default_value = "admin@example.com"
+        )]
         email: String,
         #[arg(long, env = "NOBREGAS_FIRST_PREFIX", default_value = "admin")]
         prefix: String,
@@ -293,19 +321,45 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => {
             let settings = args.settings(&global);
             let app = Application::build(&settings).await?;
-            let scheme = if settings.tls.is_some() { "https" } else { "http" };
-            tracing::info!("Nobregas MySQL Panel listening on {scheme}://{}:{}", settings.listen.ip(), app.port());
-            app.run_until_stopped().await.context("The server stopped with an error")
+            let scheme = if settings.tls.is_some() {
+                "https"
+            } else {
+                "http"
+            };
+            tracing::info!(
+                "Nobregas MySQL Panel listening on {scheme}://{}:{}",
+                settings.listen.ip(),
+                app.port()
+            );
+            app.run_until_stopped()
+                .await
+                .context("The server stopped with an error")
         }
-        Command::Account(AccountCommand::Create { email, prefix, password_stdin: _, server }) => {
+        Command::Account(AccountCommand::Create {
+            email,
+            prefix,
+            password_stdin: _,
+            server,
+        }) => {
             let (email, prefix) = (Email::parse(&email)?, Prefix::parse(&prefix)?);
             let password = Password::parse(&read_password_line()?)?;
             let panel = Operator::open(&global).await?;
-            accounts::create(&panel.store, &panel.fleet, &Argon2Gate::default(), (&email, &prefix), password, server.as_deref()).await?;
+            accounts::create(
+                &panel.store,
+                &panel.fleet,
+                &Argon2Gate::default(),
+                (&email, &prefix),
+                password,
+                server.as_deref(),
+            )
+            .await?;
             eprintln!("Created account {email} with prefix {}.", prefix.as_str());
             Ok(())
         }
-        Command::Account(AccountCommand::SetPassword { email, password_stdin: _ }) => {
+        Command::Account(AccountCommand::SetPassword {
+            email,
+            password_stdin: _,
+        }) => {
             let email = Email::parse(&email)?;
             let password = Password::parse(&read_password_line()?)?;
             let store = Operator::open(&global).await?.store;
@@ -314,7 +368,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             accounts::set_password(&store, &Argon2Gate::default(), account_id, password).await?;
             let signed_out = sessions::revoke_others(&store, account_id, None).await?;
-            let entry = audit::Entry { account_id: Some(account_id), actor: &Actor::Cli, ip: None, action: Action::PasswordChanged, details: vec![] };
+            let entry = audit::Entry {
+                account_id: Some(account_id),
+                actor: &Actor::Cli,
+                ip: None,
+                action: Action::PasswordChanged,
+                details: vec![],
+            };
             audit::record(&store, entry.with("signed_out", signed_out.to_string())).await;
             eprintln!("Set the password of {email}; {signed_out} session(s) signed out.");
             Ok(())
@@ -326,7 +386,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 bail!("No account with email {email}.");
             };
             if two_factor::reset(&store, account_id).await? {
-                eprintln!("Two-factor sign-in is now off for {email}; its recovery codes are void.");
+                eprintln!(
+                    "Two-factor sign-in is now off for {email}; its recovery codes are void."
+                );
             } else {
                 eprintln!("Two-factor sign-in was not on for {email}; nothing changed.");
             }
@@ -341,7 +403,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let password = random_base62(20);
             let argon2 = Argon2Gate::default();
-            accounts::create(&panel.store, &panel.fleet, &argon2, (&email, &prefix), Password::parse(&password)?, None).await?;
+            accounts::create(
+                &panel.store,
+                &panel.fleet,
+                &argon2,
+                (&email, &prefix),
+                Password::parse(&password)?,
+                None,
+            )
+            .await?;
             println!("Created the first account (the password is shown only now):");
             println!("  email:    {email}");
             println!("  password: {password}");
@@ -353,15 +423,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let Some(account_id) = accounts::find_id_by_email(&store, &email).await? else {
                 bail!("No account with email {email}.");
             };
-            println!("{}", api_keys::regenerate(&store, account_id, &Actor::Cli, None).await?.key);
+            println!(
+                "{}",
+                api_keys::regenerate(&store, account_id, &Actor::Cli, None)
+                    .await?
+                    .key
+            );
             Ok(())
         }
         Command::Server(command) => server_command(&Operator::open(&global).await?, command).await,
         Command::Secrets(SecretsCommand::RotateKey { new_key_file }) => {
             let panel = Operator::open(&global).await?;
-            let new = if new_key_file.exists() { Sealer::load_or_create(&new_key_file)? } else { Sealer::create(&new_key_file)? };
+            let new = if new_key_file.exists() {
+                Sealer::load_or_create(&new_key_file)?
+            } else {
+                Sealer::create(&new_key_file)?
+            };
             if new.id() == panel.sealer.id() {
-                bail!("{} holds the key already in use; give a new file (it is created when missing).", new_key_file.display());
+                bail!(
+                    "{} holds the key already in use; give a new file (it is created when missing).",
+                    new_key_file.display()
+                );
             }
             let resealed = secrets::rotate(&panel.store, &panel.sealer, &new).await?;
             eprintln!(
@@ -389,44 +471,85 @@ impl Operator {
         let settings = global.settings(SocketAddr::from(([127, 0, 0, 1], 0)));
         let (store, sealer) = crate::startup::open_store(&settings).await?;
         let fleet = Fleet::new(managed::pool(&settings)?, &settings, sealer.clone())?;
-        Ok(Self { settings, store, sealer, fleet })
+        Ok(Self {
+            settings,
+            store,
+            sealer,
+            fleet,
+        })
     }
 }
 
 async fn server_command(panel: &Operator, command: ServerCommand) -> anyhow::Result<()> {
     let (store, fleet) = (&panel.store, &panel.fleet);
     match command {
-        ServerCommand::Add { name, url, password_stdin, password_file, public_host, ca, tls_insecure } => {
+        ServerCommand::Add {
+            name,
+            url,
+            password_stdin,
+            password_file,
+            public_host,
+            ca,
+            tls_insecure,
+        } => {
             let password = match (password_stdin, password_file) {
                 (true, _) => read_line_allowing_empty()?,
                 (false, Some(file)) => {
-                    let text = std::fs::read_to_string(&file).with_context(|| format!("Failed to read {}", file.display()))?;
+                    let text = std::fs::read_to_string(&file)
+                        .with_context(|| format!("Failed to read {}", file.display()))?;
                     text.lines().next().unwrap_or_default().to_owned()
                 }
-                (false, None) => bail!("Give the admin password with --password-stdin or --password-file (never as an argument)."),
+                (false, None) => bail!(
+                    "Give the admin password with --password-stdin or --password-file (never as an argument)."
+                ),
             };
             let ca_pem = match ca {
-                Some(file) => Some(std::fs::read_to_string(&file).with_context(|| format!("Failed to read {}", file.display()))?),
+                Some(file) => Some(
+                    std::fs::read_to_string(&file)
+                        .with_context(|| format!("Failed to read {}", file.display()))?,
+                ),
                 None => None,
             };
-            let new = servers::NewServer { name: &name, url: &url, password: &password, public_host: public_host.as_deref(), ca_pem, tls_insecure };
+            let new = servers::NewServer {
+                name: &name,
+                url: &url,
+                password: &password,
+                public_host: public_host.as_deref(),
+                ca_pem,
+                tls_insecure,
+            };
             servers::add(store, &panel.sealer, new).await?;
             eprintln!("Registered the server {name}.");
         }
         ServerCommand::List => {
-            println!("{:<16} {:<28} {:<28} {:>8}  {:<6} {:<8} TLS", "NAME", "ADDRESS", "PUBLIC HOST", "ACCOUNTS", "STATUS", "STATE");
+            println!(
+                "{:<16} {:<28} {:<28} {:>8}  {:<6} {:<8} TLS",
+                "NAME", "ADDRESS", "PUBLIC HOST", "ACCOUNTS", "STATUS", "STATE"
+            );
             for server in servers::list(store, fleet).await? {
                 let status = if server.up { "up" } else { "down" };
                 let state = if server.draining { "draining" } else { "open" };
                 println!(
                     "{:<16} {:<28} {:<28} {:>8}  {:<6} {state:<8} {}",
-                    server.name, server.address, server.public_host, server.accounts, status, server.tls
+                    server.name,
+                    server.address,
+                    server.public_host,
+                    server.accounts,
+                    status,
+                    server.tls
                 );
             }
         }
         ServerCommand::Drain { name, undo } => {
             servers::drain(store, &name, !undo).await?;
-            eprintln!("{name} {}", if undo { "takes new accounts again." } else { "takes no new accounts; its accounts stay." });
+            eprintln!(
+                "{name} {}",
+                if undo {
+                    "takes new accounts again."
+                } else {
+                    "takes no new accounts; its accounts stay."
+                }
+            );
         }
         ServerCommand::Remove { name } => {
             servers::remove(store, &name).await?;
@@ -439,16 +562,24 @@ async fn server_command(panel: &Operator, command: ServerCommand) -> anyhow::Res
 /// A password line that may be empty (a test server's root has none).
 fn read_line_allowing_empty() -> anyhow::Result<String> {
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("Failed to read the password from stdin")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("Failed to read the password from stdin")?;
     Ok(line.trim_end_matches(['\n', '\r']).to_owned())
 }
 
 fn read_password_line() -> anyhow::Result<String> {
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("Failed to read the password from stdin")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("Failed to read the password from stdin")?;
     let password = line.trim_end_matches(['\n', '\r']);
     if password.is_empty() {
-        bail!("No password on stdin: pipe one line, e.g. `echo \"$PASSWORD\" | nobregas-panel account create ...`");
+        bail!(
+            "No password on stdin: pipe one line, e.g. `echo \"$PASSWORD\" | nobregas-panel account create ...`"
+        );
     }
     Ok(password.to_owned())
 }

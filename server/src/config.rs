@@ -99,8 +99,10 @@ impl Settings {
             trusted_proxies: TrustedProxies::default(),
             tls: None,
             allow_plain_http: false,
-            api_rate_limit_per_minute: NonZeroU32::new(Self::DEFAULT_API_RATE_LIMIT).expect("non-zero"),
-            ip_rate_limit_per_minute: NonZeroU32::new(Self::DEFAULT_IP_RATE_LIMIT).expect("non-zero"),
+            api_rate_limit_per_minute: NonZeroU32::new(Self::DEFAULT_API_RATE_LIMIT)
+                .expect("non-zero"),
+            ip_rate_limit_per_minute: NonZeroU32::new(Self::DEFAULT_IP_RATE_LIMIT)
+                .expect("non-zero"),
             request_timeout: Duration::from_secs(60),
             body_limit_bytes: 1024 * 1024,
             mysql_lock_wait_timeout: Self::DEFAULT_LOCK_WAIT_TIMEOUT,
@@ -122,13 +124,23 @@ impl Settings {
     /// The host (checked: a DNS name or an IP address, so it can sit in the Connect tab's snippets
     /// as is) and port customers connect to.
     pub fn public_mysql_address(&self) -> anyhow::Result<(String, u16)> {
-        let options: sqlx::mysql::MySqlConnectOptions =
-            self.mysql_url.parse().map_err(|err| anyhow::anyhow!("NOBREGAS_MYSQL_URL is not a MySQL URL: {err}"))?;
-        let host = self.public_mysql_host.clone().unwrap_or_else(|| options.get_host().to_owned());
+        let options: sqlx::mysql::MySqlConnectOptions = self
+            .mysql_url
+            .parse()
+            .map_err(|err| anyhow::anyhow!("NOBREGAS_MYSQL_URL is not a MySQL URL: {err}"))?;
+        let host = self
+            .public_mysql_host
+            .clone()
+            .unwrap_or_else(|| options.get_host().to_owned());
         let plausible = !host.is_empty()
             && host.len() <= 253
-            && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_'));
-        anyhow::ensure!(plausible, "NOBREGAS_PUBLIC_MYSQL_HOST must be a host name or an IP address, not {host:?}");
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_'));
+        anyhow::ensure!(
+            plausible,
+            "NOBREGAS_PUBLIC_MYSQL_HOST must be a host name or an IP address, not {host:?}"
+        );
         Ok((host, options.get_port()))
     }
 
@@ -137,7 +149,11 @@ impl Settings {
     /// operator says `--allow-plain-http`.
     pub fn check_transport(&self) -> anyhow::Result<()> {
         let exposed = !self.listen.ip().to_canonical().is_loopback();
-        if exposed && self.tls.is_none() && self.trusted_proxies.is_empty() && !self.allow_plain_http {
+        if exposed
+            && self.tls.is_none()
+            && self.trusted_proxies.is_empty()
+            && !self.allow_plain_http
+        {
             anyhow::bail!(
                 "Refusing to serve plain HTTP on {}: API keys, session cookies and passwords would cross the network \
                  unencrypted. Serve HTTPS (--tls-cert and --tls-key), or put a TLS-terminating proxy in front and list \
@@ -162,12 +178,21 @@ mod tests {
 
     #[test]
     fn plain_http_on_a_public_address_needs_tls_a_proxy_or_an_explicit_yes() {
-        let settings = |listen: &str| Settings::new(listen.parse().unwrap(), PathBuf::from("/nonexistent"), "mysql://root@127.0.0.1");
+        let settings = |listen: &str| {
+            Settings::new(
+                listen.parse().unwrap(),
+                PathBuf::from("/nonexistent"),
+                "mysql://root@127.0.0.1",
+            )
+        };
         assert!(settings("127.0.0.1:3000").check_transport().is_ok());
         assert!(settings("[::1]:3000").check_transport().is_ok());
         let public = settings("0.0.0.0:3000");
         let refused = public.check_transport().unwrap_err().to_string();
-        assert!(refused.contains("--allow-plain-http") && refused.contains("--tls-cert"), "{refused}");
+        assert!(
+            refused.contains("--allow-plain-http") && refused.contains("--tls-cert"),
+            "{refused}"
+        );
         let mut allowed = public.clone();
         allowed.allow_plain_http = true;
         assert!(allowed.check_transport().is_ok());
@@ -175,7 +200,10 @@ mod tests {
         proxied.trusted_proxies = TrustedProxies::parse("10.0.0.1").unwrap();
         assert!(proxied.check_transport().is_ok());
         let mut tls = public;
-        tls.tls = Some(TlsFiles { cert: "c".into(), key: "k".into() });
+        tls.tls = Some(TlsFiles {
+            cert: "c".into(),
+            key: "k".into(),
+        });
         assert!(tls.check_transport().is_ok());
     }
 }

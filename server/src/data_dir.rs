@@ -23,13 +23,22 @@ pub fn restrict_umask() {
 /// Creates `data_dir` (0700) if needed and makes everything already in it private.
 pub fn prepare(data_dir: &Path) -> anyhow::Result<()> {
     restrict_umask();
-    create_private_dir(data_dir).with_context(|| format!("Failed to create data dir {}", data_dir.display()))?;
-    make_private(data_dir).with_context(|| format!("Failed to make {} private to the panel's user", data_dir.display()))
+    create_private_dir(data_dir)
+        .with_context(|| format!("Failed to create data dir {}", data_dir.display()))?;
+    make_private(data_dir).with_context(|| {
+        format!(
+            "Failed to make {} private to the panel's user",
+            data_dir.display()
+        )
+    })
 }
 
 /// `create_dir_all` with 0700 for every directory it makes.
 pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::DirBuilder::new().recursive(true).mode(PRIVATE_DIR).create(dir)
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(PRIVATE_DIR)
+        .create(dir)
 }
 
 /// Directories 0700, files 0600, recursively; symbolic links are left alone (never followed).
@@ -63,7 +72,10 @@ mod tests {
 
     #[test]
     fn what_an_earlier_version_left_open_becomes_private() {
-        let dir = std::env::temp_dir().join(format!("nobregas-datadir-{}", crate::domain::secret::random_base62(8)));
+        let dir = std::env::temp_dir().join(format!(
+            "nobregas-datadir-{}",
+            crate::domain::secret::random_base62(8)
+        ));
         let account = dir.join("backups").join("7");
         std::fs::create_dir_all(&account).unwrap();
         for path in [&dir, &dir.join("backups"), &account] {
@@ -74,10 +86,20 @@ mod tests {
             std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
         }
         prepare(&dir).unwrap();
-        assert_eq!([mode(&dir), mode(&dir.join("backups")), mode(&account)], [0o700; 3]);
-        assert_eq!([mode(&dir.join("panel.db")), mode(&account.join("b.sql.gz"))], [0o600; 2]);
+        assert_eq!(
+            [mode(&dir), mode(&dir.join("backups")), mode(&account)],
+            [0o700; 3]
+        );
+        assert_eq!(
+            [mode(&dir.join("panel.db")), mode(&account.join("b.sql.gz"))],
+            [0o600; 2]
+        );
         std::fs::write(dir.join("new"), b"y").unwrap();
-        assert_eq!(mode(&dir.join("new")), 0o600, "the umask makes new files private");
+        assert_eq!(
+            mode(&dir.join("new")),
+            0o600,
+            "the umask makes new files private"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

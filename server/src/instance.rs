@@ -37,19 +37,30 @@ pub async fn heartbeat(store: &Store) -> Result<(), sqlx::Error> {
 /// Instances that said they were alive within `lease`, this one always among them.
 pub async fn alive(store: &Store, lease: Duration) -> Result<Vec<String>, sqlx::Error> {
     let since = time::now() - lease.as_secs() as i64;
-    let mut ids: Vec<String> = sqlx::query_scalar("SELECT id FROM instances WHERE seen_at >= ?").bind(since).fetch_all(store).await?;
+    let mut ids: Vec<String> = sqlx::query_scalar("SELECT id FROM instances WHERE seen_at >= ?")
+        .bind(since)
+        .fetch_all(store)
+        .await?;
     if !ids.iter().any(|alive| alive == id()) {
         ids.push(id().to_owned());
     }
     // Rows of instances gone for a day are of no use to anyone.
-    sqlx::query("DELETE FROM instances WHERE seen_at < ?").bind(since - 86_400).execute(store).await?;
+    sqlx::query("DELETE FROM instances WHERE seen_at < ?")
+        .bind(since - 86_400)
+        .execute(store)
+        .await?;
     Ok(ids)
 }
 
 /// Takes or renews the lease `name` for `lease` from now: true while this instance holds it.
 /// `force` takes it whoever holds it (a SQLite store has one process: a holder left behind by
 /// the previous run is dead). Lease times are Unix milliseconds.
-pub async fn hold(store: &Store, name: &str, lease: Duration, force: bool) -> Result<bool, sqlx::Error> {
+pub async fn hold(
+    store: &Store,
+    name: &str,
+    lease: Duration,
+    force: bool,
+) -> Result<bool, sqlx::Error> {
     let now = now_millis();
     sqlx::query(
         "UPDATE leases SET holder = ?, expires_at = ?
@@ -65,19 +76,29 @@ pub async fn hold(store: &Store, name: &str, lease: Duration, force: bool) -> Re
     .await?;
     // Read back rather than trusting the affected-row count, which MySQL reports as 0 when the
     // renewal wrote the values already there.
-    let holder: Option<String> = sqlx::query_scalar("SELECT holder FROM leases WHERE name = ?").bind(name).fetch_optional(store).await?;
+    let holder: Option<String> = sqlx::query_scalar("SELECT holder FROM leases WHERE name = ?")
+        .bind(name)
+        .fetch_optional(store)
+        .await?;
     Ok(holder.as_deref() == Some(id()))
 }
 
 /// Gives the lease up (a clean shutdown), so that another instance need not wait for it to expire.
 pub async fn release(store: &Store, name: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE leases SET holder = '', expires_at = 0 WHERE name = ? AND holder = ?").bind(name).bind(id()).execute(store).await?;
+    sqlx::query("UPDATE leases SET holder = '', expires_at = 0 WHERE name = ? AND holder = ?")
+        .bind(name)
+        .bind(id())
+        .execute(store)
+        .await?;
     Ok(())
 }
 
 /// Who holds the lease, and until when (Unix milliseconds), for `/healthz` and tests.
 pub async fn holder(store: &Store, name: &str) -> Result<Option<(String, i64)>, sqlx::Error> {
-    sqlx::query_as("SELECT holder, expires_at FROM leases WHERE name = ? AND holder <> ''").bind(name).fetch_optional(store).await
+    sqlx::query_as("SELECT holder, expires_at FROM leases WHERE name = ? AND holder <> ''")
+        .bind(name)
+        .fetch_optional(store)
+        .await
 }
 
 /// How often a holder renews its lease: three chances before it expires.
@@ -92,5 +113,7 @@ pub fn try_every(lease: Duration) -> Duration {
 }
 
 fn now_millis() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |since| since.as_millis() as i64)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as i64)
 }

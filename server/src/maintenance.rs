@@ -23,8 +23,11 @@ pub async fn run(state: AppState, schedule_tick: Duration, lease: Duration) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let (mut holds, mut next_renewal) = (false, Instant::now());
     let (mut next_reconcile, mut next_schedule) = (Instant::now(), Instant::now());
-    let (mut reconciling, mut scheduling, mut sweeping): (Option<JoinHandle<()>>, Option<JoinHandle<()>>, Option<JoinHandle<()>>) =
-        (None, None, None);
+    let (mut reconciling, mut scheduling, mut sweeping): (
+        Option<JoinHandle<()>>,
+        Option<JoinHandle<()>>,
+        Option<JoinHandle<()>>,
+    ) = (None, None, None);
     loop {
         tick.tick().await;
         let now = Instant::now();
@@ -33,7 +36,10 @@ pub async fn run(state: AppState, schedule_tick: Duration, lease: Duration) {
             holds = renew(&state, lease, force).await;
             next_renewal = now + if holds { renew_every } else { try_every };
             if holds && !held {
-                tracing::info!(instance = instance::id(), "took the maintenance lease: reconciling now");
+                tracing::info!(
+                    instance = instance::id(),
+                    "took the maintenance lease: reconciling now"
+                );
                 next_reconcile = now;
             } else if held && !holds {
                 tracing::warn!(instance = instance::id(), "lost the maintenance lease");
@@ -71,10 +77,12 @@ async fn renew(state: &AppState, lease: Duration, force: bool) -> bool {
     if let Err(err) = instance::heartbeat(&state.store).await {
         tracing::warn!(error = %err, "could not renew this instance's heartbeat");
     }
-    instance::hold(&state.store, instance::MAINTENANCE, lease, force).await.unwrap_or_else(|err| {
-        tracing::warn!(error = %err, "could not renew the maintenance lease");
-        false
-    })
+    instance::hold(&state.store, instance::MAINTENANCE, lease, force)
+        .await
+        .unwrap_or_else(|err| {
+            tracing::warn!(error = %err, "could not renew the maintenance lease");
+            false
+        })
 }
 
 async fn reconcile(state: AppState) {
@@ -89,14 +97,28 @@ async fn reconcile(state: AppState) {
 /// Jobs whose instance stopped renewing its heartbeat are failed and their half files removed.
 /// On a SQLite store (one process) that is every job of a previous run, and at start-up every
 /// half file there is (uploads that never became jobs too).
-pub async fn fail_jobs_of_stopped_instances(state: &AppState, lease: Duration, at_start: bool) -> anyhow::Result<()> {
+pub async fn fail_jobs_of_stopped_instances(
+    state: &AppState,
+    lease: Duration,
+    at_start: bool,
+) -> anyhow::Result<()> {
     let shared = store::engine(&state.store) != Engine::Sqlite;
-    let alive = if shared { instance::alive(&state.store, lease).await? } else { vec![instance::id().to_owned()] };
+    let alive = if shared {
+        instance::alive(&state.store, lease).await?
+    } else {
+        vec![instance::id().to_owned()]
+    };
     let failed = catalog::fail_interrupted(&state.store, &alive).await?;
     let every_leftover = at_start && !shared;
-    let removed = state.backups.remove_leftovers((!every_leftover).then_some(&failed[..]))?;
+    let removed = state
+        .backups
+        .remove_leftovers((!every_leftover).then_some(&failed[..]))?;
     if !failed.is_empty() || removed > 0 {
-        tracing::warn!(failed = failed.len(), removed, "jobs of a stopped panel process were marked failed");
+        tracing::warn!(
+            failed = failed.len(),
+            removed,
+            "jobs of a stopped panel process were marked failed"
+        );
     }
     Ok(())
 }

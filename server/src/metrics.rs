@@ -69,59 +69,107 @@ pub struct Metrics {
 impl Default for Metrics {
     fn default() -> Self {
         let mut registry = Registry::with_prefix("nobregas");
-        let requests = Family::<RequestLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
+        let requests = Family::<RequestLabels, Histogram>::new_with_constructor(
+            latency_histogram as fn() -> Histogram,
+        );
         let key_authentications = Family::<OutcomeLabels, Counter>::default();
         let pool = Family::<PoolLabels, Gauge>::default();
         let mysql_unavailable = Family::<ServerLabels, Counter>::default();
         let jobs = Family::<JobLabels, Counter>::default();
-        let job_seconds = Family::<JobLabels, Histogram>::new_with_constructor(job_histogram as fn() -> Histogram);
+        let job_seconds = Family::<JobLabels, Histogram>::new_with_constructor(
+            job_histogram as fn() -> Histogram,
+        );
         registry.register(
             "http_request_duration_seconds",
             "HTTP requests (`_count`) and the time to their response's head, by route, method and status",
             requests.clone(),
         );
-        registry.register("api_key_authentications", "Bearer API keys presented, by outcome (accepted, rejected)", key_authentications.clone());
-        registry.register("mysql_pool_connections", "The panel's admin connections to each managed server, by state", pool.clone());
+        registry.register(
+            "api_key_authentications",
+            "Bearer API keys presented, by outcome (accepted, rejected)",
+            key_authentications.clone(),
+        );
+        registry.register(
+            "mysql_pool_connections",
+            "The panel's admin connections to each managed server, by state",
+            pool.clone(),
+        );
         registry.register(
             "mysql_unavailable",
             "API requests answered 503 mysql_unavailable (the account's managed server did not answer), by server",
             mysql_unavailable.clone(),
         );
-        registry.register("jobs", "Backup, restore and import jobs finished, by kind and status", jobs.clone());
-        registry.register("job_duration_seconds", "How long finished jobs ran (waiting for their turn included)", job_seconds.clone());
-        Self { registry, requests, key_authentications, pool, mysql_unavailable, jobs, job_seconds }
+        registry.register(
+            "jobs",
+            "Backup, restore and import jobs finished, by kind and status",
+            jobs.clone(),
+        );
+        registry.register(
+            "job_duration_seconds",
+            "How long finished jobs ran (waiting for their turn included)",
+            job_seconds.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            key_authentications,
+            pool,
+            mysql_unavailable,
+            jobs,
+            job_seconds,
+        }
     }
 }
 
 impl Metrics {
     pub fn key_authentication(&self, accepted: bool) {
         let outcome = if accepted { "accepted" } else { "rejected" };
-        self.key_authentications.get_or_create(&OutcomeLabels { outcome }).inc();
+        self.key_authentications
+            .get_or_create(&OutcomeLabels { outcome })
+            .inc();
     }
 
     /// An API request of an account on `server` found that server unreachable.
     pub fn mysql_unavailable(&self, server: &str) {
-        self.mysql_unavailable.get_or_create(&ServerLabels { server: server.to_owned() }).inc();
+        self.mysql_unavailable
+            .get_or_create(&ServerLabels {
+                server: server.to_owned(),
+            })
+            .inc();
     }
 
     /// `kind`: backup, restore or import; `completed` or failed.
     pub fn job_finished(&self, kind: &'static str, completed: bool, took: Duration) {
-        let labels = JobLabels { kind, status: if completed { "completed" } else { "failed" } };
+        let labels = JobLabels {
+            kind,
+            status: if completed { "completed" } else { "failed" },
+        };
         self.jobs.get_or_create(&labels).inc();
-        self.job_seconds.get_or_create(&labels).observe(took.as_secs_f64());
+        self.job_seconds
+            .get_or_create(&labels)
+            .observe(took.as_secs_f64());
     }
 
     fn encode(&self, state: &AppState) -> String {
         // Every managed server this process has used since it started.
         for server in state.fleet.loaded() {
             let (size, idle) = (server.pool.size(), server.pool.num_idle() as u32);
-            self.pool.get_or_create(&PoolLabels { server: server.name.clone(), state: "idle" }).set(i64::from(idle));
             self.pool
-                .get_or_create(&PoolLabels { server: server.name.clone(), state: "in_use" })
+                .get_or_create(&PoolLabels {
+                    server: server.name.clone(),
+                    state: "idle",
+                })
+                .set(i64::from(idle));
+            self.pool
+                .get_or_create(&PoolLabels {
+                    server: server.name.clone(),
+                    state: "in_use",
+                })
                 .set(i64::from(size.saturating_sub(idle)));
         }
         let mut text = String::new();
-        prometheus_client::encoding::text::encode(&mut text, &self.registry).expect("writing to a String cannot fail");
+        prometheus_client::encoding::text::encode(&mut text, &self.registry)
+            .expect("writing to a String cannot fail");
         text
     }
 }
@@ -129,12 +177,24 @@ impl Metrics {
 /// Counts every request and times it to its response's head, under its route's pattern (pages
 /// without a route and static files are `unmatched`).
 pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned();
     let method = method_label(request.method());
     let started = Instant::now();
     let response = next.run(request).await;
-    let labels = RequestLabels { route, method, status: response.status().as_u16() };
-    state.metrics.requests.get_or_create(&labels).observe(started.elapsed().as_secs_f64());
+    let labels = RequestLabels {
+        route,
+        method,
+        status: response.status().as_u16(),
+    };
+    state
+        .metrics
+        .requests
+        .get_or_create(&labels)
+        .observe(started.elapsed().as_secs_f64());
     response
 }
 
@@ -157,12 +217,23 @@ pub async fn serve(State(state): State<AppState>, headers: HeaderMap) -> Respons
     let Some(expected) = state.metrics_token.as_deref() else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let presented = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(crate::auth::bearer_token);
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::auth::bearer_token);
     if !presented.is_some_and(|token| constant_time_eq(token.as_bytes(), expected.as_bytes())) {
-        return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")]).into_response();
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+        )
+            .into_response();
     }
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-    ([(header::CONTENT_TYPE, content_type)], state.metrics.encode(&state)).into_response()
+    (
+        [(header::CONTENT_TYPE, content_type)],
+        state.metrics.encode(&state),
+    )
+        .into_response()
 }
 
 /// Compares without stopping at the first difference: the time taken says nothing of the token.
@@ -190,9 +261,20 @@ mod tests {
         metrics.job_finished("backup", true, Duration::from_millis(1500));
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &metrics.registry).unwrap();
-        assert!(text.contains("nobregas_api_key_authentications_total{outcome=\"rejected\"} 2"), "{text}");
-        assert!(text.contains("nobregas_jobs_total{kind=\"backup\",status=\"completed\"} 1"), "{text}");
-        assert!(text.contains("nobregas_job_duration_seconds_count{kind=\"backup\",status=\"completed\"} 1"), "{text}");
+        assert!(
+            text.contains("nobregas_api_key_authentications_total{outcome=\"rejected\"} 2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("nobregas_jobs_total{kind=\"backup\",status=\"completed\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "nobregas_job_duration_seconds_count{kind=\"backup\",status=\"completed\"} 1"
+            ),
+            "{text}"
+        );
         assert!(text.ends_with("# EOF\n"));
     }
 }

@@ -2,10 +2,10 @@
 use crate::auth::cookie;
 use crate::services::sessions;
 use crate::state::AppState;
+use app::validate::encode_query_value;
 use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
-use app::validate::encode_query_value;
 use axum::response::{IntoResponse, Redirect, Response};
 
 /// Paths that are not pages, or are public pages.
@@ -19,21 +19,37 @@ fn is_public(path: &str) -> bool {
         || crate::assets::names_a_file(path)
 }
 
-pub async fn require_session(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn require_session(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     if request.method() != Method::GET || is_public(request.uri().path()) {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
     let client = crate::auth::client_of(&parts.extensions);
     let signed_in = match cookie::session_token(&parts.headers, client.https) {
-        Some(token) => sessions::caller(&state.store, token, client.ip).await.ok().flatten().is_some(),
+        Some(token) => sessions::caller(&state.store, token, client.ip)
+            .await
+            .ok()
+            .flatten()
+            .is_some(),
         None => false,
     };
     if signed_in {
         return next.run(Request::from_parts(parts, body)).await;
     }
-    let here = parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
-    let target = if here == "/" { "/login".to_owned() } else { format!("/login?next={}", encode_query_value(here)) };
+    let here = parts
+        .uri
+        .path_and_query()
+        .map(|pq| pq.as_str())
+        .unwrap_or("/");
+    let target = if here == "/" {
+        "/login".to_owned()
+    } else {
+        format!("/login?next={}", encode_query_value(here))
+    };
     Redirect::to(&target).into_response()
 }
 
@@ -43,7 +59,15 @@ mod tests {
 
     #[test]
     fn only_pages_need_a_session() {
-        for public in ["/login", "/healthz", "/metrics", "/api/databases", "/rpc/login", "/pkg/app.wasm", "/favicon.ico"] {
+        for public in [
+            "/login",
+            "/healthz",
+            "/metrics",
+            "/api/databases",
+            "/rpc/login",
+            "/pkg/app.wasm",
+            "/favicon.ico",
+        ] {
             assert!(is_public(public), "{public}");
         }
         for page in ["/", "/profile", "/databases/acme_shop"] {

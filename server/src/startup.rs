@@ -7,11 +7,11 @@ use crate::domain::seal::Sealer;
 use crate::state::AppState;
 use crate::{assets, managed, pages, store};
 use anyhow::Context;
-use app::backend::SharedBackend;
 use app::backend::ClientInfo;
+use app::backend::SharedBackend;
 use axum::Router;
-use axum::handler::Handler;
 use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::handler::Handler;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -38,7 +38,9 @@ impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         settings.check_transport()?;
         let state = build_state(settings).await?;
-        crate::instance::heartbeat(&state.store).await.context("Failed to register this instance in the panel store")?;
+        crate::instance::heartbeat(&state.store)
+            .await
+            .context("Failed to register this instance in the panel store")?;
         crate::maintenance::fail_jobs_of_stopped_instances(&state, settings.lease, true)
             .await
             .context("Failed to fail the jobs a stopped panel process left")?;
@@ -48,7 +50,9 @@ impl Application {
         };
         let listener = std::net::TcpListener::bind(settings.listen)
             .with_context(|| format!("Failed to listen on {}", settings.listen))?;
-        listener.set_nonblocking(true).context("Failed to configure the listener")?;
+        listener
+            .set_nonblocking(true)
+            .context("Failed to configure the listener")?;
         Ok(Self {
             listener,
             tls,
@@ -70,9 +74,15 @@ impl Application {
     /// Serves until SIGTERM or Ctrl-C; then stops accepting and lets in-flight requests finish
     /// (up to 30 s).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        tokio::spawn(crate::maintenance::run(self.state.clone(), self.schedule_tick, self.lease));
+        tokio::spawn(crate::maintenance::run(
+            self.state.clone(),
+            self.schedule_tick,
+            self.lease,
+        ));
         let store = self.state.store.clone();
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
         let handle = axum_server::Handle::new();
         let stopper = handle.clone();
         tokio::spawn(async move {
@@ -81,8 +91,18 @@ impl Application {
             stopper.graceful_shutdown(Some(Duration::from_secs(30)));
         });
         let served = match self.tls {
-            Some(tls) => axum_server::from_tcp_rustls(self.listener, tls)?.handle(handle).serve(service).await,
-            None => axum_server::from_tcp(self.listener)?.handle(handle).serve(service).await,
+            Some(tls) => {
+                axum_server::from_tcp_rustls(self.listener, tls)?
+                    .handle(handle)
+                    .serve(service)
+                    .await
+            }
+            None => {
+                axum_server::from_tcp(self.listener)?
+                    .handle(handle)
+                    .serve(service)
+                    .await
+            }
         };
         // Another instance need not wait for the lease to expire.
         let _ = crate::instance::release(&store, crate::instance::MAINTENANCE).await;
@@ -93,13 +113,21 @@ impl Application {
 async fn load_tls(files: &TlsFiles) -> anyhow::Result<RustlsConfig> {
     // One process-wide crypto provider (ring); a second install attempt is harmless.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    RustlsConfig::from_pem_file(&files.cert, &files.key).await.with_context(|| {
-        format!("Failed to load the TLS certificate {} and key {}", files.cert.display(), files.key.display())
-    })
+    RustlsConfig::from_pem_file(&files.cert, &files.key)
+        .await
+        .with_context(|| {
+            format!(
+                "Failed to load the TLS certificate {} and key {}",
+                files.cert.display(),
+                files.key.display()
+            )
+        })
 }
 
 pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
-    let mut leptos_options = leptos::config::get_configuration(None).context("Failed to read Leptos settings")?.leptos_options;
+    let mut leptos_options = leptos::config::get_configuration(None)
+        .context("Failed to read Leptos settings")?
+        .leptos_options;
     if leptos_options.output_name.is_empty() {
         // Built without cargo-leptos (cargo test): keep /pkg URLs consistent with the real build.
         leptos_options.output_name = "nobregas-panel".into();
@@ -120,12 +148,19 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
         sealer,
         mysql,
         login_limiter: Arc::new(LoginLimiter::default()),
-        api_limits: Arc::new(ApiLimits::new(settings.api_rate_limit_per_minute, settings.ip_rate_limit_per_minute)),
+        api_limits: Arc::new(ApiLimits::new(
+            settings.api_rate_limit_per_minute,
+            settings.ip_rate_limit_per_minute,
+        )),
         trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
         backups: crate::services::backups::Backups::new(settings),
         tls: settings.tls.is_some(),
         metrics: Arc::default(),
-        metrics_token: settings.metrics_token.as_deref().filter(|t| !t.is_empty()).map(Arc::from),
+        metrics_token: settings
+            .metrics_token
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .map(Arc::from),
     }))
 }
 
@@ -142,7 +177,10 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<(store::Store, Ar
 pub fn router(state: AppState, settings: &Settings) -> Router {
     let backend: SharedBackend = Arc::new(PanelBackend::new(state.clone()));
     let options = state.leptos_options.clone();
-    let api = api::router().layer(middleware::from_fn_with_state(state.clone(), crate::auth::api_limit::limit));
+    let api = api::router().layer(middleware::from_fn_with_state(
+        state.clone(),
+        crate::auth::api_limit::limit,
+    ));
     Router::new()
         .route("/healthz", get(api::health::check))
         .route("/metrics", get(crate::metrics::serve))
@@ -180,17 +218,32 @@ const NON_PAGE_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri
 
 async fn security_headers(request: Request, next: Next) -> Response {
     let is_asset = request.uri().path().starts_with("/pkg/");
-    let https = request.extensions().get::<ClientInfo>().is_some_and(|client| client.https);
+    let https = request
+        .extensions()
+        .get::<ClientInfo>()
+        .is_some_and(|client| client.https);
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(NON_PAGE_CSP));
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(NON_PAGE_CSP),
+        );
     }
     if https {
-        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
     }
     if !is_asset {
         // Pages and API answers carry account data: never cache them.
@@ -202,22 +255,34 @@ async fn security_headers(request: Request, next: Next) -> Response {
 /// A request that has not produced its answer in time gets 408. Customer SQL has its own limit
 /// (`timeout_ms`, up to 300 s, stopped on the server), so those routes wait for that instead.
 /// Only the answer's head counts: a streaming export is bounded by its statement's limit.
-async fn request_deadline(State(timeout): State<Duration>, request: Request, next: Next) -> Response {
+async fn request_deadline(
+    State(timeout): State<Duration>,
+    request: Request,
+    next: Next,
+) -> Response {
     let path = request.uri().path();
-    let runs_sql = path == "/rpc/run_query" || (path.starts_with("/api/databases/") && (path.ends_with("/query") || path.ends_with("/query/export")));
+    let runs_sql = path == "/rpc/run_query"
+        || (path.starts_with("/api/databases/")
+            && (path.ends_with("/query") || path.ends_with("/query/export")));
     if is_import(path) {
         // An upload of up to 2 GiB may take long on a slow line; the import limit bounds it.
         return next.run(request).await;
     }
     let limit = if runs_sql {
-        timeout.max(crate::services::queries::backstop(Duration::from_millis(app::query::MAX_TIMEOUT_MS)) + Duration::from_secs(5))
+        timeout.max(
+            crate::services::queries::backstop(Duration::from_millis(app::query::MAX_TIMEOUT_MS))
+                + Duration::from_secs(5),
+        )
     } else {
         timeout
     };
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
-        Err(_) => app::error::AppError::new(app::error::ErrorCode::RequestTimeout, "The request took too long and was stopped.")
-            .into_response(),
+        Err(_) => app::error::AppError::new(
+            app::error::ErrorCode::RequestTimeout,
+            "The request took too long and was stopped.",
+        )
+        .into_response(),
     }
 }
 
@@ -231,27 +296,37 @@ async fn body_limit(State(limit): State<usize>, request: Request, next: Next) ->
     if is_import(request.uri().path()) {
         return next.run(request).await;
     }
-    let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit as u64) {
         return StatusCode::PAYLOAD_TOO_LARGE.into_response();
     }
     // A body without (or lying about) its length stops at the limit; extractors answer 413.
-    let request = request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
+    let request =
+        request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
     next.run(request).await
 }
 
 /// tower-http's body-limit layer answer 408/413 without our error body: add it.
 async fn error_shape_for_bare_statuses(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
-    let is_json = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
     match response.status() {
-        StatusCode::REQUEST_TIMEOUT if !is_json => {
-            app::error::AppError::new(app::error::ErrorCode::RequestTimeout, "The request took too long and was stopped.")
-                .into_response()
-        }
-        StatusCode::PAYLOAD_TOO_LARGE if !is_json => {
-            app::error::AppError::new(app::error::ErrorCode::PayloadTooLarge, "The request body is too large.").into_response()
-        }
+        StatusCode::REQUEST_TIMEOUT if !is_json => app::error::AppError::new(
+            app::error::ErrorCode::RequestTimeout,
+            "The request took too long and was stopped.",
+        )
+        .into_response(),
+        StatusCode::PAYLOAD_TOO_LARGE if !is_json => app::error::AppError::new(
+            app::error::ErrorCode::PayloadTooLarge,
+            "The request body is too large.",
+        )
+        .into_response(),
         _ => response,
     }
 }

@@ -1,13 +1,13 @@
+use crate::auth::Caller;
 use crate::auth::api_limit::ApiLimits;
 use crate::auth::client::TrustedProxies;
 use crate::auth::rate_limit::LoginLimiter;
-use crate::auth::Caller;
+use crate::store::Store;
 use app::error::AppError;
 use app::model::ConnectionInfo;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::MySqlPool;
-use crate::store::Store;
 use std::sync::Arc;
 
 /// Everything a request may need, shared by the Leptos routes, server functions and REST. One
@@ -67,16 +67,29 @@ pub struct Shared {
 impl Shared {
     /// The admin pool of the server the caller's account lives on.
     pub async fn mysql_for(&self, caller: &Caller) -> Result<MySqlPool, AppError> {
-        Ok(self.fleet.for_account(&self.store, caller.account_id).await?.pool.clone())
+        Ok(self
+            .fleet
+            .for_account(&self.store, caller.account_id)
+            .await?
+            .pool
+            .clone())
     }
 
     /// Host, port and socket of the caller's server for the Connect tab and
     /// `GET /api/databases/{name}`. The socket is left out when the server has none (or does not
     /// answer).
     pub async fn connection_info(&self, caller: &Caller) -> Result<ConnectionInfo, AppError> {
-        let server = self.fleet.for_account(&self.store, caller.account_id).await?;
+        let server = self
+            .fleet
+            .for_account(&self.store, caller.account_id)
+            .await?;
         let (host, port) = server.public.clone();
-        let socket = self.queries.socket(&server.pool).await.ok().map(|path| path.to_string_lossy().into_owned());
+        let socket = self
+            .queries
+            .socket(&server.pool)
+            .await
+            .ok()
+            .map(|path| path.to_string_lossy().into_owned());
         Ok(ConnectionInfo { host, port, socket })
     }
 }

@@ -42,11 +42,14 @@ pub async fn open(data_dir: &Path, store_url: Option<&str>) -> anyhow::Result<St
         Some(url) => url.to_owned(),
         None => format!("sqlite://{}?mode=rwc", path(data_dir).display()),
     };
-    let options = AnyConnectOptions::from_str(&url).context("NOBREGAS_STORE_URL is not a sqlite:// or mysql:// URL")?;
+    let options = AnyConnectOptions::from_str(&url)
+        .context("NOBREGAS_STORE_URL is not a sqlite:// or mysql:// URL")?;
     let engine = match options.database_url.scheme() {
         "sqlite" => Engine::Sqlite,
         "mysql" | "mariadb" => Engine::MySql,
-        other => anyhow::bail!("NOBREGAS_STORE_URL: the panel store runs on SQLite or MySQL/MariaDB, not {other}"),
+        other => anyhow::bail!(
+            "NOBREGAS_STORE_URL: the panel store runs on SQLite or MySQL/MariaDB, not {other}"
+        ),
     };
     let pool = AnyPoolOptions::new()
         .max_connections(if engine == Engine::Sqlite { 8 } else { 16 })
@@ -95,13 +98,22 @@ pub fn returning_id(store: &Store, insert: &str) -> String {
 }
 
 /// Runs an INSERT made by `returning_id`: the new row's id, `None` when it inserted nothing.
-pub async fn inserted_id<'q>(store: &Store, insert: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>) -> Result<Option<i64>, sqlx::Error> {
+pub async fn inserted_id<'q>(
+    store: &Store,
+    insert: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+) -> Result<Option<i64>, sqlx::Error> {
     use sqlx::Row;
     match engine(store) {
-        Engine::Sqlite => insert.fetch_optional(store).await?.map(|row| row.try_get::<i64, _>(0)).transpose(),
+        Engine::Sqlite => insert
+            .fetch_optional(store)
+            .await?
+            .map(|row| row.try_get::<i64, _>(0))
+            .transpose(),
         Engine::MySql => {
             let done = insert.execute(store).await?;
-            Ok((done.rows_affected() > 0).then(|| done.last_insert_id()).flatten())
+            Ok((done.rows_affected() > 0)
+                .then(|| done.last_insert_id())
+                .flatten())
         }
     }
 }
@@ -117,7 +129,8 @@ impl sqlx::Type<sqlx::Any> for Text {
     }
 
     fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
-        <String as sqlx::Type<sqlx::Any>>::compatible(ty) || <Vec<u8> as sqlx::Type<sqlx::Any>>::compatible(ty)
+        <String as sqlx::Type<sqlx::Any>>::compatible(ty)
+            || <Vec<u8> as sqlx::Type<sqlx::Any>>::compatible(ty)
     }
 }
 
@@ -125,7 +138,9 @@ impl<'r> sqlx::Decode<'r, sqlx::Any> for Text {
     fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
         match <String as sqlx::Decode<sqlx::Any>>::decode(value.clone()) {
             Ok(text) => Ok(Text(text)),
-            Err(_) => Ok(Text(String::from_utf8(<Vec<u8> as sqlx::Decode<sqlx::Any>>::decode(value)?)?)),
+            Err(_) => Ok(Text(String::from_utf8(<Vec<u8> as sqlx::Decode<
+                sqlx::Any,
+            >>::decode(value)?)?)),
         }
     }
 }

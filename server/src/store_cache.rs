@@ -12,8 +12,8 @@
 //! A shared store (MySQL, several instances) has no such free check — asking it would cost the
 //! same round trip as the lookup — so there the cache stays empty and every request looks its key
 //! up, which is what makes a key regenerated through one instance fail at once on the others.
-use app::validate::Prefix;
 use crate::store::{self, Engine, Store};
+use app::validate::Prefix;
 use rusqlite::{Connection, OpenFlags};
 use std::collections::HashMap;
 use std::path::Path;
@@ -56,7 +56,14 @@ impl StoreCache {
             }
             Engine::MySql => None,
         };
-        Ok(Self { inner: Mutex::new(Inner { store, version: None, keys: HashMap::new(), databases: HashMap::new() }) })
+        Ok(Self {
+            inner: Mutex::new(Inner {
+                store,
+                version: None,
+                keys: HashMap::new(),
+                databases: HashMap::new(),
+            }),
+        })
     }
 
     /// The key's entry if nothing was committed to the store since it was remembered.
@@ -104,7 +111,10 @@ impl Inner {
     /// asked) disables caching until it can.
     fn current_version(&mut self) -> Option<i64> {
         let store = self.store.as_ref()?;
-        let version = store.prepare_cached("PRAGMA data_version").and_then(|mut s| s.query_row([], |row| row.get(0))).ok();
+        let version = store
+            .prepare_cached("PRAGMA data_version")
+            .and_then(|mut s| s.query_row([], |row| row.get(0)))
+            .ok();
         if version.is_none() || version != self.version {
             self.keys.clear();
             self.databases.clear();

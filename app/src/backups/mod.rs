@@ -243,7 +243,10 @@ pub struct JobList {
 #[serde(deny_unknown_fields)]
 pub struct ScheduleRequest {
     /// The time of day (UTC, `HH:MM`) of the daily backup.
-    #[cfg_attr(feature = "ssr", schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$", example = "03:00"))]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$", example = "03:00")
+    )]
     pub time_utc: String,
     /// How many scheduled backups to keep; older ones are deleted.
     #[serde(deserialize_with = "crate::query::whole_number::required")]
@@ -283,10 +286,13 @@ pub fn parse_time_utc(text: &str) -> Option<u32> {
 
 impl ScheduleRequest {
     pub fn validate(&self) -> Result<u32, AppError> {
-        let minute = parse_time_utc(&self.time_utc)
-            .ok_or_else(|| AppError::validation("time_utc must be a time of day in UTC as HH:MM, e.g. 03:00."))?;
+        let minute = parse_time_utc(&self.time_utc).ok_or_else(|| {
+            AppError::validation("time_utc must be a time of day in UTC as HH:MM, e.g. 03:00.")
+        })?;
         if !(1..=MAX_KEEP).contains(&self.keep) {
-            return Err(AppError::validation(format!("keep must be between 1 and {MAX_KEEP}.")));
+            return Err(AppError::validation(format!(
+                "keep must be between 1 and {MAX_KEEP}."
+            )));
         }
         Ok(minute)
     }
@@ -317,7 +323,11 @@ pub async fn delete_backup(id: String) -> Result<(), AppError> {
 pub async fn restore_backup(id: String, database: String) -> Result<Job, AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
-    with_status(backend.restore_backup(&req, &id, RestoreRequest { database }).await)
+    with_status(
+        backend
+            .restore_backup(&req, &id, RestoreRequest { database })
+            .await,
+    )
 }
 
 /// The restores and imports into `database`, newest first.
@@ -336,10 +346,18 @@ pub async fn get_backup_schedule(database: String) -> Result<Option<BackupSchedu
 }
 
 #[server(prefix = "/rpc", endpoint = "set_backup_schedule")]
-pub async fn set_backup_schedule(database: String, time_utc: String, keep: u32) -> Result<BackupSchedule, AppError> {
+pub async fn set_backup_schedule(
+    database: String,
+    time_utc: String,
+    keep: u32,
+) -> Result<BackupSchedule, AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
-    with_status(backend.set_backup_schedule(&req, &database, ScheduleRequest { time_utc, keep }).await)
+    with_status(
+        backend
+            .set_backup_schedule(&req, &database, ScheduleRequest { time_utc, keep })
+            .await,
+    )
 }
 
 #[server(prefix = "/rpc", endpoint = "delete_backup_schedule")]
@@ -358,14 +376,21 @@ mod tests {
         assert_eq!(parse_time_utc("03:00"), Some(180));
         assert_eq!(parse_time_utc("23:59"), Some(23 * 60 + 59));
         assert_eq!(parse_time_utc("00:00"), Some(0));
-        for bad in ["24:00", "3:00", "03:60", "03-00", "", "03:00:00", "aa:bb", "+3:00"] {
+        for bad in [
+            "24:00", "3:00", "03:60", "03-00", "", "03:00:00", "aa:bb", "+3:00",
+        ] {
             assert_eq!(parse_time_utc(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn statuses_round_trip() {
-        for status in [JobStatus::Queued, JobStatus::Running, JobStatus::Completed, JobStatus::Failed] {
+        for status in [
+            JobStatus::Queued,
+            JobStatus::Running,
+            JobStatus::Completed,
+            JobStatus::Failed,
+        ] {
             assert_eq!(JobStatus::parse(status.as_str()), status);
         }
     }

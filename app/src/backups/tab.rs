@@ -29,9 +29,13 @@ pub fn BackupsPage() -> impl IntoView {
     let params = use_params_map();
     let database = Signal::derive(move || params.read().get("name").unwrap_or_default());
     let backups = Live::new(database, list_backups, |list: &BackupList| {
-        list.backups.iter().any(|backup| !backup.status.is_finished())
+        list.backups
+            .iter()
+            .any(|backup| !backup.status.is_finished())
     });
-    let jobs = Live::new(database, list_jobs, |list: &JobList| list.jobs.iter().any(|job| !job.status.is_finished()));
+    let jobs = Live::new(database, list_jobs, |list: &JobList| {
+        list.jobs.iter().any(|job| !job.status.is_finished())
+    });
     view! {
         <DatabaseHeader name=database current=DatabaseTab::Backups/>
         <backup_list::Backups database backups jobs/>
@@ -92,11 +96,17 @@ where
             if fresh.with(|f| f.as_ref().is_some_and(|(of, _)| *of == db)) {
                 return None;
             }
-            initial.with(|read| read.as_ref().and_then(|r| r.as_ref().err()).map(|e| e.message.clone()))
+            initial.with(|read| {
+                read.as_ref()
+                    .and_then(|r| r.as_ref().err())
+                    .map(|e| e.message.clone())
+            })
         });
         let issued = StoredValue::new(0u64);
         let refresh = Callback::new(move |()| {
-            let Some(db) = database.try_get_untracked() else { return };
+            let Some(db) = database.try_get_untracked() else {
+                return;
+            };
             issued.update_value(|n| *n += 1);
             let ticket = issued.get_value();
             leptos::task::spawn_local(async move {
@@ -122,12 +132,22 @@ where
         Effect::new(move |_| {
             reads.track();
             if data.with(|list| list.as_ref().is_some_and(unfinished)) {
-                if let Ok(timer) = set_timeout_with_handle(move || { let _ = refresh.try_run(()); }, POLL_EVERY) {
+                if let Ok(timer) = set_timeout_with_handle(
+                    move || {
+                        let _ = refresh.try_run(());
+                    },
+                    POLL_EVERY,
+                ) {
                     on_cleanup(move || timer.clear());
                 }
             }
         });
-        Self { initial, data, error, refresh }
+        Self {
+            initial,
+            data,
+            error,
+            refresh,
+        }
     }
 
     /// Resolves once the page's own read is in (what a `Suspend` waits for).
@@ -186,7 +206,9 @@ pub fn JobProgress(
     let queued = status == JobStatus::Queued;
     let value = move || {
         let (done, total) = progress.get();
-        progress_share(done, total).filter(|_| !queued).map(|done| done.to_string())
+        progress_share(done, total)
+            .filter(|_| !queued)
+            .map(|done| done.to_string())
     };
     let max = move || progress.get().1.max(1).to_string();
     let text = move || {
@@ -208,7 +230,11 @@ pub fn JobProgress(
 /// Why the list could not be read (again), as an alert above whatever was read before.
 #[component]
 pub fn ListError(error: Memo<Option<String>>) -> impl IntoView {
-    move || error.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })
+    move || {
+        error
+            .get()
+            .map(|message| view! { <p class="form-error" role="alert">{message}</p> })
+    }
 }
 
 #[cfg(test)]
@@ -218,7 +244,10 @@ mod tests {
     #[test]
     fn times_read_to_the_minute_in_utc() {
         assert_eq!(short_time("2026-11-30T14:05:09Z"), "2026-11-30 14:05 UTC");
-        assert_eq!(short_time("2026-11-30T14:05:09.5+00:00"), "2026-11-30 14:05 UTC");
+        assert_eq!(
+            short_time("2026-11-30T14:05:09.5+00:00"),
+            "2026-11-30 14:05 UTC"
+        );
         assert_eq!(short_time("yesterday"), "yesterday");
         assert_eq!(short_time("2026-11-30T1"), "2026-11-30T1");
     }
@@ -228,7 +257,11 @@ mod tests {
         assert_eq!(progress_text(1536, 4096, false), "1.5 KiB of 4.0 KiB");
         assert_eq!(progress_text(1536, 4096, true), "1.5 KiB of about 4.0 KiB");
         assert_eq!(progress_text(10, 0, true), "10 B written");
-        assert_eq!(progress_text(8192, 4096, true), "8.0 KiB written", "an estimate already passed is not shown");
+        assert_eq!(
+            progress_text(8192, 4096, true),
+            "8.0 KiB written",
+            "an estimate already passed is not shown"
+        );
         assert_eq!(progress_share(8192, 4096), None);
         assert_eq!(progress_share(0, 0), None);
         assert_eq!(progress_share(4096, 4096), Some(4096));

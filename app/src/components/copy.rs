@@ -34,7 +34,9 @@ async fn write_to_clipboard(text: &str) -> Result<(), String> {
     wasm_bindgen_futures::JsFuture::from(promise)
         .await
         .map(|_| ())
-        .map_err(|_| "The browser refused clipboard access; select the text and copy it by hand.".to_owned())
+        .map_err(|_| {
+            "The browser refused clipboard access; select the text and copy it by hand.".to_owned()
+        })
 }
 
 #[cfg(not(feature = "hydrate"))]

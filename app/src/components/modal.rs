@@ -17,8 +17,12 @@ fn hide_everything_but(element: &web_sys::Element) {
     while let Some(parent) = node.parent_element() {
         let siblings = parent.children();
         for i in 0..siblings.length() {
-            let Some(sibling) = siblings.item(i) else { continue };
-            let skip = sibling == node || sibling.has_attribute("aria-hidden") || sibling.tag_name() == "SCRIPT";
+            let Some(sibling) = siblings.item(i) else {
+                continue;
+            };
+            let skip = sibling == node
+                || sibling.has_attribute("aria-hidden")
+                || sibling.tag_name() == "SCRIPT";
             if !skip {
                 let _ = sibling.set_attribute("aria-hidden", "true");
                 let _ = sibling.set_attribute("inert", "");
@@ -34,7 +38,9 @@ fn hide_everything_but(element: &web_sys::Element) {
 
 #[cfg(feature = "hydrate")]
 fn elements(selector: &str) -> Vec<web_sys::Element> {
-    let Ok(list) = document().query_selector_all(selector) else { return Vec::new() };
+    let Ok(list) = document().query_selector_all(selector) else {
+        return Vec::new();
+    };
     (0..list.length())
         .filter_map(|i| list.item(i))
         .filter_map(|node| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(node).ok())
@@ -49,7 +55,9 @@ fn restore_hidden(closing: usize) {
         let _ = element.remove_attribute("inert");
         let _ = element.remove_attribute(HIDDEN_BY_MODAL);
     }
-    for open in elements(&format!("[aria-modal=\"true\"]:not([data-modal-id=\"{closing}\"])")) {
+    for open in elements(&format!(
+        "[aria-modal=\"true\"]:not([data-modal-id=\"{closing}\"])"
+    )) {
         hide_everything_but(&open);
     }
 }

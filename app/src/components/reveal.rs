@@ -15,7 +15,10 @@ pub fn RevealSecret(
     on_done: Callback<()>,
 ) -> impl IntoView {
     let download = download.map(|name| {
-        let href = format!("data:text/plain;charset=utf-8,{}", crate::validate::encode_query_value(&format!("{secret}\n")));
+        let href = format!(
+            "data:text/plain;charset=utf-8,{}",
+            crate::validate::encode_query_value(&format!("{secret}\n"))
+        );
         view! { <a class="button" download=name href=href>"Download"</a> }
     });
     let to_copy = secret.clone();

@@ -44,7 +44,11 @@ pub fn QueryPage() -> impl IntoView {
     let cancel_error = RwSignal::new(None::<String>);
 
     // Another database in the same tab starts clean.
-    Effect::watch(move || database.get(), move |_, _, _| outcome.set(None), false);
+    Effect::watch(
+        move || database.get(),
+        move |_, _, _| outcome.set(None),
+        false,
+    );
 
     let run = move || {
         if running.get_untracked().is_some() {
@@ -56,9 +60,17 @@ pub fn QueryPage() -> impl IntoView {
             return;
         }
         let query_id = browser::new_query_id();
-        running.set(Some(Running { query_id: query_id.clone(), cancelling: false }));
+        running.set(Some(Running {
+            query_id: query_id.clone(),
+            cancelling: false,
+        }));
         cancel_error.set(None);
-        let request = QueryRequest { sql, max_rows: Some(DEFAULT_MAX_ROWS), timeout_ms: None, query_id };
+        let request = QueryRequest {
+            sql,
+            max_rows: Some(DEFAULT_MAX_ROWS),
+            timeout_ms: None,
+            query_id,
+        };
         let database = database.get_untracked();
         spawn_local(async move {
             let result = run_query(database, request).await;
@@ -76,7 +88,13 @@ pub fn QueryPage() -> impl IntoView {
         });
     };
     let cancel = move || {
-        let Some(Running { query_id: Some(id), cancelling: false }) = running.get_untracked() else { return };
+        let Some(Running {
+            query_id: Some(id),
+            cancelling: false,
+        }) = running.get_untracked()
+        else {
+            return;
+        };
         set_cancelling(true);
         spawn_local(async move {
             // On success the pending run itself fails with `query_cancelled`, which is what shows.
@@ -123,7 +141,11 @@ pub fn QueryPage() -> impl IntoView {
 /// `POST /api/databases/{name}/query/export` and saved as `<database>.csv` / `<database>.ndjson`.
 /// The server keeps exported statements in the history too: `runs` is bumped to show them.
 #[component]
-fn ExportButtons(database: Signal<String>, textarea: NodeRef<Textarea>, runs: RwSignal<u32>) -> impl IntoView {
+fn ExportButtons(
+    database: Signal<String>,
+    textarea: NodeRef<Textarea>,
+    runs: RwSignal<u32>,
+) -> impl IntoView {
     let exporting = RwSignal::new(None::<ExportFormat>);
     let error = RwSignal::new(None::<String>);
     let export = move |format: ExportFormat| {

@@ -28,11 +28,19 @@ pub struct QueryRequest {
     #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100_000))]
     pub sql: String,
     /// Rows each result may send (default 1000, at most 10000); beyond it `truncated` is true.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "whole_number::deserialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "whole_number::deserialize"
+    )]
     #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 10000))]
     pub max_rows: Option<u32>,
     /// Milliseconds before the statement is stopped on the server (default 30000, at most 300000).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "whole_number::deserialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "whole_number::deserialize"
+    )]
     #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 300000))]
     pub timeout_ms: Option<u64>,
     /// An id of the caller's choosing (8–64 of `A-Za-z0-9_-`) by which
@@ -53,7 +61,11 @@ pub struct ExportRequest {
     pub sql: String,
     pub format: ExportFormat,
     /// As for queries, but the default and the limit are 300000 ms (an export may take a while).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "whole_number::deserialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "whole_number::deserialize"
+    )]
     #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 300000))]
     pub timeout_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -168,15 +180,21 @@ pub(crate) mod whole_number {
     use serde::de::{Deserializer, Error, Visitor};
     use std::fmt;
 
-    pub fn deserialize<'de, D: Deserializer<'de>, T: TryFrom<u64>>(deserializer: D) -> Result<Option<T>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>, T: TryFrom<u64>>(
+        deserializer: D,
+    ) -> Result<Option<T>, D::Error> {
         match deserializer.deserialize_option(Whole)? {
             None => Ok(None),
-            Some(n) => T::try_from(n).map(Some).map_err(|_| D::Error::custom(format!("{n} is too large"))),
+            Some(n) => T::try_from(n)
+                .map(Some)
+                .map_err(|_| D::Error::custom(format!("{n} is too large"))),
         }
     }
 
     /// The same, for a field that must be there.
-    pub fn required<'de, D: Deserializer<'de>, T: TryFrom<u64>>(deserializer: D) -> Result<T, D::Error> {
+    pub fn required<'de, D: Deserializer<'de>, T: TryFrom<u64>>(
+        deserializer: D,
+    ) -> Result<T, D::Error> {
         deserialize(deserializer)?.ok_or_else(|| D::Error::custom("a whole number is required"))
     }
 
@@ -194,30 +212,46 @@ pub(crate) mod whole_number {
         fn visit_unit<E: Error>(self) -> Result<Self::Value, E> {
             Ok(None)
         }
-        fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        fn visit_some<D: Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
             deserializer.deserialize_any(Whole)
         }
         fn visit_u64<E: Error>(self, n: u64) -> Result<Self::Value, E> {
             Ok(Some(n))
         }
         fn visit_i64<E: Error>(self, n: i64) -> Result<Self::Value, E> {
-            u64::try_from(n).map(Some).map_err(|_| E::custom("a negative number"))
+            u64::try_from(n)
+                .map(Some)
+                .map_err(|_| E::custom("a negative number"))
         }
         fn visit_f64<E: Error>(self, n: f64) -> Result<Self::Value, E> {
-            if n.fract() == 0.0 && (0.0..1.8e19).contains(&n) { Ok(Some(n as u64)) } else { Err(E::custom("not a whole number")) }
+            if n.fract() == 0.0 && (0.0..1.8e19).contains(&n) {
+                Ok(Some(n as u64))
+            } else {
+                Err(E::custom("not a whole number"))
+            }
         }
         fn visit_str<E: Error>(self, text: &str) -> Result<Self::Value, E> {
             if text.is_empty() {
                 return Ok(None);
             }
-            text.parse::<u64>().map(Some).or_else(|_| text.parse::<f64>().map_err(E::custom).and_then(|n| self.visit_f64(n)))
+            text.parse::<u64>().map(Some).or_else(|_| {
+                text.parse::<f64>()
+                    .map_err(E::custom)
+                    .and_then(|n| self.visit_f64(n))
+            })
         }
     }
 }
 
 /// Whether `id` may name a query (`query_id`, the cancel path).
 pub fn is_valid_query_id(id: &str) -> bool {
-    (8..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    (8..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[server(prefix = "/rpc", endpoint = "run_query")]
@@ -263,9 +297,17 @@ mod tests {
 
     #[test]
     fn limits_are_whole_numbers_however_they_are_written() {
-        let parse = |json: &str| serde_json::from_str::<QueryRequest>(json).map(|r| (r.max_rows, r.timeout_ms));
-        assert_eq!(parse(r#"{"sql":"x","max_rows":5,"timeout_ms":213.0}"#).unwrap(), (Some(5), Some(213)));
-        assert_eq!(parse(r#"{"sql":"x","max_rows":null}"#).unwrap(), (None, None));
+        let parse = |json: &str| {
+            serde_json::from_str::<QueryRequest>(json).map(|r| (r.max_rows, r.timeout_ms))
+        };
+        assert_eq!(
+            parse(r#"{"sql":"x","max_rows":5,"timeout_ms":213.0}"#).unwrap(),
+            (Some(5), Some(213))
+        );
+        assert_eq!(
+            parse(r#"{"sql":"x","max_rows":null}"#).unwrap(),
+            (None, None)
+        );
         assert!(parse(r#"{"sql":"x","timeout_ms":1.5}"#).is_err());
         assert!(parse(r#"{"sql":"x","max_rows":-1}"#).is_err());
         assert!(parse(r#"{"sql":"x","max_rows":5000000000}"#).is_err());
@@ -282,11 +324,16 @@ mod tests {
             last_insert_id: None,
             elapsed_ms: 1,
         };
-        let many = QueryResponse::Many(MultiStatementResult { results: vec![one.clone(), one.clone()], elapsed_ms: 2 });
-        let back: QueryResponse = serde_json::from_str(&serde_json::to_string(&many).unwrap()).unwrap();
+        let many = QueryResponse::Many(MultiStatementResult {
+            results: vec![one.clone(), one.clone()],
+            elapsed_ms: 2,
+        });
+        let back: QueryResponse =
+            serde_json::from_str(&serde_json::to_string(&many).unwrap()).unwrap();
         assert_eq!(back, many);
         let single = QueryResponse::One(one);
-        let back: QueryResponse = serde_json::from_str(&serde_json::to_string(&single).unwrap()).unwrap();
+        let back: QueryResponse =
+            serde_json::from_str(&serde_json::to_string(&single).unwrap()).unwrap();
         assert_eq!(back, single);
     }
 }

@@ -1,6 +1,6 @@
 //! What the benches that run the panel as its own process share.
-use std::io::Write;
 use std::future::Future;
+use std::io::Write;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -25,7 +25,12 @@ pub fn panel(data_dir: &std::path::Path, args: &[&str], stdin: &str) -> String {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "nobregas-panel {args:?} failed");
     String::from_utf8(output.stdout).unwrap().trim().to_owned()
@@ -48,8 +53,16 @@ impl Outcome {
     pub fn print(&self, what: &str) {
         let mut sorted = self.latencies.clone();
         sorted.sort();
-        let pct = |p: f64| sorted.get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1))).copied();
-        let ms = |d: Option<Duration>| d.map_or("–".to_owned(), |d| format!("{:.1} ms", d.as_secs_f64() * 1e3));
+        let pct = |p: f64| {
+            sorted
+                .get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1)))
+                .copied()
+        };
+        let ms = |d: Option<Duration>| {
+            d.map_or("–".to_owned(), |d| {
+                format!("{:.1} ms", d.as_secs_f64() * 1e3)
+            })
+        };
         println!(
             "| {what} | {} | {:.0} | {} | {:.0} | {} | {} | {} |",
             self.concurrency,
@@ -90,7 +103,12 @@ where
             (latencies, errors, first_error)
         });
     }
-    let mut outcome = Outcome { concurrency, elapsed: Duration::ZERO, latencies: Vec::new(), errors: 0 };
+    let mut outcome = Outcome {
+        concurrency,
+        elapsed: Duration::ZERO,
+        latencies: Vec::new(),
+        errors: 0,
+    };
     while let Some(result) = loops.join_next().await {
         let (latencies, errors, first_error) = result.expect("a load loop panicked");
         outcome.latencies.extend(latencies);
@@ -102,4 +120,3 @@ where
     outcome.elapsed = start.elapsed();
     outcome
 }
-

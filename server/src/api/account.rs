@@ -9,6 +9,9 @@ use axum::extract::State;
 /// The caller's account and the masked form of its API key.
 #[utoipa::path(get, path = "/api/account", tag = "account", operation_id = "get_account",
     responses((status = 200, body = Account)))]
-pub async fn show(State(state): State<AppState>, caller: Caller) -> Result<Json<Account>, AppError> {
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Account>, AppError> {
     Ok(Json(accounts::view(&state.store, caller.account_id).await?))
 }

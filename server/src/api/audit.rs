@@ -1,10 +1,10 @@
+use super::QueryParams;
 use crate::auth::Caller;
 use crate::services::audit;
 use crate::state::AppState;
 use app::activity::AuditPage;
 use app::error::{AppError, ErrorBody};
 use axum::Json;
-use super::QueryParams;
 use axum::extract::State;
 use serde::Deserialize;
 
@@ -23,6 +23,12 @@ pub struct PageQuery {
 /// users, privileges and the whitelist, with the actor (session or masked API key) and source IP.
 #[utoipa::path(get, path = "/api/audit", tag = "audit", params(PageQuery),
     responses((status = 200, body = AuditPage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, caller: Caller, QueryParams(query): QueryParams<PageQuery>) -> Result<Json<AuditPage>, AppError> {
-    Ok(Json(audit::page(&state.store, &caller, query.before.as_deref(), query.limit).await?))
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    QueryParams(query): QueryParams<PageQuery>,
+) -> Result<Json<AuditPage>, AppError> {
+    Ok(Json(
+        audit::page(&state.store, &caller, query.before.as_deref(), query.limit).await?,
+    ))
 }

@@ -5,7 +5,10 @@ use crate::auth::Caller;
 use crate::services::backups::{self, schedule};
 use crate::services::databases;
 use crate::state::AppState;
-use app::backups::{Backup, BackupKind, BackupList, BackupSchedule, Job, JobKind, RestoreRequest, ScheduleList, ScheduleRequest};
+use app::backups::{
+    Backup, BackupKind, BackupList, BackupSchedule, Job, JobKind, RestoreRequest, ScheduleList,
+    ScheduleRequest,
+};
 use app::error::{AppError, ErrorBody};
 use axum::Json;
 use axum::body::Body;
@@ -30,9 +33,16 @@ use tower_http::services::ServeFile;
         (status = 404, description = "No such database in your account", body = ErrorBody),
         (status = 507, description = "The account's backup storage is full", body = ErrorBody),
     ))]
-pub async fn create(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<(StatusCode, Json<Backup>), AppError> {
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> Result<(StatusCode, Json<Backup>), AppError> {
     let database = databases::owned(&caller, &name)?;
-    Ok((StatusCode::ACCEPTED, Json(backups::create(&state, &caller, &database, BackupKind::Manual).await?)))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(backups::create(&state, &caller, &database, BackupKind::Manual).await?),
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -50,15 +60,29 @@ pub struct BackupFilter {
         (status = 404, description = "No such database in your account", body = ErrorBody),
         (status = 422, description = "A malformed query string (an unknown or repeated parameter)", body = ErrorBody),
     ))]
-pub async fn list(State(state): State<AppState>, caller: Caller, QueryParams(filter): QueryParams<BackupFilter>) -> Result<Json<BackupList>, AppError> {
-    let database = filter.database.as_deref().map(|name| databases::owned(&caller, name)).transpose()?;
-    Ok(Json(BackupList { backups: backups::list(&state, &caller, database.as_ref()).await? }))
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    QueryParams(filter): QueryParams<BackupFilter>,
+) -> Result<Json<BackupList>, AppError> {
+    let database = filter
+        .database
+        .as_deref()
+        .map(|name| databases::owned(&caller, name))
+        .transpose()?;
+    Ok(Json(BackupList {
+        backups: backups::list(&state, &caller, database.as_ref()).await?,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/backups/{id}", tag = "backups", operation_id = "get_backup",
     params(("id" = String, Path)),
     responses((status = 200, body = Backup), (status = 404, description = "No such backup in your account", body = ErrorBody)))]
-pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Backup>, AppError> {
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Backup>, AppError> {
     Ok(Json(backups::get(&state, &caller, &id).await?))
 }
 
@@ -70,7 +94,11 @@ pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<
         (status = 404, description = "No such backup in your account", body = ErrorBody),
         (status = 409, description = "The backup is still running", body = ErrorBody),
     ))]
-pub async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
     backups::delete(&state, &caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -84,14 +112,28 @@ pub async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Pat
         (status = 404, description = "No such backup in your account", body = ErrorBody),
         (status = 409, description = "The backup is not completed", body = ErrorBody),
     ))]
-pub async fn download(State(state): State<AppState>, caller: Caller, Path(id): Path<String>, request: Request) -> Result<Response, AppError> {
+pub async fn download(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    request: Request,
+) -> Result<Response, AppError> {
     let (path, file_name) = backups::file(&state, &caller, &id).await?;
-    let mut response = ServeFile::new(path).oneshot(request).await.map_err(AppError::internal)?.map(Body::new);
+    let mut response = ServeFile::new(path)
+        .oneshot(request)
+        .await
+        .map_err(AppError::internal)?
+        .map(Body::new);
     if response.status() == StatusCode::NOT_FOUND {
-        return Err(AppError::not_found(format!("The file of backup {id} is missing on the panel's disk.")));
+        return Err(AppError::not_found(format!(
+            "The file of backup {id} is missing on the panel's disk."
+        )));
     }
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/gzip"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/gzip"),
+    );
     if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
@@ -116,14 +158,23 @@ pub async fn restore(
     Path(id): Path<String>,
     JsonBody(request): JsonBody<RestoreRequest>,
 ) -> Result<(StatusCode, Json<Job>), AppError> {
-    Ok((StatusCode::ACCEPTED, Json(backups::restore(&state, &caller, &id, request).await?)))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(backups::restore(&state, &caller, &id, request).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/restores/{id}", tag = "backups", operation_id = "get_restore",
     params(("id" = String, Path)),
     responses((status = 200, body = Job), (status = 404, description = "No such restore in your account", body = ErrorBody)))]
-pub async fn show_restore(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Job>, AppError> {
-    Ok(Json(backups::job_of(&state, &caller, &id, JobKind::Restore).await?))
+pub async fn show_restore(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Job>, AppError> {
+    Ok(Json(
+        backups::job_of(&state, &caller, &id, JobKind::Restore).await?,
+    ))
 }
 
 /// Imports a `.sql` or `.sql.gz` file (the raw request body, gzip recognised by its first bytes)
@@ -144,26 +195,48 @@ pub async fn show_restore(State(state): State<AppState>, caller: Caller, Path(id
         (status = 429, description = "Two uploads of the account are being received already (rate_limited)", body = ErrorBody),
         (status = 507, description = "The account's quota (quota_exceeded) has no room: completed backups, queued imports and uploads in progress all count", body = ErrorBody),
     ))]
-pub async fn import(State(state): State<AppState>, caller: Caller, Path(name): Path<String>, request: Request) -> Result<(StatusCode, Json<Job>), AppError> {
+pub async fn import(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+    request: Request,
+) -> Result<(StatusCode, Json<Job>), AppError> {
     let database = databases::owned(&caller, &name)?;
     databases::find(&state.mysql_for(&caller).await?, &database).await?;
-    let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse().ok());
     let upload = backups::uploads::receive(&state, &caller, declared, request.into_body()).await?;
-    Ok((StatusCode::ACCEPTED, Json(backups::import(&state, &caller, database, upload).await?)))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(backups::import(&state, &caller, database, upload).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/imports/{id}", tag = "backups", operation_id = "get_import",
     params(("id" = String, Path)),
     responses((status = 200, body = Job), (status = 404, description = "No such import in your account", body = ErrorBody)))]
-pub async fn show_import(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Job>, AppError> {
-    Ok(Json(backups::job_of(&state, &caller, &id, JobKind::Import).await?))
+pub async fn show_import(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Job>, AppError> {
+    Ok(Json(
+        backups::job_of(&state, &caller, &id, JobKind::Import).await?,
+    ))
 }
 
 /// Every daily backup schedule of the account (a database without one is not listed).
 #[utoipa::path(get, path = "/api/backup-schedules", tag = "backups", operation_id = "list_backup_schedules",
     responses((status = 200, body = ScheduleList)))]
-pub async fn list_schedules(State(state): State<AppState>, caller: Caller) -> Result<Json<ScheduleList>, AppError> {
-    Ok(Json(ScheduleList { schedules: schedule::list(&state, &caller).await? }))
+pub async fn list_schedules(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<ScheduleList>, AppError> {
+    Ok(Json(ScheduleList {
+        schedules: schedule::list(&state, &caller).await?,
+    }))
 }
 
 /// A daily backup at `time_utc`, keeping the newest `keep` scheduled backups (older ones are
@@ -182,13 +255,19 @@ pub async fn set_schedule(
     JsonBody(request): JsonBody<ScheduleRequest>,
 ) -> Result<Json<BackupSchedule>, AppError> {
     let database = databases::owned(&caller, &name)?;
-    Ok(Json(schedule::set(&state, &caller, &database, &request).await?))
+    Ok(Json(
+        schedule::set(&state, &caller, &database, &request).await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/databases/{name}/backup-schedule", tag = "backups", operation_id = "delete_backup_schedule",
     params(("name" = String, Path)),
     responses((status = 204, description = "Removed (or there was none)"), (status = 404, description = "No such database in your account", body = ErrorBody)))]
-pub async fn delete_schedule(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<StatusCode, AppError> {
+pub async fn delete_schedule(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> Result<StatusCode, AppError> {
     let database = databases::owned(&caller, &name)?;
     schedule::remove(&state, &caller, &database).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -11,8 +11,18 @@ use axum::http::StatusCode;
 /// The caller's databases (`<prefix>_…`) on the managed server, with size and table count.
 #[utoipa::path(get, path = "/api/databases", tag = "databases", operation_id = "list_databases",
     responses((status = 200, body = DatabaseList)))]
-pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<DatabaseList>, AppError> {
-    Ok(Json(DatabaseList { databases: databases::list(&state.mysql_for(&caller).await?, (&state.store, &state.store_cache), &caller).await? }))
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<DatabaseList>, AppError> {
+    Ok(Json(DatabaseList {
+        databases: databases::list(
+            &state.mysql_for(&caller).await?,
+            (&state.store, &state.store_cache),
+            &caller,
+        )
+        .await?,
+    }))
 }
 
 /// Creates `<prefix>_…` (default utf8mb4 with the server's default utf8mb4 collation).
@@ -31,7 +41,18 @@ pub async fn create(
     caller: Caller,
     JsonBody(request): JsonBody<CreateDatabase>,
 ) -> Result<(StatusCode, Json<Database>), AppError> {
-    Ok((StatusCode::CREATED, Json(databases::create(&state.mysql_for(&caller).await?, &state.store, &caller, &request).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            databases::create(
+                &state.mysql_for(&caller).await?,
+                &state.store,
+                &caller,
+                &request,
+            )
+            .await?,
+        ),
+    ))
 }
 
 /// The database with its tables and the users that hold privileges on it.
@@ -44,14 +65,32 @@ pub async fn show(
     Path(name): Path<String>,
 ) -> Result<Json<DatabaseDetail>, AppError> {
     let name = databases::owned(&caller, &name)?;
-    Ok(Json(databases::detail(&state.mysql_for(&caller).await?, &caller, &name, state.connection_info(&caller).await?).await?))
+    Ok(Json(
+        databases::detail(
+            &state.mysql_for(&caller).await?,
+            &caller,
+            &name,
+            state.connection_info(&caller).await?,
+        )
+        .await?,
+    ))
 }
 
 /// Drops the database and every grant on it.
 #[utoipa::path(delete, path = "/api/databases/{name}", tag = "databases", operation_id = "delete_database",
     params(("name" = String, Path)),
     responses((status = 204, description = "Dropped"), (status = 404, description = "No such database in your account", body = ErrorBody)))]
-pub async fn delete(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<StatusCode, AppError> {
-    databases::drop(&state.mysql_for(&caller).await?, &state.store, &caller, &databases::owned(&caller, &name)?).await?;
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> Result<StatusCode, AppError> {
+    databases::drop(
+        &state.mysql_for(&caller).await?,
+        &state.store,
+        &caller,
+        &databases::owned(&caller, &name)?,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

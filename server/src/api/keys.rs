@@ -2,13 +2,13 @@
 use super::JsonBody;
 use crate::services::api_keys;
 use crate::state::AppState;
+use app::backend::ClientInfo;
 use app::error::{AppError, ErrorBody};
 use app::model::{RevocationReceived, RevokeKey};
 use axum::Json;
-use axum::extract::State;
 use axum::extract::Extension;
+use axum::extract::State;
 use axum::http::StatusCode;
-use app::backend::ClientInfo;
 
 /// Revokes the key if it is valid; no authentication. The answer is the same 202 whatever was sent
 /// (a live key, an old one, a typo), so it cannot be used to test keys; requests are limited per IP.
@@ -25,7 +25,14 @@ pub async fn revoke(
     client: Option<Extension<ClientInfo>>,
     JsonBody(request): JsonBody<RevokeKey>,
 ) -> Result<(StatusCode, Json<RevocationReceived>), AppError> {
-    api_keys::revoke_reported(&state.store, &request.key, client.and_then(|Extension(client)| client.ip)).await?;
-    let message = "Thank you. If this was a valid key, it no longer works and its owner has been told.".to_owned();
+    api_keys::revoke_reported(
+        &state.store,
+        &request.key,
+        client.and_then(|Extension(client)| client.ip),
+    )
+    .await?;
+    let message =
+        "Thank you. If this was a valid key, it no longer works and its owner has been told."
+            .to_owned();
     Ok((StatusCode::ACCEPTED, Json(RevocationReceived { message })))
 }

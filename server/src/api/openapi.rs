@@ -4,22 +4,22 @@
 //! validating types themselves. `make fuzz` holds the API to this document.
 use app::activity::{AuditEvent, AuditPage};
 use app::backups::{
-    Backup, BackupKind, BackupList, BackupSchedule, Job, JobErrorCode, JobKind, JobStatus, RestoreRequest, ScheduleList, ScheduleRequest,
-    TableChecksum,
-    TableDifference, Verification,
+    Backup, BackupKind, BackupList, BackupSchedule, Job, JobErrorCode, JobKind, JobStatus,
+    RestoreRequest, ScheduleList, ScheduleRequest, TableChecksum, TableDifference, Verification,
 };
 use app::error::{ErrorBody, ErrorDetail};
 use app::model::{
-    Account, ApiKeyInfo, ConnectionInfo, RevocationReceived, RevokeKey, CreateDatabase, CreateUser, CreatedUser, Database, DatabaseDetail, DatabaseList,
-    DatabasePrivileges, DbUser, Grant, NewWhitelistEntry, SetPassword, SetPrivileges, TableInfo, UserList,
-    UserPrivileges, Whitelist, WhitelistEntry,
+    Account, ApiKeyInfo, ConnectionInfo, CreateDatabase, CreateUser, CreatedUser, Database,
+    DatabaseDetail, DatabaseList, DatabasePrivileges, DbUser, Grant, NewWhitelistEntry,
+    RevocationReceived, RevokeKey, SetPassword, SetPrivileges, TableInfo, UserList, UserPrivileges,
+    Whitelist, WhitelistEntry,
 };
 use app::names::{DatabaseName, DbPassword, DbUserName};
-use app::query::{
-    ExportFormat, ExportRequest, HistoryEntry, MultiStatementResult, QueryColumn, QueryHistory, QueryRequest, QueryResponse,
-    StatementResult,
-};
 use app::privilege::Privilege;
+use app::query::{
+    ExportFormat, ExportRequest, HistoryEntry, MultiStatementResult, QueryColumn, QueryHistory,
+    QueryRequest, QueryResponse, StatementResult,
+};
 use app::security::{ChangePassword, SessionInfo, SessionList, SignedOut};
 use axum::Json;
 use serde_json::{Value, json};
@@ -69,7 +69,12 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("nbg_…").build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("nbg_…")
+                    .build(),
+            ),
         );
     }
 }
@@ -98,8 +103,19 @@ const OCTET: &str = "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])";
 /// Character sets every supported server has, with the collations of each that are everywhere.
 /// The API accepts any pair the server knows; these are the ones the document promises.
 const CHARSETS: [(&str, &[&str]); 4] = [
-    ("utf8mb4", &["utf8mb4_general_ci", "utf8mb4_unicode_ci", "utf8mb4_unicode_520_ci", "utf8mb4_bin"]),
-    ("latin1", &["latin1_swedish_ci", "latin1_general_ci", "latin1_bin"]),
+    (
+        "utf8mb4",
+        &[
+            "utf8mb4_general_ci",
+            "utf8mb4_unicode_ci",
+            "utf8mb4_unicode_520_ci",
+            "utf8mb4_bin",
+        ],
+    ),
+    (
+        "latin1",
+        &["latin1_swedish_ci", "latin1_general_ci", "latin1_bin"],
+    ),
     ("ascii", &["ascii_general_ci", "ascii_bin"]),
     ("binary", &["binary"]),
 ];
@@ -107,13 +123,19 @@ const CHARSETS: [(&str, &[&str]); 4] = [
 fn complete(doc: &mut Value) {
     let schemas = &mut doc["components"]["schemas"];
     schemas["DatabaseName"] = database_name_schema();
-    schemas["DbUserName"] = name_schema(DbUserName::MAX_LEN, "A database user of your account: `<prefix>_` then lowercase letters, digits and `_`.");
+    schemas["DbUserName"] = name_schema(
+        DbUserName::MAX_LEN,
+        "A database user of your account: `<prefix>_` then lowercase letters, digits and `_`.",
+    );
     schemas["DbPassword"] = json!({
         "type": "string", "minLength": DbPassword::MIN, "maxLength": DbPassword::MAX,
         "pattern": format!("^{NO_CONTROL}*$"),
         "description": "A database user's password: 12–128 characters, no control characters.",
     });
-    let privileges: Vec<&str> = ["ALL", "ALL PRIVILEGES"].into_iter().chain(Privilege::ALL.map(Privilege::sql)).collect();
+    let privileges: Vec<&str> = ["ALL", "ALL PRIVILEGES"]
+        .into_iter()
+        .chain(Privilege::ALL.map(Privilege::sql))
+        .collect();
     schemas["Privilege"] = json!({
         "type": "string",
         "enum": privileges,
@@ -122,44 +144,97 @@ fn complete(doc: &mut Value) {
     schemas["HostPattern"] = host_schema();
     set(schemas, "CreateDatabase", "name", reference("DatabaseName"));
     set(schemas, "CreateUser", "name", reference("DbUserName"));
-    set(schemas, "CreateUser", "password", json!({"oneOf": [reference("DbPassword"), {"type": "null"}],
-        "description": "Omit it (or null) and a strong password is generated and returned once."}));
+    set(
+        schemas,
+        "CreateUser",
+        "password",
+        json!({"oneOf": [reference("DbPassword"), {"type": "null"}],
+        "description": "Omit it (or null) and a strong password is generated and returned once."}),
+    );
     set(schemas, "SetPassword", "password", reference("DbPassword"));
-    set(schemas, "SetPrivileges", "privileges", json!({"type": "array", "minItems": 1, "items": reference("Privilege")}));
-    set(schemas, "NewWhitelistEntry", "host", reference("HostPattern"));
-    set(schemas, "NewWhitelistEntry", "note", json!({"type": ["string", "null"],
+    set(
+        schemas,
+        "SetPrivileges",
+        "privileges",
+        json!({"type": "array", "minItems": 1, "items": reference("Privilege")}),
+    );
+    set(
+        schemas,
+        "NewWhitelistEntry",
+        "host",
+        reference("HostPattern"),
+    );
+    set(
+        schemas,
+        "NewWhitelistEntry",
+        "note",
+        json!({"type": ["string", "null"],
         "pattern": format!("^{TRIMMED}*{NO_CONTROL}{{0,200}}{TRIMMED}*$"),
-        "description": "At most 200 characters (surrounding whitespace is dropped), no control characters."}));
-    set(schemas, "RestoreRequest", "database", reference("DatabaseName"));
-    set(schemas, "ChangePassword", "new_password", json!({"type": "string",
+        "description": "At most 200 characters (surrounding whitespace is dropped), no control characters."}),
+    );
+    set(
+        schemas,
+        "RestoreRequest",
+        "database",
+        reference("DatabaseName"),
+    );
+    set(
+        schemas,
+        "ChangePassword",
+        "new_password",
+        json!({"type": "string",
         "minLength": app::validate::Password::MIN, "maxLength": app::validate::Password::MAX,
-        "description": "The new panel password: 8–128 characters."}));
+        "description": "The new panel password: 8–128 characters."}),
+    );
     schemas["ScheduleRequest"]["example"] = json!({"time_utc": "03:00", "keep": 7});
     charsets(&mut schemas["CreateDatabase"]);
     for request in ["QueryRequest", "ExportRequest"] {
         // Whitespace alone is no statement (422).
         // Rust's `trim` (White_Space), not the regex engine's `\S`: NEL (U+0085) alone is empty too.
         let not_blank = TRIMMED.replacen('[', "[^", 1);
-        set(schemas, request, "sql", json!({"type": "string", "minLength": 1, "maxLength": app::query::MAX_SQL_CHARS, "pattern": not_blank,
-            "description": "SQL text; several statements are separated by `;`."}));
+        set(
+            schemas,
+            request,
+            "sql",
+            json!({"type": "string", "minLength": 1, "maxLength": app::query::MAX_SQL_CHARS, "pattern": not_blank,
+            "description": "SQL text; several statements are separated by `;`."}),
+        );
     }
     // Examples: schemathesis' coverage phase builds its valid cases from them (without one it sent a
     // bare `0` as a "valid" export body).
     // Cells are any JSON value (number, string, null), not objects.
-    set(schemas, "StatementResult", "rows", json!({"type": "array", "items": {"type": "array", "items": {}},
-        "description": "One array per row, one value per column: numbers, strings (DECIMAL, big integers, dates, text, base64) or null."}));
-    schemas["QueryRequest"]["example"] = json!({"sql": "SELECT 1 AS one", "max_rows": 100, "timeout_ms": 5000});
+    set(
+        schemas,
+        "StatementResult",
+        "rows",
+        json!({"type": "array", "items": {"type": "array", "items": {}},
+        "description": "One array per row, one value per column: numbers, strings (DECIMAL, big integers, dates, text, base64) or null."}),
+    );
+    schemas["QueryRequest"]["example"] =
+        json!({"sql": "SELECT 1 AS one", "max_rows": 100, "timeout_ms": 5000});
     schemas["ExportRequest"]["example"] = json!({"sql": "SELECT 1 AS one", "format": "csv"});
     // Spelled out where it is used: schemathesis' coverage phase took a bare `0` body as valid
     // while the enum was only a reference.
-    set(schemas, "ExportRequest", "format", json!({"type": "string", "enum": ["csv", "ndjson"],
-        "description": "csv: RFC 4180 with a header row; ndjson: the column names, then one JSON array per row."}));
-    if let Some(ok) = doc["paths"]["/api/databases/{name}/query/export"]["post"]["responses"]["200"]["content"].as_object_mut() {
+    set(
+        schemas,
+        "ExportRequest",
+        "format",
+        json!({"type": "string", "enum": ["csv", "ndjson"],
+        "description": "csv: RFC 4180 with a header row; ndjson: the column names, then one JSON array per row."}),
+    );
+    if let Some(ok) = doc["paths"]["/api/databases/{name}/query/export"]["post"]["responses"]["200"]
+        ["content"]
+        .as_object_mut()
+    {
         let csv = ok.get("text/csv").cloned().unwrap_or_else(|| json!({}));
         ok.insert("application/x-ndjson".into(), csv);
     }
     for (path, item) in doc["paths"].as_object_mut().into_iter().flatten() {
-        for operation in item.as_object_mut().into_iter().flat_map(|item| item.values_mut()) {
+        for operation in item
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|item| item.values_mut())
+        {
             constrain_path_parameters(path, operation);
             add_shared_responses(operation);
             camel_case_links(operation);
@@ -179,14 +254,16 @@ fn name_schema(max_len: usize, description: &str) -> Value {
 /// to three more), and any name of at most 32 characters; longer names with more `_` are refused with 422.
 fn database_name_schema() -> Value {
     let budget = DatabaseName::MAX_LEN;
-    let mut alternatives = vec![json!({"pattern": format!("^{PREFIX_PATTERN}[a-z0-9]+$"), "maxLength": budget - 1})];
+    let mut alternatives =
+        vec![json!({"pattern": format!("^{PREFIX_PATTERN}[a-z0-9]+$"), "maxLength": budget - 1})];
     for more in 1..=3 {
         alternatives.push(json!({
             "pattern": format!("^{PREFIX_PATTERN}[a-z0-9]*(?:_[a-z0-9]*){{1,{more}}}$"),
             "maxLength": budget - 1 - more,
         }));
     }
-    alternatives.push(json!({"pattern": format!("^{PREFIX_PATTERN}[a-z0-9_]+$"), "maxLength": budget / 2}));
+    alternatives
+        .push(json!({"pattern": format!("^{PREFIX_PATTERN}[a-z0-9_]+$"), "maxLength": budget / 2}));
     json!({
         "type": "string",
         "anyOf": alternatives,
@@ -200,7 +277,9 @@ fn database_name_schema() -> Value {
 /// bits are zero; the pattern (a regex cannot do that arithmetic) promises the octet-aligned ones.
 fn host_schema() -> Value {
     let o = OCTET;
-    let networks = format!(r"^(?:{o}\.0\.0\.0/8|{o}\.{o}\.0\.0/16|{o}\.{o}\.{o}\.0/24|{o}\.{o}\.{o}\.{o}/32)$");
+    let networks = format!(
+        r"^(?:{o}\.0\.0\.0/8|{o}\.{o}\.0\.0/16|{o}\.{o}\.{o}\.0/24|{o}\.{o}\.{o}\.{o}/32)$"
+    );
     json!({
         "description": "`%` (any host), an IPv4 address (`203.0.113.5`), an IPv6 address, or an IPv4 network \
                         (`203.0.113.0/24`; any prefix length 1–32 with the host bits zero).",
@@ -235,7 +314,10 @@ fn charsets(create_database: &mut Value) {
 }
 
 fn set(schemas: &mut Value, schema: &str, property: &str, value: Value) {
-    debug_assert!(schemas[schema]["properties"][property].is_object(), "{schema}.{property} is not in the document");
+    debug_assert!(
+        schemas[schema]["properties"][property].is_object(),
+        "{schema}.{property} is not in the document"
+    );
     schemas[schema]["properties"][property] = value;
 }
 
@@ -245,8 +327,16 @@ fn reference(name: &str) -> Value {
 
 /// Names in URLs follow the same rules as in bodies (any other name is 404).
 fn constrain_path_parameters(path: &str, operation: &mut Value) {
-    for parameter in operation.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten() {
-        let schema = match (parameter["name"].as_str(), path.starts_with("/api/databases/")) {
+    for parameter in operation
+        .get_mut("parameters")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        let schema = match (
+            parameter["name"].as_str(),
+            path.starts_with("/api/databases/"),
+        ) {
             (Some("database"), _) | (Some("name"), true) => "DatabaseName",
             (Some("user"), _) | (Some("name"), false) => "DbUserName",
             (Some("id"), _) if path.starts_with("/api/queries/") => {
@@ -262,13 +352,23 @@ fn constrain_path_parameters(path: &str, operation: &mut Value) {
 /// Every operation needs a key and may be rate limited or find MySQL down; every body may be
 /// malformed; a key sent over plain HTTP from another machine is refused.
 fn add_shared_responses(operation: &mut Value) {
-    if let Some(own) = operation["responses"].get_mut("403").and_then(|r| r.get_mut("description")) {
+    if let Some(own) = operation["responses"]
+        .get_mut("403")
+        .and_then(|r| r.get_mut("description"))
+    {
         // An operation's own 403 keeps its meaning; https_required can happen as well.
         if let Some(text) = own.as_str().filter(|text| !text.contains("https_required")) {
-            *own = Value::from(format!("{text}; or https_required: credentials sent over plain HTTP from another machine"));
+            *own = Value::from(format!(
+                "{text}; or https_required: credentials sent over plain HTTP from another machine"
+            ));
         }
     }
-    let mut shared = vec![("401", "Unauthorized"), ("403", "HttpsRequired"), ("429", "RateLimited"), ("503", "Unavailable")];
+    let mut shared = vec![
+        ("401", "Unauthorized"),
+        ("403", "HttpsRequired"),
+        ("429", "RateLimited"),
+        ("503", "Unavailable"),
+    ];
     if operation.get("requestBody").is_some() {
         shared.push(("400", "BadRequest"));
         shared.push(("413", "PayloadTooLarge"));
@@ -276,17 +376,30 @@ fn add_shared_responses(operation: &mut Value) {
     for (status, name) in shared {
         // An operation's own answer for the status (a query's 400 `sql_error`) says more.
         if operation["responses"].get(status).is_none() {
-            operation["responses"][status] = json!({"$ref": format!("#/components/responses/{name}")});
+            operation["responses"][status] =
+                json!({"$ref": format!("#/components/responses/{name}")});
         }
     }
 }
 
 /// utoipa 5.5 writes a link's fields in snake_case; OpenAPI spells them in camelCase.
 fn camel_case_links(operation: &mut Value) {
-    let responses = operation.get_mut("responses").and_then(Value::as_object_mut);
-    let links = responses.into_iter().flat_map(|r| r.values_mut()).filter_map(|r| r.get_mut("links")?.as_object_mut());
-    for link in links.flat_map(|links| links.values_mut()).filter_map(Value::as_object_mut) {
-        for (snake, camel) in [("operation_id", "operationId"), ("operation_ref", "operationRef"), ("request_body", "requestBody")] {
+    let responses = operation
+        .get_mut("responses")
+        .and_then(Value::as_object_mut);
+    let links = responses
+        .into_iter()
+        .flat_map(|r| r.values_mut())
+        .filter_map(|r| r.get_mut("links")?.as_object_mut());
+    for link in links
+        .flat_map(|links| links.values_mut())
+        .filter_map(Value::as_object_mut)
+    {
+        for (snake, camel) in [
+            ("operation_id", "operationId"),
+            ("operation_ref", "operationRef"),
+            ("request_body", "requestBody"),
+        ] {
             if let Some(value) = link.remove(snake) {
                 link.insert(camel.to_owned(), value);
             }
@@ -331,7 +444,10 @@ mod tests {
             std::fs::write(path, &generated).unwrap();
         }
         let committed = std::fs::read_to_string(path).unwrap_or_default();
-        assert!(committed == generated, "docs/openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test -p server --lib openapi`");
+        assert!(
+            committed == generated,
+            "docs/openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test -p server --lib openapi`"
+        );
     }
 
     #[test]

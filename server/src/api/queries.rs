@@ -38,7 +38,15 @@ pub async fn run(
     let id = queries::query_id_or_new(&mut request.query_id);
     let answer = async {
         let database = databases::owned(&caller, &name)?;
-        queries::run(&state.queries, &state.mysql_for(&caller).await?, &state.store, &caller, &database, request).await
+        queries::run(
+            &state.queries,
+            &state.mysql_for(&caller).await?,
+            &state.store,
+            &caller,
+            &database,
+            request,
+        )
+        .await
     };
     let response = match answer.await {
         Ok((_, result)) => Json(result).into_response(),
@@ -76,10 +84,23 @@ pub async fn export(
     }
 }
 
-async fn export_stream(state: &AppState, caller: &Caller, name: &str, request: ExportRequest) -> Result<Response, AppError> {
+async fn export_stream(
+    state: &AppState,
+    caller: &Caller,
+    name: &str,
+    request: ExportRequest,
+) -> Result<Response, AppError> {
     let database = databases::owned(caller, name)?;
     let format = request.format;
-    let (_, chunks) = queries::export::export(&state.queries, &state.mysql_for(&caller).await?, &state.store, caller, &database, request).await?;
+    let (_, chunks) = queries::export::export(
+        &state.queries,
+        &state.mysql_for(&caller).await?,
+        &state.store,
+        caller,
+        &database,
+        request,
+    )
+    .await?;
     let (content_type, extension) = match format {
         ExportFormat::Csv => ("text/csv; charset=utf-8; header=present", "csv"),
         ExportFormat::Ndjson => ("application/x-ndjson", "ndjson"),
@@ -99,15 +120,28 @@ async fn export_stream(state: &AppState, caller: &Caller, name: &str, request: E
 #[utoipa::path(post, path = "/api/queries/{id}/cancel", tag = "queries", operation_id = "cancel_query",
     params(("id" = String, Path)),
     responses((status = 204, description = "Stopped"), (status = 404, description = "No such query running in your account", body = ErrorBody)))]
-pub async fn cancel(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode, AppError> {
-    queries::cancel(&state.queries, &state.mysql_for(&caller).await?, &caller, &id).await?;
+pub async fn cancel(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    queries::cancel(
+        &state.queries,
+        &state.mysql_for(&caller).await?,
+        &caller,
+        &id,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// The account's last 50 statements, newest first.
 #[utoipa::path(get, path = "/api/queries/history", tag = "queries", operation_id = "query_history",
     responses((status = 200, body = QueryHistory)))]
-pub async fn history(State(state): State<AppState>, caller: Caller) -> Result<Json<QueryHistory>, AppError> {
+pub async fn history(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<QueryHistory>, AppError> {
     Ok(Json(queries::history::list(&state.store, &caller).await?))
 }
 

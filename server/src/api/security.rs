@@ -24,13 +24,18 @@ pub async fn change_password(
     caller: Caller,
     JsonBody(request): JsonBody<ChangePassword>,
 ) -> Result<Json<SignedOut>, AppError> {
-    Ok(Json(security::change_password(&state.store, &state.login_limiter, &caller, &request).await?))
+    Ok(Json(
+        security::change_password(&state.store, &state.login_limiter, &caller, &request).await?,
+    ))
 }
 
 /// The account's live browser sessions, newest first; `current` is the one this request came with.
 #[utoipa::path(get, path = "/api/account/sessions", tag = "account", operation_id = "list_sessions",
     responses((status = 200, body = SessionList)))]
-pub async fn list_sessions(State(state): State<AppState>, caller: Caller) -> Result<Json<SessionList>, AppError> {
+pub async fn list_sessions(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<SessionList>, AppError> {
     Ok(Json(sessions::list(&state.store, &caller).await?))
 }
 
@@ -38,8 +43,14 @@ pub async fn list_sessions(State(state): State<AppState>, caller: Caller) -> Res
 #[utoipa::path(delete, path = "/api/account/sessions/{id}", tag = "account", operation_id = "revoke_session",
     params(("id" = i64, Path)),
     responses((status = 204, description = "Signed out"), (status = 404, description = "No such session in your account", body = ErrorBody)))]
-pub async fn revoke_session(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found(format!("No session {id} in your account.")))?;
+pub async fn revoke_session(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| AppError::not_found(format!("No session {id} in your account.")))?;
     security::revoke_session(&state.store, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -47,6 +58,11 @@ pub async fn revoke_session(State(state): State<AppState>, caller: Caller, Path(
 /// Signs out every other session of the account (all of them when called with an API key).
 #[utoipa::path(delete, path = "/api/account/sessions", tag = "account", operation_id = "revoke_other_sessions",
     responses((status = 200, body = SignedOut)))]
-pub async fn revoke_other_sessions(State(state): State<AppState>, caller: Caller) -> Result<Json<SignedOut>, AppError> {
-    Ok(Json(security::revoke_other_sessions(&state.store, &caller).await?))
+pub async fn revoke_other_sessions(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<SignedOut>, AppError> {
+    Ok(Json(
+        security::revoke_other_sessions(&state.store, &caller).await?,
+    ))
 }

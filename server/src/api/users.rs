@@ -10,8 +10,13 @@ use axum::http::StatusCode;
 
 /// The caller's database users and their privileges per database.
 #[utoipa::path(get, path = "/api/users", tag = "users", operation_id = "list_users", responses((status = 200, body = UserList)))]
-pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<UserList>, AppError> {
-    Ok(Json(UserList { users: db_users::list(&state.mysql_for(&caller).await?, &caller).await? }))
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<UserList>, AppError> {
+    Ok(Json(UserList {
+        users: db_users::list(&state.mysql_for(&caller).await?, &caller).await?,
+    }))
 }
 
 /// Creates a user; without `password` a strong one is generated and returned in this response only.
@@ -30,7 +35,18 @@ pub async fn create(
     caller: Caller,
     JsonBody(request): JsonBody<CreateUser>,
 ) -> Result<(StatusCode, Json<CreatedUser>), AppError> {
-    Ok((StatusCode::CREATED, Json(db_users::create(&state.mysql_for(&caller).await?, &state.store, &caller, &request).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            db_users::create(
+                &state.mysql_for(&caller).await?,
+                &state.store,
+                &caller,
+                &request,
+            )
+            .await?,
+        ),
+    ))
 }
 
 /// Sets the user's password at every host.
@@ -47,15 +63,32 @@ pub async fn set_password(
     Path(name): Path<String>,
     JsonBody(request): JsonBody<SetPassword>,
 ) -> Result<StatusCode, AppError> {
-    db_users::set_password(&state.mysql_for(&caller).await?, &state.store, &caller, &db_users::owned(&caller, &name)?, &request.password).await?;
+    db_users::set_password(
+        &state.mysql_for(&caller).await?,
+        &state.store,
+        &caller,
+        &db_users::owned(&caller, &name)?,
+        &request.password,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Removes the MySQL account at every host it exists for.
 #[utoipa::path(delete, path = "/api/users/{name}", tag = "users", operation_id = "delete_user", params(("name" = String, Path)),
     responses((status = 204, description = "Removed"), (status = 404, description = "No such database user in your account", body = ErrorBody)))]
-pub async fn delete(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<StatusCode, AppError> {
-    db_users::drop(&state.mysql_for(&caller).await?, &state.store, &caller, &db_users::owned(&caller, &name)?).await?;
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> Result<StatusCode, AppError> {
+    db_users::drop(
+        &state.mysql_for(&caller).await?,
+        &state.store,
+        &caller,
+        &db_users::owned(&caller, &name)?,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -76,7 +109,16 @@ pub async fn set_privileges(
     Path((user, database)): Path<(String, String)>,
     JsonBody(request): JsonBody<SetPrivileges>,
 ) -> Result<Json<Grant>, AppError> {
-    Ok(Json(db_users::set_privileges(&state.mysql_for(&caller).await?, &state.store, &caller, (&user, &database), &request).await?))
+    Ok(Json(
+        db_users::set_privileges(
+            &state.mysql_for(&caller).await?,
+            &state.store,
+            &caller,
+            (&user, &database),
+            &request,
+        )
+        .await?,
+    ))
 }
 
 /// Revokes everything the user holds on the database.
@@ -88,6 +130,12 @@ pub async fn revoke_privileges(
     caller: Caller,
     Path((user, database)): Path<(String, String)>,
 ) -> Result<StatusCode, AppError> {
-    db_users::revoke_privileges(&state.mysql_for(&caller).await?, &state.store, &caller, (&user, &database)).await?;
+    db_users::revoke_privileges(
+        &state.mysql_for(&caller).await?,
+        &state.store,
+        &caller,
+        (&user, &database),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

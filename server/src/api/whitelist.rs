@@ -10,8 +10,13 @@ use axum::http::StatusCode;
 
 /// Hosts (besides localhost) from which the account's database users may connect.
 #[utoipa::path(get, path = "/api/whitelist", tag = "whitelist", operation_id = "list_whitelist", responses((status = 200, body = Whitelist)))]
-pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Whitelist>, AppError> {
-    Ok(Json(Whitelist { entries: whitelist::list(&state.store, &caller).await? }))
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Whitelist>, AppError> {
+    Ok(Json(Whitelist {
+        entries: whitelist::list(&state.store, &caller).await?,
+    }))
 }
 
 /// Adds a host; every database user gets an account there, with the same password and grants.
@@ -28,15 +33,32 @@ pub async fn add(
     caller: Caller,
     JsonBody(request): JsonBody<NewWhitelistEntry>,
 ) -> Result<(StatusCode, Json<WhitelistEntry>), AppError> {
-    Ok((StatusCode::CREATED, Json(whitelist::add(&state.store, &state.mysql_for(&caller).await?, &caller, &request).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            whitelist::add(
+                &state.store,
+                &state.mysql_for(&caller).await?,
+                &caller,
+                &request,
+            )
+            .await?,
+        ),
+    ))
 }
 
 /// Removes a host; the users' accounts at that host are dropped at once.
 #[utoipa::path(delete, path = "/api/whitelist/{id}", tag = "whitelist", operation_id = "remove_whitelist_entry",
     params(("id" = i64, Path)),
     responses((status = 204, description = "Removed"), (status = 404, description = "No such entry in your account", body = ErrorBody)))]
-pub async fn remove(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found(format!("No whitelist entry {id} in your account.")))?;
+pub async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| AppError::not_found(format!("No whitelist entry {id} in your account.")))?;
     whitelist::remove(&state.store, &state.mysql_for(&caller).await?, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -43,7 +43,10 @@ impl TrustedProxies {
     /// trusted proxy (left-most entries are whatever the client chose to send).
     pub fn client(&self, peer: IpAddr, headers: &HeaderMap, tls: bool) -> ClientInfo {
         if !self.trusts(peer) {
-            return ClientInfo { ip: Some(peer.to_canonical()), https: tls };
+            return ClientInfo {
+                ip: Some(peer.to_canonical()),
+                https: tls,
+            };
         }
         let forwarded: Vec<IpAddr> = headers
             .get_all("x-forwarded-for")
@@ -53,7 +56,13 @@ impl TrustedProxies {
             .filter_map(|item| item.trim().parse::<IpAddr>().ok())
             .map(|ip| ip.to_canonical())
             .collect();
-        let ip = forwarded.iter().rev().find(|ip| !self.trusts(**ip)).or(forwarded.first()).copied().unwrap_or(peer);
+        let ip = forwarded
+            .iter()
+            .rev()
+            .find(|ip| !self.trusts(**ip))
+            .or(forwarded.first())
+            .copied()
+            .unwrap_or(peer);
         // The nearest proxy appends last: its word on the scheme is the one that counts.
         let proto = headers
             .get_all("x-forwarded-proto")
@@ -62,16 +71,27 @@ impl TrustedProxies {
             .flat_map(|value| value.split(','))
             .next_back()
             .map(|proto| proto.trim().eq_ignore_ascii_case("https"));
-        ClientInfo { ip: Some(ip.to_canonical()), https: tls || proto.unwrap_or(false) }
+        ClientInfo {
+            ip: Some(ip.to_canonical()),
+            https: tls || proto.unwrap_or(false),
+        }
     }
 }
 
 /// Outermost middleware: resolves the client once and stores it in the request's extensions.
 pub async fn resolve(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
     let client = match peer {
-        Some(peer) => state.trusted_proxies.client(peer, request.headers(), state.tls),
-        None => ClientInfo { ip: None, https: state.tls },
+        Some(peer) => state
+            .trusted_proxies
+            .client(peer, request.headers(), state.tls),
+        None => ClientInfo {
+            ip: None,
+            https: state.tls,
+        },
     };
     request.extensions_mut().insert(client);
     next.run(request).await
@@ -83,7 +103,10 @@ mod tests {
     use axum::http::HeaderValue;
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        pairs.iter().map(|(k, v)| (k.parse().unwrap(), HeaderValue::from_static(v))).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.parse().unwrap(), HeaderValue::from_static(v)))
+            .collect()
     }
 
     fn ip(text: &str) -> IpAddr {
@@ -93,9 +116,24 @@ mod tests {
     #[test]
     fn forwarded_headers_count_only_from_trusted_proxies() {
         let proxies = TrustedProxies::parse("10.0.0.1, 192.168.0.0/16").unwrap();
-        let spoofed = headers(&[("x-forwarded-for", "6.6.6.6"), ("x-forwarded-proto", "https")]);
-        assert_eq!(proxies.client(ip("203.0.113.9"), &spoofed, false), ClientInfo { ip: Some(ip("203.0.113.9")), https: false });
-        assert_eq!(proxies.client(ip("10.0.0.1"), &spoofed, false), ClientInfo { ip: Some(ip("6.6.6.6")), https: true });
+        let spoofed = headers(&[
+            ("x-forwarded-for", "6.6.6.6"),
+            ("x-forwarded-proto", "https"),
+        ]);
+        assert_eq!(
+            proxies.client(ip("203.0.113.9"), &spoofed, false),
+            ClientInfo {
+                ip: Some(ip("203.0.113.9")),
+                https: false
+            }
+        );
+        assert_eq!(
+            proxies.client(ip("10.0.0.1"), &spoofed, false),
+            ClientInfo {
+                ip: Some(ip("6.6.6.6")),
+                https: true
+            }
+        );
     }
 
     #[test]
@@ -103,12 +141,24 @@ mod tests {
         let proxies = TrustedProxies::parse("10.0.0.1,192.168.0.0/16").unwrap();
         // The client wrote "1.1.1.1" itself; the outer proxy 192.168.1.1 saw 198.51.100.7.
         let chain = headers(&[("x-forwarded-for", "1.1.1.1, 198.51.100.7, 192.168.1.1")]);
-        assert_eq!(proxies.client(ip("10.0.0.1"), &chain, false).ip, Some(ip("198.51.100.7")));
+        assert_eq!(
+            proxies.client(ip("10.0.0.1"), &chain, false).ip,
+            Some(ip("198.51.100.7"))
+        );
         let only_proxies = headers(&[("x-forwarded-for", "192.168.1.2, 192.168.1.1")]);
-        assert_eq!(proxies.client(ip("10.0.0.1"), &only_proxies, false).ip, Some(ip("192.168.1.2")));
-        assert_eq!(proxies.client(ip("10.0.0.1"), &headers(&[]), false).ip, Some(ip("10.0.0.1")));
+        assert_eq!(
+            proxies.client(ip("10.0.0.1"), &only_proxies, false).ip,
+            Some(ip("192.168.1.2"))
+        );
+        assert_eq!(
+            proxies.client(ip("10.0.0.1"), &headers(&[]), false).ip,
+            Some(ip("10.0.0.1"))
+        );
         let garbage = headers(&[("x-forwarded-for", "not-an-ip")]);
-        assert_eq!(proxies.client(ip("10.0.0.1"), &garbage, false).ip, Some(ip("10.0.0.1")));
+        assert_eq!(
+            proxies.client(ip("10.0.0.1"), &garbage, false).ip,
+            Some(ip("10.0.0.1"))
+        );
     }
 
     #[test]
@@ -117,7 +167,15 @@ mod tests {
         let both = headers(&[("x-forwarded-proto", "https, http")]);
         assert!(!proxies.client(ip("127.0.0.1"), &both, false).https);
         assert!(proxies.client(ip("127.0.0.1"), &headers(&[]), true).https);
-        assert!(proxies.client(ip("::ffff:127.0.0.1"), &headers(&[("x-forwarded-proto", "HTTPS")]), false).https);
+        assert!(
+            proxies
+                .client(
+                    ip("::ffff:127.0.0.1"),
+                    &headers(&[("x-forwarded-proto", "HTTPS")]),
+                    false
+                )
+                .https
+        );
     }
 
     #[test]

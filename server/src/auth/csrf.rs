@@ -43,17 +43,38 @@ mod tests {
     use axum::http::{HeaderMap, HeaderValue};
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        pairs.iter().map(|(k, v)| (k.parse().unwrap(), HeaderValue::from_static(v))).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.parse().unwrap(), HeaderValue::from_static(v)))
+            .collect()
     }
 
     #[test]
     fn decides_by_fetch_metadata_then_origin_then_cookies() {
-        assert!(same_site(&headers(&[("sec-fetch-site", "same-origin"), ("cookie", "a=b")])));
-        assert!(!same_site(&headers(&[("sec-fetch-site", "cross-site"), ("cookie", "a=b")])));
-        assert!(!same_site(&headers(&[("sec-fetch-site", "same-site"), ("cookie", "a=b")])));
-        assert!(same_site(&headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")])));
-        assert!(!same_site(&headers(&[("origin", "http://evil.example"), ("host", "127.0.0.1:3000")])));
-        assert!(!same_site(&headers(&[("origin", "null"), ("host", "127.0.0.1:3000")])));
+        assert!(same_site(&headers(&[
+            ("sec-fetch-site", "same-origin"),
+            ("cookie", "a=b")
+        ])));
+        assert!(!same_site(&headers(&[
+            ("sec-fetch-site", "cross-site"),
+            ("cookie", "a=b")
+        ])));
+        assert!(!same_site(&headers(&[
+            ("sec-fetch-site", "same-site"),
+            ("cookie", "a=b")
+        ])));
+        assert!(same_site(&headers(&[
+            ("origin", "http://127.0.0.1:3000"),
+            ("host", "127.0.0.1:3000")
+        ])));
+        assert!(!same_site(&headers(&[
+            ("origin", "http://evil.example"),
+            ("host", "127.0.0.1:3000")
+        ])));
+        assert!(!same_site(&headers(&[
+            ("origin", "null"),
+            ("host", "127.0.0.1:3000")
+        ])));
         assert!(same_site(&headers(&[])));
         assert!(!same_site(&headers(&[("cookie", "nbg_session=x")])));
     }

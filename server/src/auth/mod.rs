@@ -8,9 +8,9 @@ pub mod transport;
 
 use crate::services::{api_keys, sessions};
 use crate::state::AppState;
+use app::backend::ClientInfo;
 use app::error::AppError;
 use app::validate::Prefix;
-use app::backend::ClientInfo;
 use axum::extract::FromRequestParts;
 use axum::http::{HeaderMap, header, request::Parts};
 use std::net::IpAddr;
@@ -32,7 +32,9 @@ pub struct Caller {
 pub enum Actor {
     Session,
     /// The key as the Profile page shows it (`nbg_…abcd`), never the key itself.
-    ApiKey { masked: String },
+    ApiKey {
+        masked: String,
+    },
     /// The operator's command line.
     Cli,
     /// The panel itself (reconciliation, start-up).
@@ -56,16 +58,27 @@ impl Actor {
 impl Caller {
     /// The panel acting for an account on its own (reconciliation).
     pub fn system(account_id: i64, prefix: Prefix) -> Self {
-        Self { account_id, prefix, actor: Actor::System, ip: None, session: None }
+        Self {
+            account_id,
+            prefix,
+            actor: Actor::System,
+            ip: None,
+            session: None,
+        }
     }
 }
 
 /// An `Authorization` header, when present, decides alone (a bad key is 401 even with a valid
 /// cookie). Keys in the query string are never looked at: URLs end up in logs and histories.
-pub async fn authenticate(state: &AppState, headers: &HeaderMap, client: ClientInfo) -> Result<Caller, AppError> {
+pub async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: ClientInfo,
+) -> Result<Caller, AppError> {
     if let Some(value) = headers.get(header::AUTHORIZATION) {
-        let key = bearer_token(value.to_str().unwrap_or_default())
-            .ok_or_else(|| AppError::unauthorized("Use the header Authorization: Bearer <API key>."))?;
+        let key = bearer_token(value.to_str().unwrap_or_default()).ok_or_else(|| {
+            AppError::unauthorized("Use the header Authorization: Bearer <API key>.")
+        })?;
         return api_keys::authenticate(&state.store, &state.store_cache, key, client.ip).await;
     }
     authenticate_session(state, headers, client)
@@ -74,24 +87,42 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap, client: ClientI
 }
 
 /// The session cookie alone (server functions, pages): an API key is not a browser session.
-pub async fn authenticate_session(state: &AppState, headers: &HeaderMap, client: ClientInfo) -> Result<Caller, AppError> {
+pub async fn authenticate_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: ClientInfo,
+) -> Result<Caller, AppError> {
     let caller = match cookie::session_token(headers, client.https) {
         Some(token) => sessions::caller(&state.store, token, client.ip).await?,
         None => None,
     };
-    let caller = caller.ok_or_else(|| AppError::unauthorized("Sign in first: your session has ended or was never opened."))?;
-    Ok(Caller { ip: client.ip, ..caller })
+    let caller = caller.ok_or_else(|| {
+        AppError::unauthorized("Sign in first: your session has ended or was never opened.")
+    })?;
+    Ok(Caller {
+        ip: client.ip,
+        ..caller
+    })
 }
 
 /// The credentials of `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 9110).
 pub fn bearer_token(value: &str) -> Option<&str> {
     let (scheme, token) = value.trim().split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 /// The client as `client::resolve` found it (address after trusted proxies, and https).
 pub fn client_of(extensions: &axum::http::Extensions) -> ClientInfo {
-    extensions.get::<ClientInfo>().copied().unwrap_or(ClientInfo { ip: None, https: false })
+    extensions
+        .get::<ClientInfo>()
+        .copied()
+        .unwrap_or(ClientInfo {
+            ip: None,
+            https: false,
+        })
 }
 
 /// REST handlers take a `Caller` argument to require authentication. The API's rate-limit layer
@@ -99,7 +130,10 @@ pub fn client_of(extensions: &axum::http::Extensions) -> ClientInfo {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(caller) = parts.extensions.get::<Caller>() {
             return Ok(caller.clone());
         }

@@ -30,7 +30,12 @@ impl Default for LoginLimiter {
 
 impl LoginLimiter {
     pub fn new(max_attempts: usize, window: Duration) -> Self {
-        Self { max_attempts, window, attempts: Mutex::new(HashMap::new()), argon2: Argon2Gate::default() }
+        Self {
+            max_attempts,
+            window,
+            attempts: Mutex::new(HashMap::new()),
+            argon2: Argon2Gate::default(),
+        }
     }
 
     /// Counts an attempt against every key *before* the password is checked, in one step under
@@ -42,7 +47,11 @@ impl LoginLimiter {
         let mut attempts = self.lock();
         if attempts.len() > 10_000 {
             // Bounded memory under a spray of distinct emails/IPs: drop what has expired.
-            attempts.retain(|_, times| times.back().is_some_and(|t| now.duration_since(*t) < self.window));
+            attempts.retain(|_, times| {
+                times
+                    .back()
+                    .is_some_and(|t| now.duration_since(*t) < self.window)
+            });
         }
         let mut wait = None;
         for key in keys {
@@ -59,7 +68,10 @@ impl LoginLimiter {
         for key in keys {
             attempts.entry(key.clone()).or_default().push_back(now);
         }
-        Ok(Attempt { keys: keys.to_vec(), at: now })
+        Ok(Attempt {
+            keys: keys.to_vec(),
+            at: now,
+        })
     }
 
     /// After a successful sign-in: `forget` (the account's key) loses all its counted attempts,
@@ -78,11 +90,16 @@ impl LoginLimiter {
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<String, VecDeque<Instant>>> {
-        self.attempts.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.attempts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn forget_old(&self, times: &mut VecDeque<Instant>, now: Instant) {
-        while times.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
+        while times
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.window)
+        {
             times.pop_front();
         }
     }
@@ -103,8 +120,16 @@ mod tests {
         assert_eq!(err.code, app::error::ErrorCode::RateLimited);
         assert!((1..=60).contains(&err.retry_after_secs.unwrap()));
         // The same IP with another account is still blocked; another IP for another account is not.
-        assert!(limiter.reserve(&["email:x@y.z".into(), "ip:127.0.0.1".into()]).is_err());
-        assert!(limiter.reserve(&["email:x@y.z".into(), "ip:127.0.0.2".into()]).is_ok());
+        assert!(
+            limiter
+                .reserve(&["email:x@y.z".into(), "ip:127.0.0.1".into()])
+                .is_err()
+        );
+        assert!(
+            limiter
+                .reserve(&["email:x@y.z".into(), "ip:127.0.0.2".into()])
+                .is_ok()
+        );
     }
 
     /// The attempt is counted by `reserve` itself: parallel guesses cannot all slip through.
@@ -113,8 +138,14 @@ mod tests {
         let limiter = LoginLimiter::new(10, Duration::from_secs(60));
         let keys = ["email:a@b.c".to_owned(), "ip:127.0.0.1".to_owned()];
         let admitted = std::thread::scope(|scope| {
-            let threads: Vec<_> = (0..30).map(|_| scope.spawn(|| limiter.reserve(&keys).is_ok())).collect();
-            threads.into_iter().map(|t| t.join().unwrap()).filter(|ok| *ok).count()
+            let threads: Vec<_> = (0..30)
+                .map(|_| scope.spawn(|| limiter.reserve(&keys).is_ok()))
+                .collect();
+            threads
+                .into_iter()
+                .map(|t| t.join().unwrap())
+                .filter(|ok| *ok)
+                .count()
         });
         assert_eq!(admitted, 10);
     }
@@ -131,7 +162,11 @@ mod tests {
         let other = ["email:x@y.z".to_owned(), "ip:127.0.0.1".to_owned()];
         let _failed = limiter.reserve(&other).unwrap();
         assert!(limiter.reserve(&other).is_err());
-        assert!(limiter.reserve(&["email:a@b.c".into(), "ip:10.0.0.1".into()]).is_ok());
+        assert!(
+            limiter
+                .reserve(&["email:a@b.c".into(), "ip:10.0.0.1".into()])
+                .is_ok()
+        );
     }
 
     #[test]

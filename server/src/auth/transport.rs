@@ -17,7 +17,11 @@ use axum::response::{IntoResponse, Response};
 /// Server functions that take a password.
 const SIGN_IN_PATHS: [&str; 2] = ["/rpc/login", "/rpc/login_code"];
 
-pub async fn require_https_for_credentials(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn require_https_for_credentials(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let client = auth::client_of(request.extensions());
     let local = client.ip.is_none_or(|ip| ip.to_canonical().is_loopback());
     if client.https || local {
@@ -25,12 +29,15 @@ pub async fn require_https_for_credentials(State(state): State<AppState>, reques
     }
     let headers = request.headers();
     let authorization = headers.get(header::AUTHORIZATION);
-    let carries_credentials =
-        authorization.is_some() || cookie::carries_session(headers) || SIGN_IN_PATHS.contains(&request.uri().path());
+    let carries_credentials = authorization.is_some()
+        || cookie::carries_session(headers)
+        || SIGN_IN_PATHS.contains(&request.uri().path());
     if !carries_credentials {
         return next.run(request).await;
     }
-    if let Some(key) = authorization.and_then(|value| auth::bearer_token(value.to_str().unwrap_or_default())) {
+    if let Some(key) =
+        authorization.and_then(|value| auth::bearer_token(value.to_str().unwrap_or_default()))
+    {
         if let Err(err) = api_keys::record_insecure_use(&state.store, key, client.ip).await {
             tracing::warn!(error = %err, "could not record a key sent over plain HTTP");
         }

@@ -22,14 +22,20 @@ impl ApiKey {
 
     /// Format and checksum only: cheap, no I/O, so garbage never costs a database lookup.
     pub fn parse(raw: &str) -> Result<Self, AppError> {
-        let malformed = || AppError::unauthorized("The API key is malformed; copy it again from Profile → API Key.");
+        let malformed = || {
+            AppError::unauthorized(
+                "The API key is malformed; copy it again from Profile → API Key.",
+            )
+        };
         let body = raw.strip_prefix(SCHEME).ok_or_else(malformed)?;
         if raw.len() != KEY_LEN || !body.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(malformed());
         }
         let (random, sum) = body.split_at(RANDOM_LEN);
         if checksum(random) != sum {
-            return Err(AppError::unauthorized("The API key's checksum does not match; it was mistyped or truncated."));
+            return Err(AppError::unauthorized(
+                "The API key's checksum does not match; it was mistyped or truncated.",
+            ));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -95,7 +101,9 @@ mod tests {
         let good = ApiKey::generate().expose().to_owned();
         let mut bytes = good.into_bytes();
         bytes[10] = if bytes[10] == b'a' { b'b' } else { b'a' };
-        let err = ApiKey::parse(std::str::from_utf8(&bytes).unwrap()).err().unwrap();
+        let err = ApiKey::parse(std::str::from_utf8(&bytes).unwrap())
+            .err()
+            .unwrap();
         assert!(err.message.contains("checksum"));
     }
 
@@ -103,7 +111,10 @@ mod tests {
     fn masking_shows_only_the_scheme_and_last_four() {
         let key = ApiKey::generate();
         let shown = masked(key.last4());
-        assert_eq!(shown, format!("nbg_••••••••{}", &key.expose()[KEY_LEN - 4..]));
+        assert_eq!(
+            shown,
+            format!("nbg_••••••••{}", &key.expose()[KEY_LEN - 4..])
+        );
         assert!(!shown.contains(&key.expose()[4..KEY_LEN - 4]));
     }
 

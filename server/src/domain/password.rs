@@ -13,8 +13,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 /// that). An unknown email is verified against it, so it costs exactly what a wrong password
 /// costs. A constant rather than computed on first use: the first unknown email must not take
 /// twice as long as the others.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$TYyBJNQfqNxA5RAXhanTrw$Iio17tfscUD1oeNIHotRlJRIJmXTpH1VnTrQBBAz9J8";
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$TYyBJNQfqNxA5RAXhanTrw$Iio17tfscUD1oeNIHotRlJRIJmXTpH1VnTrQBBAz9J8";
 
 fn hasher() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).expect("OWASP argon2 parameters are valid");
@@ -25,14 +24,20 @@ fn hash_blocking(password: &str) -> Result<String, AppError> {
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt).map_err(AppError::internal)?;
     let salt = SaltString::encode_b64(&salt).map_err(AppError::internal)?;
-    let hash = hasher().hash_password(password.as_bytes(), &salt).map_err(AppError::internal)?;
+    let hash = hasher()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(AppError::internal)?;
     Ok(hash.to_string())
 }
 
 /// Always one full verification: against `stored`, or against the dummy hash when there is none.
 fn verify_blocking(stored: Option<&str>, candidate: &str) -> bool {
-    let Ok(parsed) = PasswordHash::new(stored.unwrap_or(DUMMY_HASH)) else { return false };
-    let matches = hasher().verify_password(candidate.as_bytes(), &parsed).is_ok();
+    let Ok(parsed) = PasswordHash::new(stored.unwrap_or(DUMMY_HASH)) else {
+        return false;
+    };
+    let matches = hasher()
+        .verify_password(candidate.as_bytes(), &parsed)
+        .is_ok();
     stored.is_some() && matches
 }
 
@@ -49,20 +54,28 @@ impl Default for Argon2Gate {
 
 impl Argon2Gate {
     pub fn new(permits: usize) -> Self {
-        Self { permits: Arc::new(Semaphore::new(permits)) }
+        Self {
+            permits: Arc::new(Semaphore::new(permits)),
+        }
     }
 
     /// A permit now, or 503 with `Retry-After: 1`: a burst is answered at once, never queued.
     fn permit(&self) -> Result<OwnedSemaphorePermit, AppError> {
-        self.permits.clone().try_acquire_owned().map_err(|_| AppError {
-            retry_after_secs: Some(1),
-            ..AppError::unavailable("The panel is busy; try again in a moment.")
-        })
+        self.permits
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| AppError {
+                retry_after_secs: Some(1),
+                ..AppError::unavailable("The panel is busy; try again in a moment.")
+            })
     }
 
     /// Runs `job` on the blocking pool. The permit moves into the job, so it is held until the
     /// work is done even when the request that started it has gone away.
-    async fn run<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    async fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
         let permit = self.permit()?;
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
@@ -78,8 +91,13 @@ impl Argon2Gate {
 
     /// Whether `candidate` matches `stored`; with `stored = None` (unknown email) the same work is
     /// done against a dummy hash and the answer is `false`.
-    pub async fn verify(&self, stored: Option<String>, candidate: String) -> Result<bool, AppError> {
-        self.run(move || verify_blocking(stored.as_deref(), &candidate)).await
+    pub async fn verify(
+        &self,
+        stored: Option<String>,
+        candidate: String,
+    ) -> Result<bool, AppError> {
+        self.run(move || verify_blocking(stored.as_deref(), &candidate))
+            .await
     }
 }
 
@@ -92,10 +110,22 @@ mod tests {
     #[tokio::test]
     async fn hashes_are_argon2id_and_verify() {
         let gate = Argon2Gate::default();
-        let stored = gate.hash(Password::parse("correct horse").unwrap()).await.unwrap();
+        let stored = gate
+            .hash(Password::parse("correct horse").unwrap())
+            .await
+            .unwrap();
         assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(gate.verify(Some(stored.clone()), "correct horse".into()).await.unwrap());
-        assert!(!gate.verify(Some(stored), "wrong horse".into()).await.unwrap());
+        assert!(
+            gate.verify(Some(stored.clone()), "correct horse".into())
+                .await
+                .unwrap()
+        );
+        assert!(
+            !gate
+                .verify(Some(stored), "wrong horse".into())
+                .await
+                .unwrap()
+        );
         assert!(!gate.verify(None, "correct horse".into()).await.unwrap());
     }
 
@@ -107,7 +137,10 @@ mod tests {
         let real = PasswordHash::new(&real).unwrap();
         assert_eq!(dummy.algorithm, real.algorithm);
         assert_eq!(dummy.version, real.version);
-        assert_eq!(Params::try_from(&dummy).unwrap(), Params::try_from(&real).unwrap());
+        assert_eq!(
+            Params::try_from(&dummy).unwrap(),
+            Params::try_from(&real).unwrap()
+        );
         assert_eq!(dummy.hash.unwrap().len(), real.hash.unwrap().len());
     }
 
@@ -126,7 +159,10 @@ mod tests {
             known = known.min(time(Some(&stored)));
             unknown = unknown.min(time(None));
         }
-        assert!(unknown * 2 > known, "unknown {unknown:?} vs known {known:?}");
+        assert!(
+            unknown * 2 > known,
+            "unknown {unknown:?} vs known {known:?}"
+        );
     }
 
     #[tokio::test]
@@ -135,12 +171,24 @@ mod tests {
         let held = [gate.permit().unwrap(), gate.permit().unwrap()];
         let start = Instant::now();
         let err = gate.verify(None, "guess".into()).await.unwrap_err();
-        assert!(start.elapsed() < Duration::from_millis(5), "refused at once, not queued: {:?}", start.elapsed());
+        assert!(
+            start.elapsed() < Duration::from_millis(5),
+            "refused at once, not queued: {:?}",
+            start.elapsed()
+        );
         assert_eq!(err.code, ErrorCode::Unavailable);
         assert_eq!(err.retry_after_secs, Some(1));
-        assert!(gate.hash(Password::parse("a password").unwrap()).await.is_err(), "hashing takes a permit too");
+        assert!(
+            gate.hash(Password::parse("a password").unwrap())
+                .await
+                .is_err(),
+            "hashing takes a permit too"
+        );
         drop(held);
-        assert!(!gate.verify(None, "guess".into()).await.unwrap(), "a freed permit is usable again");
+        assert!(
+            !gate.verify(None, "guess".into()).await.unwrap(),
+            "a freed permit is usable again"
+        );
     }
 
     /// The permit stays taken while the blocking job runs, even if the caller stops waiting.
@@ -155,7 +203,10 @@ mod tests {
             tokio::task::yield_now().await;
         }
         first.abort();
-        assert_eq!(gate.verify(None, "guess".into()).await.unwrap_err().code, ErrorCode::Unavailable);
+        assert_eq!(
+            gate.verify(None, "guess".into()).await.unwrap_err().code,
+            ErrorCode::Unavailable
+        );
         while gate.permits.available_permits() == 0 {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }

@@ -41,9 +41,15 @@ pub enum SealError {
 
 impl Sealer {
     pub fn from_key(key: &[u8; KEY_BYTES]) -> Self {
-        let digest = Sha256::new().chain_update(b"nobregas key id\0").chain_update(key).finalize();
+        let digest = Sha256::new()
+            .chain_update(b"nobregas key id\0")
+            .chain_update(key)
+            .finalize();
         let id = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
-        Self { cipher: XChaCha20Poly1305::new(key.into()), id }
+        Self {
+            cipher: XChaCha20Poly1305::new(key.into()),
+            id,
+        }
     }
 
     /// A new random key (not yet written anywhere).
@@ -64,7 +70,10 @@ impl Sealer {
                 Err(_) if path.exists() => Self::parse_key_file(&std::fs::read(path)?, path),
                 Err(err) => Err(err),
             },
-            Err(err) => Err(anyhow::anyhow!("Failed to read the secret key file {}: {err}", path.display())),
+            Err(err) => Err(anyhow::anyhow!(
+                "Failed to read the secret key file {}: {err}",
+                path.display()
+            )),
         }
     }
 
@@ -73,24 +82,43 @@ impl Sealer {
     /// never reads half a key.
     pub fn create(path: &Path) -> anyhow::Result<Self> {
         let (key, sealer) = Self::generate();
-        let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = path
+            .parent()
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         crate::data_dir::create_private_dir(dir)?;
-        let aside = dir.join(format!(".secret-key-{}.tmp", crate::domain::secret::random_base62(12)));
+        let aside = dir.join(format!(
+            ".secret-key-{}.tmp",
+            crate::domain::secret::random_base62(12)
+        ));
         let written = (|| -> std::io::Result<()> {
-            let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&aside)?;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&aside)?;
             writeln!(file, "{}", BASE64.encode(key))?;
             file.sync_all()?;
             std::fs::hard_link(&aside, path)
         })();
         let _ = std::fs::remove_file(&aside);
-        written.map_err(|err| anyhow::anyhow!("Failed to create the secret key file {}: {err}", path.display()))?;
+        written.map_err(|err| {
+            anyhow::anyhow!(
+                "Failed to create the secret key file {}: {err}",
+                path.display()
+            )
+        })?;
         Ok(sealer)
     }
 
     /// A key file holds the 32-byte key in base64 (what `create` writes) or hex, on one line.
     fn parse_key_file(text: &[u8], path: &Path) -> anyhow::Result<Self> {
         let text = std::str::from_utf8(text).unwrap_or_default().trim();
-        let decoded = BASE64.decode(text).ok().filter(|key| key.len() == KEY_BYTES).or_else(|| hex_decode(text));
+        let decoded = BASE64
+            .decode(text)
+            .ok()
+            .filter(|key| key.len() == KEY_BYTES)
+            .or_else(|| hex_decode(text));
         let key: [u8; KEY_BYTES] = decoded.and_then(|key| key.try_into().ok()).ok_or_else(|| {
             anyhow::anyhow!(
                 "The secret key file {} does not hold a key: it must be one line of 32 bytes in base64 (44 characters) or hex (64).",
@@ -110,7 +138,13 @@ impl Sealer {
         getrandom::fill(&mut nonce).expect("the OS random source is unavailable");
         let ciphertext = self
             .cipher
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad: purpose.as_bytes() })
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: purpose.as_bytes(),
+                },
+            )
             .expect("XChaCha20-Poly1305 encrypts any message of this size");
         let mut sealed = nonce.to_vec();
         sealed.extend_from_slice(&ciphertext);
@@ -121,7 +155,10 @@ impl Sealer {
         let rest = sealed.strip_prefix(PREFIX).ok_or(SealError::NotSealed)?;
         let (key_id, body) = rest.split_once(':').ok_or(SealError::Damaged)?;
         if key_id != self.id {
-            return Err(SealError::OtherKey { sealed_with: key_id.to_owned(), ours: self.id.clone() });
+            return Err(SealError::OtherKey {
+                sealed_with: key_id.to_owned(),
+                ours: self.id.clone(),
+            });
         }
         let bytes = BASE64.decode(body).map_err(|_| SealError::Damaged)?;
         if bytes.len() < NONCE_BYTES {
@@ -129,7 +166,13 @@ impl Sealer {
         }
         let (nonce, ciphertext) = bytes.split_at(NONCE_BYTES);
         self.cipher
-            .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: purpose.as_bytes() })
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: purpose.as_bytes(),
+                },
+            )
             .map_err(|_| SealError::Damaged)
     }
 
@@ -148,7 +191,10 @@ fn hex_decode(text: &str) -> Option<Vec<u8>> {
     if text.len() != KEY_BYTES * 2 {
         return None;
     }
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 #[cfg(test)]
@@ -159,31 +205,61 @@ mod tests {
     fn a_sealed_value_opens_only_with_its_key_and_in_its_place() {
         let (_, sealer) = Sealer::generate();
         let sealed = sealer.seal("query_identities.password:7", b"p4ssw0rd");
-        assert!(is_sealed(sealed.as_bytes()) && !sealed.contains("p4ssw0rd"), "{sealed}");
-        assert_eq!(sealer.open_text("query_identities.password:7", &sealed).unwrap(), "p4ssw0rd");
-        assert_eq!(sealer.open("query_identities.password:8", &sealed), Err(SealError::Damaged));
+        assert!(
+            is_sealed(sealed.as_bytes()) && !sealed.contains("p4ssw0rd"),
+            "{sealed}"
+        );
+        assert_eq!(
+            sealer
+                .open_text("query_identities.password:7", &sealed)
+                .unwrap(),
+            "p4ssw0rd"
+        );
+        assert_eq!(
+            sealer.open("query_identities.password:8", &sealed),
+            Err(SealError::Damaged)
+        );
         let (_, other) = Sealer::generate();
-        assert!(matches!(other.open("query_identities.password:7", &sealed), Err(SealError::OtherKey { .. })));
+        assert!(matches!(
+            other.open("query_identities.password:7", &sealed),
+            Err(SealError::OtherKey { .. })
+        ));
         assert_eq!(sealer.open("x", "p4ssw0rd"), Err(SealError::NotSealed));
         let mut tampered = sealed.clone();
         tampered.pop();
         tampered.push(if sealed.ends_with('A') { 'B' } else { 'A' });
-        assert_eq!(sealer.open("query_identities.password:7", &tampered), Err(SealError::Damaged));
-        assert_ne!(sealer.seal("p", b"same"), sealer.seal("p", b"same"), "every seal has its own nonce");
+        assert_eq!(
+            sealer.open("query_identities.password:7", &tampered),
+            Err(SealError::Damaged)
+        );
+        assert_ne!(
+            sealer.seal("p", b"same"),
+            sealer.seal("p", b"same"),
+            "every seal has its own nonce"
+        );
     }
 
     #[test]
     fn the_key_file_is_created_private_and_read_back() {
         use std::os::unix::fs::PermissionsExt;
-        let dir = std::env::temp_dir().join(format!("nobregas-seal-{}", crate::domain::secret::random_base62(8)));
+        let dir = std::env::temp_dir().join(format!(
+            "nobregas-seal-{}",
+            crate::domain::secret::random_base62(8)
+        ));
         let path = dir.join("secret.key");
         let created = Sealer::load_or_create(&path).unwrap();
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         let loaded = Sealer::load_or_create(&path).unwrap();
         assert_eq!(created.id(), loaded.id());
         assert_eq!(loaded.open("p", &created.seal("p", b"v")).unwrap(), b"v");
         std::fs::write(&path, "0".repeat(64)).unwrap();
-        assert_eq!(Sealer::load_or_create(&path).unwrap().id(), Sealer::from_key(&[0; 32]).id());
+        assert_eq!(
+            Sealer::load_or_create(&path).unwrap().id(),
+            Sealer::from_key(&[0; 32]).id()
+        );
         std::fs::write(&path, "too short").unwrap();
         assert!(Sealer::load_or_create(&path).is_err());
         assert!(Sealer::create(&path).is_err(), "never overwrites a key");

@@ -20,7 +20,15 @@ pub fn new_secret() -> Vec<u8> {
 
 fn authenticator(secret: &[u8], account: &str) -> TOTP {
     // `new_unchecked`: the secret is ours (always 20 bytes) and the label is only a display name.
-    TOTP::new_unchecked(Algorithm::SHA1, DIGITS, 0, STEP_SECS, secret.to_vec(), Some(ISSUER.to_owned()), account.replace(':', " "))
+    TOTP::new_unchecked(
+        Algorithm::SHA1,
+        DIGITS,
+        0,
+        STEP_SECS,
+        secret.to_vec(),
+        Some(ISSUER.to_owned()),
+        account.replace(':', " "),
+    )
 }
 
 /// The secret as people type it into an app (base32, no padding).
@@ -49,7 +57,11 @@ pub fn matching_step(secret: &[u8], code: &str, now_secs: u64) -> Option<u64> {
 /// The QR code of `text` as an inline `<svg>` (no XML prolog, so it can sit inside HTML).
 pub fn qr_svg(text: &str) -> String {
     let code = qrcode::QrCode::new(text.as_bytes()).expect("an otpauth URL fits in a QR code");
-    let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).quiet_zone(true).build();
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
     match svg.find("<svg") {
         Some(start) => svg[start..].to_owned(),
         None => svg,
@@ -82,7 +94,11 @@ fn recovery_code() -> String {
 
 /// What the store keeps of a recovery code: typed with or without its dash, in either case.
 pub fn recovery_code_hash(code: &str) -> Vec<u8> {
-    let normal: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect();
+    let normal: String = code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
     Sha256::digest(normal.as_bytes()).to_vec()
 }
 
@@ -100,12 +116,30 @@ mod tests {
     #[test]
     fn rfc_6238_test_vectors() {
         let secret = b"12345678901234567890".to_vec();
-        let eight = TOTP::new_unchecked(Algorithm::SHA1, 8, 0, 30, secret.clone(), None, String::new());
-        let vectors =
-            [(59, "94287082"), (1111111109, "07081804"), (1111111111, "14050471"), (1234567890, "89005924"), (2000000000, "69279037"), (20000000000, "65353130")];
+        let eight = TOTP::new_unchecked(
+            Algorithm::SHA1,
+            8,
+            0,
+            30,
+            secret.clone(),
+            None,
+            String::new(),
+        );
+        let vectors = [
+            (59, "94287082"),
+            (1111111109, "07081804"),
+            (1111111111, "14050471"),
+            (1234567890, "89005924"),
+            (2000000000, "69279037"),
+            (20000000000, "65353130"),
+        ];
         for (time, code) in vectors {
             assert_eq!(eight.generate(time), code, "T = {time}");
-            assert_eq!(matching_step(&secret, &code[2..], time), Some(time / 30), "T = {time}");
+            assert_eq!(
+                matching_step(&secret, &code[2..], time),
+                Some(time / 30),
+                "T = {time}"
+            );
         }
     }
 
@@ -115,9 +149,21 @@ mod tests {
         let now = 1_800_000_000;
         let code = authenticator(&secret, "").generate(now);
         assert_eq!(matching_step(&secret, &code, now), Some(now / 30));
-        assert_eq!(matching_step(&secret, &format!("{} {}", &code[..3], &code[3..]), now), Some(now / 30), "spaces are ignored");
-        assert_eq!(matching_step(&secret, &code, now + 30), Some(now / 30), "one step late is accepted");
-        assert_eq!(matching_step(&secret, &code, now + 90), None, "three steps late is not");
+        assert_eq!(
+            matching_step(&secret, &format!("{} {}", &code[..3], &code[3..]), now),
+            Some(now / 30),
+            "spaces are ignored"
+        );
+        assert_eq!(
+            matching_step(&secret, &code, now + 30),
+            Some(now / 30),
+            "one step late is accepted"
+        );
+        assert_eq!(
+            matching_step(&secret, &code, now + 90),
+            None,
+            "three steps late is not"
+        );
         assert_eq!(matching_step(&secret, "12345", now), None);
         assert_eq!(matching_step(&secret, "abcdef", now), None);
     }
@@ -126,20 +172,35 @@ mod tests {
     fn the_qr_code_and_url_carry_the_secret() {
         let secret = new_secret();
         let url = otpauth_url(&secret, "ada@example.com");
-        assert!(url.starts_with("otpauth://totp/Nobregas%20MySQL%20Panel:ada%40example.com?secret="), "{url}");
+        assert!(
+            url.starts_with("otpauth://totp/Nobregas%20MySQL%20Panel:ada%40example.com?secret="),
+            "{url}"
+        );
         assert!(url.contains(&secret_text(&secret)));
         let svg = qr_svg(&url);
-        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"), "{}", &svg[..40]);
+        assert!(
+            svg.starts_with("<svg") && svg.ends_with("</svg>"),
+            "{}",
+            &svg[..40]
+        );
     }
 
     #[test]
     fn recovery_codes_are_distinct_and_typed_loosely() {
         let codes = new_recovery_codes();
         assert_eq!(codes.len(), 10);
-        assert!(codes.iter().all(|c| c.len() == 11 && c.as_bytes()[5] == b'-' && is_recovery_code(c)), "{codes:?}");
+        assert!(
+            codes
+                .iter()
+                .all(|c| c.len() == 11 && c.as_bytes()[5] == b'-' && is_recovery_code(c)),
+            "{codes:?}"
+        );
         let distinct: std::collections::HashSet<_> = codes.iter().collect();
         assert_eq!(distinct.len(), 10);
-        assert_eq!(recovery_code_hash(&codes[0]), recovery_code_hash(&codes[0].replace('-', "").to_uppercase()));
+        assert_eq!(
+            recovery_code_hash(&codes[0]),
+            recovery_code_hash(&codes[0].replace('-', "").to_uppercase())
+        );
         assert!(!is_recovery_code("123456"));
     }
 }

@@ -73,7 +73,9 @@ impl ServerTls {
 
     pub fn apply(&self, options: MySqlConnectOptions) -> MySqlConnectOptions {
         match self {
-            Self::Verified { ca_pem } => options.ssl_mode(MySqlSslMode::VerifyIdentity).ssl_ca_from_pem(ca_pem.clone().into_bytes()),
+            Self::Verified { ca_pem } => options
+                .ssl_mode(MySqlSslMode::VerifyIdentity)
+                .ssl_ca_from_pem(ca_pem.clone().into_bytes()),
             Self::Insecure => options.ssl_mode(MySqlSslMode::Required),
             Self::Loopback => options,
         }
@@ -81,7 +83,11 @@ impl ServerTls {
 }
 
 impl Fleet {
-    pub fn new(default_pool: MySqlPool, settings: &Settings, sealer: Arc<Sealer>) -> anyhow::Result<Arc<Self>> {
+    pub fn new(
+        default_pool: MySqlPool,
+        settings: &Settings,
+        sealer: Arc<Sealer>,
+    ) -> anyhow::Result<Arc<Self>> {
         let default = Server {
             id: None,
             name: DEFAULT_NAME.into(),
@@ -103,17 +109,30 @@ impl Fleet {
     }
 
     /// The server the account lives on.
-    pub async fn for_account(&self, store: &Store, account_id: i64) -> Result<Arc<Server>, AppError> {
-        let known = self.placement.read().expect("placement").get(&account_id).copied();
+    pub async fn for_account(
+        &self,
+        store: &Store,
+        account_id: i64,
+    ) -> Result<Arc<Server>, AppError> {
+        let known = self
+            .placement
+            .read()
+            .expect("placement")
+            .get(&account_id)
+            .copied();
         let server_id = match known {
             Some(server_id) => server_id,
             None => {
-                let server_id: Option<i64> = sqlx::query_scalar("SELECT server_id FROM accounts WHERE id = ?")
-                    .bind(account_id)
-                    .fetch_optional(store)
-                    .await?
-                    .flatten();
-                self.placement.write().expect("placement").insert(account_id, server_id);
+                let server_id: Option<i64> =
+                    sqlx::query_scalar("SELECT server_id FROM accounts WHERE id = ?")
+                        .bind(account_id)
+                        .fetch_optional(store)
+                        .await?
+                        .flatten();
+                self.placement
+                    .write()
+                    .expect("placement")
+                    .insert(account_id, server_id);
                 server_id
             }
         };
@@ -122,15 +141,29 @@ impl Fleet {
 
     /// The server `id` (`None`: the default one), its pool made on first use.
     pub async fn server(&self, store: &Store, id: Option<i64>) -> Result<Arc<Server>, AppError> {
-        let Some(id) = id else { return Ok(self.default.clone()) };
+        let Some(id) = id else {
+            return Ok(self.default.clone());
+        };
         if let Some(server) = self.servers.read().expect("servers").get(&id) {
             return Ok(server.clone());
         }
-        let row = rows(store).await?.into_iter().find(|row| row.id == id).ok_or_else(|| {
-            AppError::internal(format!("the account's managed server {id} is not registered any more"))
-        })?;
+        let row = rows(store)
+            .await?
+            .into_iter()
+            .find(|row| row.id == id)
+            .ok_or_else(|| {
+                AppError::internal(format!(
+                    "the account's managed server {id} is not registered any more"
+                ))
+            })?;
         let server = Arc::new(self.connect(row)?);
-        Ok(self.servers.write().expect("servers").entry(id).or_insert(server).clone())
+        Ok(self
+            .servers
+            .write()
+            .expect("servers")
+            .entry(id)
+            .or_insert(server)
+            .clone())
     }
 
     /// The default server and those this process has connected to so far (no I/O).
@@ -154,36 +187,73 @@ impl Fleet {
             .sealer
             .open_text(&secrets::server_password(&row.name), &row.sealed_password)
             .map_err(|err| secrets::unopenable("a server's admin password", err))?;
-        let options = row.tls.apply(connect_options(&row.url, &password).map_err(AppError::internal)?);
-        let public = (row.public_host.unwrap_or_else(|| options.get_host().to_owned()), options.get_port());
+        let options = row
+            .tls
+            .apply(connect_options(&row.url, &password).map_err(AppError::internal)?);
+        let public = (
+            row.public_host
+                .unwrap_or_else(|| options.get_host().to_owned()),
+            options.get_port(),
+        );
         let pool = super::pool_with(options, &self.settings);
-        Ok(Server { id: Some(row.id), name: row.name, pool, public, socket: None })
+        Ok(Server {
+            id: Some(row.id),
+            name: row.name,
+            pool,
+            public,
+            socket: None,
+        })
     }
 }
 
 /// A registered server's URL (without password) and its password, as options.
 pub fn connect_options(url: &str, password: &str) -> anyhow::Result<MySqlConnectOptions> {
-    let options: MySqlConnectOptions = url.parse().map_err(|err| anyhow::anyhow!("{url} is not a mysql:// URL: {err}"))?;
-    Ok(if password.is_empty() { options } else { options.password(password) })
+    let options: MySqlConnectOptions = url
+        .parse()
+        .map_err(|err| anyhow::anyhow!("{url} is not a mysql:// URL: {err}"))?;
+    Ok(if password.is_empty() {
+        options
+    } else {
+        options.password(password)
+    })
 }
 
 /// The registered servers, by name.
 pub async fn rows(store: &Store) -> Result<Vec<ServerRow>, AppError> {
-    type Row = (i64, String, String, String, Option<String>, i64, Option<Text>, i64);
+    type Row = (
+        i64,
+        String,
+        String,
+        String,
+        Option<String>,
+        i64,
+        Option<Text>,
+        i64,
+    );
     let rows: Vec<Row> =
         sqlx::query_as("SELECT id, name, url, password, public_host, draining, ca_pem, tls_insecure FROM servers ORDER BY name")
             .fetch_all(store)
             .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, name, url, sealed_password, public_host, draining, ca_pem, tls_insecure)| {
-            let tls = match (ca_pem, tls_insecure != 0) {
-                (Some(Text(ca_pem)), _) => ServerTls::Verified { ca_pem },
-                (None, true) => ServerTls::Insecure,
-                (None, false) => ServerTls::Loopback,
-            };
-            ServerRow { id, name, url, sealed_password, public_host, draining: draining != 0, tls }
-        })
+        .map(
+            |(id, name, url, sealed_password, public_host, draining, ca_pem, tls_insecure)| {
+                let tls = match (ca_pem, tls_insecure != 0) {
+                    (Some(Text(ca_pem)), _) => ServerTls::Verified { ca_pem },
+                    (None, true) => ServerTls::Insecure,
+                    (None, false) => ServerTls::Loopback,
+                };
+                ServerRow {
+                    id,
+                    name,
+                    url,
+                    sealed_password,
+                    public_host,
+                    draining: draining != 0,
+                    tls,
+                }
+            },
+        )
         .collect())
 }
 
@@ -196,15 +266,27 @@ pub async fn place(store: &Store, named: Option<&str>) -> Result<Option<i64>, Ap
         if name == DEFAULT_NAME {
             return Ok(None);
         }
-        let server = servers.iter().find(|row| row.name == name).ok_or_else(|| AppError::not_found(format!("No managed server named {name}.")))?;
+        let server = servers
+            .iter()
+            .find(|row| row.name == name)
+            .ok_or_else(|| AppError::not_found(format!("No managed server named {name}.")))?;
         if server.draining {
-            return Err(AppError::conflict(format!("The server {name} is draining: it takes no new accounts.")));
+            return Err(AppError::conflict(format!(
+                "The server {name} is draining: it takes no new accounts."
+            )));
         }
         return Ok(Some(server.id));
     }
     let counts: Vec<(Option<i64>, i64)> =
-        sqlx::query_as("SELECT server_id, COUNT(*) FROM accounts GROUP BY server_id").fetch_all(store).await?;
-    let count = |id: Option<i64>| counts.iter().find(|(server, _)| *server == id).map_or(0, |(_, n)| *n);
+        sqlx::query_as("SELECT server_id, COUNT(*) FROM accounts GROUP BY server_id")
+            .fetch_all(store)
+            .await?;
+    let count = |id: Option<i64>| {
+        counts
+            .iter()
+            .find(|(server, _)| *server == id)
+            .map_or(0, |(_, n)| *n)
+    };
     let mut best = (None, count(None));
     for row in servers.iter().filter(|row| !row.draining) {
         let accounts = count(Some(row.id));

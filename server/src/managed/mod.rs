@@ -19,15 +19,19 @@ const LOCK_WAIT_TIMEOUT: u16 = 1205;
 /// other limits as user variables: code that only holds the pool (services, `admin_exec`) reads
 /// them from the connection, so two panels in one process (tests) keep their own settings.
 pub fn pool(settings: &Settings) -> anyhow::Result<MySqlPool> {
-    let options: MySqlConnectOptions =
-        settings.mysql_url.parse().context("NOBREGAS_MYSQL_URL is not a valid mysql:// URL")?;
+    let options: MySqlConnectOptions = settings
+        .mysql_url
+        .parse()
+        .context("NOBREGAS_MYSQL_URL is not a valid mysql:// URL")?;
     Ok(pool_with(options, settings))
 }
 
 /// `pool` for any server of the fleet: its own address and credentials, the panel's limits.
 pub fn pool_with(options: MySqlConnectOptions, settings: &Settings) -> MySqlPool {
     // Statements can carry database users' passwords (CREATE USER … IDENTIFIED BY): never log them.
-    let options = options.log_statements(log::LevelFilter::Off).log_slow_statements(log::LevelFilter::Off, Duration::ZERO);
+    let options = options
+        .log_statements(log::LevelFilter::Off)
+        .log_slow_statements(log::LevelFilter::Off, Duration::ZERO);
     // Numbers only: nothing here comes from a user.
     let session = format!(
         // `sql::quote_string` relies on NO_BACKSLASH_ESCAPES: a backslash is then an ordinary character in literals.
@@ -71,7 +75,10 @@ pub async fn admin_exec_expecting(
     )
     .fetch_one(&mut *conn)
     .await?;
-    let deadline = deadline_ms.map_or_else(|| Settings::deadline_for(Duration::from_secs(lock_wait)), Duration::from_millis);
+    let deadline = deadline_ms.map_or_else(
+        || Settings::deadline_for(Duration::from_secs(lock_wait)),
+        Duration::from_millis,
+    );
     match tokio::time::timeout(deadline, execute_text(&mut conn, statement)).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(err)) => match mysql_error_number(&err) {
@@ -90,7 +97,11 @@ pub async fn admin_exec_expecting(
             // never hand this half-read connection to anyone again.
             kill_thread(mysql, thread).await;
             drop(conn.detach());
-            tracing::warn!(thread, ?deadline, "admin statement cancelled at its deadline");
+            tracing::warn!(
+                thread,
+                ?deadline,
+                "admin statement cancelled at its deadline"
+            );
             Err(AppError::unavailable(format!(
                 "The database server did not finish the change within {} s, so it was cancelled. Try again shortly.",
                 deadline.as_secs_f32().ceil()
@@ -110,25 +121,36 @@ async fn execute_text(conn: &mut MySqlConnection, statement: &str) -> Result<(),
 async fn kill_thread(mysql: &MySqlPool, thread: u64) {
     let killed = async {
         let mut killer = MySqlConnection::connect_with(&mysql.connect_options()).await?;
-        let result = killer.execute(format!("KILL CONNECTION {thread}").as_str()).await;
+        let result = killer
+            .execute(format!("KILL CONNECTION {thread}").as_str())
+            .await;
         let _ = killer.close().await;
         result
     };
     match tokio::time::timeout(Duration::from_secs(5), killed).await {
         Ok(Ok(_)) => {}
         Ok(Err(err)) if mysql_error_number(&err) == Some(processlist::NO_SUCH_THREAD) => {}
-        Ok(Err(err)) => tracing::error!(thread, error = %err, "could not kill a stuck admin statement"),
+        Ok(Err(err)) => {
+            tracing::error!(thread, error = %err, "could not kill a stuck admin statement")
+        }
         Err(_) => tracing::error!(thread, "could not kill a stuck admin statement in time"),
     }
 }
 
 /// The `MAX_USER_CONNECTIONS` every database user gets (`Settings::max_user_connections`).
 pub async fn max_user_connections(mysql: &MySqlPool) -> Result<u32, AppError> {
-    let limit: Option<u64> = sqlx::query_scalar("SELECT CAST(@nobregas_max_user_connections AS UNSIGNED)").fetch_one(mysql).await?;
-    Ok(limit.map_or(Settings::DEFAULT_MAX_USER_CONNECTIONS, |n| u32::try_from(n).unwrap_or(u32::MAX)))
+    let limit: Option<u64> =
+        sqlx::query_scalar("SELECT CAST(@nobregas_max_user_connections AS UNSIGNED)")
+            .fetch_one(mysql)
+            .await?;
+    Ok(limit.map_or(Settings::DEFAULT_MAX_USER_CONNECTIONS, |n| {
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }))
 }
 
 /// MySQL's own error number (1007, 1396, …), which SQLSTATE alone does not tell apart.
 pub fn mysql_error_number(err: &sqlx::Error) -> Option<u16> {
-    err.as_database_error()?.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().map(|e| e.number())
+    err.as_database_error()?
+        .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+        .map(|e| e.number())
 }

@@ -25,7 +25,14 @@ pub async fn sessions(mysql: &MySqlPool, user_like: &str) -> Result<Vec<Session>
     .bind(user_like)
     .fetch_all(mysql)
     .await?;
-    Ok(rows.into_iter().map(|(id, user, host)| Session { id, user, ip: client_ip(&host) }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(id, user, host)| Session {
+            id,
+            user,
+            ip: client_ip(&host),
+        })
+        .collect())
 }
 
 /// Sessions of the users `<prefix>_…`.
@@ -39,10 +46,17 @@ pub async fn sessions_of_user(mysql: &MySqlPool, user: &str) -> Result<Vec<Sessi
 }
 
 /// Ends the sessions (their running statement included); ones already gone are no error.
-pub async fn kill(mysql: &MySqlPool, sessions: impl IntoIterator<Item = Session>) -> Result<(), AppError> {
+pub async fn kill(
+    mysql: &MySqlPool,
+    sessions: impl IntoIterator<Item = Session>,
+) -> Result<(), AppError> {
     for session in sessions {
-        admin_exec_expecting(mysql, &format!("KILL CONNECTION {}", session.id), |number| (number == NO_SUCH_THREAD).then_some(Ok(())))
-            .await?;
+        admin_exec_expecting(
+            mysql,
+            &format!("KILL CONNECTION {}", session.id),
+            |number| (number == NO_SUCH_THREAD).then_some(Ok(())),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -52,7 +66,10 @@ pub async fn kill(mysql: &MySqlPool, sessions: impl IntoIterator<Item = Session>
 fn client_ip(host: &str) -> Option<IpAddr> {
     let host = host.trim();
     if let Some(rest) = host.strip_prefix('[') {
-        return rest.split_once(']').and_then(|(ip, _)| ip.parse::<IpAddr>().ok()).map(|ip| ip.to_canonical());
+        return rest
+            .split_once(']')
+            .and_then(|(ip, _)| ip.parse::<IpAddr>().ok())
+            .map(|ip| ip.to_canonical());
     }
     let without_port = host.rsplit_once(':').map(|(ip, _)| ip);
     without_port
@@ -67,10 +84,22 @@ mod tests {
 
     #[test]
     fn client_addresses_are_read_from_processlist_hosts() {
-        assert_eq!(client_ip("127.0.0.5:41234"), Some("127.0.0.5".parse().unwrap()));
-        assert_eq!(client_ip("[2001:db8::1]:41234"), Some("2001:db8::1".parse().unwrap()));
-        assert_eq!(client_ip("2001:db8::1:41234"), Some("2001:db8::1".parse().unwrap()));
-        assert_eq!(client_ip("::ffff:127.0.0.5:41234"), Some("127.0.0.5".parse().unwrap()));
+        assert_eq!(
+            client_ip("127.0.0.5:41234"),
+            Some("127.0.0.5".parse().unwrap())
+        );
+        assert_eq!(
+            client_ip("[2001:db8::1]:41234"),
+            Some("2001:db8::1".parse().unwrap())
+        );
+        assert_eq!(
+            client_ip("2001:db8::1:41234"),
+            Some("2001:db8::1".parse().unwrap())
+        );
+        assert_eq!(
+            client_ip("::ffff:127.0.0.5:41234"),
+            Some("127.0.0.5".parse().unwrap())
+        );
         assert_eq!(client_ip("127.0.0.5"), Some("127.0.0.5".parse().unwrap()));
         assert_eq!(client_ip("localhost"), None);
         assert_eq!(client_ip(""), None);

@@ -48,7 +48,10 @@ pub fn grant_target(database: &DatabaseName) -> String {
 /// Every database of the account as a grant target: `acme\_%`.* (prefixes are `[a-z0-9]`, so only
 /// the separator needs escaping).
 pub fn prefix_grant_target(prefix: &app::validate::Prefix) -> String {
-    format!("{}.*", quote_identifier(&format!("{}\\_%", prefix.as_str())))
+    format!(
+        "{}.*",
+        quote_identifier(&format!("{}\\_%", prefix.as_str()))
+    )
 }
 
 /// How information_schema.SCHEMA_PRIVILEGES and mysql.db spell a grant target we wrote.
@@ -80,18 +83,28 @@ pub fn account_raw(user: &str, host: &str) -> String {
 /// `'acme_app'@'localhost'` (information_schema's GRANTEE) → `("acme_app", "localhost")`.
 pub fn parse_grantee(grantee: &str) -> Option<(String, String)> {
     let (user, host) = grantee.rsplit_once("@")?;
-    let unquote = |s: &str| s.strip_prefix('\'')?.strip_suffix('\'').map(|s| s.replace("''", "'"));
+    let unquote = |s: &str| {
+        s.strip_prefix('\'')?
+            .strip_suffix('\'')
+            .map(|s| s.replace("''", "'"))
+    };
     Some((unquote(user)?, unquote(host)?))
 }
 
 /// `SELECT, INSERT` — only from the allowed enum, never from text.
 pub fn privilege_list(privileges: &[Privilege]) -> String {
-    privileges.iter().map(|p| p.sql()).collect::<Vec<_>>().join(", ")
+    privileges
+        .iter()
+        .map(|p| p.sql())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Charset and collation names come from information_schema lookups, but are checked again here.
 pub fn is_charset_word(word: &str) -> bool {
-    !word.is_empty() && word.len() <= 64 && word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    !word.is_empty()
+        && word.len() <= 64
+        && word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 #[cfg(test)]
@@ -110,8 +123,14 @@ mod tests {
 
     #[test]
     fn grantees_parse_back() {
-        assert_eq!(parse_grantee("'acme_app'@'localhost'"), Some(("acme_app".into(), "localhost".into())));
-        assert_eq!(parse_grantee("'a@b'@'10.0.0.0/255.0.0.0'"), Some(("a@b".into(), "10.0.0.0/255.0.0.0".into())));
+        assert_eq!(
+            parse_grantee("'acme_app'@'localhost'"),
+            Some(("acme_app".into(), "localhost".into()))
+        );
+        assert_eq!(
+            parse_grantee("'a@b'@'10.0.0.0/255.0.0.0'"),
+            Some(("a@b".into(), "10.0.0.0/255.0.0.0".into()))
+        );
         assert_eq!(parse_grantee("nonsense"), None);
     }
 

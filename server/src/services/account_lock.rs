@@ -35,7 +35,12 @@ impl Drop for AccountGuard {
             match tokio::runtime::Handle::try_current() {
                 Ok(runtime) => {
                     runtime.spawn(async move {
-                        if sqlx::query("DO RELEASE_LOCK(?)").bind(&name).execute(&mut *conn).await.is_err() {
+                        if sqlx::query("DO RELEASE_LOCK(?)")
+                            .bind(&name)
+                            .execute(&mut *conn)
+                            .await
+                            .is_err()
+                        {
                             drop(conn.detach());
                         }
                     });
@@ -48,7 +53,8 @@ impl Drop for AccountGuard {
 
 /// Weak entries: a lock lives only while someone holds or awaits it; dead entries are swept when
 /// the map grows, so it stays as small as the number of accounts changing at once.
-static LOCKS: LazyLock<Mutex<HashMap<String, Weak<AsyncMutex<()>>>>> = LazyLock::new(Default::default);
+static LOCKS: LazyLock<Mutex<HashMap<String, Weak<AsyncMutex<()>>>>> =
+    LazyLock::new(Default::default);
 
 const SWEEP_ABOVE: usize = 256;
 
@@ -67,28 +73,45 @@ pub async fn lock_quota(store: &Store, prefix: &Prefix) -> Result<AccountGuard, 
 /// The lock of the account a database user belongs to.
 pub async fn lock_for_user(store: &Store, user: &DbUserName) -> Result<AccountGuard, AppError> {
     let name = user.as_str();
-    lock_key(store, name.split_once('_').map_or(name, |(prefix, _)| prefix)).await
+    lock_key(
+        store,
+        name.split_once('_').map_or(name, |(prefix, _)| prefix),
+    )
+    .await
 }
 
 async fn lock_key(store: &Store, key: &str) -> Result<AccountGuard, AppError> {
     let local = local_lock(key).await;
     if store::engine(store) == Engine::Sqlite {
         // One process owns a SQLite store: the in-process lock is all there is.
-        return Ok(AccountGuard { shared: None, _local: local });
+        return Ok(AccountGuard {
+            shared: None,
+            _local: local,
+        });
     }
     let name = format!("nobregas.account.{key}");
     let mut conn = store.acquire().await?;
-    let got: Option<i64> =
-        sqlx::query_scalar("SELECT GET_LOCK(?, ?)").bind(&name).bind(SHARED_WAIT.as_secs() as i64).fetch_one(&mut *conn).await?;
+    let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, ?)")
+        .bind(&name)
+        .bind(SHARED_WAIT.as_secs() as i64)
+        .fetch_one(&mut *conn)
+        .await?;
     if got != Some(1) {
-        return Err(AppError::unavailable("Another panel instance is changing this account; try again in a moment."));
+        return Err(AppError::unavailable(
+            "Another panel instance is changing this account; try again in a moment.",
+        ));
     }
-    Ok(AccountGuard { shared: Some((conn, name)), _local: local })
+    Ok(AccountGuard {
+        shared: Some((conn, name)),
+        _local: local,
+    })
 }
 
 async fn local_lock(key: &str) -> OwnedMutexGuard<()> {
     let mutex = {
-        let mut locks = LOCKS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut locks = LOCKS
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if locks.len() > SWEEP_ABOVE {
             locks.retain(|_, weak| weak.strong_count() > 0);
         }
@@ -110,17 +133,38 @@ mod tests {
 
     #[tokio::test]
     async fn one_account_waits_another_does_not() {
-        let store = crate::store::open(&std::env::temp_dir().join(format!("nobregas-lock-{}", crate::domain::secret::random_base62(8))), None)
-            .await
-            .unwrap();
+        let store = crate::store::open(
+            &std::env::temp_dir().join(format!(
+                "nobregas-lock-{}",
+                crate::domain::secret::random_base62(8)
+            )),
+            None,
+        )
+        .await
+        .unwrap();
         let acme = Prefix::parse("acme").unwrap();
         let held = lock(&store, &acme).await.unwrap();
         let user = DbUserName::parse("acme_app", &acme).unwrap();
-        assert!(tokio::time::timeout(Duration::from_millis(50), lock_for_user(&store, &user)).await.is_err(), "same account waits");
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), lock_for_user(&store, &user))
+                .await
+                .is_err(),
+            "same account waits"
+        );
         let other = Prefix::parse("other").unwrap();
-        assert!(tokio::time::timeout(Duration::from_millis(50), lock(&store, &other)).await.is_ok(), "another account does not");
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), lock(&store, &other))
+                .await
+                .is_ok(),
+            "another account does not"
+        );
         drop(held);
-        assert!(tokio::time::timeout(Duration::from_millis(50), lock_for_user(&store, &user)).await.is_ok(), "free again");
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), lock_for_user(&store, &user))
+                .await
+                .is_ok(),
+            "free again"
+        );
     }
 
     #[tokio::test]

@@ -2,11 +2,11 @@ use crate::domain::password::Argon2Gate;
 use crate::domain::{api_key, time};
 use crate::managed::fleet::{self, Fleet};
 use crate::managed::sql;
+use crate::store::{self, Store};
 use app::error::AppError;
 use app::model::{Account, ApiKeyInfo};
 use app::validate::{Email, Password, Prefix};
 use sqlx::MySqlPool;
-use crate::store::{self, Store};
 
 /// Creates an account (the CLI, tests) on a managed server: `server` by name, or the least loaded
 /// one that is not draining. That server is asked whether `<prefix>_` is already in use there:
@@ -21,30 +21,42 @@ pub async fn create(
 ) -> Result<i64, AppError> {
     // Friendly messages for the common cases; the unique indexes still decide under races.
     if find_id_by_email(store, email).await?.is_some() {
-        return Err(AppError::conflict(format!("An account with email {email} already exists.")));
+        return Err(AppError::conflict(format!(
+            "An account with email {email} already exists."
+        )));
     }
-    let prefix_taken: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM accounts WHERE prefix = ?").bind(prefix.as_str()).fetch_optional(store).await?;
+    let prefix_taken: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE prefix = ?")
+        .bind(prefix.as_str())
+        .fetch_optional(store)
+        .await?;
     if prefix_taken.is_some() {
-        return Err(AppError::conflict(format!("The prefix {} is already taken.", prefix.as_str())));
+        return Err(AppError::conflict(format!(
+            "The prefix {} is already taken.",
+            prefix.as_str()
+        )));
     }
     let server_id = fleet::place(store, server).await?;
     check_prefix_unused_on_server(&fleet.server(store, server_id).await?.pool, prefix).await?;
     let password_hash = argon2.hash(password).await?;
-    let insert =
-        store::returning_id(store, "INSERT INTO accounts (email, prefix, password_hash, created_at, server_id) VALUES (?, ?, ?, ?, ?)");
+    let insert = store::returning_id(
+        store,
+        "INSERT INTO accounts (email, prefix, password_hash, created_at, server_id) VALUES (?, ?, ?, ?, ?)",
+    );
     let insert = sqlx::query(&insert)
-    .bind(email.as_str())
-    .bind(prefix.as_str())
-    .bind(password_hash)
-    .bind(time::now())
-    .bind(server_id);
-    let inserted = store::inserted_id(store, insert).await.map_err(|err| match AppError::from(err) {
-        conflict if conflict.code == app::error::ErrorCode::Conflict => {
-            AppError::conflict("That email or prefix was taken a moment ago.")
-        }
-        other => other,
-    })?;
+        .bind(email.as_str())
+        .bind(prefix.as_str())
+        .bind(password_hash)
+        .bind(time::now())
+        .bind(server_id);
+    let inserted =
+        store::inserted_id(store, insert)
+            .await
+            .map_err(|err| match AppError::from(err) {
+                conflict if conflict.code == app::error::ErrorCode::Conflict => {
+                    AppError::conflict("That email or prefix was taken a moment ago.")
+                }
+                other => other,
+            })?;
     inserted.ok_or_else(|| AppError::internal("the store did not say which id the new account got"))
 }
 
@@ -78,11 +90,21 @@ async fn check_prefix_unused_on_server(mysql: &MySqlPool, prefix: &Prefix) -> Re
 }
 
 pub async fn find_id_by_email(store: &Store, email: &Email) -> Result<Option<i64>, AppError> {
-    Ok(sqlx::query_scalar("SELECT id FROM accounts WHERE email = ?").bind(email.as_str()).fetch_optional(store).await?)
+    Ok(
+        sqlx::query_scalar("SELECT id FROM accounts WHERE email = ?")
+            .bind(email.as_str())
+            .fetch_optional(store)
+            .await?,
+    )
 }
 
 pub async fn exists_any(store: &Store) -> Result<bool, AppError> {
-    Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM accounts").fetch_one(store).await? > 0)
+    Ok(
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM accounts")
+            .fetch_one(store)
+            .await?
+            > 0,
+    )
 }
 
 /// The account id when email and password match; `None` for a wrong password *and* for an
@@ -94,13 +116,20 @@ pub async fn verify_credentials(
     password: &str,
 ) -> Result<Option<i64>, AppError> {
     // A malformed email is looked up as "", which no account has: the same path as unknown.
-    let email = Email::parse(email).map(|email| email.as_str().to_owned()).unwrap_or_default();
-    let row: Option<(i64, String)> = sqlx::query_as("SELECT id, password_hash FROM accounts WHERE email = ?")
-        .bind(email)
-        .fetch_optional(store)
-        .await?;
+    let email = Email::parse(email)
+        .map(|email| email.as_str().to_owned())
+        .unwrap_or_default();
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, password_hash FROM accounts WHERE email = ?")
+            .bind(email)
+            .fetch_optional(store)
+            .await?;
     let (id, hash) = row.unzip();
-    Ok(argon2.verify(hash, password.to_owned()).await?.then_some(id).flatten())
+    Ok(argon2
+        .verify(hash, password.to_owned())
+        .await?
+        .then_some(id)
+        .flatten())
 }
 
 /// The account as `GET /api/account` and the Profile page show it.
@@ -127,7 +156,17 @@ pub async fn view(store: &Store, account_id: i64) -> Result<Account, AppError> {
     .bind(account_id)
     .fetch_one(store)
     .await?;
-    let AccountRow { email, prefix, last4, created_at, last_used_at, last_used_ip, revoked_at, insecure_use_at, insecure_use_ip } = row;
+    let AccountRow {
+        email,
+        prefix,
+        last4,
+        created_at,
+        last_used_at,
+        last_used_ip,
+        revoked_at,
+        insecure_use_at,
+        insecure_use_ip,
+    } = row;
     let api_key = last4.zip(created_at).map(|(last4, created_at)| ApiKeyInfo {
         masked: api_key::masked(&last4),
         created_at: time::rfc3339(created_at),
@@ -136,7 +175,12 @@ pub async fn view(store: &Store, account_id: i64) -> Result<Account, AppError> {
         sent_insecurely_at: insecure_use_at.map(time::rfc3339),
         sent_insecurely_from: insecure_use_ip,
     });
-    Ok(Account { email, prefix, api_key, api_key_revoked_at: revoked_at.map(time::rfc3339) })
+    Ok(Account {
+        email,
+        prefix,
+        api_key,
+        api_key_revoked_at: revoked_at.map(time::rfc3339),
+    })
 }
 
 /// Sets a new panel password when `current` is right, and signs out every other session of the
@@ -158,15 +202,31 @@ pub async fn change_password(
 }
 
 /// Whether `password` is the account's panel password (a signed-in customer confirming it).
-pub async fn password_is(store: &Store, argon2: &Argon2Gate, account_id: i64, password: &str) -> Result<bool, AppError> {
-    let hash: String =
-        sqlx::query_scalar("SELECT password_hash FROM accounts WHERE id = ?").bind(account_id).fetch_one(store).await?;
+pub async fn password_is(
+    store: &Store,
+    argon2: &Argon2Gate,
+    account_id: i64,
+    password: &str,
+) -> Result<bool, AppError> {
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM accounts WHERE id = ?")
+        .bind(account_id)
+        .fetch_one(store)
+        .await?;
     argon2.verify(Some(hash), password.to_owned()).await
 }
 
 /// The operator's reset (`account set-password`): no current password; every session ends.
-pub async fn set_password(store: &Store, argon2: &Argon2Gate, account_id: i64, new: Password) -> Result<(), AppError> {
+pub async fn set_password(
+    store: &Store,
+    argon2: &Argon2Gate,
+    account_id: i64,
+    new: Password,
+) -> Result<(), AppError> {
     let hash = argon2.hash(new).await?;
-    sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?").bind(hash).bind(account_id).execute(store).await?;
+    sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?")
+        .bind(hash)
+        .bind(account_id)
+        .execute(store)
+        .await?;
     Ok(())
 }

@@ -2,9 +2,9 @@
 //! after an action took effect; read newest first, a page at a time, by the account itself.
 use crate::auth::{Actor, Caller};
 use crate::domain::time;
+use crate::store::{self, Store};
 use app::activity::{Action, AuditEvent, AuditPage};
 use app::error::AppError;
-use crate::store::{self, Store};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -27,7 +27,13 @@ pub struct Entry<'a> {
 impl<'a> Entry<'a> {
     /// An action a signed-in caller took.
     pub fn by(caller: &'a Caller, action: Action) -> Self {
-        Self { account_id: Some(caller.account_id), actor: &caller.actor, ip: caller.ip, action, details: Vec::new() }
+        Self {
+            account_id: Some(caller.account_id),
+            actor: &caller.actor,
+            ip: caller.ip,
+            action,
+            details: Vec::new(),
+        }
     }
 
     pub fn with(mut self, key: &'static str, value: impl Into<String>) -> Self {
@@ -57,7 +63,11 @@ pub async fn record(store: &Store, entry: Entry<'_>) {
 }
 
 async fn insert(store: &Store, entry: &Entry<'_>) -> Result<(), sqlx::Error> {
-    let details: BTreeMap<&str, &str> = entry.details.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let details: BTreeMap<&str, &str> = entry
+        .details
+        .iter()
+        .map(|(k, v)| (*k, v.as_str()))
+        .collect();
     let details = serde_json::to_string(&details).unwrap_or_else(|_| "{}".into());
     sqlx::query("INSERT INTO audit_events (account_id, at, actor, source_ip, action, details) VALUES (?, ?, ?, ?, ?, ?)")
         .bind(entry.account_id)
@@ -78,13 +88,22 @@ pub async fn sign_in(store: &Store, email: &str, signed_in: Option<i64>, ip: Opt
         Some(id) => (Some(id), Actor::Session, Action::SignIn),
         None => {
             let known = match app::validate::Email::parse(email) {
-                Ok(email) => crate::services::accounts::find_id_by_email(store, &email).await.ok().flatten(),
+                Ok(email) => crate::services::accounts::find_id_by_email(store, &email)
+                    .await
+                    .ok()
+                    .flatten(),
                 Err(_) => None,
             };
             (known, Actor::Anonymous, Action::SignInFailed)
         }
     };
-    let entry = Entry { account_id, actor: &actor, ip, action, details: Vec::new() };
+    let entry = Entry {
+        account_id,
+        actor: &actor,
+        ip,
+        action,
+        details: Vec::new(),
+    };
     record(store, entry.with("email", email.trim().to_lowercase())).await;
 }
 
@@ -99,13 +118,20 @@ struct EventRow {
 }
 
 /// The account's events older than the cursor `before` (an event id), newest first.
-pub async fn page(store: &Store, caller: &Caller, before: Option<&str>, limit: Option<u32>) -> Result<AuditPage, AppError> {
+pub async fn page(
+    store: &Store,
+    caller: &Caller,
+    before: Option<&str>,
+    limit: Option<u32>,
+) -> Result<AuditPage, AppError> {
     let before = match before.filter(|b| !b.is_empty()) {
         Some(cursor) => cursor
             .parse::<i64>()
             .ok()
             .filter(|id| *id > 0)
-            .ok_or_else(|| AppError::validation("`before` must be a cursor from a previous page's `next`."))?,
+            .ok_or_else(|| {
+                AppError::validation("`before` must be a cursor from a previous page's `next`.")
+            })?,
         None => i64::MAX,
     };
     let limit = limit.unwrap_or(DEFAULT_PAGE);
@@ -124,7 +150,9 @@ pub async fn page(store: &Store, caller: &Caller, before: Option<&str>, limit: O
     .await?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
-    let next = more.then(|| rows.last().map(|row| row.id.to_string())).flatten();
+    let next = more
+        .then(|| rows.last().map(|row| row.id.to_string()))
+        .flatten();
     let events = rows
         .into_iter()
         .map(|row| AuditEvent {

@@ -19,7 +19,12 @@ use std::collections::{BTreeSet, HashMap};
 
 /// The account's database names, by name; read from the server first if never read. `cache`
 /// answers without a store trip while the (SQLite) store has not changed.
-pub async fn names(store: &Store, cache: &StoreCache, mysql: &MySqlPool, caller: &Caller) -> Result<Vec<String>, AppError> {
+pub async fn names(
+    store: &Store,
+    cache: &StoreCache,
+    mysql: &MySqlPool,
+    caller: &Caller,
+) -> Result<Vec<String>, AppError> {
     let miss = match cache.databases(caller.account_id) {
         Ok(names) => return Ok(names),
         Err(miss) => miss,
@@ -41,12 +46,18 @@ pub async fn names(store: &Store, cache: &StoreCache, mysql: &MySqlPool, caller:
 }
 
 /// Re-reads the account's databases from its server (one scan of its schemas) into the index.
-pub async fn sync(store: &Store, mysql: &MySqlPool, caller: &Caller) -> Result<Vec<String>, AppError> {
+pub async fn sync(
+    store: &Store,
+    mysql: &MySqlPool,
+    caller: &Caller,
+) -> Result<Vec<String>, AppError> {
     let pattern = sql::like_starts_with(&format!("{}_", caller.prefix.as_str()));
-    let names: Vec<String> = sqlx::query_scalar("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? ESCAPE '!'")
-        .bind(&pattern)
-        .fetch_all(mysql)
-        .await?;
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? ESCAPE '!'",
+    )
+    .bind(&pattern)
+    .fetch_all(mysql)
+    .await?;
     let names: BTreeSet<String> = names.into_iter().collect();
     replace(store, caller.account_id, &names).await?;
     Ok(names.into_iter().collect())
@@ -55,15 +66,26 @@ pub async fn sync(store: &Store, mysql: &MySqlPool, caller: &Caller) -> Result<V
 /// Every account of every server, from one scan of each server's schemas: what changed outside
 /// the panel's sight (an operator's own DDL, SQL the panel did not run) is in the index again.
 pub async fn sync_all(store: &Store, fleet: &Fleet) -> Result<(), AppError> {
-    let accounts: Vec<(i64, String, Option<i64>)> = sqlx::query_as("SELECT id, prefix, server_id FROM accounts").fetch_all(store).await?;
-    let indexed: Vec<(i64, String)> = sqlx::query_as("SELECT account_id, name FROM account_databases").fetch_all(store).await?;
+    let accounts: Vec<(i64, String, Option<i64>)> =
+        sqlx::query_as("SELECT id, prefix, server_id FROM accounts")
+            .fetch_all(store)
+            .await?;
+    let indexed: Vec<(i64, String)> =
+        sqlx::query_as("SELECT account_id, name FROM account_databases")
+            .fetch_all(store)
+            .await?;
     let mut known: HashMap<i64, BTreeSet<String>> = HashMap::new();
     for (account_id, name) in indexed {
         known.entry(account_id).or_default().insert(name);
     }
     let mut first_error = None;
     for server in fleet.all(store).await? {
-        let schemas: Vec<String> = match sqlx::query_scalar("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA").fetch_all(&server.pool).await {
+        let schemas: Vec<String> = match sqlx::query_scalar(
+            "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA",
+        )
+        .fetch_all(&server.pool)
+        .await
+        {
             Ok(schemas) => schemas,
             Err(err) => {
                 tracing::warn!(server = server.name, error = %err, "could not read the server's databases for the index");
@@ -78,7 +100,10 @@ pub async fn sync_all(store: &Store, fleet: &Fleet) -> Result<(), AppError> {
                 by_prefix.entry(prefix).or_default().insert(schema.clone());
             }
         }
-        for (account_id, prefix, _) in accounts.iter().filter(|(_, _, server_id)| *server_id == server.id) {
+        for (account_id, prefix, _) in accounts
+            .iter()
+            .filter(|(_, _, server_id)| *server_id == server.id)
+        {
             let names = by_prefix.remove(prefix.as_str()).unwrap_or_default();
             if known.get(account_id) != Some(&names) {
                 replace(store, *account_id, &names).await?;
@@ -104,17 +129,32 @@ pub async fn added(store: &Store, account_id: i64, name: &str) -> Result<(), App
 
 /// The panel dropped `name`.
 pub async fn removed(store: &Store, account_id: i64, name: &str) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM account_databases WHERE account_id = ? AND name = ?").bind(account_id).bind(name).execute(store).await?;
+    sqlx::query("DELETE FROM account_databases WHERE account_id = ? AND name = ?")
+        .bind(account_id)
+        .bind(name)
+        .execute(store)
+        .await?;
     Ok(())
 }
 
 async fn replace(store: &Store, account_id: i64, names: &BTreeSet<String>) -> Result<(), AppError> {
     let mut tx = store.begin().await?;
-    sqlx::query("DELETE FROM account_databases WHERE account_id = ?").bind(account_id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM account_databases WHERE account_id = ?")
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
     for name in names {
-        sqlx::query("INSERT INTO account_databases (account_id, name) VALUES (?, ?)").bind(account_id).bind(name).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO account_databases (account_id, name) VALUES (?, ?)")
+            .bind(account_id)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
     }
-    sqlx::query("UPDATE accounts SET databases_synced_at = ? WHERE id = ?").bind(time::now()).bind(account_id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE accounts SET databases_synced_at = ? WHERE id = ?")
+        .bind(time::now())
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(())
 }

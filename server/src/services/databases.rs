@@ -3,18 +3,22 @@
 use crate::auth::Caller;
 use crate::managed::{admin_exec, admin_exec_expecting, sql};
 use crate::services::{audit, database_index, grants};
+use crate::store::Store;
+use crate::store_cache::StoreCache;
 use app::activity::Action;
 use app::error::AppError;
 use app::model::{ConnectionInfo, CreateDatabase, Database, DatabaseDetail, TableInfo};
 use app::names::DatabaseName;
 use sqlx::MySqlPool;
-use crate::store::Store;
-use crate::store_cache::StoreCache;
 use std::collections::HashMap;
 
 /// The account's databases: the names come from the store's index (`database_index`), their
 /// details from the server, asked about exactly those names.
-pub async fn list(mysql: &MySqlPool, (store, cache): (&Store, &StoreCache), caller: &Caller) -> Result<Vec<Database>, AppError> {
+pub async fn list(
+    mysql: &MySqlPool,
+    (store, cache): (&Store, &StoreCache),
+    caller: &Caller,
+) -> Result<Vec<Database>, AppError> {
     let names = database_index::names(store, cache, mysql, caller).await?;
     load(mysql, &names).await
 }
@@ -30,7 +34,10 @@ fn not_found(raw: &str) -> AppError {
 }
 
 pub async fn find(mysql: &MySqlPool, name: &DatabaseName) -> Result<Database, AppError> {
-    load(mysql, &[name.as_str().to_owned()]).await?.pop().ok_or_else(|| not_found(name.as_str()))
+    load(mysql, &[name.as_str().to_owned()])
+        .await?
+        .pop()
+        .ok_or_else(|| not_found(name.as_str()))
 }
 
 /// The database, its tables, who may use it, and how to connect (`connection`, from the settings).
@@ -50,36 +57,81 @@ pub async fn detail(
     .fetch_all(mysql)
     .await?;
     let users = grants::on_database(mysql, caller, name).await?;
-    let table_list = tables.into_iter().map(|(name, rows, size_bytes)| TableInfo { name, rows, size_bytes }).collect();
-    Ok(DatabaseDetail { database, users, table_list, connection })
+    let table_list = tables
+        .into_iter()
+        .map(|(name, rows, size_bytes)| TableInfo {
+            name,
+            rows,
+            size_bytes,
+        })
+        .collect();
+    Ok(DatabaseDetail {
+        database,
+        users,
+        table_list,
+        connection,
+    })
 }
 
-pub async fn create(mysql: &MySqlPool, store: &Store, caller: &Caller, request: &CreateDatabase) -> Result<Database, AppError> {
+pub async fn create(
+    mysql: &MySqlPool,
+    store: &Store,
+    caller: &Caller,
+    request: &CreateDatabase,
+) -> Result<Database, AppError> {
     let name = DatabaseName::parse(request.name.trim(), &caller.prefix)?;
-    let charset = request.charset.as_deref().map(str::trim).filter(|c| !c.is_empty()).unwrap_or("utf8mb4");
-    let collation = request.collation.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let charset = request
+        .charset
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .unwrap_or("utf8mb4");
+    let collation = request
+        .collation
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
     check_charset(mysql, charset, collation).await?;
     if find(mysql, &name).await.is_ok() {
-        return Err(AppError::conflict(format!("A database named {} already exists.", name.as_str())));
+        return Err(AppError::conflict(format!(
+            "A database named {} already exists.",
+            name.as_str()
+        )));
     }
-    let mut statement = format!("CREATE DATABASE {} CHARACTER SET {charset}", sql::quote_identifier(name.as_str()));
+    let mut statement = format!(
+        "CREATE DATABASE {} CHARACTER SET {charset}",
+        sql::quote_identifier(name.as_str())
+    );
     if let Some(collation) = collation {
         statement.push_str(&format!(" COLLATE {collation}"));
     }
     admin_exec_expecting(mysql, &statement, |number| {
         // ER_DB_CREATE_EXISTS: another request created it a moment ago.
-        (number == 1007).then(|| Err(AppError::conflict(format!("A database named {} already exists.", name.as_str()))))
+        (number == 1007).then(|| {
+            Err(AppError::conflict(format!(
+                "A database named {} already exists.",
+                name.as_str()
+            )))
+        })
     })
     .await?;
     let created = find(mysql, &name).await?;
     database_index::added(store, caller.account_id, name.as_str()).await?;
-    audit::record(store, audit::Entry::by(caller, Action::DatabaseCreated).with("database", name.as_str())).await;
+    audit::record(
+        store,
+        audit::Entry::by(caller, Action::DatabaseCreated).with("database", name.as_str()),
+    )
+    .await;
     Ok(created)
 }
 
 /// Charset and collation must be names the server knows (and belong together) before they are
 /// written into DDL.
-async fn check_charset(mysql: &MySqlPool, charset: &str, collation: Option<&str>) -> Result<(), AppError> {
+async fn check_charset(
+    mysql: &MySqlPool,
+    charset: &str,
+    collation: Option<&str>,
+) -> Result<(), AppError> {
     let known: Option<String> = if sql::is_charset_word(charset) {
         sqlx::query_scalar("SELECT CHARACTER_SET_NAME FROM information_schema.CHARACTER_SETS WHERE CHARACTER_SET_NAME = ?")
             .bind(charset)
@@ -89,7 +141,9 @@ async fn check_charset(mysql: &MySqlPool, charset: &str, collation: Option<&str>
         None
     };
     if known.is_none() {
-        return Err(AppError::validation(format!("Unknown character set {charset:?}; utf8mb4 is a good default.")));
+        return Err(AppError::validation(format!(
+            "Unknown character set {charset:?}; utf8mb4 is a good default."
+        )));
     }
     if let Some(collation) = collation {
         let belongs: Option<String> = if sql::is_charset_word(collation) {
@@ -104,7 +158,9 @@ async fn check_charset(mysql: &MySqlPool, charset: &str, collation: Option<&str>
             None
         };
         if belongs.is_none() {
-            return Err(AppError::validation(format!("{collation:?} is not a collation of the {charset} character set.")));
+            return Err(AppError::validation(format!(
+                "{collation:?} is not a collation of the {charset} character set."
+            )));
         }
     }
     Ok(())
@@ -113,11 +169,24 @@ async fn check_charset(mysql: &MySqlPool, charset: &str, collation: Option<&str>
 /// Drops the database, then revokes every grant on it (they would otherwise outlive it and apply to
 /// a future database of the same name). In that order: a drop that fails (a customer's open
 /// transaction holds a lock on it: 409 after the lock wait) leaves the users' grants as they were.
-pub async fn drop(mysql: &MySqlPool, store: &Store, caller: &Caller, name: &DatabaseName) -> Result<(), AppError> {
+pub async fn drop(
+    mysql: &MySqlPool,
+    store: &Store,
+    caller: &Caller,
+    name: &DatabaseName,
+) -> Result<(), AppError> {
     find(mysql, name).await?;
-    admin_exec(mysql, &format!("DROP DATABASE {}", sql::quote_identifier(name.as_str()))).await?;
+    admin_exec(
+        mysql,
+        &format!("DROP DATABASE {}", sql::quote_identifier(name.as_str())),
+    )
+    .await?;
     database_index::removed(store, caller.account_id, name.as_str()).await?;
-    audit::record(store, audit::Entry::by(caller, Action::DatabaseDeleted).with("database", name.as_str())).await;
+    audit::record(
+        store,
+        audit::Entry::by(caller, Action::DatabaseDeleted).with("database", name.as_str()),
+    )
+    .await;
     grants::revoke_everyone(mysql, name).await
 }
 
@@ -138,7 +207,13 @@ pub fn lookup_statement(count: usize) -> String {
 /// reads every schema on the server, and a JOIN of SCHEMATA and TABLES opens every table). The
 /// rows are merged here, in name order; names the server does not have are left out.
 async fn load(mysql: &MySqlPool, names: &[String]) -> Result<Vec<Database>, AppError> {
-    type Row = (String, Option<String>, Option<String>, Option<u64>, Option<u64>);
+    type Row = (
+        String,
+        Option<String>,
+        Option<String>,
+        Option<u64>,
+        Option<u64>,
+    );
     if names.is_empty() {
         // Still one question to the server: "no databases" is only true while it answers.
         sqlx::query("SELECT 1").execute(mysql).await?;
@@ -161,7 +236,13 @@ async fn load(mysql: &MySqlPool, names: &[String]) -> Result<Vec<Database>, AppE
         .filter_map(|(name, charset, collation, _, _)| {
             let (charset, collation) = (charset.clone()?, collation.clone()?);
             let (tables, size_bytes) = stats.get(name.as_str()).copied().unwrap_or((0, 0));
-            Some(Database { name: name.clone(), size_bytes, tables, charset, collation })
+            Some(Database {
+                name: name.clone(),
+                size_bytes,
+                tables,
+                charset,
+                collation,
+            })
         })
         .collect();
     databases.sort_unstable_by(|a, b| a.name.cmp(&b.name));

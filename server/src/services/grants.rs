@@ -67,18 +67,32 @@ async fn rows(mysql: &MySqlPool, grantees: Grantees<'_>) -> Result<Vec<Row>, App
                 .await?
         }
         Grantees::One(user, host) => {
-            sqlx::query(&format!("{select} WHERE User = ? AND Host = ?")).bind(user.as_str()).bind(host).fetch_all(mysql).await?
+            sqlx::query(&format!("{select} WHERE User = ? AND Host = ?"))
+                .bind(user.as_str())
+                .bind(host)
+                .fetch_all(mysql)
+                .await?
         }
         Grantees::Everyone => sqlx::query(select).fetch_all(mysql).await?,
     };
     let mut rows = Vec::new();
     for row in raw {
-        let (user, host, pattern): (String, String, String) =
-            (row.try_get("grantee_user")?, row.try_get("grantee_host")?, row.try_get("grantee_db")?);
+        let (user, host, pattern): (String, String, String) = (
+            row.try_get("grantee_user")?,
+            row.try_get("grantee_host")?,
+            row.try_get("grantee_db")?,
+        );
         for (column, privilege) in PRIVILEGE_COLUMNS {
-            let granted = row.try_get::<String, _>(column).is_ok_and(|value| value == "Y");
+            let granted = row
+                .try_get::<String, _>(column)
+                .is_ok_and(|value| value == "Y");
             if granted {
-                rows.push(Row { user: user.clone(), host: host.clone(), pattern: pattern.clone(), privilege: privilege.to_owned() });
+                rows.push(Row {
+                    user: user.clone(),
+                    host: host.clone(),
+                    pattern: pattern.clone(),
+                    privilege: privilege.to_owned(),
+                });
             }
         }
     }
@@ -87,27 +101,52 @@ async fn rows(mysql: &MySqlPool, grantees: Grantees<'_>) -> Result<Vec<Row>, App
 
 /// Grants on `database` written by the panel (`acme\_shop`) or by hand (`acme_shop`).
 fn on(database: &DatabaseName, row: &Row) -> bool {
-    sql::unescape_grant_pattern(&row.pattern) == database.as_str() || row.pattern == database.as_str()
+    sql::unescape_grant_pattern(&row.pattern) == database.as_str()
+        || row.pattern == database.as_str()
 }
 
 /// Who of the caller's users may do what on `database` (as seen at 'localhost', which every user has).
-pub async fn on_database(mysql: &MySqlPool, caller: &Caller, database: &DatabaseName) -> Result<Vec<UserPrivileges>, AppError> {
+pub async fn on_database(
+    mysql: &MySqlPool,
+    caller: &Caller,
+    database: &DatabaseName,
+) -> Result<Vec<UserPrivileges>, AppError> {
     let mut by_user: BTreeMap<String, Vec<Privilege>> = BTreeMap::new();
     for row in rows(mysql, Grantees::OfAccount(caller.prefix.as_str())).await? {
-        if row.host == "localhost" && on(database, &row) && DbUserName::parse(&row.user, &caller.prefix).is_ok() {
-            by_user.entry(row.user).or_default().extend(Privilege::parse(&row.privilege));
+        if row.host == "localhost"
+            && on(database, &row)
+            && DbUserName::parse(&row.user, &caller.prefix).is_ok()
+        {
+            by_user
+                .entry(row.user)
+                .or_default()
+                .extend(Privilege::parse(&row.privilege));
         }
     }
-    Ok(by_user.into_iter().map(|(user, privileges)| UserPrivileges { user, privileges: sorted_names(privileges) }).collect())
+    Ok(by_user
+        .into_iter()
+        .map(|(user, privileges)| UserPrivileges {
+            user,
+            privileges: sorted_names(privileges),
+        })
+        .collect())
 }
 
 /// Every grant of the caller's users on the caller's databases, by user.
-pub async fn of_users(mysql: &MySqlPool, caller: &Caller) -> Result<BTreeMap<String, Vec<DatabasePrivileges>>, AppError> {
+pub async fn of_users(
+    mysql: &MySqlPool,
+    caller: &Caller,
+) -> Result<BTreeMap<String, Vec<DatabasePrivileges>>, AppError> {
     let mut by_user: BTreeMap<String, BTreeMap<String, Vec<Privilege>>> = BTreeMap::new();
     for row in rows(mysql, Grantees::OfAccount(caller.prefix.as_str())).await? {
         let database = sql::unescape_grant_pattern(&row.pattern);
         if row.host == "localhost" && DatabaseName::parse(&database, &caller.prefix).is_ok() {
-            by_user.entry(row.user).or_default().entry(database).or_default().extend(Privilege::parse(&row.privilege));
+            by_user
+                .entry(row.user)
+                .or_default()
+                .entry(database)
+                .or_default()
+                .extend(Privilege::parse(&row.privilege));
         }
     }
     Ok(by_user
@@ -115,7 +154,10 @@ pub async fn of_users(mysql: &MySqlPool, caller: &Caller) -> Result<BTreeMap<Str
         .map(|(user, dbs)| {
             let list = dbs
                 .into_iter()
-                .map(|(database, privileges)| DatabasePrivileges { database, privileges: sorted_names(privileges) })
+                .map(|(database, privileges)| DatabasePrivileges {
+                    database,
+                    privileges: sorted_names(privileges),
+                })
                 .collect();
             (user, list)
         })
@@ -129,7 +171,12 @@ fn sorted_names(mut privileges: Vec<Privilege>) -> Vec<String> {
 }
 
 /// The privileges `user@host` holds on `database`.
-async fn held(mysql: &MySqlPool, user: &DbUserName, host: &str, database: &DatabaseName) -> Result<Vec<Privilege>, AppError> {
+async fn held(
+    mysql: &MySqlPool,
+    user: &DbUserName,
+    host: &str,
+    database: &DatabaseName,
+) -> Result<Vec<Privilege>, AppError> {
     let mut held: Vec<Privilege> = rows(mysql, Grantees::One(user, host))
         .await?
         .iter()
@@ -155,14 +202,36 @@ pub async fn set(
     let mut narrowed = false;
     for host in hosts {
         let current = held(mysql, user, host, database).await?;
-        let missing: Vec<Privilege> = wanted.iter().copied().filter(|p| !current.contains(p)).collect();
-        let extra: Vec<Privilege> = current.iter().copied().filter(|p| !wanted.contains(p)).collect();
+        let missing: Vec<Privilege> = wanted
+            .iter()
+            .copied()
+            .filter(|p| !current.contains(p))
+            .collect();
+        let extra: Vec<Privilege> = current
+            .iter()
+            .copied()
+            .filter(|p| !wanted.contains(p))
+            .collect();
         let account = sql::account(user, host);
         if !missing.is_empty() {
-            admin_exec(mysql, &format!("GRANT {} ON {target} TO {account}", sql::privilege_list(&missing))).await?;
+            admin_exec(
+                mysql,
+                &format!(
+                    "GRANT {} ON {target} TO {account}",
+                    sql::privilege_list(&missing)
+                ),
+            )
+            .await?;
         }
         if !extra.is_empty() {
-            admin_exec(mysql, &format!("REVOKE {} ON {target} FROM {account}", sql::privilege_list(&extra))).await?;
+            admin_exec(
+                mysql,
+                &format!(
+                    "REVOKE {} ON {target} FROM {account}",
+                    sql::privilege_list(&extra)
+                ),
+            )
+            .await?;
             narrowed = true;
         }
     }
@@ -170,10 +239,23 @@ pub async fn set(
 }
 
 /// Revokes everything `user` holds on `database`, at every host. Returns whether there was anything.
-pub async fn revoke(mysql: &MySqlPool, user: &DbUserName, hosts: &[String], database: &DatabaseName) -> Result<bool, AppError> {
+pub async fn revoke(
+    mysql: &MySqlPool,
+    user: &DbUserName,
+    hosts: &[String],
+    database: &DatabaseName,
+) -> Result<bool, AppError> {
     let mut revoked = false;
     for host in hosts {
-        revoked |= revoke_rows(mysql, rows(mysql, Grantees::One(user, host)).await?.into_iter().filter(|row| on(database, row))).await? > 0;
+        revoked |= revoke_rows(
+            mysql,
+            rows(mysql, Grantees::One(user, host))
+                .await?
+                .into_iter()
+                .filter(|row| on(database, row)),
+        )
+        .await?
+            > 0;
     }
     Ok(revoked)
 }
@@ -181,11 +263,22 @@ pub async fn revoke(mysql: &MySqlPool, user: &DbUserName, hosts: &[String], data
 /// Revokes every grant anyone holds on `database` (once it is dropped: they would otherwise apply
 /// to a future database of the same name).
 pub async fn revoke_everyone(mysql: &MySqlPool, database: &DatabaseName) -> Result<(), AppError> {
-    revoke_rows(mysql, rows(mysql, Grantees::Everyone).await?.into_iter().filter(|row| on(database, row))).await.map(|_| ())
+    revoke_rows(
+        mysql,
+        rows(mysql, Grantees::Everyone)
+            .await?
+            .into_iter()
+            .filter(|row| on(database, row)),
+    )
+    .await
+    .map(|_| ())
 }
 
 /// Revokes each (grantee, pattern) once; returns how many.
-async fn revoke_rows(mysql: &MySqlPool, rows: impl Iterator<Item = Row>) -> Result<usize, AppError> {
+async fn revoke_rows(
+    mysql: &MySqlPool,
+    rows: impl Iterator<Item = Row>,
+) -> Result<usize, AppError> {
     let mut done = std::collections::HashSet::new();
     for row in rows {
         if done.insert((row.user.clone(), row.host.clone(), row.pattern.clone())) {
@@ -201,33 +294,66 @@ async fn revoke_rows(mysql: &MySqlPool, rows: impl Iterator<Item = Row>) -> Resu
 }
 
 /// The grants of `user@host` as (pattern as the server stores it → privileges).
-async fn by_pattern(mysql: &MySqlPool, user: &DbUserName, host: &str) -> Result<BTreeMap<String, Vec<Privilege>>, AppError> {
+async fn by_pattern(
+    mysql: &MySqlPool,
+    user: &DbUserName,
+    host: &str,
+) -> Result<BTreeMap<String, Vec<Privilege>>, AppError> {
     let mut map: BTreeMap<String, Vec<Privilege>> = BTreeMap::new();
     for row in rows(mysql, Grantees::One(user, host)).await? {
-        map.entry(row.pattern).or_default().extend(Privilege::parse(&row.privilege));
+        map.entry(row.pattern)
+            .or_default()
+            .extend(Privilege::parse(&row.privilege));
     }
     Ok(map)
 }
 
 /// Makes the grants of `user@to` equal those of `user@from` (used for whitelisted hosts).
-pub async fn copy(mysql: &MySqlPool, user: &DbUserName, from: &str, to: &str) -> Result<(), AppError> {
+pub async fn copy(
+    mysql: &MySqlPool,
+    user: &DbUserName,
+    from: &str,
+    to: &str,
+) -> Result<(), AppError> {
     let wanted = by_pattern(mysql, user, from).await?;
     let current = by_pattern(mysql, user, to).await?;
     let account = sql::account(user, to);
     for (pattern, privileges) in &wanted {
         let have = current.get(pattern).cloned().unwrap_or_default();
-        let missing: Vec<Privilege> = privileges.iter().copied().filter(|p| !have.contains(p)).collect();
+        let missing: Vec<Privilege> = privileges
+            .iter()
+            .copied()
+            .filter(|p| !have.contains(p))
+            .collect();
         if !missing.is_empty() {
             let target = format!("{}.*", sql::quote_identifier(pattern));
-            admin_exec(mysql, &format!("GRANT {} ON {target} TO {account}", sql::privilege_list(&missing))).await?;
+            admin_exec(
+                mysql,
+                &format!(
+                    "GRANT {} ON {target} TO {account}",
+                    sql::privilege_list(&missing)
+                ),
+            )
+            .await?;
         }
     }
     for (pattern, privileges) in &current {
         let keep = wanted.get(pattern).cloned().unwrap_or_default();
-        let extra: Vec<Privilege> = privileges.iter().copied().filter(|p| !keep.contains(p)).collect();
+        let extra: Vec<Privilege> = privileges
+            .iter()
+            .copied()
+            .filter(|p| !keep.contains(p))
+            .collect();
         if !extra.is_empty() {
             let target = format!("{}.*", sql::quote_identifier(pattern));
-            admin_exec(mysql, &format!("REVOKE {} ON {target} FROM {account}", sql::privilege_list(&extra))).await?;
+            admin_exec(
+                mysql,
+                &format!(
+                    "REVOKE {} ON {target} FROM {account}",
+                    sql::privilege_list(&extra)
+                ),
+            )
+            .await?;
         }
     }
     Ok(())

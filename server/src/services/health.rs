@@ -44,7 +44,10 @@ impl Health {
 
 /// One quick question to the managed server.
 pub async fn mysql_up(mysql: &MySqlPool) -> bool {
-    matches!(tokio::time::timeout(PROBE_TIMEOUT, sqlx::query("SELECT 1").execute(mysql)).await, Ok(Ok(_)))
+    matches!(
+        tokio::time::timeout(PROBE_TIMEOUT, sqlx::query("SELECT 1").execute(mysql)).await,
+        Ok(Ok(_))
+    )
 }
 
 fn word(up: bool) -> &'static str {
@@ -60,14 +63,33 @@ pub async fn check(store: &Store, fleet: &Fleet) -> Health {
     let servers = servers.unwrap_or_else(|_| fleet.loaded());
     let probes = servers.iter().map(|server| mysql_up(&server.pool));
     let ups = futures_util::future::join_all(probes).await;
-    let servers: Vec<ServerHealth> =
-        servers.iter().zip(&ups).map(|(server, up)| ServerHealth { name: server.name.clone(), status: word(*up) }).collect();
+    let servers: Vec<ServerHealth> = servers
+        .iter()
+        .zip(&ups)
+        .map(|(server, up)| ServerHealth {
+            name: server.name.clone(),
+            status: word(*up),
+        })
+        .collect();
     let mysql_up = ups.iter().all(|up| *up);
-    let holder = instance::holder(store, instance::MAINTENANCE).await.ok().flatten();
+    let holder = instance::holder(store, instance::MAINTENANCE)
+        .await
+        .ok()
+        .flatten();
     Health {
-        status: if store_up && mysql_up { "ok" } else { "unavailable" },
-        checks: Checks { panel_store: word(store_up), mysql: word(mysql_up) },
+        status: if store_up && mysql_up {
+            "ok"
+        } else {
+            "unavailable"
+        },
+        checks: Checks {
+            panel_store: word(store_up),
+            mysql: word(mysql_up),
+        },
         servers,
-        instance: InstanceHealth { id: instance::id(), maintenance: holder.is_some_and(|(id, _)| id == instance::id()) },
+        instance: InstanceHealth {
+            id: instance::id(),
+            maintenance: holder.is_some_and(|(id, _)| id == instance::id()),
+        },
     }
 }

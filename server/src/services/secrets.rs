@@ -25,17 +25,29 @@ const KEY_CHECK_VALUE: &[u8] = b"nobregas sealed store";
 /// A sealed value that this instance cannot open: the store is fine, the key is not.
 pub fn unopenable(what: &str, err: SealError) -> AppError {
     tracing::error!(error = %err, what, "a sealed secret in the panel store could not be opened");
-    AppError::internal(format!("the panel could not open a sealed secret ({what}): {err}"))
+    AppError::internal(format!(
+        "the panel could not open a sealed secret ({what}): {err}"
+    ))
 }
 
 /// Makes sure `sealer` is the store's key (the first instance to start records it), then seals
 /// whatever is still stored in the clear. An instance with another key refuses to start.
-pub async fn prepare(store: &Store, sealer: &Sealer, key_file: &std::path::Path) -> anyhow::Result<()> {
+pub async fn prepare(
+    store: &Store,
+    sealer: &Sealer,
+    key_file: &std::path::Path,
+) -> anyhow::Result<()> {
     check_key(store, sealer, key_file).await?;
-    seal_cleartext(store, sealer).await.context("Failed to seal the secrets stored in the clear")
+    seal_cleartext(store, sealer)
+        .await
+        .context("Failed to seal the secrets stored in the clear")
 }
 
-async fn check_key(store: &Store, sealer: &Sealer, key_file: &std::path::Path) -> anyhow::Result<()> {
+async fn check_key(
+    store: &Store,
+    sealer: &Sealer,
+    key_file: &std::path::Path,
+) -> anyhow::Result<()> {
     let recorded = key_check(store).await?;
     let recorded = match recorded {
         Some(value) => value,
@@ -45,7 +57,9 @@ async fn check_key(store: &Store, sealer: &Sealer, key_file: &std::path::Path) -
                 .bind(sealer.seal(KEY_CHECK, KEY_CHECK_VALUE))
                 .execute(store)
                 .await;
-            key_check(store).await?.context("The panel store has no sealing row after writing one")?
+            key_check(store)
+                .await?
+                .context("The panel store has no sealing row after writing one")?
         }
     };
     match sealer.open(KEY_CHECK, &recorded) {
@@ -94,7 +108,9 @@ pub async fn rotate(store: &Store, old: &Sealer, new: &Sealer) -> anyhow::Result
     for SecretRow { place, value } in rows {
         let purpose = place.purpose();
         let text = std::str::from_utf8(&value).unwrap_or_default();
-        let plain = old.open(&purpose, text).with_context(|| format!("Failed to open {purpose} with the current key"))?;
+        let plain = old
+            .open(&purpose, text)
+            .with_context(|| format!("Failed to open {purpose} with the current key"))?;
         resealed.push((place, new.seal(&purpose, &plain)));
     }
     let mut tx = store.begin().await?;
@@ -130,14 +146,23 @@ impl Place {
         }
     }
 
-    fn update<'q>(&self, value: &'q str) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    fn update<'q>(
+        &self,
+        value: &'q str,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
         match self {
             Self::Identity(account_id) => {
-                sqlx::query("UPDATE query_identities SET password = ? WHERE account_id = ?").bind(value).bind(*account_id)
+                sqlx::query("UPDATE query_identities SET password = ? WHERE account_id = ?")
+                    .bind(value)
+                    .bind(*account_id)
             }
-            Self::Server(id, _) => sqlx::query("UPDATE servers SET password = ? WHERE id = ?").bind(value).bind(*id),
+            Self::Server(id, _) => sqlx::query("UPDATE servers SET password = ? WHERE id = ?")
+                .bind(value)
+                .bind(*id),
             Self::Totp(account_id) => {
-                sqlx::query("UPDATE two_factor SET secret = ? WHERE account_id = ?").bind(value.as_bytes().to_vec()).bind(*account_id)
+                sqlx::query("UPDATE two_factor SET secret = ? WHERE account_id = ?")
+                    .bind(value.as_bytes().to_vec())
+                    .bind(*account_id)
             }
         }
     }
@@ -150,13 +175,31 @@ async fn write(store: &Store, place: &Place, value: &str) -> anyhow::Result<()> 
 
 async fn rows(store: &Store) -> anyhow::Result<Vec<SecretRow>> {
     let mut rows = Vec::new();
-    let identities: Vec<(i64, Text)> = sqlx::query_as("SELECT account_id, password FROM query_identities").fetch_all(store).await?;
-    rows.extend(identities.into_iter().map(|(id, Text(value))| SecretRow { place: Place::Identity(id), value: value.into_bytes() }));
-    let servers: Vec<(i64, Text, Text)> = sqlx::query_as("SELECT id, name, password FROM servers").fetch_all(store).await?;
+    let identities: Vec<(i64, Text)> =
+        sqlx::query_as("SELECT account_id, password FROM query_identities")
+            .fetch_all(store)
+            .await?;
+    rows.extend(identities.into_iter().map(|(id, Text(value))| SecretRow {
+        place: Place::Identity(id),
+        value: value.into_bytes(),
+    }));
+    let servers: Vec<(i64, Text, Text)> = sqlx::query_as("SELECT id, name, password FROM servers")
+        .fetch_all(store)
+        .await?;
     rows.extend(
-        servers.into_iter().map(|(id, Text(name), Text(value))| SecretRow { place: Place::Server(id, name), value: value.into_bytes() }),
+        servers
+            .into_iter()
+            .map(|(id, Text(name), Text(value))| SecretRow {
+                place: Place::Server(id, name),
+                value: value.into_bytes(),
+            }),
     );
-    let totp: Vec<(i64, Vec<u8>)> = sqlx::query_as("SELECT account_id, secret FROM two_factor").fetch_all(store).await?;
-    rows.extend(totp.into_iter().map(|(id, value)| SecretRow { place: Place::Totp(id), value }));
+    let totp: Vec<(i64, Vec<u8>)> = sqlx::query_as("SELECT account_id, secret FROM two_factor")
+        .fetch_all(store)
+        .await?;
+    rows.extend(totp.into_iter().map(|(id, value)| SecretRow {
+        place: Place::Totp(id),
+        value,
+    }));
     Ok(rows)
 }

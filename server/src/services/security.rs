@@ -1,15 +1,15 @@
 //! Account security operations of the signed-in customer: the panel password, the sessions and
 //! the API key.
 //! REST handlers and server functions both call these.
-use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::Caller;
+use crate::auth::rate_limit::LoginLimiter;
 use crate::services::{accounts, api_keys, audit, sessions, two_factor};
+use crate::store::Store;
 use app::activity::Action;
 use app::error::AppError;
 use app::model::NewApiKey;
 use app::security::{ChangePassword, SignedOut};
 use app::validate::Password;
-use crate::store::Store;
 
 /// Needs the current password and a browser session (an API key cannot take the account over);
 /// the caller's session stays signed in, every other one is signed out. Wrong current passwords
@@ -21,29 +21,57 @@ pub async fn change_password(
     request: &ChangePassword,
 ) -> Result<SignedOut, AppError> {
     let Some(session) = caller.session else {
-        return Err(AppError::forbidden("Changing the panel password needs a signed-in session, not an API key."));
+        return Err(AppError::forbidden(
+            "Changing the panel password needs a signed-in session, not an API key.",
+        ));
     };
     let new = Password::parse(&request.new_password)?;
     let account_key = format!("password:{}", caller.account_id);
-    let keys = [account_key.clone(), format!("ip:{}", caller.ip.map(|ip| ip.to_string()).unwrap_or_default())];
+    let keys = [
+        account_key.clone(),
+        format!(
+            "ip:{}",
+            caller.ip.map(|ip| ip.to_string()).unwrap_or_default()
+        ),
+    ];
     let attempt = limiter.reserve(&keys)?;
-    let signed_out =
-        accounts::change_password(store, &limiter.argon2, caller.account_id, &request.current_password, new, Some(session)).await?;
+    let signed_out = accounts::change_password(
+        store,
+        &limiter.argon2,
+        caller.account_id,
+        &request.current_password,
+        new,
+        Some(session),
+    )
+    .await?;
     limiter.succeeded(attempt, &account_key);
-    audit::record(store, audit::Entry::by(caller, Action::PasswordChanged).with("signed_out", signed_out.to_string())).await;
+    audit::record(
+        store,
+        audit::Entry::by(caller, Action::PasswordChanged)
+            .with("signed_out", signed_out.to_string()),
+    )
+    .await;
     Ok(SignedOut { signed_out })
 }
 
 pub async fn revoke_session(store: &Store, caller: &Caller, id: i64) -> Result<(), AppError> {
     sessions::revoke(store, caller, id).await?;
-    audit::record(store, audit::Entry::by(caller, Action::SessionRevoked).with("session", id.to_string())).await;
+    audit::record(
+        store,
+        audit::Entry::by(caller, Action::SessionRevoked).with("session", id.to_string()),
+    )
+    .await;
     Ok(())
 }
 
 /// "Sign out all other sessions": every session but the caller's own (all of them for an API key).
 pub async fn revoke_other_sessions(store: &Store, caller: &Caller) -> Result<SignedOut, AppError> {
     let signed_out = sessions::revoke_others(store, caller.account_id, caller.session).await?;
-    audit::record(store, audit::Entry::by(caller, Action::SessionRevoked).with("sessions", signed_out.to_string())).await;
+    audit::record(
+        store,
+        audit::Entry::by(caller, Action::SessionRevoked).with("sessions", signed_out.to_string()),
+    )
+    .await;
     Ok(SignedOut { signed_out })
 }
 

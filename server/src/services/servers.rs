@@ -38,40 +38,74 @@ pub struct NewServer<'a> {
 /// Whether the panel reaches `host` without crossing a network.
 pub fn is_loopback(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.to_canonical().is_loopback())
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.to_canonical().is_loopback())
 }
 
 /// Registers a server after checking that the credentials log in. The URL carries no password:
 /// it comes from stdin or a file, so that it never shows in `ps` or a shell history. A server off
 /// this machine is reached over TLS only: verified against `--ca`, or (`--tls-insecure`) not.
 pub async fn add(store: &Store, sealer: &Sealer, new: NewServer<'_>) -> Result<(), AppError> {
-    let NewServer { name, url, password, public_host, .. } = new;
+    let NewServer {
+        name,
+        url,
+        password,
+        public_host,
+        ..
+    } = new;
     let valid_name = (1..=32).contains(&name.len())
         && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !valid_name || name == DEFAULT_NAME {
         return Err(AppError::validation(format!(
             "A server name is 1-32 lowercase letters, digits or '-', starting with a letter, and not {DEFAULT_NAME:?}."
         )));
     }
-    let parsed: sqlx::mysql::MySqlConnectOptions =
-        url.parse().map_err(|_| AppError::validation("The URL must look like mysql://user@host:port."))?;
+    let parsed: sqlx::mysql::MySqlConnectOptions = url
+        .parse()
+        .map_err(|_| AppError::validation("The URL must look like mysql://user@host:port."))?;
     if url::Url::parse(url).is_ok_and(|u| u.password().is_some()) {
-        return Err(AppError::validation("Leave the password out of the URL: pass it with --password-stdin or --password-file."));
+        return Err(AppError::validation(
+            "Leave the password out of the URL: pass it with --password-stdin or --password-file.",
+        ));
     }
     if password.len() > 256 {
-        return Err(AppError::validation("The admin password may be at most 256 characters."));
+        return Err(AppError::validation(
+            "The admin password may be at most 256 characters.",
+        ));
     }
     if let Some(host) = public_host {
-        if host.is_empty() || !host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_')) {
-            return Err(AppError::validation(format!("{host:?} is not a host name or an IP address.")));
+        if host.is_empty()
+            || !host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_'))
+        {
+            return Err(AppError::validation(format!(
+                "{host:?} is not a host name or an IP address."
+            )));
         }
     }
     let tls = tls_for(parsed.get_host(), new.ca_pem, new.tls_insecure)?;
-    let options = tls.apply(fleet::connect_options(url, password).map_err(|err| AppError::validation(err.to_string()))?);
-    let unreachable = |err: sqlx::Error| AppError::unavailable(format!("Could not log in to {}:{}: {err}", parsed.get_host(), parsed.get_port()));
+    let options = tls.apply(
+        fleet::connect_options(url, password)
+            .map_err(|err| AppError::validation(err.to_string()))?,
+    );
+    let unreachable = |err: sqlx::Error| {
+        AppError::unavailable(format!(
+            "Could not log in to {}:{}: {err}",
+            parsed.get_host(),
+            parsed.get_port()
+        ))
+    };
     let mut conn = options.connect().await.map_err(unreachable)?;
-    sqlx::query("SELECT 1").execute(&mut conn).await.map_err(unreachable)?;
+    sqlx::query("SELECT 1")
+        .execute(&mut conn)
+        .await
+        .map_err(unreachable)?;
     let _ = sqlx::Connection::close(conn).await;
     let (ca_pem, tls_insecure) = match &tls {
         ServerTls::Verified { ca_pem } => (Some(ca_pem.as_str()), false),
@@ -101,9 +135,13 @@ pub async fn add(store: &Store, sealer: &Sealer, new: NewServer<'_>) -> Result<(
 /// login and every `IDENTIFIED BY` would otherwise cross the network readable by anyone on it.
 fn tls_for(host: &str, ca_pem: Option<String>, insecure: bool) -> Result<ServerTls, AppError> {
     match (ca_pem, insecure) {
-        (Some(_), true) => Err(AppError::validation("Give either --ca or --tls-insecure, not both.")),
+        (Some(_), true) => Err(AppError::validation(
+            "Give either --ca or --tls-insecure, not both.",
+        )),
         (Some(pem), false) if !pem.contains("-----BEGIN CERTIFICATE-----") => {
-            Err(AppError::validation("The --ca file holds no PEM certificate (-----BEGIN CERTIFICATE-----)."))
+            Err(AppError::validation(
+                "The --ca file holds no PEM certificate (-----BEGIN CERTIFICATE-----).",
+            ))
         }
         (Some(ca_pem), false) => Ok(ServerTls::Verified { ca_pem }),
         (None, true) => Ok(ServerTls::Insecure),
@@ -119,7 +157,9 @@ fn tls_for(host: &str, ca_pem: Option<String>, insecure: bool) -> Result<ServerT
 /// Every server, the default one first, with its accounts and whether it answers now.
 pub async fn list(store: &Store, fleet: &Fleet) -> Result<Vec<ServerInfo>, AppError> {
     let counts: Vec<(Option<i64>, i64)> =
-        sqlx::query_as("SELECT server_id, COUNT(*) FROM accounts GROUP BY server_id").fetch_all(store).await?;
+        sqlx::query_as("SELECT server_id, COUNT(*) FROM accounts GROUP BY server_id")
+            .fetch_all(store)
+            .await?;
     let rows = fleet::rows(store).await?;
     let mut infos = Vec::new();
     for server in fleet.all(store).await? {
@@ -128,13 +168,27 @@ pub async fn list(store: &Store, fleet: &Fleet) -> Result<Vec<ServerInfo>, AppEr
             name: server.name.clone(),
             address: format!("{}:{}", options.get_host(), options.get_port()),
             public_host: server.public.0.clone(),
-            draining: rows.iter().any(|row| Some(row.id) == server.id && row.draining),
-            accounts: counts.iter().find(|(id, _)| *id == server.id).map_or(0, |(_, n)| *n),
+            draining: rows
+                .iter()
+                .any(|row| Some(row.id) == server.id && row.draining),
+            accounts: counts
+                .iter()
+                .find(|(id, _)| *id == server.id)
+                .map_or(0, |(_, n)| *n),
             up: health::mysql_up(&server.pool).await,
-            tls: rows.iter().find(|row| Some(row.id) == server.id).map_or_else(
-                || if is_loopback(options.get_host()) { "loopback" } else { "from URL" },
-                |row| row.tls.label(),
-            ),
+            tls: rows
+                .iter()
+                .find(|row| Some(row.id) == server.id)
+                .map_or_else(
+                    || {
+                        if is_loopback(options.get_host()) {
+                            "loopback"
+                        } else {
+                            "from URL"
+                        }
+                    },
+                    |row| row.tls.label(),
+                ),
         });
     }
     Ok(infos)
@@ -143,7 +197,11 @@ pub async fn list(store: &Store, fleet: &Fleet) -> Result<Vec<ServerInfo>, AppEr
 /// Stops (or, with `draining = false`, resumes) placing new accounts on the server; its accounts
 /// stay where they are.
 pub async fn drain(store: &Store, name: &str, draining: bool) -> Result<(), AppError> {
-    let done = sqlx::query("UPDATE servers SET draining = ? WHERE name = ?").bind(i64::from(draining)).bind(name).execute(store).await?;
+    let done = sqlx::query("UPDATE servers SET draining = ? WHERE name = ?")
+        .bind(i64::from(draining))
+        .bind(name)
+        .execute(store)
+        .await?;
     if done.rows_affected() == 0 && !fleet::rows(store).await?.iter().any(|row| row.name == name) {
         return Err(no_such_server(name));
     }
@@ -152,10 +210,19 @@ pub async fn drain(store: &Store, name: &str, draining: bool) -> Result<(), AppE
 
 /// Forgets a server that no account lives on any more.
 pub async fn remove(store: &Store, name: &str) -> Result<(), AppError> {
-    let row = fleet::rows(store).await?.into_iter().find(|row| row.name == name).ok_or_else(|| no_such_server(name))?;
-    let accounts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE server_id = ?").bind(row.id).fetch_one(store).await?;
+    let row = fleet::rows(store)
+        .await?
+        .into_iter()
+        .find(|row| row.name == name)
+        .ok_or_else(|| no_such_server(name))?;
+    let accounts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE server_id = ?")
+        .bind(row.id)
+        .fetch_one(store)
+        .await?;
     if accounts > 0 {
-        return Err(AppError::conflict(format!("{accounts} account(s) live on {name}; only an empty server can be removed.")));
+        return Err(AppError::conflict(format!(
+            "{accounts} account(s) live on {name}; only an empty server can be removed."
+        )));
     }
     // The same condition in the statement: an account placed meanwhile keeps its server.
     sqlx::query("DELETE FROM servers WHERE id = ? AND NOT EXISTS (SELECT 1 FROM accounts WHERE server_id = ?)")
@@ -168,7 +235,9 @@ pub async fn remove(store: &Store, name: &str) -> Result<(), AppError> {
 
 fn no_such_server(name: &str) -> AppError {
     if name == DEFAULT_NAME {
-        AppError::conflict("The default server (NOBREGAS_MYSQL_URL) is set in the panel's environment, not registered.")
+        AppError::conflict(
+            "The default server (NOBREGAS_MYSQL_URL) is set in the panel's environment, not registered.",
+        )
     } else {
         AppError::not_found(format!("No managed server named {name}."))
     }

@@ -2,11 +2,11 @@
 //! when and from where the session was last seen so its owner can recognise and end it.
 use crate::auth::{Actor, Caller};
 use crate::domain::{secret::random_base62, time};
+use crate::store::Store;
 use app::error::AppError;
 use app::security::{SessionInfo, SessionList, browser_name};
 use app::validate::Prefix;
 use sha2::{Digest, Sha256};
-use crate::store::Store;
 use std::net::IpAddr;
 
 pub const COOKIE_NAME: &str = "nbg_session";
@@ -30,8 +30,14 @@ pub struct Origin {
 pub async fn open(store: &Store, account_id: i64, origin: &Origin) -> Result<String, AppError> {
     let token = random_base62(43);
     let now = time::now();
-    let user_agent = origin.user_agent.as_deref().map(|ua| ua.chars().take(USER_AGENT_MAX_CHARS).collect::<String>());
-    sqlx::query("DELETE FROM sessions WHERE expires_at < ?").bind(now).execute(store).await?;
+    let user_agent = origin
+        .user_agent
+        .as_deref()
+        .map(|ua| ua.chars().take(USER_AGENT_MAX_CHARS).collect::<String>());
+    sqlx::query("DELETE FROM sessions WHERE expires_at < ?")
+        .bind(now)
+        .execute(store)
+        .await?;
     sqlx::query(
         "INSERT INTO sessions (token_hash, account_id, created_at, expires_at, last_seen_at, ip, user_agent)
          VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -50,7 +56,11 @@ pub async fn open(store: &Store, account_id: i64, origin: &Origin) -> Result<Str
 
 /// The account signed in with `token`, if the session is live. `seen_from` (the request's client
 /// address) refreshes when and where the session was last seen, at most once a minute.
-pub async fn caller(store: &Store, token: &str, seen_from: Option<IpAddr>) -> Result<Option<Caller>, AppError> {
+pub async fn caller(
+    store: &Store,
+    token: &str,
+    seen_from: Option<IpAddr>,
+) -> Result<Option<Caller>, AppError> {
     let now = time::now();
     let row: Option<(i64, i64, String, i64, Option<String>)> = sqlx::query_as(
         "SELECT s.id, s.account_id, a.prefix, s.last_seen_at, s.ip FROM sessions s JOIN accounts a ON a.id = s.account_id
@@ -73,11 +83,20 @@ pub async fn caller(store: &Store, token: &str, seen_from: Option<IpAddr>) -> Re
             .await?;
     }
     let prefix = Prefix::parse_existing(&prefix)?;
-    Ok(Some(Caller { account_id, prefix, actor: Actor::Session, ip: None, session: Some(id) }))
+    Ok(Some(Caller {
+        account_id,
+        prefix,
+        actor: Actor::Session,
+        ip: None,
+        session: Some(id),
+    }))
 }
 
 pub async fn close(store: &Store, token: &str) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash(token)).execute(store).await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        .bind(token_hash(token))
+        .execute(store)
+        .await?;
     Ok(())
 }
 
@@ -93,14 +112,16 @@ pub async fn list(store: &Store, caller: &Caller) -> Result<SessionList, AppErro
     .await?;
     let sessions = rows
         .into_iter()
-        .map(|(id, created_at, last_seen_at, ip, user_agent)| SessionInfo {
-            id,
-            created_at: time::rfc3339(created_at),
-            last_seen_at: time::rfc3339(last_seen_at),
-            ip,
-            browser: browser_name(user_agent.as_deref().unwrap_or_default()),
-            current: caller.session == Some(id),
-        })
+        .map(
+            |(id, created_at, last_seen_at, ip, user_agent)| SessionInfo {
+                id,
+                created_at: time::rfc3339(created_at),
+                last_seen_at: time::rfc3339(last_seen_at),
+                ip,
+                browser: browser_name(user_agent.as_deref().unwrap_or_default()),
+                current: caller.session == Some(id),
+            },
+        )
         .collect();
     Ok(SessionList { sessions })
 }
@@ -113,13 +134,19 @@ pub async fn revoke(store: &Store, caller: &Caller, id: i64) -> Result<(), AppEr
         .execute(store)
         .await?;
     if done.rows_affected() == 0 {
-        return Err(AppError::not_found(format!("No session {id} in your account.")));
+        return Err(AppError::not_found(format!(
+            "No session {id} in your account."
+        )));
     }
     Ok(())
 }
 
 /// Signs out every session of the account but `keep` (the caller's own, if any); how many.
-pub async fn revoke_others(store: &Store, account_id: i64, keep: Option<i64>) -> Result<u64, AppError> {
+pub async fn revoke_others(
+    store: &Store,
+    account_id: i64,
+    keep: Option<i64>,
+) -> Result<u64, AppError> {
     let done = sqlx::query("DELETE FROM sessions WHERE account_id = ? AND (? IS NULL OR id <> ?)")
         .bind(account_id)
         .bind(keep)

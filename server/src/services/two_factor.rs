@@ -6,11 +6,11 @@ use crate::auth::{Actor, Caller};
 use crate::domain::seal::Sealer;
 use crate::domain::{secret::random_base62, time, totp};
 use crate::services::{accounts, audit, secrets};
+use crate::store::{self, Store};
 use app::activity::Action;
 use app::error::AppError;
 use app::two_factor::{Enrolment, RecoveryCodes, TwoFactorStatus};
 use sha2::{Digest, Sha256};
-use crate::store::{self, Store};
 use std::net::IpAddr;
 
 /// How long a sign-in may wait between its password and its code.
@@ -31,23 +31,28 @@ fn unix_now() -> u64 {
 }
 
 pub async fn is_on(store: &Store, account_id: i64) -> Result<bool, AppError> {
-    let on: Option<i64> = sqlx::query_scalar("SELECT 1 FROM two_factor WHERE account_id = ? AND enabled_at IS NOT NULL")
-        .bind(account_id)
-        .fetch_optional(store)
-        .await?;
+    let on: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM two_factor WHERE account_id = ? AND enabled_at IS NOT NULL",
+    )
+    .bind(account_id)
+    .fetch_optional(store)
+    .await?;
     Ok(on.is_some())
 }
 
 pub async fn status(store: &Store, account_id: i64) -> Result<TwoFactorStatus, AppError> {
-    let enabled_at: Option<i64> =
-        sqlx::query_scalar("SELECT enabled_at FROM two_factor WHERE account_id = ? AND enabled_at IS NOT NULL")
-            .bind(account_id)
-            .fetch_optional(store)
-            .await?;
-    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE account_id = ? AND used_at IS NULL")
-        .bind(account_id)
-        .fetch_one(store)
-        .await?;
+    let enabled_at: Option<i64> = sqlx::query_scalar(
+        "SELECT enabled_at FROM two_factor WHERE account_id = ? AND enabled_at IS NOT NULL",
+    )
+    .bind(account_id)
+    .fetch_optional(store)
+    .await?;
+    let left: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM recovery_codes WHERE account_id = ? AND used_at IS NULL",
+    )
+    .bind(account_id)
+    .fetch_one(store)
+    .await?;
     Ok(TwoFactorStatus {
         enabled: enabled_at.is_some(),
         enabled_at: enabled_at.map(time::rfc3339),
@@ -56,15 +61,26 @@ pub async fn status(store: &Store, account_id: i64) -> Result<TwoFactorStatus, A
 }
 
 fn session_only(caller: &Caller) -> Result<i64, AppError> {
-    caller.session.ok_or_else(|| AppError::forbidden("Two-factor sign-in is managed from a signed-in browser session, not with an API key."))
+    caller.session.ok_or_else(|| {
+        AppError::forbidden(
+            "Two-factor sign-in is managed from a signed-in browser session, not with an API key.",
+        )
+    })
 }
 
 /// Starts (or restarts) an enrolment: a new secret, returned this once with its QR code. Sign-in
 /// does not ask for codes until `confirm` has seen one.
-pub async fn begin(store: &Store, sealer: &Sealer, caller: &Caller, account_label: &str) -> Result<Enrolment, AppError> {
+pub async fn begin(
+    store: &Store,
+    sealer: &Sealer,
+    caller: &Caller,
+    account_label: &str,
+) -> Result<Enrolment, AppError> {
     session_only(caller)?;
     if is_on(store, caller.account_id).await? {
-        return Err(AppError::conflict("Two-factor sign-in is already on. Turn it off first to enrol a new authenticator."));
+        return Err(AppError::conflict(
+            "Two-factor sign-in is already on. Turn it off first to enrol a new authenticator.",
+        ));
     }
     let secret = totp::new_secret();
     sqlx::query(store::dialect(
@@ -79,7 +95,11 @@ pub async fn begin(store: &Store, sealer: &Sealer, caller: &Caller, account_labe
     .execute(store)
     .await?;
     let otpauth_url = totp::otpauth_url(&secret, account_label);
-    Ok(Enrolment { secret: totp::secret_text(&secret), qr_svg: totp::qr_svg(&otpauth_url), otpauth_url })
+    Ok(Enrolment {
+        secret: totp::secret_text(&secret),
+        qr_svg: totp::qr_svg(&otpauth_url),
+        otpauth_url,
+    })
 }
 
 /// Turns two-factor on once the authenticator's first code is right, and issues the recovery codes
@@ -94,7 +114,9 @@ pub async fn confirm(
     session_only(caller)?;
     let pending = secret(store, sealer, caller.account_id, "enabled_at IS NULL").await?;
     let Some(secret) = pending else {
-        return Err(AppError::conflict("There is no enrolment to confirm: start one first (or two-factor is already on)."));
+        return Err(AppError::conflict(
+            "There is no enrolment to confirm: start one first (or two-factor is already on).",
+        ));
     };
     let (attempt, account_key) = reserve(limiter, caller.account_id, caller.ip)?;
     let Some(step) = totp::matching_step(&secret, code, unix_now()) else {
@@ -115,8 +137,15 @@ pub async fn confirm(
     Ok(RecoveryCodes { codes })
 }
 
-async fn replace_recovery_codes(tx: &mut sqlx::AnyConnection, account_id: i64, codes: &[String]) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM recovery_codes WHERE account_id = ?").bind(account_id).execute(&mut *tx).await?;
+async fn replace_recovery_codes(
+    tx: &mut sqlx::AnyConnection,
+    account_id: i64,
+    codes: &[String],
+) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM recovery_codes WHERE account_id = ?")
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
     for code in codes {
         sqlx::query("INSERT INTO recovery_codes (account_id, code_hash) VALUES (?, ?)")
             .bind(account_id)
@@ -160,7 +189,13 @@ pub async fn reset(store: &Store, account_id: i64) -> Result<bool, AppError> {
     let was_on = is_on(store, account_id).await?;
     remove(store, account_id).await?;
     if was_on {
-        let entry = audit::Entry { account_id: Some(account_id), actor: &Actor::Cli, ip: None, action: Action::TwoFactorDisabled, details: vec![] };
+        let entry = audit::Entry {
+            account_id: Some(account_id),
+            actor: &Actor::Cli,
+            ip: None,
+            action: Action::TwoFactorDisabled,
+            details: vec![],
+        };
         audit::record(store, entry).await;
     }
     Ok(was_on)
@@ -168,23 +203,49 @@ pub async fn reset(store: &Store, account_id: i64) -> Result<bool, AppError> {
 
 async fn remove(store: &Store, account_id: i64) -> Result<(), AppError> {
     let mut tx = store.begin().await?;
-    sqlx::query("DELETE FROM two_factor WHERE account_id = ?").bind(account_id).execute(&mut *tx).await?;
-    sqlx::query("DELETE FROM recovery_codes WHERE account_id = ?").bind(account_id).execute(&mut *tx).await?;
-    sqlx::query("DELETE FROM pending_sign_ins WHERE account_id = ?").bind(account_id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM two_factor WHERE account_id = ?")
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM recovery_codes WHERE account_id = ?")
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM pending_sign_ins WHERE account_id = ?")
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// With two-factor on, `what` needs a browser session signed in within the last 10 minutes: a
 /// stolen session cookie alone cannot mint an API key or strip the second factor.
-pub async fn require_fresh_sign_in(store: &Store, caller: &Caller, what: &str) -> Result<(), AppError> {
-    if is_on(store, caller.account_id).await? { require_recent_session(store, caller, what).await } else { Ok(()) }
+pub async fn require_fresh_sign_in(
+    store: &Store,
+    caller: &Caller,
+    what: &str,
+) -> Result<(), AppError> {
+    if is_on(store, caller.account_id).await? {
+        require_recent_session(store, caller, what).await
+    } else {
+        Ok(())
+    }
 }
 
 /// The caller's browser session signed in at most `FRESH_SIGN_IN_SECS` ago, or 403 naming `what`.
-async fn require_recent_session(store: &Store, caller: &Caller, what: &str) -> Result<(), AppError> {
+async fn require_recent_session(
+    store: &Store,
+    caller: &Caller,
+    what: &str,
+) -> Result<(), AppError> {
     let signed_in_at: Option<i64> = match caller.session {
-        Some(session) => sqlx::query_scalar("SELECT created_at FROM sessions WHERE id = ?").bind(session).fetch_optional(store).await?,
+        Some(session) => {
+            sqlx::query_scalar("SELECT created_at FROM sessions WHERE id = ?")
+                .bind(session)
+                .fetch_optional(store)
+                .await?
+        }
         None => None,
     };
     match signed_in_at {
@@ -196,19 +257,33 @@ async fn require_recent_session(store: &Store, caller: &Caller, what: &str) -> R
 }
 
 /// Codes (and the password of `disable`) are counted like sign-in passwords: per account and per IP.
-fn reserve(limiter: &LoginLimiter, account_id: i64, ip: Option<IpAddr>) -> Result<(Attempt, String), AppError> {
+fn reserve(
+    limiter: &LoginLimiter,
+    account_id: i64,
+    ip: Option<IpAddr>,
+) -> Result<(Attempt, String), AppError> {
     let account_key = format!("code:{account_id}");
-    let keys = [account_key.clone(), format!("ip:{}", ip.map(|ip| ip.to_string()).unwrap_or_default())];
+    let keys = [
+        account_key.clone(),
+        format!("ip:{}", ip.map(|ip| ip.to_string()).unwrap_or_default()),
+    ];
     Ok((limiter.reserve(&keys)?, account_key))
 }
 
 fn wrong_code() -> AppError {
-    AppError::forbidden("That code is not right, or it was used already. Enter the current code from your app, or a recovery code.")
+    AppError::forbidden(
+        "That code is not right, or it was used already. Enter the current code from your app, or a recovery code.",
+    )
 }
 
 /// A current TOTP code not accepted before (its step must be newer than the last accepted one), or
 /// an unused recovery code; either is used up by being accepted, atomically.
-async fn accept_code(store: &Store, sealer: &Sealer, account_id: i64, code: &str) -> Result<bool, AppError> {
+async fn accept_code(
+    store: &Store,
+    sealer: &Sealer,
+    account_id: i64,
+    code: &str,
+) -> Result<bool, AppError> {
     if totp::is_recovery_code(code) {
         let used = sqlx::query("UPDATE recovery_codes SET used_at = ? WHERE account_id = ? AND code_hash = ? AND used_at IS NULL")
             .bind(time::now())
@@ -219,28 +294,39 @@ async fn accept_code(store: &Store, sealer: &Sealer, account_id: i64, code: &str
         return Ok(used.rows_affected() == 1);
     }
     let secret = secret(store, sealer, account_id, "enabled_at IS NOT NULL").await?;
-    let Some(step) = secret.and_then(|secret| totp::matching_step(&secret, code, unix_now())) else {
+    let Some(step) = secret.and_then(|secret| totp::matching_step(&secret, code, unix_now()))
+    else {
         return Ok(false);
     };
-    let taken = sqlx::query("UPDATE two_factor SET last_step = ? WHERE account_id = ? AND last_step < ?")
-        .bind(step as i64)
-        .bind(account_id)
-        .bind(step as i64)
-        .execute(store)
-        .await?;
+    let taken =
+        sqlx::query("UPDATE two_factor SET last_step = ? WHERE account_id = ? AND last_step < ?")
+            .bind(step as i64)
+            .bind(account_id)
+            .bind(step as i64)
+            .execute(store)
+            .await?;
     Ok(taken.rows_affected() == 1)
 }
 
 /// The account's TOTP secret (enrolling or enabled, as `state` says), opened from its sealed form.
-async fn secret(store: &Store, sealer: &Sealer, account_id: i64, state: &'static str) -> Result<Option<Vec<u8>>, AppError> {
-    let sealed: Option<Vec<u8>> = sqlx::query_scalar(&format!("SELECT secret FROM two_factor WHERE account_id = ? AND {state}"))
-        .bind(account_id)
-        .fetch_optional(store)
-        .await?;
+async fn secret(
+    store: &Store,
+    sealer: &Sealer,
+    account_id: i64,
+    state: &'static str,
+) -> Result<Option<Vec<u8>>, AppError> {
+    let sealed: Option<Vec<u8>> = sqlx::query_scalar(&format!(
+        "SELECT secret FROM two_factor WHERE account_id = ? AND {state}"
+    ))
+    .bind(account_id)
+    .fetch_optional(store)
+    .await?;
     sealed
         .map(|sealed| {
             let text = String::from_utf8(sealed).unwrap_or_default();
-            sealer.open(&secrets::totp_secret(account_id), &text).map_err(|err| secrets::unopenable("a TOTP secret", err))
+            sealer
+                .open(&secrets::totp_secret(account_id), &text)
+                .map_err(|err| secrets::unopenable("a TOTP secret", err))
         })
         .transpose()
 }
@@ -254,13 +340,18 @@ fn token_hash(token: &str) -> Vec<u8> {
 pub async fn hold_sign_in(store: &Store, account_id: i64) -> Result<String, AppError> {
     let token = random_base62(43);
     let now = time::now();
-    sqlx::query("DELETE FROM pending_sign_ins WHERE expires_at < ?").bind(now).execute(store).await?;
-    sqlx::query("INSERT INTO pending_sign_ins (token_hash, account_id, expires_at) VALUES (?, ?, ?)")
-        .bind(token_hash(&token))
-        .bind(account_id)
-        .bind(now + PENDING_SECS)
+    sqlx::query("DELETE FROM pending_sign_ins WHERE expires_at < ?")
+        .bind(now)
         .execute(store)
         .await?;
+    sqlx::query(
+        "INSERT INTO pending_sign_ins (token_hash, account_id, expires_at) VALUES (?, ?, ?)",
+    )
+    .bind(token_hash(&token))
+    .bind(account_id)
+    .bind(now + PENDING_SECS)
+    .execute(store)
+    .await?;
     Ok(token)
 }
 
@@ -276,24 +367,47 @@ pub async fn complete_sign_in(
     code: &str,
     ip: Option<IpAddr>,
 ) -> Result<i64, AppError> {
-    let expired = || AppError::unauthorized("The sign-in expired (5 minutes). Sign in with your password again.");
+    let expired = || {
+        AppError::unauthorized("The sign-in expired (5 minutes). Sign in with your password again.")
+    };
     let token = token.ok_or_else(expired)?;
-    let account_id: Option<i64> = sqlx::query_scalar("SELECT account_id FROM pending_sign_ins WHERE token_hash = ? AND expires_at > ?")
-        .bind(token_hash(token))
-        .bind(time::now())
-        .fetch_optional(store)
-        .await?;
+    let account_id: Option<i64> = sqlx::query_scalar(
+        "SELECT account_id FROM pending_sign_ins WHERE token_hash = ? AND expires_at > ?",
+    )
+    .bind(token_hash(token))
+    .bind(time::now())
+    .fetch_optional(store)
+    .await?;
     let account_id = account_id.ok_or_else(expired)?;
     refuse_while_locked(store, account_id).await?;
     let (attempt, account_key) = reserve(limiter, account_id, ip)?;
     if !accept_code(store, sealer, account_id, code).await? {
-        let event = |action| audit::Entry { account_id: Some(account_id), actor: &Actor::Anonymous, ip, action, details: vec![] };
-        audit::record(store, event(Action::SignInFailed).with("step", "code".to_owned())).await;
+        let event = |action| audit::Entry {
+            account_id: Some(account_id),
+            actor: &Actor::Anonymous,
+            ip,
+            action,
+            details: vec![],
+        };
+        audit::record(
+            store,
+            event(Action::SignInFailed).with("step", "code".to_owned()),
+        )
+        .await;
         return Err(count_wrong_code(store, account_id, token, event).await?);
     }
     limiter.succeeded(attempt, &account_key);
-    sqlx::query("DELETE FROM pending_sign_ins WHERE token_hash = ?").bind(token_hash(token)).execute(store).await?;
-    let entry = audit::Entry { account_id: Some(account_id), actor: &Actor::Session, ip, action: Action::SignIn, details: vec![] };
+    sqlx::query("DELETE FROM pending_sign_ins WHERE token_hash = ?")
+        .bind(token_hash(token))
+        .execute(store)
+        .await?;
+    let entry = audit::Entry {
+        account_id: Some(account_id),
+        actor: &Actor::Session,
+        ip,
+        action: Action::SignIn,
+        details: vec![],
+    };
     audit::record(store, entry.with("second_factor", "code")).await;
     Ok(account_id)
 }
@@ -301,7 +415,10 @@ pub async fn complete_sign_in(
 /// 429 `two_factor_locked` while the account's two-factor sign-in is locked.
 async fn refuse_while_locked(store: &Store, account_id: i64) -> Result<(), AppError> {
     let locked_until: Option<Option<i64>> =
-        sqlx::query_scalar("SELECT locked_until FROM two_factor WHERE account_id = ?").bind(account_id).fetch_optional(store).await?;
+        sqlx::query_scalar("SELECT locked_until FROM two_factor WHERE account_id = ?")
+            .bind(account_id)
+            .fetch_optional(store)
+            .await?;
     match locked_until.flatten() {
         Some(until) if until > time::now() => Err(locked(until - time::now())),
         _ => Ok(()),
@@ -332,30 +449,56 @@ async fn count_wrong_code<'a>(
 ) -> Result<AppError, AppError> {
     let now = time::now();
     let held = token_hash(token);
-    sqlx::query("UPDATE pending_sign_ins SET failures = failures + 1 WHERE token_hash = ?").bind(&held).execute(store).await?;
+    sqlx::query("UPDATE pending_sign_ins SET failures = failures + 1 WHERE token_hash = ?")
+        .bind(&held)
+        .execute(store)
+        .await?;
     sqlx::query("DELETE FROM code_failures WHERE account_id = ? AND at <= ?")
         .bind(account_id)
         .bind(now - LOCK_WINDOW_SECS)
         .execute(store)
         .await?;
-    sqlx::query("INSERT INTO code_failures (account_id, at) VALUES (?, ?)").bind(account_id).bind(now).execute(store).await?;
-    let today: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM code_failures WHERE account_id = ?").bind(account_id).fetch_one(store).await?;
+    sqlx::query("INSERT INTO code_failures (account_id, at) VALUES (?, ?)")
+        .bind(account_id)
+        .bind(now)
+        .execute(store)
+        .await?;
+    let today: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM code_failures WHERE account_id = ?")
+        .bind(account_id)
+        .fetch_one(store)
+        .await?;
     if today >= WRONG_CODES_BEFORE_LOCK {
         sqlx::query("UPDATE two_factor SET locked_until = ? WHERE account_id = ?")
             .bind(now + LOCK_SECS)
             .bind(account_id)
             .execute(store)
             .await?;
-        sqlx::query("DELETE FROM pending_sign_ins WHERE account_id = ?").bind(account_id).execute(store).await?;
-        audit::record(store, event(Action::TwoFactorLocked).with("wrong_codes_24h", today.to_string())).await;
+        sqlx::query("DELETE FROM pending_sign_ins WHERE account_id = ?")
+            .bind(account_id)
+            .execute(store)
+            .await?;
+        audit::record(
+            store,
+            event(Action::TwoFactorLocked).with("wrong_codes_24h", today.to_string()),
+        )
+        .await;
         return Ok(locked(LOCK_SECS));
     }
     let failures: Option<i64> =
-        sqlx::query_scalar("SELECT failures FROM pending_sign_ins WHERE token_hash = ?").bind(&held).fetch_optional(store).await?;
+        sqlx::query_scalar("SELECT failures FROM pending_sign_ins WHERE token_hash = ?")
+            .bind(&held)
+            .fetch_optional(store)
+            .await?;
     if failures.unwrap_or(WRONG_CODES_PER_SIGN_IN) >= WRONG_CODES_PER_SIGN_IN {
-        sqlx::query("DELETE FROM pending_sign_ins WHERE token_hash = ?").bind(&held).execute(store).await?;
-        audit::record(store, event(Action::SignInVoided).with("wrong_codes", WRONG_CODES_PER_SIGN_IN.to_string())).await;
+        sqlx::query("DELETE FROM pending_sign_ins WHERE token_hash = ?")
+            .bind(&held)
+            .execute(store)
+            .await?;
+        audit::record(
+            store,
+            event(Action::SignInVoided).with("wrong_codes", WRONG_CODES_PER_SIGN_IN.to_string()),
+        )
+        .await;
         return Ok(AppError::unauthorized(format!(
             "{WRONG_CODES_PER_SIGN_IN} wrong codes: this sign-in is void. Sign in with your password again."
         )));

@@ -1,25 +1,30 @@
 //! The IP whitelist: hosts from which the account's database users may connect. MariaDB enforces
 //! it: every user exists at 'localhost' and at each active host, with the same password and grants.
 use crate::auth::Caller;
-use crate::services::audit;
-use app::activity::Action;
 use crate::domain::time;
+use crate::managed::fleet::Fleet;
 use crate::managed::processlist;
+use crate::services::audit;
 use crate::services::{account_lock, db_users};
+use crate::store::{self, Store};
+use app::activity::Action;
 use app::error::AppError;
 use app::host::{HostPattern, parse_note};
 use app::model::{NewWhitelistEntry, WhitelistEntry};
 use app::validate::Prefix;
 use sqlx::MySqlPool;
-use crate::managed::fleet::Fleet;
-use crate::store::{self, Store};
 
 pub const MAX_ENTRIES: i64 = 100;
 
 type Row = (i64, String, String, i64);
 
 fn entry((id, host, note, created_at): Row) -> WhitelistEntry {
-    WhitelistEntry { id, host, note, created_at: time::rfc3339(created_at) }
+    WhitelistEntry {
+        id,
+        host,
+        note,
+        created_at: time::rfc3339(created_at),
+    }
 }
 
 pub async fn list(store: &Store, caller: &Caller) -> Result<Vec<WhitelistEntry>, AppError> {
@@ -34,10 +39,12 @@ pub async fn list(store: &Store, caller: &Caller) -> Result<Vec<WhitelistEntry>,
 
 /// MySQL host spellings of the account's active entries.
 pub async fn active_hosts(store: &Store, account_id: i64) -> Result<Vec<String>, AppError> {
-    Ok(sqlx::query_scalar("SELECT mysql_host FROM whitelist WHERE account_id = ? AND state = 'active' ORDER BY id")
-        .bind(account_id)
-        .fetch_all(store)
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT mysql_host FROM whitelist WHERE account_id = ? AND state = 'active' ORDER BY id",
+    )
+    .bind(account_id)
+    .fetch_all(store)
+    .await?)
 }
 
 /// Records the entry as 'adding', creates the host's account for every user, then marks it active.
@@ -68,7 +75,10 @@ pub async fn add(
             .await?;
     let id = match existing {
         Some((_, state)) if state == "active" => {
-            return Err(AppError::conflict(format!("{} is already on the whitelist.", request.host.trim())));
+            return Err(AppError::conflict(format!(
+                "{} is already on the whitelist.",
+                request.host.trim()
+            )));
         }
         Some((id, _)) => {
             sqlx::query("UPDATE whitelist SET state = 'adding', note = ?, host = ? WHERE id = ?")
@@ -84,15 +94,31 @@ pub async fn add(
     for user in db_users::names(mysql, caller).await? {
         db_users::sync_host(mysql, &user, &mysql_host).await?;
     }
-    sqlx::query("UPDATE whitelist SET state = 'active' WHERE id = ?").bind(id).execute(store).await?;
-    let row: Row = sqlx::query_as("SELECT id, host, note, created_at FROM whitelist WHERE id = ?").bind(id).fetch_one(store).await?;
+    sqlx::query("UPDATE whitelist SET state = 'active' WHERE id = ?")
+        .bind(id)
+        .execute(store)
+        .await?;
+    let row: Row = sqlx::query_as("SELECT id, host, note, created_at FROM whitelist WHERE id = ?")
+        .bind(id)
+        .fetch_one(store)
+        .await?;
     let added = entry(row);
-    audit::record(store, audit::Entry::by(caller, Action::WhitelistAdded).with("host", added.host.as_str())).await;
+    audit::record(
+        store,
+        audit::Entry::by(caller, Action::WhitelistAdded).with("host", added.host.as_str()),
+    )
+    .await;
     Ok(added)
 }
 
 /// Counts and inserts in one statement, so the limit holds even without the account lock.
-async fn insert(store: &Store, caller: &Caller, host: &str, mysql_host: &str, note: &str) -> Result<i64, AppError> {
+async fn insert(
+    store: &Store,
+    caller: &Caller,
+    host: &str,
+    mysql_host: &str,
+    note: &str,
+) -> Result<i64, AppError> {
     let insert = store::returning_id(store, store::dialect(
         store,
         "INSERT INTO whitelist (account_id, host, mysql_host, note, state, created_at)
@@ -101,33 +127,51 @@ async fn insert(store: &Store, caller: &Caller, host: &str, mysql_host: &str, no
          SELECT ?, ?, ?, ?, 'adding', ? FROM DUAL WHERE (SELECT COUNT(*) FROM whitelist WHERE account_id = ?) < ?",
     ));
     let insert = sqlx::query(&insert)
-    .bind(caller.account_id)
-    .bind(host)
-    .bind(mysql_host)
-    .bind(note)
-    .bind(time::now())
-    .bind(caller.account_id)
-    .bind(MAX_ENTRIES);
+        .bind(caller.account_id)
+        .bind(host)
+        .bind(mysql_host)
+        .bind(note)
+        .bind(time::now())
+        .bind(caller.account_id)
+        .bind(MAX_ENTRIES);
     let id = store::inserted_id(store, insert).await?;
-    id.ok_or_else(|| AppError::validation(format!("The whitelist holds at most {MAX_ENTRIES} entries; remove one first.")))
+    id.ok_or_else(|| {
+        AppError::validation(format!(
+            "The whitelist holds at most {MAX_ENTRIES} entries; remove one first."
+        ))
+    })
 }
 
 /// Marks the entry 'removing' (it stops being reported at once), drops the host's accounts, ends
 /// the sessions they opened, then deletes the row. Another account's id, or an unknown one, is 404.
 /// Under the account's lock: once this returns, nothing running concurrently can bring them back.
-pub async fn remove(store: &Store, mysql: &MySqlPool, caller: &Caller, id: i64) -> Result<(), AppError> {
+pub async fn remove(
+    store: &Store,
+    mysql: &MySqlPool,
+    caller: &Caller,
+    id: i64,
+) -> Result<(), AppError> {
     let _account = account_lock::lock(store, &caller.prefix).await?;
-    let hosts: Option<(String, String)> = sqlx::query_as("SELECT host, mysql_host FROM whitelist WHERE id = ? AND account_id = ?")
-        .bind(id)
-        .bind(caller.account_id)
-        .fetch_optional(store)
-        .await?;
+    let hosts: Option<(String, String)> =
+        sqlx::query_as("SELECT host, mysql_host FROM whitelist WHERE id = ? AND account_id = ?")
+            .bind(id)
+            .bind(caller.account_id)
+            .fetch_optional(store)
+            .await?;
     if hosts.is_some() {
-        sqlx::query("UPDATE whitelist SET state = 'removing' WHERE id = ?").bind(id).execute(store).await?;
+        sqlx::query("UPDATE whitelist SET state = 'removing' WHERE id = ?")
+            .bind(id)
+            .execute(store)
+            .await?;
     }
-    let (host, mysql_host) = hosts.ok_or_else(|| AppError::not_found(format!("No whitelist entry {id} in your account.")))?;
+    let (host, mysql_host) = hosts
+        .ok_or_else(|| AppError::not_found(format!("No whitelist entry {id} in your account.")))?;
     finish_removal(store, mysql, caller, id, (&host, &mysql_host)).await?;
-    audit::record(store, audit::Entry::by(caller, Action::WhitelistRemoved).with("host", host)).await;
+    audit::record(
+        store,
+        audit::Entry::by(caller, Action::WhitelistRemoved).with("host", host),
+    )
+    .await;
     Ok(())
 }
 
@@ -140,11 +184,18 @@ async fn finish_removal(
     id: i64,
     (host, mysql_host): (&str, &str),
 ) -> Result<(), AppError> {
-    for (user, _) in db_users::remote_accounts(mysql, caller).await?.into_iter().filter(|(_, at)| at == mysql_host) {
+    for (user, _) in db_users::remote_accounts(mysql, caller)
+        .await?
+        .into_iter()
+        .filter(|(_, at)| at == mysql_host)
+    {
         db_users::drop_host(mysql, &user, mysql_host).await?;
     }
     end_sessions_from(mysql, caller, host).await?;
-    sqlx::query("DELETE FROM whitelist WHERE id = ?").bind(id).execute(store).await?;
+    sqlx::query("DELETE FROM whitelist WHERE id = ?")
+        .bind(id)
+        .execute(store)
+        .await?;
     Ok(())
 }
 
@@ -154,7 +205,13 @@ async fn end_sessions_from(mysql: &MySqlPool, caller: &Caller, host: &str) -> Re
         return Ok(()); // not an entry the panel wrote: nothing it admitted
     };
     let sessions = processlist::sessions_of_prefix(mysql, caller.prefix.as_str()).await?;
-    processlist::kill(mysql, sessions.into_iter().filter(|s| s.ip.is_some_and(|ip| pattern.contains(ip)))).await
+    processlist::kill(
+        mysql,
+        sessions
+            .into_iter()
+            .filter(|s| s.ip.is_some_and(|ip| pattern.contains(ip))),
+    )
+    .await
 }
 
 /// Brings MySQL in line with every account's list: finishes interrupted additions and removals,
@@ -163,14 +220,19 @@ async fn end_sessions_from(mysql: &MySqlPool, caller: &Caller, host: &str) -> Re
 /// skipped; the first error is returned once everything else is done.
 /// Each account on its own managed server; a server that is down fails only its accounts' steps.
 pub async fn reconcile(store: &Store, fleet: &Fleet) -> Result<(), AppError> {
-    let accounts: Vec<(i64, String)> = sqlx::query_as("SELECT id, prefix FROM accounts ORDER BY id").fetch_all(store).await?;
+    let accounts: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, prefix FROM accounts ORDER BY id")
+            .fetch_all(store)
+            .await?;
     let mut outcome = Outcome::default();
     for (account_id, prefix) in accounts {
         match Prefix::parse_existing(&prefix) {
             Ok(prefix) => {
                 let caller = Caller::system(account_id, prefix);
                 match fleet.for_account(store, account_id).await {
-                    Ok(server) => reconcile_account(store, &server.pool, &caller, &mut outcome).await,
+                    Ok(server) => {
+                        reconcile_account(store, &server.pool, &caller, &mut outcome).await
+                    }
                     Err(err) => outcome.note(caller.prefix.as_str(), Err(err)),
                 }
             }
@@ -181,7 +243,10 @@ pub async fn reconcile(store: &Store, fleet: &Fleet) -> Result<(), AppError> {
 }
 
 async fn mark_active(store: &Store, id: i64) -> Result<(), AppError> {
-    sqlx::query("UPDATE whitelist SET state = 'active' WHERE id = ?").bind(id).execute(store).await?;
+    sqlx::query("UPDATE whitelist SET state = 'active' WHERE id = ?")
+        .bind(id)
+        .execute(store)
+        .await?;
     Ok(())
 }
 
@@ -204,21 +269,27 @@ impl Outcome {
 
 /// One account, under its lock, from rows read under that lock: a removal that finished a moment
 /// ago is not re-created from a stale read.
-async fn reconcile_account(store: &Store, mysql: &MySqlPool, caller: &Caller, outcome: &mut Outcome) {
+async fn reconcile_account(
+    store: &Store,
+    mysql: &MySqlPool,
+    caller: &Caller,
+    outcome: &mut Outcome,
+) {
     let what = caller.prefix.as_str();
     let _account = match account_lock::lock(store, &caller.prefix).await {
         Ok(guard) => guard,
         Err(err) => return outcome.note(what, Err(err)),
     };
-    let rows: Vec<(i64, String, String, String)> =
-        match sqlx::query_as("SELECT id, host, mysql_host, state FROM whitelist WHERE account_id = ? ORDER BY id")
-            .bind(caller.account_id)
-            .fetch_all(store)
-            .await
-        {
-            Ok(rows) => rows,
-            Err(err) => return outcome.note(what, Err(err.into())),
-        };
+    let rows: Vec<(i64, String, String, String)> = match sqlx::query_as(
+        "SELECT id, host, mysql_host, state FROM whitelist WHERE account_id = ? ORDER BY id",
+    )
+    .bind(caller.account_id)
+    .fetch_all(store)
+    .await
+    {
+        Ok(rows) => rows,
+        Err(err) => return outcome.note(what, Err(err.into())),
+    };
     let users = match db_users::names(mysql, caller).await {
         Ok(users) => users,
         Err(err) => return outcome.note(what, Err(err)),
@@ -228,12 +299,18 @@ async fn reconcile_account(store: &Store, mysql: &MySqlPool, caller: &Caller, ou
         // Users made before the loopback accounts existed get them here (start-up), and any that
         // drifted are repaired.
         for host in db_users::LOOPBACK_HOSTS {
-            outcome.note(&format!("{}@{host}", user.as_str()), db_users::sync_host(mysql, user, host).await);
+            outcome.note(
+                &format!("{}@{host}", user.as_str()),
+                db_users::sync_host(mysql, user, host).await,
+            );
         }
     }
     for (id, host, mysql_host, state) in &rows {
         if state == "removing" {
-            outcome.note(host, finish_removal(store, mysql, caller, *id, (host, mysql_host)).await);
+            outcome.note(
+                host,
+                finish_removal(store, mysql, caller, *id, (host, mysql_host)).await,
+            );
             continue;
         }
         let mut all_synced = true;
@@ -246,11 +323,22 @@ async fn reconcile_account(store: &Store, mysql: &MySqlPool, caller: &Caller, ou
             outcome.note(host, mark_active(store, *id).await);
         }
     }
-    let wanted: Vec<&str> = rows.iter().filter(|(.., state)| state != "removing").map(|(_, _, mysql_host, _)| mysql_host.as_str()).collect();
+    let wanted: Vec<&str> = rows
+        .iter()
+        .filter(|(.., state)| state != "removing")
+        .map(|(_, _, mysql_host, _)| mysql_host.as_str())
+        .collect();
     match db_users::remote_accounts(mysql, caller).await {
         Ok(accounts) => {
-            for (user, host) in accounts.iter().filter(|(_, host)| !wanted.contains(&host.as_str())) {
-                tracing::info!(user = user.as_str(), host, "dropping a host account no whitelist entry asks for");
+            for (user, host) in accounts
+                .iter()
+                .filter(|(_, host)| !wanted.contains(&host.as_str()))
+            {
+                tracing::info!(
+                    user = user.as_str(),
+                    host,
+                    "dropping a host account no whitelist entry asks for"
+                );
                 outcome.note(host, db_users::drop_host(mysql, user, host).await);
             }
         }

@@ -11,11 +11,35 @@ use std::time::{Duration, Instant};
 async fn setup(app: &TestApp) -> (String, String, String) {
     let account = app.create_account().await;
     let key = app.issue_key(&account).await;
-    let (db, user) = (format!("{}_locked", account.prefix), format!("{}_app", account.prefix));
-    assert_eq!(app.send_json(Method::POST, "/api/databases", &key, json!({ "name": db })).await.status(), StatusCode::CREATED);
-    sqlx::query(&format!("CREATE TABLE `{db}`.t (id INT PRIMARY KEY)")).execute(&app.state.mysql).await.unwrap();
-    app.send_json(Method::POST, "/api/users", &key, json!({ "name": user, "password": "admin pool password" })).await;
-    let grant = app.send_json(Method::PUT, &format!("/api/users/{user}/privileges/{db}"), &key, json!({ "privileges": ["SELECT"] })).await;
+    let (db, user) = (
+        format!("{}_locked", account.prefix),
+        format!("{}_app", account.prefix),
+    );
+    assert_eq!(
+        app.send_json(Method::POST, "/api/databases", &key, json!({ "name": db }))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    sqlx::query(&format!("CREATE TABLE `{db}`.t (id INT PRIMARY KEY)"))
+        .execute(&app.state.mysql)
+        .await
+        .unwrap();
+    app.send_json(
+        Method::POST,
+        "/api/users",
+        &key,
+        json!({ "name": user, "password": "admin pool password" }),
+    )
+    .await;
+    let grant = app
+        .send_json(
+            Method::PUT,
+            &format!("/api/users/{user}/privileges/{db}"),
+            &key,
+            json!({ "privileges": ["SELECT"] }),
+        )
+        .await;
     assert_eq!(grant.status(), StatusCode::OK);
     (key, db, user)
 }
@@ -25,13 +49,18 @@ async fn setup(app: &TestApp) -> (String, String, String) {
 async fn hold_lock(db: &str) -> MySqlConnection {
     let mut conn = MySqlConnection::connect(&mysql_url()).await.unwrap();
     conn.execute("BEGIN").await.unwrap();
-    conn.execute(format!("SELECT COUNT(*) FROM `{db}`.t").as_str()).await.unwrap();
+    conn.execute(format!("SELECT COUNT(*) FROM `{db}`.t").as_str())
+        .await
+        .unwrap();
     conn
 }
 
 async fn grant_is_intact(app: &TestApp, user: &str, db: &str) {
     let grants = app.show_grants(user).await;
-    assert!(grants.contains(&format!("GRANT SELECT ON `{}`.*", db.replace('_', "\\_"))), "{grants}");
+    assert!(
+        grants.contains(&format!("GRANT SELECT ON `{}`.*", db.replace('_', "\\_"))),
+        "{grants}"
+    );
 }
 
 #[tokio::test]
@@ -48,22 +77,49 @@ async fn a_drop_waiting_on_a_customer_lock_answers_409_and_changes_nothing() {
     let (dropped, (listed, listed_in)) = tokio::join!(app.delete_bearer(&path, &key), async {
         tokio::time::sleep(Duration::from_millis(500)).await;
         let asked = Instant::now();
-        (app.get_bearer("/api/databases", &key).await.status(), asked.elapsed())
+        (
+            app.get_bearer("/api/databases", &key).await.status(),
+            asked.elapsed(),
+        )
     });
     assert_eq!(dropped.status(), StatusCode::CONFLICT);
-    assert!(started.elapsed() < Duration::from_secs(5), "answered after {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "answered after {:?}",
+        started.elapsed()
+    );
     let body: serde_json::Value = dropped.json().await.unwrap();
     assert_eq!(body["error"]["code"], "conflict");
-    assert!(body["error"]["message"].as_str().unwrap().contains("lock"), "{body}");
-    assert_eq!(listed, StatusCode::OK, "the API serves other requests meanwhile");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("lock"),
+        "{body}"
+    );
+    assert_eq!(
+        listed,
+        StatusCode::OK,
+        "the API serves other requests meanwhile"
+    );
     assert!(listed_in < Duration::from_secs(1), "{listed_in:?}");
-    assert!(app.database_exists(&db).await, "the database is still there");
+    assert!(
+        app.database_exists(&db).await,
+        "the database is still there"
+    );
     grant_is_intact(&app, &user, &db).await;
 
     holder.execute("COMMIT").await.unwrap();
-    assert_eq!(app.delete_bearer(&format!("/api/databases/{db}"), &key).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.delete_bearer(&format!("/api/databases/{db}"), &key)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
     assert!(!app.database_exists(&db).await);
-    assert!(!app.show_grants(&user).await.contains(&db.replace('_', "\\_")), "grants go once the drop succeeded");
+    assert!(
+        !app.show_grants(&user)
+            .await
+            .contains(&db.replace('_', "\\_")),
+        "grants go once the drop succeeded"
+    );
 }
 
 #[tokio::test]
@@ -76,20 +132,34 @@ async fn a_statement_past_its_deadline_is_killed_and_answers_503() {
     let mut holder = hold_lock(&db).await;
 
     let started = Instant::now();
-    let dropped = app.delete_bearer(&format!("/api/databases/{db}"), &key).await;
+    let dropped = app
+        .delete_bearer(&format!("/api/databases/{db}"), &key)
+        .await;
     assert_eq!(dropped.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert!(started.elapsed() < Duration::from_secs(5), "answered after {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "answered after {:?}",
+        started.elapsed()
+    );
     let body: serde_json::Value = dropped.json().await.unwrap();
     assert_eq!(body["error"]["code"], "unavailable");
-    assert!(body["error"]["message"].as_str().unwrap().contains("cancelled"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cancelled"),
+        "{body}"
+    );
 
     let statement = format!("DROP DATABASE `{db}`");
     let still_running = || async {
-        let running: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = ?")
-            .bind(&statement)
-            .fetch_one(&app.state.mysql)
-            .await
-            .unwrap();
+        let running: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = ?",
+        )
+        .bind(&statement)
+        .fetch_one(&app.state.mysql)
+        .await
+        .unwrap();
         running > 0
     };
     let mut waited = Duration::ZERO;
@@ -97,12 +167,20 @@ async fn a_statement_past_its_deadline_is_killed_and_answers_503() {
         tokio::time::sleep(Duration::from_millis(100)).await;
         waited += Duration::from_millis(100);
     }
-    assert!(!still_running().await, "the server-side statement was killed, not left waiting");
+    assert!(
+        !still_running().await,
+        "the server-side statement was killed, not left waiting"
+    );
     assert!(app.database_exists(&db).await);
     grant_is_intact(&app, &user, &db).await;
 
     holder.execute("COMMIT").await.unwrap();
-    assert_eq!(app.delete_bearer(&format!("/api/databases/{db}"), &key).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.delete_bearer(&format!("/api/databases/{db}"), &key)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
 }
 
 /// Database users get MAX_USER_CONNECTIONS at every host, and MariaDB enforces it.
@@ -115,9 +193,31 @@ async fn database_users_have_a_connection_limit_at_every_host() {
     let key = app.issue_key(&account).await;
     let user = format!("{}_capped", account.prefix);
     let password = "capped user password";
-    app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": "192.0.2.70" })).await;
-    assert_eq!(app.send_json(Method::POST, "/api/users", &key, json!({ "name": user, "password": password })).await.status(), StatusCode::CREATED);
-    app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": "192.0.2.71" })).await;
+    app.send_json(
+        Method::POST,
+        "/api/whitelist",
+        &key,
+        json!({ "host": "192.0.2.70" }),
+    )
+    .await;
+    assert_eq!(
+        app.send_json(
+            Method::POST,
+            "/api/users",
+            &key,
+            json!({ "name": user, "password": password })
+        )
+        .await
+        .status(),
+        StatusCode::CREATED
+    );
+    app.send_json(
+        Method::POST,
+        "/api/whitelist",
+        &key,
+        json!({ "host": "192.0.2.71" }),
+    )
+    .await;
     let limits: Vec<(String, i64)> = sqlx::query_as(
         "SELECT CONVERT(Host USING utf8mb4), CAST(max_user_connections AS SIGNED) FROM mysql.user WHERE User = ? ORDER BY Host",
     )
@@ -126,11 +226,18 @@ async fn database_users_have_a_connection_limit_at_every_host() {
     .await
     .unwrap();
     let hosts = ["127.0.0.1", "192.0.2.70", "192.0.2.71", "::1", "localhost"];
-    assert_eq!(limits, hosts.map(|host| (host.to_owned(), 2)).to_vec(), "the loopback accounts too");
+    assert_eq!(
+        limits,
+        hosts.map(|host| (host.to_owned(), 2)).to_vec(),
+        "the loopback accounts too"
+    );
 
     let _first = app.connect_as(&user, password).await.unwrap();
     let _second = app.connect_as(&user, password).await.unwrap();
-    assert!(app.connect_as(&user, password).await.is_err(), "a third session is refused");
+    assert!(
+        app.connect_as(&user, password).await.is_err(),
+        "a third session is refused"
+    );
 }
 
 #[tokio::test]
@@ -139,7 +246,8 @@ async fn the_default_connection_limit_is_30() {
     let account = app.create_account().await;
     let key = app.issue_key(&account).await;
     let user = format!("{}_app", account.prefix);
-    app.send_json(Method::POST, "/api/users", &key, json!({ "name": user })).await;
+    app.send_json(Method::POST, "/api/users", &key, json!({ "name": user }))
+        .await;
     let limit: i64 = sqlx::query_scalar("SELECT CAST(max_user_connections AS SIGNED) FROM mysql.user WHERE User = ? AND Host = 'localhost'")
         .bind(&user)
         .fetch_one(&app.state.mysql)

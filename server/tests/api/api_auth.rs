@@ -50,7 +50,12 @@ async fn a_key_in_the_query_string_is_not_accepted() {
     let account = app.create_account().await;
     let key = app.issue_key(&account).await;
     for param in ["api_key", "access_token", "key", "token"] {
-        let response = app.client.get(app.url(&format!("/api/databases?{param}={key}"))).send().await.unwrap();
+        let response = app
+            .client
+            .get(app.url(&format!("/api/databases?{param}={key}")))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{param}");
     }
 }
@@ -61,7 +66,10 @@ async fn malformed_keys_are_rejected_without_a_database_lookup() {
     // With the store closed, any lookup would fail as "unavailable"; format errors must still be 401.
     app.state.store.close().await;
     for garbage in ["nope", "nbg_short", &format!("nbg_{}", "A".repeat(36))] {
-        let err = api_keys::authenticate(&app.state.store, &app.state.store_cache, garbage, None).await.err().unwrap();
+        let err = api_keys::authenticate(&app.state.store, &app.state.store_cache, garbage, None)
+            .await
+            .err()
+            .unwrap();
         assert_eq!(err.code.as_str(), "unauthorized", "{garbage}");
     }
 }
@@ -71,10 +79,19 @@ async fn regeneration_kills_the_old_key_at_once() {
     let app = spawn_app().await;
     let account = app.create_account().await;
     let old = app.issue_key(&account).await;
-    assert_eq!(app.get_bearer("/api/databases", &old).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get_bearer("/api/databases", &old).await.status(),
+        StatusCode::OK
+    );
     let new = app.issue_key(&account).await;
-    assert_eq!(app.get_bearer("/api/databases", &old).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.get_bearer("/api/databases", &new).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get_bearer("/api/databases", &old).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get_bearer("/api/databases", &new).await.status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -82,8 +99,9 @@ async fn concurrent_regenerations_leave_exactly_one_valid_key() {
     let app = spawn_app().await;
     let account = app.create_account().await;
     let cookie = app.sign_in(&account).await;
-    let requests: Vec<_> =
-        (0..8).map(|_| tokio::spawn(app.rpc_request("regenerate_api_key", &cookie).send())).collect();
+    let requests: Vec<_> = (0..8)
+        .map(|_| tokio::spawn(app.rpc_request("regenerate_api_key", &cookie).send()))
+        .collect();
     let mut keys = Vec::new();
     for request in requests {
         let response = request.await.unwrap().unwrap();
@@ -97,7 +115,10 @@ async fn concurrent_regenerations_leave_exactly_one_valid_key() {
             valid += 1;
         }
     }
-    assert_eq!(valid, 1, "exactly one of the concurrently issued keys must work");
+    assert_eq!(
+        valid, 1,
+        "exactly one of the concurrently issued keys must work"
+    );
     let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE account_id = ?")
         .bind(account.id)
         .fetch_one(&app.state.store)
@@ -111,10 +132,23 @@ async fn last_used_is_recorded_with_the_callers_address() {
     let app = spawn_app().await;
     let account = app.create_account().await;
     let key = app.issue_key(&account).await;
-    let before: serde_json::Value = app.get_bearer("/api/account", &key).await.json().await.unwrap();
+    let before: serde_json::Value = app
+        .get_bearer("/api/account", &key)
+        .await
+        .json()
+        .await
+        .unwrap();
     // The first use is recorded (at most once a minute afterwards).
-    let after: serde_json::Value = app.get_bearer("/api/account", &key).await.json().await.unwrap();
-    assert!(before["api_key"]["last_used_at"].is_string() || after["api_key"]["last_used_at"].is_string());
+    let after: serde_json::Value = app
+        .get_bearer("/api/account", &key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        before["api_key"]["last_used_at"].is_string()
+            || after["api_key"]["last_used_at"].is_string()
+    );
     assert_eq!(after["api_key"]["last_used_ip"], "127.0.0.1");
 }
 
@@ -134,19 +168,37 @@ async fn a_key_regenerated_by_the_cli_fails_on_the_very_next_request() {
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_nobregas-panel"))
             .args(["key", "regenerate", "--email", &account.email])
             .env("NOBREGAS_DATA_DIR", &app.data_dir)
-        .envs(app.store_env())
+            .envs(app.store_env())
             .env("NOBREGAS_MYSQL_URL", crate::helpers::mysql_url())
             .output()
             .unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let new_key = String::from_utf8(output.stdout).unwrap().trim().to_owned();
         let old = app.get_bearer("/api/account", &key).await;
-        assert_eq!(old.status(), StatusCode::UNAUTHORIZED, "round {round}: the old key still worked after the CLI regenerated");
-        assert_eq!(app.get_bearer("/api/account", &new_key).await.status(), StatusCode::OK, "round {round}");
+        assert_eq!(
+            old.status(),
+            StatusCode::UNAUTHORIZED,
+            "round {round}: the old key still worked after the CLI regenerated"
+        );
+        assert_eq!(
+            app.get_bearer("/api/account", &new_key).await.status(),
+            StatusCode::OK,
+            "round {round}"
+        );
         key = new_key;
     }
     // And in-process: the Profile page's regeneration goes through the pool.
     let in_process = app.issue_key(&account).await;
-    assert_eq!(app.get_bearer("/api/account", &key).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.get_bearer("/api/account", &in_process).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get_bearer("/api/account", &key).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get_bearer("/api/account", &in_process).await.status(),
+        StatusCode::OK
+    );
 }

@@ -10,7 +10,9 @@ pub async fn account_with_database(app: &TestApp, suffix: &str) -> (TestAccount,
     let account = app.create_account().await;
     let key = app.issue_key(&account).await;
     let db = format!("{}_{suffix}", account.prefix);
-    let created = app.send_json(Method::POST, "/api/databases", &key, json!({ "name": db })).await;
+    let created = app
+        .send_json(Method::POST, "/api/databases", &key, json!({ "name": db }))
+        .await;
     assert_eq!(created.status(), StatusCode::CREATED);
     (account, key, db)
 }
@@ -31,10 +33,20 @@ pub async fn wait_finished(app: &TestApp, key: &str, path: &str) -> Value {
 }
 
 pub async fn backup_now(app: &TestApp, key: &str, db: &str) -> Value {
-    let response = app.send_json(Method::POST, &format!("/api/databases/{db}/backups"), key, json!({})).await;
+    let response = app
+        .send_json(
+            Method::POST,
+            &format!("/api/databases/{db}/backups"),
+            key,
+            json!({}),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let backup: Value = response.json().await.unwrap();
-    assert!(matches!(backup["status"].as_str(), Some("queued" | "running")), "{backup}");
+    assert!(
+        matches!(backup["status"].as_str(), Some("queued" | "running")),
+        "{backup}"
+    );
     let id = backup["id"].as_str().unwrap().to_owned();
     let done = wait_finished(app, key, &format!("/api/backups/{id}")).await;
     assert_eq!(done["status"], "completed", "{done}");
@@ -42,15 +54,33 @@ pub async fn backup_now(app: &TestApp, key: &str, db: &str) -> Value {
 }
 
 async fn restore(app: &TestApp, key: &str, backup_id: &str, target: &str) -> Value {
-    let response = app.send_json(Method::POST, &format!("/api/backups/{backup_id}/restore"), key, json!({ "database": target })).await;
+    let response = app
+        .send_json(
+            Method::POST,
+            &format!("/api/backups/{backup_id}/restore"),
+            key,
+            json!({ "database": target }),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let job: Value = response.json().await.unwrap();
     assert_eq!(job["kind"], "restore");
-    wait_finished(app, key, &format!("/api/restores/{}", job["id"].as_str().unwrap())).await
+    wait_finished(
+        app,
+        key,
+        &format!("/api/restores/{}", job["id"].as_str().unwrap()),
+    )
+    .await
 }
 
 pub async fn import(app: &TestApp, key: &str, db: &str, body: Vec<u8>) -> reqwest::Response {
-    app.client.post(app.url(&format!("/api/databases/{db}/imports"))).bearer_auth(key).body(body).send().await.unwrap()
+    app.client
+        .post(app.url(&format!("/api/databases/{db}/imports")))
+        .bearer_auth(key)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
 }
 
 pub async fn import_and_wait(app: &TestApp, key: &str, db: &str, body: Vec<u8>) -> Value {
@@ -58,19 +88,33 @@ pub async fn import_and_wait(app: &TestApp, key: &str, db: &str, body: Vec<u8>) 
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let job: Value = response.json().await.unwrap();
     assert_eq!(job["kind"], "import");
-    wait_finished(app, key, &format!("/api/imports/{}", job["id"].as_str().unwrap())).await
+    wait_finished(
+        app,
+        key,
+        &format!("/api/imports/{}", job["id"].as_str().unwrap()),
+    )
+    .await
 }
 
 /// `CHECKSUM TABLE` and the row count, read by the admin.
 pub async fn checksum(app: &TestApp, db: &str, table: &str) -> (i64, Option<i64>) {
     let name = format!("`{db}`.`{table}`");
-    let rows: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {name}")).fetch_one(&app.state.mysql).await.unwrap();
-    let (_, sum): (String, Option<i64>) = sqlx::query_as(&format!("CHECKSUM TABLE {name}")).fetch_one(&app.state.mysql).await.unwrap();
+    let rows: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {name}"))
+        .fetch_one(&app.state.mysql)
+        .await
+        .unwrap();
+    let (_, sum): (String, Option<i64>) = sqlx::query_as(&format!("CHECKSUM TABLE {name}"))
+        .fetch_one(&app.state.mysql)
+        .await
+        .unwrap();
     (rows, sum)
 }
 
 pub async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(&app.state.mysql).await.unwrap()
+    sqlx::query_scalar(sql)
+        .fetch_one(&app.state.mysql)
+        .await
+        .unwrap()
 }
 
 pub fn gzip(text: &[u8]) -> Vec<u8> {
@@ -81,7 +125,9 @@ pub fn gzip(text: &[u8]) -> Vec<u8> {
 
 fn gunzip(bytes: &[u8]) -> String {
     let mut text = String::new();
-    flate2::read::MultiGzDecoder::new(bytes).read_to_string(&mut text).unwrap();
+    flate2::read::MultiGzDecoder::new(bytes)
+        .read_to_string(&mut text)
+        .unwrap();
     text
 }
 
@@ -110,16 +156,27 @@ async fn a_restore_in_place_brings_back_rows_view_trigger_and_procedure_and_is_v
 
     let backup = backup_now(&app, &key, &db).await;
     let manifest = backup["tables"].as_array().unwrap();
-    let items = manifest.iter().find(|t| t["name"] == "items").expect("items in the manifest");
+    let items = manifest
+        .iter()
+        .find(|t| t["name"] == "items")
+        .expect("items in the manifest");
     assert_eq!(items["rows"], 20_000);
-    assert_eq!(items["checksum"].as_i64(), before.1, "the manifest holds MariaDB's own checksum");
-    assert!(manifest.iter().all(|t| t["name"] != "cheap"), "views have no rows of their own");
+    assert_eq!(
+        items["checksum"].as_i64(),
+        before.1,
+        "the manifest holds MariaDB's own checksum"
+    );
+    assert!(
+        manifest.iter().all(|t| t["name"] != "cheap"),
+        "views have no rows of their own"
+    );
     assert!(backup["size_bytes"].as_u64().unwrap() > 1000);
     assert_eq!(backup["sha256"].as_str().unwrap().len(), 64);
     assert!(backup["bytes_done"].as_u64().unwrap() > backup["size_bytes"].as_u64().unwrap());
 
     app.query_ok(&key, &db, "CALL restock(5)").await;
-    app.query_ok(&key, &db, "DELETE FROM items WHERE id > 19000").await;
+    app.query_ok(&key, &db, "DELETE FROM items WHERE id > 19000")
+        .await;
     app.query_ok(&key, &db, "DROP VIEW cheap").await;
     assert_ne!(checksum(&app, &db, "items").await, before);
 
@@ -128,7 +185,11 @@ async fn a_restore_in_place_brings_back_rows_view_trigger_and_procedure_and_is_v
     assert_eq!(job["verification"]["verified"], true, "{job}");
     assert_eq!(job["verification"]["tables_checked"], 2);
     assert_eq!(checksum(&app, &db, "items").await, before);
-    assert_eq!(checksum(&app, &db, "log").await.0, 0, "the trigger's rows are gone with the restore");
+    assert_eq!(
+        checksum(&app, &db, "log").await.0,
+        0,
+        "the trigger's rows are gone with the restore"
+    );
     let schema = |kind: &'static str| {
         let db = db.clone();
         let app = &app;
@@ -155,29 +216,67 @@ async fn a_restore_in_place_brings_back_rows_view_trigger_and_procedure_and_is_v
 async fn a_restore_into_a_new_database_creates_it_and_the_download_is_the_dump() {
     let app = spawn_app().await;
     let (account, key, db) = account_with_database(&app, "src").await;
-    app.query_ok(&key, &db, "CREATE TABLE t (id INT PRIMARY KEY, note TEXT, raw BLOB)").await;
-    app.query_ok(&key, &db, "INSERT INTO t VALUES (1, 'ünïcödé ✓', x'00FF'), (2, NULL, NULL)").await;
+    app.query_ok(
+        &key,
+        &db,
+        "CREATE TABLE t (id INT PRIMARY KEY, note TEXT, raw BLOB)",
+    )
+    .await;
+    app.query_ok(
+        &key,
+        &db,
+        "INSERT INTO t VALUES (1, 'ünïcödé ✓', x'00FF'), (2, NULL, NULL)",
+    )
+    .await;
     let backup = backup_now(&app, &key, &db).await;
     let id = backup["id"].as_str().unwrap();
 
-    let download = app.get_bearer(&format!("/api/backups/{id}/download"), &key).await;
+    let download = app
+        .get_bearer(&format!("/api/backups/{id}/download"), &key)
+        .await;
     assert_eq!(download.status(), StatusCode::OK);
     assert_eq!(download.headers()["content-type"], "application/gzip");
-    let disposition = download.headers()["content-disposition"].to_str().unwrap().to_owned();
+    let disposition = download.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let created = backup["created_at"].as_str().unwrap().replace(':', "-");
-    assert_eq!(disposition, format!("attachment; filename=\"{db}-{created}.sql.gz\""));
+    assert_eq!(
+        disposition,
+        format!("attachment; filename=\"{db}-{created}.sql.gz\"")
+    );
     let bytes = download.bytes().await.unwrap();
     assert_eq!(bytes.len() as u64, backup["size_bytes"].as_u64().unwrap());
     let text = gunzip(&bytes);
-    assert!(text.starts_with("-- nobregas-manifest: "), "{}", &text[..200.min(text.len())]);
+    assert!(
+        text.starts_with("-- nobregas-manifest: "),
+        "{}",
+        &text[..200.min(text.len())]
+    );
     assert!(text.contains("CREATE TABLE `t`"));
     assert!(text.contains("0x00FF"), "binary columns are dumped as hex");
     assert!(text.contains("ünïcödé ✓"));
-    assert!(!text.contains("CREATE DATABASE") && !text.contains("\nUSE "), "the dump restores into any database");
-    assert!(text.trim_end().lines().last().unwrap().starts_with("-- Dump completed"));
+    assert!(
+        !text.contains("CREATE DATABASE") && !text.contains("\nUSE "),
+        "the dump restores into any database"
+    );
+    assert!(
+        text.trim_end()
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("-- Dump completed")
+    );
 
     // Range: a broken download resumes.
-    let tail = app.client.get(app.url(&format!("/api/backups/{id}/download"))).bearer_auth(&key).header("range", "bytes=10-").send().await.unwrap();
+    let tail = app
+        .client
+        .get(app.url(&format!("/api/backups/{id}/download")))
+        .bearer_auth(&key)
+        .header("range", "bytes=10-")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(tail.status(), StatusCode::PARTIAL_CONTENT);
     assert_eq!(&tail.bytes().await.unwrap()[..], &bytes[10..]);
 
@@ -185,24 +284,54 @@ async fn a_restore_into_a_new_database_creates_it_and_the_download_is_the_dump()
     let job = restore(&app, &key, id, &target).await;
     assert_eq!(job["status"], "completed", "{job}");
     assert_eq!(job["verification"]["verified"], true, "{job}");
-    assert_eq!(checksum(&app, &target, "t").await, checksum(&app, &db, "t").await);
-    let listed: Value = app.get_bearer("/api/databases", &key).await.json().await.unwrap();
-    assert!(listed["databases"].as_array().unwrap().iter().any(|d| d["name"] == target.as_str()));
+    assert_eq!(
+        checksum(&app, &target, "t").await,
+        checksum(&app, &db, "t").await
+    );
+    let listed: Value = app
+        .get_bearer("/api/databases", &key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        listed["databases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["name"] == target.as_str())
+    );
 
     // Deleting removes the file.
-    let file = app.data_dir.join("backups").join(account.id.to_string()).join(format!("{id}.sql.gz"));
+    let file = app
+        .data_dir
+        .join("backups")
+        .join(account.id.to_string())
+        .join(format!("{id}.sql.gz"));
     assert!(file.exists());
-    assert_eq!(app.delete_bearer(&format!("/api/backups/{id}"), &key).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.delete_bearer(&format!("/api/backups/{id}"), &key)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
     assert!(!file.exists());
-    assert_eq!(app.get_bearer(&format!("/api/backups/{id}"), &key).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get_bearer(&format!("/api/backups/{id}"), &key)
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
 async fn a_restore_that_does_not_match_the_manifest_says_which_tables_differ() {
     let app = spawn_app().await;
     let (_account, key, db) = account_with_database(&app, "v").await;
-    app.query_ok(&key, &db, "CREATE TABLE a (id INT PRIMARY KEY)").await;
-    app.query_ok(&key, &db, "INSERT INTO a VALUES (1), (2)").await;
+    app.query_ok(&key, &db, "CREATE TABLE a (id INT PRIMARY KEY)")
+        .await;
+    app.query_ok(&key, &db, "INSERT INTO a VALUES (1), (2)")
+        .await;
     let backup = backup_now(&app, &key, &db).await;
     // The manifest is what the restore is held to: make the catalog's differ from the file.
     sqlx::query("UPDATE backups SET tables = '[{\"name\":\"a\",\"rows\":3,\"checksum\":1},{\"name\":\"gone\",\"rows\":1,\"checksum\":2}]' WHERE id = ?")
@@ -238,7 +367,10 @@ async fn a_large_gzip_import_finishes_and_a_downloaded_backup_imports_verified()
                     seed ^= seed << 13;
                     seed ^= seed >> 7;
                     seed ^= seed << 17;
-                    char::from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[(seed % 64) as usize])
+                    char::from(
+                        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+                            [(seed % 64) as usize],
+                    )
                 })
                 .collect();
             if row > 0 {
@@ -254,16 +386,39 @@ async fn a_large_gzip_import_finishes_and_a_downloaded_backup_imports_verified()
     assert_eq!(job["status"], "completed", "{job}");
     assert_eq!(job["bytes_done"].as_u64(), Some(body.len() as u64));
     assert_eq!(job["size_bytes"].as_u64(), Some(body.len() as u64));
-    assert!(job.get("verification").is_none(), "a foreign dump carries no manifest: {job}");
-    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM `{db}`.blobs")).await, id as i64);
-    let uploads: Vec<_> = std::fs::read_dir(app.data_dir.join("backups").join(account.id.to_string())).unwrap().collect();
+    assert!(
+        job.get("verification").is_none(),
+        "a foreign dump carries no manifest: {job}"
+    );
+    assert_eq!(
+        count(&app, &format!("SELECT COUNT(*) FROM `{db}`.blobs")).await,
+        id as i64
+    );
+    let uploads: Vec<_> =
+        std::fs::read_dir(app.data_dir.join("backups").join(account.id.to_string()))
+            .unwrap()
+            .collect();
     assert!(uploads.is_empty(), "the upload is removed once imported");
 
     // A panel backup imported elsewhere is checked against the manifest it carries.
     let backup = backup_now(&app, &key, &db).await;
-    let file = app.get_bearer(&format!("/api/backups/{}/download", backup["id"].as_str().unwrap()), &key).await.bytes().await.unwrap();
+    let file = app
+        .get_bearer(
+            &format!("/api/backups/{}/download", backup["id"].as_str().unwrap()),
+            &key,
+        )
+        .await
+        .bytes()
+        .await
+        .unwrap();
     let copy = format!("{}_copy", account.prefix);
-    app.send_json(Method::POST, "/api/databases", &key, json!({ "name": copy })).await;
+    app.send_json(
+        Method::POST,
+        "/api/databases",
+        &key,
+        json!({ "name": copy }),
+    )
+    .await;
     let job = import_and_wait(&app, &key, &copy, file.to_vec()).await;
     assert_eq!(job["status"], "completed", "{job}");
     assert_eq!(job["verification"]["verified"], true, "{job}");
@@ -278,11 +433,28 @@ async fn an_import_names_the_line_of_the_failing_statement_and_mariadbs_message(
     assert_eq!(job["status"], "failed");
     assert_eq!(job["error_line"], 6, "{job}");
     assert_eq!(job["mysql_errno"], 1064);
-    assert!(job["error"].as_str().unwrap().contains("VALUS (3)"), "{job}");
-    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM `{db}`.t")).await, 2, "the client stops at the failure");
+    assert!(
+        job["error"].as_str().unwrap().contains("VALUS (3)"),
+        "{job}"
+    );
+    assert_eq!(
+        count(&app, &format!("SELECT COUNT(*) FROM `{db}`.t")).await,
+        2,
+        "the client stops at the failure"
+    );
     // Gzip'd, the same.
-    let job = import_and_wait(&app, &key, &db, gzip(b"SELECT 1;\nSELECT * FROM nowhere;\n")).await;
-    assert_eq!((job["error_line"].as_u64(), job["mysql_errno"].as_u64()), (Some(2), Some(1146)), "{job}");
+    let job = import_and_wait(
+        &app,
+        &key,
+        &db,
+        gzip(b"SELECT 1;\nSELECT * FROM nowhere;\n"),
+    )
+    .await;
+    assert_eq!(
+        (job["error_line"].as_u64(), job["mysql_errno"].as_u64()),
+        (Some(2), Some(1146)),
+        "{job}"
+    );
 }
 
 #[tokio::test]
@@ -290,10 +462,17 @@ async fn a_crafted_dump_cannot_reach_beyond_the_account() {
     let app = spawn_app().await;
     let (account, key, db) = account_with_database(&app, "x").await;
     let (other, other_key, other_db) = account_with_database(&app, "victim").await;
-    app.query_ok(&other_key, &other_db, "CREATE TABLE secret (v INT)").await;
+    app.query_ok(&other_key, &other_db, "CREATE TABLE secret (v INT)")
+        .await;
     let attempts = [
-        format!("GRANT ALL PRIVILEGES ON *.* TO '{}-panel'@'localhost';", account.prefix),
-        format!("CREATE USER '{}_evil'@'%' IDENTIFIED BY 'x';", account.prefix),
+        format!(
+            "GRANT ALL PRIVILEGES ON *.* TO '{}-panel'@'localhost';",
+            account.prefix
+        ),
+        format!(
+            "CREATE USER '{}_evil'@'%' IDENTIFIED BY 'x';",
+            account.prefix
+        ),
         format!("INSERT INTO `{other_db}`.secret VALUES (1);"),
         format!("DROP DATABASE `{other_db}`;"),
         // Backticked definers are rewritten to CURRENT_USER (below); any other spelling meets MariaDB.
@@ -303,24 +482,56 @@ async fn a_crafted_dump_cannot_reach_beyond_the_account() {
         "SELECT LOAD_FILE('/etc/passwd') INTO OUTFILE '/tmp/nobregas-outfile';".to_owned(),
     ];
     for attempt in attempts {
-        let job = import_and_wait(&app, &key, &db, format!("CREATE TABLE ok (id INT);\n{attempt}\n").into_bytes()).await;
+        let job = import_and_wait(
+            &app,
+            &key,
+            &db,
+            format!("CREATE TABLE ok (id INT);\n{attempt}\n").into_bytes(),
+        )
+        .await;
         assert_eq!(job["status"], "failed", "{attempt}: {job}");
-        assert_eq!(job["error_line"].as_u64().unwrap_or(2), 2, "{attempt}: {job}");
+        assert_eq!(
+            job["error_line"].as_u64().unwrap_or(2),
+            2,
+            "{attempt}: {job}"
+        );
         app.query_ok(&key, &db, "DROP TABLE ok").await;
     }
     assert!(!std::path::Path::new("/tmp/nobregas-sandbox-escape").exists());
-    let job = import_and_wait(&app, &key, &db, b"CREATE DEFINER=`root`@`localhost` PROCEDURE p() SELECT 1;\n".to_vec()).await;
+    let job = import_and_wait(
+        &app,
+        &key,
+        &db,
+        b"CREATE DEFINER=`root`@`localhost` PROCEDURE p() SELECT 1;\n".to_vec(),
+    )
+    .await;
     assert_eq!(job["status"], "completed", "{job}");
     let definer: String = sqlx::query_scalar("SELECT DEFINER FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? AND ROUTINE_NAME = 'p'")
         .bind(&db)
         .fetch_one(&app.state.mysql)
         .await
         .unwrap();
-    assert_eq!(definer, format!("{}-panel@localhost", account.prefix), "the dump's definer became the importing identity");
-    assert!(app.show_grants(&format!("{}-panel", account.prefix)).await.lines().all(|g| !g.contains("ON *.*") || g.contains("USAGE")));
-    assert!(app.all_user_hosts(&format!("{}_evil", account.prefix)).await.is_empty());
+    assert_eq!(
+        definer,
+        format!("{}-panel@localhost", account.prefix),
+        "the dump's definer became the importing identity"
+    );
+    assert!(
+        app.show_grants(&format!("{}-panel", account.prefix))
+            .await
+            .lines()
+            .all(|g| !g.contains("ON *.*") || g.contains("USAGE"))
+    );
+    assert!(
+        app.all_user_hosts(&format!("{}_evil", account.prefix))
+            .await
+            .is_empty()
+    );
     assert!(app.database_exists(&other_db).await);
-    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM `{other_db}`.secret")).await, 0);
+    assert_eq!(
+        count(&app, &format!("SELECT COUNT(*) FROM `{other_db}`.secret")).await,
+        0
+    );
     drop(other);
 }
 
@@ -329,7 +540,8 @@ async fn another_accounts_backups_restores_imports_and_databases_are_not_found()
     let app = spawn_app().await;
     let (owner, owner_key, db) = account_with_database(&app, "mine").await;
     let (_intruder, key, own_db) = account_with_database(&app, "theirs").await;
-    app.query_ok(&owner_key, &db, "CREATE TABLE t (id INT)").await;
+    app.query_ok(&owner_key, &db, "CREATE TABLE t (id INT)")
+        .await;
     let backup = backup_now(&app, &owner_key, &db).await;
     let id = backup["id"].as_str().unwrap();
     let job = restore(&app, &owner_key, id, &format!("{}_copy", owner.prefix)).await;
@@ -356,10 +568,26 @@ async fn another_accounts_backups_restores_imports_and_databases_are_not_found()
     }
     let writes = [
         (Method::DELETE, format!("/api/backups/{id}"), json!(null)),
-        (Method::POST, format!("/api/backups/{id}/restore"), json!({ "database": own_db })),
-        (Method::POST, format!("/api/databases/{db}/backups"), json!({})),
-        (Method::PUT, format!("/api/databases/{db}/backup-schedule"), json!({ "time_utc": "03:00", "keep": 3 })),
-        (Method::DELETE, format!("/api/databases/{db}/backup-schedule"), json!(null)),
+        (
+            Method::POST,
+            format!("/api/backups/{id}/restore"),
+            json!({ "database": own_db }),
+        ),
+        (
+            Method::POST,
+            format!("/api/databases/{db}/backups"),
+            json!({}),
+        ),
+        (
+            Method::PUT,
+            format!("/api/databases/{db}/backup-schedule"),
+            json!({ "time_utc": "03:00", "keep": 3 }),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/databases/{db}/backup-schedule"),
+            json!(null),
+        ),
     ];
     for (method, path, body) in writes {
         let response = app.send_json(method.clone(), &path, &key, body).await;
@@ -368,18 +596,57 @@ async fn another_accounts_backups_restores_imports_and_databases_are_not_found()
     // Their own backup restored into someone else's database: that database is not theirs.
     let own_backup = backup_now(&app, &key, &own_db).await;
     let response = app
-        .send_json(Method::POST, &format!("/api/backups/{}/restore", own_backup["id"].as_str().unwrap()), &key, json!({ "database": db }))
+        .send_json(
+            Method::POST,
+            &format!(
+                "/api/backups/{}/restore",
+                own_backup["id"].as_str().unwrap()
+            ),
+            &key,
+            json!({ "database": db }),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert_eq!(import_status(&app, &key, &db).await, StatusCode::NOT_FOUND);
-    let listed: Value = app.get_bearer("/api/backups", &key).await.json().await.unwrap();
-    assert_eq!(listed["backups"].as_array().unwrap().len(), 1, "only their own: {listed}");
+    let listed: Value = app
+        .get_bearer("/api/backups", &key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed["backups"].as_array().unwrap().len(),
+        1,
+        "only their own: {listed}"
+    );
     let schedule = json!({ "time_utc": "04:00", "keep": 1 });
-    let owner_set = app.send_json(Method::PUT, &format!("/api/databases/{db}/backup-schedule"), &owner_key, schedule).await;
+    let owner_set = app
+        .send_json(
+            Method::PUT,
+            &format!("/api/databases/{db}/backup-schedule"),
+            &owner_key,
+            schedule,
+        )
+        .await;
     assert_eq!(owner_set.status(), StatusCode::OK);
-    let listed: Value = app.get_bearer("/api/backup-schedules", &key).await.json().await.unwrap();
-    assert_eq!(listed["schedules"], json!([]), "another account's schedule is not listed");
-    assert_eq!(app.get_bearer(&format!("/api/backups/{id}"), &owner_key).await.status(), StatusCode::OK, "still there");
+    let listed: Value = app
+        .get_bearer("/api/backup-schedules", &key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed["schedules"],
+        json!([]),
+        "another account's schedule is not listed"
+    );
+    assert_eq!(
+        app.get_bearer(&format!("/api/backups/{id}"), &owner_key)
+            .await
+            .status(),
+        StatusCode::OK,
+        "still there"
+    );
 }
 
 async fn import_status(app: &TestApp, key: &str, db: &str) -> StatusCode {
@@ -392,36 +659,116 @@ async fn bad_input_is_refused_and_changes_nothing() {
     settings.import_limit_bytes = 1000;
     let app = spawn_app_with(settings).await;
     let (account, key, db) = account_with_database(&app, "bad").await;
-    assert_eq!(import(&app, &key, &db, vec![b' '; 1001]).await.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(import(&app, &key, &db, Vec::new()).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        import(&app, &key, &db, vec![b' '; 1001]).await.status(),
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    assert_eq!(
+        import(&app, &key, &db, Vec::new()).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     let no_db = format!("{}_nothere", account.prefix);
-    assert_eq!(import_status(&app, &key, &no_db).await, StatusCode::NOT_FOUND);
-    let missing = app.send_json(Method::POST, &format!("/api/databases/{no_db}/backups"), &key, json!({})).await;
+    assert_eq!(
+        import_status(&app, &key, &no_db).await,
+        StatusCode::NOT_FOUND
+    );
+    let missing = app
+        .send_json(
+            Method::POST,
+            &format!("/api/databases/{no_db}/backups"),
+            &key,
+            json!({}),
+        )
+        .await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     let backup = backup_now(&app, &key, &db).await;
     let id = backup["id"].as_str().unwrap();
     for (target, status) in [
-        (format!("{}_Bad-Name", account.prefix), StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            format!("{}_Bad-Name", account.prefix),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
         ("mysql".to_owned(), StatusCode::NOT_FOUND),
     ] {
-        let response = app.send_json(Method::POST, &format!("/api/backups/{id}/restore"), &key, json!({ "database": target })).await;
+        let response = app
+            .send_json(
+                Method::POST,
+                &format!("/api/backups/{id}/restore"),
+                &key,
+                json!({ "database": target }),
+            )
+            .await;
         assert_eq!(response.status(), status, "{target}");
     }
-    let unknown_field = app.send_json(Method::POST, &format!("/api/backups/{id}/restore"), &key, json!({ "database": db, "x": 1 })).await;
+    let unknown_field = app
+        .send_json(
+            Method::POST,
+            &format!("/api/backups/{id}/restore"),
+            &key,
+            json!({ "database": db, "x": 1 }),
+        )
+        .await;
     assert_eq!(unknown_field.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    for body in [json!({ "time_utc": "24:00", "keep": 7 }), json!({ "time_utc": "3:00", "keep": 7 }), json!({ "time_utc": "03:00", "keep": 0 })] {
-        let response = app.send_json(Method::PUT, &format!("/api/databases/{db}/backup-schedule"), &key, body.clone()).await;
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    for body in [
+        json!({ "time_utc": "24:00", "keep": 7 }),
+        json!({ "time_utc": "3:00", "keep": 7 }),
+        json!({ "time_utc": "03:00", "keep": 0 }),
+    ] {
+        let response = app
+            .send_json(
+                Method::PUT,
+                &format!("/api/databases/{db}/backup-schedule"),
+                &key,
+                body.clone(),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}"
+        );
     }
-    let listed: Value = app.get_bearer("/api/backup-schedules", &key).await.json().await.unwrap();
+    let listed: Value = app
+        .get_bearer("/api/backup-schedules", &key)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed["schedules"], json!([]), "none was set");
-    let keep_as_float = app.send_json(Method::PUT, &format!("/api/databases/{db}/backup-schedule"), &key, json!({ "time_utc": "03:00", "keep": 7.0 })).await;
-    assert_eq!(keep_as_float.status(), StatusCode::OK, "7.0 is a whole number");
-    assert_eq!(app.delete_bearer(&format!("/api/databases/{db}/backup-schedule"), &key).await.status(), StatusCode::NO_CONTENT);
-    assert_eq!(app.get_bearer("/api/backups/nope", &key).await.status(), StatusCode::NOT_FOUND);
-    let listed: Value = app.get_bearer("/api/backups", &key).await.json().await.unwrap();
+    let keep_as_float = app
+        .send_json(
+            Method::PUT,
+            &format!("/api/databases/{db}/backup-schedule"),
+            &key,
+            json!({ "time_utc": "03:00", "keep": 7.0 }),
+        )
+        .await;
+    assert_eq!(
+        keep_as_float.status(),
+        StatusCode::OK,
+        "7.0 is a whole number"
+    );
+    assert_eq!(
+        app.delete_bearer(&format!("/api/databases/{db}/backup-schedule"), &key)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get_bearer("/api/backups/nope", &key).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let listed: Value = app
+        .get_bearer("/api/backups", &key)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed["backups"].as_array().unwrap().len(), 1);
-    let jobs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM backup_jobs").fetch_one(&app.state.store).await.unwrap();
+    let jobs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM backup_jobs")
+        .fetch_one(&app.state.store)
+        .await
+        .unwrap();
     assert_eq!(jobs, 0, "no refused request left a job");
 }
 
@@ -435,22 +782,62 @@ async fn the_quota_stops_backups_and_imports_with_507() {
     assert_eq!(response.status(), StatusCode::INSUFFICIENT_STORAGE);
     assert_eq!(error_code(response).await, "quota_exceeded");
     // A backup that would pass the quota fails and leaves no file.
-    let response = app.send_json(Method::POST, &format!("/api/databases/{db}/backups"), &key, json!({})).await;
+    let response = app
+        .send_json(
+            Method::POST,
+            &format!("/api/databases/{db}/backups"),
+            &key,
+            json!({}),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
-    let id = response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let id = response.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let failed = wait_finished(&app, &key, &format!("/api/backups/{id}")).await;
     assert_eq!(failed["status"], "failed");
-    assert!(failed["error"].as_str().unwrap().contains("storage is full"), "{failed}");
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap()
+            .contains("storage is full"),
+        "{failed}"
+    );
     let dir = app.data_dir.join("backups").join(account.id.to_string());
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
-    let download = app.get_bearer(&format!("/api/backups/{id}/download"), &key).await;
-    assert_eq!(download.status(), StatusCode::CONFLICT, "only completed backups download");
-    let restore = app.send_json(Method::POST, &format!("/api/backups/{id}/restore"), &key, json!({ "database": db })).await;
+    let download = app
+        .get_bearer(&format!("/api/backups/{id}/download"), &key)
+        .await;
+    assert_eq!(
+        download.status(),
+        StatusCode::CONFLICT,
+        "only completed backups download"
+    );
+    let restore = app
+        .send_json(
+            Method::POST,
+            &format!("/api/backups/{id}/restore"),
+            &key,
+            json!({ "database": db }),
+        )
+        .await;
     assert_eq!(restore.status(), StatusCode::CONFLICT, "nor restore");
 
     // The operator lowers the quota below what the account already keeps: new backups get 507.
-    sqlx::query("UPDATE backups SET status = 'completed', size_bytes = 10 WHERE id = ?").bind(&id).execute(&app.state.store).await.unwrap();
-    let response = app.send_json(Method::POST, &format!("/api/databases/{db}/backups"), &key, json!({})).await;
+    sqlx::query("UPDATE backups SET status = 'completed', size_bytes = 10 WHERE id = ?")
+        .bind(&id)
+        .execute(&app.state.store)
+        .await
+        .unwrap();
+    let response = app
+        .send_json(
+            Method::POST,
+            &format!("/api/databases/{db}/backups"),
+            &key,
+            json!({}),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::INSUFFICIENT_STORAGE);
 }
 
@@ -460,12 +847,32 @@ async fn schedules_run_once_a_day_and_keep_the_newest() {
     let (_account, key, db) = account_with_database(&app, "daily").await;
     app.query_ok(&key, &db, "CREATE TABLE t (id INT)").await;
     let path = format!("/api/databases/{db}/backup-schedule");
-    let set = app.send_json(Method::PUT, &path, &key, json!({ "time_utc": "03:00", "keep": 2 })).await;
+    let set = app
+        .send_json(
+            Method::PUT,
+            &path,
+            &key,
+            json!({ "time_utc": "03:00", "keep": 2 }),
+        )
+        .await;
     assert_eq!(set.status(), StatusCode::OK);
     let schedule: Value = set.json().await.unwrap();
-    assert_eq!((schedule["time_utc"].as_str(), schedule["keep"].as_u64()), (Some("03:00"), Some(2)));
-    assert!(schedule["next_run_at"].as_str().unwrap().ends_with("T03:00:00Z"));
-    let listed: Value = app.get_bearer("/api/backup-schedules", &key).await.json().await.unwrap();
+    assert_eq!(
+        (schedule["time_utc"].as_str(), schedule["keep"].as_u64()),
+        (Some("03:00"), Some(2))
+    );
+    assert!(
+        schedule["next_run_at"]
+            .as_str()
+            .unwrap()
+            .ends_with("T03:00:00Z")
+    );
+    let listed: Value = app
+        .get_bearer("/api/backup-schedules", &key)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed["schedules"], json!([schedule]));
     let manual = backup_now(&app, &key, &db).await;
 
@@ -473,42 +880,127 @@ async fn schedules_run_once_a_day_and_keep_the_newest() {
     let base = (server::domain::time::now() / 86_400 + 1) * 86_400;
     for day in 0..4 {
         let now = base + day * 86_400 + 3 * 3600 + 30;
-        let started = server::services::backups::schedule::run_due(&app.state, now).await.unwrap();
+        let started = server::services::backups::schedule::run_due(&app.state, now)
+            .await
+            .unwrap();
         assert_eq!(started, 1, "day {day}");
-        assert_eq!(server::services::backups::schedule::run_due(&app.state, now).await.unwrap(), 0);
+        assert_eq!(
+            server::services::backups::schedule::run_due(&app.state, now)
+                .await
+                .unwrap(),
+            0
+        );
         wait_all_finished(&app, &key).await;
     }
-    let early = server::services::backups::schedule::run_due(&app.state, base + 5 * 86_400 + 3600).await.unwrap();
+    let early = server::services::backups::schedule::run_due(&app.state, base + 5 * 86_400 + 3600)
+        .await
+        .unwrap();
     assert_eq!(early, 0, "not before 03:00");
-    let listed: Value = app.get_bearer(&format!("/api/backups?database={db}"), &key).await.json().await.unwrap();
-    let kinds: Vec<&str> = listed["backups"].as_array().unwrap().iter().map(|b| b["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["scheduled", "scheduled", "manual"], "two newest scheduled kept, the manual one untouched");
+    let listed: Value = app
+        .get_bearer(&format!("/api/backups?database={db}"), &key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = listed["backups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["scheduled", "scheduled", "manual"],
+        "two newest scheduled kept, the manual one untouched"
+    );
 
-    assert_eq!(app.delete_bearer(&path, &key).await.status(), StatusCode::NO_CONTENT);
-    let listed: Value = app.get_bearer("/api/backup-schedules", &key).await.json().await.unwrap();
+    assert_eq!(
+        app.delete_bearer(&path, &key).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let listed: Value = app
+        .get_bearer("/api/backup-schedules", &key)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed["schedules"], json!([]), "no schedule any more");
-    assert_eq!(app.delete_bearer(&path, &key).await.status(), StatusCode::NO_CONTENT, "removing none is fine");
-    assert_eq!(server::services::backups::schedule::run_due(&app.state, base + 9 * 86_400 + 4 * 3600).await.unwrap(), 0);
-    assert_eq!(app.get_bearer(&format!("/api/backups/{}", manual["id"].as_str().unwrap()), &key).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.delete_bearer(&path, &key).await.status(),
+        StatusCode::NO_CONTENT,
+        "removing none is fine"
+    );
+    assert_eq!(
+        server::services::backups::schedule::run_due(&app.state, base + 9 * 86_400 + 4 * 3600)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        app.get_bearer(
+            &format!("/api/backups/{}", manual["id"].as_str().unwrap()),
+            &key
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
 
     // A deleted database's schedule goes with it; its backups stay, restorable into a new database.
-    app.send_json(Method::PUT, &path, &key, json!({ "time_utc": "03:00", "keep": 2 })).await;
-    assert_eq!(app.delete_bearer(&format!("/api/databases/{db}"), &key).await.status(), StatusCode::NO_CONTENT);
-    assert_eq!(server::services::backups::schedule::run_due(&app.state, base + 20 * 86_400 + 4 * 3600).await.unwrap(), 0);
-    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM backup_schedules").fetch_one(&app.state.store).await.unwrap();
+    app.send_json(
+        Method::PUT,
+        &path,
+        &key,
+        json!({ "time_utc": "03:00", "keep": 2 }),
+    )
+    .await;
+    assert_eq!(
+        app.delete_bearer(&format!("/api/databases/{db}"), &key)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        server::services::backups::schedule::run_due(&app.state, base + 20 * 86_400 + 4 * 3600)
+            .await
+            .unwrap(),
+        0
+    );
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM backup_schedules")
+        .fetch_one(&app.state.store)
+        .await
+        .unwrap();
     assert_eq!(left, 0);
-    let listed: Value = app.get_bearer("/api/backups", &key).await.json().await.unwrap();
+    let listed: Value = app
+        .get_bearer("/api/backups", &key)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed["backups"].as_array().unwrap().len(), 3);
 }
 
 async fn wait_all_finished(app: &TestApp, key: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let listed: Value = app.get_bearer("/api/backups", key).await.json().await.unwrap();
-        if listed["backups"].as_array().unwrap().iter().all(|b| matches!(b["status"].as_str(), Some("completed" | "failed"))) {
+        let listed: Value = app
+            .get_bearer("/api/backups", key)
+            .await
+            .json()
+            .await
+            .unwrap();
+        if listed["backups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|b| matches!(b["status"].as_str(), Some("completed" | "failed")))
+        {
             return;
         }
-        assert!(Instant::now() < deadline, "backups did not finish: {listed}");
+        assert!(
+            Instant::now() < deadline,
+            "backups did not finish: {listed}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -517,18 +1009,46 @@ async fn wait_all_finished(app: &TestApp, key: &str) {
 async fn an_accounts_jobs_run_one_at_a_time() {
     let app = spawn_app().await;
     let (_account, key, db) = account_with_database(&app, "seq").await;
-    app.query_ok(&key, &db, "CREATE TABLE t (id INT PRIMARY KEY, v TEXT)").await;
-    app.query_ok(&key, &db, "INSERT INTO t SELECT seq, REPEAT('x', 500) FROM seq_1_to_20000").await;
+    app.query_ok(&key, &db, "CREATE TABLE t (id INT PRIMARY KEY, v TEXT)")
+        .await;
+    app.query_ok(
+        &key,
+        &db,
+        "INSERT INTO t SELECT seq, REPEAT('x', 500) FROM seq_1_to_20000",
+    )
+    .await;
     let mut ids = Vec::new();
     for _ in 0..3 {
-        let response = app.send_json(Method::POST, &format!("/api/databases/{db}/backups"), &key, json!({})).await;
-        ids.push(response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned());
+        let response = app
+            .send_json(
+                Method::POST,
+                &format!("/api/databases/{db}/backups"),
+                &key,
+                json!({}),
+            )
+            .await;
+        ids.push(
+            response.json::<Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
     }
     let mut most_running = 0;
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let listed: Value = app.get_bearer("/api/backups", &key).await.json().await.unwrap();
-        let statuses: Vec<String> = listed["backups"].as_array().unwrap().iter().map(|b| b["status"].as_str().unwrap().to_owned()).collect();
+        let listed: Value = app
+            .get_bearer("/api/backups", &key)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let statuses: Vec<String> = listed["backups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["status"].as_str().unwrap().to_owned())
+            .collect();
         most_running = most_running.max(statuses.iter().filter(|s| *s == "running").count());
         if statuses.iter().all(|s| s == "completed") {
             break;
@@ -546,15 +1066,28 @@ async fn an_accounts_jobs_run_one_at_a_time() {
 async fn a_backup_taken_under_writes_matches_its_manifest() {
     let app = spawn_app().await;
     let (account, key, db) = account_with_database(&app, "busy").await;
-    app.query_ok(&key, &db, "CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, v TEXT)").await;
-    app.query_ok(&key, &db, "INSERT INTO t (v) SELECT REPEAT('y', 200) FROM seq_1_to_50000").await;
+    app.query_ok(
+        &key,
+        &db,
+        "CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, v TEXT)",
+    )
+    .await;
+    app.query_ok(
+        &key,
+        &db,
+        "INSERT INTO t (v) SELECT REPEAT('y', 200) FROM seq_1_to_50000",
+    )
+    .await;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writer = {
         let (mysql, stop, table) = (app.state.mysql.clone(), stop.clone(), format!("`{db}`.t"));
         tokio::spawn(async move {
             let mut written = 0;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                sqlx::query(&format!("INSERT INTO {table} (v) VALUES ('during')")).execute(&mysql).await.unwrap();
+                sqlx::query(&format!("INSERT INTO {table} (v) VALUES ('during')"))
+                    .execute(&mysql)
+                    .await
+                    .unwrap();
                 written += 1;
             }
             written
@@ -564,10 +1097,22 @@ async fn a_backup_taken_under_writes_matches_its_manifest() {
     let backup = backup_now(&app, &key, &db).await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let written = writer.await.unwrap();
-    assert!(written > 10, "the writer kept writing during the backup ({written} rows)");
+    assert!(
+        written > 10,
+        "the writer kept writing during the backup ({written} rows)"
+    );
     let rows = backup["tables"][0]["rows"].as_u64().unwrap();
-    assert!(rows > 50_000, "rows written before the snapshot are in the manifest ({rows})");
-    let job = restore(&app, &key, backup["id"].as_str().unwrap(), &format!("{}_copy", account.prefix)).await;
+    assert!(
+        rows > 50_000,
+        "rows written before the snapshot are in the manifest ({rows})"
+    );
+    let job = restore(
+        &app,
+        &key,
+        backup["id"].as_str().unwrap(),
+        &format!("{}_copy", account.prefix),
+    )
+    .await;
     assert_eq!(job["verification"]["verified"], true, "{job}");
 }
 
@@ -577,18 +1122,35 @@ async fn a_backup_taken_under_writes_matches_its_manifest() {
 async fn a_routine_defined_by_a_database_user_fails_the_backup_with_a_remedy() {
     let app = spawn_app().await;
     let (account, key, db) = account_with_database(&app, "r").await;
-    sqlx::query(&format!("CREATE DEFINER='{}_app'@'%' PROCEDURE `{db}`.p() SELECT 1", account.prefix))
-        .execute(&app.state.mysql)
-        .await
-        .unwrap();
-    let response = app.send_json(Method::POST, &format!("/api/databases/{db}/backups"), &key, json!({})).await;
-    let id = response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    sqlx::query(&format!(
+        "CREATE DEFINER='{}_app'@'%' PROCEDURE `{db}`.p() SELECT 1",
+        account.prefix
+    ))
+    .execute(&app.state.mysql)
+    .await
+    .unwrap();
+    let response = app
+        .send_json(
+            Method::POST,
+            &format!("/api/databases/{db}/backups"),
+            &key,
+            json!({}),
+        )
+        .await;
+    let id = response.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let failed = wait_finished(&app, &key, &format!("/api/backups/{id}")).await;
     assert_eq!(failed["status"], "failed", "{failed}");
     let error = failed["error"].as_str().unwrap();
-    assert!(error.contains("`p`") && error.contains("Re-create it from the Query tab"), "{error}");
+    assert!(
+        error.contains("`p`") && error.contains("Re-create it from the Query tab"),
+        "{error}"
+    );
     // Re-created through the query API (as the identity), it is backed up.
     app.query_ok(&key, &db, "DROP PROCEDURE p").await;
-    app.query_ok(&key, &db, "CREATE PROCEDURE p() SELECT 1").await;
+    app.query_ok(&key, &db, "CREATE PROCEDURE p() SELECT 1")
+        .await;
     backup_now(&app, &key, &db).await;
 }

@@ -20,7 +20,12 @@ impl DataDir {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
         child.wait_with_output().unwrap()
     }
 }
@@ -39,14 +44,29 @@ fn stderr(output: &Output) -> String {
 fn account_create_validates_and_refuses_duplicates() {
     let dir = DataDir::new();
     let create = |email: &str, prefix: &str, password: &str| {
-        dir.run(&["account", "create", "--email", email, "--prefix", prefix, "--password-stdin"], &format!("{password}\n"))
+        dir.run(
+            &[
+                "account",
+                "create",
+                "--email",
+                email,
+                "--prefix",
+                prefix,
+                "--password-stdin",
+            ],
+            &format!("{password}\n"),
+        )
     };
     let ok = create("ann@example.test", "ann", "a good password");
     assert!(ok.status.success(), "{}", stderr(&ok));
 
     let duplicate_email = create("ANN@example.test", "other", "a good password");
     assert!(!duplicate_email.status.success());
-    assert!(stderr(&duplicate_email).contains("already exists"), "{}", stderr(&duplicate_email));
+    assert!(
+        stderr(&duplicate_email).contains("already exists"),
+        "{}",
+        stderr(&duplicate_email)
+    );
 
     let duplicate_prefix = create("bob@example.test", "ann", "a good password");
     assert!(!duplicate_prefix.status.success());
@@ -61,7 +81,11 @@ fn account_create_validates_and_refuses_duplicates() {
     for reserved in ["test", "mysql", "sys", "performance", "information"] {
         let refused = create("fay@example.test", reserved, "a good password");
         assert!(!refused.status.success(), "{reserved}");
-        assert!(stderr(&refused).contains(&format!("The prefix {reserved} is reserved")), "{}", stderr(&refused));
+        assert!(
+            stderr(&refused).contains(&format!("The prefix {reserved} is reserved")),
+            "{}",
+            stderr(&refused)
+        );
     }
     let short = create("dan@example.test", "dan", "short");
     assert!(!short.status.success());
@@ -71,12 +95,26 @@ fn account_create_validates_and_refuses_duplicates() {
 #[test]
 fn key_regenerate_prints_only_a_new_key() {
     let dir = DataDir::new();
-    let created = dir.run(&["account", "create", "--email", "eve@example.test", "--prefix", "eve", "--password-stdin"], "pw123456\n");
+    let created = dir.run(
+        &[
+            "account",
+            "create",
+            "--email",
+            "eve@example.test",
+            "--prefix",
+            "eve",
+            "--password-stdin",
+        ],
+        "pw123456\n",
+    );
     assert!(created.status.success(), "{}", stderr(&created));
     let first = dir.run(&["key", "regenerate", "--email", "eve@example.test"], "");
     let second = dir.run(&["key", "regenerate", "--email", "eve@example.test"], "");
     assert!(first.status.success() && second.status.success());
-    let (first, second) = (String::from_utf8(first.stdout).unwrap(), String::from_utf8(second.stdout).unwrap());
+    let (first, second) = (
+        String::from_utf8(first.stdout).unwrap(),
+        String::from_utf8(second.stdout).unwrap(),
+    );
     for out in [&first, &second] {
         assert_eq!(out.lines().count(), 1, "stdout is only the key: {out:?}");
         let key = out.trim_end();
@@ -110,5 +148,9 @@ fn serve_refuses_plain_http_on_a_public_address() {
     let dir = DataDir::new();
     let refused = dir.run(&["serve", "--listen", "0.0.0.0:0"], "");
     assert!(!refused.status.success());
-    assert!(stderr(&refused).contains("--allow-plain-http"), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("--allow-plain-http"),
+        "{}",
+        stderr(&refused)
+    );
 }

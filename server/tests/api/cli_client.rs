@@ -36,7 +36,11 @@ impl Client<'_> {
     /// Runs and expects success; stdout.
     fn ok(&self, args: &[&str]) -> String {
         let output = self.run(args);
-        assert!(output.status.success(), "nobregas {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "nobregas {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         String::from_utf8(output.stdout).unwrap()
     }
 
@@ -50,7 +54,12 @@ impl Client<'_> {
 /// Writes `input` to the client's standard input, closes it, and waits for the client.
 fn finish(mut child: std::process::Child, input: &str) -> Output {
     tokio::task::block_in_place(|| {
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
         child.wait_with_output().unwrap()
     })
 }
@@ -83,36 +92,77 @@ async fn account_databases_users_grants_and_whitelist_work_and_json_is_the_apis_
     let (account, cli) = client(&app).await;
     let p = &account.prefix;
     assert!(cli.ok(&["account"]).contains(&account.email));
-    assert_eq!(cli.json(&["account"]), api_json(&app, &cli.key, "/api/account").await);
+    assert_eq!(
+        cli.json(&["account"]),
+        api_json(&app, &cli.key, "/api/account").await
+    );
 
     let db = format!("{p}_shop");
-    assert!(cli.ok(&["databases", "create", &db, "--charset", "latin1"]).contains(&db));
+    assert!(
+        cli.ok(&["databases", "create", &db, "--charset", "latin1"])
+            .contains(&db)
+    );
     let listed = cli.ok(&["databases", "list"]);
-    assert!(listed.lines().next().unwrap().starts_with("NAME"), "{listed}");
-    assert!(listed.contains(&db) && listed.contains("latin1"), "{listed}");
-    assert_eq!(cli.json(&["databases", "list"]), api_json(&app, &cli.key, "/api/databases").await);
-    assert_eq!(cli.json(&["databases", "show", &db]), api_json(&app, &cli.key, &format!("/api/databases/{db}")).await);
+    assert!(
+        listed.lines().next().unwrap().starts_with("NAME"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains(&db) && listed.contains("latin1"),
+        "{listed}"
+    );
+    assert_eq!(
+        cli.json(&["databases", "list"]),
+        api_json(&app, &cli.key, "/api/databases").await
+    );
+    assert_eq!(
+        cli.json(&["databases", "show", &db]),
+        api_json(&app, &cli.key, &format!("/api/databases/{db}")).await
+    );
 
     let user = format!("{p}_app");
     let created = cli.ok(&["users", "create", &user]);
     let password = created.lines().last().unwrap().trim().to_owned();
     assert!(password.len() >= 20, "{created}");
-    app.connect_as(&user, &password).await.expect("the printed password works");
-    let changed = cli.run_with_input(&["users", "passwd", &user, "--password-stdin"], "a password from stdin\n");
+    app.connect_as(&user, &password)
+        .await
+        .expect("the printed password works");
+    let changed = cli.run_with_input(
+        &["users", "passwd", &user, "--password-stdin"],
+        "a password from stdin\n",
+    );
     assert!(changed.status.success(), "{}", stderr(&changed));
-    app.connect_as(&user, "a password from stdin").await.expect("passwd set it");
+    app.connect_as(&user, "a password from stdin")
+        .await
+        .expect("passwd set it");
 
     cli.ok(&["grants", "set", &user, &db, "read-only"]);
-    assert!(app.show_grants(&user).await.contains("GRANT SELECT, SHOW VIEW ON"), "{}", app.show_grants(&user).await);
-    assert_eq!(cli.json(&["users", "list"]), api_json(&app, &cli.key, "/api/users").await);
+    assert!(
+        app.show_grants(&user)
+            .await
+            .contains("GRANT SELECT, SHOW VIEW ON"),
+        "{}",
+        app.show_grants(&user).await
+    );
+    assert_eq!(
+        cli.json(&["users", "list"]),
+        api_json(&app, &cli.key, "/api/users").await
+    );
     cli.ok(&["grants", "revoke", &user, &db]);
-    assert!(!app.show_grants(&user).await.contains(&format!("{p}\\_shop")));
+    assert!(
+        !app.show_grants(&user)
+            .await
+            .contains(&format!("{p}\\_shop"))
+    );
 
     let added = cli.json(&["whitelist", "add", "192.0.2.80", "--note", "CI runner"]);
     let id = added["id"].as_i64().unwrap().to_string();
     assert!(cli.ok(&["whitelist", "list"]).contains("CI runner"));
     cli.ok(&["whitelist", "remove", &id]);
-    assert_eq!(cli.json(&["whitelist", "list"]), serde_json::json!({"entries": []}));
+    assert_eq!(
+        cli.json(&["whitelist", "list"]),
+        serde_json::json!({"entries": []})
+    );
 
     cli.ok(&["users", "delete", &user, "--yes"]);
     cli.ok(&["databases", "delete", &db, "--yes"]);
@@ -125,22 +175,48 @@ async fn query_prints_a_table_csv_or_the_apis_json() {
     let (account, cli) = client(&app).await;
     let db = format!("{}_q", account.prefix);
     cli.ok(&["databases", "create", &db]);
-    let created = cli.run_with_input(&["query", &db, "-"], "CREATE TABLE t (id INT, name TEXT); INSERT INTO t VALUES (1, 'ann'), (2, NULL)");
+    let created = cli.run_with_input(
+        &["query", &db, "-"],
+        "CREATE TABLE t (id INT, name TEXT); INSERT INTO t VALUES (1, 'ann'), (2, NULL)",
+    );
     assert!(created.status.success(), "{}", stderr(&created));
 
     let table = cli.ok(&["query", &db, "SELECT id, name FROM t ORDER BY id"]);
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines.len(), 3, "{table}");
     assert!(lines[0].starts_with("id") && lines[0].contains("name"));
-    assert!(lines[1].starts_with('1') && lines[1].ends_with("ann"), "{table}");
+    assert!(
+        lines[1].starts_with('1') && lines[1].ends_with("ann"),
+        "{table}"
+    );
     assert!(lines[2].ends_with("NULL"), "{table}");
-    assert_eq!(cli.ok(&["query", &db, "SELECT id, name FROM t ORDER BY id", "--format", "csv"]), "id,name\r\n1,ann\r\n2,\r\n");
-    let json: Value = serde_json::from_str(&cli.ok(&["query", &db, "SELECT id FROM t ORDER BY id", "--format", "json"])).unwrap();
+    assert_eq!(
+        cli.ok(&[
+            "query",
+            &db,
+            "SELECT id, name FROM t ORDER BY id",
+            "--format",
+            "csv"
+        ]),
+        "id,name\r\n1,ann\r\n2,\r\n"
+    );
+    let json: Value = serde_json::from_str(&cli.ok(&[
+        "query",
+        &db,
+        "SELECT id FROM t ORDER BY id",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
     assert_eq!(json["rows"], serde_json::json!([[1], [2]]));
 
     let refused = cli.run(&["query", &db, "SELECT * FROM nowhere"]);
     assert_eq!(code(&refused), 1);
-    assert!(stderr(&refused).contains("(MariaDB error 1146)"), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("(MariaDB error 1146)"),
+        "{}",
+        stderr(&refused)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -149,11 +225,18 @@ async fn backups_are_created_waited_for_downloaded_restored_and_deleted() {
     let (account, cli) = client(&app).await;
     let db = format!("{}_b", account.prefix);
     cli.ok(&["databases", "create", &db]);
-    cli.ok(&["query", &db, "CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1), (2), (3)"]);
+    cli.ok(&[
+        "query",
+        &db,
+        "CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1), (2), (3)",
+    ]);
     let done = cli.json(&["backups", "create", &db, "--wait"]);
     assert_eq!(done["status"], "completed", "{done}");
     let id = done["id"].as_str().unwrap().to_owned();
-    assert!(cli.ok(&["backups", "list", "--database", &db]).contains(&id));
+    assert!(
+        cli.ok(&["backups", "list", "--database", &db])
+            .contains(&id)
+    );
 
     let file = app.data_dir.join("cli-download.sql.gz");
     cli.ok(&["backups", "download", &id, "-o", file.to_str().unwrap()]);
@@ -165,13 +248,19 @@ async fn backups_are_created_waited_for_downloaded_restored_and_deleted() {
     let copy = format!("{}_b_copy", account.prefix);
     let restored = cli.run(&["backups", "restore", &id, "--to", &copy, "--wait"]);
     assert!(restored.status.success(), "{}", stderr(&restored));
-    assert!(cli.ok(&["query", &copy, "SELECT COUNT(*) AS n FROM t"]).contains('3'));
+    assert!(
+        cli.ok(&["query", &copy, "SELECT COUNT(*) AS n FROM t"])
+            .contains('3')
+    );
     // Over an existing one: asked, so a script must say --yes.
     cli.ok(&["query", &copy, "DELETE FROM t"]);
     let unconfirmed = cli.run(&["backups", "restore", &id, "--to", &copy, "--wait"]);
     assert_eq!(code(&unconfirmed), 2, "{}", stderr(&unconfirmed));
     cli.ok(&["backups", "restore", &id, "--to", &copy, "--wait", "--yes"]);
-    assert!(cli.ok(&["query", &copy, "SELECT COUNT(*) AS n FROM t"]).contains('3'));
+    assert!(
+        cli.ok(&["query", &copy, "SELECT COUNT(*) AS n FROM t"])
+            .contains('3')
+    );
     cli.ok(&["backups", "delete", &id, "--yes"]);
     assert!(!cli.ok(&["backups", "list"]).contains(&id));
 }
@@ -186,26 +275,41 @@ async fn exit_codes_say_what_went_wrong() {
     // 1: the API said no, with its message.
     let missing = cli.run(&["databases", "show", &format!("{}_nope", account.prefix)]);
     assert_eq!(code(&missing), 1);
-    assert!(stderr(&missing).contains("No database named"), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("No database named"),
+        "{}",
+        stderr(&missing)
+    );
     // 2: usage, and a destructive command without a terminal and without --yes changes nothing.
     assert_eq!(code(&cli.run(&["databases", "frobnicate"])), 2);
     let unconfirmed = cli.run(&["databases", "delete", &db]);
     assert_eq!(code(&unconfirmed), 2);
     assert!(stderr(&unconfirmed).contains("--yes"));
-    assert!(app.database_exists(&db).await, "not deleted without confirmation");
+    assert!(
+        app.database_exists(&db).await,
+        "not deleted without confirmation"
+    );
     // 3: nothing listens there.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();
     drop(closed);
-    let unreachable = output(cli.command(&["account"]).env("NOBREGAS_URL", format!("http://127.0.0.1:{port}")));
+    let unreachable = output(
+        cli.command(&["account"])
+            .env("NOBREGAS_URL", format!("http://127.0.0.1:{port}")),
+    );
     assert_eq!(code(&unreachable), 3, "{}", stderr(&unreachable));
     // 4: a key the panel does not know; and no key at all is a usage error.
-    let wrong = output(cli.command(&["account"]).env("NOBREGAS_API_KEY", "nbg_not-a-real-key"));
+    let wrong = output(
+        cli.command(&["account"])
+            .env("NOBREGAS_API_KEY", "nbg_not-a-real-key"),
+    );
     assert_eq!(code(&wrong), 4, "{}", stderr(&wrong));
     let none = output(cli.command(&["account"]).env_remove("NOBREGAS_API_KEY"));
     assert_eq!(code(&none), 2);
     assert!(stderr(&none).contains("NOBREGAS_API_KEY"));
-    assert!(String::from_utf8_lossy(&output(cli.command(&["--help"])).stdout).contains("Exit codes"));
+    assert!(
+        String::from_utf8_lossy(&output(cli.command(&["--help"])).stdout).contains("Exit codes")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -213,26 +317,54 @@ async fn the_key_never_goes_on_the_command_line_nor_over_plain_http_to_another_h
     let app = spawn_app().await;
     let (account, cli) = client(&app).await;
     // There is no option that takes the key itself.
-    let as_argument = output(cli.command(&["--api-key", &cli.key, "account"]).env_remove("NOBREGAS_API_KEY"));
+    let as_argument = output(
+        cli.command(&["--api-key", &cli.key, "account"])
+            .env_remove("NOBREGAS_API_KEY"),
+    );
     assert_eq!(code(&as_argument), 2);
-    assert!(!stderr(&as_argument).contains(&cli.key), "the key is not echoed");
+    assert!(
+        !stderr(&as_argument).contains(&cli.key),
+        "the key is not echoed"
+    );
     // From a file or standard input instead; the running process's arguments never hold it.
     let file = app.data_dir.join("key");
     std::fs::write(&file, format!("{}\n", cli.key)).unwrap();
-    let child = cli.command(&["account", "--api-key-file", file.to_str().unwrap()]).env_remove("NOBREGAS_API_KEY").spawn().unwrap();
+    let child = cli
+        .command(&["account", "--api-key-file", file.to_str().unwrap()])
+        .env_remove("NOBREGAS_API_KEY")
+        .spawn()
+        .unwrap();
     let arguments = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap_or_default();
     assert!(!String::from_utf8_lossy(&arguments).contains(&cli.key));
     assert!(finish(child, "").status.success());
-    let from_stdin = cli.command(&["account", "--api-key-stdin"]).env_remove("NOBREGAS_API_KEY").spawn().unwrap();
+    let from_stdin = cli
+        .command(&["account", "--api-key-stdin"])
+        .env_remove("NOBREGAS_API_KEY")
+        .spawn()
+        .unwrap();
     let done = finish(from_stdin, &cli.key);
-    assert!(String::from_utf8_lossy(&done.stdout).contains(&account.email), "{}", stderr(&done));
+    assert!(
+        String::from_utf8_lossy(&done.stdout).contains(&account.email),
+        "{}",
+        stderr(&done)
+    );
 
     // Plain http to another host is refused before anything is sent.
-    let remote = output(cli.command(&["account"]).env("NOBREGAS_URL", "http://192.0.2.1:3000"));
+    let remote = output(
+        cli.command(&["account"])
+            .env("NOBREGAS_URL", "http://192.0.2.1:3000"),
+    );
     assert_eq!(code(&remote), 2);
-    assert!(stderr(&remote).contains("plain http"), "{}", stderr(&remote));
+    assert!(
+        stderr(&remote).contains("plain http"),
+        "{}",
+        stderr(&remote)
+    );
     // Unless insisted on (0.0.0.0 refuses at once, so it fails as unreachable, 3, after sending).
-    let insisted = output(cli.command(&["account", "--insecure-http"]).env("NOBREGAS_URL", "http://0.0.0.0:1"));
+    let insisted = output(
+        cli.command(&["account", "--insecure-http"])
+            .env("NOBREGAS_URL", "http://0.0.0.0:1"),
+    );
     assert_eq!(code(&insisted), 3, "{}", stderr(&insisted));
 }
 
@@ -241,8 +373,16 @@ async fn completions_and_reporting_a_leaked_key() {
     let app = spawn_app().await;
     let (_account, cli) = client(&app).await;
     assert!(cli.ok(&["completions", "bash"]).contains("nobregas"));
-    let reported = cli.command(&["keys", "revoke-leaked"]).env_remove("NOBREGAS_API_KEY").spawn().unwrap();
+    let reported = cli
+        .command(&["keys", "revoke-leaked"])
+        .env_remove("NOBREGAS_API_KEY")
+        .spawn()
+        .unwrap();
     let done = finish(reported, &format!("{}\n", cli.key));
     assert!(done.status.success(), "{}", stderr(&done));
-    assert_eq!(code(&cli.run(&["account"])), 4, "the key stopped working at once");
+    assert_eq!(
+        code(&cli.run(&["account"])),
+        4,
+        "the key stopped working at once"
+    );
 }

@@ -6,7 +6,12 @@ async fn a_new_account_has_no_databases() {
     let app = spawn_app().await;
     let account = app.create_account().await;
     let key = app.issue_key(&account).await;
-    let body: serde_json::Value = app.get_bearer("/api/databases", &key).await.json().await.unwrap();
+    let body: serde_json::Value = app
+        .get_bearer("/api/databases", &key)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(body, serde_json::json!({ "databases": [] }));
 }
 
@@ -17,10 +22,12 @@ async fn lists_the_accounts_databases_from_mariadb() {
     let key = app.issue_key(&account).await;
     let name = format!("{}_shop", account.prefix);
     app.create_database(&name).await;
-    sqlx::query(&format!("CREATE TABLE `{name}`.orders (id INT PRIMARY KEY, note VARCHAR(100))"))
-        .execute(&app.state.mysql)
-        .await
-        .unwrap();
+    sqlx::query(&format!(
+        "CREATE TABLE `{name}`.orders (id INT PRIMARY KEY, note VARCHAR(100))"
+    ))
+    .execute(&app.state.mysql)
+    .await
+    .unwrap();
 
     let response = app.get_bearer("/api/databases", &key).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -30,7 +37,10 @@ async fn lists_the_accounts_databases_from_mariadb() {
     let db = &databases[0];
     assert_eq!(db["name"], name);
     assert_eq!(db["tables"], 1);
-    assert!(db["size_bytes"].as_u64().unwrap() > 0, "an InnoDB table occupies pages");
+    assert!(
+        db["size_bytes"].as_u64().unwrap() > 0,
+        "an InnoDB table occupies pages"
+    );
     assert_eq!(db["charset"], "utf8mb4");
     assert!(db["collation"].as_str().unwrap().starts_with("utf8mb4_"));
 }
@@ -40,18 +50,41 @@ async fn lists_the_accounts_databases_from_mariadb() {
 async fn the_prefix_underscore_is_not_a_wildcard() {
     let app = spawn_app().await;
     let alice = app.create_account().await;
-    let neighbour = app.create_account_with_prefix(&format!("{}x", alice.prefix)).await;
+    let neighbour = app
+        .create_account_with_prefix(&format!("{}x", alice.prefix))
+        .await;
     app.create_database(&format!("{}_shop", alice.prefix)).await;
-    app.create_database(&format!("{}_shop", neighbour.prefix)).await;
+    app.create_database(&format!("{}_shop", neighbour.prefix))
+        .await;
 
     let alice_key = app.issue_key(&alice).await;
-    let body: serde_json::Value = app.get_bearer("/api/databases", &alice_key).await.json().await.unwrap();
-    let names: Vec<&str> = body["databases"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    let body: serde_json::Value = app
+        .get_bearer("/api/databases", &alice_key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = body["databases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, vec![format!("{}_shop", alice.prefix)]);
 
     let neighbour_key = app.issue_key(&neighbour).await;
-    let body: serde_json::Value = app.get_bearer("/api/databases", &neighbour_key).await.json().await.unwrap();
-    let names: Vec<&str> = body["databases"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    let body: serde_json::Value = app
+        .get_bearer("/api/databases", &neighbour_key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = body["databases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, vec![format!("{}_shop", neighbour.prefix)]);
 }
 
@@ -59,12 +92,22 @@ async fn the_prefix_underscore_is_not_a_wildcard() {
 async fn the_session_cookie_also_lists_databases() {
     let app = spawn_app().await;
     let account = app.create_account().await;
-    app.create_database(&format!("{}_app", account.prefix)).await;
+    app.create_database(&format!("{}_app", account.prefix))
+        .await;
     let cookie = app.sign_in(&account).await;
-    let response = app.client.get(app.url("/api/databases")).header("cookie", &cookie).send().await.unwrap();
+    let response = app
+        .client
+        .get(app.url("/api/databases"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["databases"][0]["name"], format!("{}_app", account.prefix));
+    assert_eq!(
+        body["databases"][0]["name"],
+        format!("{}_app", account.prefix)
+    );
 }
 
 /// Issue 11: the Connect tab's facts come with the database's details.
@@ -77,10 +120,24 @@ async fn details_say_how_to_connect_with_the_configured_public_host() {
     let key = app.issue_key(&account).await;
     let name = format!("{}_shop", account.prefix);
     app.create_database(&name).await;
-    let body: serde_json::Value = app.get_bearer(&format!("/api/databases/{name}"), &key).await.json().await.unwrap();
-    let socket: String = sqlx::query_scalar("SELECT @@socket").fetch_one(&app.state.mysql).await.unwrap();
-    let port: u16 = reqwest::Url::parse(&crate::helpers::mysql_url()).unwrap().port().unwrap_or(3306);
-    assert_eq!(body["connection"], serde_json::json!({ "host": "db.example.test", "port": port, "socket": socket }));
+    let body: serde_json::Value = app
+        .get_bearer(&format!("/api/databases/{name}"), &key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let socket: String = sqlx::query_scalar("SELECT @@socket")
+        .fetch_one(&app.state.mysql)
+        .await
+        .unwrap();
+    let port: u16 = reqwest::Url::parse(&crate::helpers::mysql_url())
+        .unwrap()
+        .port()
+        .unwrap_or(3306);
+    assert_eq!(
+        body["connection"],
+        serde_json::json!({ "host": "db.example.test", "port": port, "socket": socket })
+    );
 
     // Without the setting, the host the panel itself connects to.
     let app = spawn_app().await;
@@ -88,15 +145,28 @@ async fn details_say_how_to_connect_with_the_configured_public_host() {
     let key = app.issue_key(&account).await;
     let name = format!("{}_shop", account.prefix);
     app.create_database(&name).await;
-    let body: serde_json::Value = app.get_bearer(&format!("/api/databases/{name}"), &key).await.json().await.unwrap();
-    let host = reqwest::Url::parse(&crate::helpers::mysql_url()).unwrap().host_str().unwrap().to_owned();
+    let body: serde_json::Value = app
+        .get_bearer(&format!("/api/databases/{name}"), &key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let host = reqwest::Url::parse(&crate::helpers::mysql_url())
+        .unwrap()
+        .host_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(body["connection"]["host"], host);
 }
 
 #[test]
 fn a_public_host_that_is_not_a_host_name_stops_start_up() {
     // Settings only, no app: no store either (test_settings would make one to drop).
-    let mut settings = server::config::Settings::new("127.0.0.1:0".parse().unwrap(), std::env::temp_dir(), crate::helpers::mysql_url());
+    let mut settings = server::config::Settings::new(
+        "127.0.0.1:0".parse().unwrap(),
+        std::env::temp_dir(),
+        crate::helpers::mysql_url(),
+    );
     settings.public_mysql_host = Some("db.example.test'; DROP".into());
     assert!(settings.public_mysql_address().is_err());
     settings.public_mysql_host = Some("2001:db8::7".into());
@@ -110,15 +180,54 @@ async fn databases_created_or_dropped_by_customer_sql_are_listed_at_once() {
     let app = spawn_app().await;
     let account = app.create_account().await;
     let key = app.issue_key(&account).await;
-    let (shop, made_by_sql) = (format!("{}_shop", account.prefix), format!("{}_bysql", account.prefix));
-    let created = app.send_json(reqwest::Method::POST, "/api/databases", &key, serde_json::json!({ "name": shop })).await;
+    let (shop, made_by_sql) = (
+        format!("{}_shop", account.prefix),
+        format!("{}_bysql", account.prefix),
+    );
+    let created = app
+        .send_json(
+            reqwest::Method::POST,
+            "/api/databases",
+            &key,
+            serde_json::json!({ "name": shop }),
+        )
+        .await;
     assert_eq!(created.status(), StatusCode::CREATED);
-    assert_eq!(names(app.get_bearer("/api/databases", &key).await.json().await.unwrap()), [shop.clone()]);
+    assert_eq!(
+        names(
+            app.get_bearer("/api/databases", &key)
+                .await
+                .json()
+                .await
+                .unwrap()
+        ),
+        [shop.clone()]
+    );
 
-    app.query_ok(&key, &shop, &format!("CREATE DATABASE `{made_by_sql}`")).await;
-    assert_eq!(names(app.get_bearer("/api/databases", &key).await.json().await.unwrap()), [made_by_sql.clone(), shop.clone()]);
-    app.query_ok(&key, &shop, &format!("DROP DATABASE `{made_by_sql}`")).await;
-    assert_eq!(names(app.get_bearer("/api/databases", &key).await.json().await.unwrap()), [shop.clone()]);
+    app.query_ok(&key, &shop, &format!("CREATE DATABASE `{made_by_sql}`"))
+        .await;
+    assert_eq!(
+        names(
+            app.get_bearer("/api/databases", &key)
+                .await
+                .json()
+                .await
+                .unwrap()
+        ),
+        [made_by_sql.clone(), shop.clone()]
+    );
+    app.query_ok(&key, &shop, &format!("DROP DATABASE `{made_by_sql}`"))
+        .await;
+    assert_eq!(
+        names(
+            app.get_bearer("/api/databases", &key)
+                .await
+                .json()
+                .await
+                .unwrap()
+        ),
+        [shop.clone()]
+    );
 }
 
 /// A database an operator made behind the panel's back is listed once the periodic
@@ -128,18 +237,70 @@ async fn databases_changed_outside_the_panel_are_picked_up_by_reconciliation() {
     let app = spawn_app().await;
     let account = app.create_account().await;
     let key = app.issue_key(&account).await;
-    let (shop, outside) = (format!("{}_shop", account.prefix), format!("{}_outside", account.prefix));
+    let (shop, outside) = (
+        format!("{}_shop", account.prefix),
+        format!("{}_outside", account.prefix),
+    );
     app.create_database(&shop).await;
-    assert_eq!(names(app.get_bearer("/api/databases", &key).await.json().await.unwrap()), [shop.clone()], "the first listing reads the server");
+    assert_eq!(
+        names(
+            app.get_bearer("/api/databases", &key)
+                .await
+                .json()
+                .await
+                .unwrap()
+        ),
+        [shop.clone()],
+        "the first listing reads the server"
+    );
     app.create_database(&outside).await;
-    assert_eq!(names(app.get_bearer("/api/databases", &key).await.json().await.unwrap()), [shop.clone()], "not yet indexed");
-    server::services::database_index::sync_all(&app.state.store, &app.state.fleet).await.unwrap();
-    assert_eq!(names(app.get_bearer("/api/databases", &key).await.json().await.unwrap()), [outside.clone(), shop.clone()]);
-    sqlx::query(&format!("DROP DATABASE `{outside}`")).execute(&app.state.mysql).await.unwrap();
-    assert_eq!(names(app.get_bearer("/api/databases", &key).await.json().await.unwrap()), [shop], "a name the server lacks is not listed");
+    assert_eq!(
+        names(
+            app.get_bearer("/api/databases", &key)
+                .await
+                .json()
+                .await
+                .unwrap()
+        ),
+        [shop.clone()],
+        "not yet indexed"
+    );
+    server::services::database_index::sync_all(&app.state.store, &app.state.fleet)
+        .await
+        .unwrap();
+    assert_eq!(
+        names(
+            app.get_bearer("/api/databases", &key)
+                .await
+                .json()
+                .await
+                .unwrap()
+        ),
+        [outside.clone(), shop.clone()]
+    );
+    sqlx::query(&format!("DROP DATABASE `{outside}`"))
+        .execute(&app.state.mysql)
+        .await
+        .unwrap();
+    assert_eq!(
+        names(
+            app.get_bearer("/api/databases", &key)
+                .await
+                .json()
+                .await
+                .unwrap()
+        ),
+        [shop],
+        "a name the server lacks is not listed"
+    );
 }
 
 /// The names in a `GET /api/databases` answer, in its order.
 fn names(body: serde_json::Value) -> Vec<String> {
-    body["databases"].as_array().unwrap().iter().map(|db| db["name"].as_str().unwrap().to_owned()).collect()
+    body["databases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|db| db["name"].as_str().unwrap().to_owned())
+        .collect()
 }

@@ -11,7 +11,14 @@ async fn create_show_and_drop_a_database() {
     let key = app.issue_key(&account).await;
     let name = format!("{}_shop", account.prefix);
 
-    let created = app.send_json(Method::POST, "/api/databases", &key, json!({ "name": name })).await;
+    let created = app
+        .send_json(
+            Method::POST,
+            "/api/databases",
+            &key,
+            json!({ "name": name }),
+        )
+        .await;
     assert_eq!(created.status(), StatusCode::CREATED);
     let body: serde_json::Value = created.json().await.unwrap();
     let default_collation: String = sqlx::query_scalar(
@@ -20,23 +27,47 @@ async fn create_show_and_drop_a_database() {
     .fetch_one(&app.state.mysql)
     .await
     .unwrap();
-    assert_eq!(body, json!({ "name": name, "size_bytes": 0, "tables": 0, "charset": "utf8mb4", "collation": default_collation }));
+    assert_eq!(
+        body,
+        json!({ "name": name, "size_bytes": 0, "tables": 0, "charset": "utf8mb4", "collation": default_collation })
+    );
     assert!(app.database_exists(&name).await);
 
-    let again = app.send_json(Method::POST, "/api/databases", &key, json!({ "name": name })).await;
+    let again = app
+        .send_json(
+            Method::POST,
+            "/api/databases",
+            &key,
+            json!({ "name": name }),
+        )
+        .await;
     assert_eq!(again.status(), StatusCode::CONFLICT);
 
-    sqlx::query(&format!("CREATE TABLE `{name}`.orders (id INT PRIMARY KEY)")).execute(&app.state.mysql).await.unwrap();
-    let detail: serde_json::Value = app.get_bearer(&format!("/api/databases/{name}"), &key).await.json().await.unwrap();
+    sqlx::query(&format!(
+        "CREATE TABLE `{name}`.orders (id INT PRIMARY KEY)"
+    ))
+    .execute(&app.state.mysql)
+    .await
+    .unwrap();
+    let detail: serde_json::Value = app
+        .get_bearer(&format!("/api/databases/{name}"), &key)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(detail["name"], name);
     assert_eq!(detail["tables"], 1);
     assert_eq!(detail["users"], json!([]));
     assert_eq!(detail["table_list"][0]["name"], "orders");
 
-    let dropped = app.delete_bearer(&format!("/api/databases/{name}"), &key).await;
+    let dropped = app
+        .delete_bearer(&format!("/api/databases/{name}"), &key)
+        .await;
     assert_eq!(dropped.status(), StatusCode::NO_CONTENT);
     assert!(!app.database_exists(&name).await);
-    let gone = app.get_bearer(&format!("/api/databases/{name}"), &key).await;
+    let gone = app
+        .get_bearer(&format!("/api/databases/{name}"), &key)
+        .await;
     assert_eq!(gone.status(), StatusCode::NOT_FOUND);
 }
 
@@ -51,7 +82,10 @@ async fn charset_and_collation_are_checked_against_the_server() {
         .await;
     assert_eq!(latin.status(), StatusCode::CREATED);
     let body: serde_json::Value = latin.json().await.unwrap();
-    assert_eq!((body["charset"].as_str(), body["collation"].as_str()), (Some("latin1"), Some("latin1_swedish_ci")));
+    assert_eq!(
+        (body["charset"].as_str(), body["collation"].as_str()),
+        (Some("latin1"), Some("latin1_swedish_ci"))
+    );
 
     let cases = [
         json!({ "name": format!("{p}_a"), "charset": "klingon" }),
@@ -60,8 +94,14 @@ async fn charset_and_collation_are_checked_against_the_server() {
         json!({ "name": format!("{p}_d"), "collation": "utf8mb4_bin`" }),
     ];
     for case in cases {
-        let response = app.send_json(Method::POST, "/api/databases", &key, case.clone()).await;
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{case}");
+        let response = app
+            .send_json(Method::POST, "/api/databases", &key, case.clone())
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{case}"
+        );
     }
     assert_eq!(app.footprint(p).await.0, vec![format!("{p}_latin")]);
 }
@@ -93,17 +133,51 @@ async fn bad_names_are_refused_and_nothing_is_created() {
         "information_schema".to_owned(),
     ];
     for name in &corpus {
-        let db = app.send_json(Method::POST, "/api/databases", &key, json!({ "name": name })).await;
-        assert_eq!(db.status(), StatusCode::UNPROCESSABLE_ENTITY, "database {name:?}");
+        let db = app
+            .send_json(
+                Method::POST,
+                "/api/databases",
+                &key,
+                json!({ "name": name }),
+            )
+            .await;
+        assert_eq!(
+            db.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "database {name:?}"
+        );
         assert_eq!(error_code(db).await, "validation_failed");
-        let user = app.send_json(Method::POST, "/api/users", &key, json!({ "name": name })).await;
-        assert_eq!(user.status(), StatusCode::UNPROCESSABLE_ENTITY, "user {name:?}");
+        let user = app
+            .send_json(Method::POST, "/api/users", &key, json!({ "name": name }))
+            .await;
+        assert_eq!(
+            user.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "user {name:?}"
+        );
     }
-    let long_user = app.send_json(Method::POST, "/api/users", &key, json!({ "name": format!("{p}_{}", "a".repeat(32)) })).await;
+    let long_user = app
+        .send_json(
+            Method::POST,
+            "/api/users",
+            &key,
+            json!({ "name": format!("{p}_{}", "a".repeat(32)) }),
+        )
+        .await;
     assert_eq!(long_user.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let message = app.send_json(Method::POST, "/api/databases", &key, json!({ "name": "shop" })).await;
+    let message = app
+        .send_json(
+            Method::POST,
+            "/api/databases",
+            &key,
+            json!({ "name": "shop" }),
+        )
+        .await;
     let body: serde_json::Value = message.json().await.unwrap();
-    assert_eq!(body["error"]["message"], format!("Database names must start with {p}_."));
+    assert_eq!(
+        body["error"]["message"],
+        format!("Database names must start with {p}_.")
+    );
     let (dbs, users) = app.footprint(&p).await;
     assert!(dbs.is_empty() && users.is_empty(), "{dbs:?} {users:?}");
 }
@@ -124,9 +198,18 @@ async fn malformed_bodies_get_the_error_shape() {
         .unwrap();
     assert_eq!(broken.status(), StatusCode::BAD_REQUEST);
     assert_eq!(error_code(broken).await, "bad_request");
-    let wrong_type = app.send_json(Method::POST, "/api/databases", &key, json!({ "name": 42 })).await;
+    let wrong_type = app
+        .send_json(Method::POST, "/api/databases", &key, json!({ "name": 42 }))
+        .await;
     assert_eq!(wrong_type.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let no_type = app.client.post(app.url("/api/databases")).bearer_auth(&key).body("{}").send().await.unwrap();
+    let no_type = app
+        .client
+        .post(app.url("/api/databases"))
+        .bearer_auth(&key)
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(no_type.status(), StatusCode::BAD_REQUEST);
 }
 
@@ -150,25 +233,55 @@ async fn the_longest_name_whose_grant_pattern_fits_is_created_and_granted() {
     assert_eq!(DatabaseName::pattern_len(&longest), 64);
 
     let too_long = format!("{longest}z");
-    let refused = app.send_json(Method::POST, "/api/databases", &key, json!({ "name": too_long })).await;
+    let refused = app
+        .send_json(
+            Method::POST,
+            "/api/databases",
+            &key,
+            json!({ "name": too_long }),
+        )
+        .await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: serde_json::Value = refused.json().await.unwrap();
     assert_eq!(body["error"]["code"], "validation_failed");
-    assert!(body["error"]["message"].as_str().unwrap().contains("once each _ is counted twice"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("once each _ is counted twice"),
+        "{body}"
+    );
     assert!(!app.database_exists(&too_long).await);
 
-    let created = app.send_json(Method::POST, "/api/databases", &key, json!({ "name": longest })).await;
+    let created = app
+        .send_json(
+            Method::POST,
+            "/api/databases",
+            &key,
+            json!({ "name": longest }),
+        )
+        .await;
     assert_eq!(created.status(), StatusCode::CREATED);
     let user = format!("{p}_app");
-    let made = app.send_json(Method::POST, "/api/users", &key, json!({ "name": user })).await;
+    let made = app
+        .send_json(Method::POST, "/api/users", &key, json!({ "name": user }))
+        .await;
     assert_eq!(made.status(), StatusCode::CREATED);
     let granted = app
-        .send_json(Method::PUT, &format!("/api/users/{user}/privileges/{longest}"), &key, json!({ "privileges": ["SELECT"] }))
+        .send_json(
+            Method::PUT,
+            &format!("/api/users/{user}/privileges/{longest}"),
+            &key,
+            json!({ "privileges": ["SELECT"] }),
+        )
         .await;
     assert_eq!(granted.status(), StatusCode::OK);
     let escaped = longest.replace('_', "\\_");
     assert_eq!(escaped.len(), 64);
     let grants = app.show_grants(&user).await;
-    assert!(grants.contains(&format!("GRANT SELECT ON `{escaped}`.* TO")), "{grants}");
+    assert!(
+        grants.contains(&format!("GRANT SELECT ON `{escaped}`.* TO")),
+        "{grants}"
+    );
     assert_eq!(app.footprint(p).await.0, vec![longest]);
 }

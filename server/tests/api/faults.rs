@@ -25,16 +25,36 @@ async fn mysql_down_is_503_quickly_the_rest_works_and_it_recovers_by_itself() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(took < Duration::from_secs(2), "answered in {took:?}");
     assert_eq!(error_code(response).await, "mysql_unavailable");
-    assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        app.client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
 
     // What lives in the panel's own store keeps working: sign-in, the account, the Profile page.
-    assert_eq!(app.get_bearer("/api/account", &key).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get_bearer("/api/account", &key).await.status(),
+        StatusCode::OK
+    );
     let cookie = app.sign_in(&account).await;
-    let profile = app.client.get(app.url("/profile")).header("cookie", &cookie).send().await.unwrap();
+    let profile = app
+        .client
+        .get(app.url("/profile"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(profile.status(), StatusCode::OK);
     let html = profile.text().await.unwrap();
     assert!(html.contains(&account.email), "the profile renders");
-    assert!(html.contains("The MySQL server is not answering right now"), "with the banner");
+    assert!(
+        html.contains("The MySQL server is not answering right now"),
+        "with the banner"
+    );
 
     mariadb.start().await;
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -43,10 +63,22 @@ async fn mysql_down_is_503_quickly_the_rest_works_and_it_recovers_by_itself() {
         if status == StatusCode::OK {
             break;
         }
-        assert!(Instant::now() < deadline, "still {status} after MariaDB came back");
+        assert!(
+            Instant::now() < deadline,
+            "still {status} after MariaDB came back"
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    let profile = app.client.get(app.url("/profile")).header("cookie", &cookie).send().await.unwrap();
+    let profile = app
+        .client
+        .get(app.url("/profile"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
     let html = profile.text().await.unwrap();
-    assert!(!html.contains("The MySQL server is not answering"), "the banner is gone: {html}");
+    assert!(
+        !html.contains("The MySQL server is not answering"),
+        "the banner is gone: {html}"
+    );
 }

@@ -1,11 +1,13 @@
 //! A fleet of managed servers: the shared test MariaDB as the default server, and a second
 //! `mariadbd` this test starts on its own port and data directory (never touching the shared one).
-use crate::helpers::{TestAccount, TestApp, error_code, random_prefix, spawn_app_with, test_settings};
+use crate::helpers::{
+    TestAccount, TestApp, error_code, random_prefix, spawn_app_with, test_settings,
+};
+use crate::private_mariadb::PrivateMariaDb;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use server::domain::secret::random_base62;
 use server::services::accounts;
-use crate::private_mariadb::PrivateMariaDb;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -23,30 +25,52 @@ pub fn panel_cli(app: &TestApp, args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
 /// An account placed on `server` (by name) through the service, as `account create --server` does.
-async fn account_on(app: &TestApp, server: Option<&str>) -> Result<TestAccount, app::error::AppError> {
+async fn account_on(
+    app: &TestApp,
+    server: Option<&str>,
+) -> Result<TestAccount, app::error::AppError> {
     let prefix = random_prefix();
     let (email, password) = (format!("{prefix}@example.test"), random_base62(16));
     let id = accounts::create(
         &app.state.store,
         &app.state.fleet,
         &app.state.login_limiter.argon2,
-        (&app::validate::Email::parse(&email).unwrap(), &app::validate::Prefix::parse(&prefix).unwrap()),
+        (
+            &app::validate::Email::parse(&email).unwrap(),
+            &app::validate::Prefix::parse(&prefix).unwrap(),
+        ),
         app::validate::Password::parse(&password).unwrap(),
         server,
     )
     .await?;
     app.track_prefix(&prefix);
-    Ok(TestAccount { id, email, prefix, password })
+    Ok(TestAccount {
+        id,
+        email,
+        prefix,
+        password,
+    })
 }
 
 /// Which server (by name) the store placed the account on.
 async fn placed_on(app: &TestApp, account: &TestAccount) -> String {
-    app.state.fleet.for_account(&app.state.store, account.id).await.unwrap().name.clone()
+    app.state
+        .fleet
+        .for_account(&app.state.store, account.id)
+        .await
+        .unwrap()
+        .name
+        .clone()
 }
 
 #[tokio::test]
@@ -59,55 +83,205 @@ async fn accounts_live_on_their_own_server_and_one_server_down_stops_only_its_ac
 
     // Registering: the password never in the URL, a name that is not the default's, and the
     // credentials must log in.
-    let refused = panel_cli(&app, &["server", "add", "--name", "db2", "--url", &format!("mysql://root:secret@127.0.0.1:{}", db2.port), "--password-stdin"], "\n");
-    assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("password"), "a password in the URL is refused");
-    let refused = panel_cli(&app, &["server", "add", "--name", "default", "--url", &db2.url(), "--password-stdin"], "\n");
-    assert!(!refused.status.success(), "the default server's name is taken");
-    let refused = panel_cli(&app, &["server", "add", "--name", "db2", "--url", "mysql://root@127.0.0.1:1", "--password-stdin"], "\n");
-    assert!(!refused.status.success(), "a server that does not answer is not registered");
-    let added = panel_cli(&app, &["server", "add", "--name", "db2", "--url", &db2.url(), "--password-stdin", "--public-host", "db2.example.test"], "\n");
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let refused = panel_cli(
+        &app,
+        &[
+            "server",
+            "add",
+            "--name",
+            "db2",
+            "--url",
+            &format!("mysql://root:secret@127.0.0.1:{}", db2.port),
+            "--password-stdin",
+        ],
+        "\n",
+    );
+    assert!(
+        !refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("password"),
+        "a password in the URL is refused"
+    );
+    let refused = panel_cli(
+        &app,
+        &[
+            "server",
+            "add",
+            "--name",
+            "default",
+            "--url",
+            &db2.url(),
+            "--password-stdin",
+        ],
+        "\n",
+    );
+    assert!(
+        !refused.status.success(),
+        "the default server's name is taken"
+    );
+    let refused = panel_cli(
+        &app,
+        &[
+            "server",
+            "add",
+            "--name",
+            "db2",
+            "--url",
+            "mysql://root@127.0.0.1:1",
+            "--password-stdin",
+        ],
+        "\n",
+    );
+    assert!(
+        !refused.status.success(),
+        "a server that does not answer is not registered"
+    );
+    let added = panel_cli(
+        &app,
+        &[
+            "server",
+            "add",
+            "--name",
+            "db2",
+            "--url",
+            &db2.url(),
+            "--password-stdin",
+            "--public-host",
+            "db2.example.test",
+        ],
+        "\n",
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
     let list = String::from_utf8(panel_cli(&app, &["server", "list"], "").stdout).unwrap();
-    assert!(list.lines().any(|line| line.starts_with("db2 ") && line.contains(" up ")), "{list}");
-    assert!(list.lines().any(|line| line.starts_with("default ")), "{list}");
+    assert!(
+        list.lines()
+            .any(|line| line.starts_with("db2 ") && line.contains(" up ")),
+        "{list}"
+    );
+    assert!(
+        list.lines().any(|line| line.starts_with("default ")),
+        "{list}"
+    );
 
     // Placement: by name, else the least loaded server that is not draining (the default on a tie).
     let alice = account_on(&app, Some("default")).await.unwrap();
     let bob = account_on(&app, Some("db2")).await.unwrap();
-    assert_eq!((placed_on(&app, &alice).await, placed_on(&app, &bob).await), ("default".into(), "db2".into()));
+    assert_eq!(
+        (placed_on(&app, &alice).await, placed_on(&app, &bob).await),
+        ("default".into(), "db2".into())
+    );
     let carol = account_on(&app, None).await.unwrap();
-    assert_eq!(placed_on(&app, &carol).await, "default", "a tie goes to the default server");
+    assert_eq!(
+        placed_on(&app, &carol).await,
+        "default",
+        "a tie goes to the default server"
+    );
     let dave = account_on(&app, None).await.unwrap();
-    assert_eq!(placed_on(&app, &dave).await, "db2", "the least loaded server");
-    assert!(panel_cli(&app, &["server", "drain", "--name", "db2"], "").status.success());
-    assert_eq!(account_on(&app, Some("db2")).await.err().unwrap().code, app::error::ErrorCode::Conflict, "a draining server takes no account");
+    assert_eq!(
+        placed_on(&app, &dave).await,
+        "db2",
+        "the least loaded server"
+    );
+    assert!(
+        panel_cli(&app, &["server", "drain", "--name", "db2"], "")
+            .status
+            .success()
+    );
+    assert_eq!(
+        account_on(&app, Some("db2")).await.err().unwrap().code,
+        app::error::ErrorCode::Conflict,
+        "a draining server takes no account"
+    );
     let erin = account_on(&app, None).await.unwrap();
-    assert_eq!(placed_on(&app, &erin).await, "default", "draining servers are skipped");
+    assert_eq!(
+        placed_on(&app, &erin).await,
+        "default",
+        "draining servers are skipped"
+    );
     let removed = panel_cli(&app, &["server", "remove", "--name", "db2"], "");
     assert!(!removed.status.success(), "a server with accounts stays");
 
     // Every operation of an account goes to its server.
     let (alice_key, bob_key) = (app.issue_key(&alice).await, app.issue_key(&bob).await);
-    let (alice_db, bob_db) = (format!("{}_shop", alice.prefix), format!("{}_shop", bob.prefix));
+    let (alice_db, bob_db) = (
+        format!("{}_shop", alice.prefix),
+        format!("{}_shop", bob.prefix),
+    );
     for (key, db) in [(&alice_key, &alice_db), (&bob_key, &bob_db)] {
-        assert_eq!(app.send_json(Method::POST, "/api/databases", key, json!({ "name": db })).await.status(), StatusCode::CREATED);
+        assert_eq!(
+            app.send_json(Method::POST, "/api/databases", key, json!({ "name": db }))
+                .await
+                .status(),
+            StatusCode::CREATED
+        );
     }
-    assert!(app.database_exists(&alice_db).await && !app.database_exists(&bob_db).await, "bob's database is not on the default server");
-    assert_eq!(db2.sql(&format!("SHOW DATABASES LIKE '{bob_db}'")).unwrap().trim(), bob_db);
-    let port: Value = app.query_ok(&bob_key, &bob_db, "SELECT @@port AS port").await;
+    assert!(
+        app.database_exists(&alice_db).await && !app.database_exists(&bob_db).await,
+        "bob's database is not on the default server"
+    );
+    assert_eq!(
+        db2.sql(&format!("SHOW DATABASES LIKE '{bob_db}'"))
+            .unwrap()
+            .trim(),
+        bob_db
+    );
+    let port: Value = app
+        .query_ok(&bob_key, &bob_db, "SELECT @@port AS port")
+        .await;
     assert_eq!(port["rows"][0][0], json!(db2.port), "{port}");
     let user = format!("{}_app", bob.prefix);
-    assert_eq!(app.send_json(Method::POST, "/api/users", &bob_key, json!({ "name": user })).await.status(), StatusCode::CREATED);
-    assert!(db2.sql(&format!("SELECT Host FROM mysql.user WHERE User = '{user}'")).unwrap().contains("localhost"));
-    assert!(app.user_hosts(&user).await.is_empty(), "not on the default server");
-    let detail: Value = app.get_bearer(&format!("/api/databases/{bob_db}"), &bob_key).await.json().await.unwrap();
+    assert_eq!(
+        app.send_json(
+            Method::POST,
+            "/api/users",
+            &bob_key,
+            json!({ "name": user })
+        )
+        .await
+        .status(),
+        StatusCode::CREATED
+    );
+    assert!(
+        db2.sql(&format!(
+            "SELECT Host FROM mysql.user WHERE User = '{user}'"
+        ))
+        .unwrap()
+        .contains("localhost")
+    );
+    assert!(
+        app.user_hosts(&user).await.is_empty(),
+        "not on the default server"
+    );
+    let detail: Value = app
+        .get_bearer(&format!("/api/databases/{bob_db}"), &bob_key)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(detail["connection"]["host"], "db2.example.test");
     assert_eq!(detail["connection"]["port"], db2.port);
-    let backup: Value = app.send_json(Method::POST, &format!("/api/databases/{bob_db}/backups"), &bob_key, json!({})).await.json().await.unwrap();
+    let backup: Value = app
+        .send_json(
+            Method::POST,
+            &format!("/api/databases/{bob_db}/backups"),
+            &bob_key,
+            json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     let id = backup["id"].as_str().unwrap().to_owned();
     let started = Instant::now();
     loop {
-        let seen: Value = app.get_bearer(&format!("/api/backups/{id}"), &bob_key).await.json().await.unwrap();
+        let seen: Value = app
+            .get_bearer(&format!("/api/backups/{id}"), &bob_key)
+            .await
+            .json()
+            .await
+            .unwrap();
         if seen["status"] == "completed" {
             break;
         }
@@ -117,28 +291,82 @@ async fn accounts_live_on_their_own_server_and_one_server_down_stops_only_its_ac
     }
 
     // Isolation across servers.
-    let listed: Value = app.get_bearer("/api/databases", &alice_key).await.json().await.unwrap();
+    let listed: Value = app
+        .get_bearer("/api/databases", &alice_key)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(!listed.to_string().contains(&bob_db), "{listed}");
-    assert_eq!(app.get_bearer(&format!("/api/databases/{bob_db}"), &alice_key).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get_bearer(&format!("/api/databases/{bob_db}"), &alice_key)
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
 
     // db2 stops: only its accounts answer 503, and /healthz names it.
     db2.stop();
     let response = app.get_bearer("/api/databases", &bob_key).await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(error_code(response).await, "mysql_unavailable");
-    assert_eq!(app.get_bearer("/api/databases", &alice_key).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get_bearer("/api/databases", &alice_key).await.status(),
+        StatusCode::OK
+    );
     let health = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), StatusCode::SERVICE_UNAVAILABLE);
     let health: Value = health.json().await.unwrap();
-    let status_of = |name: &str| health["servers"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap()["status"].clone();
-    assert_eq!((status_of("default"), status_of("db2")), (json!("ok"), json!("down")), "{health}");
-    let metrics = app.client.get(app.url("/metrics")).bearer_auth("scrape").send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("nobregas_mysql_unavailable_total{server=\"db2\"} 1"), "{metrics}");
-    assert!(!metrics.contains("nobregas_mysql_unavailable_total{server=\"default\"}"), "{metrics}");
-    assert!(metrics.contains("nobregas_mysql_pool_connections{server=\"db2\",state=\"idle\"}"), "{metrics}");
+    let status_of = |name: &str| {
+        health["servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(
+        (status_of("default"), status_of("db2")),
+        (json!("ok"), json!("down")),
+        "{health}"
+    );
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("scrape")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("nobregas_mysql_unavailable_total{server=\"db2\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        !metrics.contains("nobregas_mysql_unavailable_total{server=\"default\"}"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("nobregas_mysql_pool_connections{server=\"db2\",state=\"idle\"}"),
+        "{metrics}"
+    );
 
     // And when it is back, so are they.
     db2.start().await;
-    assert_eq!(app.get_bearer("/api/databases", &bob_key).await.status(), StatusCode::OK);
-    assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        app.get_bearer("/api/databases", &bob_key).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
 }

@@ -35,12 +35,23 @@ async fn unknown_api_paths_answer_json_404() {
 #[tokio::test]
 async fn the_openapi_document_lists_the_endpoints() {
     let app = spawn_app().await;
-    let doc: serde_json::Value = app.client.get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: serde_json::Value = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     for path in ["/api/account", "/api/databases"] {
         assert!(doc["paths"][path]["get"].is_object(), "{path} missing");
     }
-    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
 }
 
 #[tokio::test]
@@ -54,10 +65,27 @@ async fn unsupported_methods_answer_405_with_allow_and_the_error_shape() {
         ("PUT", "/api/whitelist/1", "DELETE"),
     ] {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let response = app.client.request(method.clone(), app.url(path)).bearer_auth(&key).send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
-        let allow = response.headers().get(reqwest::header::ALLOW).map(|v| v.to_str().unwrap().replace(' ', ""));
+        let response = app
+            .client
+            .request(method.clone(), app.url(path))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
+        let allow = response
+            .headers()
+            .get(reqwest::header::ALLOW)
+            .map(|v| v.to_str().unwrap().replace(' ', ""));
         assert_eq!(allow.as_deref(), Some(allowed), "{method} {path}");
-        assert_eq!(crate::helpers::error_code(response).await, "method_not_allowed", "{method} {path}");
+        assert_eq!(
+            crate::helpers::error_code(response).await,
+            "method_not_allowed",
+            "{method} {path}"
+        );
     }
 }

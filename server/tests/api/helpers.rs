@@ -9,7 +9,8 @@ use server::state::AppState;
 use std::path::PathBuf;
 
 pub fn mysql_url() -> String {
-    std::env::var("NOBREGAS_TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
+    std::env::var("NOBREGAS_TEST_MYSQL_URL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
 }
 
 pub struct TestApp {
@@ -59,7 +60,10 @@ pub fn test_settings() -> Settings {
 
 /// A fresh, empty database on the test MariaDB for a panel store; `TestApp` drops it.
 pub fn new_mysql_store() -> String {
-    let name = format!("{STORE_DATABASE_PREFIX}{}", random_base62(12).to_lowercase());
+    let name = format!(
+        "{STORE_DATABASE_PREFIX}{}",
+        random_base62(12).to_lowercase()
+    );
     mariadb_root(&format!("CREATE DATABASE {name}"));
     format!("mysql://root@127.0.0.1:3306/{name}")
 }
@@ -68,8 +72,13 @@ const STORE_DATABASE_PREFIX: &str = "nbgstore_";
 
 /// A statement as MariaDB's root, through its command-line client (usable from `Drop`).
 pub fn mariadb_root(statement: &str) {
-    let status = std::process::Command::new("mariadb").args(["-uroot", "-h127.0.0.1", "-e", statement]).status();
-    assert!(status.is_ok_and(|s| s.success()), "mariadb -e {statement:?} failed");
+    let status = std::process::Command::new("mariadb")
+        .args(["-uroot", "-h127.0.0.1", "-e", statement])
+        .status();
+    assert!(
+        status.is_ok_and(|s| s.success()),
+        "mariadb -e {statement:?} failed"
+    );
 }
 
 /// Spawns the app with settings a test adjusted (limits, proxies, TLS …).
@@ -81,18 +90,33 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
         .and_then(|url| url.rsplit_once('/'))
         .map(|(_, name)| name.to_owned())
         .filter(|name| name.starts_with(STORE_DATABASE_PREFIX));
-    let app = Application::build(&settings).await.expect("Failed to build the application");
-    let scheme = if settings.tls.is_some() { "https" } else { "http" };
+    let app = Application::build(&settings)
+        .await
+        .expect("Failed to build the application");
+    let scheme = if settings.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let address = format!("{scheme}://127.0.0.1:{}", app.port());
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
     let mut client = Client::builder().redirect(reqwest::redirect::Policy::none());
     if let Some(tls) = &settings.tls {
         let pem = std::fs::read(&tls.cert).expect("read the test certificate");
-        client = client.add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap()).https_only(true);
+        client = client
+            .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
+            .https_only(true);
     }
     let client = client.build().unwrap();
-    TestApp { address, state, client, data_dir, store_database, prefixes: Default::default() }
+    TestApp {
+        address,
+        state,
+        client,
+        data_dir,
+        store_database,
+        prefixes: Default::default(),
+    }
 }
 
 impl TestApp {
@@ -101,7 +125,10 @@ impl TestApp {
     pub fn store_env(&self) -> Vec<(&'static str, String)> {
         let url = self.state.store.connect_options().database_url.to_string();
         match self.store_database {
-            Some(_) => vec![("NOBREGAS_STORE_URL", url), ("NOBREGAS_LEASE_SECS", "2".into())],
+            Some(_) => vec![
+                ("NOBREGAS_STORE_URL", url),
+                ("NOBREGAS_LEASE_SECS", "2".into()),
+            ],
             None => vec![],
         }
     }
@@ -121,14 +148,22 @@ impl TestApp {
             &self.state.store,
             &self.state.fleet,
             &self.state.login_limiter.argon2,
-            (&app::validate::Email::parse(&email).unwrap(), &app::validate::Prefix::parse(prefix).unwrap()),
+            (
+                &app::validate::Email::parse(&email).unwrap(),
+                &app::validate::Prefix::parse(prefix).unwrap(),
+            ),
             app::validate::Password::parse(&password).unwrap(),
             None,
         )
         .await
         .expect("Failed to create a test account");
         self.prefixes.lock().unwrap().push(prefix.to_owned());
-        TestAccount { id, email, prefix: prefix.to_owned(), password }
+        TestAccount {
+            id,
+            email,
+            prefix: prefix.to_owned(),
+            password,
+        }
     }
 
     /// Cleans up after `prefix` when the app goes, like the accounts `create_account` makes.
@@ -138,32 +173,61 @@ impl TestApp {
 
     /// A key issued through the service, as the CLI does.
     pub async fn issue_key(&self, account: &TestAccount) -> String {
-        api_keys::regenerate(&self.state.store, account.id, &server::auth::Actor::Cli, None).await.unwrap().key
+        api_keys::regenerate(
+            &self.state.store,
+            account.id,
+            &server::auth::Actor::Cli,
+            None,
+        )
+        .await
+        .unwrap()
+        .key
     }
 
     /// Creates a database directly on the managed server (as root), for listing tests.
     pub async fn create_database(&self, name: &str) {
-        sqlx::query(&format!("CREATE DATABASE {}", quote_identifier(name))).execute(&self.state.mysql).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {}", quote_identifier(name)))
+            .execute(&self.state.mysql)
+            .await
+            .unwrap();
     }
 
     /// Connects as a database user the way a local application would (the Unix socket:
     /// 'localhost' accounts; this server resolves no host names).
-    pub async fn connect_as(&self, user: &str, password: &str) -> Result<sqlx::MySqlConnection, sqlx::Error> {
+    pub async fn connect_as(
+        &self,
+        user: &str,
+        password: &str,
+    ) -> Result<sqlx::MySqlConnection, sqlx::Error> {
         use sqlx::ConnectOptions;
-        let socket: String = sqlx::query_scalar("SELECT @@socket").fetch_one(&self.state.mysql).await?;
-        sqlx::mysql::MySqlConnectOptions::new().socket(socket).username(user).password(password).connect().await
+        let socket: String = sqlx::query_scalar("SELECT @@socket")
+            .fetch_one(&self.state.mysql)
+            .await?;
+        sqlx::mysql::MySqlConnectOptions::new()
+            .socket(socket)
+            .username(user)
+            .password(password)
+            .connect()
+            .await
     }
 
     /// Connects over TCP as if from `source` (a loopback alias such as 127.0.0.5): sqlx cannot bind
     /// its socket, so a one-connection relay does, and MariaDB sees the relay's source address.
-    pub async fn connect_from(&self, source: &str, user: &str, password: &str) -> Result<sqlx::MySqlConnection, sqlx::Error> {
+    pub async fn connect_from(
+        &self,
+        source: &str,
+        user: &str,
+        password: &str,
+    ) -> Result<sqlx::MySqlConnection, sqlx::Error> {
         use sqlx::ConnectOptions;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let relay_port = listener.local_addr().unwrap().port();
         let source: std::net::IpAddr = source.parse().unwrap();
         let server: std::net::SocketAddr = "127.0.0.1:3306".parse().unwrap();
         tokio::spawn(async move {
-            let Ok((mut inbound, _)) = listener.accept().await else { return };
+            let Ok((mut inbound, _)) = listener.accept().await else {
+                return;
+            };
             let socket = tokio::net::TcpSocket::new_v4().unwrap();
             socket.bind((source, 0).into()).unwrap();
             if let Ok(mut outbound) = socket.connect(server).await {
@@ -193,11 +257,13 @@ impl TestApp {
     }
 
     pub async fn database_exists(&self, name: &str) -> bool {
-        let found: Option<String> = sqlx::query_scalar("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?")
-            .bind(name)
-            .fetch_optional(&self.state.mysql)
-            .await
-            .unwrap();
+        let found: Option<String> = sqlx::query_scalar(
+            "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
+        )
+        .bind(name)
+        .fetch_optional(&self.state.mysql)
+        .await
+        .unwrap();
         found.is_some()
     }
 
@@ -205,7 +271,10 @@ impl TestApp {
     /// the panel has and `loopback_follows_localhost` checks on its own.
     pub async fn user_hosts(&self, user: &str) -> Vec<String> {
         let mut hosts = self.all_user_hosts(user).await;
-        if ["127.0.0.1", "::1"].iter().all(|loopback| hosts.iter().any(|host| host == loopback)) {
+        if ["127.0.0.1", "::1"]
+            .iter()
+            .all(|loopback| hosts.iter().any(|host| host == loopback))
+        {
             hosts.retain(|host| host != "127.0.0.1" && host != "::1");
         }
         hosts
@@ -213,11 +282,13 @@ impl TestApp {
 
     /// Every host the user exists at.
     pub async fn all_user_hosts(&self, user: &str) -> Vec<String> {
-        sqlx::query_scalar("SELECT CONVERT(Host USING utf8mb4) FROM mysql.user WHERE User = ? ORDER BY Host")
-            .bind(user)
-            .fetch_all(&self.state.mysql)
-            .await
-            .unwrap()
+        sqlx::query_scalar(
+            "SELECT CONVERT(Host USING utf8mb4) FROM mysql.user WHERE User = ? ORDER BY Host",
+        )
+        .bind(user)
+        .fetch_all(&self.state.mysql)
+        .await
+        .unwrap()
     }
 
     /// Everything under the account's prefix on the server: databases and users.
@@ -236,17 +307,40 @@ impl TestApp {
         (dbs, users)
     }
 
-    pub async fn send_json(&self, method: reqwest::Method, path: &str, key: &str, body: serde_json::Value) -> Response {
-        self.client.request(method, self.url(path)).bearer_auth(key).json(&body).send().await.unwrap()
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: &str,
+        body: serde_json::Value,
+    ) -> Response {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn delete_bearer(&self, path: &str, key: &str) -> Response {
-        self.client.delete(self.url(path)).bearer_auth(key).send().await.unwrap()
+        self.client
+            .delete(self.url(path))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// `POST /api/databases/{db}/query` with `body` (a JSON object with at least `sql`).
     pub async fn query(&self, key: &str, db: &str, body: serde_json::Value) -> Response {
-        self.send_json(reqwest::Method::POST, &format!("/api/databases/{db}/query"), key, body).await
+        self.send_json(
+            reqwest::Method::POST,
+            &format!("/api/databases/{db}/query"),
+            key,
+            body,
+        )
+        .await
     }
 
     /// Runs `sql` on `db` through the API and returns the 200 answer's JSON (panics otherwise).
@@ -259,12 +353,19 @@ impl TestApp {
     }
 
     pub async fn get_bearer(&self, path: &str, key: &str) -> Response {
-        self.client.get(self.url(path)).bearer_auth(key).send().await.unwrap()
+        self.client
+            .get(self.url(path))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Signs in through the sign-in server function, as the login form does; returns the cookie pair.
     pub async fn sign_in(&self, account: &TestAccount) -> String {
-        let response = self.post_login(&account.email, &account.password, None).await;
+        let response = self
+            .post_login(&account.email, &account.password, None)
+            .await;
         assert_eq!(response.status(), StatusCode::OK, "sign-in failed");
         session_cookie(response.headers()).expect("sign-in set no session cookie")
     }
@@ -274,7 +375,11 @@ impl TestApp {
             .client
             .post(self.url("/rpc/login"))
             .header("origin", &self.address)
-            .form(&[("email", email), ("password", password), ("next", "/profile")]);
+            .form(&[
+                ("email", email),
+                ("password", password),
+                ("next", "/profile"),
+            ]);
         if let Some(cookie) = cookie {
             request = request.header("cookie", cookie);
         }
@@ -311,7 +416,10 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
 
 pub async fn error_code(response: Response) -> String {
     let body: serde_json::Value = response.json().await.expect("error body is JSON");
-    body["error"]["code"].as_str().expect("error.code is a string").to_owned()
+    body["error"]["code"]
+        .as_str()
+        .expect("error.code is a string")
+        .to_owned()
 }
 
 impl Drop for TestApp {
@@ -319,7 +427,10 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.data_dir);
         if let Some(name) = &self.store_database {
-            let _ = std::process::Command::new("mariadb").args(["-uroot", "-h127.0.0.1", "-e"]).arg(format!("DROP DATABASE IF EXISTS {name}")).status();
+            let _ = std::process::Command::new("mariadb")
+                .args(["-uroot", "-h127.0.0.1", "-e"])
+                .arg(format!("DROP DATABASE IF EXISTS {name}"))
+                .status();
         }
         for prefix in self.prefixes.lock().unwrap().iter() {
             remove_account_footprint(prefix);
@@ -336,7 +447,10 @@ pub fn remove_account_footprint(prefix: &str) {
         .arg(format!("SELECT CONCAT(QUOTE(User), '@', QUOTE(Host)) FROM mysql.user WHERE User LIKE '{pattern}' ESCAPE '!'"))
         .output();
     if let Ok(users) = users {
-        for account in String::from_utf8_lossy(&users.stdout).lines().filter(|l| !l.is_empty()) {
+        for account in String::from_utf8_lossy(&users.stdout)
+            .lines()
+            .filter(|l| !l.is_empty())
+        {
             let _ = std::process::Command::new("mariadb")
                 .args(["-uroot", "-h127.0.0.1", "-e"])
                 .arg(format!("DROP USER IF EXISTS {account}"))
@@ -349,8 +463,14 @@ pub fn remove_account_footprint(prefix: &str) {
         .arg(format!("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = '{prefix}-panel' OR USER LIKE '{pattern}' ESCAPE '!'"))
         .output();
     if let Ok(sessions) = sessions {
-        for id in String::from_utf8_lossy(&sessions.stdout).lines().filter(|l| !l.is_empty()) {
-            let _ = std::process::Command::new("mariadb").args(["-uroot", "-h127.0.0.1", "-e"]).arg(format!("KILL {id}")).status();
+        for id in String::from_utf8_lossy(&sessions.stdout)
+            .lines()
+            .filter(|l| !l.is_empty())
+        {
+            let _ = std::process::Command::new("mariadb")
+                .args(["-uroot", "-h127.0.0.1", "-e"])
+                .arg(format!("KILL {id}"))
+                .status();
         }
     }
     // The account's query identity (`<prefix>-panel`), if a test ran SQL.
@@ -363,10 +483,16 @@ pub fn remove_account_footprint(prefix: &str) {
         .arg(format!("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '{pattern}' ESCAPE '!'"))
         .output();
     let Ok(list) = list else { return };
-    for name in String::from_utf8_lossy(&list.stdout).lines().filter(|l| !l.is_empty()) {
+    for name in String::from_utf8_lossy(&list.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+    {
         let _ = std::process::Command::new("mariadb")
             .args(["-uroot", "-h127.0.0.1", "-e"])
-            .arg(format!("DROP DATABASE IF EXISTS {}", quote_identifier(name)))
+            .arg(format!(
+                "DROP DATABASE IF EXISTS {}",
+                quote_identifier(name)
+            ))
             .status();
     }
 }

@@ -46,7 +46,11 @@ impl Drop for Cluster {
 impl Cluster {
     fn new() -> Self {
         let data_dir = std::env::temp_dir().join(format!("nobregas-cluster-{}", random_base62(12)));
-        Self { store_url: new_mysql_store(), data_dir, prefixes: Vec::new() }
+        Self {
+            store_url: new_mysql_store(),
+            data_dir,
+            prefixes: Vec::new(),
+        }
     }
 
     fn command(&self) -> Command {
@@ -62,10 +66,26 @@ impl Cluster {
 
     /// `nobregas-panel <args>` on the shared store, `stdin` as its input.
     fn cli(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = self.command().args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        let mut child = self
+            .command()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
         let output = child.wait_with_output().unwrap();
-        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         output
     }
 
@@ -74,13 +94,34 @@ impl Cluster {
         let prefix = random_prefix();
         self.prefixes.push(prefix.clone());
         let (email, password) = (format!("{prefix}@example.test"), random_base62(16));
-        self.cli(&["account", "create", "--email", &email, "--prefix", &prefix, "--password-stdin"], &format!("{password}\n"));
-        let key = String::from_utf8(self.cli(&["key", "regenerate", "--email", &email], "").stdout).unwrap().trim().to_owned();
+        self.cli(
+            &[
+                "account",
+                "create",
+                "--email",
+                &email,
+                "--prefix",
+                &prefix,
+                "--password-stdin",
+            ],
+            &format!("{password}\n"),
+        );
+        let key = String::from_utf8(
+            self.cli(&["key", "regenerate", "--email", &email], "")
+                .stdout,
+        )
+        .unwrap()
+        .trim()
+        .to_owned();
         (prefix, email, password, key)
     }
 
     async fn start(&self) -> Instance {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let child = self
             .command()
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
@@ -88,10 +129,19 @@ impl Cluster {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let instance = Instance { child, address: format!("http://127.0.0.1:{port}") };
+        let instance = Instance {
+            child,
+            address: format!("http://127.0.0.1:{port}"),
+        };
         let started = Instant::now();
-        while reqwest::get(format!("{}/healthz", instance.address)).await.is_err() {
-            assert!(started.elapsed() < Duration::from_secs(30), "the instance did not start");
+        while reqwest::get(format!("{}/healthz", instance.address))
+            .await
+            .is_err()
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the instance did not start"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         instance
@@ -100,7 +150,12 @@ impl Cluster {
 
 impl Instance {
     async fn health(&self) -> Value {
-        reqwest::get(format!("{}/healthz", self.address)).await.unwrap().json().await.unwrap()
+        reqwest::get(format!("{}/healthz", self.address))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
     }
 
     async fn holds_the_lease(&self) -> bool {
@@ -119,15 +174,27 @@ impl Instance {
             .unwrap()
             .post(self.url("/rpc/login"))
             .header("origin", &self.address)
-            .form(&[("email", email), ("password", password), ("next", "/profile")])
+            .form(&[
+                ("email", email),
+                ("password", password),
+                ("next", "/profile"),
+            ])
             .send()
             .await
             .unwrap();
         crate::helpers::session_cookie(response.headers()).expect("no session cookie")
     }
 
-    async fn send(&self, method: reqwest::Method, path: &str, key: &str, body: Option<Value>) -> reqwest::Response {
-        let request = reqwest::Client::new().request(method, self.url(path)).bearer_auth(key);
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: &str,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let request = reqwest::Client::new()
+            .request(method, self.url(path))
+            .bearer_auth(key);
         let request = match body {
             Some(body) => request.json(&body),
             None => request,
@@ -140,10 +207,15 @@ impl Instance {
 fn hosts_of(user: &str) -> Vec<String> {
     let output = Command::new("mariadb")
         .args(["-uroot", "-h127.0.0.1", "-N", "-B", "-e"])
-        .arg(format!("SELECT Host FROM mysql.user WHERE User = '{user}' ORDER BY Host"))
+        .arg(format!(
+            "SELECT Host FROM mysql.user WHERE User = '{user}' ORDER BY Host"
+        ))
         .output()
         .unwrap();
-    String::from_utf8_lossy(&output.stdout).lines().map(str::to_owned).collect()
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 #[tokio::test]
@@ -154,12 +226,26 @@ async fn sessions_keys_whitelist_and_jobs_are_shared_by_two_instances() {
 
     // A session opened on A is good on B.
     let cookie = a.sign_in(&email, &password).await;
-    let response = reqwest::Client::new().get(b.url("/api/account")).header("cookie", &cookie).send().await.unwrap();
+    let response = reqwest::Client::new()
+        .get(b.url("/api/account"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.json::<Value>().await.unwrap()["email"], email.as_str());
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["email"],
+        email.as_str()
+    );
 
     // A key regenerated on A fails on B at the very next request; the new one works there.
-    assert_eq!(b.send(reqwest::Method::GET, "/api/account", &key, None).await.status(), StatusCode::OK, "B knows the old key");
+    assert_eq!(
+        b.send(reqwest::Method::GET, "/api/account", &key, None)
+            .await
+            .status(),
+        StatusCode::OK,
+        "B knows the old key"
+    );
     let regenerated = reqwest::Client::new()
         .post(a.url("/rpc/regenerate_api_key"))
         .header("cookie", &cookie)
@@ -170,28 +256,99 @@ async fn sessions_keys_whitelist_and_jobs_are_shared_by_two_instances() {
         .await
         .unwrap();
     assert_eq!(regenerated.status(), StatusCode::OK);
-    let new_key = regenerated.json::<Value>().await.unwrap()["key"].as_str().unwrap().to_owned();
-    assert_eq!(b.send(reqwest::Method::GET, "/api/account", &key, None).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(b.send(reqwest::Method::GET, "/api/account", &new_key, None).await.status(), StatusCode::OK);
+    let new_key = regenerated.json::<Value>().await.unwrap()["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        b.send(reqwest::Method::GET, "/api/account", &key, None)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        b.send(reqwest::Method::GET, "/api/account", &new_key, None)
+            .await
+            .status(),
+        StatusCode::OK
+    );
 
     // A whitelist entry added through A is in force for a user created through B.
-    let added = a.send(reqwest::Method::POST, "/api/whitelist", &new_key, Some(json!({ "host": "192.0.2.77" }))).await;
+    let added = a
+        .send(
+            reqwest::Method::POST,
+            "/api/whitelist",
+            &new_key,
+            Some(json!({ "host": "192.0.2.77" })),
+        )
+        .await;
     assert_eq!(added.status(), StatusCode::CREATED);
     let user = format!("{prefix}_app");
-    let created = b.send(reqwest::Method::POST, "/api/users", &new_key, Some(json!({ "name": user, "password": "a fine password 1" }))).await;
+    let created = b
+        .send(
+            reqwest::Method::POST,
+            "/api/users",
+            &new_key,
+            Some(json!({ "name": user, "password": "a fine password 1" })),
+        )
+        .await;
     assert_eq!(created.status(), StatusCode::CREATED);
-    assert!(hosts_of(&user).contains(&"192.0.2.77".to_owned()), "{:?}", hosts_of(&user));
+    assert!(
+        hosts_of(&user).contains(&"192.0.2.77".to_owned()),
+        "{:?}",
+        hosts_of(&user)
+    );
 
     // A backup started through A is seen, finished and downloadable through B.
     let db = format!("{prefix}_shop");
-    assert_eq!(a.send(reqwest::Method::POST, "/api/databases", &new_key, Some(json!({ "name": db }))).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        a.send(
+            reqwest::Method::POST,
+            "/api/databases",
+            &new_key,
+            Some(json!({ "name": db }))
+        )
+        .await
+        .status(),
+        StatusCode::CREATED
+    );
     let query = json!({ "sql": "CREATE TABLE t (id INT PRIMARY KEY)" });
-    assert_eq!(a.send(reqwest::Method::POST, &format!("/api/databases/{db}/query"), &new_key, Some(query)).await.status(), StatusCode::OK);
-    let backup: Value = a.send(reqwest::Method::POST, &format!("/api/databases/{db}/backups"), &new_key, None).await.json().await.unwrap();
+    assert_eq!(
+        a.send(
+            reqwest::Method::POST,
+            &format!("/api/databases/{db}/query"),
+            &new_key,
+            Some(query)
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+    let backup: Value = a
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/databases/{db}/backups"),
+            &new_key,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     let id = backup["id"].as_str().unwrap().to_owned();
     let started = Instant::now();
     loop {
-        let seen: Value = b.send(reqwest::Method::GET, &format!("/api/backups/{id}"), &new_key, None).await.json().await.unwrap();
+        let seen: Value = b
+            .send(
+                reqwest::Method::GET,
+                &format!("/api/backups/{id}"),
+                &new_key,
+                None,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
         if seen["status"] == "completed" {
             break;
         }
@@ -199,9 +356,20 @@ async fn sessions_keys_whitelist_and_jobs_are_shared_by_two_instances() {
         assert!(started.elapsed() < Duration::from_secs(60), "{seen}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let download = b.send(reqwest::Method::GET, &format!("/api/backups/{id}/download"), &new_key, None).await;
+    let download = b
+        .send(
+            reqwest::Method::GET,
+            &format!("/api/backups/{id}/download"),
+            &new_key,
+            None,
+        )
+        .await;
     assert_eq!(download.status(), StatusCode::OK);
-    assert_eq!(&download.bytes().await.unwrap()[..2], &[0x1f, 0x8b], "a gzip file");
+    assert_eq!(
+        &download.bytes().await.unwrap()[..2],
+        &[0x1f, 0x8b],
+        "a gzip file"
+    );
 }
 
 #[tokio::test]
@@ -211,17 +379,30 @@ async fn when_the_lease_holder_dies_the_other_instance_takes_over_and_reconciles
     let mut a = cluster.start().await;
     let started = Instant::now();
     while !a.holds_the_lease().await {
-        assert!(started.elapsed() < Duration::from_secs(10), "the first instance never took the lease");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the first instance never took the lease"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let b = cluster.start().await;
     tokio::time::sleep(Duration::from_secs(LEASE_SECS)).await;
-    assert!(a.holds_the_lease().await && !b.holds_the_lease().await, "one holder, and it keeps the lease");
+    assert!(
+        a.holds_the_lease().await && !b.holds_the_lease().await,
+        "one holder, and it keeps the lease"
+    );
 
     // Work only the holder does: a whitelist row a failure left half-done (as the store says,
     // MariaDB does not have it yet). The holder reconciles every five minutes, or at once on takeover.
     let user = format!("{prefix}_app");
-    let created = b.send(reqwest::Method::POST, "/api/users", &key, Some(json!({ "name": user, "password": "a fine password 1" }))).await;
+    let created = b
+        .send(
+            reqwest::Method::POST,
+            "/api/users",
+            &key,
+            Some(json!({ "name": user, "password": "a fine password 1" })),
+        )
+        .await;
     assert_eq!(created.status(), StatusCode::CREATED);
     let database = cluster.store_url.rsplit_once('/').unwrap().1.to_owned();
     mariadb_root(&format!(
@@ -234,13 +415,22 @@ async fn when_the_lease_holder_dies_the_other_instance_takes_over_and_reconciles
     a.child.wait().unwrap();
     let killed = Instant::now();
     while !b.holds_the_lease().await {
-        assert!(killed.elapsed() < Duration::from_secs(LEASE_SECS + 2), "B did not take the lease over within the lease time");
+        assert!(
+            killed.elapsed() < Duration::from_secs(LEASE_SECS + 2),
+            "B did not take the lease over within the lease time"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let took = killed.elapsed();
-    assert!(took <= Duration::from_millis(LEASE_SECS * 1000 + 500), "took {took:?}");
+    assert!(
+        took <= Duration::from_millis(LEASE_SECS * 1000 + 500),
+        "took {took:?}"
+    );
     while !hosts_of(&user).contains(&"192.0.2.88".to_owned()) {
-        assert!(killed.elapsed() < Duration::from_secs(LEASE_SECS + 10), "the new holder did not reconcile");
+        assert!(
+            killed.elapsed() < Duration::from_secs(LEASE_SECS + 10),
+            "the new holder did not reconcile"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -251,22 +441,41 @@ async fn when_the_lease_holder_dies_the_other_instance_takes_over_and_reconciles
 async fn an_accounts_lock_is_held_in_the_shared_store() {
     let cluster = Cluster::new();
     let (one, other) = (
-        server::store::open(&cluster.data_dir, Some(&cluster.store_url)).await.unwrap(),
-        server::store::open(&cluster.data_dir, Some(&cluster.store_url)).await.unwrap(),
+        server::store::open(&cluster.data_dir, Some(&cluster.store_url))
+            .await
+            .unwrap(),
+        server::store::open(&cluster.data_dir, Some(&cluster.store_url))
+            .await
+            .unwrap(),
     );
     let prefix = app::validate::Prefix::parse(&random_prefix()).unwrap();
     let name = format!("nobregas.account.{}", prefix.as_str());
     let is_free = |name: String| {
         let other = other.clone();
-        async move { sqlx::query_scalar::<_, i64>("SELECT IS_FREE_LOCK(?)").bind(name).fetch_one(&other).await.unwrap() == 1 }
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT IS_FREE_LOCK(?)")
+                .bind(name)
+                .fetch_one(&other)
+                .await
+                .unwrap()
+                == 1
+        }
     };
     assert!(is_free(name.clone()).await);
-    let held = server::services::account_lock::lock(&one, &prefix).await.unwrap();
-    assert!(!is_free(name.clone()).await, "another instance sees the account locked");
+    let held = server::services::account_lock::lock(&one, &prefix)
+        .await
+        .unwrap();
+    assert!(
+        !is_free(name.clone()).await,
+        "another instance sees the account locked"
+    );
     drop(held);
     let released = Instant::now();
     while !is_free(name.clone()).await {
-        assert!(released.elapsed() < Duration::from_secs(5), "the lock was not released");
+        assert!(
+            released.elapsed() < Duration::from_secs(5),
+            "the lock was not released"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

@@ -5,7 +5,15 @@ use reqwest::{Method, StatusCode};
 #[tokio::test]
 async fn there_is_no_metrics_endpoint_without_a_token() {
     let app = spawn_app().await;
-    assert_eq!(app.client.get(app.url("/metrics")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -21,19 +29,57 @@ async fn a_scraper_with_the_token_sees_requests_key_outcomes_the_pool_and_jobs()
         }
         .send()
     };
-    assert_eq!(scrape(None).await.unwrap().status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(scrape(Some("scrape-token-for-test")).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        scrape(None).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        scrape(Some("scrape-token-for-test"))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
 
     let account = app.create_account().await;
     let key = app.issue_key(&account).await;
-    assert_eq!(app.get_bearer("/api/databases", &key).await.status(), StatusCode::OK);
-    assert_eq!(app.get_bearer("/api/databases", "nbg_not-a-key").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get_bearer("/api/databases", &key).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get_bearer("/api/databases", "nbg_not-a-key")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
     let db = format!("{}_m", account.prefix);
-    app.send_json(Method::POST, "/api/databases", &key, serde_json::json!({ "name": db })).await;
-    let backup: serde_json::Value = app.send_json(Method::POST, &format!("/api/databases/{db}/backups"), &key, serde_json::json!({})).await.json().await.unwrap();
+    app.send_json(
+        Method::POST,
+        "/api/databases",
+        &key,
+        serde_json::json!({ "name": db }),
+    )
+    .await;
+    let backup: serde_json::Value = app
+        .send_json(
+            Method::POST,
+            &format!("/api/databases/{db}/backups"),
+            &key,
+            serde_json::json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     let id = backup["id"].as_str().unwrap().to_owned();
     for _ in 0..100 {
-        let status: serde_json::Value = app.get_bearer(&format!("/api/backups/{id}"), &key).await.json().await.unwrap();
+        let status: serde_json::Value = app
+            .get_bearer(&format!("/api/backups/{id}"), &key)
+            .await
+            .json()
+            .await
+            .unwrap();
         if status["status"] == "completed" {
             break;
         }
@@ -42,7 +88,12 @@ async fn a_scraper_with_the_token_sees_requests_key_outcomes_the_pool_and_jobs()
 
     let response = scrape(Some("scrape-token-for-tests")).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/openmetrics-text"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text")
+    );
     let text = response.text().await.unwrap();
     for expected in [
         r#"nobregas_http_request_duration_seconds_count{route="/api/databases",method="GET",status="200"} 1"#,
@@ -54,6 +105,9 @@ async fn a_scraper_with_the_token_sees_requests_key_outcomes_the_pool_and_jobs()
     ] {
         assert!(text.contains(expected), "missing {expected} in:\n{text}");
     }
-    assert!(!text.contains(&key) && !text.contains(&account.prefix), "no secrets or tenant names in labels");
+    assert!(
+        !text.contains(&key) && !text.contains(&account.prefix),
+        "no secrets or tenant names in labels"
+    );
     assert!(text.contains("nobregas_api_key_authentications_total{outcome=\"accepted\"}"));
 }

@@ -53,18 +53,46 @@ impl Panel {
         let email = format!("{prefix}@example.test");
         let mut create = self
             .command()
-            .args(["account", "create", "--email", &email, "--prefix", &prefix, "--password-stdin"])
+            .args([
+                "account",
+                "create",
+                "--email",
+                &email,
+                "--prefix",
+                &prefix,
+                "--password-stdin",
+            ])
             .stdin(Stdio::piped())
             .spawn()
             .unwrap();
-        create.stdin.take().unwrap().write_all(format!("{}\n", random_base62(16)).as_bytes()).unwrap();
+        create
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{}\n", random_base62(16)).as_bytes())
+            .unwrap();
         assert!(create.wait().unwrap().success());
-        let key = self.command().args(["key", "regenerate", "--email", &email]).output().unwrap();
-        (prefix, String::from_utf8(key.stdout).unwrap().trim().to_owned())
+        let key = self
+            .command()
+            .args(["key", "regenerate", "--email", &email])
+            .output()
+            .unwrap();
+        (
+            prefix,
+            String::from_utf8(key.stdout).unwrap().trim().to_owned(),
+        )
     }
 
-    async fn send(&self, method: Method, path: &str, key: &str, body: Option<Value>) -> reqwest::Response {
-        let mut request = reqwest::Client::new().request(method, format!("{}{path}", self.address)).bearer_auth(key);
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        key: &str,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut request = reqwest::Client::new()
+            .request(method, format!("{}{path}", self.address))
+            .bearer_auth(key);
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -74,7 +102,12 @@ impl Panel {
     async fn wait(&self, key: &str, path: &str) -> Value {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let job: Value = self.send(Method::GET, path, key, None).await.json().await.unwrap();
+            let job: Value = self
+                .send(Method::GET, path, key, None)
+                .await
+                .json()
+                .await
+                .unwrap();
             if matches!(job["status"].as_str(), Some("completed" | "failed")) {
                 return job;
             }
@@ -95,7 +128,11 @@ async fn the_panel_users_option_files_change_nobody_it_logs_in_as() {
     for file in [".my.cnf", "my.cnf"] {
         std::fs::write(home.join(file), options).unwrap();
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut panel = Panel {
         home,
         data_dir: std::env::temp_dir().join(format!("nobregas-optfiles-{id}")),
@@ -105,20 +142,53 @@ async fn the_panel_users_option_files_change_nobody_it_logs_in_as() {
     };
     let (victim, victim_key) = panel.account();
     let (attacker, attacker_key) = panel.account();
-    panel.child =
-        Some(panel.command().args(["serve", "--listen", &format!("127.0.0.1:{port}")]).stdout(Stdio::null()).spawn().unwrap());
+    panel.child = Some(
+        panel
+            .command()
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let started = Instant::now();
-    while reqwest::get(format!("{}/healthz", panel.address)).await.is_err() {
-        assert!(started.elapsed() < Duration::from_secs(30), "the panel did not start");
+    while reqwest::get(format!("{}/healthz", panel.address))
+        .await
+        .is_err()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the panel did not start"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
     let (victim_db, mine) = (format!("{victim}_vault"), format!("{attacker}_mine"));
     for (key, db) in [(&victim_key, &victim_db), (&attacker_key, &mine)] {
-        assert_eq!(panel.send(Method::POST, "/api/databases", key, Some(json!({ "name": db }))).await.status(), StatusCode::CREATED);
+        assert_eq!(
+            panel
+                .send(
+                    Method::POST,
+                    "/api/databases",
+                    key,
+                    Some(json!({ "name": db }))
+                )
+                .await
+                .status(),
+            StatusCode::CREATED
+        );
     }
-    for sql in ["CREATE TABLE secret (v TEXT)", "INSERT INTO secret VALUES ('treasure-of-the-victim')"] {
-        let ran = panel.send(Method::POST, &format!("/api/databases/{victim_db}/query"), &victim_key, Some(json!({ "sql": sql }))).await;
+    for sql in [
+        "CREATE TABLE secret (v TEXT)",
+        "INSERT INTO secret VALUES ('treasure-of-the-victim')",
+    ] {
+        let ran = panel
+            .send(
+                Method::POST,
+                &format!("/api/databases/{victim_db}/query"),
+                &victim_key,
+                Some(json!({ "sql": sql })),
+            )
+            .await;
         assert_eq!(ran.status(), StatusCode::OK);
     }
 
@@ -133,17 +203,56 @@ async fn the_panel_users_option_files_change_nobody_it_logs_in_as() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let job: Value = response.json().await.unwrap();
-    let job = panel.wait(&attacker_key, &format!("/api/imports/{}", job["id"].as_str().unwrap())).await;
-    assert_eq!((job["status"].as_str(), job["error_code"].as_str()), (Some("failed"), Some("sql_error")), "{job}");
+    let job = panel
+        .wait(
+            &attacker_key,
+            &format!("/api/imports/{}", job["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(
+        (job["status"].as_str(), job["error_code"].as_str()),
+        (Some("failed"), Some("sql_error")),
+        "{job}"
+    );
 
     // The dump, too, is the attacker's own database only.
-    let backup: Value = panel.send(Method::POST, &format!("/api/databases/{mine}/backups"), &attacker_key, Some(json!({}))).await.json().await.unwrap();
+    let backup: Value = panel
+        .send(
+            Method::POST,
+            &format!("/api/databases/{mine}/backups"),
+            &attacker_key,
+            Some(json!({})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     let backup_id = backup["id"].as_str().unwrap().to_owned();
-    let done = panel.wait(&attacker_key, &format!("/api/backups/{backup_id}")).await;
+    let done = panel
+        .wait(&attacker_key, &format!("/api/backups/{backup_id}"))
+        .await;
     assert_eq!(done["status"], "completed", "{done}");
-    let file = panel.send(Method::GET, &format!("/api/backups/{backup_id}/download"), &attacker_key, None).await.bytes().await.unwrap();
+    let file = panel
+        .send(
+            Method::GET,
+            &format!("/api/backups/{backup_id}/download"),
+            &attacker_key,
+            None,
+        )
+        .await
+        .bytes()
+        .await
+        .unwrap();
     let mut dump = String::new();
-    flate2::read::MultiGzDecoder::new(&file[..]).read_to_string(&mut dump).unwrap();
-    assert!(!dump.contains("treasure-of-the-victim") && !dump.contains(&victim_db), "the dump reached another tenant");
-    assert!(!dump.contains("CREATE DATABASE"), "the dump was not of the one database asked for");
+    flate2::read::MultiGzDecoder::new(&file[..])
+        .read_to_string(&mut dump)
+        .unwrap();
+    assert!(
+        !dump.contains("treasure-of-the-victim") && !dump.contains(&victim_db),
+        "the dump reached another tenant"
+    );
+    assert!(
+        !dump.contains("CREATE DATABASE"),
+        "the dump was not of the one database asked for"
+    );
 }

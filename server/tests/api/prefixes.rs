@@ -1,6 +1,6 @@
 //! Account prefixes that would reach what is not the account's: names already on the server,
 //! and the server's own schemas.
-use crate::helpers::{random_prefix, spawn_app, TestApp};
+use crate::helpers::{TestApp, random_prefix, spawn_app};
 use app::error::ErrorCode;
 use app::validate::{Email, Password, Prefix};
 use reqwest::{Method, StatusCode};
@@ -13,7 +13,10 @@ async fn try_create_account(app: &TestApp, prefix: &str) -> Result<i64, app::err
         &app.state.store,
         &app.state.fleet,
         &app.state.login_limiter.argon2,
-        (&Email::parse(&format!("{prefix}@example.test")).unwrap(), &Prefix::parse(prefix).unwrap()),
+        (
+            &Email::parse(&format!("{prefix}@example.test")).unwrap(),
+            &Prefix::parse(prefix).unwrap(),
+        ),
         Password::parse("a good password").unwrap(),
         None,
     )
@@ -21,11 +24,17 @@ async fn try_create_account(app: &TestApp, prefix: &str) -> Result<i64, app::err
 }
 
 async fn exec(app: &TestApp, statement: &str) {
-    sqlx::raw_sql(statement).execute(&app.state.mysql).await.unwrap();
+    sqlx::raw_sql(statement)
+        .execute(&app.state.mysql)
+        .await
+        .unwrap();
 }
 
 async fn account_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM accounts").fetch_one(&app.state.store).await.unwrap()
+    sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+        .fetch_one(&app.state.store)
+        .await
+        .unwrap()
 }
 
 /// A database `<p>_legacy` that the panel did not make would become the new account's: refused.
@@ -34,18 +43,34 @@ async fn a_prefix_already_used_by_a_database_on_the_server_is_refused() {
     let app = spawn_app().await;
     let prefix = random_prefix();
     let legacy = format!("{prefix}_legacy");
-    exec(&app, &format!("CREATE DATABASE {}", quote_identifier(&legacy))).await;
+    exec(
+        &app,
+        &format!("CREATE DATABASE {}", quote_identifier(&legacy)),
+    )
+    .await;
 
     let refused = try_create_account(&app, &prefix).await;
     let accounts_after = account_count(&app).await;
     let (dbs_after, _) = app.footprint(&prefix).await;
-    exec(&app, &format!("DROP DATABASE {}", quote_identifier(&legacy))).await;
+    exec(
+        &app,
+        &format!("DROP DATABASE {}", quote_identifier(&legacy)),
+    )
+    .await;
 
     let err = refused.expect_err("the prefix collides with an existing database");
     assert_eq!(err.code, ErrorCode::Conflict);
-    assert!(err.message.contains(&legacy) && err.message.contains("choose another prefix"), "{}", err.message);
+    assert!(
+        err.message.contains(&legacy) && err.message.contains("choose another prefix"),
+        "{}",
+        err.message
+    );
     assert_eq!(accounts_after, 0, "no account was created");
-    assert_eq!(dbs_after, vec![legacy], "the existing database is untouched");
+    assert_eq!(
+        dbs_after,
+        vec![legacy],
+        "the existing database is untouched"
+    );
 }
 
 /// The same for a database user `<p>_olduser`: the new account would list, re-password and drop it.
@@ -54,7 +79,11 @@ async fn a_prefix_already_used_by_a_user_on_the_server_is_refused() {
     let app = spawn_app().await;
     let prefix = random_prefix();
     let user = format!("{prefix}_olduser");
-    exec(&app, &format!("CREATE USER '{user}'@'localhost' IDENTIFIED BY 'an old password'")).await;
+    exec(
+        &app,
+        &format!("CREATE USER '{user}'@'localhost' IDENTIFIED BY 'an old password'"),
+    )
+    .await;
 
     let refused = try_create_account(&app, &prefix).await;
     let accounts_after = account_count(&app).await;
@@ -72,9 +101,17 @@ async fn only_names_that_really_start_with_the_prefix_and_underscore_collide() {
     let app = spawn_app().await;
     let prefix = random_prefix();
     let lookalike = format!("{prefix}xlegacy");
-    exec(&app, &format!("CREATE DATABASE {}", quote_identifier(&lookalike))).await;
+    exec(
+        &app,
+        &format!("CREATE DATABASE {}", quote_identifier(&lookalike)),
+    )
+    .await;
     let created = try_create_account(&app, &prefix).await;
-    exec(&app, &format!("DROP DATABASE {}", quote_identifier(&lookalike))).await;
+    exec(
+        &app,
+        &format!("DROP DATABASE {}", quote_identifier(&lookalike)),
+    )
+    .await;
     created.expect("a lookalike name is not a collision");
 }
 
@@ -92,7 +129,10 @@ async fn an_old_account_with_a_reserved_prefix_cannot_reach_system_schemas() {
     .fetch_one(&app.state.store)
     .await
     .unwrap();
-    let key = api_keys::regenerate(&app.state.store, id, &server::auth::Actor::Cli, None).await.unwrap().key;
+    let key = api_keys::regenerate(&app.state.store, id, &server::auth::Actor::Cli, None)
+        .await
+        .unwrap()
+        .key;
     let schema_grants = || async {
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM mysql.db WHERE Db LIKE 'performance%'")
             .fetch_one(&app.state.mysql)
@@ -101,17 +141,44 @@ async fn an_old_account_with_a_reserved_prefix_cannot_reach_system_schemas() {
     };
     let grants_before = schema_grants().await;
 
-    assert_eq!(app.get_bearer("/api/account", &key).await.status(), StatusCode::OK, "the old account still works");
+    assert_eq!(
+        app.get_bearer("/api/account", &key).await.status(),
+        StatusCode::OK,
+        "the old account still works"
+    );
     for schema in ["performance_schema", "information_schema", "mysql", "sys"] {
-        let created = app.send_json(Method::POST, "/api/databases", &key, json!({ "name": schema })).await;
-        assert_eq!(created.status(), StatusCode::UNPROCESSABLE_ENTITY, "{schema}");
-        let detail = app.get_bearer(&format!("/api/databases/{schema}"), &key).await;
+        let created = app
+            .send_json(
+                Method::POST,
+                "/api/databases",
+                &key,
+                json!({ "name": schema }),
+            )
+            .await;
+        assert_eq!(
+            created.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{schema}"
+        );
+        let detail = app
+            .get_bearer(&format!("/api/databases/{schema}"), &key)
+            .await;
         assert_eq!(detail.status(), StatusCode::NOT_FOUND, "{schema}");
         let granted = app
-            .send_json(Method::PUT, &format!("/api/users/performance_app/privileges/{schema}"), &key, json!({ "privileges": ["SELECT"] }))
+            .send_json(
+                Method::PUT,
+                &format!("/api/users/performance_app/privileges/{schema}"),
+                &key,
+                json!({ "privileges": ["SELECT"] }),
+            )
             .await;
-        assert!([StatusCode::NOT_FOUND, StatusCode::UNPROCESSABLE_ENTITY].contains(&granted.status()), "{schema}");
-        let dropped = app.delete_bearer(&format!("/api/databases/{schema}"), &key).await;
+        assert!(
+            [StatusCode::NOT_FOUND, StatusCode::UNPROCESSABLE_ENTITY].contains(&granted.status()),
+            "{schema}"
+        );
+        let dropped = app
+            .delete_bearer(&format!("/api/databases/{schema}"), &key)
+            .await;
         assert_eq!(dropped.status(), StatusCode::NOT_FOUND, "{schema}");
     }
     assert!(app.database_exists("performance_schema").await);

@@ -10,7 +10,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path).unwrap_or_else(|err| panic!("{}: {err}", path.display())).permissions().mode() & 0o777
+    std::fs::metadata(path)
+        .unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
 }
 
 /// Whether the OS user `nobody` can read `path` (only testable as root, which can switch users).
@@ -20,7 +24,13 @@ fn nobody_reads(path: &Path) -> Option<bool> {
         return None;
     }
     let status = std::process::Command::new("setpriv")
-        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", "cat"])
+        .args([
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+            "--",
+            "cat",
+        ])
         .arg(path)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -40,8 +50,10 @@ async fn the_store_backups_and_uploads_are_private_to_the_panels_user() {
     }
     let app = spawn_app_with(settings).await;
     let (account, key, db) = account_with_database(&app, "files").await;
-    app.query_ok(&key, &db, "CREATE TABLE t (secret TEXT)").await;
-    app.query_ok(&key, &db, "INSERT INTO t VALUES ('treasure')").await;
+    app.query_ok(&key, &db, "CREATE TABLE t (secret TEXT)")
+        .await;
+    app.query_ok(&key, &db, "INSERT INTO t VALUES ('treasure')")
+        .await;
     let backup = backup_now(&app, &key, &db).await;
     let account_dir = backups.join(account.id.to_string());
 
@@ -49,9 +61,18 @@ async fn the_store_backups_and_uploads_are_private_to_the_panels_user() {
     let held = {
         let url = app.url(&format!("/api/databases/{db}/imports"));
         let key = key.clone();
-        let body = futures_util::stream::once(async { Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"SELECT 1;\n")) })
-            .chain(futures_util::stream::pending());
-        tokio::spawn(async move { reqwest::Client::new().post(url).bearer_auth(key).body(reqwest::Body::wrap_stream(body)).send().await })
+        let body = futures_util::stream::once(async {
+            Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"SELECT 1;\n"))
+        })
+        .chain(futures_util::stream::pending());
+        tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(url)
+                .bearer_auth(key)
+                .body(reqwest::Body::wrap_stream(body))
+                .send()
+                .await
+        })
     };
     let upload = wait_for_upload(&account_dir).await;
 
@@ -69,7 +90,12 @@ async fn the_store_backups_and_uploads_are_private_to_the_panels_user() {
     }
     for file in &files {
         assert_eq!(mode(file), 0o600, "{}", file.display());
-        assert_ne!(nobody_reads(file), Some(true), "nobody read {}", file.display());
+        assert_ne!(
+            nobody_reads(file),
+            Some(true),
+            "nobody read {}",
+            file.display()
+        );
     }
     let wal = app.data_dir.join("panel.db-wal");
     if wal.exists() {
@@ -81,7 +107,10 @@ async fn the_store_backups_and_uploads_are_private_to_the_panels_user() {
 async fn wait_for_upload(dir: &Path) -> PathBuf {
     for _ in 0..100 {
         let found = std::fs::read_dir(dir).ok().and_then(|entries| {
-            entries.flatten().map(|entry| entry.path()).find(|path| path.extension().is_some_and(|e| e == "upload"))
+            entries
+                .flatten()
+                .map(|entry| entry.path())
+                .find(|path| path.extension().is_some_and(|e| e == "upload"))
         });
         if let Some(path) = found {
             return path;

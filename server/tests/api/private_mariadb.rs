@@ -13,21 +13,38 @@ pub struct PrivateMariaDb {
 
 impl PrivateMariaDb {
     pub fn install() -> Self {
-        let dir = std::env::temp_dir().join(format!("nobregas-mariadb-{}", server::domain::secret::random_base62(8)));
+        let dir = std::env::temp_dir().join(format!(
+            "nobregas-mariadb-{}",
+            server::domain::secret::random_base62(8)
+        ));
         std::fs::create_dir_all(&dir).unwrap();
         // Its socket is in here: backups connect through it as `nobody` when the tests run as root
         // (the panel's process makes its files private, so the directory says so itself).
-        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
         let status = Command::new("mariadb-install-db")
-            .args(["--no-defaults", "--auth-root-authentication-method=normal", "--skip-test-db", "--user=root"])
+            .args([
+                "--no-defaults",
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+                "--user=root",
+            ])
             .arg(format!("--datadir={}", dir.join("data").display()))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
             .expect("mariadb-install-db runs");
         assert!(status.success(), "mariadb-install-db failed");
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        Self { dir, port, process: None }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        Self {
+            dir,
+            port,
+            process: None,
+        }
     }
 
     /// The server process's id, while it runs.
@@ -47,20 +64,37 @@ impl PrivateMariaDb {
     /// `start`, with more options for `mariadbd` (TLS, for one).
     pub async fn start_with(&mut self, options: &[String]) {
         let child = Command::new("mariadbd")
-            .args(["--no-defaults", "--user=root", "--bind-address=127.0.0.1", "--skip-log-bin"])
+            .args([
+                "--no-defaults",
+                "--user=root",
+                "--bind-address=127.0.0.1",
+                "--skip-log-bin",
+            ])
             .args(options)
             .arg(format!("--port={}", self.port))
             .arg(format!("--datadir={}", self.dir.join("data").display()))
-            .arg(format!("--socket={}", self.dir.join("mysqld.sock").display()))
-            .arg(format!("--pid-file={}", self.dir.join("mysqld.pid").display()))
+            .arg(format!(
+                "--socket={}",
+                self.dir.join("mysqld.sock").display()
+            ))
+            .arg(format!(
+                "--pid-file={}",
+                self.dir.join("mysqld.pid").display()
+            ))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("mariadbd starts");
         self.process = Some(child);
         let deadline = Instant::now() + Duration::from_secs(30);
-        while tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_err() {
-            assert!(Instant::now() < deadline, "the private mariadbd did not start");
+        while tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+            .await
+            .is_err()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "the private mariadbd did not start"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -68,10 +102,21 @@ impl PrivateMariaDb {
     /// A statement as its root over TCP; what it printed, `None` when it failed.
     pub fn sql(&self, statement: &str) -> Option<String> {
         let output = Command::new("mariadb")
-            .args(["-uroot", "-h127.0.0.1", "-N", "-B", &format!("-P{}", self.port), "-e", statement])
+            .args([
+                "-uroot",
+                "-h127.0.0.1",
+                "-N",
+                "-B",
+                &format!("-P{}", self.port),
+                "-e",
+                statement,
+            ])
             .output()
             .ok()?;
-        output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+        output
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
     }
 
     /// Runs a file of statements as its root (bulk set-up: the scale bench).

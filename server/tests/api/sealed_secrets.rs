@@ -9,11 +9,12 @@ use server::services::secrets;
 use server::startup::Application;
 
 async fn stored_identity_password(app: &TestApp, account_id: i64) -> String {
-    let value: server::store::Text = sqlx::query_scalar("SELECT password FROM query_identities WHERE account_id = ?")
-        .bind(account_id)
-        .fetch_one(&app.state.store)
-        .await
-        .unwrap();
+    let value: server::store::Text =
+        sqlx::query_scalar("SELECT password FROM query_identities WHERE account_id = ?")
+            .bind(account_id)
+            .fetch_one(&app.state.store)
+            .await
+            .unwrap();
     value.0
 }
 
@@ -27,9 +28,19 @@ async fn secrets_are_sealed_and_no_stored_value_logs_in() {
     // The identity's password: sealed, and useless as a password.
     let stored = stored_identity_password(&app, account.id).await;
     assert!(stored.starts_with("sealed1:"), "{stored}");
-    assert!(app.connect_as(&identity, &stored).await.is_err(), "the stored value logs in as the identity");
-    let real = app.state.sealer.open_text(&secrets::identity_password(account.id), &stored).unwrap();
-    assert!(app.connect_as(&identity, &real).await.is_ok(), "the sealed value opens to the real password");
+    assert!(
+        app.connect_as(&identity, &stored).await.is_err(),
+        "the stored value logs in as the identity"
+    );
+    let real = app
+        .state
+        .sealer
+        .open_text(&secrets::identity_password(account.id), &stored)
+        .unwrap();
+    assert!(
+        app.connect_as(&identity, &real).await.is_ok(),
+        "the sealed value opens to the real password"
+    );
 
     // A TOTP secret: sealed.
     let cookie = app.sign_in(&account).await;
@@ -42,12 +53,22 @@ async fn secrets_are_sealed_and_no_stored_value_logs_in() {
         .await
         .unwrap();
     let raw = totp_rs::Secret::Encoded(base32).to_bytes().unwrap();
-    assert!(stored.starts_with(b"sealed1:") && !stored.windows(raw.len()).any(|w| w == raw), "the TOTP secret is stored as it is");
+    assert!(
+        stored.starts_with(b"sealed1:") && !stored.windows(raw.len()).any(|w| w == raw),
+        "the TOTP secret is stored as it is"
+    );
 
     // A registered server's admin password: sealed, and useless as a password.
-    let (admin, password) = (format!("nbgadm{}", random_base62(8).to_lowercase()), random_base62(24));
-    mariadb_root(&format!("CREATE USER '{admin}'@'127.0.0.1' IDENTIFIED BY '{password}'"));
-    mariadb_root(&format!("GRANT ALL PRIVILEGES ON *.* TO '{admin}'@'127.0.0.1' WITH GRANT OPTION"));
+    let (admin, password) = (
+        format!("nbgadm{}", random_base62(8).to_lowercase()),
+        random_base62(24),
+    );
+    mariadb_root(&format!(
+        "CREATE USER '{admin}'@'127.0.0.1' IDENTIFIED BY '{password}'"
+    ));
+    mariadb_root(&format!(
+        "GRANT ALL PRIVILEGES ON *.* TO '{admin}'@'127.0.0.1' WITH GRANT OPTION"
+    ));
     let name = format!("s{}", random_base62(8).to_lowercase());
     let url = format!("mysql://{admin}@127.0.0.1:3306");
     let new = server::services::servers::NewServer {
@@ -60,17 +81,28 @@ async fn secrets_are_sealed_and_no_stored_value_logs_in() {
     };
     let added = server::services::servers::add(&app.state.store, &app.state.sealer, new).await;
     let stored: Option<server::store::Text> =
-        sqlx::query_scalar("SELECT password FROM servers WHERE name = ?").bind(&name).fetch_optional(&app.state.store).await.unwrap();
+        sqlx::query_scalar("SELECT password FROM servers WHERE name = ?")
+            .bind(&name)
+            .fetch_optional(&app.state.store)
+            .await
+            .unwrap();
     mariadb_root(&format!("DROP USER '{admin}'@'127.0.0.1'"));
     added.unwrap();
     let stored = stored.unwrap().0;
-    assert!(stored.starts_with("sealed1:") && !stored.contains(&password), "{stored}");
+    assert!(
+        stored.starts_with("sealed1:") && !stored.contains(&password),
+        "{stored}"
+    );
 
     // The key itself is not in the store (a SQLite store is one file to search).
     let key_text = std::fs::read_to_string(app.data_dir.join("secret.key")).unwrap();
     if app.store_database.is_none() {
         let store_bytes = std::fs::read(app.data_dir.join("panel.db")).unwrap();
-        assert!(!store_bytes.windows(key_text.trim().len()).any(|w| w == key_text.trim().as_bytes()));
+        assert!(
+            !store_bytes
+                .windows(key_text.trim().len())
+                .any(|w| w == key_text.trim().as_bytes())
+        );
     }
 }
 
@@ -82,7 +114,11 @@ async fn cleartext_secrets_of_an_earlier_version_are_sealed_at_start() {
     let (account, key, db) = account_with_database(&first, "old").await;
     first.query_ok(&key, &db, "SELECT 1").await;
     let sealed = stored_identity_password(&first, account.id).await;
-    let clear = first.state.sealer.open_text(&secrets::identity_password(account.id), &sealed).unwrap();
+    let clear = first
+        .state
+        .sealer
+        .open_text(&secrets::identity_password(account.id), &sealed)
+        .unwrap();
     sqlx::query("UPDATE query_identities SET password = ? WHERE account_id = ?")
         .bind(&clear)
         .bind(account.id)
@@ -92,7 +128,10 @@ async fn cleartext_secrets_of_an_earlier_version_are_sealed_at_start() {
 
     let second = spawn_app_with(settings).await;
     let resealed = stored_identity_password(&second, account.id).await;
-    assert!(resealed.starts_with("sealed1:") && !resealed.contains(&clear), "{resealed}");
+    assert!(
+        resealed.starts_with("sealed1:") && !resealed.contains(&clear),
+        "{resealed}"
+    );
     second.query_ok(&key, &db, "SELECT 1").await;
     second.track_prefix(&account.prefix);
 }
@@ -112,15 +151,40 @@ async fn another_key_refuses_to_start_and_rotation_reseals_everything() {
     let (account, key, db) = account_with_database(&first, "rot").await;
     first.query_ok(&key, &db, "SELECT 1").await;
 
-    let refused = Application::build(&with_key_file(&settings, "other.key")).await.err().expect("another key must not start");
-    assert!(format!("{refused:#}").contains("cannot open the secrets sealed in this panel store"), "{refused:#}");
+    let refused = Application::build(&with_key_file(&settings, "other.key"))
+        .await
+        .err()
+        .expect("another key must not start");
+    assert!(
+        format!("{refused:#}").contains("cannot open the secrets sealed in this panel store"),
+        "{refused:#}"
+    );
 
     let new_key = settings.data_dir.join("new.key");
-    let rotated = crate::fleet::panel_cli(&first, &["secrets", "rotate-key", "--new-key-file", new_key.to_str().unwrap()], "");
-    assert!(rotated.status.success(), "{}", String::from_utf8_lossy(&rotated.stderr));
+    let rotated = crate::fleet::panel_cli(
+        &first,
+        &[
+            "secrets",
+            "rotate-key",
+            "--new-key-file",
+            new_key.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(
+        rotated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rotated.stderr)
+    );
 
-    let old_key = Application::build(&settings).await.err().expect("the old key no longer opens the store");
-    assert!(format!("{old_key:#}").contains("cannot open"), "{old_key:#}");
+    let old_key = Application::build(&settings)
+        .await
+        .err()
+        .expect("the old key no longer opens the store");
+    assert!(
+        format!("{old_key:#}").contains("cannot open"),
+        "{old_key:#}"
+    );
     let third = spawn_app_with(with_key_file(&settings, "new.key")).await;
     third.query_ok(&key, &db, "SELECT 1").await;
     third.track_prefix(&account.prefix);

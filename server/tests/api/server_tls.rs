@@ -12,20 +12,40 @@ fn stderr(output: &std::process::Output) -> String {
 #[tokio::test]
 async fn a_server_off_loopback_needs_verified_tls_and_the_certificate_is_checked() {
     let app = spawn_app().await;
-    let list = || String::from_utf8_lossy(&panel_cli(&app, &["server", "list"], "").stdout).into_owned();
+    let list =
+        || String::from_utf8_lossy(&panel_cli(&app, &["server", "list"], "").stdout).into_owned();
 
     // Off loopback without --ca: refused before any connection is attempted.
     let started = std::time::Instant::now();
-    let refused = panel_cli(&app, &["server", "add", "--name", "far", "--url", "mysql://root@10.255.255.1:3306", "--password-stdin"], "pw\n");
+    let refused = panel_cli(
+        &app,
+        &[
+            "server",
+            "add",
+            "--name",
+            "far",
+            "--url",
+            "mysql://root@10.255.255.1:3306",
+            "--password-stdin",
+        ],
+        "pw\n",
+    );
     assert!(!refused.status.success());
     assert!(stderr(&refused).contains("--ca"), "{}", stderr(&refused));
-    assert!(started.elapsed() < std::time::Duration::from_secs(5), "it did not try to connect first");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "it did not try to connect first"
+    );
     assert!(!list().contains("far"));
 
     // A server that speaks TLS (and nothing else over TCP), with a certificate for 127.0.0.1.
     let mut db = PrivateMariaDb::install();
     let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
-    let (cert, key, ca) = (db.dir.join("cert.pem"), db.dir.join("key.pem"), db.dir.join("ca.pem"));
+    let (cert, key, ca) = (
+        db.dir.join("cert.pem"),
+        db.dir.join("key.pem"),
+        db.dir.join("ca.pem"),
+    );
     std::fs::write(&cert, certified.cert.pem()).unwrap();
     std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
     std::fs::write(&ca, certified.cert.pem()).unwrap();
@@ -41,25 +61,97 @@ async fn a_server_off_loopback_needs_verified_tls_and_the_certificate_is_checked
     let stranger = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
     let wrong_ca = db.dir.join("wrong-ca.pem");
     std::fs::write(&wrong_ca, stranger.cert.pem()).unwrap();
-    let spoofed = panel_cli(&app, &["server", "add", "--name", "spoofed", "--url", &url, "--ca", wrong_ca.to_str().unwrap(), "--password-stdin"], "\n");
-    assert!(!spoofed.status.success(), "a certificate the CA did not sign was accepted");
+    let spoofed = panel_cli(
+        &app,
+        &[
+            "server",
+            "add",
+            "--name",
+            "spoofed",
+            "--url",
+            &url,
+            "--ca",
+            wrong_ca.to_str().unwrap(),
+            "--password-stdin",
+        ],
+        "\n",
+    );
+    assert!(
+        !spoofed.status.success(),
+        "a certificate the CA did not sign was accepted"
+    );
     assert!(!list().contains("spoofed"));
 
     // The right CA: registered, listed as verified, and usable (the server takes only TLS).
-    let added = panel_cli(&app, &["server", "add", "--name", "tlsdb", "--url", &url, "--ca", ca.to_str().unwrap(), "--password-stdin"], "\n");
+    let added = panel_cli(
+        &app,
+        &[
+            "server",
+            "add",
+            "--name",
+            "tlsdb",
+            "--url",
+            &url,
+            "--ca",
+            ca.to_str().unwrap(),
+            "--password-stdin",
+        ],
+        "\n",
+    );
     assert!(added.status.success(), "{}", stderr(&added));
     let listed = list();
-    let line = listed.lines().find(|line| line.starts_with("tlsdb")).unwrap_or_default().to_owned();
-    assert!(line.contains(" up ") && line.ends_with("verified"), "{listed}");
-    let server = app.state.fleet.all(&app.state.store).await.unwrap().into_iter().find(|s| s.name == "tlsdb").unwrap();
-    let cipher: (String, String) = sqlx::query_as("SHOW SESSION STATUS LIKE 'Ssl_cipher'").fetch_one(&server.pool).await.unwrap();
+    let line = listed
+        .lines()
+        .find(|line| line.starts_with("tlsdb"))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        line.contains(" up ") && line.ends_with("verified"),
+        "{listed}"
+    );
+    let server = app
+        .state
+        .fleet
+        .all(&app.state.store)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.name == "tlsdb")
+        .unwrap();
+    let cipher: (String, String) = sqlx::query_as("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+        .fetch_one(&server.pool)
+        .await
+        .unwrap();
     assert!(!cipher.1.is_empty(), "the admin session is encrypted");
 
     // --tls-insecure must be spelled out, and shows.
-    let insecure = panel_cli(&app, &["server", "add", "--name", "lax", "--url", &url, "--tls-insecure", "--password-stdin"], "\n");
+    let insecure = panel_cli(
+        &app,
+        &[
+            "server",
+            "add",
+            "--name",
+            "lax",
+            "--url",
+            &url,
+            "--tls-insecure",
+            "--password-stdin",
+        ],
+        "\n",
+    );
     assert!(insecure.status.success(), "{}", stderr(&insecure));
-    assert!(list().lines().any(|line| line.starts_with("lax") && line.ends_with("INSECURE")), "{}", list());
+    assert!(
+        list()
+            .lines()
+            .any(|line| line.starts_with("lax") && line.ends_with("INSECURE")),
+        "{}",
+        list()
+    );
     for name in ["tlsdb", "lax"] {
-        assert!(panel_cli(&app, &["server", "remove", "--name", name], "").status.success());
+        assert!(
+            panel_cli(&app, &["server", "remove", "--name", name], "")
+                .status
+                .success()
+        );
     }
 }

@@ -6,29 +6,52 @@ use reqwest::StatusCode;
 async fn wrong_password_and_unknown_email_get_the_same_answer() {
     let app = spawn_app().await;
     let account = app.create_account().await;
-    let wrong_password = app.post_login(&account.email, "not the password", None).await;
-    let unknown_email = app.post_login("nobody@example.test", "not the password", None).await;
+    let wrong_password = app
+        .post_login(&account.email, "not the password", None)
+        .await;
+    let unknown_email = app
+        .post_login("nobody@example.test", "not the password", None)
+        .await;
     assert_eq!(wrong_password.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(unknown_email.status(), StatusCode::UNAUTHORIZED);
     assert!(session_cookie(wrong_password.headers()).is_none());
-    assert_eq!(wrong_password.text().await.unwrap(), unknown_email.text().await.unwrap());
+    assert_eq!(
+        wrong_password.text().await.unwrap(),
+        unknown_email.text().await.unwrap()
+    );
 }
 
 #[tokio::test]
 async fn sign_in_sets_a_safe_cookie_and_rotates_the_session() {
     let app = spawn_app().await;
     let account = app.create_account().await;
-    let response = app.post_login(&account.email, &account.password, None).await;
+    let response = app
+        .post_login(&account.email, &account.password, None)
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
-    let set_cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    let set_cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"),
+        "{set_cookie}"
+    );
     let first = session_cookie(response.headers()).unwrap();
 
     // Signing in again with the old cookie yields a new id and ends the old session.
-    let second = session_cookie(app.post_login(&account.email, &account.password, Some(&first)).await.headers()).unwrap();
+    let second = session_cookie(
+        app.post_login(&account.email, &account.password, Some(&first))
+            .await
+            .headers(),
+    )
+    .unwrap();
     assert_ne!(first, second);
     let status = |cookie: String| {
-        let request = app.client.get(app.url("/api/account")).header("cookie", cookie);
+        let request = app
+            .client
+            .get(app.url("/api/account"))
+            .header("cookie", cookie);
         async move { request.send().await.unwrap().status() }
     };
     assert_eq!(status(first).await, StatusCode::UNAUTHORIZED);
@@ -36,7 +59,12 @@ async fn sign_in_sets_a_safe_cookie_and_rotates_the_session() {
 
     let logout = app.post_rpc("logout", &second).await;
     assert_eq!(logout.status(), StatusCode::OK);
-    assert!(logout.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    assert!(
+        logout.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
     assert_eq!(status(second).await, StatusCode::UNAUTHORIZED);
 }
 
@@ -45,12 +73,23 @@ async fn repeated_failures_are_rate_limited_with_retry_after() {
     let app = spawn_app().await;
     let account = app.create_account().await;
     for _ in 0..10 {
-        assert_eq!(app.post_login(&account.email, "wrong password", None).await.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            app.post_login(&account.email, "wrong password", None)
+                .await
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
     }
     // Now even the right password waits: the limit is checked before the password.
-    let limited = app.post_login(&account.email, &account.password, None).await;
+    let limited = app
+        .post_login(&account.email, &account.password, None)
+        .await;
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry_after: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&retry_after));
 }
 
@@ -77,15 +116,27 @@ async fn cross_site_requests_with_the_cookie_are_refused_and_change_nothing() {
         let response = request.send().await.unwrap();
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{headers:?}");
     }
-    assert_eq!(app.get_bearer("/api/account", &key).await.status(), StatusCode::OK, "the key must be unchanged");
-    assert_eq!(app.post_rpc("regenerate_api_key", &cookie).await.status(), StatusCode::OK);
-    assert_eq!(app.get_bearer("/api/account", &key).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get_bearer("/api/account", &key).await.status(),
+        StatusCode::OK,
+        "the key must be unchanged"
+    );
+    assert_eq!(
+        app.post_rpc("regenerate_api_key", &cookie).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get_bearer("/api/account", &key).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
 async fn server_functions_need_a_session() {
     let app = spawn_app().await;
-    let response = app.post_rpc("regenerate_api_key", "nbg_session=forged").await;
+    let response = app
+        .post_rpc("regenerate_api_key", "nbg_session=forged")
+        .await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -122,7 +173,9 @@ async fn sign_in_medians_agree(app: &TestApp, email: &str) -> Result<(), String>
         for i in 0..3 {
             let which = (round + i) % 3;
             let start = std::time::Instant::now();
-            let id = verify_credentials(store, argon2, emails[which], "not the password").await.unwrap();
+            let id = verify_credentials(store, argon2, emails[which], "not the password")
+                .await
+                .unwrap();
             assert_eq!(id, None);
             samples[which].push(start.elapsed().as_secs_f64());
         }
@@ -134,7 +187,9 @@ async fn sign_in_medians_agree(app: &TestApp, email: &str) -> Result<(), String>
     let reference = medians[0];
     for (what, other) in [("unknown", medians[1]), ("malformed", medians[2])] {
         if (other - reference).abs() / reference.max(other) >= 0.2 {
-            return Err(format!("{what} email: median {other:.4}s vs wrong password {reference:.4}s"));
+            return Err(format!(
+                "{what} email: median {other:.4}s vs wrong password {reference:.4}s"
+            ));
         }
     }
     Ok(())
@@ -153,24 +208,41 @@ async fn parallel_wrong_guesses_cannot_outrun_the_limit() {
             .client
             .post(app.url("/rpc/login"))
             .header("origin", &app.address)
-            .form(&[("email", account.email.as_str()), ("password", &format!("wrong guess {n}")), ("next", "/")]);
+            .form(&[
+                ("email", account.email.as_str()),
+                ("password", &format!("wrong guess {n}")),
+                ("next", "/"),
+            ]);
         guesses.spawn(async move { request.send().await.unwrap() });
     }
     let (mut limited, mut others) = (0, vec![]);
     while let Some(response) = guesses.join_next().await {
         let response = response.unwrap();
         if response.status() == StatusCode::TOO_MANY_REQUESTS {
-            let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+            let retry_after: u64 = response.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
             assert!((1..=60).contains(&retry_after));
             limited += 1;
         } else {
             others.push(response.status());
         }
     }
-    assert!(others.len() <= 10, "{} guesses got past the limiter: {others:?}", others.len());
+    assert!(
+        others.len() <= 10,
+        "{} guesses got past the limiter: {others:?}",
+        others.len()
+    );
     assert!(limited >= 20, "{limited} answers were 429");
     // None of them was let in; what passed was refused (401) or found the panel busy (503).
-    assert!(others.iter().all(|s| [StatusCode::UNAUTHORIZED, StatusCode::SERVICE_UNAVAILABLE].contains(s)), "{others:?}");
+    assert!(
+        others
+            .iter()
+            .all(|s| [StatusCode::UNAUTHORIZED, StatusCode::SERVICE_UNAVAILABLE].contains(s)),
+        "{others:?}"
+    );
 }
 
 /// A successful sign-in forgets the account's failures and does not count against the IP.
@@ -179,14 +251,34 @@ async fn a_successful_sign_in_is_not_counted_as_a_failure() {
     let app = spawn_app().await;
     let account = app.create_account().await;
     for _ in 0..9 {
-        assert_eq!(app.post_login(&account.email, "wrong password", None).await.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            app.post_login(&account.email, "wrong password", None)
+                .await
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
     }
     for _ in 0..5 {
-        assert_eq!(app.post_login(&account.email, &account.password, None).await.status(), StatusCode::OK);
+        assert_eq!(
+            app.post_login(&account.email, &account.password, None)
+                .await
+                .status(),
+            StatusCode::OK
+        );
     }
     // The IP holds 9 failures: one more failure is allowed, the next is limited.
-    assert_eq!(app.post_login("other@example.test", "wrong password", None).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.post_login("other@example.test", "wrong password", None).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        app.post_login("other@example.test", "wrong password", None)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.post_login("other@example.test", "wrong password", None)
+            .await
+            .status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }
 
 /// Weakness 8: `next` is what the server function receives, already percent-decoded; anything
@@ -196,11 +288,15 @@ async fn a_bad_next_redirects_home_and_never_breaks_the_server() {
     let app = spawn_app().await;
     let account = app.create_account().await;
     let sign_in = |next: &str, accept_html: bool| {
-        let mut request = app.client.post(app.url("/rpc/login")).header("origin", &app.address).form(&[
-            ("email", account.email.as_str()),
-            ("password", account.password.as_str()),
-            ("next", next),
-        ]);
+        let mut request = app
+            .client
+            .post(app.url("/rpc/login"))
+            .header("origin", &app.address)
+            .form(&[
+                ("email", account.email.as_str()),
+                ("password", account.password.as_str()),
+                ("next", next),
+            ]);
         if accept_html {
             // A form posted without JavaScript gets a real 302.
             request = request.header("accept", "text/html");
@@ -234,8 +330,21 @@ async fn a_bad_next_redirects_home_and_never_breaks_the_server() {
         assert_eq!(response.headers()["location"], "/", "{next:?}");
     }
     // Still paths on this site: `%2F` and `%0A` stay encoded in the Location header.
-    for good in ["/profile", "/databases/x_y?tab=users", "/%2F/evil.example", "/%0A"] {
+    for good in [
+        "/profile",
+        "/databases/x_y?tab=users",
+        "/%2F/evil.example",
+        "/%0A",
+    ] {
         assert_eq!(sign_in(good, false).await.headers()["location"], good);
     }
-    assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        app.client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
 }

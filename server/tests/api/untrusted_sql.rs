@@ -44,14 +44,25 @@ async fn client_commands_in_an_import_are_refused_at_their_line_and_run_nothing(
         "\\r mysql 127.0.0.1".to_owned(),
     ];
     for (n, attack) in attacks.iter().enumerate() {
-        let file = format!("CREATE TABLE before_{n} (id INT);\n{attack}\nCREATE TABLE after_{n} (id INT);\n");
+        let file = format!(
+            "CREATE TABLE before_{n} (id INT);\n{attack}\nCREATE TABLE after_{n} (id INT);\n"
+        );
         let job = import_and_wait(&app, &key, &db, file.into_bytes()).await;
         assert_eq!(job["status"], "failed", "{attack}: {job}");
         assert_eq!(job["error_code"], "client_command", "{attack}: {job}");
         assert_eq!(job["error_line"], 2, "{attack}: {job}");
-        assert!(job["error"].as_str().unwrap().contains("not SQL"), "{attack}: {job}");
-        assert!(table_exists(&app, &db, &format!("before_{n}")).await, "{attack}: what came before ran");
-        assert!(!table_exists(&app, &db, &format!("after_{n}")).await, "{attack}: nothing after it ran");
+        assert!(
+            job["error"].as_str().unwrap().contains("not SQL"),
+            "{attack}: {job}"
+        );
+        assert!(
+            table_exists(&app, &db, &format!("before_{n}")).await,
+            "{attack}: what came before ran"
+        );
+        assert!(
+            !table_exists(&app, &db, &format!("after_{n}")).await,
+            "{attack}: nothing after it ran"
+        );
     }
     assert!(!marker.exists(), "a command ran on the panel's host");
 }
@@ -62,9 +73,14 @@ async fn client_commands_in_an_import_are_refused_at_their_line_and_run_nothing(
 async fn an_import_reads_no_file_of_the_panel_host() {
     let app = spawn_app().await;
     let (_account, key, db) = account_with_database(&app, "loot").await;
-    app.query_ok(&key, &db, "CREATE TABLE loot (line LONGTEXT)").await;
+    app.query_ok(&key, &db, "CREATE TABLE loot (line LONGTEXT)")
+        .await;
     let store = app.data_dir.join("panel.db");
-    let files = [store.display().to_string(), "/proc/self/environ".to_owned(), "/etc/passwd".to_owned()];
+    let files = [
+        store.display().to_string(),
+        "/proc/self/environ".to_owned(),
+        "/etc/passwd".to_owned(),
+    ];
     for file in &files {
         let forms = [
             format!("LOAD DATA LOCAL INFILE '{file}' INTO TABLE loot"),
@@ -74,19 +90,43 @@ async fn an_import_reads_no_file_of_the_panel_host() {
             format!("LOAD XML LOCAL INFILE '{file}' INTO TABLE loot"),
         ];
         for form in forms {
-            let job = import_and_wait(&app, &key, &db, format!("SELECT 1;\n{form};\n").into_bytes()).await;
-            assert_eq!((job["status"].as_str(), job["error_code"].as_str()), (Some("failed"), Some("local_infile")), "{form}: {job}");
+            let job = import_and_wait(
+                &app,
+                &key,
+                &db,
+                format!("SELECT 1;\n{form};\n").into_bytes(),
+            )
+            .await;
+            assert_eq!(
+                (job["status"].as_str(), job["error_code"].as_str()),
+                (Some("failed"), Some("local_infile")),
+                "{form}: {job}"
+            );
             assert_eq!(job["error_line"], 2, "{form}: {job}");
         }
-        let hidden = format!("DELIMITER ;;\nSELECT 1; LOAD DATA LOCAL INFILE '{file}' INTO TABLE loot;;\n");
+        let hidden =
+            format!("DELIMITER ;;\nSELECT 1; LOAD DATA LOCAL INFILE '{file}' INTO TABLE loot;;\n");
         let job = import_and_wait(&app, &key, &db, hidden.into_bytes()).await;
         assert_eq!(job["error_code"], "local_infile", "{job}");
     }
-    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM `{db}`.loot")).await, 0, "nothing was read into the table");
+    assert_eq!(
+        count(&app, &format!("SELECT COUNT(*) FROM `{db}`.loot")).await,
+        0,
+        "nothing was read into the table"
+    );
     // The query API refuses it too.
-    let response = app.query(&key, &db, json!({ "sql": "LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE loot" })).await;
+    let response = app
+        .query(
+            &key,
+            &db,
+            json!({ "sql": "LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE loot" }),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM `{db}`.loot")).await, 0);
+    assert_eq!(
+        count(&app, &format!("SELECT COUNT(*) FROM `{db}`.loot")).await,
+        0
+    );
 }
 
 /// Finding 7: a 0.5 MB gzip of one long line took the panel to 627 MB (the line was buffered
@@ -105,10 +145,23 @@ async fn one_endless_line_is_cut_off_at_the_packet_limit() {
     assert!(body.len() < 1 << 20, "{} bytes of gzip", body.len());
     let started = Instant::now();
     let job = import_and_wait(&app, &key, &db, body).await;
-    assert_eq!((job["status"].as_str(), job["error_code"].as_str()), (Some("failed"), Some("statement_too_long")), "{job}");
+    assert_eq!(
+        (job["status"].as_str(), job["error_code"].as_str()),
+        (Some("failed"), Some("statement_too_long")),
+        "{job}"
+    );
     assert_eq!(job["error_line"], 2, "{job}");
-    assert!(job["error"].as_str().unwrap().contains("max_allowed_packet"), "{job}");
-    assert!(started.elapsed() < Duration::from_secs(60), "stopped at the limit, not after reading everything");
+    assert!(
+        job["error"]
+            .as_str()
+            .unwrap()
+            .contains("max_allowed_packet"),
+        "{job}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "stopped at the limit, not after reading everything"
+    );
 }
 
 /// Finding 7: `NOBREGAS_IMPORT_LIMIT` bounds the decompressed text too.
@@ -123,9 +176,19 @@ async fn the_import_limit_applies_to_the_decompressed_text() {
     let body = gzip(sql.as_bytes());
     assert!(body.len() < 4 << 20 && sql.len() > 4 << 20);
     let job = import_and_wait(&app, &key, &db, body).await;
-    assert_eq!((job["status"].as_str(), job["error_code"].as_str()), (Some("failed"), Some("import_too_large")), "{job}");
+    assert_eq!(
+        (job["status"].as_str(), job["error_code"].as_str()),
+        (Some("failed"), Some("import_too_large")),
+        "{job}"
+    );
     // Within the limit, the same kind of file imports.
-    let job = import_and_wait(&app, &key, &db, gzip("INSERT INTO t VALUES (1);\n".repeat(1000).as_bytes())).await;
+    let job = import_and_wait(
+        &app,
+        &key,
+        &db,
+        gzip("INSERT INTO t VALUES (1);\n".repeat(1000).as_bytes()),
+    )
+    .await;
     assert_eq!(job["status"], "completed", "{job}");
 }
 
@@ -147,21 +210,44 @@ async fn imports_end_at_the_job_timeout_and_free_their_slots() {
     }
     let (_other, other_key, other_db) = account_with_database(&app, "waits").await;
     let started = Instant::now();
-    let backup = app.send_json(Method::POST, &format!("/api/databases/{other_db}/backups"), &other_key, json!({})).await;
+    let backup = app
+        .send_json(
+            Method::POST,
+            &format!("/api/databases/{other_db}/backups"),
+            &other_key,
+            json!({}),
+        )
+        .await;
     assert_eq!(backup.status(), StatusCode::ACCEPTED);
     let backup: Value = backup.json().await.unwrap();
-    let done = wait_finished(&app, &other_key, &format!("/api/backups/{}", backup["id"].as_str().unwrap())).await;
+    let done = wait_finished(
+        &app,
+        &other_key,
+        &format!("/api/backups/{}", backup["id"].as_str().unwrap()),
+    )
+    .await;
     assert_eq!(done["status"], "completed", "{done}");
-    assert!(started.elapsed() < Duration::from_secs(30), "the backup waited {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "the backup waited {:?}",
+        started.elapsed()
+    );
     for (account, key, id) in &sleepers {
         let job = wait_finished(&app, key, &format!("/api/imports/{id}")).await;
-        assert_eq!((job["status"].as_str(), job["error_code"].as_str()), (Some("failed"), Some("job_timeout")), "{job}");
+        assert_eq!(
+            (job["status"].as_str(), job["error_code"].as_str()),
+            (Some("failed"), Some("job_timeout")),
+            "{job}"
+        );
         let sleeping = count(
             &app,
             &format!("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = '{}-panel' AND INFO LIKE 'SELECT SLEEP%'", account.prefix),
         )
         .await;
-        assert_eq!(sleeping, 0, "the timed-out statement was killed on the server");
+        assert_eq!(
+            sleeping, 0,
+            "the timed-out statement was killed on the server"
+        );
     }
 }
 
@@ -187,30 +273,49 @@ async fn uploads_and_queued_imports_count_against_the_quota() {
     for _ in 0..2 {
         let response = import(&app, &key, &db, sleeping_file(30)).await;
         assert_eq!(response.status(), StatusCode::ACCEPTED);
-        jobs.push(response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned());
+        jobs.push(
+            response.json::<Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
     }
     let third = import(&app, &key, &db, sleeping_file(0)).await;
     assert_eq!(third.status(), StatusCode::INSUFFICIENT_STORAGE);
     assert_eq!(error_code(third).await, "quota_exceeded");
-    let uploads = std::fs::read_dir(app.data_dir.join("backups").join(_account.id.to_string())).unwrap().count();
+    let uploads = std::fs::read_dir(app.data_dir.join("backups").join(_account.id.to_string()))
+        .unwrap()
+        .count();
     assert_eq!(uploads, 2, "the refused upload left no file");
     for id in jobs {
         wait_finished(&app, &key, &format!("/api/imports/{id}")).await;
     }
     let later = import_and_wait(&app, &key, &db, sleeping_file(0)).await;
-    assert_eq!(later["status"], "completed", "the room is back once the jobs ended: {later}");
+    assert_eq!(
+        later["status"], "completed",
+        "the room is back once the jobs ended: {later}"
+    );
 }
 
 /// A request body that sends `first` and then nothing, ever.
 fn stalled_body(first: &'static [u8]) -> reqwest::Body {
-    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(bytes::Bytes::from_static(first)) })
-        .chain(futures_util::stream::pending());
+    let stream = futures_util::stream::once(async move {
+        Ok::<_, std::io::Error>(bytes::Bytes::from_static(first))
+    })
+    .chain(futures_util::stream::pending());
     reqwest::Body::wrap_stream(stream)
 }
 
 async fn stalled_import(app: &crate::helpers::TestApp, key: &str, db: &str) -> reqwest::Response {
-    let request = app.client.post(app.url(&format!("/api/databases/{db}/imports"))).bearer_auth(key).body(stalled_body(b"SELECT 1;\n"));
-    tokio::time::timeout(Duration::from_secs(30), request.send()).await.expect("a stalled upload is answered").unwrap()
+    let request = app
+        .client
+        .post(app.url(&format!("/api/databases/{db}/imports")))
+        .bearer_auth(key)
+        .body(stalled_body(b"SELECT 1;\n"));
+    tokio::time::timeout(Duration::from_secs(30), request.send())
+        .await
+        .expect("a stalled upload is answered")
+        .unwrap()
 }
 
 /// Finding 7: an upload that stalled was never timed out. Now 408 after the idle limit (30 s by
@@ -230,16 +335,32 @@ async fn stalled_uploads_are_dropped_and_at_most_two_run_at_once() {
     assert_eq!(error_code(first).await, "request_timeout");
     assert_eq!(second.status(), StatusCode::REQUEST_TIMEOUT);
     let dir = app.data_dir.join("backups").join(account.id.to_string());
-    assert_eq!(std::fs::read_dir(&dir).map(Iterator::count).unwrap_or(0), 0, "no upload file is left");
-    let reserved: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM upload_reservations").fetch_one(&app.state.store).await.unwrap();
+    assert_eq!(
+        std::fs::read_dir(&dir).map(Iterator::count).unwrap_or(0),
+        0,
+        "no upload file is left"
+    );
+    let reserved: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM upload_reservations")
+        .fetch_one(&app.state.store)
+        .await
+        .unwrap();
     assert_eq!(reserved, 0);
 
     let held = tokio::spawn({
         let (address, key, db) = (app.address.clone(), key.clone(), db.clone());
         async move {
             let client = reqwest::Client::new();
-            let send = |body| client.post(format!("{address}/api/databases/{db}/imports")).bearer_auth(&key).body(body).send();
-            tokio::join!(send(stalled_body(b"SELECT 1;\n")), send(stalled_body(b"SELECT 2;\n")))
+            let send = |body| {
+                client
+                    .post(format!("{address}/api/databases/{db}/imports"))
+                    .bearer_auth(&key)
+                    .body(body)
+                    .send()
+            };
+            tokio::join!(
+                send(stalled_body(b"SELECT 1;\n")),
+                send(stalled_body(b"SELECT 2;\n"))
+            )
         }
     });
     tokio::time::sleep(Duration::from_millis(800)).await;
@@ -247,7 +368,10 @@ async fn stalled_uploads_are_dropped_and_at_most_two_run_at_once() {
     assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(third.headers().contains_key("retry-after"));
     let (a, b) = held.await.unwrap();
-    assert_eq!((a.unwrap().status(), b.unwrap().status()), (StatusCode::REQUEST_TIMEOUT, StatusCode::REQUEST_TIMEOUT));
+    assert_eq!(
+        (a.unwrap().status(), b.unwrap().status()),
+        (StatusCode::REQUEST_TIMEOUT, StatusCode::REQUEST_TIMEOUT)
+    );
     let job = import_and_wait(&app, &key, &db, b"SELECT 4;\n".to_vec()).await;
     assert_eq!(job["status"], "completed", "{job}");
 }
@@ -255,12 +379,24 @@ async fn stalled_uploads_are_dropped_and_at_most_two_run_at_once() {
 /// Runs `mariadb-dump` (the test's own tool, as MariaDB's root) on `db`.
 fn mariadb_dump(db: &str, hex_blob: bool) -> Vec<u8> {
     let mut command = std::process::Command::new("mariadb-dump");
-    command.args(["--no-defaults", "-uroot", "-h127.0.0.1", "--routines", "--events", "--triggers", "--default-character-set=utf8mb4"]);
+    command.args([
+        "--no-defaults",
+        "-uroot",
+        "-h127.0.0.1",
+        "--routines",
+        "--events",
+        "--triggers",
+        "--default-character-set=utf8mb4",
+    ]);
     if hex_blob {
         command.arg("--hex-blob");
     }
     let output = command.arg(db).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     output.stdout
 }
 
@@ -280,12 +416,28 @@ async fn contents(app: &crate::helpers::TestApp, db: &str) -> Vec<String> {
         found.push(format!("table {table} {rows} {sum:?}"));
     }
     for (kind, query) in [
-        ("view", "SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY 1"),
-        ("trigger", "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY 1"),
-        ("routine", "SELECT CONCAT(ROUTINE_TYPE, ' ', ROUTINE_NAME) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? ORDER BY 1"),
-        ("event", "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ? ORDER BY 1"),
+        (
+            "view",
+            "SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY 1",
+        ),
+        (
+            "trigger",
+            "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY 1",
+        ),
+        (
+            "routine",
+            "SELECT CONCAT(ROUTINE_TYPE, ' ', ROUTINE_NAME) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? ORDER BY 1",
+        ),
+        (
+            "event",
+            "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ? ORDER BY 1",
+        ),
     ] {
-        let names: Vec<String> = sqlx::query_scalar(query).bind(db).fetch_all(&app.state.mysql).await.unwrap();
+        let names: Vec<String> = sqlx::query_scalar(query)
+            .bind(db)
+            .fetch_all(&app.state.mysql)
+            .await
+            .unwrap();
         found.extend(names.into_iter().map(|name| format!("{kind} {name}")));
     }
     found
@@ -314,22 +466,48 @@ async fn a_mariadb_dump_with_every_kind_of_object_imports_whole() {
         app.query_ok(&key, &source, sql).await;
     }
     let expected = contents(&app, &source).await;
-    assert_eq!(expected.iter().filter(|line| !line.starts_with("table")).count(), 5, "{expected:?}");
+    assert_eq!(
+        expected
+            .iter()
+            .filter(|line| !line.starts_with("table"))
+            .count(),
+        5,
+        "{expected:?}"
+    );
     for (n, hex_blob) in [(1, true), (2, false)] {
         let copy = format!("{}_copy{n}", account.prefix);
-        assert_eq!(app.send_json(Method::POST, "/api/databases", &key, json!({ "name": copy })).await.status(), StatusCode::CREATED);
+        assert_eq!(
+            app.send_json(
+                Method::POST,
+                "/api/databases",
+                &key,
+                json!({ "name": copy })
+            )
+            .await
+            .status(),
+            StatusCode::CREATED
+        );
         let job = import_and_wait(&app, &key, &copy, mariadb_dump(&source, hex_blob)).await;
         assert_eq!(job["status"], "completed", "--hex-blob {hex_blob}: {job}");
-        assert_eq!(contents(&app, &copy).await, expected, "--hex-blob {hex_blob}");
+        assert_eq!(
+            contents(&app, &copy).await,
+            expected,
+            "--hex-blob {hex_blob}"
+        );
         // The objects work, and belong to the account's identity.
         let twice = app.query_ok(&key, &copy, "SELECT twice(21) AS v").await;
         assert_eq!(twice["rows"][0][0], 42, "{twice}");
-        let definers: Vec<String> = sqlx::query_scalar("SELECT DISTINCT DEFINER FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?")
-            .bind(&copy)
-            .fetch_all(&app.state.mysql)
-            .await
-            .unwrap();
-        assert_eq!(definers, vec![format!("{}-panel@localhost", account.prefix)]);
+        let definers: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT DEFINER FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?",
+        )
+        .bind(&copy)
+        .fetch_all(&app.state.mysql)
+        .await
+        .unwrap();
+        assert_eq!(
+            definers,
+            vec![format!("{}-panel@localhost", account.prefix)]
+        );
     }
 }
 
@@ -339,18 +517,48 @@ async fn a_mariadb_dump_with_every_kind_of_object_imports_whole() {
 async fn phpmyadmin_and_adminer_exports_import() {
     let app = spawn_app().await;
     let (_account, key, db) = account_with_database(&app, "pma").await;
-    let job = import_and_wait(&app, &key, &db, include_bytes!("fixtures/phpmyadmin.sql").to_vec()).await;
+    let job = import_and_wait(
+        &app,
+        &key,
+        &db,
+        include_bytes!("fixtures/phpmyadmin.sql").to_vec(),
+    )
+    .await;
     assert_eq!(job["status"], "completed", "{job}");
-    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM `{db}`.wp_posts")).await, 3);
-    let title = app.query_ok(&key, &db, "SELECT post_title FROM wp_posts WHERE ID = 2").await;
-    assert_eq!(title["rows"][0][0], "It's a \"quoted\"; title -- with # markers", "{title}");
+    assert_eq!(
+        count(&app, &format!("SELECT COUNT(*) FROM `{db}`.wp_posts")).await,
+        3
+    );
+    let title = app
+        .query_ok(&key, &db, "SELECT post_title FROM wp_posts WHERE ID = 2")
+        .await;
+    assert_eq!(
+        title["rows"][0][0], "It's a \"quoted\"; title -- with # markers",
+        "{title}"
+    );
     let total = app.query_ok(&key, &db, "SELECT post_count() AS n").await;
     assert_eq!(total["rows"][0][0], 3, "{total}");
 
     let (_account, key, db) = account_with_database(&app, "adm").await;
-    let job = import_and_wait(&app, &key, &db, include_bytes!("fixtures/adminer.sql").to_vec()).await;
+    let job = import_and_wait(
+        &app,
+        &key,
+        &db,
+        include_bytes!("fixtures/adminer.sql").to_vec(),
+    )
+    .await;
     assert_eq!(job["status"], "completed", "{job}");
-    app.query_ok(&key, &db, "INSERT INTO orders (customer, amount) VALUES ('zoë', 5)").await;
-    let audit = app.query_ok(&key, &db, "SELECT COUNT(*) FROM order_audit").await;
-    assert_eq!(audit["rows"][0][0], 3, "two imported rows and one new one, each audited by the trigger: {audit}");
+    app.query_ok(
+        &key,
+        &db,
+        "INSERT INTO orders (customer, amount) VALUES ('zoë', 5)",
+    )
+    .await;
+    let audit = app
+        .query_ok(&key, &db, "SELECT COUNT(*) FROM order_audit")
+        .await;
+    assert_eq!(
+        audit["rows"][0][0], 3,
+        "two imported rows and one new one, each audited by the trigger: {audit}"
+    );
 }

@@ -10,12 +10,35 @@ const PASSWORD: &str = "whitelist password";
 async fn setup(app: &TestApp) -> (TestAccount, String, String, String) {
     let account = app.create_account().await;
     let key = app.issue_key(&account).await;
-    let (db, user) = (format!("{}_shop", account.prefix), format!("{}_app", account.prefix));
-    app.send_json(Method::POST, "/api/databases", &key, json!({ "name": db })).await;
-    sqlx::query(&format!("CREATE TABLE `{db}`.t (id INT PRIMARY KEY)")).execute(&app.state.mysql).await.unwrap();
-    sqlx::query(&format!("INSERT INTO `{db}`.t VALUES (1)")).execute(&app.state.mysql).await.unwrap();
-    app.send_json(Method::POST, "/api/users", &key, json!({ "name": user, "password": PASSWORD })).await;
-    let grant = app.send_json(Method::PUT, &format!("/api/users/{user}/privileges/{db}"), &key, json!({ "privileges": ["SELECT"] })).await;
+    let (db, user) = (
+        format!("{}_shop", account.prefix),
+        format!("{}_app", account.prefix),
+    );
+    app.send_json(Method::POST, "/api/databases", &key, json!({ "name": db }))
+        .await;
+    sqlx::query(&format!("CREATE TABLE `{db}`.t (id INT PRIMARY KEY)"))
+        .execute(&app.state.mysql)
+        .await
+        .unwrap();
+    sqlx::query(&format!("INSERT INTO `{db}`.t VALUES (1)"))
+        .execute(&app.state.mysql)
+        .await
+        .unwrap();
+    app.send_json(
+        Method::POST,
+        "/api/users",
+        &key,
+        json!({ "name": user, "password": PASSWORD }),
+    )
+    .await;
+    let grant = app
+        .send_json(
+            Method::PUT,
+            &format!("/api/users/{user}/privileges/{db}"),
+            &key,
+            json!({ "privileges": ["SELECT"] }),
+        )
+        .await;
     assert_eq!(grant.status(), StatusCode::OK);
     (account, key, db, user)
 }
@@ -24,91 +47,282 @@ async fn setup(app: &TestApp) -> (TestAccount, String, String, String) {
 async fn access_follows_the_whitelist() {
     let app = spawn_app().await;
     let (_, key, db, user) = setup(&app).await;
-    assert!(app.connect_from("127.0.0.5", &user, PASSWORD).await.is_err(), "refused before the entry");
+    assert!(
+        app.connect_from("127.0.0.5", &user, PASSWORD)
+            .await
+            .is_err(),
+        "refused before the entry"
+    );
 
-    let added = app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": "127.0.0.5", "note": "office" })).await;
+    let added = app
+        .send_json(
+            Method::POST,
+            "/api/whitelist",
+            &key,
+            json!({ "host": "127.0.0.5", "note": "office" }),
+        )
+        .await;
     assert_eq!(added.status(), StatusCode::CREATED);
     let entry: serde_json::Value = added.json().await.unwrap();
-    assert_eq!((entry["host"].as_str(), entry["note"].as_str()), (Some("127.0.0.5"), Some("office")));
+    assert_eq!(
+        (entry["host"].as_str(), entry["note"].as_str()),
+        (Some("127.0.0.5"), Some("office"))
+    );
     assert!(entry["created_at"].as_str().unwrap().ends_with('Z'));
     assert_eq!(app.user_hosts(&user).await, vec!["127.0.0.5", "localhost"]);
 
-    let mut conn = app.connect_from("127.0.0.5", &user, PASSWORD).await.expect("accepted after the entry");
-    let who: String = sqlx::query_scalar("SELECT CURRENT_USER()").fetch_one(&mut conn).await.unwrap();
+    let mut conn = app
+        .connect_from("127.0.0.5", &user, PASSWORD)
+        .await
+        .expect("accepted after the entry");
+    let who: String = sqlx::query_scalar("SELECT CURRENT_USER()")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
     assert_eq!(who, format!("{user}@127.0.0.5"));
-    let rows: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM `{db}`.t")).fetch_one(&mut conn).await.unwrap();
+    let rows: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM `{db}`.t"))
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
     assert_eq!(rows, 1, "the remote account has the same grants");
-    assert!(sqlx::query(&format!("INSERT INTO `{db}`.t VALUES (2)")).execute(&mut conn).await.is_err(), "and no more");
-    assert!(app.connect_from("127.0.0.6", &user, PASSWORD).await.is_err(), "another address stays refused");
+    assert!(
+        sqlx::query(&format!("INSERT INTO `{db}`.t VALUES (2)"))
+            .execute(&mut conn)
+            .await
+            .is_err(),
+        "and no more"
+    );
+    assert!(
+        app.connect_from("127.0.0.6", &user, PASSWORD)
+            .await
+            .is_err(),
+        "another address stays refused"
+    );
 
-    let listed: serde_json::Value = app.get_bearer("/api/whitelist", &key).await.json().await.unwrap();
+    let listed: serde_json::Value = app
+        .get_bearer("/api/whitelist", &key)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed["entries"], json!([entry]));
 
     let id = entry["id"].as_i64().unwrap();
-    assert_eq!(app.delete_bearer(&format!("/api/whitelist/{id}"), &key).await.status(), StatusCode::NO_CONTENT);
-    assert!(app.connect_from("127.0.0.5", &user, PASSWORD).await.is_err(), "refused again after delete");
+    assert_eq!(
+        app.delete_bearer(&format!("/api/whitelist/{id}"), &key)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert!(
+        app.connect_from("127.0.0.5", &user, PASSWORD)
+            .await
+            .is_err(),
+        "refused again after delete"
+    );
     assert_eq!(app.user_hosts(&user).await, vec!["localhost"]);
-    assert_eq!(app.get_bearer("/api/whitelist", &key).await.json::<serde_json::Value>().await.unwrap(), json!({ "entries": [] }));
+    assert_eq!(
+        app.get_bearer("/api/whitelist", &key)
+            .await
+            .json::<serde_json::Value>()
+            .await
+            .unwrap(),
+        json!({ "entries": [] })
+    );
 }
 
 #[tokio::test]
 async fn a_network_admits_addresses_inside_it_only() {
     let app = spawn_app().await;
     let (_, key, _, user) = setup(&app).await;
-    let added = app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": "127.0.5.0/24" })).await;
+    let added = app
+        .send_json(
+            Method::POST,
+            "/api/whitelist",
+            &key,
+            json!({ "host": "127.0.5.0/24" }),
+        )
+        .await;
     assert_eq!(added.status(), StatusCode::CREATED);
-    assert_eq!(added.json::<serde_json::Value>().await.unwrap()["host"], "127.0.5.0/24", "stored as entered");
-    assert!(app.user_hosts(&user).await.contains(&"127.0.5.0/255.255.255.0".to_owned()), "netmask form in MySQL");
-    app.connect_from("127.0.5.9", &user, PASSWORD).await.expect("inside the /24");
-    assert!(app.connect_from("127.0.6.9", &user, PASSWORD).await.is_err(), "outside the /24");
+    assert_eq!(
+        added.json::<serde_json::Value>().await.unwrap()["host"],
+        "127.0.5.0/24",
+        "stored as entered"
+    );
+    assert!(
+        app.user_hosts(&user)
+            .await
+            .contains(&"127.0.5.0/255.255.255.0".to_owned()),
+        "netmask form in MySQL"
+    );
+    app.connect_from("127.0.5.9", &user, PASSWORD)
+        .await
+        .expect("inside the /24");
+    assert!(
+        app.connect_from("127.0.6.9", &user, PASSWORD)
+            .await
+            .is_err(),
+        "outside the /24"
+    );
 }
 
 #[tokio::test]
 async fn users_passwords_and_grants_follow_every_host() {
     let app = spawn_app().await;
     let (account, key, db, _) = setup(&app).await;
-    app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": "127.0.0.7" })).await;
+    app.send_json(
+        Method::POST,
+        "/api/whitelist",
+        &key,
+        json!({ "host": "127.0.0.7" }),
+    )
+    .await;
     let later = format!("{}_later", account.prefix);
-    app.send_json(Method::POST, "/api/users", &key, json!({ "name": later, "password": PASSWORD })).await;
-    assert_eq!(app.user_hosts(&later).await, vec!["127.0.0.7", "localhost"], "a user created later gets every host");
+    app.send_json(
+        Method::POST,
+        "/api/users",
+        &key,
+        json!({ "name": later, "password": PASSWORD }),
+    )
+    .await;
+    assert_eq!(
+        app.user_hosts(&later).await,
+        vec!["127.0.0.7", "localhost"],
+        "a user created later gets every host"
+    );
 
     let new_password = "a changed password";
-    app.send_json(Method::PUT, &format!("/api/users/{later}/password"), &key, json!({ "password": new_password })).await;
-    app.connect_from("127.0.0.7", &later, new_password).await.expect("the new password works remotely");
-    assert!(app.connect_from("127.0.0.7", &later, PASSWORD).await.is_err());
+    app.send_json(
+        Method::PUT,
+        &format!("/api/users/{later}/password"),
+        &key,
+        json!({ "password": new_password }),
+    )
+    .await;
+    app.connect_from("127.0.0.7", &later, new_password)
+        .await
+        .expect("the new password works remotely");
+    assert!(
+        app.connect_from("127.0.0.7", &later, PASSWORD)
+            .await
+            .is_err()
+    );
 
-    app.send_json(Method::PUT, &format!("/api/users/{later}/privileges/{db}"), &key, json!({ "privileges": ["SELECT", "INSERT"] })).await;
+    app.send_json(
+        Method::PUT,
+        &format!("/api/users/{later}/privileges/{db}"),
+        &key,
+        json!({ "privileges": ["SELECT", "INSERT"] }),
+    )
+    .await;
     let remote = app.show_grants_at(&later, "127.0.0.7").await;
     assert!(remote.contains("GRANT SELECT, INSERT ON"), "{remote}");
-    assert_eq!(app.delete_bearer(&format!("/api/users/{later}"), &key).await.status(), StatusCode::NO_CONTENT);
-    assert!(app.all_user_hosts(&later).await.is_empty(), "deleted at every host");
+    assert_eq!(
+        app.delete_bearer(&format!("/api/users/{later}"), &key)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert!(
+        app.all_user_hosts(&later).await.is_empty(),
+        "deleted at every host"
+    );
 }
 
 #[tokio::test]
 async fn bad_hosts_duplicates_and_limits_are_refused() {
     let app = spawn_app().await;
     let (_, key, _, user) = setup(&app).await;
-    for bad in ["999.1.1.1", "1.2.3.4/33", "1.2.3.4'", "1.2.3.4; DROP USER root", "a b", "example.com", "", "1.2.3.4/24"] {
-        let response = app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": bad })).await;
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}");
+    for bad in [
+        "999.1.1.1",
+        "1.2.3.4/33",
+        "1.2.3.4'",
+        "1.2.3.4; DROP USER root",
+        "a b",
+        "example.com",
+        "",
+        "1.2.3.4/24",
+    ] {
+        let response = app
+            .send_json(Method::POST, "/api/whitelist", &key, json!({ "host": bad }))
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad:?}"
+        );
         assert_eq!(error_code(response).await, "validation_failed");
     }
-    let long_note = app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": "127.0.0.8", "note": "n".repeat(201) })).await;
+    let long_note = app
+        .send_json(
+            Method::POST,
+            "/api/whitelist",
+            &key,
+            json!({ "host": "127.0.0.8", "note": "n".repeat(201) }),
+        )
+        .await;
     assert_eq!(long_note.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(app.user_hosts(&user).await, vec!["localhost"], "no MySQL account was created");
+    assert_eq!(
+        app.user_hosts(&user).await,
+        vec!["localhost"],
+        "no MySQL account was created"
+    );
 
-    assert_eq!(app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": "127.0.0.8" })).await.status(), StatusCode::CREATED);
-    assert_eq!(app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": "127.0.0.8" })).await.status(), StatusCode::CONFLICT);
-    let any = app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": "%" })).await;
+    assert_eq!(
+        app.send_json(
+            Method::POST,
+            "/api/whitelist",
+            &key,
+            json!({ "host": "127.0.0.8" })
+        )
+        .await
+        .status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.send_json(
+            Method::POST,
+            "/api/whitelist",
+            &key,
+            json!({ "host": "127.0.0.8" })
+        )
+        .await
+        .status(),
+        StatusCode::CONFLICT
+    );
+    let any = app
+        .send_json(Method::POST, "/api/whitelist", &key, json!({ "host": "%" }))
+        .await;
     assert_eq!(any.status(), StatusCode::CREATED);
     assert!(app.user_hosts(&user).await.contains(&"%".to_owned()));
 
     for n in 0..98 {
         let host = format!("198.51.{}.{}", n / 200, n % 200 + 1);
-        assert_eq!(app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": host })).await.status(), StatusCode::CREATED);
+        assert_eq!(
+            app.send_json(
+                Method::POST,
+                "/api/whitelist",
+                &key,
+                json!({ "host": host })
+            )
+            .await
+            .status(),
+            StatusCode::CREATED
+        );
     }
-    let over = app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": "203.0.113.1" })).await;
-    assert_eq!(over.status(), StatusCode::UNPROCESSABLE_ENTITY, "at most 100 entries");
+    let over = app
+        .send_json(
+            Method::POST,
+            "/api/whitelist",
+            &key,
+            json!({ "host": "203.0.113.1" }),
+        )
+        .await;
+    assert_eq!(
+        over.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "at most 100 entries"
+    );
 }
 
 #[tokio::test]
@@ -117,16 +331,49 @@ async fn another_tenant_cannot_see_or_remove_entries() {
     let (_, key, _, user) = setup(&app).await;
     let mallory = app.create_account().await;
     let mallory_key = app.issue_key(&mallory).await;
-    let entry: serde_json::Value =
-        app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": "127.0.0.9" })).await.json().await.unwrap();
+    let entry: serde_json::Value = app
+        .send_json(
+            Method::POST,
+            "/api/whitelist",
+            &key,
+            json!({ "host": "127.0.0.9" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     let id = entry["id"].as_i64().unwrap();
-    for path in [format!("/api/whitelist/{id}"), "/api/whitelist/999999".to_owned(), "/api/whitelist/abc".to_owned()] {
-        assert_eq!(app.delete_bearer(&path, &mallory_key).await.status(), StatusCode::NOT_FOUND, "{path}");
+    for path in [
+        format!("/api/whitelist/{id}"),
+        "/api/whitelist/999999".to_owned(),
+        "/api/whitelist/abc".to_owned(),
+    ] {
+        assert_eq!(
+            app.delete_bearer(&path, &mallory_key).await.status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
-    let theirs: serde_json::Value = app.get_bearer("/api/whitelist", &mallory_key).await.json().await.unwrap();
+    let theirs: serde_json::Value = app
+        .get_bearer("/api/whitelist", &mallory_key)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(theirs, json!({ "entries": [] }));
-    assert_eq!(app.get_bearer("/api/whitelist", &key).await.json::<serde_json::Value>().await.unwrap()["entries"], json!([entry]));
-    assert!(app.user_hosts(&user).await.contains(&"127.0.0.9".to_owned()));
+    assert_eq!(
+        app.get_bearer("/api/whitelist", &key)
+            .await
+            .json::<serde_json::Value>()
+            .await
+            .unwrap()["entries"],
+        json!([entry])
+    );
+    assert!(
+        app.user_hosts(&user)
+            .await
+            .contains(&"127.0.0.9".to_owned())
+    );
 }
 
 /// A change interrupted halfway (the row says 'adding' or 'removing') is finished by reconciliation,
@@ -145,13 +392,34 @@ async fn reconciliation_finishes_interrupted_changes() {
             .await
             .unwrap();
     }
-    sqlx::query(&format!("CREATE USER '{user}'@'127.0.0.11' IDENTIFIED BY 'left over'")).execute(&app.state.mysql).await.unwrap();
-    assert_eq!(app.get_bearer("/api/whitelist", &key).await.json::<serde_json::Value>().await.unwrap(), json!({ "entries": [] }));
+    sqlx::query(&format!(
+        "CREATE USER '{user}'@'127.0.0.11' IDENTIFIED BY 'left over'"
+    ))
+    .execute(&app.state.mysql)
+    .await
+    .unwrap();
+    assert_eq!(
+        app.get_bearer("/api/whitelist", &key)
+            .await
+            .json::<serde_json::Value>()
+            .await
+            .unwrap(),
+        json!({ "entries": [] })
+    );
 
-    whitelist::reconcile(&app.state.store, &app.state.fleet).await.unwrap();
+    whitelist::reconcile(&app.state.store, &app.state.fleet)
+        .await
+        .unwrap();
     assert_eq!(app.user_hosts(&user).await, vec!["127.0.0.10", "localhost"]);
-    app.connect_from("127.0.0.10", &user, PASSWORD).await.expect("the interrupted addition is in force now");
-    let listed: serde_json::Value = app.get_bearer("/api/whitelist", &key).await.json().await.unwrap();
+    app.connect_from("127.0.0.10", &user, PASSWORD)
+        .await
+        .expect("the interrupted addition is in force now");
+    let listed: serde_json::Value = app
+        .get_bearer("/api/whitelist", &key)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed["entries"].as_array().unwrap().len(), 1);
     assert_eq!(listed["entries"][0]["host"], "127.0.0.10");
 }
@@ -164,20 +432,40 @@ async fn a_removal_is_not_undone_by_concurrent_reconciliation_or_user_creation()
     let (account, key, _, user) = setup(&app).await;
     for round in 0..8 {
         let host = format!("192.0.2.{}", round + 1);
-        let added = app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": host })).await;
+        let added = app
+            .send_json(
+                Method::POST,
+                "/api/whitelist",
+                &key,
+                json!({ "host": host }),
+            )
+            .await;
         assert_eq!(added.status(), StatusCode::CREATED);
-        let id = added.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
-        let (newcomer, path) = (format!("{}_n{round}", account.prefix), format!("/api/whitelist/{id}"));
+        let id = added.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let (newcomer, path) = (
+            format!("{}_n{round}", account.prefix),
+            format!("/api/whitelist/{id}"),
+        );
         let (removed, reconciled, created) = tokio::join!(
             app.delete_bearer(&path, &key),
             whitelist::reconcile(&app.state.store, &app.state.fleet),
-            app.send_json(Method::POST, "/api/users", &key, json!({ "name": newcomer, "password": PASSWORD })),
+            app.send_json(
+                Method::POST,
+                "/api/users",
+                &key,
+                json!({ "name": newcomer, "password": PASSWORD })
+            ),
         );
         assert_eq!(removed.status(), StatusCode::NO_CONTENT, "round {round}");
         assert_eq!(created.status(), StatusCode::CREATED, "round {round}");
         for name in [&user, &newcomer] {
             let hosts = app.user_hosts(name).await;
-            assert!(!hosts.contains(&host), "round {round}: {name} exists at the removed host {host}: {hosts:?}");
+            assert!(
+                !hosts.contains(&host),
+                "round {round}: {name} exists at the removed host {host}: {hosts:?}"
+            );
         }
         reconciled.unwrap_or_else(|err| panic!("round {round}: reconciliation failed: {err}"));
     }
@@ -188,12 +476,36 @@ async fn a_removal_is_not_undone_by_concurrent_reconciliation_or_user_creation()
 async fn reconciliation_drops_host_accounts_no_entry_asks_for() {
     let app = spawn_app().await;
     let (_, key, _, user) = setup(&app).await;
-    assert_eq!(app.send_json(Method::POST, "/api/whitelist", &key, json!({ "host": "192.0.2.50" })).await.status(), StatusCode::CREATED);
-    sqlx::query(&format!("CREATE USER '{user}'@'127.0.0.9' IDENTIFIED BY 'stray password'")).execute(&app.state.mysql).await.unwrap();
-    assert_eq!(app.user_hosts(&user).await, vec!["127.0.0.9", "192.0.2.50", "localhost"]);
+    assert_eq!(
+        app.send_json(
+            Method::POST,
+            "/api/whitelist",
+            &key,
+            json!({ "host": "192.0.2.50" })
+        )
+        .await
+        .status(),
+        StatusCode::CREATED
+    );
+    sqlx::query(&format!(
+        "CREATE USER '{user}'@'127.0.0.9' IDENTIFIED BY 'stray password'"
+    ))
+    .execute(&app.state.mysql)
+    .await
+    .unwrap();
+    assert_eq!(
+        app.user_hosts(&user).await,
+        vec!["127.0.0.9", "192.0.2.50", "localhost"]
+    );
 
-    whitelist::reconcile(&app.state.store, &app.state.fleet).await.unwrap();
-    assert_eq!(app.user_hosts(&user).await, vec!["192.0.2.50", "localhost"], "the stray is gone, the entry's account stays");
+    whitelist::reconcile(&app.state.store, &app.state.fleet)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.user_hosts(&user).await,
+        vec!["192.0.2.50", "localhost"],
+        "the stray is gone, the entry's account stays"
+    );
 }
 
 /// One row MariaDB refuses (a host longer than it allows) is skipped: the other rows of the
@@ -203,7 +515,11 @@ async fn one_failing_row_does_not_stop_reconciliation() {
     let app = spawn_app().await;
     let (account, _, _, user) = setup(&app).await;
     let (other, other_key, _, other_user) = setup(&app).await;
-    let rows = [(account.id, "1".repeat(300)), (account.id, "192.0.2.60".to_owned()), (other.id, "192.0.2.61".to_owned())];
+    let rows = [
+        (account.id, "1".repeat(300)),
+        (account.id, "192.0.2.60".to_owned()),
+        (other.id, "192.0.2.61".to_owned()),
+    ];
     for (account_id, host) in &rows {
         sqlx::query("INSERT INTO whitelist (account_id, host, mysql_host, note, state, created_at) VALUES (?, ?, ?, '', 'adding', 0)")
             .bind(account_id)
@@ -213,11 +529,32 @@ async fn one_failing_row_does_not_stop_reconciliation() {
             .await
             .unwrap();
     }
-    assert!(whitelist::reconcile(&app.state.store, &app.state.fleet).await.is_err(), "the failure is reported");
-    assert_eq!(app.user_hosts(&user).await, vec!["192.0.2.60", "localhost"], "the account's other row is in force");
-    assert_eq!(app.user_hosts(&other_user).await, vec!["192.0.2.61", "localhost"], "another account is reconciled");
-    let listed: serde_json::Value = app.get_bearer("/api/whitelist", &other_key).await.json().await.unwrap();
-    assert_eq!(listed["entries"][0]["host"], "192.0.2.61", "and reported active");
+    assert!(
+        whitelist::reconcile(&app.state.store, &app.state.fleet)
+            .await
+            .is_err(),
+        "the failure is reported"
+    );
+    assert_eq!(
+        app.user_hosts(&user).await,
+        vec!["192.0.2.60", "localhost"],
+        "the account's other row is in force"
+    );
+    assert_eq!(
+        app.user_hosts(&other_user).await,
+        vec!["192.0.2.61", "localhost"],
+        "another account is reconciled"
+    );
+    let listed: serde_json::Value = app
+        .get_bearer("/api/whitelist", &other_key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed["entries"][0]["host"], "192.0.2.61",
+        "and reported active"
+    );
 }
 
 /// Weakness 10: the 100-entry limit holds when adds race each other.
@@ -238,13 +575,34 @@ async fn the_entry_limit_holds_under_parallel_adds() {
     }
     let mut adds = tokio::task::JoinSet::new();
     for n in 0..10 {
-        let request = app.client.post(app.url("/api/whitelist")).bearer_auth(&key).json(&json!({ "host": format!("203.0.113.{}", n + 1) }));
+        let request = app
+            .client
+            .post(app.url("/api/whitelist"))
+            .bearer_auth(&key)
+            .json(&json!({ "host": format!("203.0.113.{}", n + 1) }));
         adds.spawn(async move { request.send().await.unwrap().status() });
     }
     let statuses = adds.join_all().await;
-    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 2, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY).count(), 8, "{statuses:?}");
-    let stored: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM whitelist WHERE account_id = ?").bind(account.id).fetch_one(&app.state.store).await.unwrap();
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CREATED)
+            .count(),
+        2,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY)
+            .count(),
+        8,
+        "{statuses:?}"
+    );
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM whitelist WHERE account_id = ?")
+        .bind(account.id)
+        .fetch_one(&app.state.store)
+        .await
+        .unwrap();
     assert_eq!(stored, 100);
 }

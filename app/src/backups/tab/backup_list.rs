@@ -2,14 +2,20 @@
 //! backup Download, Restore (the dialog in `restore`) and Delete.
 use super::restore::RestoreDialog;
 use super::{JobProgress, ListError, Live, StatusBadge, short_time};
-use crate::backups::{Backup, BackupKind, BackupList, CreateBackup, DeleteBackup, Job, JobList, JobStatus};
+use crate::backups::{
+    Backup, BackupKind, BackupList, CreateBackup, DeleteBackup, Job, JobList, JobStatus,
+};
 use crate::components::confirm::ConfirmDialog;
 use crate::components::table::DataTable;
 use crate::model::human_size;
 use leptos::prelude::*;
 
 #[component]
-pub fn Backups(database: Signal<String>, backups: Live<BackupList>, jobs: Live<JobList>) -> impl IntoView {
+pub fn Backups(
+    database: Signal<String>,
+    backups: Live<BackupList>,
+    jobs: Live<JobList>,
+) -> impl IntoView {
     let create = ServerAction::<CreateBackup>::new();
     let remove = ServerAction::<DeleteBackup>::new();
     let restoring = RwSignal::new(None::<Backup>);
@@ -116,9 +122,18 @@ fn BackupTable(
     deleting: RwSignal<Option<Backup>>,
 ) -> impl IntoView {
     // Whether there is a list and whether it is empty: the table itself is kept across reads.
-    let shape = Memo::new(move |_| backups.data.with(|list| list.as_ref().map(|l| l.backups.is_empty())));
-    let rows = move || backups.data.with(|list| list.as_ref().map(|l| l.backups.clone()).unwrap_or_default());
-    let body = move || match shape.get() {
+    let shape = Memo::new(move |_| {
+        backups
+            .data
+            .with(|list| list.as_ref().map(|l| l.backups.is_empty()))
+    });
+    let rows = move || {
+        backups
+            .data
+            .with(|list| list.as_ref().map(|l| l.backups.clone()).unwrap_or_default())
+    };
+    let body = move || {
+        match shape.get() {
         None => ().into_any(),
         Some(true) => view! {
             <div class="empty-state"><p>"No backups yet. “Back up now” makes one; a daily backup can be set below."</p></div>
@@ -135,6 +150,7 @@ fn BackupTable(
             </div>
         }
         .into_any(),
+    }
     };
     view! {
         <ListError error=backups.error/>

@@ -31,13 +31,19 @@ pub fn ImportForm(database: Signal<String>, jobs: Live<JobList>) -> impl IntoVie
     // Bytes sent and the file's size while the upload runs.
     let uploading = RwSignal::new(None::<(f64, f64)>);
     let error = RwSignal::new(None::<String>);
-    Effect::watch(move || database.get(), move |_, _, _| error.set(None), false);
+    Effect::watch(
+        move || database.get(),
+        move |_, _, _| error.set(None),
+        false,
+    );
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if uploading.get_untracked().is_some() {
             return;
         }
-        let Some(element) = input.get_untracked() else { return };
+        let Some(element) = input.get_untracked() else {
+            return;
+        };
         let Some(file) = browser::chosen_file(&element) else {
             error.set(Some("Choose a .sql or .sql.gz file first.".to_owned()));
             return;
@@ -120,12 +126,17 @@ mod browser {
     }
 
     /// Sends `file` as the request's body; `Ok` once the panel took it (202 with the job).
-    pub async fn upload(url: &str, file: &File, on_progress: impl Fn(f64, f64) + 'static) -> Result<(), String> {
+    pub async fn upload(
+        url: &str,
+        file: &File,
+        on_progress: impl Fn(f64, f64) + 'static,
+    ) -> Result<(), String> {
         let unreachable = || "The upload could not reach the panel.".to_owned();
         let xhr = XmlHttpRequest::new().map_err(|_| unreachable())?;
         xhr.open("POST", url).map_err(|_| unreachable())?;
         // The server tells gzip from plain SQL by the first bytes.
-        xhr.set_request_header("Content-Type", "application/octet-stream").map_err(|_| unreachable())?;
+        xhr.set_request_header("Content-Type", "application/octet-stream")
+            .map_err(|_| unreachable())?;
         let upload = xhr.upload().map_err(|_| unreachable())?;
         let report = Closure::<dyn Fn(ProgressEvent)>::new(move |event: ProgressEvent| {
             if event.length_computable() {
@@ -134,15 +145,20 @@ mod browser {
         });
         upload.set_onprogress(Some(report.as_ref().unchecked_ref()));
         // `loadend` follows success, failure and abort alike.
-        let finished = js_sys::Promise::new(&mut |resolve, _reject| xhr.set_onloadend(Some(&resolve)));
-        xhr.send_with_opt_blob(Some(file)).map_err(|_| unreachable())?;
+        let finished =
+            js_sys::Promise::new(&mut |resolve, _reject| xhr.set_onloadend(Some(&resolve)));
+        xhr.send_with_opt_blob(Some(file))
+            .map_err(|_| unreachable())?;
         let _ = JsFuture::from(finished).await;
         upload.set_onprogress(None);
         drop(report);
         match xhr.status().unwrap_or(0) {
             0 => Err(unreachable()),
             200..=299 => Ok(()),
-            status => Err(refusal(status, &xhr.response_text().ok().flatten().unwrap_or_default())),
+            status => Err(refusal(
+                status,
+                &xhr.response_text().ok().flatten().unwrap_or_default(),
+            )),
         }
     }
 }
@@ -162,7 +178,11 @@ mod browser {
         0.0
     }
 
-    pub async fn upload(_url: &str, _file: &File, _on_progress: impl Fn(f64, f64) + 'static) -> Result<(), String> {
+    pub async fn upload(
+        _url: &str,
+        _file: &File,
+        _on_progress: impl Fn(f64, f64) + 'static,
+    ) -> Result<(), String> {
         Err("Importing needs the page's script to have loaded.".to_owned())
     }
 }
@@ -173,11 +193,15 @@ mod tests {
 
     #[test]
     fn refusals_read_as_the_server_wrote_them() {
-        let quota = r#"{"error":{"code":"quota_exceeded","message":"Your backup storage is full."}}"#;
+        let quota =
+            r#"{"error":{"code":"quota_exceeded","message":"Your backup storage is full."}}"#;
         assert_eq!(refusal(507, quota), "Your backup storage is full.");
         let sql = r#"{"error":{"code":"sql_error","message":"Syntax","mysql_errno":1064}}"#;
         assert_eq!(refusal(400, sql), "Error 1064: Syntax");
-        assert_eq!(refusal(413, "<html>"), "The file is larger than the panel accepts.");
+        assert_eq!(
+            refusal(413, "<html>"),
+            "The file is larger than the panel accepts."
+        );
         assert_eq!(refusal(502, ""), "The import was refused (HTTP 502).");
     }
 }

@@ -15,7 +15,10 @@ pub fn difference_text(difference: &TableDifference) -> String {
     match difference.actual_rows {
         None => format!("{name}: missing"),
         Some(rows) if rows != difference.expected_rows => {
-            format!("{name}: {rows} rows, the backup has {}", difference.expected_rows)
+            format!(
+                "{name}: {rows} rows, the backup has {}",
+                difference.expected_rows
+            )
         }
         Some(_) => format!("{name}: same rows, different checksum"),
     }
@@ -23,8 +26,14 @@ pub fn difference_text(difference: &TableDifference) -> String {
 
 /// Why a job failed as the page says it: where in the file, and MariaDB's own words and number.
 pub fn failure_text(job: &Job) -> String {
-    let message = job.error.clone().unwrap_or_else(|| "The job failed.".to_owned());
-    let err = AppError { mysql_errno: job.mysql_errno, ..AppError::bad_request(message) };
+    let message = job
+        .error
+        .clone()
+        .unwrap_or_else(|| "The job failed.".to_owned());
+    let err = AppError {
+        mysql_errno: job.mysql_errno,
+        ..AppError::bad_request(message)
+    };
     match job.error_line {
         Some(line) => format!("At line {line}: {}", describe_error(&err)),
         None => describe_error(&err),
@@ -49,9 +58,16 @@ pub fn Jobs(database: Signal<String>, jobs: Live<JobList>) -> impl IntoView {
 
 #[component]
 fn JobTable(jobs: Live<JobList>) -> impl IntoView {
-    let shape = Memo::new(move |_| jobs.data.with(|list| list.as_ref().map(|l| l.jobs.is_empty())));
-    let rows = move || jobs.data.with(|list| list.as_ref().map(|l| l.jobs.clone()).unwrap_or_default());
-    let body = move || match shape.get() {
+    let shape = Memo::new(move |_| {
+        jobs.data
+            .with(|list| list.as_ref().map(|l| l.jobs.is_empty()))
+    });
+    let rows = move || {
+        jobs.data
+            .with(|list| list.as_ref().map(|l| l.jobs.clone()).unwrap_or_default())
+    };
+    let body = move || {
+        match shape.get() {
         None => ().into_any(),
         Some(true) => view! { <p class="muted">"No restores or imports into this database yet."</p> }.into_any(),
         Some(false) => view! {
@@ -65,6 +81,7 @@ fn JobTable(jobs: Live<JobList>) -> impl IntoView {
             </div>
         }
         .into_any(),
+    }
     };
     view! {
         <ListError error=jobs.error/>
@@ -84,15 +101,22 @@ fn JobRow(job: Job, jobs: Live<JobList>) -> impl IntoView {
     });
     let status = job.status;
     let (kind, from) = match job.kind {
-        JobKind::Restore => ("Restore", view! { "backup " <code class="job-id">{job.backup_id.clone()}</code> }.into_any()),
+        JobKind::Restore => (
+            "Restore",
+            view! { "backup " <code class="job-id">{job.backup_id.clone()}</code> }.into_any(),
+        ),
         JobKind::Import => ("Import", view! { "SQL file" }.into_any()),
     };
     let state = match status {
-        JobStatus::Queued | JobStatus::Running => view! { <JobProgress label="Job progress" status progress/> }.into_any(),
+        JobStatus::Queued | JobStatus::Running => {
+            view! { <JobProgress label="Job progress" status progress/> }.into_any()
+        }
         _ => ().into_any(),
     };
     let result = match status {
-        JobStatus::Completed => view! { <VerificationBadge verification=job.verification.clone()/> }.into_any(),
+        JobStatus::Completed => {
+            view! { <VerificationBadge verification=job.verification.clone()/> }.into_any()
+        }
         JobStatus::Failed => view! { <p class="job-error">{failure_text(&job)}</p> }.into_any(),
         JobStatus::Queued | JobStatus::Running => ().into_any(),
     };
@@ -159,10 +183,26 @@ mod tests {
 
     #[test]
     fn failures_say_where_and_what() {
-        assert_eq!(failure_text(&job()), "At line 12: Error 1064: You have an error in your SQL syntax");
-        let restore = Job { error_line: None, mysql_errno: None, error: Some("The backup file is gone".to_owned()), ..job() };
+        assert_eq!(
+            failure_text(&job()),
+            "At line 12: Error 1064: You have an error in your SQL syntax"
+        );
+        let restore = Job {
+            error_line: None,
+            mysql_errno: None,
+            error: Some("The backup file is gone".to_owned()),
+            ..job()
+        };
         assert_eq!(failure_text(&restore), "The backup file is gone");
-        assert_eq!(failure_text(&Job { error: None, error_line: None, mysql_errno: None, ..job() }), "The job failed.");
+        assert_eq!(
+            failure_text(&Job {
+                error: None,
+                error_line: None,
+                mysql_errno: None,
+                ..job()
+            }),
+            "The job failed."
+        );
     }
 
     #[test]
@@ -174,8 +214,24 @@ mod tests {
             expected_checksum: 1,
             actual_checksum: Some(2),
         };
-        assert_eq!(difference_text(&base), "orders: 98 rows, the backup has 100");
-        assert_eq!(difference_text(&TableDifference { actual_rows: None, actual_checksum: None, ..base.clone() }), "orders: missing");
-        assert_eq!(difference_text(&TableDifference { actual_rows: Some(100), ..base }), "orders: same rows, different checksum");
+        assert_eq!(
+            difference_text(&base),
+            "orders: 98 rows, the backup has 100"
+        );
+        assert_eq!(
+            difference_text(&TableDifference {
+                actual_rows: None,
+                actual_checksum: None,
+                ..base.clone()
+            }),
+            "orders: missing"
+        );
+        assert_eq!(
+            difference_text(&TableDifference {
+                actual_rows: Some(100),
+                ..base
+            }),
+            "orders: same rows, different checksum"
+        );
     }
 }

@@ -46,14 +46,20 @@ pub fn may_restore(target: Target, name: &str, typed: &str) -> bool {
 }
 
 #[component]
-pub fn RestoreDialog(backup: Backup, on_close: Callback<()>, on_started: Callback<Job>) -> impl IntoView {
+pub fn RestoreDialog(
+    backup: Backup,
+    on_close: Callback<()>,
+    on_started: Callback<Job>,
+) -> impl IntoView {
     let restore = ServerAction::<RestoreBackup>::new();
     let target = RwSignal::new(default_target(&backup.database));
     let typed = RwSignal::new(String::new());
     let existing = RwSignal::new(None::<Result<Vec<String>, String>>);
     // The dialog only opens in the browser, from a click.
     leptos::task::spawn_local(async move {
-        let names = list_databases().await.map(|list| list.databases.into_iter().map(|db| db.name).collect());
+        let names = list_databases()
+            .await
+            .map(|list| list.databases.into_iter().map(|db| db.name).collect());
         let _ = existing.try_set(Some(names.map_err(|e| e.message)));
     });
     let kind = Memo::new(move |_| existing.with(|names| classify(&target.get(), names.as_ref())));
@@ -66,22 +72,34 @@ pub fn RestoreDialog(backup: Backup, on_close: Callback<()>, on_started: Callbac
         "The backup of {} from {}{}.",
         backup.database,
         short_time(&backup.created_at),
-        backup.size_bytes.map(|size| format!(" ({})", human_size(size))).unwrap_or_default(),
+        backup
+            .size_bytes
+            .map(|size| format!(" ({})", human_size(size)))
+            .unwrap_or_default(),
     );
     let id = backup.id.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let name = target.get_untracked().trim().to_owned();
         if may_restore(kind.get_untracked(), &name, &typed.get_untracked()) {
-            restore.dispatch(RestoreBackup { id: id.clone(), database: name });
+            restore.dispatch(RestoreBackup {
+                id: id.clone(),
+                database: name,
+            });
         }
     };
     let warning = move || match kind.get() {
         Target::Existing => {
             let name = target.get().trim().to_owned();
-            let message = match existing.with(|names| names.as_ref().and_then(|r| r.as_ref().err()).cloned()) {
-                Some(why) => format!("Whether {name} exists could not be checked ({why}). If it does, its tables will be overwritten by the backup's."),
-                None => format!("{name} already exists: its tables will be overwritten by the backup's."),
+            let message = match existing
+                .with(|names| names.as_ref().and_then(|r| r.as_ref().err()).cloned())
+            {
+                Some(why) => format!(
+                    "Whether {name} exists could not be checked ({why}). If it does, its tables will be overwritten by the backup's."
+                ),
+                None => format!(
+                    "{name} already exists: its tables will be overwritten by the backup's."
+                ),
             };
             Some(view! {
                 <p class="warning">{message}</p>
@@ -122,7 +140,11 @@ pub fn RestoreDialog(backup: Backup, on_close: Callback<()>, on_started: Callbac
 
 /// A text box for a database name, bound to `value`.
 #[component]
-fn NameInput(id: &'static str, value: RwSignal<String>, #[prop(optional)] described_by: Option<&'static str>) -> impl IntoView {
+fn NameInput(
+    id: &'static str,
+    value: RwSignal<String>,
+    #[prop(optional)] described_by: Option<&'static str>,
+) -> impl IntoView {
     view! {
         <input
             id=id
@@ -153,14 +175,25 @@ mod tests {
     #[test]
     fn targets_are_new_existing_or_not_yet_known() {
         let account = names(&["acme_shop", "acme_app"]);
-        assert_eq!(classify("acme_shop_restored", account.as_ref()), Target::New);
+        assert_eq!(
+            classify("acme_shop_restored", account.as_ref()),
+            Target::New
+        );
         assert_eq!(classify("acme_shop", account.as_ref()), Target::Existing);
         assert_eq!(classify(" acme_app ", account.as_ref()), Target::Existing);
-        assert_eq!(classify("ACME_APP", account.as_ref()), Target::New, "names are compared as MariaDB on Linux does");
+        assert_eq!(
+            classify("ACME_APP", account.as_ref()),
+            Target::New,
+            "names are compared as MariaDB on Linux does"
+        );
         assert_eq!(classify("  ", account.as_ref()), Target::Missing);
         assert_eq!(classify("acme_x", None), Target::Checking);
         let unknown = Some(Err("MySQL is unavailable".to_owned()));
-        assert_eq!(classify("acme_x", unknown.as_ref()), Target::Existing, "unknown is treated as existing");
+        assert_eq!(
+            classify("acme_x", unknown.as_ref()),
+            Target::Existing,
+            "unknown is treated as existing"
+        );
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! keep), setting it and removing it.
 use super::short_time;
 use crate::backups::{
-    BackupSchedule, DeleteBackupSchedule, MAX_KEEP, ScheduleRequest, SetBackupSchedule, get_backup_schedule,
+    BackupSchedule, DeleteBackupSchedule, MAX_KEEP, ScheduleRequest, SetBackupSchedule,
+    get_backup_schedule,
 };
 use leptos::prelude::*;
 
@@ -12,14 +13,20 @@ pub fn schedule_request(time_utc: &str, keep: &str) -> Result<ScheduleRequest, S
         .trim()
         .parse::<u32>()
         .map_err(|_| format!("Keep must be a whole number between 1 and {MAX_KEEP}."))?;
-    let request = ScheduleRequest { time_utc: time_utc.trim().to_owned(), keep };
+    let request = ScheduleRequest {
+        time_utc: time_utc.trim().to_owned(),
+        keep,
+    };
     request.validate().map_err(|e| e.message)?;
     Ok(request)
 }
 
 /// "Every day at 03:00 UTC, keeping 7".
 pub fn schedule_text(schedule: &BackupSchedule) -> String {
-    format!("Every day at {} UTC, keeping {}", schedule.time_utc, schedule.keep)
+    format!(
+        "Every day at {} UTC, keeping {}",
+        schedule.time_utc, schedule.keep
+    )
 }
 
 #[component]
@@ -60,7 +67,11 @@ fn ScheduleForm(
     set: ServerAction<SetBackupSchedule>,
     remove: ServerAction<DeleteBackupSchedule>,
 ) -> impl IntoView {
-    let time = RwSignal::new(current.as_ref().map_or_else(|| "03:00".to_owned(), |s| s.time_utc.clone()));
+    let time = RwSignal::new(
+        current
+            .as_ref()
+            .map_or_else(|| "03:00".to_owned(), |s| s.time_utc.clone()),
+    );
     let keep = RwSignal::new(current.as_ref().map_or(7, |s| s.keep).to_string());
     let invalid = RwSignal::new(None::<String>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -69,7 +80,11 @@ fn ScheduleForm(
             Ok(ScheduleRequest { time_utc, keep }) => {
                 invalid.set(None);
                 remove.value().set(None);
-                set.dispatch(SetBackupSchedule { database: database.get_untracked(), time_utc, keep });
+                set.dispatch(SetBackupSchedule {
+                    database: database.get_untracked(),
+                    time_utc,
+                    keep,
+                });
             }
             Err(message) => invalid.set(Some(message)),
         }
@@ -78,7 +93,13 @@ fn ScheduleForm(
         invalid
             .get()
             .or_else(|| set.value().get().and_then(Result::err).map(|e| e.message))
-            .or_else(|| remove.value().get().and_then(Result::err).map(|e| e.message))
+            .or_else(|| {
+                remove
+                    .value()
+                    .get()
+                    .and_then(Result::err)
+                    .map(|e| e.message)
+            })
     };
     let summary = match current {
         Some(schedule) => view! {
@@ -145,10 +166,27 @@ mod tests {
 
     #[test]
     fn the_form_is_checked_before_it_is_sent() {
-        assert_eq!(schedule_request("03:00", "7"), Ok(ScheduleRequest { time_utc: "03:00".to_owned(), keep: 7 }));
-        assert_eq!(schedule_request(" 23:59 ", " 365 ").map(|r| r.keep), Ok(365));
-        assert!(schedule_request("03:00", "0").unwrap_err().contains("between 1 and 365"));
-        assert!(schedule_request("03:00", "seven").unwrap_err().contains("whole number"));
+        assert_eq!(
+            schedule_request("03:00", "7"),
+            Ok(ScheduleRequest {
+                time_utc: "03:00".to_owned(),
+                keep: 7
+            })
+        );
+        assert_eq!(
+            schedule_request(" 23:59 ", " 365 ").map(|r| r.keep),
+            Ok(365)
+        );
+        assert!(
+            schedule_request("03:00", "0")
+                .unwrap_err()
+                .contains("between 1 and 365")
+        );
+        assert!(
+            schedule_request("03:00", "seven")
+                .unwrap_err()
+                .contains("whole number")
+        );
         assert!(schedule_request("3 am", "7").unwrap_err().contains("HH:MM"));
     }
 
@@ -160,6 +198,9 @@ mod tests {
             keep: 7,
             next_run_at: "2026-12-01T03:00:00Z".to_owned(),
         };
-        assert_eq!(schedule_text(&schedule), "Every day at 03:00 UTC, keeping 7");
+        assert_eq!(
+            schedule_text(&schedule),
+            "Every day at 03:00 UTC, keeping 7"
+        );
     }
 }

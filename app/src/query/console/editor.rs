@@ -15,7 +15,10 @@ use leptos::prelude::*;
 
 /// The statement as typed (the textarea is the one place it lives).
 pub fn current_sql(textarea: NodeRef<Textarea>) -> String {
-    textarea.get_untracked().map(|el| el.value()).unwrap_or_default()
+    textarea
+        .get_untracked()
+        .map(|el| el.value())
+        .unwrap_or_default()
 }
 
 /// Puts `sql` in the editor (a history entry picked), replacing what was there.
@@ -99,12 +102,21 @@ mod tests {
     fn the_schema_maps_tables_to_their_columns() {
         let outline = SchemaOutline {
             tables: vec![
-                TableOutline { name: "customers".into(), columns: vec!["id".into(), "name".into()] },
-                TableOutline { name: "orders".into(), columns: vec![] },
+                TableOutline {
+                    name: "customers".into(),
+                    columns: vec!["id".into(), "name".into()],
+                },
+                TableOutline {
+                    name: "orders".into(),
+                    columns: vec![],
+                },
             ],
         };
         let json: serde_json::Value = serde_json::from_str(&schema_json(&outline)).unwrap();
-        assert_eq!(json, serde_json::json!({"customers": ["id", "name"], "orders": []}));
+        assert_eq!(
+            json,
+            serde_json::json!({"customers": ["id", "name"], "orders": []})
+        );
         assert_eq!(schema_json(&SchemaOutline::default()), "{}");
     }
 }

@@ -8,7 +8,11 @@ use serde_json::Value;
 
 /// "1 row", "2 rows".
 pub fn rows_text(n: u64) -> String {
-    if n == 1 { "1 row".to_owned() } else { format!("{n} rows") }
+    if n == 1 {
+        "1 row".to_owned()
+    } else {
+        format!("{n} rows")
+    }
 }
 
 /// "12 ms" below a second, "1.25 s" above.
@@ -25,7 +29,9 @@ pub fn elapsed_text(ms: u64) -> String {
 pub fn truncated_text(row_count: u64, max_rows: u32) -> String {
     let shown = rows_text(row_count);
     if row_count >= u64::from(max_rows) {
-        format!("Showing the first {shown}: results are capped at {max_rows} rows. Export for every row.")
+        format!(
+            "Showing the first {shown}: results are capped at {max_rows} rows. Export for every row."
+        )
     } else {
         format!("Showing the first {shown}: results are capped at 16 MiB. Export for every row.")
     }
@@ -39,7 +45,9 @@ pub fn Results(
 ) -> impl IntoView {
     let body = move || match outcome.get() {
         None => view! { <p class="muted">"Run a statement to see its result here."</p> }.into_any(),
-        Some(Err(err)) => view! { <p class="form-error" role="alert">{describe_error(&err)}</p> }.into_any(),
+        Some(Err(err)) => {
+            view! { <p class="form-error" role="alert">{describe_error(&err)}</p> }.into_any()
+        }
         Some(Ok(response)) => {
             let results = response.results();
             let several = results.len() > 1;
@@ -79,8 +87,13 @@ fn Statement(result: StatementResult, title: Option<String>, max_rows: u32) -> i
     let elapsed = elapsed_text(result.elapsed_ms);
     let title = title.map(|title| view! { <h3 class="statement-title">{title}</h3> });
     if result.columns.is_empty() {
-        let affected = format!("Query OK, {} affected ({elapsed})", rows_text(result.rows_affected));
-        let insert_id = result.last_insert_id.map(|id| view! { <p class="muted">"Last insert id: " {id}</p> });
+        let affected = format!(
+            "Query OK, {} affected ({elapsed})",
+            rows_text(result.rows_affected)
+        );
+        let insert_id = result
+            .last_insert_id
+            .map(|id| view! { <p class="muted">"Last insert id: " {id}</p> });
         return view! {
             <div class="statement">
                 {title}
@@ -156,7 +169,10 @@ mod tests {
 
     #[test]
     fn the_truncated_notice_names_the_cap_that_applied() {
-        assert!(truncated_text(1000, 1000).starts_with("Showing the first 1000 rows: results are capped at 1000 rows"));
+        assert!(
+            truncated_text(1000, 1000)
+                .starts_with("Showing the first 1000 rows: results are capped at 1000 rows")
+        );
         assert!(truncated_text(10, 1000).contains("16 MiB"));
     }
 }

@@ -39,7 +39,9 @@ pub fn History(runs: RwSignal<u32>, on_pick: Callback<String>) -> impl IntoView 
 
 #[component]
 fn Entry(entry: HistoryEntry, on_pick: Callback<String>) -> impl IntoView {
-    let HistoryEntry { sql, database, at, .. } = entry;
+    let HistoryEntry {
+        sql, database, at, ..
+    } = entry;
     let meta = format!("{database} · {}", when(&at));
     let picked = sql.clone();
     view! {
@@ -59,7 +61,10 @@ mod tests {
     #[test]
     fn times_are_shortened_to_the_minute() {
         assert_eq!(when("2026-11-30T14:05:09Z"), "2026-11-30 14:05 UTC");
-        assert_eq!(when("2026-11-30T14:05:09.123+00:00"), "2026-11-30 14:05 UTC");
+        assert_eq!(
+            when("2026-11-30T14:05:09.123+00:00"),
+            "2026-11-30 14:05 UTC"
+        );
         assert_eq!(when("soon"), "soon");
     }
 }

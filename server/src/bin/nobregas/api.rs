@@ -21,7 +21,10 @@ pub const AUTHENTICATION: u8 = 4;
 
 impl Failure {
     pub fn new(exit: u8, message: impl Into<String>) -> Self {
-        Self { exit, message: message.into() }
+        Self {
+            exit,
+            message: message.into(),
+        }
     }
 
     pub fn usage(message: impl Into<String>) -> Self {
@@ -70,7 +73,8 @@ pub fn read_key(source: &KeySource) -> Result<String, Failure> {
 /// The panel's address; plain `http://` only to this machine unless the user insists: the key must
 /// not cross a network unencrypted.
 pub fn base_url(raw: &str, insecure_http: bool) -> Result<Url, Failure> {
-    let url = Url::parse(raw).map_err(|err| Failure::usage(format!("NOBREGAS_URL {raw:?} is not a URL: {err}")))?;
+    let url = Url::parse(raw)
+        .map_err(|err| Failure::usage(format!("NOBREGAS_URL {raw:?} is not a URL: {err}")))?;
     match url.scheme() {
         "https" => Ok(url),
         "http" if insecure_http || is_loopback(&url) => Ok(url),
@@ -78,7 +82,9 @@ pub fn base_url(raw: &str, insecure_http: bool) -> Result<Url, Failure> {
             "Refusing to send the API key over plain http to {}: use https, or --insecure-http if you really must.",
             url.host_str().unwrap_or_default()
         ))),
-        other => Err(Failure::usage(format!("NOBREGAS_URL must be http(s)://…, not {other}://"))),
+        other => Err(Failure::usage(format!(
+            "NOBREGAS_URL must be http(s)://…, not {other}://"
+        ))),
     }
 }
 
@@ -108,7 +114,12 @@ pub struct Body(pub String);
 
 impl Body {
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T, Failure> {
-        serde_json::from_str(&self.0).map_err(|err| Failure::new(API_SAID_NO, format!("Unexpected answer from the panel: {err}")))
+        serde_json::from_str(&self.0).map_err(|err| {
+            Failure::new(
+                API_SAID_NO,
+                format!("Unexpected answer from the panel: {err}"),
+            )
+        })
     }
 }
 
@@ -118,13 +129,17 @@ impl Api {
             .user_agent(concat!("nobregas/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(std::time::Duration::from_secs(10))
             .build()
-            .map_err(|err| Failure::new(UNREACHABLE, format!("Cannot start the HTTP client: {err}")))?;
+            .map_err(|err| {
+                Failure::new(UNREACHABLE, format!("Cannot start the HTTP client: {err}"))
+            })?;
         Ok(Self { base, key, http })
     }
 
     /// `path` (with its query string, if any) under the base URL.
     pub fn url(&self, path: &str) -> Url {
-        let (path, query) = path.split_once('?').map_or((path, None), |(path, query)| (path, Some(query)));
+        let (path, query) = path
+            .split_once('?')
+            .map_or((path, None), |(path, query)| (path, Some(query)));
         let mut url = self.base.clone();
         let joined = format!("{}{}", url.path().trim_end_matches('/'), path);
         url.set_path(&joined);
@@ -148,7 +163,12 @@ impl Api {
         self.send(self.request(Method::DELETE, path)).await
     }
 
-    pub async fn send_json(&self, method: Method, path: &str, body: &impl Serialize) -> Result<Body, Failure> {
+    pub async fn send_json(
+        &self,
+        method: Method,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<Body, Failure> {
         self.send(self.request(method, path).json(body)).await
     }
 
@@ -159,7 +179,10 @@ impl Api {
     }
 
     /// The response when it is a success; the API's error (with its exit code) otherwise.
-    pub async fn response(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, Failure> {
+    pub async fn response(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, Failure> {
         let response = request.send().await.map_err(unreachable)?;
         if response.status().is_success() {
             return Ok(response);
@@ -183,7 +206,11 @@ fn api_error(status: StatusCode, body: &str) -> Failure {
         },
         None => format!("The panel answered {status}"),
     };
-    let exit = if status == StatusCode::UNAUTHORIZED { AUTHENTICATION } else { API_SAID_NO };
+    let exit = if status == StatusCode::UNAUTHORIZED {
+        AUTHENTICATION
+    } else {
+        API_SAID_NO
+    };
     Failure::new(exit, message)
 }
 
@@ -193,7 +220,12 @@ mod tests {
 
     #[test]
     fn plain_http_only_to_this_machine() {
-        for ok in ["http://127.0.0.1:3000", "http://localhost:3000", "http://[::1]:3000", "https://panel.example.com"] {
+        for ok in [
+            "http://127.0.0.1:3000",
+            "http://localhost:3000",
+            "http://[::1]:3000",
+            "https://panel.example.com",
+        ] {
             assert!(base_url(ok, false).is_ok(), "{ok}");
         }
         let refused = base_url("http://panel.example.com", false).unwrap_err();
@@ -205,7 +237,13 @@ mod tests {
     #[test]
     fn paths_join_under_a_base_path() {
         let api = Api::new(Url::parse("https://example.com/panel/").unwrap(), None).unwrap();
-        assert_eq!(api.url("/api/account").as_str(), "https://example.com/panel/api/account");
-        assert_eq!(api.url("/api/backups?database=a_b").as_str(), "https://example.com/panel/api/backups?database=a_b");
+        assert_eq!(
+            api.url("/api/account").as_str(),
+            "https://example.com/panel/api/account"
+        );
+        assert_eq!(
+            api.url("/api/backups?database=a_b").as_str(),
+            "https://example.com/panel/api/backups?database=a_b"
+        );
     }
 }

@@ -5,8 +5,8 @@ use crate::output::{Output, confirm, progress, show, size, table};
 use app::backups::{Backup, BackupList, Job, JobStatus, RestoreRequest};
 use futures_util::StreamExt;
 use indicatif::ProgressBar;
-use serde::de::DeserializeOwned;
 use reqwest::Method;
+use serde::de::DeserializeOwned;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -22,7 +22,13 @@ pub async fn list(api: &Api, output: Output, database: Option<String>) -> Result
     show(output, &body, || {
         let list: BackupList = body.parse()?;
         let rows = list.backups.into_iter().map(|b| {
-            [b.id, b.database, b.status.as_str().to_owned(), b.size_bytes.map(size).unwrap_or_default(), b.created_at]
+            [
+                b.id,
+                b.database,
+                b.status.as_str().to_owned(),
+                b.size_bytes.map(size).unwrap_or_default(),
+                b.created_at,
+            ]
         });
         Ok(table(["ID", "DATABASE", "STATUS", "SIZE", "CREATED"], rows))
     })
@@ -33,19 +39,46 @@ pub async fn create(api: &Api, output: Output, database: &str, wait: bool) -> Re
     let body = api.send(api.request(Method::POST, &path)).await?;
     let started: Backup = body.parse()?;
     if !wait {
-        return show(output, &body, || Ok(format!("Backup {} of {database} started ({}).", started.id, started.status.as_str())));
+        return show(output, &body, || {
+            Ok(format!(
+                "Backup {} of {database} started ({}).",
+                started.id,
+                started.status.as_str()
+            ))
+        });
     }
     let bar = progress(started.estimated_bytes, &format!("Backing up {database}"));
-    let (done, body) = wait_for(api, &format!("/api/backups/{}", started.id), bar, |b: &Backup| (b.status, b.bytes_done)).await?;
+    let (done, body) = wait_for(
+        api,
+        &format!("/api/backups/{}", started.id),
+        bar,
+        |b: &Backup| (b.status, b.bytes_done),
+    )
+    .await?;
     if done.status == JobStatus::Failed {
-        return Err(Failure::new(API_SAID_NO, format!("Backup {} failed: {}", done.id, done.error.unwrap_or_default())));
+        return Err(Failure::new(
+            API_SAID_NO,
+            format!(
+                "Backup {} failed: {}",
+                done.id,
+                done.error.unwrap_or_default()
+            ),
+        ));
     }
-    show(output, &body, || Ok(format!("Backup {} of {database} completed ({}).", done.id, done.size_bytes.map(size).unwrap_or_default())))
+    show(output, &body, || {
+        Ok(format!(
+            "Backup {} of {database} completed ({}).",
+            done.id,
+            done.size_bytes.map(size).unwrap_or_default()
+        ))
+    })
 }
 
 pub async fn download(api: &Api, id: &str, to: Option<PathBuf>) -> Result<(), Failure> {
     let id = segment(id);
-    let response = api.response(api.request(Method::GET, &format!("/api/backups/{id}/download"))).await?;
+    let response = api
+        .response(api.request(Method::GET, &format!("/api/backups/{id}/download")))
+        .await?;
     let to = to.unwrap_or_else(|| PathBuf::from(format!("{id}.sql.gz")));
     // Written beside the target and renamed when complete: an interrupted download leaves no
     // file that looks whole.
@@ -54,7 +87,8 @@ pub async fn download(api: &Api, id: &str, to: Option<PathBuf>) -> Result<(), Fa
     let mut file = std::fs::File::create(&partial)?;
     let mut stream = response.bytes_stream();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|err| Failure::new(API_SAID_NO, format!("The download stopped: {err}")))?;
+        let chunk = chunk
+            .map_err(|err| Failure::new(API_SAID_NO, format!("The download stopped: {err}")))?;
         file.write_all(&chunk)?;
         bar.inc(chunk.len() as u64);
     }
@@ -65,23 +99,65 @@ pub async fn download(api: &Api, id: &str, to: Option<PathBuf>) -> Result<(), Fa
     Ok(())
 }
 
-pub async fn restore(api: &Api, output: Output, id: &str, to: String, wait: bool, yes: bool) -> Result<(), Failure> {
+pub async fn restore(
+    api: &Api,
+    output: Output,
+    id: &str,
+    to: String,
+    wait: bool,
+    yes: bool,
+) -> Result<(), Failure> {
     // Into a new database nothing is lost; over an existing one, its current contents are.
-    if api.get(&format!("/api/databases/{}", segment(&to))).await.is_ok() {
-        confirm(&format!("Restore backup {id} over the existing database {to} (its current contents are replaced)?"), yes)?;
+    if api
+        .get(&format!("/api/databases/{}", segment(&to)))
+        .await
+        .is_ok()
+    {
+        confirm(
+            &format!(
+                "Restore backup {id} over the existing database {to} (its current contents are replaced)?"
+            ),
+            yes,
+        )?;
     }
     let path = format!("/api/backups/{}/restore", segment(id));
-    let body = api.send_json(Method::POST, &path, &RestoreRequest { database: to.clone() }).await?;
+    let body = api
+        .send_json(
+            Method::POST,
+            &path,
+            &RestoreRequest {
+                database: to.clone(),
+            },
+        )
+        .await?;
     let job: Job = body.parse()?;
     if !wait {
-        return show(output, &body, || Ok(format!("Restore {} into {to} started ({}).", job.id, job.status.as_str())));
+        return show(output, &body, || {
+            Ok(format!(
+                "Restore {} into {to} started ({}).",
+                job.id,
+                job.status.as_str()
+            ))
+        });
     }
     let bar = progress(job.size_bytes, &format!("Restoring into {to}"));
-    let (done, body) = wait_for(api, &format!("/api/restores/{}", job.id), bar, |j: &Job| (j.status, j.bytes_done)).await?;
+    let (done, body) = wait_for(api, &format!("/api/restores/{}", job.id), bar, |j: &Job| {
+        (j.status, j.bytes_done)
+    })
+    .await?;
     if done.status == JobStatus::Failed {
-        return Err(Failure::new(API_SAID_NO, format!("Restore {} failed: {}", done.id, done.error.unwrap_or_default())));
+        return Err(Failure::new(
+            API_SAID_NO,
+            format!(
+                "Restore {} failed: {}",
+                done.id,
+                done.error.unwrap_or_default()
+            ),
+        ));
     }
-    show(output, &body, || Ok(format!("Restored backup {id} into {to}.")))
+    show(output, &body, || {
+        Ok(format!("Restored backup {id} into {to}."))
+    })
 }
 
 /// Polls a job (`GET path`) until it has completed or failed, moving `bar` with `state`'s bytes;

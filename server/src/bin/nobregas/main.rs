@@ -33,7 +33,12 @@ struct Cli {
 #[derive(Args)]
 struct Global {
     /// The panel's address.
-    #[arg(long, env = "NOBREGAS_URL", default_value = "http://127.0.0.1:3000", global = true)]
+    #[arg(
+        long,
+        env = "NOBREGAS_URL",
+        default_value = "http://127.0.0.1:3000",
+        global = true
+    )]
     url: String,
     /// Read the API key from this file instead of NOBREGAS_API_KEY.
     #[arg(long, global = true, conflicts_with = "api_key_stdin")]
@@ -90,7 +95,9 @@ enum Command {
 #[derive(Subcommand)]
 enum DatabasesCommand {
     List,
-    Show { name: String },
+    Show {
+        name: String,
+    },
     Create {
         /// `<prefix>_<name>`.
         name: String,
@@ -152,7 +159,9 @@ enum WhitelistCommand {
         #[arg(long)]
         note: Option<String>,
     },
-    Remove { id: i64 },
+    Remove {
+        id: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -207,9 +216,20 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
-    let Global { url, api_key_file, api_key_stdin, insecure_http, output } = cli.global;
+    let Global {
+        url,
+        api_key_file,
+        api_key_stdin,
+        insecure_http,
+        output,
+    } = cli.global;
     if let Command::Completions { shell } = cli.command {
-        clap_complete::generate(shell, &mut Cli::command(), "nobregas", &mut std::io::stdout());
+        clap_complete::generate(
+            shell,
+            &mut Cli::command(),
+            "nobregas",
+            &mut std::io::stdout(),
+        );
         return Ok(());
     }
     let base = api::base_url(&url, insecure_http)?;
@@ -227,18 +247,37 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Account => resources::account(&api, output).await,
         Command::Databases(command) => databases(&api, output, command).await,
         Command::Users(command) => users(&api, output, command, api_key_stdin).await,
-        Command::Grants(GrantsCommand::Set { user, database, privileges }) => {
-            resources::grants_set(&api, output, &user, &database, &privileges).await
+        Command::Grants(GrantsCommand::Set {
+            user,
+            database,
+            privileges,
+        }) => resources::grants_set(&api, output, &user, &database, &privileges).await,
+        Command::Grants(GrantsCommand::Revoke { user, database }) => {
+            resources::grants_revoke(&api, &user, &database).await
         }
-        Command::Grants(GrantsCommand::Revoke { user, database }) => resources::grants_revoke(&api, &user, &database).await,
         Command::Whitelist(WhitelistCommand::List) => resources::whitelist_list(&api, output).await,
-        Command::Whitelist(WhitelistCommand::Add { host, note }) => resources::whitelist_add(&api, output, host, note).await,
-        Command::Whitelist(WhitelistCommand::Remove { id }) => resources::whitelist_remove(&api, id).await,
-        Command::Query { database, sql, format, max_rows } => {
+        Command::Whitelist(WhitelistCommand::Add { host, note }) => {
+            resources::whitelist_add(&api, output, host, note).await
+        }
+        Command::Whitelist(WhitelistCommand::Remove { id }) => {
+            resources::whitelist_remove(&api, id).await
+        }
+        Command::Query {
+            database,
+            sql,
+            format,
+            max_rows,
+        } => {
             if api_key_stdin && sql.as_deref().is_none_or(|sql| sql == "-") {
-                return Err(Failure::usage("Standard input holds the API key; give the SQL as an argument."));
+                return Err(Failure::usage(
+                    "Standard input holds the API key; give the SQL as an argument.",
+                ));
             }
-            let format = if output == Output::Json { query::Format::Json } else { format };
+            let format = if output == Output::Json {
+                query::Format::Json
+            } else {
+                format
+            };
             query::run(&api, &database, query::statement(sql)?, format, max_rows).await
         }
         Command::Backups(command) => backup_command(&api, output, command).await,
@@ -250,27 +289,55 @@ async fn databases(api: &Api, output: Output, command: DatabasesCommand) -> Resu
     match command {
         DatabasesCommand::List => resources::databases_list(api, output).await,
         DatabasesCommand::Show { name } => resources::databases_show(api, output, &name).await,
-        DatabasesCommand::Create { name, charset, collation } => {
-            resources::databases_create(api, output, app::model::CreateDatabase { name, charset, collation }).await
+        DatabasesCommand::Create {
+            name,
+            charset,
+            collation,
+        } => {
+            resources::databases_create(
+                api,
+                output,
+                app::model::CreateDatabase {
+                    name,
+                    charset,
+                    collation,
+                },
+            )
+            .await
         }
-        DatabasesCommand::Delete { name, yes } => resources::databases_delete(api, &name, yes).await,
+        DatabasesCommand::Delete { name, yes } => {
+            resources::databases_delete(api, &name, yes).await
+        }
     }
 }
 
-async fn users(api: &Api, output: Output, command: UsersCommand, key_on_stdin: bool) -> Result<(), Failure> {
+async fn users(
+    api: &Api,
+    output: Output,
+    command: UsersCommand,
+    key_on_stdin: bool,
+) -> Result<(), Failure> {
     let password = |wanted: bool| -> Result<Option<String>, Failure> {
         if !wanted {
             return Ok(None);
         }
         if key_on_stdin {
-            return Err(Failure::usage("Standard input holds the API key; use NOBREGAS_API_KEY or --api-key-file with --password-stdin."));
+            return Err(Failure::usage(
+                "Standard input holds the API key; use NOBREGAS_API_KEY or --api-key-file with --password-stdin.",
+            ));
         }
         read_stdin_line().map(Some)
     };
     match command {
         UsersCommand::List => resources::users_list(api, output).await,
-        UsersCommand::Create { name, password_stdin } => resources::users_create(api, output, name, password(password_stdin)?).await,
-        UsersCommand::Passwd { name, password_stdin } => {
+        UsersCommand::Create {
+            name,
+            password_stdin,
+        } => resources::users_create(api, output, name, password(password_stdin)?).await,
+        UsersCommand::Passwd {
+            name,
+            password_stdin,
+        } => {
             let password = password(password_stdin)?.unwrap_or_default();
             resources::users_passwd(api, &name, password).await
         }
@@ -281,9 +348,15 @@ async fn users(api: &Api, output: Output, command: UsersCommand, key_on_stdin: b
 async fn backup_command(api: &Api, output: Output, command: BackupsCommand) -> Result<(), Failure> {
     match command {
         BackupsCommand::List { database } => backups::list(api, output, database).await,
-        BackupsCommand::Create { database, wait } => backups::create(api, output, &database, wait).await,
-        BackupsCommand::Download { id, output_file } => backups::download(api, &id, output_file).await,
-        BackupsCommand::Restore { id, to, wait, yes } => backups::restore(api, output, &id, to, wait, yes).await,
+        BackupsCommand::Create { database, wait } => {
+            backups::create(api, output, &database, wait).await
+        }
+        BackupsCommand::Download { id, output_file } => {
+            backups::download(api, &id, output_file).await
+        }
+        BackupsCommand::Restore { id, to, wait, yes } => {
+            backups::restore(api, output, &id, to, wait, yes).await
+        }
         BackupsCommand::Delete { id, yes } => backups::delete(api, &id, yes).await,
     }
 }

@@ -14,8 +14,14 @@ pub enum Output {
 }
 
 /// A table without borders: columns aligned by spaces, a header row.
-pub fn table<const N: usize>(header: [&str; N], rows: impl IntoIterator<Item = [String; N]>) -> String {
-    any_table(header.map(str::to_owned).to_vec(), rows.into_iter().map(|row| row.to_vec()))
+pub fn table<const N: usize>(
+    header: [&str; N],
+    rows: impl IntoIterator<Item = [String; N]>,
+) -> String {
+    any_table(
+        header.map(str::to_owned).to_vec(),
+        rows.into_iter().map(|row| row.to_vec()),
+    )
 }
 
 /// `table` for columns known only at run time (query results).
@@ -27,12 +33,24 @@ pub fn any_table(header: Vec<String>, rows: impl IntoIterator<Item = Vec<String>
     }
     // comfy-table pads every cell with a space each side; the line's first and trailing ones only
     // get in the way of grep and cut.
-    let lines = table.to_string().lines().map(|line| line.trim_end().to_owned()).collect::<Vec<_>>();
-    lines.iter().map(|line| line.strip_prefix(' ').unwrap_or(line)).collect::<Vec<_>>().join("\n")
+    let lines = table
+        .to_string()
+        .lines()
+        .map(|line| line.trim_end().to_owned())
+        .collect::<Vec<_>>();
+    lines
+        .iter()
+        .map(|line| line.strip_prefix(' ').unwrap_or(line))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Prints `human()` for tables, or the body as the API sent it for `--output json`.
-pub fn show(output: Output, body: &Body, human: impl FnOnce() -> Result<String, Failure>) -> Result<(), Failure> {
+pub fn show(
+    output: Output,
+    body: &Body,
+    human: impl FnOnce() -> Result<String, Failure>,
+) -> Result<(), Failure> {
     match output {
         Output::Json => println!("{}", body.0.trim_end()),
         Output::Table => {
@@ -52,13 +70,19 @@ pub fn confirm(question: &str, yes: bool) -> Result<(), Failure> {
         return Ok(());
     }
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-        return Err(Failure::usage(format!("{question} Not confirmed: pass --yes when running without a terminal.")));
+        return Err(Failure::usage(format!(
+            "{question} Not confirmed: pass --yes when running without a terminal."
+        )));
     }
     eprint!("{question} [y/N] ");
     std::io::stderr().flush()?;
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
-    if matches!(answer.trim(), "y" | "Y" | "yes") { Ok(()) } else { Err(Failure::usage("Cancelled.")) }
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err(Failure::usage("Cancelled."))
+    }
 }
 
 /// A progress bar on stderr when it is a terminal; a hidden one (prints nothing) otherwise.
@@ -86,7 +110,13 @@ mod tests {
 
     #[test]
     fn tables_align_columns_without_borders() {
-        let text = table(["NAME", "SIZE"], [["acme_shop".to_owned(), "1 KiB".to_owned()], ["a".to_owned(), "2 B".to_owned()]]);
+        let text = table(
+            ["NAME", "SIZE"],
+            [
+                ["acme_shop".to_owned(), "1 KiB".to_owned()],
+                ["a".to_owned(), "2 B".to_owned()],
+            ],
+        );
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3, "{text}");
         let column = lines[0].find("SIZE").unwrap();

@@ -29,12 +29,29 @@ pub fn statement(sql: Option<String>) -> Result<String, Failure> {
     }
 }
 
-pub async fn run(api: &Api, database: &str, sql: String, format: Format, max_rows: Option<u32>) -> Result<(), Failure> {
+pub async fn run(
+    api: &Api,
+    database: &str,
+    sql: String,
+    format: Format,
+    max_rows: Option<u32>,
+) -> Result<(), Failure> {
     let path = format!("/api/databases/{}/query", segment(database));
     if format == Format::Csv {
         return export(api, &format!("{path}/export"), sql).await;
     }
-    let body = api.send_json(Method::POST, &path, &QueryRequest { sql, max_rows, timeout_ms: None, query_id: None }).await?;
+    let body = api
+        .send_json(
+            Method::POST,
+            &path,
+            &QueryRequest {
+                sql,
+                max_rows,
+                timeout_ms: None,
+                query_id: None,
+            },
+        )
+        .await?;
     if format == Format::Json {
         println!("{}", body.0.trim_end());
         return Ok(());
@@ -52,13 +69,25 @@ pub async fn run(api: &Api, database: &str, sql: String, format: Format, max_row
 
 fn print_result(result: &StatementResult) {
     if result.columns.is_empty() {
-        println!("{} row(s) affected ({} ms)", result.rows_affected, result.elapsed_ms);
+        println!(
+            "{} row(s) affected ({} ms)",
+            result.rows_affected, result.elapsed_ms
+        );
         return;
     }
     let header = result.columns.iter().map(|c| c.name.clone()).collect();
-    println!("{}", any_table(header, result.rows.iter().map(|row| row.iter().map(cell).collect())));
+    println!(
+        "{}",
+        any_table(
+            header,
+            result.rows.iter().map(|row| row.iter().map(cell).collect())
+        )
+    );
     if result.truncated {
-        eprintln!("(only the first {} rows; use --max-rows, or --format csv for all of them)", result.row_count);
+        eprintln!(
+            "(only the first {} rows; use --max-rows, or --format csv for all of them)",
+            result.row_count
+        );
     }
 }
 
@@ -72,13 +101,25 @@ fn cell(value: &serde_json::Value) -> String {
 }
 
 async fn export(api: &Api, path: &str, sql: String) -> Result<(), Failure> {
-    let request = ExportRequest { sql, format: ExportFormat::Csv, timeout_ms: None, query_id: None };
-    let response = api.response(api.request(Method::POST, path).json(&request)).await?;
+    let request = ExportRequest {
+        sql,
+        format: ExportFormat::Csv,
+        timeout_ms: None,
+        query_id: None,
+    };
+    let response = api
+        .response(api.request(Method::POST, path).json(&request))
+        .await?;
     let mut stream = response.bytes_stream();
     let mut stdout = std::io::stdout().lock();
     while let Some(chunk) = stream.next().await {
         // A failure after the first rows arrives as an aborted body: say so, do not pretend it ended.
-        let chunk = chunk.map_err(|err| Failure::new(crate::api::API_SAID_NO, format!("The export stopped: {err}")))?;
+        let chunk = chunk.map_err(|err| {
+            Failure::new(
+                crate::api::API_SAID_NO,
+                format!("The export stopped: {err}"),
+            )
+        })?;
         stdout.write_all(&chunk)?;
     }
     stdout.flush()?;

@@ -1,16 +1,30 @@
 //! The store's rows for backups and jobs, and their wire form.
 use crate::domain::time;
-use app::backups::{Backup, BackupKind, Job, JobErrorCode, JobKind, JobStatus, TableChecksum, Verification};
-use app::error::AppError;
 use crate::instance;
 use crate::store::{self, Store, Text};
+use app::backups::{
+    Backup, BackupKind, Job, JobErrorCode, JobKind, JobStatus, TableChecksum, Verification,
+};
+use app::error::AppError;
 
-const BACKUP_COLUMNS: &str =
-    "id, `database`, kind, status, bytes_done, estimated_bytes, size_bytes, sha256, `tables`, error, created_at, finished_at";
+const BACKUP_COLUMNS: &str = "id, `database`, kind, status, bytes_done, estimated_bytes, size_bytes, sha256, `tables`, error, created_at, finished_at";
 const JOB_COLUMNS: &str = "id, kind, `database`, backup_id, status, bytes_done, size_bytes, error, error_line, mysql_errno, \
      verification, created_at, finished_at, error_code";
 
-type BackupRow = (String, String, String, String, i64, i64, Option<i64>, Option<String>, Text, Option<Text>, i64, Option<i64>);
+type BackupRow = (
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    Option<i64>,
+    Option<String>,
+    Text,
+    Option<Text>,
+    i64,
+    Option<i64>,
+);
 type JobRow = (
     String,
     String,
@@ -29,11 +43,28 @@ type JobRow = (
 );
 
 fn backup_from(row: BackupRow) -> Backup {
-    let (id, database, kind, status, bytes_done, estimated_bytes, size_bytes, sha256, tables, error, created_at, finished_at) = row;
+    let (
+        id,
+        database,
+        kind,
+        status,
+        bytes_done,
+        estimated_bytes,
+        size_bytes,
+        sha256,
+        tables,
+        error,
+        created_at,
+        finished_at,
+    ) = row;
     Backup {
         id,
         database,
-        kind: if kind == "scheduled" { BackupKind::Scheduled } else { BackupKind::Manual },
+        kind: if kind == "scheduled" {
+            BackupKind::Scheduled
+        } else {
+            BackupKind::Manual
+        },
         status: JobStatus::parse(&status),
         bytes_done: bytes_done as u64,
         estimated_bytes: estimated_bytes as u64,
@@ -65,7 +96,11 @@ fn job_from(row: JobRow) -> Job {
     ) = row;
     Job {
         id,
-        kind: if kind == "restore" { JobKind::Restore } else { JobKind::Import },
+        kind: if kind == "restore" {
+            JobKind::Restore
+        } else {
+            JobKind::Import
+        },
         database,
         backup_id,
         status: JobStatus::parse(&status),
@@ -88,7 +123,14 @@ pub fn kind_str(kind: BackupKind) -> &'static str {
     }
 }
 
-pub async fn insert_backup(store: &Store, account_id: i64, id: &str, database: &str, kind: BackupKind, estimated: u64) -> Result<(), AppError> {
+pub async fn insert_backup(
+    store: &Store,
+    account_id: i64,
+    id: &str,
+    database: &str,
+    kind: BackupKind,
+    estimated: u64,
+) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO backups (id, account_id, `database`, kind, status, estimated_bytes, created_at, runner)
          VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)",
@@ -107,15 +149,21 @@ pub async fn insert_backup(store: &Store, account_id: i64, id: &str, database: &
 
 /// The account's backup `id`; another account's is `None`, as if it did not exist.
 pub async fn backup(store: &Store, account_id: i64, id: &str) -> Result<Option<Backup>, AppError> {
-    let row: Option<BackupRow> = sqlx::query_as(&format!("SELECT {BACKUP_COLUMNS} FROM backups WHERE id = ? AND account_id = ?"))
-        .bind(id)
-        .bind(account_id)
-        .fetch_optional(store)
-        .await?;
+    let row: Option<BackupRow> = sqlx::query_as(&format!(
+        "SELECT {BACKUP_COLUMNS} FROM backups WHERE id = ? AND account_id = ?"
+    ))
+    .bind(id)
+    .bind(account_id)
+    .fetch_optional(store)
+    .await?;
     Ok(row.map(backup_from))
 }
 
-pub async fn backups(store: &Store, account_id: i64, database: Option<&str>) -> Result<Vec<Backup>, AppError> {
+pub async fn backups(
+    store: &Store,
+    account_id: i64,
+    database: Option<&str>,
+) -> Result<Vec<Backup>, AppError> {
     let rows: Vec<BackupRow> = sqlx::query_as(&format!(
         "SELECT {BACKUP_COLUMNS} FROM backups WHERE account_id = ? AND (? IS NULL OR `database` = ?)
          ORDER BY created_at DESC, {} DESC",
@@ -130,22 +178,43 @@ pub async fn backups(store: &Store, account_id: i64, database: Option<&str>) -> 
 }
 
 pub async fn backup_running(store: &Store, id: &str) -> Result<(), AppError> {
-    sqlx::query("UPDATE backups SET status = 'running' WHERE id = ?").bind(id).execute(store).await?;
+    sqlx::query("UPDATE backups SET status = 'running' WHERE id = ?")
+        .bind(id)
+        .execute(store)
+        .await?;
     Ok(())
 }
 
 pub async fn backup_progress(store: &Store, id: &str, bytes_done: u64) -> Result<(), AppError> {
-    sqlx::query("UPDATE backups SET bytes_done = ? WHERE id = ?").bind(bytes_done as i64).bind(id).execute(store).await?;
+    sqlx::query("UPDATE backups SET bytes_done = ? WHERE id = ?")
+        .bind(bytes_done as i64)
+        .bind(id)
+        .execute(store)
+        .await?;
     Ok(())
 }
 
-pub async fn backup_manifest(store: &Store, id: &str, tables: &[TableChecksum]) -> Result<(), AppError> {
+pub async fn backup_manifest(
+    store: &Store,
+    id: &str,
+    tables: &[TableChecksum],
+) -> Result<(), AppError> {
     let json = serde_json::to_string(tables).map_err(AppError::internal)?;
-    sqlx::query("UPDATE backups SET tables = ? WHERE id = ?").bind(json).bind(id).execute(store).await?;
+    sqlx::query("UPDATE backups SET tables = ? WHERE id = ?")
+        .bind(json)
+        .bind(id)
+        .execute(store)
+        .await?;
     Ok(())
 }
 
-pub async fn backup_completed(store: &Store, id: &str, bytes_done: u64, size: u64, sha256: &str) -> Result<(), AppError> {
+pub async fn backup_completed(
+    store: &Store,
+    id: &str,
+    bytes_done: u64,
+    size: u64,
+    sha256: &str,
+) -> Result<(), AppError> {
     sqlx::query(
         "UPDATE backups SET status = 'completed', bytes_done = ?, size_bytes = ?, sha256 = ?, finished_at = ? WHERE id = ?",
     )
@@ -170,7 +239,10 @@ pub async fn backup_failed(store: &Store, id: &str, error: &str) -> Result<(), A
 }
 
 pub async fn delete_backup(store: &Store, id: &str) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM backups WHERE id = ?").bind(id).execute(store).await?;
+    sqlx::query("DELETE FROM backups WHERE id = ?")
+        .bind(id)
+        .execute(store)
+        .await?;
     Ok(())
 }
 
@@ -224,11 +296,13 @@ pub async fn insert_job(store: &Store, job: NewJob<'_>) -> Result<(), AppError> 
 }
 
 pub async fn job(store: &Store, account_id: i64, id: &str) -> Result<Option<Job>, AppError> {
-    let row: Option<JobRow> = sqlx::query_as(&format!("SELECT {JOB_COLUMNS} FROM backup_jobs WHERE id = ? AND account_id = ?"))
-        .bind(id)
-        .bind(account_id)
-        .fetch_optional(store)
-        .await?;
+    let row: Option<JobRow> = sqlx::query_as(&format!(
+        "SELECT {JOB_COLUMNS} FROM backup_jobs WHERE id = ? AND account_id = ?"
+    ))
+    .bind(id)
+    .bind(account_id)
+    .fetch_optional(store)
+    .await?;
     Ok(row.map(job_from))
 }
 
@@ -245,17 +319,32 @@ pub async fn jobs(store: &Store, account_id: i64, database: &str) -> Result<Vec<
 }
 
 pub async fn job_running(store: &Store, id: &str) -> Result<(), AppError> {
-    sqlx::query("UPDATE backup_jobs SET status = 'running' WHERE id = ?").bind(id).execute(store).await?;
+    sqlx::query("UPDATE backup_jobs SET status = 'running' WHERE id = ?")
+        .bind(id)
+        .execute(store)
+        .await?;
     Ok(())
 }
 
 pub async fn job_progress(store: &Store, id: &str, bytes_done: u64) -> Result<(), AppError> {
-    sqlx::query("UPDATE backup_jobs SET bytes_done = ? WHERE id = ?").bind(bytes_done as i64).bind(id).execute(store).await?;
+    sqlx::query("UPDATE backup_jobs SET bytes_done = ? WHERE id = ?")
+        .bind(bytes_done as i64)
+        .bind(id)
+        .execute(store)
+        .await?;
     Ok(())
 }
 
-pub async fn job_completed(store: &Store, id: &str, bytes_done: u64, verification: Option<&Verification>) -> Result<(), AppError> {
-    let verification = verification.map(serde_json::to_string).transpose().map_err(AppError::internal)?;
+pub async fn job_completed(
+    store: &Store,
+    id: &str,
+    bytes_done: u64,
+    verification: Option<&Verification>,
+) -> Result<(), AppError> {
+    let verification = verification
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(AppError::internal)?;
     sqlx::query("UPDATE backup_jobs SET status = 'completed', bytes_done = ?, verification = ?, finished_at = ? WHERE id = ?")
         .bind(bytes_done as i64)
         .bind(verification)
@@ -278,11 +367,17 @@ pub struct Failure {
 
 impl Failure {
     pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into(), ..Self::default() }
+        Self {
+            message: message.into(),
+            ..Self::default()
+        }
     }
 
     pub fn coded(code: JobErrorCode, message: impl Into<String>) -> Self {
-        Self { code: Some(code), ..Self::new(message) }
+        Self {
+            code: Some(code),
+            ..Self::new(message)
+        }
     }
 
     pub fn at_line(self, line: Option<u64>) -> Self {
@@ -313,11 +408,15 @@ pub fn insertion_order(store: &Store) -> &'static str {
 /// Jobs whose instance stopped (`runner` is not among `alive`) can no longer finish: they are
 /// marked failed, and their ids returned so that their half-written files can go.
 pub async fn fail_interrupted(store: &Store, alive: &[String]) -> Result<Vec<String>, AppError> {
-    let message = "The panel stopped while this job was running; nothing of it was kept. Start it again.";
+    let message =
+        "The panel stopped while this job was running; nothing of it was kept. Start it again.";
     let mut failed = Vec::new();
     for table in ["backups", "backup_jobs"] {
-        let running: Vec<(String, Option<String>)> =
-            sqlx::query_as(&format!("SELECT id, runner FROM {table} WHERE status IN ('queued', 'running')")).fetch_all(store).await?;
+        let running: Vec<(String, Option<String>)> = sqlx::query_as(&format!(
+            "SELECT id, runner FROM {table} WHERE status IN ('queued', 'running')"
+        ))
+        .fetch_all(store)
+        .await?;
         for (id, runner) in running {
             if runner.is_some_and(|runner| alive.contains(&runner)) {
                 continue;
@@ -336,9 +435,18 @@ pub async fn fail_interrupted(store: &Store, alive: &[String]) -> Result<Vec<Str
         }
     }
     // Uploads that were being received: their reservations go, their `.upload` files with them.
-    let reservations: Vec<(String, String)> = sqlx::query_as("SELECT id, runner FROM upload_reservations").fetch_all(store).await?;
-    for (id, _) in reservations.into_iter().filter(|(_, runner)| !alive.contains(runner)) {
-        sqlx::query("DELETE FROM upload_reservations WHERE id = ?").bind(&id).execute(store).await?;
+    let reservations: Vec<(String, String)> =
+        sqlx::query_as("SELECT id, runner FROM upload_reservations")
+            .fetch_all(store)
+            .await?;
+    for (id, _) in reservations
+        .into_iter()
+        .filter(|(_, runner)| !alive.contains(runner))
+    {
+        sqlx::query("DELETE FROM upload_reservations WHERE id = ?")
+            .bind(&id)
+            .execute(store)
+            .await?;
         failed.push(id);
     }
     Ok(failed)

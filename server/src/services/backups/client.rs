@@ -29,7 +29,11 @@ pub fn dump_command(tool: &Path, login: &Login) -> std::io::Result<Command> {
     writer.write_all(option_file(login).as_bytes())?;
     drop(writer);
     let mut command = Command::new(tool);
-    command.env_clear().current_dir("/").arg("--defaults-file=/dev/stdin").stdin(Stdio::from(reader));
+    command
+        .env_clear()
+        .current_dir("/")
+        .arg("--defaults-file=/dev/stdin")
+        .stdin(Stdio::from(reader));
     if let Some((uid, gid)) = run_as {
         // std drops the supplementary groups too when root sets a uid.
         command.uid(uid).gid(gid);
@@ -56,7 +60,11 @@ fn unprivileged_user() -> Option<(u32, u32)> {
     // overwrite it (start-up and job threads do not call getpw* elsewhere).
     let nobody = unsafe { libc::getpwnam(c"nobody".as_ptr()) };
     // SAFETY: a non-null result points to a valid passwd entry.
-    Some(if nobody.is_null() { (65534, 65534) } else { unsafe { ((*nobody).pw_uid, (*nobody).pw_gid) } })
+    Some(if nobody.is_null() {
+        (65534, 65534)
+    } else {
+        unsafe { ((*nobody).pw_uid, (*nobody).pw_gid) }
+    })
 }
 
 /// Option files read `\` escapes inside double quotes: quote every value.
@@ -90,11 +98,21 @@ mod tests {
     #[test]
     fn the_options_travel_in_a_pipe_and_nothing_else_reaches_the_client() {
         use std::os::unix::fs::PermissionsExt;
-        let login = Login { user: "acme-panel".into(), password: "p\"w".into(), socket: "/run/mysqld/mysqld.sock".into() };
+        let login = Login {
+            user: "acme-panel".into(),
+            password: "p\"w".into(),
+            socket: "/run/mysqld/mysqld.sock".into(),
+        };
         let text = option_file(&login);
-        assert!(text.contains("user=\"acme-panel\"") && text.contains("password=\"p\\\"w\""), "{text}");
+        assert!(
+            text.contains("user=\"acme-panel\"") && text.contains("password=\"p\\\"w\""),
+            "{text}"
+        );
         // A stand-in for the client that shows what it would read, see, and be.
-        let dir = std::env::temp_dir().join(format!("nobregas-client-{}", crate::domain::secret::random_base62(8)));
+        let dir = std::env::temp_dir().join(format!(
+            "nobregas-client-{}",
+            crate::domain::secret::random_base62(8)
+        ));
         std::fs::create_dir_all(&dir).unwrap();
         let script = dir.join("client");
         std::fs::write(&script, "#!/bin/sh\necho \"args: $*\"\ncat /dev/stdin\necho \"env: $(env | grep -v '^PWD=' | wc -l)\"\necho \"cwd: $PWD\"\necho \"uid: $(id -u)\"\n").unwrap();
@@ -104,14 +122,27 @@ mod tests {
         let output = dump_command(&script, &login).unwrap().output().unwrap();
         let _ = std::fs::remove_dir_all(&dir);
         let seen = String::from_utf8(output.stdout).unwrap();
-        assert!(output.status.success(), "{seen} {}", String::from_utf8_lossy(&output.stderr));
-        assert!(seen.starts_with("args: --defaults-file=/dev/stdin\n"), "{seen}");
+        assert!(
+            output.status.success(),
+            "{seen} {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            seen.starts_with("args: --defaults-file=/dev/stdin\n"),
+            "{seen}"
+        );
         assert!(seen.contains(&text), "{seen}");
-        assert!(seen.contains("env: 0\n") || seen.contains("env: 1\n"), "an empty environment (sh adds a few of its own): {seen}");
+        assert!(
+            seen.contains("env: 0\n") || seen.contains("env: 1\n"),
+            "an empty environment (sh adds a few of its own): {seen}"
+        );
         assert!(seen.contains("cwd: /\n"), "{seen}");
         // SAFETY: geteuid has no preconditions.
         if unsafe { libc::geteuid() } == 0 {
-            assert!(!seen.contains("uid: 0\n"), "as root, the client runs as nobody: {seen}");
+            assert!(
+                !seen.contains("uid: 0\n"),
+                "as root, the client runs as nobody: {seen}"
+            );
         }
     }
 

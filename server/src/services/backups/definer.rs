@@ -7,7 +7,9 @@ const REPLACEMENT: &[u8] = b"DEFINER=CURRENT_USER";
 
 /// Rewrites the line in place; lines without a definer (nearly all) are only scanned.
 pub fn rewrite(line: &mut Vec<u8>) {
-    let Some(first) = find(line, NEEDLE, 0) else { return };
+    let Some(first) = find(line, NEEDLE, 0) else {
+        return;
+    };
     let mut out = Vec::with_capacity(line.len());
     let mut copied = 0;
     let mut at = Some(first);
@@ -55,7 +57,11 @@ fn quoted_end(line: &[u8], from: usize) -> Option<usize> {
 }
 
 fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    haystack.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|p| p + from)
+    haystack
+        .get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
 }
 
 #[cfg(test)]
@@ -71,16 +77,29 @@ mod tests {
     #[test]
     fn every_definer_becomes_the_current_user() {
         assert_eq!(
-            rewritten("/*!50003 CREATE*/ /*!50017 DEFINER=`acme-panel`@`localhost`*/ /*!50003 TRIGGER tr BEFORE INSERT ON t\n"),
+            rewritten(
+                "/*!50003 CREATE*/ /*!50017 DEFINER=`acme-panel`@`localhost`*/ /*!50003 TRIGGER tr BEFORE INSERT ON t\n"
+            ),
             "/*!50003 CREATE*/ /*!50017 DEFINER=CURRENT_USER*/ /*!50003 TRIGGER tr BEFORE INSERT ON t\n"
         );
-        assert_eq!(rewritten("CREATE DEFINER=`root`@`%` PROCEDURE `p`()\n"), "CREATE DEFINER=CURRENT_USER PROCEDURE `p`()\n");
-        assert_eq!(rewritten("/*!50013 DEFINER=`a``b`@`h` SQL SECURITY DEFINER */ x DEFINER=`c`@`d`"), "/*!50013 DEFINER=CURRENT_USER SQL SECURITY DEFINER */ x DEFINER=CURRENT_USER");
+        assert_eq!(
+            rewritten("CREATE DEFINER=`root`@`%` PROCEDURE `p`()\n"),
+            "CREATE DEFINER=CURRENT_USER PROCEDURE `p`()\n"
+        );
+        assert_eq!(
+            rewritten("/*!50013 DEFINER=`a``b`@`h` SQL SECURITY DEFINER */ x DEFINER=`c`@`d`"),
+            "/*!50013 DEFINER=CURRENT_USER SQL SECURITY DEFINER */ x DEFINER=CURRENT_USER"
+        );
     }
 
     #[test]
     fn other_text_is_left_alone() {
-        for text in ["INSERT INTO t VALUES ('DEFINER=`x')", "plain line\n", "DEFINER=`unterminated", "DEFINER=`a` @`b`"] {
+        for text in [
+            "INSERT INTO t VALUES ('DEFINER=`x')",
+            "plain line\n",
+            "DEFINER=`unterminated",
+            "DEFINER=`a` @`b`",
+        ] {
             assert_eq!(rewritten(text), text);
         }
     }

@@ -67,7 +67,13 @@ pub fn spawn(tool: &Path, login: &Login, database: &str) -> std::io::Result<Chil
 
 /// Streams the child's output into `part` behind `header` (the manifest line). Blocking: run it
 /// on a blocking thread. `budget` is how many compressed bytes the quota still allows.
-pub fn write(mut child: Child, part: &Path, header: &str, progress: &Arc<Progress>, budget: u64) -> Result<Dumped, DumpError> {
+pub fn write(
+    mut child: Child,
+    part: &Path,
+    header: &str,
+    progress: &Arc<Progress>,
+    budget: u64,
+) -> Result<Dumped, DumpError> {
     let result = pipe(&mut child, part, header, progress, budget);
     if result.is_err() {
         let _ = child.kill();
@@ -78,7 +84,9 @@ pub fn write(mut child: Child, part: &Path, header: &str, progress: &Arc<Progres
     let (dumped, ended_well) = result?;
     match status {
         Ok(status) if status.success() && ended_well => Ok(dumped),
-        Ok(status) if status.success() => Err(DumpError::Failed("The dump ended without its completion line; it was not kept.".into())),
+        Ok(status) if status.success() => Err(DumpError::Failed(
+            "The dump ended without its completion line; it was not kept.".into(),
+        )),
         _ => Err(DumpError::Failed(explain(&stderr))),
     }
 }
@@ -107,10 +115,26 @@ fn collect_stderr(child: &mut Child) -> String {
     text
 }
 
-fn pipe(child: &mut Child, part: &Path, header: &str, progress: &Progress, budget: u64) -> Result<(Dumped, bool), DumpError> {
-    let stdout = child.stdout.take().ok_or_else(|| DumpError::Failed("mariadb-dump has no output".into()))?;
-    let file = std::fs::OpenOptions::new().write(true).create_new(true).mode(crate::data_dir::PRIVATE_FILE).open(part)?;
-    let mut gzip = GzEncoder::new(Hashing::new(BufWriter::with_capacity(1 << 20, file)), Compression::new(LEVEL));
+fn pipe(
+    child: &mut Child,
+    part: &Path,
+    header: &str,
+    progress: &Progress,
+    budget: u64,
+) -> Result<(Dumped, bool), DumpError> {
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| DumpError::Failed("mariadb-dump has no output".into()))?;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(crate::data_dir::PRIVATE_FILE)
+        .open(part)?;
+    let mut gzip = GzEncoder::new(
+        Hashing::new(BufWriter::with_capacity(1 << 20, file)),
+        Compression::new(LEVEL),
+    );
     gzip.write_all(header.as_bytes())?;
     let mut reader = BufReader::with_capacity(1 << 20, stdout);
     let mut line = Vec::with_capacity(1 << 16);
@@ -136,9 +160,19 @@ fn pipe(child: &mut Child, part: &Path, header: &str, progress: &Progress, budge
     let hashing = gzip.finish()?;
     let size = hashing.written;
     let sha256 = hex(&hashing.hasher.finalize());
-    let file = hashing.inner.into_inner().map_err(|err| DumpError::from(err.into_error()))?;
+    let file = hashing
+        .inner
+        .into_inner()
+        .map_err(|err| DumpError::from(err.into_error()))?;
     file.sync_all()?;
-    Ok((Dumped { bytes, size, sha256 }, ended_well))
+    Ok((
+        Dumped {
+            bytes,
+            size,
+            sha256,
+        },
+        ended_well,
+    ))
 }
 
 /// Counts and hashes what passes through to the file.
@@ -150,7 +184,11 @@ struct Hashing<W> {
 
 impl<W: Write> Hashing<W> {
     fn new(inner: W) -> Self {
-        Self { inner, hasher: Sha256::new(), written: 0 }
+        Self {
+            inner,
+            hasher: Sha256::new(),
+            written: 0,
+        }
     }
 }
 

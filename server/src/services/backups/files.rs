@@ -47,7 +47,8 @@ impl Backups {
     }
 
     pub fn part_path(&self, account_id: i64, id: &str) -> PathBuf {
-        self.account_dir(account_id).join(format!("{id}.sql.gz.part"))
+        self.account_dir(account_id)
+            .join(format!("{id}.sql.gz.part"))
     }
 
     pub fn upload_path(&self, account_id: i64, id: &str) -> PathBuf {
@@ -63,22 +64,42 @@ impl Backups {
 
     /// Waits for the account's previous job to end, then for a free slot.
     pub async fn turn(&self, account_id: i64) -> Turn {
-        let account = self.accounts.lock().expect("account locks").entry(account_id).or_default().clone();
+        let account = self
+            .accounts
+            .lock()
+            .expect("account locks")
+            .entry(account_id)
+            .or_default()
+            .clone();
         let account = account.lock_owned().await;
-        let slot = self.slots.clone().acquire_owned().await.expect("the job semaphore is never closed");
-        Turn { _account: account, _slot: slot }
+        let slot = self
+            .slots
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the job semaphore is never closed");
+        Turn {
+            _account: account,
+            _slot: slot,
+        }
     }
 
     /// Half-written backups, uploads and option files of jobs that can no longer finish: those
     /// of `jobs` when given (instances share this directory), else every one (the only process).
     pub fn remove_leftovers(&self, jobs: Option<&[String]>) -> std::io::Result<usize> {
         let mut removed = 0;
-        let Ok(accounts) = std::fs::read_dir(&self.dir) else { return Ok(0) };
+        let Ok(accounts) = std::fs::read_dir(&self.dir) else {
+            return Ok(0);
+        };
         for account in accounts.flatten() {
             for file in std::fs::read_dir(account.path())?.flatten() {
                 let path = file.path();
-                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-                let of_a_listed_job = jobs.is_none_or(|ids| ids.iter().any(|id| name.starts_with(&format!("{id}."))));
+                let name = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default();
+                let of_a_listed_job =
+                    jobs.is_none_or(|ids| ids.iter().any(|id| name.starts_with(&format!("{id}."))));
                 if is_leftover(&path) && of_a_listed_job {
                     std::fs::remove_file(file.path())?;
                     removed += 1;
@@ -90,6 +111,9 @@ impl Backups {
 }
 
 fn is_leftover(path: &Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
     name.ends_with(".part") || name.ends_with(".upload") || name.ends_with(".cnf")
 }

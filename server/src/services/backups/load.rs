@@ -33,7 +33,9 @@ pub fn manifest_line(database: &str, tables: &[TableChecksum]) -> String {
 }
 
 fn parse_manifest(line: &[u8]) -> Option<Vec<TableChecksum>> {
-    let json = std::str::from_utf8(line).ok()?.strip_prefix(MANIFEST_MARK)?;
+    let json = std::str::from_utf8(line)
+        .ok()?
+        .strip_prefix(MANIFEST_MARK)?;
     let value: serde_json::Value = serde_json::from_str(json.trim_end()).ok()?;
     serde_json::from_value(value.get("tables")?.clone()).ok()
 }
@@ -55,7 +57,10 @@ pub fn read(
     file: &Path,
     limits: Limits,
     progress: std::sync::Arc<Progress>,
-) -> (Statements, tokio::task::JoinHandle<Option<Vec<TableChecksum>>>) {
+) -> (
+    Statements,
+    tokio::task::JoinHandle<Option<Vec<TableChecksum>>>,
+) {
     let (sender, receiver) = mpsc::channel(READ_AHEAD);
     let file = file.to_owned();
     let reader = tokio::task::spawn_blocking(move || {
@@ -85,15 +90,19 @@ pub async fn execute(conn: &mut Conn, statements: &mut Statements) -> Result<(),
 
 fn refused(err: mysql_async::Error) -> Failure {
     match err {
-        mysql_async::Error::Server(server) => {
-            Failure { mysql_errno: Some(server.code), ..Failure::coded(JobErrorCode::SqlError, server.message) }
-        }
+        mysql_async::Error::Server(server) => Failure {
+            mysql_errno: Some(server.code),
+            ..Failure::coded(JobErrorCode::SqlError, server.message)
+        },
         // The server asked for a local file: the driver has no handler, so it read nothing.
         mysql_async::Error::Driver(mysql_async::DriverError::LocalInfile(_)) => Failure::coded(
             JobErrorCode::LocalInfile,
             "LOAD DATA LOCAL INFILE reads files from the machine that runs the import; the panel reads no files.",
         ),
-        other => Failure::coded(JobErrorCode::Failed, format!("The database server connection failed: {other}")),
+        other => Failure::coded(
+            JobErrorCode::Failed,
+            format!("The database server connection failed: {other}"),
+        ),
     }
 }
 
@@ -105,14 +114,35 @@ fn split(
     progress: &Progress,
     sender: &mpsc::Sender<Result<Statement, Failure>>,
 ) -> Result<Option<Vec<TableChecksum>>, Failure> {
-    let opened = std::fs::File::open(file).map_err(|err| Failure::new(format!("Could not read the file: {err}")))?;
-    let mut raw = BufReader::with_capacity(1 << 20, Counting { inner: opened, progress });
-    let gzipped = raw.fill_buf().map(|head| head.starts_with(&[0x1f, 0x8b])).unwrap_or(false);
-    let text: Box<dyn Read + '_> = if gzipped { Box::new(MultiGzDecoder::new(raw)) } else { Box::new(raw) };
-    let capped = Capped { inner: text, left: limits.decompressed_bytes, limit: limits.decompressed_bytes };
+    let opened = std::fs::File::open(file)
+        .map_err(|err| Failure::new(format!("Could not read the file: {err}")))?;
+    let mut raw = BufReader::with_capacity(
+        1 << 20,
+        Counting {
+            inner: opened,
+            progress,
+        },
+    );
+    let gzipped = raw
+        .fill_buf()
+        .map(|head| head.starts_with(&[0x1f, 0x8b]))
+        .unwrap_or(false);
+    let text: Box<dyn Read + '_> = if gzipped {
+        Box::new(MultiGzDecoder::new(raw))
+    } else {
+        Box::new(raw)
+    };
+    let capped = Capped {
+        inner: text,
+        left: limits.decompressed_bytes,
+        limit: limits.decompressed_bytes,
+    };
     let mut text = BufReader::with_capacity(1 << 20, capped);
     let mut first = Vec::new();
-    (&mut text).take(limits.statement_bytes as u64).read_until(b'\n', &mut first).map_err(unreadable(gzipped))?;
+    (&mut text)
+        .take(limits.statement_bytes as u64)
+        .read_until(b'\n', &mut first)
+        .map_err(unreadable(gzipped))?;
     let manifest = parse_manifest(&first);
     let mut splitter = Splitter::new(Cursor::new(first).chain(text), limits.statement_bytes);
     loop {
@@ -122,7 +152,10 @@ fn split(
             Err(ScriptError::Read(err)) => return Err(unreadable(gzipped)(err)),
             Err(err) => return Err(script_failure(&err)),
         };
-        if sender.blocking_send(Ok(with_definer_rewritten(statement))).is_err() {
+        if sender
+            .blocking_send(Ok(with_definer_rewritten(statement)))
+            .is_err()
+        {
             return Ok(manifest);
         }
     }
@@ -149,11 +182,21 @@ fn script_failure(err: &ScriptError) -> Failure {
 
 /// A read error: the decompressed size went past the limit, or the file is not what it claims.
 fn unreadable(gzipped: bool) -> impl Fn(std::io::Error) -> Failure {
-    move |err| match err.get_ref().and_then(|inner| inner.downcast_ref::<TooLarge>()) {
+    move |err| match err
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<TooLarge>())
+    {
         Some(too_large) => Failure::coded(JobErrorCode::ImportTooLarge, too_large.to_string()),
         None => {
-            let what = if gzipped { "not valid gzip" } else { "unreadable" };
-            Failure::coded(JobErrorCode::Unreadable, format!("The file is {what}: {err}"))
+            let what = if gzipped {
+                "not valid gzip"
+            } else {
+                "unreadable"
+            };
+            Failure::coded(
+                JobErrorCode::Unreadable,
+                format!("The file is {what}: {err}"),
+            )
         }
     }
 }
@@ -194,7 +237,9 @@ impl<R: Read> Read for Capped<R> {
                 _ => Err(std::io::Error::other(TooLarge(self.limit))),
             };
         }
-        let room = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let room = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
         let n = self.inner.read(&mut buf[..room])?;
         self.left -= n as u64;
         Ok(n)
@@ -207,7 +252,11 @@ mod tests {
 
     #[test]
     fn the_manifest_line_round_trips() {
-        let tables = vec![TableChecksum { name: "t".into(), rows: 3, checksum: 42 }];
+        let tables = vec![TableChecksum {
+            name: "t".into(),
+            rows: 3,
+            checksum: 42,
+        }];
         let line = manifest_line("acme_shop", &tables);
         assert!(line.ends_with('\n') && !line[..line.len() - 1].contains('\n'));
         assert_eq!(parse_manifest(line.as_bytes()), Some(tables));
@@ -216,11 +265,24 @@ mod tests {
 
     #[test]
     fn decompressed_text_stops_at_the_limit() {
-        let mut exact = Capped { inner: Cursor::new(vec![b'x'; 10]), left: 10, limit: 10 };
+        let mut exact = Capped {
+            inner: Cursor::new(vec![b'x'; 10]),
+            left: 10,
+            limit: 10,
+        };
         assert_eq!(std::io::copy(&mut exact, &mut std::io::sink()).unwrap(), 10);
-        let mut over = Capped { inner: Cursor::new(vec![b'x'; 11]), left: 10, limit: 10 };
+        let mut over = Capped {
+            inner: Cursor::new(vec![b'x'; 11]),
+            left: 10,
+            limit: 10,
+        };
         let err = std::io::copy(&mut over, &mut std::io::sink()).unwrap_err();
         let failure = unreadable(true)(err);
-        assert_eq!(failure.code, Some(JobErrorCode::ImportTooLarge), "{}", failure.message);
+        assert_eq!(
+            failure.code,
+            Some(JobErrorCode::ImportTooLarge),
+            "{}",
+            failure.message
+        );
     }
 }

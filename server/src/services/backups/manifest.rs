@@ -25,9 +25,14 @@ pub async fn lock(conn: &mut Conn, tables: &[String]) -> Result<(), mysql_async:
     if tables.is_empty() {
         return Ok(());
     }
-    conn.query_drop("SET SESSION lock_wait_timeout = 60").await?;
-    let list: Vec<String> = tables.iter().map(|t| format!("{} READ", quote_identifier(t))).collect();
-    conn.query_drop(format!("LOCK TABLES {}", list.join(", "))).await
+    conn.query_drop("SET SESSION lock_wait_timeout = 60")
+        .await?;
+    let list: Vec<String> = tables
+        .iter()
+        .map(|t| format!("{} READ", quote_identifier(t)))
+        .collect();
+    conn.query_drop(format!("LOCK TABLES {}", list.join(", ")))
+        .await
 }
 
 pub async fn unlock(conn: &mut Conn) -> Result<(), mysql_async::Error> {
@@ -40,21 +45,33 @@ pub struct Sessions<'a> {
     pub summing: &'a mut Conn,
 }
 
-pub async fn measure(sessions: &mut Sessions<'_>, tables: &[String]) -> Result<Vec<TableChecksum>, mysql_async::Error> {
+pub async fn measure(
+    sessions: &mut Sessions<'_>,
+    tables: &[String],
+) -> Result<Vec<TableChecksum>, mysql_async::Error> {
     let mut manifest = Vec::with_capacity(tables.len());
     for table in tables {
         let (rows, checksum) = measure_one(sessions, table).await?;
-        manifest.push(TableChecksum { name: table.clone(), rows, checksum: checksum.unwrap_or(0) });
+        manifest.push(TableChecksum {
+            name: table.clone(),
+            rows,
+            checksum: checksum.unwrap_or(0),
+        });
     }
     Ok(manifest)
 }
 
-async fn measure_one(sessions: &mut Sessions<'_>, table: &str) -> Result<(u64, Option<u64>), mysql_async::Error> {
+async fn measure_one(
+    sessions: &mut Sessions<'_>,
+    table: &str,
+) -> Result<(u64, Option<u64>), mysql_async::Error> {
     let quoted = quote_identifier(table);
     let count = format!("SELECT COUNT(*) FROM {quoted}");
     let sum = format!("CHECKSUM TABLE {quoted}");
-    let (rows, checksum): (Option<u64>, Option<(String, Option<u64>)>) =
-        tokio::try_join!(sessions.counting.query_first(count), sessions.summing.query_first(sum))?;
+    let (rows, checksum): (Option<u64>, Option<(String, Option<u64>)>) = tokio::try_join!(
+        sessions.counting.query_first(count),
+        sessions.summing.query_first(sum)
+    )?;
     Ok((rows.unwrap_or(0), checksum.and_then(|(_, sum)| sum)))
 }
 
@@ -88,7 +105,10 @@ pub async fn wait_for_snapshot(mysql: &MySqlPool, user: &str, after: u32, done: 
 }
 
 /// The tables as restored, compared with the manifest.
-pub async fn verify(sessions: &mut Sessions<'_>, manifest: &[TableChecksum]) -> Result<Verification, mysql_async::Error> {
+pub async fn verify(
+    sessions: &mut Sessions<'_>,
+    manifest: &[TableChecksum],
+) -> Result<Verification, mysql_async::Error> {
     let present: HashSet<String> = base_tables(sessions.counting).await?.into_iter().collect();
     let mut differences = Vec::new();
     for expected in manifest {
@@ -108,5 +128,9 @@ pub async fn verify(sessions: &mut Sessions<'_>, manifest: &[TableChecksum]) -> 
             });
         }
     }
-    Ok(Verification { verified: differences.is_empty(), tables_checked: manifest.len() as u32, differences })
+    Ok(Verification {
+        verified: differences.is_empty(),
+        tables_checked: manifest.len() as u32,
+        differences,
+    })
 }

@@ -18,11 +18,20 @@ const DAY: i64 = 86_400;
 /// When the schedule runs next: today at its minute if it has not run today, else tomorrow.
 fn next_run(minute_utc: i64, last_run_day: Option<i64>, now: i64) -> i64 {
     let today = now.div_euclid(DAY);
-    let day = if last_run_day.is_some_and(|day| day >= today) { today + 1 } else { today };
+    let day = if last_run_day.is_some_and(|day| day >= today) {
+        today + 1
+    } else {
+        today
+    };
     day * DAY + minute_utc * 60
 }
 
-fn schedule_of(database: String, minute_utc: i64, keep: i64, last_run_day: Option<i64>) -> BackupSchedule {
+fn schedule_of(
+    database: String,
+    minute_utc: i64,
+    keep: i64,
+    last_run_day: Option<i64>,
+) -> BackupSchedule {
     BackupSchedule {
         database,
         time_utc: format!("{:02}:{:02}", minute_utc / 60, minute_utc % 60),
@@ -31,14 +40,19 @@ fn schedule_of(database: String, minute_utc: i64, keep: i64, last_run_day: Optio
     }
 }
 
-pub async fn get(state: &AppState, caller: &Caller, database: &DatabaseName) -> Result<Option<BackupSchedule>, AppError> {
+pub async fn get(
+    state: &AppState,
+    caller: &Caller,
+    database: &DatabaseName,
+) -> Result<Option<BackupSchedule>, AppError> {
     let row: Option<(i64, i64, Option<i64>)> =
         sqlx::query_as("SELECT minute_utc, keep, last_run_day FROM backup_schedules WHERE account_id = ? AND `database` = ?")
             .bind(caller.account_id)
             .bind(database.as_str())
             .fetch_optional(&state.store)
             .await?;
-    Ok(row.map(|(minute, keep, last)| schedule_of(database.as_str().to_owned(), minute, keep, last)))
+    Ok(row
+        .map(|(minute, keep, last)| schedule_of(database.as_str().to_owned(), minute, keep, last)))
 }
 
 /// Every schedule of the account, by database name.
@@ -49,11 +63,19 @@ pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<BackupSchedul
     .bind(caller.account_id)
     .fetch_all(&state.store)
     .await?;
-    Ok(rows.into_iter().map(|(database, minute, keep, last)| schedule_of(database, minute, keep, last)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(database, minute, keep, last)| schedule_of(database, minute, keep, last))
+        .collect())
 }
 
 /// Creates or replaces the database's schedule. A time already past today starts tomorrow.
-pub async fn set(state: &AppState, caller: &Caller, database: &DatabaseName, request: &ScheduleRequest) -> Result<BackupSchedule, AppError> {
+pub async fn set(
+    state: &AppState,
+    caller: &Caller,
+    database: &DatabaseName,
+    request: &ScheduleRequest,
+) -> Result<BackupSchedule, AppError> {
     let minute = i64::from(request.validate()?);
     crate::services::databases::find(&state.mysql_for(caller).await?, database).await?;
     let now = time::now();
@@ -83,22 +105,36 @@ pub async fn set(state: &AppState, caller: &Caller, database: &DatabaseName, req
     )
     .await;
     prune(state, caller.account_id, database.as_str()).await;
-    Ok(schedule_of(database.as_str().to_owned(), minute, i64::from(request.keep), last_run_day))
+    Ok(schedule_of(
+        database.as_str().to_owned(),
+        minute,
+        i64::from(request.keep),
+        last_run_day,
+    ))
 }
 
 /// Removes the schedule, if there is one (the database must exist); the backups it made stay.
-pub async fn remove(state: &AppState, caller: &Caller, database: &DatabaseName) -> Result<(), AppError> {
+pub async fn remove(
+    state: &AppState,
+    caller: &Caller,
+    database: &DatabaseName,
+) -> Result<(), AppError> {
     crate::services::databases::find(&state.mysql_for(caller).await?, database).await?;
-    let removed = sqlx::query("DELETE FROM backup_schedules WHERE account_id = ? AND `database` = ?")
-        .bind(caller.account_id)
-        .bind(database.as_str())
-        .execute(&state.store)
-        .await?
-        .rows_affected();
+    let removed =
+        sqlx::query("DELETE FROM backup_schedules WHERE account_id = ? AND `database` = ?")
+            .bind(caller.account_id)
+            .bind(database.as_str())
+            .execute(&state.store)
+            .await?
+            .rows_affected();
     if removed == 0 {
         return Ok(());
     }
-    audit::record(&state.store, audit::Entry::by(caller, Action::BackupScheduleRemoved).with("database", database.as_str())).await;
+    audit::record(
+        &state.store,
+        audit::Entry::by(caller, Action::BackupScheduleRemoved).with("database", database.as_str()),
+    )
+    .await;
     Ok(())
 }
 
@@ -129,10 +165,14 @@ pub async fn run_due(state: &AppState, now: i64) -> Result<usize, AppError> {
         if claimed == 0 {
             continue;
         }
-        let Ok(prefix) = Prefix::parse_existing(&prefix) else { continue };
+        let Ok(prefix) = Prefix::parse_existing(&prefix) else {
+            continue;
+        };
         let caller = Caller::system(account_id, prefix);
         let started_one = match DatabaseName::parse(&database, &caller.prefix) {
-            Ok(name) => super::create(state, &caller, &name, BackupKind::Scheduled).await.map(|_| ()),
+            Ok(name) => super::create(state, &caller, &name, BackupKind::Scheduled)
+                .await
+                .map(|_| ()),
             Err(err) => Err(err),
         };
         match started_one {
@@ -145,7 +185,9 @@ pub async fn run_due(state: &AppState, now: i64) -> Result<usize, AppError> {
                     .execute(&state.store)
                     .await?;
             }
-            Err(err) => tracing::warn!(error = %err, database, "a scheduled backup could not start"),
+            Err(err) => {
+                tracing::warn!(error = %err, database, "a scheduled backup could not start")
+            }
         }
     }
     Ok(started)
@@ -160,11 +202,13 @@ pub async fn prune(state: &AppState, account_id: i64, database: &str) {
 }
 
 async fn try_prune(state: &AppState, account_id: i64, database: &str) -> Result<(), AppError> {
-    let keep: Option<i64> = sqlx::query_scalar("SELECT keep FROM backup_schedules WHERE account_id = ? AND `database` = ?")
-        .bind(account_id)
-        .bind(database)
-        .fetch_optional(&state.store)
-        .await?;
+    let keep: Option<i64> = sqlx::query_scalar(
+        "SELECT keep FROM backup_schedules WHERE account_id = ? AND `database` = ?",
+    )
+    .bind(account_id)
+    .bind(database)
+    .fetch_optional(&state.store)
+    .await?;
     let Some(keep) = keep else { return Ok(()) };
     let finished: Vec<(String, String)> = sqlx::query_as(&format!(
         "SELECT id, status FROM backups WHERE account_id = ? AND `database` = ? AND kind = 'scheduled'

@@ -107,11 +107,16 @@ impl ScriptError {
                 "`{command}` is a command of the mariadb command-line client, not SQL. \
                  The panel runs SQL statements only; remove it from the file."
             ),
-            ScriptError::LocalInfile { .. } => "LOAD DATA LOCAL INFILE reads files from the machine that runs the import; \
+            ScriptError::LocalInfile { .. } => {
+                "LOAD DATA LOCAL INFILE reads files from the machine that runs the import; \
                  the panel reads no files. Load the rows with INSERT statements instead."
-                .to_owned(),
+                    .to_owned()
+            }
             ScriptError::TooLong { limit, .. } => {
-                format!("This statement is longer than the server's max_allowed_packet ({}); it cannot be sent.", human_bytes(*limit))
+                format!(
+                    "This statement is longer than the server's max_allowed_packet ({}); it cannot be sent.",
+                    human_bytes(*limit)
+                )
             }
         }
     }
@@ -243,7 +248,9 @@ impl LoadWords {
         }
         Some(match self {
             LoadWords::Load if is(b"data") || is(b"xml") => LoadWords::LoadData,
-            LoadWords::LoadData if is(b"low_priority") || is(b"concurrent") => LoadWords::LoadDataPriority,
+            LoadWords::LoadData if is(b"low_priority") || is(b"concurrent") => {
+                LoadWords::LoadDataPriority
+            }
             LoadWords::LoadData | LoadWords::LoadDataPriority if is(b"local") => return None,
             _ if is(b"load") => LoadWords::Load,
             _ => LoadWords::NotYet,
@@ -399,12 +406,18 @@ impl<R: BufRead> Splitter<R> {
     fn refill(&mut self) -> Result<(), ScriptError> {
         if self.eof {
             // Every step decides at the end of the input; asking for more then would loop forever.
-            return Err(ScriptError::Read(io::Error::other("the statement splitter asked for input after its end")));
+            return Err(ScriptError::Read(io::Error::other(
+                "the statement splitter asked for input after its end",
+            )));
         }
         self.enforce_limit()?;
         // Nothing before the statement being cut (or, between statements, before `pos`) is
         // needed any more.
-        let dead = if self.current.started { self.current.start } else { self.pos };
+        let dead = if self.current.started {
+            self.current.start
+        } else {
+            self.pos
+        };
         loop {
             match self.reader.fill_buf() {
                 Ok(chunk) => {
@@ -459,7 +472,9 @@ impl<R: BufRead> Splitter<R> {
         }
         self.mode = match self.mode {
             Mode::Word { start } => Mode::Word { start: start - cut },
-            Mode::DelimiterCommand { arg_from } => Mode::DelimiterCommand { arg_from: arg_from - cut },
+            Mode::DelimiterCommand { arg_from } => Mode::DelimiterCommand {
+                arg_from: arg_from - cut,
+            },
             other => other,
         };
     }
@@ -498,7 +513,11 @@ impl<R: BufRead> Splitter<R> {
             self.cross_plain_code();
             let p = self.pos;
             let Some(&b) = self.buf.get(p) else {
-                return if self.eof { self.end_of_input() } else { Ok(Flow::NeedInput) };
+                return if self.eof {
+                    self.end_of_input()
+                } else {
+                    Ok(Flow::NeedInput)
+                };
             };
             // The client looks for the delimiter before anything else but a backslash (which
             // a delimiter may not contain), so `//` or `;;` win over comments and `;`.
@@ -582,7 +601,11 @@ impl<R: BufRead> Splitter<R> {
                 }
                 Class::Word => {
                     let start = p;
-                    let end = start + buf[start..].iter().position(|&c| !is_word_byte(c)).unwrap_or(buf.len() - start);
+                    let end = start
+                        + buf[start..]
+                            .iter()
+                            .position(|&c| !is_word_byte(c))
+                            .unwrap_or(buf.len() - start);
                     match load.after(&buf[start..end]) {
                         Some(next) if end < buf.len() => load = next,
                         _ => break,
@@ -715,7 +738,10 @@ impl<R: BufRead> Splitter<R> {
             Look::Byte(b) if !is_space(b) => vec![b'\\', b],
             _ => vec![b'\\'],
         };
-        Err(ScriptError::ClientCommand { line: self.line, command: String::from_utf8_lossy(&command).into_owned() })
+        Err(ScriptError::ClientCommand {
+            line: self.line,
+            command: String::from_utf8_lossy(&command).into_owned(),
+        })
     }
 
     /// `?` alone is the client's `help`.
@@ -725,7 +751,10 @@ impl<R: BufRead> Splitter<R> {
                 None => return Ok(Flow::NeedInput),
                 Some(Follow::Other) => {}
                 Some(_) => {
-                    return Err(ScriptError::ClientCommand { line: self.line, command: "?".to_string() });
+                    return Err(ScriptError::ClientCommand {
+                        line: self.line,
+                        command: "?".to_string(),
+                    });
                 }
             }
         }
@@ -739,7 +768,11 @@ impl<R: BufRead> Splitter<R> {
             Look::End => Some(Follow::End),
             Look::Byte(b) if is_space(b) => Some(Follow::Space),
             Look::Byte(b';') => Some(Follow::Semicolon),
-            Look::Byte(_) => Some(if self.delimiter_at(at)? { Follow::Delimiter } else { Follow::Other }),
+            Look::Byte(_) => Some(if self.delimiter_at(at)? {
+                Follow::Delimiter
+            } else {
+                Follow::Other
+            }),
         }
     }
 
@@ -779,23 +812,33 @@ impl<R: BufRead> Splitter<R> {
             };
             self.current.first_word_pending = false;
             let word = &self.buf[start..end];
-            if word.eq_ignore_ascii_case(b"delimiter") && matches!(follow, Follow::Space | Follow::End) {
+            if word.eq_ignore_ascii_case(b"delimiter")
+                && matches!(follow, Follow::Space | Follow::End)
+            {
                 self.mode = Mode::DelimiterCommand { arg_from: end };
                 return Ok(Flow::Continue);
             }
             if follow != Follow::Other {
                 if word.eq_ignore_ascii_case(b"use") {
                     self.current.use_command = true;
-                } else if CLIENT_COMMANDS.iter().any(|command| word.eq_ignore_ascii_case(command)) {
+                } else if CLIENT_COMMANDS
+                    .iter()
+                    .any(|command| word.eq_ignore_ascii_case(command))
+                {
                     let command = String::from_utf8_lossy(word).into_owned();
-                    return Err(ScriptError::ClientCommand { line: self.current.line, command });
+                    return Err(ScriptError::ClientCommand {
+                        line: self.current.line,
+                        command,
+                    });
                 }
             }
         }
         match self.current.load.after(&self.buf[start..end]) {
             Some(load) => self.current.load = load,
             None => {
-                return Err(ScriptError::LocalInfile { line: self.current.line });
+                return Err(ScriptError::LocalInfile {
+                    line: self.current.line,
+                });
             }
         }
         self.mode = Mode::Code;
@@ -809,7 +852,11 @@ impl<R: BufRead> Splitter<R> {
     fn scan_quoted(&mut self, quote: u8) -> Flow {
         loop {
             let rest = &self.buf[self.pos..];
-            let found = if quote == b'`' { memchr2(b'`', b'\n', rest) } else { memchr3(quote, b'\\', b'\n', rest) };
+            let found = if quote == b'`' {
+                memchr2(b'`', b'\n', rest)
+            } else {
+                memchr3(quote, b'\\', b'\n', rest)
+            };
             let Some(i) = found else {
                 return self.unfinished_at_buffer_end(true);
             };
@@ -921,15 +968,23 @@ impl<R: BufRead> Splitter<R> {
         if line_end - self.current.start > self.max {
             return Err(self.too_long());
         }
-        let argument = self.buf[arg_from..line_end].split(|&b| is_space(b)).find(|token| !token.is_empty());
+        let argument = self.buf[arg_from..line_end]
+            .split(|&b| is_space(b))
+            .find(|token| !token.is_empty());
         match argument {
             // The client refuses it too: a backslash would start a client command.
             Some(argument) if argument.contains(&b'\\') => {
                 let written = &self.buf[self.current.start..line_end];
-                let command = String::from_utf8_lossy(&written[..trimmed_len(written)]).into_owned();
-                return Err(ScriptError::ClientCommand { line: self.current.line, command });
+                let command =
+                    String::from_utf8_lossy(&written[..trimmed_len(written)]).into_owned();
+                return Err(ScriptError::ClientCommand {
+                    line: self.current.line,
+                    command,
+                });
             }
-            Some(argument) => self.delimiter = argument[..argument.len().min(MAX_DELIMITER_BYTES)].to_vec(),
+            Some(argument) => {
+                self.delimiter = argument[..argument.len().min(MAX_DELIMITER_BYTES)].to_vec()
+            }
             // The client complains and keeps its delimiter.
             None => {}
         }
@@ -950,11 +1005,18 @@ impl<R: BufRead> Splitter<R> {
             return Ok(Flow::Continue);
         }
         let start = self.current.start;
-        let text_end = if self.current.unterminated { end } else { start + trimmed_len(&self.buf[start..end]) };
+        let text_end = if self.current.unterminated {
+            end
+        } else {
+            start + trimmed_len(&self.buf[start..end])
+        };
         if text_end - start > self.max || self.current.dropped_at.is_some_and(|at| text_end > at) {
             return Err(self.too_long());
         }
-        let statement = Statement { text: self.buf[start..text_end].to_vec(), line: self.current.line };
+        let statement = Statement {
+            text: self.buf[start..text_end].to_vec(),
+            line: self.current.line,
+        };
         self.current = Current::default();
         Ok(Flow::Emit(statement))
     }
@@ -970,7 +1032,10 @@ impl<R: BufRead> Splitter<R> {
     }
 
     fn too_long(&self) -> ScriptError {
-        ScriptError::TooLong { line: self.current.line, limit: self.max }
+        ScriptError::TooLong {
+            line: self.current.line,
+            limit: self.max,
+        }
     }
 }
 
@@ -994,7 +1059,9 @@ fn append_chunk(buf: &mut Vec<u8>, dead: usize, chunk: &[u8], max: usize) -> usi
     };
     let needed = buf.len() + chunk.len();
     if needed > buf.capacity() {
-        let ceiling = max.saturating_add(chunk.len()).saturating_add(LOOKAHEAD_SLACK);
+        let ceiling = max
+            .saturating_add(chunk.len())
+            .saturating_add(LOOKAHEAD_SLACK);
         let target = needed.max(buf.capacity().saturating_mul(2).min(ceiling));
         buf.reserve_exact(target - buf.len());
     }
@@ -1004,7 +1071,10 @@ fn append_chunk(buf: &mut Vec<u8>, dead: usize, chunk: &[u8], max: usize) -> usi
 
 /// The length of `bytes` without trailing whitespace.
 fn trimmed_len(bytes: &[u8]) -> usize {
-    bytes.iter().rposition(|&b| !is_space(b)).map_or(0, |last| last + 1)
+    bytes
+        .iter()
+        .rposition(|&b| !is_space(b))
+        .map_or(0, |last| last + 1)
 }
 
 #[cfg(test)]
@@ -1018,7 +1088,11 @@ mod tests {
 
     /// Everything the splitter gives for `input` read in chunks of at most `chunk` bytes: the
     /// statements, then the error that stopped it, if any.
-    fn split_in_chunks(input: &[u8], chunk: usize, max: usize) -> (Vec<Statement>, Option<ScriptError>) {
+    fn split_in_chunks(
+        input: &[u8],
+        chunk: usize,
+        max: usize,
+    ) -> (Vec<Statement>, Option<ScriptError>) {
         let mut splitter = Splitter::new(BufReader::with_capacity(chunk, input), max);
         let mut statements = Vec::new();
         loop {
@@ -1026,12 +1100,18 @@ mod tests {
                 Ok(Some(statement)) => statements.push(statement),
                 Ok(None) => break,
                 Err(err) => {
-                    assert!(matches!(splitter.next_statement(), Ok(None)), "an error ends the splitter");
+                    assert!(
+                        matches!(splitter.next_statement(), Ok(None)),
+                        "an error ends the splitter"
+                    );
                     return (statements, Some(err));
                 }
             }
         }
-        assert!(matches!(splitter.next_statement(), Ok(None)), "the end stays the end");
+        assert!(
+            matches!(splitter.next_statement(), Ok(None)),
+            "the end stays the end"
+        );
         (statements, None)
     }
 
@@ -1042,7 +1122,11 @@ mod tests {
         for chunk in (1..=7).chain([64]) {
             let (statements, error) = split_in_chunks(input, chunk, max);
             assert_eq!(statements, whole.0, "chunks of {chunk} bytes");
-            assert_eq!(format!("{error:?}"), format!("{:?}", whole.1), "chunks of {chunk} bytes");
+            assert_eq!(
+                format!("{error:?}"),
+                format!("{:?}", whole.1),
+                "chunks of {chunk} bytes"
+            );
         }
         whole
     }
@@ -1055,17 +1139,26 @@ mod tests {
     fn statements_of_bytes(input: &[u8]) -> Vec<(u64, String)> {
         let (statements, error) = split_every_way(input, NO_LIMIT);
         assert!(error.is_none(), "unexpected {error:?}");
-        statements.into_iter().map(|s| (s.line, String::from_utf8_lossy(&s.text).into_owned())).collect()
+        statements
+            .into_iter()
+            .map(|s| (s.line, String::from_utf8_lossy(&s.text).into_owned()))
+            .collect()
     }
 
     fn texts(input: &str) -> Vec<String> {
-        statements(input).into_iter().map(|(_, text)| text).collect()
+        statements(input)
+            .into_iter()
+            .map(|(_, text)| text)
+            .collect()
     }
 
     /// The error `input` ends in, and the texts of the statements before it.
     fn error(input: &str) -> (Vec<String>, ScriptError) {
         let (statements, error) = split_every_way(input.as_bytes(), NO_LIMIT);
-        let texts = statements.into_iter().map(|s| String::from_utf8_lossy(&s.text).into_owned()).collect();
+        let texts = statements
+            .into_iter()
+            .map(|s| String::from_utf8_lossy(&s.text).into_owned())
+            .collect();
         (texts, error.expect("an error"))
     }
 
@@ -1188,13 +1281,32 @@ DELIMITER ;
                 "/*M!100616 SET NOTE_VERBOSITY=@OLD_NOTE_VERBOSITY */",
             ]
         );
-        let line = |prefix: &str| got.iter().find(|(_, text)| text.starts_with(prefix)).map(|(line, _)| *line);
+        let line = |prefix: &str| {
+            got.iter()
+                .find(|(_, text)| text.starts_with(prefix))
+                .map(|(line, _)| *line)
+        };
         assert_eq!(line("/*!40101 SET @OLD"), Some(8));
-        assert_eq!(line("CREATE TABLE"), Some(line_of(MARIADB_DUMP, "CREATE TABLE")));
-        assert_eq!(line("INSERT INTO"), Some(line_of(MARIADB_DUMP, "INSERT INTO")));
-        assert_eq!(line("/*!50003 CREATE*/"), Some(line_of(MARIADB_DUMP, "/*!50003 CREATE*/")));
-        assert_eq!(line("CREATE DEFINER"), Some(line_of(MARIADB_DUMP, "CREATE DEFINER")));
-        assert_eq!(line("/*!50001 CREATE ALGORITHM"), Some(line_of(MARIADB_DUMP, "/*!50001 CREATE ALGORITHM")));
+        assert_eq!(
+            line("CREATE TABLE"),
+            Some(line_of(MARIADB_DUMP, "CREATE TABLE"))
+        );
+        assert_eq!(
+            line("INSERT INTO"),
+            Some(line_of(MARIADB_DUMP, "INSERT INTO"))
+        );
+        assert_eq!(
+            line("/*!50003 CREATE*/"),
+            Some(line_of(MARIADB_DUMP, "/*!50003 CREATE*/"))
+        );
+        assert_eq!(
+            line("CREATE DEFINER"),
+            Some(line_of(MARIADB_DUMP, "CREATE DEFINER"))
+        );
+        assert_eq!(
+            line("/*!50001 CREATE ALGORITHM"),
+            Some(line_of(MARIADB_DUMP, "/*!50001 CREATE ALGORITHM"))
+        );
     }
 
     const PHPMYADMIN_EXPORT: &str = "-- phpMyAdmin SQL Dump
@@ -1269,7 +1381,12 @@ COMMIT;
             "COMMIT",
             "/*!40101 SET CHARACTER_SET_CLIENT=@OLD_CHARACTER_SET_CLIENT */",
         ];
-        assert_eq!(got.iter().map(|(_, text)| text.as_str()).collect::<Vec<_>>(), expected);
+        assert_eq!(
+            got.iter()
+                .map(|(_, text)| text.as_str())
+                .collect::<Vec<_>>(),
+            expected
+        );
         for (line, text) in &got {
             let first_line = text.lines().next().unwrap_or_default();
             assert_eq!(*line, line_of(PHPMYADMIN_EXPORT, first_line), "{text}");
@@ -1326,7 +1443,12 @@ INSERT INTO `orders` (`id`, `note`) VALUES
              ';');\n  SET NEW.id = NEW.id + 1;\nEND",
             "INSERT INTO `orders` (`id`, `note`) VALUES\n(1,\t'first'),\n(2,\t'second')",
         ];
-        assert_eq!(got.iter().map(|(_, text)| text.as_str()).collect::<Vec<_>>(), expected);
+        assert_eq!(
+            got.iter()
+                .map(|(_, text)| text.as_str())
+                .collect::<Vec<_>>(),
+            expected
+        );
         assert_eq!(got[7].0, line_of(ADMINER_EXPORT, "CREATE TRIGGER"));
         assert_eq!(got[8].0, line_of(ADMINER_EXPORT, "INSERT INTO"));
     }
@@ -1337,7 +1459,11 @@ INSERT INTO `orders` (`id`, `note`) VALUES
     fn statements_on_one_line_are_separate_with_the_same_line() {
         assert_eq!(
             statements("\nCREATE TABLE t (id INT); INSERT INTO t VALUES (1);SELECT 1;\n"),
-            [(2, "CREATE TABLE t (id INT)".into()), (2, "INSERT INTO t VALUES (1)".into()), (2, "SELECT 1".into())]
+            [
+                (2, "CREATE TABLE t (id INT)".into()),
+                (2, "INSERT INTO t VALUES (1)".into()),
+                (2, "SELECT 1".into())
+            ]
         );
     }
 
@@ -1346,14 +1472,24 @@ INSERT INTO `orders` (`id`, `note`) VALUES
         let input = "DELIMITER $$\nSELECT 1; SELECT 2$$\ndelimiter //\nSELECT 3; SELECT 4//\nDeLiMiTeR ;\nSELECT 5;\n";
         assert_eq!(
             statements(input),
-            [(2, "SELECT 1; SELECT 2".into()), (4, "SELECT 3; SELECT 4".into()), (6, "SELECT 5".into())]
+            [
+                (2, "SELECT 1; SELECT 2".into()),
+                (4, "SELECT 3; SELECT 4".into()),
+                (6, "SELECT 5".into())
+            ]
         );
     }
 
     #[test]
     fn a_multi_byte_delimiter_needs_all_its_bytes() {
-        assert_eq!(texts("DELIMITER ;;\nSELECT ';;'; SELECT 2;;SELECT 3;\n;;"), ["SELECT ';;'; SELECT 2", "SELECT 3;"]);
-        assert_eq!(texts("DELIMITER $$\nSELECT $a$ + 1$$ SELECT 2 $$"), ["SELECT $a$ + 1", "SELECT 2"]);
+        assert_eq!(
+            texts("DELIMITER ;;\nSELECT ';;'; SELECT 2;;SELECT 3;\n;;"),
+            ["SELECT ';;'; SELECT 2", "SELECT 3;"]
+        );
+        assert_eq!(
+            texts("DELIMITER $$\nSELECT $a$ + 1$$ SELECT 2 $$"),
+            ["SELECT $a$ + 1", "SELECT 2"]
+        );
     }
 
     #[test]
@@ -1372,9 +1508,15 @@ INSERT INTO `orders` (`id`, `note`) VALUES
             texts("DELIMITER ;; ignored words\nSELECT 1;;\n  delimiter\t;\t\nSELECT 2;"),
             ["SELECT 1", "SELECT 2"]
         );
-        assert_eq!(texts("/* first */ -- and\n  DELIMITER ;;\nSELECT 1; SELECT 2;;"), ["SELECT 1; SELECT 2"]);
+        assert_eq!(
+            texts("/* first */ -- and\n  DELIMITER ;;\nSELECT 1; SELECT 2;;"),
+            ["SELECT 1; SELECT 2"]
+        );
         // Without a token the client complains and keeps its delimiter.
-        assert_eq!(texts("DELIMITER\nSELECT 1;\nDELIMITER   \nSELECT 2;"), ["SELECT 1", "SELECT 2"]);
+        assert_eq!(
+            texts("DELIMITER\nSELECT 1;\nDELIMITER   \nSELECT 2;"),
+            ["SELECT 1", "SELECT 2"]
+        );
         // At the end of the input, without a newline.
         assert_eq!(texts("SELECT 1;\nDELIMITER ;;"), ["SELECT 1"]);
     }
@@ -1392,24 +1534,35 @@ INSERT INTO `orders` (`id`, `note`) VALUES
     fn a_delimiter_with_a_backslash_is_refused() {
         let (before, err) = error("SELECT 1;\nDELIMITER \\\\\nSELECT 2\\\\");
         assert_eq!(before, ["SELECT 1"]);
-        assert!(matches!(err, ScriptError::ClientCommand { line: 2, ref command } if command == "DELIMITER \\\\"));
+        assert!(
+            matches!(err, ScriptError::ClientCommand { line: 2, ref command } if command == "DELIMITER \\\\")
+        );
     }
 
     #[test]
     fn a_long_delimiter_is_cut_to_fifteen_bytes_like_the_client() {
-        assert_eq!(texts("DELIMITER 0123456789abcdefXYZ\nSELECT 1 0123456789abcdeSELECT 2"), ["SELECT 1", "SELECT 2"]);
+        assert_eq!(
+            texts("DELIMITER 0123456789abcdefXYZ\nSELECT 1 0123456789abcdeSELECT 2"),
+            ["SELECT 1", "SELECT 2"]
+        );
     }
 
     #[test]
     fn backslash_g_ends_a_statement() {
-        assert_eq!(texts("SELECT 1\\g SELECT 2\\G\nSELECT 3\\g"), ["SELECT 1", "SELECT 2", "SELECT 3"]);
+        assert_eq!(
+            texts("SELECT 1\\g SELECT 2\\G\nSELECT 3\\g"),
+            ["SELECT 1", "SELECT 2", "SELECT 3"]
+        );
         assert_eq!(texts("\\g\\G;SELECT 1"), ["SELECT 1"]);
     }
 
     #[test]
     fn empty_statements_are_skipped() {
         assert_eq!(texts(";;\n ; ;\nSELECT 1;;;\n-- the end;\n"), ["SELECT 1"]);
-        assert_eq!(texts("SELECT 1;\n/* trailing comment */\n# and another"), ["SELECT 1"]);
+        assert_eq!(
+            texts("SELECT 1;\n/* trailing comment */\n# and another"),
+            ["SELECT 1"]
+        );
         assert!(texts("").is_empty());
         assert!(texts("  \n\t\r\n").is_empty());
         assert!(texts("-- only a comment").is_empty());
@@ -1417,7 +1570,10 @@ INSERT INTO `orders` (`id`, `note`) VALUES
 
     #[test]
     fn the_last_statement_needs_no_delimiter() {
-        assert_eq!(statements("SELECT 1;\n\nSELECT 2\n  "), [(1, "SELECT 1".into()), (3, "SELECT 2".into())]);
+        assert_eq!(
+            statements("SELECT 1;\n\nSELECT 2\n  "),
+            [(1, "SELECT 1".into()), (3, "SELECT 2".into())]
+        );
         assert_eq!(texts("SELECT 'unterminated"), ["SELECT 'unterminated"]);
         // Blanks inside an unterminated string or comment are not trailing blanks.
         assert_eq!(texts("SELECT 'a \n"), ["SELECT 'a \n"]);
@@ -1441,14 +1597,26 @@ INSERT INTO `orders` (`id`, `note`) VALUES
 
     #[test]
     fn an_escaped_backslash_does_not_escape_the_closing_quote() {
-        assert_eq!(texts("SELECT 'a\\\\'; SELECT 2;"), ["SELECT 'a\\\\'", "SELECT 2"]);
-        assert_eq!(texts("SELECT \"a\"\"b;\"; SELECT 2;"), ["SELECT \"a\"\"b;\"", "SELECT 2"]);
+        assert_eq!(
+            texts("SELECT 'a\\\\'; SELECT 2;"),
+            ["SELECT 'a\\\\'", "SELECT 2"]
+        );
+        assert_eq!(
+            texts("SELECT \"a\"\"b;\"; SELECT 2;"),
+            ["SELECT \"a\"\"b;\"", "SELECT 2"]
+        );
     }
 
     #[test]
     fn backticks_double_their_quote_and_know_no_backslash() {
-        assert_eq!(texts("SELECT `a;b``c\\`; SELECT 2;"), ["SELECT `a;b``c\\`", "SELECT 2"]);
-        assert_eq!(texts("SELECT `\\` FROM t; SELECT `'`;"), ["SELECT `\\` FROM t", "SELECT `'`"]);
+        assert_eq!(
+            texts("SELECT `a;b``c\\`; SELECT 2;"),
+            ["SELECT `a;b``c\\`", "SELECT 2"]
+        );
+        assert_eq!(
+            texts("SELECT `\\` FROM t; SELECT `'`;"),
+            ["SELECT `\\` FROM t", "SELECT `'`"]
+        );
     }
 
     #[test]
@@ -1470,8 +1638,17 @@ INSERT INTO `orders` (`id`, `note`) VALUES
         let input = b"INSERT INTO t VALUES ('caf\xe9', '\x00\xff\x27\x27;', _binary '\\'\x80\\\\');\nSELECT \xe9t\xe9;";
         let (statements, error) = split_every_way(input, NO_LIMIT);
         assert!(error.is_none());
-        assert_eq!(statements[0].text, &input[..input.iter().position(|&b| b == b'\n').unwrap() - 1]);
-        assert_eq!(statements[1], Statement { text: b"SELECT \xe9t\xe9".to_vec(), line: 2 });
+        assert_eq!(
+            statements[0].text,
+            &input[..input.iter().position(|&b| b == b'\n').unwrap() - 1]
+        );
+        assert_eq!(
+            statements[1],
+            Statement {
+                text: b"SELECT \xe9t\xe9".to_vec(),
+                line: 2
+            }
+        );
     }
 
     // ---- comments ---------------------------------------------------------------------------
@@ -1479,19 +1656,28 @@ INSERT INTO `orders` (`id`, `note`) VALUES
     #[test]
     fn leading_comments_are_stripped_and_the_line_is_the_first_token() {
         let input = "-- a\n# b;\n/* c; */ /* d\n*/\n\n  SELECT /* kept */ 1 -- kept too\n, 2;";
-        assert_eq!(statements(input), [(6, "SELECT /* kept */ 1 -- kept too\n, 2".into())]);
+        assert_eq!(
+            statements(input),
+            [(6, "SELECT /* kept */ 1 -- kept too\n, 2".into())]
+        );
     }
 
     #[test]
     fn dash_dash_needs_whitespace_inside_a_statement() {
-        assert_eq!(texts("SELECT 1--1;\nSELECT 2 --\t;\n;"), ["SELECT 1--1", "SELECT 2 --\t;"]);
+        assert_eq!(
+            texts("SELECT 1--1;\nSELECT 2 --\t;\n;"),
+            ["SELECT 1--1", "SELECT 2 --\t;"]
+        );
         assert_eq!(texts("SELECT 3 --"), ["SELECT 3 --"]);
         assert_eq!(texts("SELECT 4 -- ;\n;"), ["SELECT 4 -- ;"]);
     }
 
     #[test]
     fn dash_dash_starts_a_comment_before_a_statement_like_in_the_client() {
-        assert_eq!(statements("--------------\n--x;\nSELECT 1;"), [(3, "SELECT 1".into())]);
+        assert_eq!(
+            statements("--------------\n--x;\nSELECT 1;"),
+            [(3, "SELECT 1".into())]
+        );
         assert_eq!(texts("SELECT 1;--x;\nSELECT 2;"), ["SELECT 1", "SELECT 2"]);
     }
 
@@ -1502,26 +1688,44 @@ INSERT INTO `orders` (`id`, `note`) VALUES
             ["SELECT 1 /* ; ' \" ` */ + 1", "SELECT 2 # ; '"]
         );
         assert_eq!(texts("SELECT 2 * /**/ 3;"), ["SELECT 2 * /**/ 3"]);
-        assert_eq!(texts("SELECT 6 / 3; SELECT 4*/2;"), ["SELECT 6 / 3", "SELECT 4*/2"]);
+        assert_eq!(
+            texts("SELECT 6 / 3; SELECT 4*/2;"),
+            ["SELECT 6 / 3", "SELECT 4*/2"]
+        );
     }
 
     #[test]
     fn conditional_comments_are_code() {
-        assert_eq!(texts("/*!40101 SET a = ';' */;"), ["/*!40101 SET a = ';' */"]);
+        assert_eq!(
+            texts("/*!40101 SET a = ';' */;"),
+            ["/*!40101 SET a = ';' */"]
+        );
         // The delimiter inside one ends the statement, as in the client.
-        assert_eq!(texts("/*!40101 SET a = 1; SET b = 2 */;"), ["/*!40101 SET a = 1", "SET b = 2 */"]);
+        assert_eq!(
+            texts("/*!40101 SET a = 1; SET b = 2 */;"),
+            ["/*!40101 SET a = 1", "SET b = 2 */"]
+        );
         assert_eq!(
             texts("/*! SET a = 1 */; /*M!100100 SET b = 2 */;"),
             ["/*! SET a = 1 */", "/*M!100100 SET b = 2 */"]
         );
-        assert_eq!(statements("\n  /*!40101 SET x = 1 */ ;"), [(2, "/*!40101 SET x = 1 */".into())]);
+        assert_eq!(
+            statements("\n  /*!40101 SET x = 1 */ ;"),
+            [(2, "/*!40101 SET x = 1 */".into())]
+        );
     }
 
     #[test]
     fn the_sandbox_line_of_mariadb_dump_is_an_ordinary_comment() {
-        assert_eq!(statements("/*M!999999\\- enable the sandbox mode */ \nSELECT 1;"), [(2, "SELECT 1".into())]);
+        assert_eq!(
+            statements("/*M!999999\\- enable the sandbox mode */ \nSELECT 1;"),
+            [(2, "SELECT 1".into())]
+        );
         assert_eq!(texts("/*!999999\\- also */SELECT 1;"), ["SELECT 1"]);
-        assert_eq!(texts("SELECT 1 /*M!999999\\- x; */;"), ["SELECT 1 /*M!999999\\- x; */"]);
+        assert_eq!(
+            texts("SELECT 1 /*M!999999\\- x; */;"),
+            ["SELECT 1 /*M!999999\\- x; */"]
+        );
     }
 
     // ---- client commands --------------------------------------------------------------------
@@ -1544,7 +1748,11 @@ INSERT INTO `orders` (`id`, `note`) VALUES
             ("SELECT 1 \\", 1, "\\"),
             ("SELECT 1 \\\n;", 1, "\\"),
         ] {
-            assert_eq!(client_command(input), (line, command.to_string()), "{input:?}");
+            assert_eq!(
+                client_command(input),
+                (line, command.to_string()),
+                "{input:?}"
+            );
         }
     }
 
@@ -1552,7 +1760,9 @@ INSERT INTO `orders` (`id`, `note`) VALUES
     fn a_backslash_command_after_a_statement_on_the_same_line_is_refused_after_it() {
         let (before, err) = error("SELECT 1; \\! id\n");
         assert_eq!(before, ["SELECT 1"]);
-        assert!(matches!(err, ScriptError::ClientCommand { line: 1, ref command } if command == "\\!"));
+        assert!(
+            matches!(err, ScriptError::ClientCommand { line: 1, ref command } if command == "\\!")
+        );
         let (before, err) = error("SELECT 1;\nSELECT 2 \\! id\n;");
         assert_eq!(before, ["SELECT 1"]);
         assert!(matches!(err, ScriptError::ClientCommand { line: 2, .. }));
@@ -1569,7 +1779,10 @@ INSERT INTO `orders` (`id`, `note`) VALUES
 
     #[test]
     fn backslash_n_is_null() {
-        assert_eq!(texts("INSERT INTO t VALUES (\\N, 1);\\N;"), ["INSERT INTO t VALUES (\\N, 1)", "\\N"]);
+        assert_eq!(
+            texts("INSERT INTO t VALUES (\\N, 1);\\N;"),
+            ["INSERT INTO t VALUES (\\N, 1)", "\\N"]
+        );
     }
 
     #[test]
@@ -1587,20 +1800,38 @@ INSERT INTO `orders` (`id`, `note`) VALUES
             ("DELIMITER $$\nexit$$", 2, "exit"),
             ("DELIMITER ;;\nprompt;\n", 2, "prompt"),
         ] {
-            assert_eq!(client_command(input), (line, command.to_string()), "{input:?}");
+            assert_eq!(
+                client_command(input),
+                (line, command.to_string()),
+                "{input:?}"
+            );
         }
         for command in CLIENT_COMMANDS {
             let command = std::str::from_utf8(command).unwrap();
-            assert_eq!(client_command(&format!("SELECT 1;\n{command}\n")), (2, command.to_string()));
-            assert_eq!(client_command(&format!("{} x;", command.to_uppercase())), (1, command.to_uppercase()));
+            assert_eq!(
+                client_command(&format!("SELECT 1;\n{command}\n")),
+                (2, command.to_string())
+            );
+            assert_eq!(
+                client_command(&format!("{} x;", command.to_uppercase())),
+                (1, command.to_uppercase())
+            );
         }
     }
 
     #[test]
     fn client_command_names_elsewhere_are_sql() {
         assert_eq!(
-            texts("SELECT status, source, system FROM t;\nstatus_log;\nUPDATE t SET quit = 1;\nsystems ;\nSELECT ?;"),
-            ["SELECT status, source, system FROM t", "status_log", "UPDATE t SET quit = 1", "systems", "SELECT ?"]
+            texts(
+                "SELECT status, source, system FROM t;\nstatus_log;\nUPDATE t SET quit = 1;\nsystems ;\nSELECT ?;"
+            ),
+            [
+                "SELECT status, source, system FROM t",
+                "status_log",
+                "UPDATE t SET quit = 1",
+                "systems",
+                "SELECT ?"
+            ]
         );
         assert_eq!(texts("`source` ;"), ["`source`"]);
         assert_eq!(texts("sources(1);"), ["sources(1)"]);
@@ -1609,13 +1840,18 @@ INSERT INTO `orders` (`id`, `note`) VALUES
 
     #[test]
     fn help_is_a_server_statement() {
-        assert_eq!(texts("help 'contents';\nHELP;"), ["help 'contents'", "HELP"]);
+        assert_eq!(
+            texts("help 'contents';\nHELP;"),
+            ["help 'contents'", "HELP"]
+        );
     }
 
     #[test]
     fn use_ends_at_the_end_of_its_line_or_at_the_delimiter() {
         assert_eq!(
-            statements("use shop\nSELECT 1;\nUSE `other;db`;SELECT 2;\n  use x -- comment\nSELECT 3"),
+            statements(
+                "use shop\nSELECT 1;\nUSE `other;db`;SELECT 2;\n  use x -- comment\nSELECT 3"
+            ),
             [
                 (1, "use shop".into()),
                 (2, "SELECT 1".into()),
@@ -1626,9 +1862,15 @@ INSERT INTO `orders` (`id`, `note`) VALUES
             ]
         );
         assert_eq!(texts("use shop\r\nSELECT 1;"), ["use shop", "SELECT 1"]);
-        assert_eq!(texts("DELIMITER ;;\nuse shop\nSELECT 1;;"), ["use shop", "SELECT 1"]);
+        assert_eq!(
+            texts("DELIMITER ;;\nuse shop\nSELECT 1;;"),
+            ["use shop", "SELECT 1"]
+        );
         // Not as a later word.
-        assert_eq!(texts("SELECT 1 AS use\nFROM t;"), ["SELECT 1 AS use\nFROM t"]);
+        assert_eq!(
+            texts("SELECT 1 AS use\nFROM t;"),
+            ["SELECT 1 AS use\nFROM t"]
+        );
     }
 
     // ---- LOAD DATA LOCAL --------------------------------------------------------------------
@@ -1645,7 +1887,10 @@ INSERT INTO `orders` (`id`, `note`) VALUES
             ("LOAD /*!50000 DATA */ LOCAL INFILE 'x' INTO TABLE t;", 1),
             ("LOAD DATA /*!LOCAL*/ INFILE 'x' INTO TABLE t;", 1),
             ("LOAD\n  DATA -- c\n  LOCAL INFILE 'x' INTO TABLE t;", 1),
-            ("DELIMITER ;;\nSELECT 1; LOAD DATA LOCAL INFILE 'x' INTO TABLE t;;", 2),
+            (
+                "DELIMITER ;;\nSELECT 1; LOAD DATA LOCAL INFILE 'x' INTO TABLE t;;",
+                2,
+            ),
             (
                 "DELIMITER ;;\nCREATE PROCEDURE p() BEGIN\n SELECT 1;\n LOAD DATA LOCAL INFILE 'x' INTO TABLE t;\nEND;;",
                 2,
@@ -1674,7 +1919,10 @@ INSERT INTO `orders` (`id`, `note`) VALUES
             ]
         );
         // The words of one statement do not run into the next.
-        assert_eq!(texts("SELECT 1 AS load;\nDATA LOCAL;"), ["SELECT 1 AS load", "DATA LOCAL"]);
+        assert_eq!(
+            texts("SELECT 1 AS load;\nDATA LOCAL;"),
+            ["SELECT 1 AS load", "DATA LOCAL"]
+        );
     }
 
     // ---- input forms ------------------------------------------------------------------------
@@ -1684,17 +1932,29 @@ INSERT INTO `orders` (`id`, `note`) VALUES
         let input = "-- header\r\nDELIMITER ;;\r\nSELECT 1; SELECT 2;;\r\nDELIMITER ;\r\nSELECT 'a\r\nb';\r\nSELECT 3 -- c\r\n;\r\n";
         assert_eq!(
             statements(input),
-            [(3, "SELECT 1; SELECT 2".into()), (5, "SELECT 'a\r\nb'".into()), (7, "SELECT 3 -- c".into())]
+            [
+                (3, "SELECT 1; SELECT 2".into()),
+                (5, "SELECT 'a\r\nb'".into()),
+                (7, "SELECT 3 -- c".into())
+            ]
         );
     }
 
     #[test]
     fn a_bom_at_the_start_is_skipped() {
-        assert_eq!(statements_of_bytes(b"\xEF\xBB\xBFSELECT 1;"), [(1, "SELECT 1".into())]);
+        assert_eq!(
+            statements_of_bytes(b"\xEF\xBB\xBFSELECT 1;"),
+            [(1, "SELECT 1".into())]
+        );
         let (_, error) = split_every_way(b"\xEF\xBB\xBFsource x", NO_LIMIT);
-        assert!(matches!(error, Some(ScriptError::ClientCommand { line: 1, ref command }) if command == "source"));
+        assert!(
+            matches!(error, Some(ScriptError::ClientCommand { line: 1, ref command }) if command == "source")
+        );
         // Elsewhere it is text like any other.
-        assert_eq!(statements_of_bytes(b"SELECT 1;\xEF\xBB\xBF"), [(1, "SELECT 1".into()), (1, "\u{feff}".into())]);
+        assert_eq!(
+            statements_of_bytes(b"SELECT 1;\xEF\xBB\xBF"),
+            [(1, "SELECT 1".into()), (1, "\u{feff}".into())]
+        );
     }
 
     // ---- limits -----------------------------------------------------------------------------
@@ -1702,14 +1962,21 @@ INSERT INTO `orders` (`id`, `note`) VALUES
     #[test]
     fn statements_up_to_the_limit_pass_and_longer_ones_do_not() {
         let fits = "SELECT 'abcdefghij'"; // 19 bytes
-        for input in [format!("{fits};"), format!("{fits}   \n  ;"), format!("\n\n{fits}"), format!("-- c\n{fits}\t\n")]
-        {
+        for input in [
+            format!("{fits};"),
+            format!("{fits}   \n  ;"),
+            format!("\n\n{fits}"),
+            format!("-- c\n{fits}\t\n"),
+        ] {
             let (statements, error) = split_every_way(input.as_bytes(), 19);
             assert!(error.is_none(), "{input:?}: {error:?}");
             assert_eq!(statements[0].text, fits.as_bytes());
         }
-        for input in ["SELECT 'abcdefghijk';", "SELECT 1;\n\nSELECT 'abcdefghijk'", "SELECT 1;\nSELECT 'abcdefghij' x;"]
-        {
+        for input in [
+            "SELECT 'abcdefghijk';",
+            "SELECT 1;\n\nSELECT 'abcdefghijk'",
+            "SELECT 1;\nSELECT 'abcdefghij' x;",
+        ] {
             let (_, error) = split_every_way(input.as_bytes(), 19);
             let line = input.matches('\n').count() as u64 + 1;
             assert!(
@@ -1756,7 +2023,11 @@ INSERT INTO `orders` (`id`, `note`) VALUES
             ("DELIMITER ", b'$', 1),
             ("SELECT 1;\nSELECT 'a", b'\n', 2),
         ] {
-            let mut input = Endless { head: head.as_bytes().to_vec(), fill, served: 0 };
+            let mut input = Endless {
+                head: head.as_bytes().to_vec(),
+                fill,
+                served: 0,
+            };
             let mut splitter = Splitter::new(BufReader::with_capacity(CHUNK, &mut input), LIMIT);
             let result = loop {
                 match splitter.next_statement() {
@@ -1774,7 +2045,11 @@ INSERT INTO `orders` (`id`, `note`) VALUES
                 splitter.buf.capacity()
             );
             drop(splitter);
-            assert!(input.served <= LIMIT + 2 * CHUNK, "{head:?}: read {} bytes", input.served);
+            assert!(
+                input.served <= LIMIT + 2 * CHUNK,
+                "{head:?}: read {} bytes",
+                input.served
+            );
         }
     }
 
@@ -1784,7 +2059,8 @@ INSERT INTO `orders` (`id`, `note`) VALUES
         let blanks = " \n\t".repeat(100_000);
         for chunk in [1, 7, 4096] {
             let input = format!("SELECT 1{blanks};SELECT 2");
-            let mut splitter = Splitter::new(BufReader::with_capacity(chunk, input.as_bytes()), LIMIT);
+            let mut splitter =
+                Splitter::new(BufReader::with_capacity(chunk, input.as_bytes()), LIMIT);
             let first = splitter.next_statement().unwrap().unwrap();
             assert_eq!((first.text.as_slice(), first.line), (&b"SELECT 1"[..], 1));
             assert!(
@@ -1793,20 +2069,44 @@ INSERT INTO `orders` (`id`, `note`) VALUES
                 splitter.buf.capacity()
             );
             let second = splitter.next_statement().unwrap().unwrap();
-            assert_eq!((second.text.as_slice(), second.line), (&b"SELECT 2"[..], 100_001));
+            assert_eq!(
+                (second.text.as_slice(), second.line),
+                (&b"SELECT 2"[..], 100_001)
+            );
 
             let input = format!("SELECT 1{blanks}+ 1;");
-            let mut splitter = Splitter::new(BufReader::with_capacity(chunk, input.as_bytes()), LIMIT);
-            assert!(matches!(splitter.next_statement(), Err(ScriptError::TooLong { line: 1, limit: LIMIT })));
+            let mut splitter =
+                Splitter::new(BufReader::with_capacity(chunk, input.as_bytes()), LIMIT);
+            assert!(matches!(
+                splitter.next_statement(),
+                Err(ScriptError::TooLong {
+                    line: 1,
+                    limit: LIMIT
+                })
+            ));
         }
     }
 
     #[test]
     fn long_comments_between_statements_are_not_kept() {
-        let input = format!("-- {}\n/* {} */\nSELECT 1;", "x".repeat(1 << 20), "y".repeat(1 << 20));
+        let input = format!(
+            "-- {}\n/* {} */\nSELECT 1;",
+            "x".repeat(1 << 20),
+            "y".repeat(1 << 20)
+        );
         let mut splitter = Splitter::new(BufReader::with_capacity(4096, input.as_bytes()), 100);
-        assert_eq!(splitter.next_statement().unwrap().unwrap(), Statement { text: b"SELECT 1".to_vec(), line: 3 });
-        assert!(splitter.buf.capacity() <= 64 * 1024, "buffer of {}", splitter.buf.capacity());
+        assert_eq!(
+            splitter.next_statement().unwrap().unwrap(),
+            Statement {
+                text: b"SELECT 1".to_vec(),
+                line: 3
+            }
+        );
+        assert!(
+            splitter.buf.capacity() <= 64 * 1024,
+            "buffer of {}",
+            splitter.buf.capacity()
+        );
     }
 
     // ---- reading ----------------------------------------------------------------------------
@@ -1836,10 +2136,15 @@ INSERT INTO `orders` (`id`, `note`) VALUES
 
     #[test]
     fn read_errors_are_passed_on() {
-        let input =
-            Failing { data: Cursor::new(b"SELECT 1; SELECT".to_vec()), error: Some(io::ErrorKind::InvalidData) };
+        let input = Failing {
+            data: Cursor::new(b"SELECT 1; SELECT".to_vec()),
+            error: Some(io::ErrorKind::InvalidData),
+        };
         let mut splitter = Splitter::new(BufReader::with_capacity(4, input), NO_LIMIT);
-        assert_eq!(splitter.next_statement().unwrap().unwrap().text, b"SELECT 1");
+        assert_eq!(
+            splitter.next_statement().unwrap().unwrap().text,
+            b"SELECT 1"
+        );
         match splitter.next_statement() {
             Err(ScriptError::Read(err)) => assert_eq!(err.kind(), io::ErrorKind::InvalidData),
             other => panic!("{other:?}"),
@@ -1849,11 +2154,19 @@ INSERT INTO `orders` (`id`, `note`) VALUES
 
     #[test]
     fn interrupted_reads_are_retried() {
-        let input =
-            Failing { data: Cursor::new(b"SELECT 1; SELECT 2".to_vec()), error: Some(io::ErrorKind::Interrupted) };
+        let input = Failing {
+            data: Cursor::new(b"SELECT 1; SELECT 2".to_vec()),
+            error: Some(io::ErrorKind::Interrupted),
+        };
         let mut splitter = Splitter::new(BufReader::with_capacity(3, input), NO_LIMIT);
-        assert_eq!(splitter.next_statement().unwrap().unwrap().text, b"SELECT 1");
-        assert_eq!(splitter.next_statement().unwrap().unwrap().text, b"SELECT 2");
+        assert_eq!(
+            splitter.next_statement().unwrap().unwrap().text,
+            b"SELECT 1"
+        );
+        assert_eq!(
+            splitter.next_statement().unwrap().unwrap().text,
+            b"SELECT 2"
+        );
         assert!(splitter.next_statement().unwrap().is_none());
     }
 
@@ -1861,8 +2174,16 @@ INSERT INTO `orders` (`id`, `note`) VALUES
 
     #[test]
     fn errors_say_what_and_where() {
-        assert!(!ScriptError::LocalInfile { line: 3 }.reason().contains("Line"), "the job reports the line on its own");
-        let command = ScriptError::ClientCommand { line: 12, command: "\\!".into() };
+        assert!(
+            !ScriptError::LocalInfile { line: 3 }
+                .reason()
+                .contains("Line"),
+            "the job reports the line on its own"
+        );
+        let command = ScriptError::ClientCommand {
+            line: 12,
+            command: "\\!".into(),
+        };
         assert_eq!(
             command.to_string(),
             "Line 12: `\\!` is a command of the mariadb command-line client, not SQL. The panel runs SQL statements \
@@ -1874,15 +2195,37 @@ INSERT INTO `orders` (`id`, `note`) VALUES
              files. Load the rows with INSERT statements instead."
         );
         assert_eq!(
-            ScriptError::TooLong { line: 40, limit: 16 << 20 }.to_string(),
+            ScriptError::TooLong {
+                line: 40,
+                limit: 16 << 20
+            }
+            .to_string(),
             "Line 40: This statement is longer than the server's max_allowed_packet (16 MiB); it cannot be sent."
         );
-        assert!(ScriptError::TooLong { line: 1, limit: 1 << 30 }.to_string().contains("(1 GiB)"));
-        assert!(ScriptError::TooLong { line: 1, limit: 1000 }.to_string().contains("(1000 bytes)"));
+        assert!(
+            ScriptError::TooLong {
+                line: 1,
+                limit: 1 << 30
+            }
+            .to_string()
+            .contains("(1 GiB)")
+        );
+        assert!(
+            ScriptError::TooLong {
+                line: 1,
+                limit: 1000
+            }
+            .to_string()
+            .contains("(1000 bytes)")
+        );
         let read = ScriptError::Read(io::Error::other("bad gzip"));
         assert_eq!(read.to_string(), "The file could not be read: bad gzip");
         assert_eq!(
-            (command.line(), ScriptError::LocalInfile { line: 3 }.line(), read.line()),
+            (
+                command.line(),
+                ScriptError::LocalInfile { line: 3 }.line(),
+                read.line()
+            ),
             (Some(12), Some(3), None)
         );
         assert!(std::error::Error::source(&read).is_some());
@@ -1892,8 +2235,11 @@ INSERT INTO `orders` (`id`, `note`) VALUES
 
     /// A quoted string or identifier holding delimiters, comment markers, escapes and newlines.
     fn quoted() -> impl Strategy<Value = String> {
-        (prop::sample::select(vec!['\'', '"', '`']), prop::collection::vec(0..12u8, 0..8)).prop_map(
-            |(quote, pieces)| {
+        (
+            prop::sample::select(vec!['\'', '"', '`']),
+            prop::collection::vec(0..12u8, 0..8),
+        )
+            .prop_map(|(quote, pieces)| {
                 let other = if quote == '\'' { '"' } else { '\'' };
                 let mut text = quote.to_string();
                 for piece in pieces {
@@ -1918,16 +2264,36 @@ INSERT INTO `orders` (`id`, `note`) VALUES
                 }
                 text.push(quote);
                 text
-            },
-        )
+            })
     }
 
     /// Any token of a statement but its first, never one that ends in whitespace.
     fn token() -> impl Strategy<Value = String> {
-        let words = ["x", "t1", "NULL", "load", "data", "xml", "low_priority", "42", "3.14", "é", "$x", "help", "use"];
+        let words = [
+            "x",
+            "t1",
+            "NULL",
+            "load",
+            "data",
+            "xml",
+            "low_priority",
+            "42",
+            "3.14",
+            "é",
+            "$x",
+            "help",
+            "use",
+        ];
         let more_words = ["status", "source", "delimiter", "system", "quit"];
-        let punctuation = ["(", ")", ",", "=", "*", "-", "/", "@", ".", "--1", "-1", "?", "\\N", "!", "%", "<>"];
-        let conditional = ["/*!40101 SET x=1 */", "/*M!100100 y */", "/*!*/", "/*!50003 'a;' */"];
+        let punctuation = [
+            "(", ")", ",", "=", "*", "-", "/", "@", ".", "--1", "-1", "?", "\\N", "!", "%", "<>",
+        ];
+        let conditional = [
+            "/*!40101 SET x=1 */",
+            "/*M!100100 y */",
+            "/*!*/",
+            "/*!50003 'a;' */",
+        ];
         prop_oneof![
             prop::sample::select(words.to_vec()).prop_map(String::from),
             prop::sample::select(more_words.to_vec()).prop_map(String::from),
@@ -1939,28 +2305,62 @@ INSERT INTO `orders` (`id`, `note`) VALUES
 
     /// Whitespace and comments inside a statement.
     fn inner_gap() -> impl Strategy<Value = String> {
-        let gaps = [" ", "\n", "\t", "  ", "\r\n", " /* c;'\" */ ", " -- c;'\n", " # c;\n", " /*M!999999\\- s */ "];
+        let gaps = [
+            " ",
+            "\n",
+            "\t",
+            "  ",
+            "\r\n",
+            " /* c;'\" */ ",
+            " -- c;'\n",
+            " # c;\n",
+            " /*M!999999\\- s */ ",
+        ];
         prop::sample::select(gaps.to_vec()).prop_map(String::from)
     }
 
     fn statement() -> impl Strategy<Value = String> {
-        let first = ["SELECT", "insert", "Update", "CALL", "SET", "create", "`t`", "'s'", "(", "/*!40101 SET a=1 */"];
-        (prop::sample::select(first.to_vec()), prop::collection::vec((inner_gap(), token()), 0..6)).prop_map(
-            |(first, rest)| {
+        let first = [
+            "SELECT",
+            "insert",
+            "Update",
+            "CALL",
+            "SET",
+            "create",
+            "`t`",
+            "'s'",
+            "(",
+            "/*!40101 SET a=1 */",
+        ];
+        (
+            prop::sample::select(first.to_vec()),
+            prop::collection::vec((inner_gap(), token()), 0..6),
+        )
+            .prop_map(|(first, rest)| {
                 let mut text = first.to_string();
                 for (gap, token) in rest {
                     text.push_str(&gap);
                     text.push_str(&token);
                 }
                 text
-            },
-        )
+            })
     }
 
     /// Whitespace, comments and empty statements between statements (`D` stands for the delimiter).
     fn outer_gap() -> impl Strategy<Value = Vec<&'static str>> {
-        let gaps =
-            ["", " ", "\n", "\r\n", "\t", "-- c;\n", "#x;\n", "/* c; */", "/*M!999999\\- sandbox */\n", "--x\n", "D"];
+        let gaps = [
+            "",
+            " ",
+            "\n",
+            "\r\n",
+            "\t",
+            "-- c;\n",
+            "#x;\n",
+            "/* c; */",
+            "/*M!999999\\- sandbox */\n",
+            "--x\n",
+            "D",
+        ];
         prop::collection::vec(prop::sample::select(gaps.to_vec()), 0..4)
     }
 
@@ -1976,7 +2376,14 @@ INSERT INTO `orders` (`id`, `note`) VALUES
         (
             any::<bool>(),
             prop::sample::select(delimiters.to_vec()),
-            prop::collection::vec((outer_gap(), statement(), prop::sample::select(afters.to_vec())), 0..8),
+            prop::collection::vec(
+                (
+                    outer_gap(),
+                    statement(),
+                    prop::sample::select(afters.to_vec()),
+                ),
+                0..8,
+            ),
             any::<bool>(),
         )
             .prop_map(|(bom, delimiter, statements, last_has_delimiter)| {
@@ -1995,13 +2402,19 @@ INSERT INTO `orders` (`id`, `note`) VALUES
                     }
                     let line = 1 + input.matches('\n').count() as u64;
                     input.push_str(&text);
-                    expected.push(Statement { text: text.into_bytes(), line });
+                    expected.push(Statement {
+                        text: text.into_bytes(),
+                        line,
+                    });
                     if i + 1 < count || last_has_delimiter {
                         input.push_str(delimiter);
                         input.push_str(after);
                     }
                 }
-                Script { input: input.into_bytes(), expected }
+                Script {
+                    input: input.into_bytes(),
+                    expected,
+                }
             })
     }
 

@@ -31,22 +31,40 @@ pub struct Upload {
 /// Streams the request body to disk: past the import limit 413, past the quota 507
 /// `quota_exceeded`, a third upload at once 429, idle for 30 s 408, empty 422. A refused or
 /// broken upload leaves neither file nor reservation.
-pub async fn receive(state: &AppState, caller: &Caller, declared: Option<u64>, body: Body) -> Result<Upload, AppError> {
+pub async fn receive(
+    state: &AppState,
+    caller: &Caller,
+    declared: Option<u64>,
+    body: Body,
+) -> Result<Upload, AppError> {
     let limit = state.backups.import_limit_bytes;
     if declared.is_some_and(|declared| declared > limit) {
         return Err(too_large(limit));
     }
     let id = secret::random_base62(16);
-    let mut reservation = Reservation { state, caller, id: &id, bytes: 0 };
-    reservation.grow_to(declared.unwrap_or(RESERVE_STEP.min(limit)).max(1)).await?;
+    let mut reservation = Reservation {
+        state,
+        caller,
+        id: &id,
+        bytes: 0,
+    };
+    reservation
+        .grow_to(declared.unwrap_or(RESERVE_STEP.min(limit)).max(1))
+        .await?;
     let path = state.backups.upload_path(caller.account_id, &id);
     let received = write_body(&path, body, &mut reservation, declared.is_some()).await;
     let size = match received {
-        Ok(0) => Err(AppError::validation("The file is empty: send a .sql or .sql.gz file as the request body.")),
+        Ok(0) => Err(AppError::validation(
+            "The file is empty: send a .sql or .sql.gz file as the request body.",
+        )),
         other => other,
     };
     match size {
-        Ok(size) => Ok(Upload { id: id.clone(), path, size }),
+        Ok(size) => Ok(Upload {
+            id: id.clone(),
+            path,
+            size,
+        }),
         Err(err) => {
             let _ = tokio::fs::remove_file(&path).await;
             release(&state.store, &id).await;
@@ -57,13 +75,23 @@ pub async fn receive(state: &AppState, caller: &Caller, declared: Option<u64>, b
 
 /// Drops an upload's reservation (its job now carries the size, or it failed).
 pub async fn release(store: &Store, id: &str) {
-    if let Err(err) = sqlx::query("DELETE FROM upload_reservations WHERE id = ?").bind(id).execute(store).await {
+    if let Err(err) = sqlx::query("DELETE FROM upload_reservations WHERE id = ?")
+        .bind(id)
+        .execute(store)
+        .await
+    {
         tracing::warn!(error = %err, upload = id, "could not release an upload's reservation");
     }
 }
 
 fn too_large(limit: u64) -> AppError {
-    AppError::new(ErrorCode::PayloadTooLarge, format!("The file is larger than the {} an import may be.", app::model::human_size(limit)))
+    AppError::new(
+        ErrorCode::PayloadTooLarge,
+        format!(
+            "The file is larger than the {} an import may be.",
+            app::model::human_size(limit)
+        ),
+    )
 }
 
 /// The bytes of the quota an upload holds.
@@ -86,13 +114,16 @@ impl Reservation<'_> {
             return Err(super::quota_full(quota));
         }
         if self.bytes == 0 {
-            let uploading: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM upload_reservations WHERE account_id = ?")
-                .bind(self.caller.account_id)
-                .fetch_one(store)
-                .await?;
+            let uploading: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM upload_reservations WHERE account_id = ?")
+                    .bind(self.caller.account_id)
+                    .fetch_one(store)
+                    .await?;
             if uploading >= PER_ACCOUNT {
                 return Err(AppError::too_many(
-                    format!("{PER_ACCOUNT} uploads of this account are still being received; wait for one to finish."),
+                    format!(
+                        "{PER_ACCOUNT} uploads of this account are still being received; wait for one to finish."
+                    ),
                     5,
                 ));
             }
@@ -105,17 +136,28 @@ impl Reservation<'_> {
                 .execute(store)
                 .await?;
         } else {
-            sqlx::query("UPDATE upload_reservations SET bytes = ? WHERE id = ?").bind(bytes as i64).bind(self.id).execute(store).await?;
+            sqlx::query("UPDATE upload_reservations SET bytes = ? WHERE id = ?")
+                .bind(bytes as i64)
+                .bind(self.id)
+                .execute(store)
+                .await?;
         }
         self.bytes = bytes;
         Ok(())
     }
 }
 
-async fn write_body(path: &Path, body: Body, reservation: &mut Reservation<'_>, exact: bool) -> Result<u64, AppError> {
+async fn write_body(
+    path: &Path,
+    body: Body,
+    reservation: &mut Reservation<'_>,
+    exact: bool,
+) -> Result<u64, AppError> {
     let backups = &reservation.state.backups;
-    let broken = |err: &dyn std::fmt::Display| AppError::bad_request(format!("The upload broke off: {err}"));
-    crate::data_dir::create_private_dir(&backups.account_dir(reservation.caller.account_id)).map_err(AppError::internal)?;
+    let broken =
+        |err: &dyn std::fmt::Display| AppError::bad_request(format!("The upload broke off: {err}"));
+    crate::data_dir::create_private_dir(&backups.account_dir(reservation.caller.account_id))
+        .map_err(AppError::internal)?;
     let file = tokio::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -133,7 +175,10 @@ async fn write_body(path: &Path, body: Body, reservation: &mut Reservation<'_>, 
             Err(_) => {
                 return Err(AppError::new(
                     ErrorCode::RequestTimeout,
-                    format!("The upload sent nothing for {} s and was dropped.", backups.upload_idle_timeout.as_secs()),
+                    format!(
+                        "The upload sent nothing for {} s and was dropped.",
+                        backups.upload_idle_timeout.as_secs()
+                    ),
                 ));
             }
         };
@@ -144,9 +189,13 @@ async fn write_body(path: &Path, body: Body, reservation: &mut Reservation<'_>, 
         if size > reservation.bytes {
             // A declared length is reserved whole; a body that sends more than it said is broken.
             if exact {
-                return Err(AppError::bad_request("The body is longer than its Content-Length."));
+                return Err(AppError::bad_request(
+                    "The body is longer than its Content-Length.",
+                ));
             }
-            reservation.grow_to((size + RESERVE_STEP).min(backups.import_limit_bytes)).await?;
+            reservation
+                .grow_to((size + RESERVE_STEP).min(backups.import_limit_bytes))
+                .await?;
         }
         file.write_all(&chunk).await.map_err(|err| broken(&err))?;
     }

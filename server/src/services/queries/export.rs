@@ -7,6 +7,7 @@ use super::values::{self, Kind};
 use super::{Limits, Queries, backstop, history, statement_error};
 use crate::auth::Caller;
 use crate::services::databases;
+use crate::store::Store;
 use app::error::AppError;
 use app::names::DatabaseName;
 use app::query::{ExportFormat, ExportRequest};
@@ -16,7 +17,6 @@ use mysql_async::Row;
 use mysql_async::prelude::Queryable;
 use serde_json::Value;
 use sqlx::MySqlPool;
-use crate::store::Store;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
@@ -37,7 +37,12 @@ pub async fn export(
     request: ExportRequest,
 ) -> Result<(String, Chunks), AppError> {
     super::check_sql(&request.sql)?;
-    let limits = Limits::check(request.query_id.as_deref(), request.timeout_ms, None, app::query::MAX_TIMEOUT_MS)?;
+    let limits = Limits::check(
+        request.query_id.as_deref(),
+        request.timeout_ms,
+        None,
+        app::query::MAX_TIMEOUT_MS,
+    )?;
     databases::find(mysql, database).await?;
     let session = Session::open(queries, mysql, store, caller, database, &limits).await?;
     history::record(store, caller, database, &request.sql).await;
@@ -49,8 +54,17 @@ pub async fn export(
     let (ready_tx, ready_rx) = oneshot::channel::<Result<(), AppError>>();
     tokio::spawn(async move {
         let mut session = session;
-        let mut writer = Writer { tx, buf: Vec::with_capacity(CHUNK), format: request.format, ready: Some(ready_tx) };
-        let outcome = tokio::time::timeout(backstop(timeout), stream_rows(&mut session, &request.sql, &mut writer)).await;
+        let mut writer = Writer {
+            tx,
+            buf: Vec::with_capacity(CHUNK),
+            format: request.format,
+            ready: Some(ready_tx),
+        };
+        let outcome = tokio::time::timeout(
+            backstop(timeout),
+            stream_rows(&mut session, &request.sql, &mut writer),
+        )
+        .await;
         let failure = match outcome {
             Ok(Ok(())) => None,
             Ok(Err(Failure::ClientGone)) => return, // dropping the session kills the statement
@@ -78,9 +92,15 @@ pub async fn export(
     match ready_rx.await {
         Ok(Ok(())) => {}
         Ok(Err(err)) => return Err(err),
-        Err(_) => return Err(AppError::internal("the export task ended before it started")),
+        Err(_) => {
+            return Err(AppError::internal(
+                "the export task ended before it started",
+            ));
+        }
     }
-    let chunks = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) });
+    let chunks = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    });
     Ok((limits.query_id, Box::pin(chunks)))
 }
 
@@ -102,7 +122,9 @@ async fn stream_rows(session: &mut Session, sql: &str, writer: &mut Writer) -> R
             }
             exported = true;
             let described: Vec<_> = columns.iter().map(values::describe).collect();
-            writer.header(described.iter().map(|(c, _)| c.name.as_str())).await?;
+            writer
+                .header(described.iter().map(|(c, _)| c.name.as_str()))
+                .await?;
             let kinds: Vec<Kind> = described.into_iter().map(|(_, kind)| kind).collect();
             while let Some(row) = answer.next().await.map_err(Failure::Sql)? {
                 writer.row(&row, &kinds).await?;
@@ -140,7 +162,11 @@ impl Writer {
     }
 
     async fn row(&mut self, row: &Row, kinds: &[Kind]) -> Result<(), Failure> {
-        let values: Vec<Value> = kinds.iter().enumerate().map(|(i, kind)| values::to_json(row.as_ref(i), *kind)).collect();
+        let values: Vec<Value> = kinds
+            .iter()
+            .enumerate()
+            .map(|(i, kind)| values::to_json(row.as_ref(i), *kind))
+            .collect();
         self.line(&values);
         self.maybe_send().await
     }
@@ -164,7 +190,11 @@ impl Writer {
     }
 
     async fn maybe_send(&mut self) -> Result<(), Failure> {
-        if self.buf.len() >= CHUNK { self.flush().await } else { Ok(()) }
+        if self.buf.len() >= CHUNK {
+            self.flush().await
+        } else {
+            Ok(())
+        }
     }
 
     async fn flush(&mut self) -> Result<(), Failure> {
@@ -172,7 +202,10 @@ impl Writer {
             return Ok(());
         }
         let chunk = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
-        self.tx.send(Ok(chunk)).await.map_err(|_| Failure::ClientGone)
+        self.tx
+            .send(Ok(chunk))
+            .await
+            .map_err(|_| Failure::ClientGone)
     }
 
     /// The marker line, then an error that makes the server abort the response body.
@@ -187,11 +220,17 @@ impl Writer {
             // Let the server take the marker (and what is queued before it) and write it out
             // before the error makes it drop the connection.
             let waited = std::time::Instant::now();
-            while self.tx.capacity() < DEPTH && !self.tx.is_closed() && waited.elapsed() < Duration::from_secs(10) {
+            while self.tx.capacity() < DEPTH
+                && !self.tx.is_closed()
+                && waited.elapsed() < Duration::from_secs(10)
+            {
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
-            let _ = self.tx.send(Err(std::io::Error::other(err.message.clone()))).await;
+            let _ = self
+                .tx
+                .send(Err(std::io::Error::other(err.message.clone())))
+                .await;
         }
     }
 }
@@ -201,7 +240,11 @@ pub fn error_marker(format: ExportFormat, err: &AppError) -> String {
     match format {
         ExportFormat::Csv => {
             let errno = err.mysql_errno.map(|n| format!(" {n}")).unwrap_or_default();
-            format!("#ERROR {}{errno}: {}\r\n", err.code.as_str(), err.message.replace(['\r', '\n'], " "))
+            format!(
+                "#ERROR {}{errno}: {}\r\n",
+                err.code.as_str(),
+                err.message.replace(['\r', '\n'], " ")
+            )
         }
         ExportFormat::Ndjson => {
             let body = serde_json::json!({"error": {"code": err.code.as_str(), "message": err.message, "mysql_errno": err.mysql_errno}});
@@ -215,7 +258,13 @@ fn csv_field(out: &mut Vec<u8>, value: &Value) {
     match value {
         Value::Null => {}
         Value::String(text) => {
-            if text.is_empty() || text.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n')) || text.starts_with(' ') || text.ends_with(' ') {
+            if text.is_empty()
+                || text
+                    .bytes()
+                    .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+                || text.starts_with(' ')
+                || text.ends_with(' ')
+            {
                 out.push(b'"');
                 out.extend_from_slice(text.replace('"', "\"\"").as_bytes());
                 out.push(b'"');
@@ -234,22 +283,35 @@ mod tests {
     #[test]
     fn csv_fields_follow_rfc_4180() {
         let mut out = Vec::new();
-        for (i, v) in [Value::Null, Value::from(""), Value::from("a,b"), Value::from("say \"hi\""), Value::from(7), Value::from("line\nbreak")]
-            .iter()
-            .enumerate()
+        for (i, v) in [
+            Value::Null,
+            Value::from(""),
+            Value::from("a,b"),
+            Value::from("say \"hi\""),
+            Value::from(7),
+            Value::from("line\nbreak"),
+        ]
+        .iter()
+        .enumerate()
         {
             if i > 0 {
                 out.push(b',');
             }
             csv_field(&mut out, v);
         }
-        assert_eq!(String::from_utf8(out).unwrap(), ",\"\",\"a,b\",\"say \"\"hi\"\"\",7,\"line\nbreak\"");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            ",\"\",\"a,b\",\"say \"\"hi\"\"\",7,\"line\nbreak\""
+        );
     }
 
     #[test]
     fn the_error_marker_cannot_be_mistaken_for_a_row() {
         let err = AppError::sql(1064, "You have an error\nin your SQL");
-        assert_eq!(error_marker(ExportFormat::Csv, &err), "#ERROR sql_error 1064: You have an error in your SQL\r\n");
+        assert_eq!(
+            error_marker(ExportFormat::Csv, &err),
+            "#ERROR sql_error 1064: You have an error in your SQL\r\n"
+        );
         let line = error_marker(ExportFormat::Ndjson, &err);
         let parsed: Value = serde_json::from_str(line.trim_end()).unwrap();
         assert_eq!(parsed["error"]["mysql_errno"], 1064);

@@ -8,12 +8,12 @@ use crate::auth::Caller;
 use crate::domain::secret;
 use crate::managed::{admin_exec, sql};
 use crate::services::{account_lock, secrets};
+use crate::store::Store;
 use app::error::AppError;
 use app::names::DatabaseName;
 use app::validate::Prefix;
 use mysql_async::{Conn, OptsBuilder};
 use sqlx::MySqlPool;
-use crate::store::Store;
 use std::time::Duration;
 
 /// How an outside client (mariadb-dump, mariadb) logs in as the identity.
@@ -25,9 +25,18 @@ pub struct Login {
 
 /// The identity's login, created first if the account has none yet. Callers open a session with
 /// `connect` before handing this to a client: that repairs an identity dropped by hand.
-pub async fn login(queries: &Queries, mysql: &MySqlPool, store: &Store, caller: &Caller) -> Result<Login, AppError> {
+pub async fn login(
+    queries: &Queries,
+    mysql: &MySqlPool,
+    store: &Store,
+    caller: &Caller,
+) -> Result<Login, AppError> {
     let password = password(queries, mysql, store, &caller.prefix, caller.account_id).await?;
-    Ok(Login { user: name(&caller.prefix), password, socket: queries.socket(mysql).await? })
+    Ok(Login {
+        user: name(&caller.prefix),
+        password,
+        socket: queries.socket(mysql).await?,
+    })
 }
 
 /// ER_ACCESS_DENIED_ERROR, ER_DBACCESS_DENIED_ERROR: the identity is missing or lost its grant.
@@ -74,7 +83,9 @@ pub async fn connect(
                     let _guard = account_lock::lock(store, &caller.prefix).await?;
                     provision(queries, mysql, &caller.prefix, &password).await?;
                 }
-                Conn::new(options).await.map_err(|err| refused(err, database))
+                Conn::new(options)
+                    .await
+                    .map_err(|err| refused(err, database))
             }
             _ => Err(refused(err, database)),
         },
@@ -91,10 +102,14 @@ pub fn error_number(err: &mysql_async::Error) -> Option<u16> {
 
 fn refused(err: mysql_async::Error, database: &DatabaseName) -> AppError {
     match error_number(&err) {
-        Some(TOO_MANY_USER_CONNECTIONS) => {
-            AppError::too_many("Your account has too many statements running at once; try again in a moment.", 1)
-        }
-        Some(UNKNOWN_DATABASE) => AppError::not_found(format!("No database named {} in your account.", database.as_str())),
+        Some(TOO_MANY_USER_CONNECTIONS) => AppError::too_many(
+            "Your account has too many statements running at once; try again in a moment.",
+            1,
+        ),
+        Some(UNKNOWN_DATABASE) => AppError::not_found(format!(
+            "No database named {} in your account.",
+            database.as_str()
+        )),
         _ => {
             tracing::warn!(error = %err, "could not open a customer session");
             AppError::mysql_unavailable()
@@ -104,7 +119,13 @@ fn refused(err: mysql_async::Error, database: &DatabaseName) -> AppError {
 
 /// The identity's password from the panel store; the first query of an account creates the
 /// identity (under the account's lock, so two first queries make one).
-async fn password(queries: &Queries, mysql: &MySqlPool, store: &Store, prefix: &Prefix, account_id: i64) -> Result<String, AppError> {
+async fn password(
+    queries: &Queries,
+    mysql: &MySqlPool,
+    store: &Store,
+    prefix: &Prefix,
+    account_id: i64,
+) -> Result<String, AppError> {
     if let Some(password) = stored(queries, store, account_id).await? {
         return Ok(password);
     }
@@ -116,18 +137,27 @@ async fn password(queries: &Queries, mysql: &MySqlPool, store: &Store, prefix: &
     provision(queries, mysql, prefix, &password).await?;
     sqlx::query("INSERT INTO query_identities (account_id, password) VALUES (?, ?)")
         .bind(account_id)
-        .bind(queries.sealer.seal(&secrets::identity_password(account_id), password.as_bytes()))
+        .bind(
+            queries
+                .sealer
+                .seal(&secrets::identity_password(account_id), password.as_bytes()),
+        )
         .execute(store)
         .await?;
     Ok(password)
 }
 
 /// The identity's password, opened from its sealed form in the store.
-async fn stored(queries: &Queries, store: &Store, account_id: i64) -> Result<Option<String>, AppError> {
-    let sealed: Option<crate::store::Text> = sqlx::query_scalar("SELECT password FROM query_identities WHERE account_id = ?")
-        .bind(account_id)
-        .fetch_optional(store)
-        .await?;
+async fn stored(
+    queries: &Queries,
+    store: &Store,
+    account_id: i64,
+) -> Result<Option<String>, AppError> {
+    let sealed: Option<crate::store::Text> =
+        sqlx::query_scalar("SELECT password FROM query_identities WHERE account_id = ?")
+            .bind(account_id)
+            .fetch_optional(store)
+            .await?;
     sealed
         .map(|crate::store::Text(sealed)| {
             queries
@@ -140,14 +170,30 @@ async fn stored(queries: &Queries, store: &Store, account_id: i64) -> Result<Opt
 
 /// Creates the identity or brings it back to what it must be: this password, this connection
 /// limit, all privileges on the account's databases (the pattern escapes `_`), nothing more.
-async fn provision(queries: &Queries, mysql: &MySqlPool, prefix: &Prefix, password: &str) -> Result<(), AppError> {
+async fn provision(
+    queries: &Queries,
+    mysql: &MySqlPool,
+    prefix: &Prefix,
+    password: &str,
+) -> Result<(), AppError> {
     let account = sql::account_raw(&name(prefix), "localhost");
     let login = format!(
         "IDENTIFIED BY {} WITH MAX_USER_CONNECTIONS {}",
         sql::quote_string(password),
         queries.running.per_account() + 2
     );
-    admin_exec(mysql, &format!("CREATE USER IF NOT EXISTS {account} {login}")).await?;
+    admin_exec(
+        mysql,
+        &format!("CREATE USER IF NOT EXISTS {account} {login}"),
+    )
+    .await?;
     admin_exec(mysql, &format!("ALTER USER {account} {login}")).await?;
-    admin_exec(mysql, &format!("GRANT ALL PRIVILEGES ON {} TO {account}", sql::prefix_grant_target(prefix))).await
+    admin_exec(
+        mysql,
+        &format!(
+            "GRANT ALL PRIVILEGES ON {} TO {account}",
+            sql::prefix_grant_target(prefix)
+        ),
+    )
+    .await
 }

@@ -10,14 +10,14 @@ pub mod values;
 
 use crate::auth::Caller;
 use crate::domain::secret;
-use crate::managed::processlist::NO_SUCH_THREAD;
 use crate::managed::admin_exec_expecting;
+use crate::managed::processlist::NO_SUCH_THREAD;
 use crate::services::{database_index, databases};
+use crate::store::Store;
 use app::error::{AppError, ErrorCode};
 use app::names::DatabaseName;
 use app::query::{self as q, QueryRequest, QueryResponse, SchemaOutline, TableOutline};
 use sqlx::MySqlPool;
-use crate::store::Store;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,8 +42,15 @@ pub struct Queries {
 }
 
 impl Queries {
-    pub fn new(default_server: &MySqlPool, settings: &crate::config::Settings, sealer: Arc<crate::domain::seal::Sealer>) -> Arc<Self> {
-        let socket_override = settings.mysql_socket.clone().map(|socket| (server_key(default_server), socket));
+    pub fn new(
+        default_server: &MySqlPool,
+        settings: &crate::config::Settings,
+        sealer: Arc<crate::domain::seal::Sealer>,
+    ) -> Arc<Self> {
+        let socket_override = settings
+            .mysql_socket
+            .clone()
+            .map(|socket| (server_key(default_server), socket));
         Arc::new(Self {
             socket_override,
             sockets: Default::default(),
@@ -55,18 +62,31 @@ impl Queries {
     /// The managed server's Unix socket: the setting, or what the server says (`@@socket`).
     pub async fn socket(&self, mysql: &MySqlPool) -> Result<PathBuf, AppError> {
         let key = server_key(mysql);
-        if let Some((_, socket)) = self.socket_override.as_ref().filter(|(server, _)| *server == key) {
+        if let Some((_, socket)) = self
+            .socket_override
+            .as_ref()
+            .filter(|(server, _)| *server == key)
+        {
             return Ok(socket.clone());
         }
         if let Some(socket) = self.sockets.lock().expect("sockets").get(&key) {
             return Ok(socket.clone());
         }
-        let socket: Option<String> = sqlx::query_scalar("SELECT @@socket").fetch_one(mysql).await?;
+        let socket: Option<String> = sqlx::query_scalar("SELECT @@socket")
+            .fetch_one(mysql)
+            .await?;
         let socket = socket
             .filter(|s| !s.is_empty())
             .map(PathBuf::from)
-            .ok_or_else(|| AppError::unavailable("The MySQL server has no Unix socket; set NOBREGAS_MYSQL_SOCKET."))?;
-        self.sockets.lock().expect("sockets").insert(key, socket.clone());
+            .ok_or_else(|| {
+                AppError::unavailable(
+                    "The MySQL server has no Unix socket; set NOBREGAS_MYSQL_SOCKET.",
+                )
+            })?;
+        self.sockets
+            .lock()
+            .expect("sockets")
+            .insert(key, socket.clone());
         Ok(socket)
     }
 }
@@ -80,7 +100,9 @@ fn server_key(mysql: &MySqlPool) -> String {
 /// The caller's query id, or a new one: known before the statement runs, so that every answer
 /// (errors too) can carry it.
 pub fn query_id_or_new(query_id: &mut Option<String>) -> String {
-    query_id.get_or_insert_with(|| secret::random_base62(16)).clone()
+    query_id
+        .get_or_insert_with(|| secret::random_base62(16))
+        .clone()
 }
 
 /// A request's limits, checked once.
@@ -91,30 +113,54 @@ pub struct Limits {
 }
 
 impl Limits {
-    pub fn check(query_id: Option<&str>, timeout_ms: Option<u64>, max_rows: Option<u32>, default_timeout_ms: u64) -> Result<Self, AppError> {
+    pub fn check(
+        query_id: Option<&str>,
+        timeout_ms: Option<u64>,
+        max_rows: Option<u32>,
+        default_timeout_ms: u64,
+    ) -> Result<Self, AppError> {
         let query_id = match query_id {
             Some(id) if q::is_valid_query_id(id) => id.to_owned(),
-            Some(_) => return Err(AppError::validation("query_id must be 8 to 64 characters of A-Z, a-z, 0-9, - and _.")),
+            Some(_) => {
+                return Err(AppError::validation(
+                    "query_id must be 8 to 64 characters of A-Z, a-z, 0-9, - and _.",
+                ));
+            }
             None => secret::random_base62(16),
         };
         let timeout_ms = timeout_ms.unwrap_or(default_timeout_ms);
         if !(1..=q::MAX_TIMEOUT_MS).contains(&timeout_ms) {
-            return Err(AppError::validation(format!("timeout_ms must be between 1 and {}.", q::MAX_TIMEOUT_MS)));
+            return Err(AppError::validation(format!(
+                "timeout_ms must be between 1 and {}.",
+                q::MAX_TIMEOUT_MS
+            )));
         }
         let max_rows = max_rows.unwrap_or(q::DEFAULT_MAX_ROWS);
         if !(1..=q::MAX_ROWS).contains(&max_rows) {
-            return Err(AppError::validation(format!("max_rows must be between 1 and {}.", q::MAX_ROWS)));
+            return Err(AppError::validation(format!(
+                "max_rows must be between 1 and {}.",
+                q::MAX_ROWS
+            )));
         }
-        Ok(Self { query_id, timeout: Duration::from_millis(timeout_ms), max_rows: u64::from(max_rows) })
+        Ok(Self {
+            query_id,
+            timeout: Duration::from_millis(timeout_ms),
+            max_rows: u64::from(max_rows),
+        })
     }
 }
 
 fn check_sql(sql: &str) -> Result<(), AppError> {
     if sql.trim().is_empty() {
-        return Err(AppError::validation("sql is empty: send the statement to run."));
+        return Err(AppError::validation(
+            "sql is empty: send the statement to run.",
+        ));
     }
     if sql.chars().count() > q::MAX_SQL_CHARS {
-        return Err(AppError::validation(format!("sql is longer than {} characters.", q::MAX_SQL_CHARS)));
+        return Err(AppError::validation(format!(
+            "sql is longer than {} characters.",
+            q::MAX_SQL_CHARS
+        )));
     }
     Ok(())
 }
@@ -130,11 +176,21 @@ pub async fn run(
     request: QueryRequest,
 ) -> Result<(String, QueryResponse), AppError> {
     check_sql(&request.sql)?;
-    let limits = Limits::check(request.query_id.as_deref(), request.timeout_ms, request.max_rows, q::DEFAULT_TIMEOUT_MS)?;
+    let limits = Limits::check(
+        request.query_id.as_deref(),
+        request.timeout_ms,
+        request.max_rows,
+        q::DEFAULT_TIMEOUT_MS,
+    )?;
     databases::find(mysql, database).await?;
-    let mut session = session::Session::open(queries, mysql, store, caller, database, &limits).await?;
+    let mut session =
+        session::Session::open(queries, mysql, store, caller, database, &limits).await?;
     history::record(store, caller, database, &request.sql).await;
-    let outcome = tokio::time::timeout(backstop(limits.timeout), session.collect(&request.sql, limits.max_rows)).await;
+    let outcome = tokio::time::timeout(
+        backstop(limits.timeout),
+        session.collect(&request.sql, limits.max_rows),
+    )
+    .await;
     let response = match outcome {
         Ok(result) => result.map_err(|err| statement_error(err, limits.timeout)),
         Err(_elapsed) => {
@@ -161,47 +217,66 @@ pub fn backstop(timeout: Duration) -> Duration {
 pub fn timed_out(timeout: Duration) -> AppError {
     AppError::new(
         ErrorCode::QueryTimeout,
-        format!("The statement ran longer than {} ms and was stopped on the server.", timeout.as_millis()),
+        format!(
+            "The statement ran longer than {} ms and was stopped on the server.",
+            timeout.as_millis()
+        ),
     )
 }
 
 /// A failure while the statement ran: MariaDB's refusal as it said it, or what ended the session.
 pub fn statement_error(err: mysql_async::Error, timeout: Duration) -> AppError {
     match &err {
-        mysql_async::Error::Server(server) if server.code == STATEMENT_TIMEOUT => timed_out(timeout),
+        mysql_async::Error::Server(server) if server.code == STATEMENT_TIMEOUT => {
+            timed_out(timeout)
+        }
         mysql_async::Error::Server(server) if server.code == QUERY_INTERRUPTED => {
             AppError::new(ErrorCode::QueryCancelled, "The statement was cancelled.")
         }
         mysql_async::Error::Server(server) => AppError::sql(server.code, server.message.clone()),
         // The driver reads no local files for anyone (it has no handler): say so plainly.
-        _ if err.to_string().to_lowercase().contains("infile") => {
-            AppError::sql(
-                LOCAL_INFILE_REFUSED,
-                "LOAD DATA LOCAL INFILE is not available here: the panel reads no files for a query. Load data with INSERT, or use LOAD DATA INFILE from a client of your own.",
-            )
-        }
+        _ if err.to_string().to_lowercase().contains("infile") => AppError::sql(
+            LOCAL_INFILE_REFUSED,
+            "LOAD DATA LOCAL INFILE is not available here: the panel reads no files for a query. Load data with INSERT, or use LOAD DATA INFILE from a client of your own.",
+        ),
         // Not MariaDB's answer: the session broke (the customer's own KILL CONNECTION, a server
         // restart). Their statement caused or met it; the next request finds out whether the server is up.
-        _ => AppError::sql(SERVER_LOST, format!("Lost the connection to the server during the query: {err}")),
+        _ => AppError::sql(
+            SERVER_LOST,
+            format!("Lost the connection to the server during the query: {err}"),
+        ),
     }
 }
 
 /// Stops the account's running query `id` on the server. Unknown ids (and other accounts') are 404.
-pub async fn cancel(queries: &Queries, mysql: &MySqlPool, caller: &Caller, id: &str) -> Result<(), AppError> {
+pub async fn cancel(
+    queries: &Queries,
+    mysql: &MySqlPool,
+    caller: &Caller,
+    id: &str,
+) -> Result<(), AppError> {
     let thread = q::is_valid_query_id(id)
         .then(|| queries.running.thread_of(caller.account_id, id))
         .flatten()
-        .ok_or_else(|| AppError::not_found(format!("No query with id {id} is running in your account.")))?;
+        .ok_or_else(|| {
+            AppError::not_found(format!("No query with id {id} is running in your account."))
+        })?;
     kill_query(mysql, thread).await
 }
 
 /// `KILL QUERY`: ends the statement, keeps the session (its answer then says it was interrupted).
 pub async fn kill_query(mysql: &MySqlPool, thread: u64) -> Result<(), AppError> {
-    admin_exec_expecting(mysql, &format!("KILL QUERY {thread}"), |n| (n == NO_SUCH_THREAD).then_some(Ok(()))).await
+    admin_exec_expecting(mysql, &format!("KILL QUERY {thread}"), |n| {
+        (n == NO_SUCH_THREAD).then_some(Ok(()))
+    })
+    .await
 }
 
 /// Tables and columns of the database, for the editor's completion.
-pub async fn outline(mysql: &MySqlPool, database: &DatabaseName) -> Result<SchemaOutline, AppError> {
+pub async fn outline(
+    mysql: &MySqlPool,
+    database: &DatabaseName,
+) -> Result<SchemaOutline, AppError> {
     databases::find(mysql, database).await?;
     let rows: Vec<(String, String)> = sqlx::query_as(
         "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?
@@ -214,7 +289,10 @@ pub async fn outline(mysql: &MySqlPool, database: &DatabaseName) -> Result<Schem
     for (table, column) in rows {
         match tables.last_mut() {
             Some(last) if last.name == table => last.columns.push(column),
-            _ => tables.push(TableOutline { name: table, columns: vec![column] }),
+            _ => tables.push(TableOutline {
+                name: table,
+                columns: vec![column],
+            }),
         }
     }
     Ok(SchemaOutline { tables })

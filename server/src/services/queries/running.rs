@@ -20,7 +20,11 @@ pub struct Slot {
 
 impl Running {
     pub fn new(per_account: usize) -> Arc<Self> {
-        Arc::new(Self { per_account: per_account.max(1), slots: Mutex::default(), threads: Mutex::default() })
+        Arc::new(Self {
+            per_account: per_account.max(1),
+            slots: Mutex::default(),
+            threads: Mutex::default(),
+        })
     }
 
     /// The account's concurrency cap: `connections` slots; MariaDB's `MAX_USER_CONNECTIONS` of the
@@ -33,7 +37,10 @@ impl Running {
     pub fn take_slot(self: &Arc<Self>, account_id: i64) -> Result<Slot, AppError> {
         let semaphore = {
             let mut slots = self.slots.lock().expect("slots lock");
-            slots.entry(account_id).or_insert_with(|| Arc::new(Semaphore::new(self.per_account))).clone()
+            slots
+                .entry(account_id)
+                .or_insert_with(|| Arc::new(Semaphore::new(self.per_account)))
+                .clone()
         };
         let permit = semaphore.try_acquire_owned().map_err(|_| {
             AppError::too_many(
@@ -44,23 +51,38 @@ impl Running {
                 1,
             )
         })?;
-        Ok(Slot { _permit: permit, registry: self.clone(), key: None })
+        Ok(Slot {
+            _permit: permit,
+            registry: self.clone(),
+            key: None,
+        })
     }
 
     /// The thread a running query of the account's uses.
     pub fn thread_of(&self, account_id: i64, query_id: &str) -> Option<u64> {
-        self.threads.lock().expect("threads lock").get(&(account_id, query_id.to_owned())).copied()
+        self.threads
+            .lock()
+            .expect("threads lock")
+            .get(&(account_id, query_id.to_owned()))
+            .copied()
     }
 }
 
 impl Slot {
     /// Records that `query_id` runs on MariaDB thread `thread` until this slot is dropped. An id
     /// already running for the account is refused: Cancel must name exactly one statement.
-    pub fn register(&mut self, account_id: i64, query_id: &str, thread: u64) -> Result<(), AppError> {
+    pub fn register(
+        &mut self,
+        account_id: i64,
+        query_id: &str,
+        thread: u64,
+    ) -> Result<(), AppError> {
         let key = (account_id, query_id.to_owned());
         let mut threads = self.registry.threads.lock().expect("threads lock");
         if threads.contains_key(&key) {
-            return Err(AppError::conflict(format!("A query with id {query_id} is already running.")));
+            return Err(AppError::conflict(format!(
+                "A query with id {query_id} is already running."
+            )));
         }
         threads.insert(key.clone(), thread);
         self.key = Some(key);
@@ -71,7 +93,11 @@ impl Slot {
 impl Drop for Slot {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
-            self.registry.threads.lock().expect("threads lock").remove(&key);
+            self.registry
+                .threads
+                .lock()
+                .expect("threads lock")
+                .remove(&key);
         }
     }
 }
@@ -85,7 +111,10 @@ mod tests {
         let running = Running::new(2);
         let mut a = running.take_slot(1).unwrap();
         let _b = running.take_slot(1).unwrap();
-        assert_eq!(running.take_slot(1).err().unwrap().code, app::error::ErrorCode::RateLimited);
+        assert_eq!(
+            running.take_slot(1).err().unwrap().code,
+            app::error::ErrorCode::RateLimited
+        );
         let _other_account = running.take_slot(2).unwrap();
         a.register(1, "query-one", 77).unwrap();
         assert_eq!(running.thread_of(1, "query-one"), Some(77));

@@ -5,13 +5,13 @@ use super::running::Slot;
 use super::values::{self, Kind};
 use super::{Limits, Queries, identity};
 use crate::auth::Caller;
+use crate::store::Store;
 use app::error::AppError;
 use app::names::DatabaseName;
 use app::query::{MultiStatementResult, QueryColumn, QueryResponse, StatementResult};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Row};
 use sqlx::MySqlPool;
-use crate::store::Store;
 use std::time::Instant;
 
 pub struct Session {
@@ -34,20 +34,32 @@ impl Session {
         limits: &Limits,
     ) -> Result<Self, AppError> {
         let mut slot = queries.running.take_slot(caller.account_id)?;
-        let conn = identity::connect(queries, mysql, store, caller, database, limits.timeout).await?;
+        let conn =
+            identity::connect(queries, mysql, store, caller, database, limits.timeout).await?;
         let thread = u64::from(conn.id());
         slot.register(caller.account_id, &limits.query_id, thread)?;
-        Ok(Self { conn: Some(conn), thread, mysql: mysql.clone(), armed: true, _slot: slot })
+        Ok(Self {
+            conn: Some(conn),
+            thread,
+            mysql: mysql.clone(),
+            armed: true,
+            _slot: slot,
+        })
     }
 
     /// Runs `sql` (one statement or several) and gathers each statement's result; rows past
     /// `max_rows` or the byte cap are read and dropped, so the statements after still run.
-    pub async fn collect(&mut self, sql: &str, max_rows: u64) -> Result<QueryResponse, mysql_async::Error> {
+    pub async fn collect(
+        &mut self,
+        sql: &str,
+        max_rows: u64,
+    ) -> Result<QueryResponse, mysql_async::Error> {
         let started = Instant::now();
         let mut results = Vec::new();
         let mut answer = self.conn().query_iter(sql).await?;
         loop {
-            let mut current = Gathering::new(max_rows, answer.columns().as_deref().unwrap_or_default());
+            let mut current =
+                Gathering::new(max_rows, answer.columns().as_deref().unwrap_or_default());
             // An OK packet's counts belong to this result; reading rows moves on to the next.
             let (affected, last_id) = (answer.affected_rows(), answer.last_insert_id());
             while let Some(row) = answer.next().await? {
@@ -65,7 +77,10 @@ impl Session {
         let elapsed_ms = started.elapsed().as_millis() as u64;
         Ok(match results.len() {
             1 => QueryResponse::One(results.pop().expect("one result")),
-            _ => QueryResponse::Many(MultiStatementResult { results, elapsed_ms }),
+            _ => QueryResponse::Many(MultiStatementResult {
+                results,
+                elapsed_ms,
+            }),
         })
     }
 
@@ -81,8 +96,10 @@ impl Session {
     /// each statement kind per session), so that the account's database index is read again.
     pub async fn changed_databases(&mut self) -> bool {
         use mysql_async::prelude::Queryable;
-        let counts: Result<Vec<(String, u64)>, _> =
-            self.conn().query("SHOW SESSION STATUS WHERE Variable_name IN ('Com_create_db', 'Com_drop_db')").await;
+        let counts: Result<Vec<(String, u64)>, _> = self
+            .conn()
+            .query("SHOW SESSION STATUS WHERE Variable_name IN ('Com_create_db', 'Com_drop_db')")
+            .await;
         // A session that broke cannot say: read the account again to be sure.
         counts.map_or(true, |counts| counts.iter().any(|(_, count)| *count > 0))
     }
@@ -126,11 +143,21 @@ struct Gathering {
 impl Gathering {
     fn new(max_rows: u64, columns: &[mysql_async::Column]) -> Self {
         let columns = columns.iter().map(values::describe).collect();
-        Self { started: Instant::now(), max_rows, columns, rows: Vec::new(), bytes: 0, truncated: false }
+        Self {
+            started: Instant::now(),
+            max_rows,
+            columns,
+            rows: Vec::new(),
+            bytes: 0,
+            truncated: false,
+        }
     }
 
     fn add(&mut self, row: Row) {
-        if self.truncated || self.rows.len() as u64 >= self.max_rows || self.bytes >= app::query::MAX_RESULT_BYTES {
+        if self.truncated
+            || self.rows.len() as u64 >= self.max_rows
+            || self.bytes >= app::query::MAX_RESULT_BYTES
+        {
             self.truncated = true;
             return;
         }

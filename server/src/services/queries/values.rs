@@ -31,14 +31,35 @@ pub enum Kind {
 /// The column's name, MariaDB's type for it (as `SHOW COLUMNS` would spell it, without sizes),
 /// and how its values are carried.
 pub fn describe(column: &Column) -> (QueryColumn, Kind) {
-    let (type_name, kind) = type_of(column.column_type(), column.flags(), column.character_set(), column.column_length());
+    let (type_name, kind) = type_of(
+        column.column_type(),
+        column.flags(),
+        column.character_set(),
+        column.column_length(),
+    );
     let encoding = (kind == Kind::Binary).then(|| "base64".to_owned());
-    (QueryColumn { name: column.name_str().into_owned(), type_name: type_name.into(), encoding }, kind)
+    (
+        QueryColumn {
+            name: column.name_str().into_owned(),
+            type_name: type_name.into(),
+            encoding,
+        },
+        kind,
+    )
 }
 
-pub fn type_of(column_type: ColumnType, flags: ColumnFlags, charset: u16, length: u32) -> (String, Kind) {
+pub fn type_of(
+    column_type: ColumnType,
+    flags: ColumnFlags,
+    charset: u16,
+    length: u32,
+) -> (String, Kind) {
     use ColumnType::*;
-    let unsigned = if flags.contains(ColumnFlags::UNSIGNED_FLAG) { " UNSIGNED" } else { "" };
+    let unsigned = if flags.contains(ColumnFlags::UNSIGNED_FLAG) {
+        " UNSIGNED"
+    } else {
+        ""
+    };
     let binary = charset == BINARY_CHARSET;
     let integer = |name: &str| (format!("{name}{unsigned}"), Kind::Integer);
     let named = |name: &str, kind| (name.to_owned(), kind);
@@ -79,9 +100,18 @@ pub fn type_of(column_type: ColumnType, flags: ColumnFlags, charset: u16, length
                 n if n > 255 * per_char => "",
                 _ => "TINY",
             };
-            if binary { (format!("{size}BLOB"), Kind::Binary) } else { (format!("{size}TEXT"), Kind::Text) }
+            if binary {
+                (format!("{size}BLOB"), Kind::Binary)
+            } else {
+                (format!("{size}TEXT"), Kind::Text)
+            }
         }
-        other => (format!("{other:?}").trim_start_matches("MYSQL_TYPE_").to_owned(), if binary { Kind::Binary } else { Kind::Text }),
+        other => (
+            format!("{other:?}")
+                .trim_start_matches("MYSQL_TYPE_")
+                .to_owned(),
+            if binary { Kind::Binary } else { Kind::Text },
+        ),
     }
 }
 
@@ -99,12 +129,23 @@ pub fn convert(bytes: &[u8], kind: Kind) -> Value {
     let text = || String::from_utf8_lossy(bytes);
     match kind {
         Kind::Integer => integer(&text()),
-        Kind::Float => text().parse::<f64>().ok().and_then(serde_json::Number::from_f64).map_or_else(|| Value::String(text().into_owned()), Value::Number),
+        Kind::Float => text()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map_or_else(|| Value::String(text().into_owned()), Value::Number),
         Kind::Decimal | Kind::Text => Value::String(text().into_owned()),
         Kind::DateTime => Value::String(text().replacen(' ', "T", 1)),
         // BIT(n) arrives as n bits, big-endian.
-        Kind::Bit if bytes.len() <= 8 => integer(&bytes.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)).to_string()),
-        Kind::Bit | Kind::Binary => Value::String(base64::engine::general_purpose::STANDARD.encode(bytes)),
+        Kind::Bit if bytes.len() <= 8 => integer(
+            &bytes
+                .iter()
+                .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+                .to_string(),
+        ),
+        Kind::Bit | Kind::Binary => {
+            Value::String(base64::engine::general_purpose::STANDARD.encode(bytes))
+        }
     }
 }
 
@@ -130,7 +171,14 @@ pub fn json_len(value: &Value) -> usize {
         Value::Bool(_) => 5,
         Value::Number(n) => n.to_string().len(),
         // Quotes, plus some room for escapes.
-        Value::String(s) => s.len() + 2 + s.bytes().filter(|b| matches!(b, b'"' | b'\\') || *b < 0x20).count() * 5,
+        Value::String(s) => {
+            s.len()
+                + 2
+                + s.bytes()
+                    .filter(|b| matches!(b, b'"' | b'\\') || *b < 0x20)
+                    .count()
+                    * 5
+        }
         other => other.to_string().len(),
     }
 }
@@ -142,16 +190,31 @@ mod tests {
     #[test]
     fn integers_are_numbers_until_they_would_lose_digits() {
         assert_eq!(convert(b"42", Kind::Integer), Value::from(42));
-        assert_eq!(convert(b"-9007199254740991", Kind::Integer), Value::from(-9_007_199_254_740_991i64));
-        assert_eq!(convert(b"9007199254740992", Kind::Integer), Value::from("9007199254740992"));
-        assert_eq!(convert(b"18446744073709551615", Kind::Integer), Value::from("18446744073709551615"));
-        assert_eq!(convert(b"-9223372036854775808", Kind::Integer), Value::from("-9223372036854775808"));
+        assert_eq!(
+            convert(b"-9007199254740991", Kind::Integer),
+            Value::from(-9_007_199_254_740_991i64)
+        );
+        assert_eq!(
+            convert(b"9007199254740992", Kind::Integer),
+            Value::from("9007199254740992")
+        );
+        assert_eq!(
+            convert(b"18446744073709551615", Kind::Integer),
+            Value::from("18446744073709551615")
+        );
+        assert_eq!(
+            convert(b"-9223372036854775808", Kind::Integer),
+            Value::from("-9223372036854775808")
+        );
     }
 
     #[test]
     fn decimals_stay_exact_and_datetimes_become_iso() {
         assert_eq!(convert(b"0.10", Kind::Decimal), Value::from("0.10"));
-        assert_eq!(convert(b"2024-02-29 13:45:00.250", Kind::DateTime), Value::from("2024-02-29T13:45:00.250"));
+        assert_eq!(
+            convert(b"2024-02-29 13:45:00.250", Kind::DateTime),
+            Value::from("2024-02-29T13:45:00.250")
+        );
         assert_eq!(convert(b"1.5", Kind::Float), Value::from(1.5));
     }
 
@@ -159,12 +222,27 @@ mod tests {
     fn binary_is_base64_and_bits_are_numbers() {
         assert_eq!(convert(&[0, 255, 1], Kind::Binary), Value::from("AP8B"));
         assert_eq!(convert(&[1, 1], Kind::Bit), Value::from(257));
-        let blob = type_of(ColumnType::MYSQL_TYPE_BLOB, ColumnFlags::BINARY_FLAG, BINARY_CHARSET, 65_535);
+        let blob = type_of(
+            ColumnType::MYSQL_TYPE_BLOB,
+            ColumnFlags::BINARY_FLAG,
+            BINARY_CHARSET,
+            65_535,
+        );
         assert_eq!(blob, ("BLOB".to_owned(), Kind::Binary));
         // JSON is LONGTEXT with a `_bin` collation: the BINARY flag, but text.
-        let json = type_of(ColumnType::MYSQL_TYPE_BLOB, ColumnFlags::BINARY_FLAG, 46, u32::MAX);
+        let json = type_of(
+            ColumnType::MYSQL_TYPE_BLOB,
+            ColumnFlags::BINARY_FLAG,
+            46,
+            u32::MAX,
+        );
         assert_eq!(json, ("LONGTEXT".to_owned(), Kind::Text));
-        let unsigned = type_of(ColumnType::MYSQL_TYPE_LONGLONG, ColumnFlags::UNSIGNED_FLAG, BINARY_CHARSET, 20);
+        let unsigned = type_of(
+            ColumnType::MYSQL_TYPE_LONGLONG,
+            ColumnFlags::UNSIGNED_FLAG,
+            BINARY_CHARSET,
+            20,
+        );
         assert_eq!(unsigned, ("BIGINT UNSIGNED".to_owned(), Kind::Integer));
     }
 }
