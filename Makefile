@@ -63,6 +63,9 @@ bench:
 	cargo bench -p server --bench load
 	cd end2end && npx playwright test -c playwright.bench.config.ts
 
+# Formatting, lints (warnings are errors) and the WASM build; CI runs it before `make test`.
 check:
-	cargo check -p server
+	scripts/setup.sh check
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
 	cargo check -p frontend --target wasm32-unknown-unknown

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the panel (`run`) or the test suite (`test`) needs on a Debian machine, once:
+# Installs what the panel (`run`), the test suite (`test`) or `make check` (`check`) needs on a
+# Debian machine, once:
 # every step checks first and does nothing when the tool is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,12 @@ command -v cc >/dev/null || apt_install build-essential
 command -v npm >/dev/null || apt_install nodejs npm
 
 rustup target list --installed | grep -qx wasm32-unknown-unknown || { say "Adding the wasm32 target"; rustup target add wasm32-unknown-unknown; }
+# `make check`: formatting and lints (a minimal rustup profile has neither).
+for component in rustfmt clippy; do
+  rustup component list --installed | grep -q "^$component" || { say "Adding $component"; rustup component add "$component"; }
+done
+# `make check` needs only the toolchain.
+[ "$mode" = check ] && { say "Setup complete (check)"; exit 0; }
 
 if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
   say "Installing cargo-leptos $CARGO_LEPTOS_VERSION (about 15 minutes, once per machine)"

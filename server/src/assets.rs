@@ -122,7 +122,7 @@ mod tests {
         (Response::from_parts(parts, Body::empty()), bytes)
     }
 
-    fn header_of<'a>(response: &'a Response, name: header::HeaderName) -> &'a str {
+    fn header_of(response: &Response, name: header::HeaderName) -> &str {
         response
             .headers()
             .get(name)

@@ -23,11 +23,9 @@ pub async fn run(state: AppState, schedule_tick: Duration, lease: Duration) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let (mut holds, mut next_renewal) = (false, Instant::now());
     let (mut next_reconcile, mut next_schedule) = (Instant::now(), Instant::now());
-    let (mut reconciling, mut scheduling, mut sweeping): (
-        Option<JoinHandle<()>>,
-        Option<JoinHandle<()>>,
-        Option<JoinHandle<()>>,
-    ) = (None, None, None);
+    let mut reconciling: Option<JoinHandle<()>> = None;
+    let mut scheduling: Option<JoinHandle<()>> = None;
+    let mut sweeping: Option<JoinHandle<()>> = None;
     loop {
         tick.tick().await;
         let now = Instant::now();

@@ -88,10 +88,10 @@ where
         });
         let error = Memo::new(move |_| {
             let db = database.get();
-            if let Some((of, message)) = failed.get() {
-                if of == db {
-                    return Some(message);
-                }
+            if let Some((of, message)) = failed.get()
+                && of == db
+            {
+                return Some(message);
             }
             if fresh.with(|f| f.as_ref().is_some_and(|(of, _)| *of == db)) {
                 return None;
@@ -131,15 +131,15 @@ where
         // list is unfinished, a failed one too (the next may succeed); leaving the page stops it.
         Effect::new(move |_| {
             reads.track();
-            if data.with(|list| list.as_ref().is_some_and(unfinished)) {
-                if let Ok(timer) = set_timeout_with_handle(
+            if data.with(|list| list.as_ref().is_some_and(unfinished))
+                && let Ok(timer) = set_timeout_with_handle(
                     move || {
                         let _ = refresh.try_run(());
                     },
                     POLL_EVERY,
-                ) {
-                    on_cleanup(move || timer.clear());
-                }
+                )
+            {
+                on_cleanup(move || timer.clear());
             }
         });
         Self {

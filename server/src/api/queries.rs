@@ -94,7 +94,7 @@ async fn export_stream(
     let format = request.format;
     let (_, chunks) = queries::export::export(
         &state.queries,
-        &state.mysql_for(&caller).await?,
+        &state.mysql_for(caller).await?,
         &state.store,
         caller,
         &database,

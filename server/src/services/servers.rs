@@ -78,16 +78,15 @@ pub async fn add(store: &Store, sealer: &Sealer, new: NewServer<'_>) -> Result<(
             "The admin password may be at most 256 characters.",
         ));
     }
-    if let Some(host) = public_host {
-        if host.is_empty()
+    if let Some(host) = public_host
+        && (host.is_empty()
             || !host
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_'))
-        {
-            return Err(AppError::validation(format!(
-                "{host:?} is not a host name or an IP address."
-            )));
-        }
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_')))
+    {
+        return Err(AppError::validation(format!(
+            "{host:?} is not a host name or an IP address."
+        )));
     }
     let tls = tls_for(parsed.get_host(), new.ca_pem, new.tls_insecure)?;
     let options = tls.apply(

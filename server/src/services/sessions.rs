@@ -100,9 +100,18 @@ pub async fn close(store: &Store, token: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: i64,
+    created_at: i64,
+    last_seen_at: i64,
+    ip: Option<String>,
+    user_agent: Option<String>,
+}
+
 /// The account's live sessions, newest first; `current` marks the caller's own.
 pub async fn list(store: &Store, caller: &Caller) -> Result<SessionList, AppError> {
-    let rows: Vec<(i64, i64, i64, Option<String>, Option<String>)> = sqlx::query_as(
+    let rows: Vec<SessionRow> = sqlx::query_as(
         "SELECT id, created_at, last_seen_at, ip, user_agent FROM sessions
          WHERE account_id = ? AND expires_at > ? ORDER BY created_at DESC, id DESC",
     )
@@ -112,16 +121,14 @@ pub async fn list(store: &Store, caller: &Caller) -> Result<SessionList, AppErro
     .await?;
     let sessions = rows
         .into_iter()
-        .map(
-            |(id, created_at, last_seen_at, ip, user_agent)| SessionInfo {
-                id,
-                created_at: time::rfc3339(created_at),
-                last_seen_at: time::rfc3339(last_seen_at),
-                ip,
-                browser: browser_name(user_agent.as_deref().unwrap_or_default()),
-                current: caller.session == Some(id),
-            },
-        )
+        .map(|row| SessionInfo {
+            id: row.id,
+            created_at: time::rfc3339(row.created_at),
+            last_seen_at: time::rfc3339(row.last_seen_at),
+            ip: row.ip,
+            browser: browser_name(row.user_agent.as_deref().unwrap_or_default()),
+            current: caller.session == Some(row.id),
+        })
         .collect();
     Ok(SessionList { sessions })
 }

@@ -201,7 +201,7 @@ async fn databases_created_or_dropped_by_customer_sql_are_listed_at_once() {
                 .await
                 .unwrap()
         ),
-        [shop.clone()]
+        std::slice::from_ref(&shop)
     );
 
     app.query_ok(&key, &shop, &format!("CREATE DATABASE `{made_by_sql}`"))
@@ -226,7 +226,7 @@ async fn databases_created_or_dropped_by_customer_sql_are_listed_at_once() {
                 .await
                 .unwrap()
         ),
-        [shop.clone()]
+        std::slice::from_ref(&shop)
     );
 }
 
@@ -250,7 +250,7 @@ async fn databases_changed_outside_the_panel_are_picked_up_by_reconciliation() {
                 .await
                 .unwrap()
         ),
-        [shop.clone()],
+        std::slice::from_ref(&shop),
         "the first listing reads the server"
     );
     app.create_database(&outside).await;
@@ -262,7 +262,7 @@ async fn databases_changed_outside_the_panel_are_picked_up_by_reconciliation() {
                 .await
                 .unwrap()
         ),
-        [shop.clone()],
+        std::slice::from_ref(&shop),
         "not yet indexed"
     );
     server::services::database_index::sync_all(&app.state.store, &app.state.fleet)

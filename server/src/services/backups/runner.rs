@@ -261,10 +261,10 @@ pub async fn load(state: AppState, caller: Caller, job: Load) {
         let _ = std::fs::remove_file(&job.file);
     }
     // A loaded file may create or drop databases of the account (CREATE DATABASE in an import).
-    if let Ok(mysql) = state.mysql_for(&caller).await {
-        if let Err(err) = crate::services::database_index::sync(store, &mysql, &caller).await {
-            tracing::warn!(error = %err, job = %job.job_id, "could not re-read the account's databases after a load");
-        }
+    if let Ok(mysql) = state.mysql_for(&caller).await
+        && let Err(err) = crate::services::database_index::sync(store, &mysql, &caller).await
+    {
+        tracing::warn!(error = %err, job = %job.job_id, "could not re-read the account's databases after a load");
     }
 }
 

@@ -198,10 +198,10 @@ pub async fn run(
             return Err(timed_out(limits.timeout));
         }
     };
-    if session.changed_databases().await {
-        if let Err(err) = database_index::sync(store, mysql, caller).await {
-            tracing::warn!(error = %err, "could not re-read the account's databases after its SQL changed them");
-        }
+    if session.changed_databases().await
+        && let Err(err) = database_index::sync(store, mysql, caller).await
+    {
+        tracing::warn!(error = %err, "could not re-read the account's databases after its SQL changed them");
     }
     let response = response?;
     session.finish().await;

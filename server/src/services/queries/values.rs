@@ -41,7 +41,7 @@ pub fn describe(column: &Column) -> (QueryColumn, Kind) {
     (
         QueryColumn {
             name: column.name_str().into_owned(),
-            type_name: type_name.into(),
+            type_name,
             encoding,
         },
         kind,
