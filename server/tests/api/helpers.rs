@@ -427,10 +427,11 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.data_dir);
         if let Some(name) = &self.store_database {
-            let _ = std::process::Command::new("mariadb")
-                .args(["-uroot", "-h127.0.0.1", "-e"])
-                .arg(format!("DROP DATABASE IF EXISTS {name}"))
-                .status();
+            // The panel still runs on this (single) test thread, which `Drop` now blocks: a store
+            // transaction it left open between two awaits would hold its tables' metadata locks
+            // until the drop below gave up (a day). Its sessions end first.
+            kill_sessions(&format!("DB = '{name}'"));
+            drop_database(name);
         }
         for prefix in self.prefixes.lock().unwrap().iter() {
             remove_account_footprint(prefix);
@@ -457,22 +458,10 @@ pub fn remove_account_footprint(prefix: &str) {
                 .status();
         }
     }
-    // Sessions a failed test left open (a job's lock, say) would make DROP DATABASE wait a day.
-    let sessions = std::process::Command::new("mariadb")
-        .args(["-uroot", "-h127.0.0.1", "-N", "-B", "-e"])
-        .arg(format!("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = '{prefix}-panel' OR USER LIKE '{pattern}' ESCAPE '!'"))
-        .output();
-    if let Ok(sessions) = sessions {
-        for id in String::from_utf8_lossy(&sessions.stdout)
-            .lines()
-            .filter(|l| !l.is_empty())
-        {
-            let _ = std::process::Command::new("mariadb")
-                .args(["-uroot", "-h127.0.0.1", "-e"])
-                .arg(format!("KILL {id}"))
-                .status();
-        }
-    }
+    // Sessions a failed test left open (a job's lock, say) would make DROP DATABASE wait.
+    kill_sessions(&format!(
+        "USER = '{prefix}-panel' OR USER LIKE '{pattern}' ESCAPE '!'"
+    ));
     // The account's query identity (`<prefix>-panel`), if a test ran SQL.
     let _ = std::process::Command::new("mariadb")
         .args(["-uroot", "-h127.0.0.1", "-e"])
@@ -487,12 +476,37 @@ pub fn remove_account_footprint(prefix: &str) {
         .lines()
         .filter(|l| !l.is_empty())
     {
+        drop_database(&quote_identifier(name));
+    }
+}
+
+/// Ends the MariaDB sessions `condition` (over `information_schema.PROCESSLIST`) selects.
+fn kill_sessions(condition: &str) {
+    let sessions = std::process::Command::new("mariadb")
+        .args(["-uroot", "-h127.0.0.1", "-N", "-B", "-e"])
+        .arg(format!(
+            "SELECT ID FROM information_schema.PROCESSLIST WHERE ({condition}) AND ID <> CONNECTION_ID()"
+        ))
+        .output();
+    let Ok(sessions) = sessions else { return };
+    for id in String::from_utf8_lossy(&sessions.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+    {
         let _ = std::process::Command::new("mariadb")
             .args(["-uroot", "-h127.0.0.1", "-e"])
-            .arg(format!(
-                "DROP DATABASE IF EXISTS {}",
-                quote_identifier(name)
-            ))
+            .arg(format!("KILL {id}"))
             .status();
     }
+}
+
+/// `DROP DATABASE` that waits at most a minute for locks: a leftover database is a leak, a drop
+/// that waits for a lock held by the blocked test thread is a hung test run.
+fn drop_database(quoted_name: &str) {
+    let _ = std::process::Command::new("mariadb")
+        .args(["-uroot", "-h127.0.0.1", "-e"])
+        .arg(format!(
+            "SET SESSION lock_wait_timeout = 60; DROP DATABASE IF EXISTS {quoted_name}"
+        ))
+        .status();
 }

@@ -479,3 +479,42 @@ async fn an_accounts_lock_is_held_in_the_shared_store() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// A test app's cleanup ends the panel's sessions on its store before dropping it: `Drop` blocks
+/// the test's only thread, so a store transaction the panel had open between two awaits could
+/// never finish, and `DROP DATABASE` waited for its locks until CI gave up (it did once).
+#[tokio::test]
+async fn a_test_apps_cleanup_does_not_wait_for_a_store_transaction_left_open() {
+    let mut settings = crate::helpers::test_settings();
+    settings.store_url = Some(new_mysql_store());
+    let app = crate::helpers::spawn_app_with(settings).await;
+    let store = app
+        .store_database
+        .clone()
+        .expect("a store database of its own");
+    let mut open = app.state.store.begin().await.unwrap();
+    sqlx::query("SELECT COUNT(*) FROM accounts")
+        .execute(&mut *open)
+        .await
+        .unwrap();
+
+    // On a thread of its own, so a cleanup that waits fails this test instead of hanging it.
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        drop(app);
+        let _ = done.send(());
+    });
+    assert!(
+        finished.recv_timeout(Duration::from_secs(30)).is_ok(),
+        "the cleanup waited for the open transaction's locks"
+    );
+    let left = Command::new("mariadb")
+        .args(["-uroot", "-h127.0.0.1", "-N", "-B", "-e"])
+        .arg(format!(
+            "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{store}'"
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&left.stdout).trim(), "0");
+    drop(open);
+}
