@@ -2,17 +2,10 @@
 use crate::components::confirm::ConfirmDialog;
 use crate::components::table::DataTable;
 use crate::error::AppError;
-use crate::layout::AccountResource;
+use crate::layout::WithPrefix;
+use crate::lists::{get_users, list_databases};
 use crate::model::{Database, DatabaseList, UserList, human_size};
-use crate::users::get_users;
 use leptos::prelude::*;
-
-#[server(prefix = "/rpc", endpoint = "databases")]
-pub async fn list_databases() -> Result<DatabaseList, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.databases(&req).await)
-}
 
 #[server(prefix = "/rpc", endpoint = "add_database")]
 pub async fn add_database(name: String) -> Result<Database, AppError> {
@@ -37,25 +30,6 @@ pub async fn remove_database(name: String) -> Result<(), AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
     with_status(backend.delete_database(&req, &name).await)
-}
-
-/// Renders `children` with the account's prefix once it is known (server-side too), for the
-/// "acme_" adornments of the create forms.
-#[component]
-pub fn WithPrefix<F, IV>(children: F) -> impl IntoView
-where
-    F: Fn(String) -> IV + Send + Sync + Clone + 'static,
-    IV: IntoView + 'static,
-{
-    let AccountResource(account) = expect_context::<AccountResource>();
-    view! {
-        <Transition fallback=|| ()>
-            {move || {
-                let children = children.clone();
-                Suspend::new(async move { account.await.ok().map(|a| children(a.prefix)) })
-            }}
-        </Transition>
-    }
 }
 
 #[component]

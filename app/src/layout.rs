@@ -3,7 +3,6 @@ use crate::auth::Logout;
 use crate::components::icons::{MenuIcon, UserIcon};
 use crate::error::{AppError, ErrorCode};
 use crate::model::Account;
-use crate::profile::get_account;
 use crate::validate::encode_query_value;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -13,6 +12,14 @@ use leptos_router::hooks::{use_location, use_navigate};
 /// The signed-in account, loaded once per layout and refetched after changes (e.g. a new key).
 #[derive(Clone, Copy)]
 pub struct AccountResource(pub Resource<Result<Account, AppError>>);
+
+/// The signed-in account: what `AccountResource` holds.
+#[server(prefix = "/rpc", endpoint = "account")]
+pub async fn get_account() -> Result<Account, AppError> {
+    use crate::backend::{backend_and_request, with_status};
+    let (backend, req) = backend_and_request().await?;
+    with_status(backend.account(&req).await)
+}
 
 /// Whether the account's managed MySQL server answers; pages that need it would fail while it does not.
 #[server(prefix = "/rpc", endpoint = "mysql_status")]
@@ -132,5 +139,24 @@ fn AccountMenu(account: Resource<Result<Account, AppError>>) -> impl IntoView {
                 </div>
             </Show>
         </div>
+    }
+}
+
+/// Renders `children` with the account's prefix once it is known (server-side too), for the
+/// "acme_" adornments of the create forms.
+#[component]
+pub fn WithPrefix<F, IV>(children: F) -> impl IntoView
+where
+    F: Fn(String) -> IV + Send + Sync + Clone + 'static,
+    IV: IntoView + 'static,
+{
+    let AccountResource(account) = expect_context::<AccountResource>();
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move { account.await.ok().map(|a| children(a.prefix)) })
+            }}
+        </Transition>
     }
 }

@@ -18,6 +18,7 @@ pub mod connect;
 pub mod database_detail;
 pub mod databases;
 pub mod layout;
+pub mod lists;
 pub mod profile;
 pub mod query;
 pub mod routes;

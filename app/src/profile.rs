@@ -6,13 +6,6 @@ use crate::layout::AccountResource;
 use crate::model::{Account, ApiKeyInfo, NewApiKey};
 use leptos::prelude::*;
 
-#[server(prefix = "/rpc", endpoint = "account")]
-pub async fn get_account() -> Result<Account, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.account(&req).await)
-}
-
 #[server(prefix = "/rpc", endpoint = "regenerate_api_key")]
 pub async fn regenerate_api_key() -> Result<NewApiKey, AppError> {
     use crate::backend::{backend_and_request, with_status};

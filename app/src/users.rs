@@ -2,18 +2,12 @@
 //! privileges editor per user × database with presets.
 use crate::components::table::DataTable;
 use crate::components::{confirm::ConfirmDialog, modal::Modal, reveal::RevealSecret};
-use crate::databases::{WithPrefix, list_databases};
 use crate::error::AppError;
-use crate::model::{CreatedUser, DbUser, Grant, UserList};
+use crate::layout::WithPrefix;
+use crate::lists::{get_users, list_databases};
+use crate::model::{CreatedUser, DbUser, Grant};
 use crate::privilege::Privilege;
 use leptos::prelude::*;
-
-#[server(prefix = "/rpc", endpoint = "users")]
-pub async fn get_users() -> Result<UserList, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.users(&req).await)
-}
 
 #[server(prefix = "/rpc", endpoint = "add_user")]
 pub async fn add_user(name: String, password: Option<String>) -> Result<CreatedUser, AppError> {

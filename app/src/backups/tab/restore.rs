@@ -3,7 +3,7 @@
 use super::short_time;
 use crate::backups::{Backup, Job, RestoreBackup};
 use crate::components::modal::Modal;
-use crate::databases::list_databases;
+use crate::lists::list_databases;
 use crate::model::human_size;
 use leptos::prelude::*;
 
