@@ -36,10 +36,15 @@ async fn main() {
     )
     .await
     .unwrap();
-    let key = api_keys::regenerate(&state.store, account_id, &server::auth::Actor::Cli, None)
-        .await
-        .unwrap()
-        .key;
+    let key = api_keys::regenerate(
+        &state.store,
+        account_id,
+        &server::domain::caller::Actor::Cli,
+        None,
+    )
+    .await
+    .unwrap()
+    .key;
     for n in 0..3 {
         sqlx::query(&format!("CREATE DATABASE `{prefix}_db{n}`"))
             .execute(&state.mysql)

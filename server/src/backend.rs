@@ -1,5 +1,6 @@
 //! `app::Backend` for server functions: the same services the REST API calls.
-use crate::auth::{self, Caller, cookie};
+use crate::auth::{self, cookie};
+use crate::domain::caller::Caller;
 use crate::services::{
     accounts, audit, backups, databases, db_users, health, queries, security, sessions, two_factor,
     whitelist,

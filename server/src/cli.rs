@@ -1,7 +1,7 @@
 //! The `nobregas-panel` command line: serve, and operator tasks on the panel store.
-use crate::auth::Actor;
-use crate::auth::client::TrustedProxies;
+use crate::config::TrustedProxies;
 use crate::config::{Settings, TlsFiles};
+use crate::domain::caller::Actor;
 use crate::domain::password::Argon2Gate;
 use crate::domain::seal::Sealer;
 use crate::domain::secret::random_base62;

@@ -2,7 +2,7 @@
 //! route and status, API-key authentications by outcome, the managed server's connection pool, and
 //! background jobs. Served only when `NOBREGAS_METRICS_TOKEN` is set, and only to a scraper that
 //! sends it as a Bearer token: off the public surface by default.
-use crate::state::AppState;
+use crate::managed::fleet::Fleet;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -13,6 +13,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -150,9 +151,9 @@ impl Metrics {
             .observe(took.as_secs_f64());
     }
 
-    fn encode(&self, state: &AppState) -> String {
+    fn encode(&self, fleet: &Fleet) -> String {
         // Every managed server this process has used since it started.
-        for server in state.fleet.loaded() {
+        for server in fleet.loaded() {
             let (size, idle) = (server.pool.size(), server.pool.num_idle() as u32);
             self.pool
                 .get_or_create(&PoolLabels {
@@ -176,7 +177,7 @@ impl Metrics {
 
 /// Counts every request and times it to its response's head, under its route's pattern (pages
 /// without a route and static files are `unmatched`).
-pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn record(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -190,8 +191,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         method,
         status: response.status().as_u16(),
     };
-    state
-        .metrics
+    metrics
         .requests
         .get_or_create(&labels)
         .observe(started.elapsed().as_secs_f64());
@@ -212,15 +212,24 @@ fn method_label(method: &Method) -> &'static str {
     }
 }
 
+/// What `GET /metrics` reads: the registry, the scrape token, and the fleet for its pools' gauges.
+#[derive(Clone)]
+pub struct Scrape {
+    pub metrics: Arc<Metrics>,
+    /// `None`: the endpoint does not exist.
+    pub token: Option<Arc<str>>,
+    pub fleet: Arc<Fleet>,
+}
+
 /// `GET /metrics`: 404 unless a token is configured, 401 without it.
-pub async fn serve(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(expected) = state.metrics_token.as_deref() else {
+pub async fn serve(State(scrape): State<Scrape>, headers: HeaderMap) -> Response {
+    let Some(expected) = scrape.token.as_deref() else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(crate::auth::bearer_token);
+        .and_then(crate::auth::bearer::bearer_token);
     if !presented.is_some_and(|token| constant_time_eq(token.as_bytes(), expected.as_bytes())) {
         return (
             StatusCode::UNAUTHORIZED,
@@ -231,7 +240,7 @@ pub async fn serve(State(state): State<AppState>, headers: HeaderMap) -> Respons
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
     (
         [(header::CONTENT_TYPE, content_type)],
-        state.metrics.encode(&state),
+        scrape.metrics.encode(&scrape.fleet),
     )
         .into_response()
 }

@@ -1,6 +1,6 @@
 //! Builds the application: stores, state, one router for pages, server functions and REST.
 use crate::api;
-use crate::auth::{api_limit::ApiLimits, client, csrf, rate_limit::LoginLimiter};
+use crate::auth::{buckets::ApiLimits, client, csrf, rate_limit::LoginLimiter};
 use crate::backend::PanelBackend;
 use crate::config::{Settings, TlsFiles};
 use crate::domain::seal::Sealer;

@@ -1,7 +1,7 @@
-use crate::auth::Caller;
-use crate::auth::api_limit::ApiLimits;
-use crate::auth::client::TrustedProxies;
+use crate::auth::buckets::ApiLimits;
 use crate::auth::rate_limit::LoginLimiter;
+use crate::config::TrustedProxies;
+use crate::domain::caller::Caller;
 use crate::store::Store;
 use app::error::AppError;
 use app::model::ConnectionInfo;
@@ -27,6 +27,23 @@ impl std::ops::Deref for AppState {
 
     fn deref(&self) -> &Shared {
         &self.0
+    }
+}
+
+/// The metrics layer counts into the registry alone.
+impl FromRef<AppState> for Arc<crate::metrics::Metrics> {
+    fn from_ref(state: &AppState) -> Self {
+        state.metrics.clone()
+    }
+}
+
+impl FromRef<AppState> for crate::metrics::Scrape {
+    fn from_ref(state: &AppState) -> Self {
+        Self {
+            metrics: state.metrics.clone(),
+            token: state.metrics_token.clone(),
+            fleet: state.fleet.clone(),
+        }
     }
 }
 
@@ -56,7 +73,7 @@ pub struct Shared {
     /// Valid API keys as last read from the store, checked against it on every use.
     pub store_cache: Arc<crate::store_cache::StoreCache>,
     /// Backup, restore and import jobs: their files and slots.
-    pub backups: Arc<crate::services::backups::Backups>,
+    pub backups: Arc<crate::services::backups::files::Backups>,
     /// The panel serves HTTPS itself.
     pub tls: bool,
     pub metrics: Arc<crate::metrics::Metrics>,

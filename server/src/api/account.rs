@@ -1,4 +1,4 @@
-use crate::auth::Caller;
+use crate::domain::caller::Caller;
 use crate::services::accounts;
 use crate::state::AppState;
 use app::error::AppError;

@@ -1,5 +1,5 @@
 use super::QueryParams;
-use crate::auth::Caller;
+use crate::domain::caller::Caller;
 use crate::services::audit;
 use crate::state::AppState;
 use app::activity::AuditPage;

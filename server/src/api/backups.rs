@@ -1,7 +1,7 @@
 //! Backups, restores, imports and the daily backup schedule. Jobs answer 202 at once and run in
 //! the background; poll `GET /api/backups/{id}`, `/api/restores/{id}` or `/api/imports/{id}`.
 use super::{JsonBody, QueryParams};
-use crate::auth::Caller;
+use crate::domain::caller::Caller;
 use crate::services::backups::{self, schedule};
 use crate::services::databases;
 use crate::state::AppState;

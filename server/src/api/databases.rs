@@ -1,5 +1,5 @@
 use super::JsonBody;
-use crate::auth::Caller;
+use crate::domain::caller::Caller;
 use crate::services::databases;
 use crate::state::AppState;
 use app::error::{AppError, ErrorBody};

@@ -1,6 +1,6 @@
 //! The account's panel password and browser sessions.
 use super::JsonBody;
-use crate::auth::Caller;
+use crate::domain::caller::Caller;
 use crate::services::{security, sessions};
 use crate::state::AppState;
 use app::error::{AppError, ErrorBody};

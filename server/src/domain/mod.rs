@@ -1,5 +1,6 @@
 //! Pure domain logic: no I/O except the OS random source and the password hasher's thread.
 pub mod api_key;
+pub mod caller;
 pub mod password;
 pub mod seal;
 pub mod secret;

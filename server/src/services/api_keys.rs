@@ -1,7 +1,7 @@
 //! Issuing and checking API keys. A check is: format + checksum (no I/O), SHA-256, and the cache
 //! or one indexed lookup. Never argon2: it would cost tens of milliseconds and 19 MiB per request.
-use crate::auth::{Actor, Caller};
 use crate::domain::api_key::{self, ApiKey};
+use crate::domain::caller::{Actor, Caller};
 use crate::domain::time;
 use crate::services::audit;
 use crate::store::{self, Store};

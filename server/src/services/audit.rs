@@ -1,6 +1,6 @@
 //! The audit log: who did what to an account, when, from where. Written by the services right
 //! after an action took effect; read newest first, a page at a time, by the account itself.
-use crate::auth::{Actor, Caller};
+use crate::domain::caller::{Actor, Caller};
 use crate::domain::time;
 use crate::store::{self, Store};
 use app::activity::{Action, AuditEvent, AuditPage};

@@ -7,7 +7,7 @@
 //! query identity may: it holds every privilege on `<prefix>\_%`), restores and imports re-read
 //! the account (`sync`); the periodic reconciliation re-reads every server once (`sync_all`).
 //! A name in the index that the server no longer has is simply not listed.
-use crate::auth::Caller;
+use crate::domain::caller::Caller;
 use crate::domain::time;
 use crate::managed::fleet::Fleet;
 use crate::managed::sql;

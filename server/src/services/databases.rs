@@ -1,6 +1,6 @@
 //! The account's databases on the managed server. Reads come from information_schema; DDL is
 //! composed only from validated names (`managed::sql`).
-use crate::auth::Caller;
+use crate::domain::caller::Caller;
 use crate::managed::{admin_exec, admin_exec_expecting, sql};
 use crate::services::{audit, database_index, grants};
 use crate::store::Store;

@@ -1,7 +1,7 @@
 //! Database users of the account: MySQL accounts `<prefix>_…` at 'localhost' (the Unix socket),
 //! at the TCP loopback addresses 127.0.0.1 and ::1, and at each whitelisted host, all with the
 //! same password and grants.
-use crate::auth::Caller;
+use crate::domain::caller::Caller;
 use crate::domain::secret::random_base62;
 use crate::managed::{self, admin_exec, processlist, sql};
 use crate::services::{account_lock, audit};

@@ -4,7 +4,7 @@
 //! `mysql.db` rather than information_schema.SCHEMA_PRIVILEGES: the latter is built from every
 //! grant on the server for each query (with 10,000 accounts, 30 ms), while `mysql.db` has an index
 //! on `User` that `User LIKE '<prefix>\_%'` uses.
-use crate::auth::Caller;
+use crate::domain::caller::Caller;
 use crate::managed::{admin_exec, sql};
 use app::error::AppError;
 use app::model::{DatabasePrivileges, UserPrivileges};

@@ -1,6 +1,6 @@
 //! Browser sessions: a random token in an HttpOnly cookie; the store keeps only its SHA-256, with
 //! when and from where the session was last seen so its owner can recognise and end it.
-use crate::auth::{Actor, Caller};
+use crate::domain::caller::{Actor, Caller};
 use crate::domain::{secret::random_base62, time};
 use crate::store::Store;
 use app::error::AppError;

@@ -2,7 +2,7 @@
 //! sign-in" rule for the account's most sensitive changes. Managed from a browser session only: an
 //! API key can neither turn it on (locking its owner out) nor off.
 use crate::auth::rate_limit::{Attempt, LoginLimiter};
-use crate::auth::{Actor, Caller};
+use crate::domain::caller::{Actor, Caller};
 use crate::domain::seal::Sealer;
 use crate::domain::{secret::random_base62, time, totp};
 use crate::services::{accounts, audit, secrets};

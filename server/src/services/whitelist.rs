@@ -1,6 +1,6 @@
 //! The IP whitelist: hosts from which the account's database users may connect. MariaDB enforces
 //! it: every user exists at 'localhost' and at each active host, with the same password and grants.
-use crate::auth::Caller;
+use crate::domain::caller::Caller;
 use crate::domain::time;
 use crate::managed::fleet::Fleet;
 use crate::managed::processlist;

@@ -176,7 +176,7 @@ impl TestApp {
         api_keys::regenerate(
             &self.state.store,
             account.id,
-            &server::auth::Actor::Cli,
+            &server::domain::caller::Actor::Cli,
             None,
         )
         .await

@@ -129,10 +129,15 @@ async fn an_old_account_with_a_reserved_prefix_cannot_reach_system_schemas() {
     .fetch_one(&app.state.store)
     .await
     .unwrap();
-    let key = api_keys::regenerate(&app.state.store, id, &server::auth::Actor::Cli, None)
-        .await
-        .unwrap()
-        .key;
+    let key = api_keys::regenerate(
+        &app.state.store,
+        id,
+        &server::domain::caller::Actor::Cli,
+        None,
+    )
+    .await
+    .unwrap()
+    .key;
     let schema_grants = || async {
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM mysql.db WHERE Db LIKE 'performance%'")
             .fetch_one(&app.state.mysql)

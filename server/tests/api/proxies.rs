@@ -1,7 +1,7 @@
 //! Behind a reverse proxy: X-Forwarded-For/-Proto count only from NOBREGAS_TRUSTED_PROXIES.
 use crate::helpers::{TestApp, session_cookie, spawn_app, spawn_app_with, test_settings};
 use reqwest::StatusCode;
-use server::auth::client::TrustedProxies;
+use server::config::TrustedProxies;
 
 async fn behind_proxy() -> TestApp {
     let mut settings = test_settings();

@@ -5,7 +5,7 @@ use crate::helpers::{
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use server::auth::client::TrustedProxies;
+use server::config::TrustedProxies;
 
 async fn behind_proxy() -> TestApp {
     let mut settings = test_settings();

@@ -14,7 +14,7 @@ pub mod schedule;
 pub mod script;
 pub mod uploads;
 
-use crate::auth::Caller;
+use crate::domain::caller::Caller;
 use crate::domain::secret;
 use crate::services::{audit, databases};
 use crate::state::AppState;

@@ -4,7 +4,7 @@ use super::catalog::{self, Failure};
 use super::client;
 use super::dump::{self, DumpError, Progress};
 use super::{load, manifest, schedule};
-use crate::auth::Caller;
+use crate::domain::caller::Caller;
 use crate::managed::processlist;
 use crate::services::queries::identity;
 use crate::state::AppState;

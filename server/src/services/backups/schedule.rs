@@ -2,7 +2,7 @@
 //! scheduled backups. The scheduler claims a due schedule for the day before starting its backup,
 //! so a restart or a second tick never runs it twice.
 use super::catalog;
-use crate::auth::Caller;
+use crate::domain::caller::Caller;
 use crate::domain::time;
 use crate::services::audit;
 use crate::state::AppState;

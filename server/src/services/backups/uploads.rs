@@ -5,7 +5,7 @@
 //! job's size once the body is complete. At most two uploads per account run at once, and one
 //! that sends nothing for 30 seconds is dropped.
 use super::catalog;
-use crate::auth::Caller;
+use crate::domain::caller::Caller;
 use crate::domain::{secret, time};
 use crate::services::account_lock;
 use crate::state::AppState;

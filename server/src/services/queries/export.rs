@@ -5,7 +5,7 @@
 use super::session::Session;
 use super::values::{self, Kind};
 use super::{Limits, Queries, backstop, history, statement_error};
-use crate::auth::Caller;
+use crate::domain::caller::Caller;
 use crate::services::databases;
 use crate::store::Store;
 use app::error::AppError;

@@ -1,5 +1,5 @@
 //! The account's recent statements (the Query tab's History), and the audit event for each run.
-use crate::auth::Caller;
+use crate::domain::caller::Caller;
 use crate::domain::time;
 use crate::services::audit;
 use crate::store::{self, Store};

@@ -4,7 +4,7 @@
 //! SET GLOBAL, FILE. The `-` cannot occur in a database user's name (`<prefix>_…`), so the
 //! identity is never listed, managed or given whitelist hosts as one.
 use super::Queries;
-use crate::auth::Caller;
+use crate::domain::caller::Caller;
 use crate::domain::secret;
 use crate::managed::{admin_exec, sql};
 use crate::services::{account_lock, secrets};

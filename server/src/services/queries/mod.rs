@@ -8,7 +8,7 @@ pub mod running;
 pub mod session;
 pub mod values;
 
-use crate::auth::Caller;
+use crate::domain::caller::Caller;
 use crate::domain::secret;
 use crate::managed::admin_exec_expecting;
 use crate::managed::processlist::NO_SUCH_THREAD;

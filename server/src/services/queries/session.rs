@@ -4,7 +4,7 @@
 use super::running::Slot;
 use super::values::{self, Kind};
 use super::{Limits, Queries, identity};
-use crate::auth::Caller;
+use crate::domain::caller::Caller;
 use crate::store::Store;
 use app::error::AppError;
 use app::names::DatabaseName;

@@ -1,8 +1,10 @@
-use crate::auth::client::TrustedProxies;
+mod trusted_proxies;
+
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
+pub use trusted_proxies::TrustedProxies;
 
 /// Where the panel listens, keeps its data and finds the managed server (flags or NOBREGAS_* env),
 /// and the limits it enforces. `Settings::new` fills every limit with its documented default; tests
