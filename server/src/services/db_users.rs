@@ -4,8 +4,9 @@
 use crate::domain::caller::Caller;
 use crate::domain::secret::random_base62;
 use crate::managed::{self, admin_exec, processlist, sql};
+use crate::services::user_hosts::{self, LOCALHOST, LOOPBACK_HOSTS};
 use crate::services::{account_lock, audit};
-use crate::services::{databases, grants, whitelist};
+use crate::services::{databases, grants};
 use crate::store::Store;
 use app::activity::Action;
 use app::error::AppError;
@@ -21,21 +22,6 @@ pub fn owned(caller: &Caller, raw: &str) -> Result<DbUserName, AppError> {
 
 fn not_found(raw: &str) -> AppError {
     AppError::not_found(format!("No database user named {raw} in your account."))
-}
-
-const LOCALHOST: &str = "localhost";
-/// Applications on the database host that connect over TCP to 127.0.0.1 (JDBC, Docker's host
-/// network, most `.env` templates) reach these accounts, not 'localhost' (the socket only, as the
-/// server resolves no names). Kept in step with 'localhost' exactly as whitelist hosts are.
-pub const LOOPBACK_HOSTS: [&str; 2] = ["127.0.0.1", "::1"];
-
-/// Where a new user must exist: 'localhost', the loopback addresses and the account's active
-/// whitelist hosts.
-async fn wanted_hosts(store: &Store, caller: &Caller) -> Result<Vec<String>, AppError> {
-    let mut hosts = vec![LOCALHOST.to_owned()];
-    hosts.extend(LOOPBACK_HOSTS.map(str::to_owned));
-    hosts.extend(whitelist::active_hosts(store, caller.account_id).await?);
-    Ok(hosts)
 }
 
 /// Where the user exists, 'localhost' first.
@@ -220,7 +206,7 @@ pub async fn create(
             name.as_str()
         )));
     }
-    let hosts = wanted_hosts(store, caller).await?;
+    let hosts = user_hosts::wanted(store, caller).await?;
     if let Err(err) = create_at(mysql, &name, &password, &hosts).await {
         for host in &hosts {
             let _ = drop_host(mysql, &name, host).await;

@@ -16,4 +16,5 @@ pub mod security;
 pub mod servers;
 pub mod sessions;
 pub mod two_factor;
+pub mod user_hosts;
 pub mod whitelist;

@@ -5,6 +5,7 @@ use crate::domain::time;
 use crate::managed::fleet::Fleet;
 use crate::managed::processlist;
 use crate::services::audit;
+use crate::services::user_hosts::LOOPBACK_HOSTS;
 use crate::services::{account_lock, db_users};
 use crate::store::{self, Store};
 use app::activity::Action;
@@ -37,16 +38,6 @@ pub async fn list(store: &Store, caller: &Caller) -> Result<Vec<WhitelistEntry>,
     Ok(rows.into_iter().map(entry).collect())
 }
 
-/// MySQL host spellings of the account's active entries.
-pub async fn active_hosts(store: &Store, account_id: i64) -> Result<Vec<String>, AppError> {
-    Ok(sqlx::query_scalar(
-        "SELECT mysql_host FROM whitelist WHERE account_id = ? AND state = 'active' ORDER BY id",
-    )
-    .bind(account_id)
-    .fetch_all(store)
-    .await?)
-}
-
 /// Records the entry as 'adding', creates the host's account for every user, then marks it active.
 /// Retrying after a failure re-applies (every step is idempotent). Holds the account's lock, so
 /// the limit is counted and the accounts made with no removal or reconciliation in between.
@@ -59,7 +50,7 @@ pub async fn add(
     let pattern = HostPattern::parse(&request.host)?;
     let note = parse_note(request.note.as_deref())?;
     let mysql_host = pattern.mysql_host();
-    if db_users::LOOPBACK_HOSTS.contains(&mysql_host.as_str()) {
+    if LOOPBACK_HOSTS.contains(&mysql_host.as_str()) {
         // A conflict, not a bad request: the address is valid, and already allowed.
         return Err(AppError::conflict(format!(
             "{} is always allowed: every database user can already connect from 127.0.0.1 and ::1 on the database server itself.",
@@ -298,7 +289,7 @@ async fn reconcile_account(
         outcome.note(user.as_str(), db_users::sync_limit(mysql, user).await);
         // Users made before the loopback accounts existed get them here (start-up), and any that
         // drifted are repaired.
-        for host in db_users::LOOPBACK_HOSTS {
+        for host in LOOPBACK_HOSTS {
             outcome.note(
                 &format!("{}@{host}", user.as_str()),
                 db_users::sync_host(mysql, user, host).await,
