@@ -343,14 +343,15 @@ impl Backend for PanelBackend {
             .map(|name| databases::owned(&caller, name))
             .transpose()?;
         Ok(BackupList {
-            backups: backups::list(&self.state, &caller, database.as_ref()).await?,
+            backups: backups::list(&self.state.backup_context(), &caller, database.as_ref())
+                .await?,
         })
     }
 
     async fn create_backup(&self, req: &RequestInfo, database: &str) -> Result<Backup, AppError> {
         let caller = self.caller(req).await?;
         backups::create(
-            &self.state,
+            &self.state.backup_context(),
             &caller,
             &databases::owned(&caller, database)?,
             BackupKind::Manual,
@@ -360,7 +361,7 @@ impl Backend for PanelBackend {
 
     async fn delete_backup(&self, req: &RequestInfo, id: &str) -> Result<(), AppError> {
         let caller = self.caller(req).await?;
-        backups::delete(&self.state, &caller, id).await
+        backups::delete(&self.state.backup_context(), &caller, id).await
     }
 
     async fn restore_backup(
@@ -370,12 +371,17 @@ impl Backend for PanelBackend {
         request: RestoreRequest,
     ) -> Result<Job, AppError> {
         let caller = self.caller(req).await?;
-        backups::restore(&self.state, &caller, id, request).await
+        backups::restore(&self.state.backup_context(), &caller, id, request).await
     }
 
     async fn jobs(&self, req: &RequestInfo, database: &str) -> Result<JobList, AppError> {
         let caller = self.caller(req).await?;
-        backups::jobs(&self.state, &caller, &databases::owned(&caller, database)?).await
+        backups::jobs(
+            &self.state.backup_context(),
+            &caller,
+            &databases::owned(&caller, database)?,
+        )
+        .await
     }
 
     async fn backup_schedule(
@@ -384,7 +390,12 @@ impl Backend for PanelBackend {
         database: &str,
     ) -> Result<Option<BackupSchedule>, AppError> {
         let caller = self.caller(req).await?;
-        backups::schedule::get(&self.state, &caller, &databases::owned(&caller, database)?).await
+        backups::schedule::get(
+            &self.state.backup_context(),
+            &caller,
+            &databases::owned(&caller, database)?,
+        )
+        .await
     }
 
     async fn set_backup_schedule(
@@ -395,7 +406,7 @@ impl Backend for PanelBackend {
     ) -> Result<BackupSchedule, AppError> {
         let caller = self.caller(req).await?;
         backups::schedule::set(
-            &self.state,
+            &self.state.backup_context(),
             &caller,
             &databases::owned(&caller, database)?,
             &request,
@@ -409,7 +420,12 @@ impl Backend for PanelBackend {
         database: &str,
     ) -> Result<(), AppError> {
         let caller = self.caller(req).await?;
-        backups::schedule::remove(&self.state, &caller, &databases::owned(&caller, database)?).await
+        backups::schedule::remove(
+            &self.state.backup_context(),
+            &caller,
+            &databases::owned(&caller, database)?,
+        )
+        .await
     }
 
     async fn delete_database(&self, req: &RequestInfo, name: &str) -> Result<(), AppError> {

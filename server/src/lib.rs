@@ -10,6 +10,7 @@ pub mod config;
 pub mod data_dir;
 pub mod domain;
 pub mod instance;
+pub mod limits;
 pub mod maintenance;
 pub mod managed;
 pub mod metrics;

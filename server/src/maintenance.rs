@@ -62,7 +62,9 @@ pub async fn run(state: AppState, schedule_tick: Duration, lease: Duration) {
             next_schedule = now + schedule_tick;
             let state = state.clone();
             scheduling = Some(spawn(async move {
-                if let Err(err) = schedule::run_due(&state, crate::domain::time::now()).await {
+                if let Err(err) =
+                    schedule::run_due(&state.backup_context(), crate::domain::time::now()).await
+                {
                     tracing::warn!(error = %err, "the backup scheduler could not look for due backups; will retry");
                 }
             }));

@@ -229,7 +229,7 @@ pub async fn serve(State(scrape): State<Scrape>, headers: HeaderMap) -> Response
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(crate::auth::bearer::bearer_token);
+        .and_then(crate::domain::bearer::bearer_token);
     if !presented.is_some_and(|token| constant_time_eq(token.as_bytes(), expected.as_bytes())) {
         return (
             StatusCode::UNAUTHORIZED,

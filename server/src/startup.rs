@@ -1,9 +1,10 @@
 //! Builds the application: stores, state, one router for pages, server functions and REST.
 use crate::api;
-use crate::auth::{buckets::ApiLimits, client, csrf, rate_limit::LoginLimiter};
+use crate::auth::{client, csrf};
 use crate::backend::PanelBackend;
 use crate::config::{Settings, TlsFiles};
 use crate::domain::seal::Sealer;
+use crate::limits::{buckets::ApiLimits, login::LoginLimiter};
 use crate::state::AppState;
 use crate::{assets, managed, pages, store};
 use anyhow::Context;

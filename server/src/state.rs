@@ -1,7 +1,7 @@
-use crate::auth::buckets::ApiLimits;
-use crate::auth::rate_limit::LoginLimiter;
 use crate::config::TrustedProxies;
 use crate::domain::caller::Caller;
+use crate::limits::buckets::ApiLimits;
+use crate::limits::login::LoginLimiter;
 use crate::store::Store;
 use app::error::AppError;
 use app::model::ConnectionInfo;
@@ -47,6 +47,13 @@ impl FromRef<AppState> for crate::metrics::Scrape {
     }
 }
 
+/// The backup, restore and import services and their handlers work with these alone.
+impl FromRef<AppState> for crate::services::backups::Context {
+    fn from_ref(state: &AppState) -> Self {
+        state.backup_context()
+    }
+}
+
 /// leptos_axum finds its options in the router's state.
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
@@ -82,14 +89,19 @@ pub struct Shared {
 }
 
 impl Shared {
+    pub fn backup_context(&self) -> crate::services::backups::Context {
+        crate::services::backups::Context {
+            store: self.store.clone(),
+            fleet: self.fleet.clone(),
+            queries: self.queries.clone(),
+            backups: self.backups.clone(),
+            metrics: self.metrics.clone(),
+        }
+    }
+
     /// The admin pool of the server the caller's account lives on.
     pub async fn mysql_for(&self, caller: &Caller) -> Result<MySqlPool, AppError> {
-        Ok(self
-            .fleet
-            .for_account(&self.store, caller.account_id)
-            .await?
-            .pool
-            .clone())
+        self.fleet.pool_for(&self.store, caller.account_id).await
     }
 
     /// Host, port and socket of the caller's server for the Connect tab and

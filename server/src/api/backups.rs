@@ -4,7 +4,6 @@ use super::{JsonBody, QueryParams};
 use crate::domain::caller::Caller;
 use crate::services::backups::{self, schedule};
 use crate::services::databases;
-use crate::state::AppState;
 use app::backups::{
     Backup, BackupKind, BackupList, BackupSchedule, Job, JobKind, RestoreRequest, ScheduleList,
     ScheduleRequest,
@@ -34,7 +33,7 @@ use tower_http::services::ServeFile;
         (status = 507, description = "The account's backup storage is full", body = ErrorBody),
     ))]
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<backups::Context>,
     caller: Caller,
     Path(name): Path<String>,
 ) -> Result<(StatusCode, Json<Backup>), AppError> {
@@ -61,7 +60,7 @@ pub struct BackupFilter {
         (status = 422, description = "A malformed query string (an unknown or repeated parameter)", body = ErrorBody),
     ))]
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<backups::Context>,
     caller: Caller,
     QueryParams(filter): QueryParams<BackupFilter>,
 ) -> Result<Json<BackupList>, AppError> {
@@ -79,7 +78,7 @@ pub async fn list(
     params(("id" = String, Path)),
     responses((status = 200, body = Backup), (status = 404, description = "No such backup in your account", body = ErrorBody)))]
 pub async fn show(
-    State(state): State<AppState>,
+    State(state): State<backups::Context>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Backup>, AppError> {
@@ -95,7 +94,7 @@ pub async fn show(
         (status = 409, description = "The backup is still running", body = ErrorBody),
     ))]
 pub async fn delete(
-    State(state): State<AppState>,
+    State(state): State<backups::Context>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
@@ -113,7 +112,7 @@ pub async fn delete(
         (status = 409, description = "The backup is not completed", body = ErrorBody),
     ))]
 pub async fn download(
-    State(state): State<AppState>,
+    State(state): State<backups::Context>,
     caller: Caller,
     Path(id): Path<String>,
     request: Request,
@@ -153,7 +152,7 @@ pub async fn download(
         (status = 422, description = "Not a valid database name", body = ErrorBody),
     ))]
 pub async fn restore(
-    State(state): State<AppState>,
+    State(state): State<backups::Context>,
     caller: Caller,
     Path(id): Path<String>,
     JsonBody(request): JsonBody<RestoreRequest>,
@@ -168,7 +167,7 @@ pub async fn restore(
     params(("id" = String, Path)),
     responses((status = 200, body = Job), (status = 404, description = "No such restore in your account", body = ErrorBody)))]
 pub async fn show_restore(
-    State(state): State<AppState>,
+    State(state): State<backups::Context>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Job>, AppError> {
@@ -196,7 +195,7 @@ pub async fn show_restore(
         (status = 507, description = "The account's quota (quota_exceeded) has no room: completed backups, queued imports and uploads in progress all count", body = ErrorBody),
     ))]
 pub async fn import(
-    State(state): State<AppState>,
+    State(state): State<backups::Context>,
     caller: Caller,
     Path(name): Path<String>,
     request: Request,
@@ -218,7 +217,7 @@ pub async fn import(
     params(("id" = String, Path)),
     responses((status = 200, body = Job), (status = 404, description = "No such import in your account", body = ErrorBody)))]
 pub async fn show_import(
-    State(state): State<AppState>,
+    State(state): State<backups::Context>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Job>, AppError> {
@@ -231,7 +230,7 @@ pub async fn show_import(
 #[utoipa::path(get, path = "/api/backup-schedules", tag = "backups", operation_id = "list_backup_schedules",
     responses((status = 200, body = ScheduleList)))]
 pub async fn list_schedules(
-    State(state): State<AppState>,
+    State(state): State<backups::Context>,
     caller: Caller,
 ) -> Result<Json<ScheduleList>, AppError> {
     Ok(Json(ScheduleList {
@@ -249,7 +248,7 @@ pub async fn list_schedules(
         (status = 422, description = "time_utc not HH:MM, or keep not 1–365", body = ErrorBody),
     ))]
 pub async fn set_schedule(
-    State(state): State<AppState>,
+    State(state): State<backups::Context>,
     caller: Caller,
     Path(name): Path<String>,
     JsonBody(request): JsonBody<ScheduleRequest>,
@@ -264,7 +263,7 @@ pub async fn set_schedule(
     params(("name" = String, Path)),
     responses((status = 204, description = "Removed (or there was none)"), (status = 404, description = "No such database in your account", body = ErrorBody)))]
 pub async fn delete_schedule(
-    State(state): State<AppState>,
+    State(state): State<backups::Context>,
     caller: Caller,
     Path(name): Path<String>,
 ) -> Result<StatusCode, AppError> {

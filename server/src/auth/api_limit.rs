@@ -3,8 +3,8 @@
 //! answer says where the caller stands (`RateLimit-Limit`, `-Remaining`, `-Reset`); beyond the
 //! limit it is 429 with `Retry-After`. In memory and per process.
 use crate::auth;
-use crate::auth::buckets::Standing;
 use crate::domain::caller::Caller;
+use crate::limits::buckets::Standing;
 use crate::state::AppState;
 use app::error::{AppError, ErrorCode};
 use axum::extract::{Request, State};

@@ -1,14 +1,11 @@
 //! Who is calling: a Bearer API key or the session cookie. Both yield the same `Caller`.
 pub mod api_limit;
-pub mod bearer;
-pub mod buckets;
 pub mod client;
 pub mod cookie;
 pub mod csrf;
-pub mod rate_limit;
 pub mod transport;
 
-use crate::auth::bearer::bearer_token;
+use crate::domain::bearer::bearer_token;
 use crate::domain::caller::Caller;
 use crate::services::{api_keys, sessions};
 use crate::state::AppState;

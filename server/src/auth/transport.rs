@@ -36,7 +36,7 @@ pub async fn require_https_for_credentials(
         return next.run(request).await;
     }
     if let Some(key) = authorization
-        .and_then(|value| auth::bearer::bearer_token(value.to_str().unwrap_or_default()))
+        .and_then(|value| crate::domain::bearer::bearer_token(value.to_str().unwrap_or_default()))
         && let Err(err) = api_keys::record_insecure_use(&state.store, key, client.ip).await
     {
         tracing::warn!(error = %err, "could not record a key sent over plain HTTP");

@@ -5,7 +5,7 @@
 //! Placement never changes, so an account's server is looked up once per process and kept.
 use crate::config::Settings;
 use crate::domain::seal::Sealer;
-use crate::services::secrets;
+use crate::domain::sealed_columns;
 use crate::store::{Store, Text};
 use app::error::AppError;
 use sqlx::MySqlPool;
@@ -108,6 +108,11 @@ impl Fleet {
         &self.default
     }
 
+    /// The admin pool of the server the account lives on.
+    pub async fn pool_for(&self, store: &Store, account_id: i64) -> Result<MySqlPool, AppError> {
+        Ok(self.for_account(store, account_id).await?.pool.clone())
+    }
+
     /// The server the account lives on.
     pub async fn for_account(
         &self,
@@ -185,8 +190,11 @@ impl Fleet {
     fn connect(&self, row: ServerRow) -> Result<Server, AppError> {
         let password = self
             .sealer
-            .open_text(&secrets::server_password(&row.name), &row.sealed_password)
-            .map_err(|err| secrets::unopenable("a server's admin password", err))?;
+            .open_text(
+                &sealed_columns::server_password(&row.name),
+                &row.sealed_password,
+            )
+            .map_err(|err| sealed_columns::unopenable("a server's admin password", err))?;
         let options = row
             .tls
             .apply(connect_options(&row.url, &password).map_err(AppError::internal)?);

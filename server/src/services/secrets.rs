@@ -1,34 +1,13 @@
 //! The sealed secrets of the panel store (`domain::seal`): where each one lives, the start-up
 //! check that this instance's key is the store's, sealing what earlier versions stored in the
 //! clear, and re-sealing everything under a new key (`nobregas-panel secrets rotate-key`).
-use crate::domain::seal::{self, SealError, Sealer};
+use crate::domain::seal::{self, Sealer};
+use crate::domain::sealed_columns::{identity_password, server_password, totp_secret};
 use crate::store::{Store, Text};
 use anyhow::{Context, bail};
-use app::error::AppError;
-
-/// The purposes (associated data) of each sealed column: a value opens only in its own row.
-pub fn identity_password(account_id: i64) -> String {
-    format!("query_identities.password:{account_id}")
-}
-
-pub fn server_password(name: &str) -> String {
-    format!("servers.password:{name}")
-}
-
-pub fn totp_secret(account_id: i64) -> String {
-    format!("two_factor.secret:{account_id}")
-}
 
 const KEY_CHECK: &str = "sealing.key_check";
 const KEY_CHECK_VALUE: &[u8] = b"nobregas sealed store";
-
-/// A sealed value that this instance cannot open: the store is fine, the key is not.
-pub fn unopenable(what: &str, err: SealError) -> AppError {
-    tracing::error!(error = %err, what, "a sealed secret in the panel store could not be opened");
-    AppError::internal(format!(
-        "the panel could not open a sealed secret ({what}): {err}"
-    ))
-}
 
 /// Makes sure `sealer` is the store's key (the first instance to start records it), then seals
 /// whatever is still stored in the clear. An instance with another key refuses to start.

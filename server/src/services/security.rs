@@ -1,8 +1,8 @@
 //! Account security operations of the signed-in customer: the panel password, the sessions and
 //! the API key.
 //! REST handlers and server functions both call these.
-use crate::auth::rate_limit::LoginLimiter;
 use crate::domain::caller::Caller;
+use crate::limits::login::LoginLimiter;
 use crate::services::{accounts, api_keys, audit, sessions, two_factor};
 use crate::store::Store;
 use app::activity::Action;

@@ -2,9 +2,10 @@
 //! draining and removing the servers beyond the default one. Accounts are placed by
 //! `managed::fleet::place`.
 use crate::domain::seal::Sealer;
+use crate::domain::sealed_columns;
 use crate::domain::time;
 use crate::managed::fleet::{self, DEFAULT_NAME, Fleet, ServerTls};
-use crate::services::{health, secrets};
+use crate::services::health;
 use crate::store::Store;
 use app::error::AppError;
 use sqlx::ConnectOptions;
@@ -116,7 +117,7 @@ pub async fn add(store: &Store, sealer: &Sealer, new: NewServer<'_>) -> Result<(
     )
     .bind(name)
     .bind(url)
-    .bind(sealer.seal(&secrets::server_password(name), password.as_bytes()))
+    .bind(sealer.seal(&sealed_columns::server_password(name), password.as_bytes()))
     .bind(public_host)
     .bind(time::now())
     .bind(ca_pem)

@@ -1,11 +1,12 @@
 //! Two-factor sign-in (TOTP): enrolment, the second sign-in step, recovery codes, and the "fresh
 //! sign-in" rule for the account's most sensitive changes. Managed from a browser session only: an
 //! API key can neither turn it on (locking its owner out) nor off.
-use crate::auth::rate_limit::{Attempt, LoginLimiter};
 use crate::domain::caller::{Actor, Caller};
 use crate::domain::seal::Sealer;
+use crate::domain::sealed_columns;
 use crate::domain::{secret::random_base62, time, totp};
-use crate::services::{accounts, audit, secrets};
+use crate::limits::login::{Attempt, LoginLimiter};
+use crate::services::{accounts, audit};
 use crate::store::{self, Store};
 use app::activity::Action;
 use app::error::AppError;
@@ -91,7 +92,7 @@ pub async fn begin(
          ON DUPLICATE KEY UPDATE secret = VALUES(secret), enabled_at = NULL, last_step = 0",
     ))
     .bind(caller.account_id)
-    .bind(sealer.seal(&secrets::totp_secret(caller.account_id), &secret).into_bytes())
+    .bind(sealer.seal(&sealed_columns::totp_secret(caller.account_id), &secret).into_bytes())
     .execute(store)
     .await?;
     let otpauth_url = totp::otpauth_url(&secret, account_label);
@@ -325,8 +326,8 @@ async fn secret(
         .map(|sealed| {
             let text = String::from_utf8(sealed).unwrap_or_default();
             sealer
-                .open(&secrets::totp_secret(account_id), &text)
-                .map_err(|err| secrets::unopenable("a TOTP secret", err))
+                .open(&sealed_columns::totp_secret(account_id), &text)
+                .map_err(|err| sealed_columns::unopenable("a TOTP secret", err))
         })
         .transpose()
 }

@@ -880,21 +880,25 @@ async fn schedules_run_once_a_day_and_keep_the_newest() {
     let base = (server::domain::time::now() / 86_400 + 1) * 86_400;
     for day in 0..4 {
         let now = base + day * 86_400 + 3 * 3600 + 30;
-        let started = server::services::backups::schedule::run_due(&app.state, now)
-            .await
-            .unwrap();
+        let started =
+            server::services::backups::schedule::run_due(&app.state.backup_context(), now)
+                .await
+                .unwrap();
         assert_eq!(started, 1, "day {day}");
         assert_eq!(
-            server::services::backups::schedule::run_due(&app.state, now)
+            server::services::backups::schedule::run_due(&app.state.backup_context(), now)
                 .await
                 .unwrap(),
             0
         );
         wait_all_finished(&app, &key).await;
     }
-    let early = server::services::backups::schedule::run_due(&app.state, base + 5 * 86_400 + 3600)
-        .await
-        .unwrap();
+    let early = server::services::backups::schedule::run_due(
+        &app.state.backup_context(),
+        base + 5 * 86_400 + 3600,
+    )
+    .await
+    .unwrap();
     assert_eq!(early, 0, "not before 03:00");
     let listed: Value = app
         .get_bearer(&format!("/api/backups?database={db}"), &key)
@@ -931,9 +935,12 @@ async fn schedules_run_once_a_day_and_keep_the_newest() {
         "removing none is fine"
     );
     assert_eq!(
-        server::services::backups::schedule::run_due(&app.state, base + 9 * 86_400 + 4 * 3600)
-            .await
-            .unwrap(),
+        server::services::backups::schedule::run_due(
+            &app.state.backup_context(),
+            base + 9 * 86_400 + 4 * 3600
+        )
+        .await
+        .unwrap(),
         0
     );
     assert_eq!(
@@ -961,9 +968,12 @@ async fn schedules_run_once_a_day_and_keep_the_newest() {
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        server::services::backups::schedule::run_due(&app.state, base + 20 * 86_400 + 4 * 3600)
-            .await
-            .unwrap(),
+        server::services::backups::schedule::run_due(
+            &app.state.backup_context(),
+            base + 20 * 86_400 + 4 * 3600
+        )
+        .await
+        .unwrap(),
         0
     );
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM backup_schedules")

@@ -4,8 +4,8 @@
 use crate::backups::account_with_database;
 use crate::helpers::{TestApp, mariadb_root, spawn_app_with, test_settings};
 use server::config::Settings;
+use server::domain::sealed_columns;
 use server::domain::secret::random_base62;
-use server::services::secrets;
 use server::startup::Application;
 
 async fn stored_identity_password(app: &TestApp, account_id: i64) -> String {
@@ -35,7 +35,7 @@ async fn secrets_are_sealed_and_no_stored_value_logs_in() {
     let real = app
         .state
         .sealer
-        .open_text(&secrets::identity_password(account.id), &stored)
+        .open_text(&sealed_columns::identity_password(account.id), &stored)
         .unwrap();
     assert!(
         app.connect_as(&identity, &real).await.is_ok(),
@@ -117,7 +117,7 @@ async fn cleartext_secrets_of_an_earlier_version_are_sealed_at_start() {
     let clear = first
         .state
         .sealer
-        .open_text(&secrets::identity_password(account.id), &sealed)
+        .open_text(&sealed_columns::identity_password(account.id), &sealed)
         .unwrap();
     sqlx::query("UPDATE query_identities SET password = ? WHERE account_id = ?")
         .bind(&clear)

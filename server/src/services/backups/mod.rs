@@ -4,6 +4,7 @@
 //! a backup's file appears under its final name only once the dump ended well.
 pub mod catalog;
 pub mod client;
+pub mod context;
 pub mod definer;
 pub mod dump;
 pub mod files;
@@ -17,7 +18,6 @@ pub mod uploads;
 use crate::domain::caller::Caller;
 use crate::domain::secret;
 use crate::services::{audit, databases};
-use crate::state::AppState;
 use app::activity::Action;
 use app::backups::{Backup, BackupKind, Job, JobKind, JobList, JobStatus, RestoreRequest};
 use app::error::{AppError, ErrorCode};
@@ -26,6 +26,7 @@ use app::names::DatabaseName;
 use catalog::NewJob;
 use std::path::PathBuf;
 
+pub use context::Context;
 pub use files::Backups;
 
 fn no_such_backup(id: &str) -> AppError {
@@ -44,7 +45,7 @@ pub(crate) fn quota_full(quota: u64) -> AppError {
 
 /// Queues a backup of `database` and answers at once (202): the job runs in the background.
 pub async fn create(
-    state: &AppState,
+    state: &Context,
     caller: &Caller,
     database: &DatabaseName,
     kind: BackupKind,
@@ -80,7 +81,7 @@ pub async fn create(
     get(state, caller, &id).await
 }
 
-pub async fn get(state: &AppState, caller: &Caller, id: &str) -> Result<Backup, AppError> {
+pub async fn get(state: &Context, caller: &Caller, id: &str) -> Result<Backup, AppError> {
     catalog::backup(&state.store, caller.account_id, id)
         .await?
         .ok_or_else(|| no_such_backup(id))
@@ -88,7 +89,7 @@ pub async fn get(state: &AppState, caller: &Caller, id: &str) -> Result<Backup, 
 
 /// The account's backups, of one database or all, newest first.
 pub async fn list(
-    state: &AppState,
+    state: &Context,
     caller: &Caller,
     database: Option<&DatabaseName>,
 ) -> Result<Vec<Backup>, AppError> {
@@ -101,7 +102,7 @@ pub async fn list(
 }
 
 /// Deletes the file and its record. A backup still being written cannot be deleted yet (409).
-pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> Result<(), AppError> {
+pub async fn delete(state: &Context, caller: &Caller, id: &str) -> Result<(), AppError> {
     let backup = get(state, caller, id).await?;
     if !backup.status.is_finished() {
         return Err(AppError::conflict(
@@ -122,7 +123,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> Result<(), A
 
 /// The completed backup's file and the name it is downloaded as (`acme_shop-2026-11-26T10-00-00Z.sql.gz`).
 pub async fn file(
-    state: &AppState,
+    state: &Context,
     caller: &Caller,
     id: &str,
 ) -> Result<(PathBuf, String), AppError> {
@@ -136,7 +137,7 @@ pub async fn file(
 }
 
 /// The backup, if it has completed (409 while it runs or when it failed).
-async fn completed(state: &AppState, caller: &Caller, id: &str) -> Result<Backup, AppError> {
+async fn completed(state: &Context, caller: &Caller, id: &str) -> Result<Backup, AppError> {
     let backup = get(state, caller, id).await?;
     if backup.status != JobStatus::Completed {
         return Err(AppError::conflict(format!(
@@ -161,7 +162,7 @@ pub fn target(caller: &Caller, raw: &str) -> Result<DatabaseName, AppError> {
 /// Restores a completed backup into one of the caller's databases, creating it when it does not
 /// exist yet (202: the job runs in the background and is verified against the manifest).
 pub async fn restore(
-    state: &AppState,
+    state: &Context,
     caller: &Caller,
     id: &str,
     request: RestoreRequest,
@@ -209,7 +210,7 @@ pub async fn restore(
 /// Queues the import of a file already received (`uploads::receive`) into `database`. The job
 /// takes over the upload's place in the quota.
 pub async fn import(
-    state: &AppState,
+    state: &Context,
     caller: &Caller,
     database: DatabaseName,
     upload: uploads::Upload,
@@ -223,7 +224,7 @@ pub async fn import(
 }
 
 async fn queue_import(
-    state: &AppState,
+    state: &Context,
     caller: &Caller,
     database: DatabaseName,
     upload: &uploads::Upload,
@@ -257,7 +258,7 @@ async fn queue_import(
 
 /// A restore or import job of the caller's (`kind` must match: `/api/restores/{id}` is not an import).
 pub async fn job_of(
-    state: &AppState,
+    state: &Context,
     caller: &Caller,
     id: &str,
     kind: JobKind,
@@ -278,7 +279,7 @@ pub async fn job_of(
 }
 
 pub async fn jobs(
-    state: &AppState,
+    state: &Context,
     caller: &Caller,
     database: &DatabaseName,
 ) -> Result<JobList, AppError> {

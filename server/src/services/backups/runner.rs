@@ -1,5 +1,6 @@
 //! The jobs' bodies, run in the background: each waits for its turn, marks itself running,
 //! reports progress every half second, and ends completed or failed with a reason.
+use super::Context;
 use super::catalog::{self, Failure};
 use super::client;
 use super::dump::{self, DumpError, Progress};
@@ -7,7 +8,6 @@ use super::{load, manifest, schedule};
 use crate::domain::caller::Caller;
 use crate::managed::processlist;
 use crate::services::queries::identity;
-use crate::state::AppState;
 use app::backups::JobErrorCode;
 use app::backups::{BackupKind, TableChecksum};
 use app::names::DatabaseName;
@@ -22,7 +22,7 @@ const SESSION_LIMIT: Duration = Duration::from_secs(6 * 3600);
 const REPORT_EVERY: Duration = Duration::from_millis(500);
 
 pub async fn backup(
-    state: AppState,
+    state: Context,
     caller: Caller,
     id: String,
     database: DatabaseName,
@@ -78,7 +78,7 @@ pub async fn backup(
 }
 
 async fn run_backup(
-    state: &AppState,
+    state: &Context,
     caller: &Caller,
     id: &str,
     database: &DatabaseName,
@@ -184,7 +184,7 @@ where
 }
 
 async fn verify(
-    state: &AppState,
+    state: &Context,
     caller: &Caller,
     job: &Load,
     conn: &mut mysql_async::Conn,
@@ -228,7 +228,7 @@ pub struct Load {
     pub remove_after: bool,
 }
 
-pub async fn load(state: AppState, caller: Caller, job: Load) {
+pub async fn load(state: Context, caller: Caller, job: Load) {
     let started = Instant::now();
     let _turn = state.backups.turn(caller.account_id).await;
     let store = &state.store;
@@ -269,7 +269,7 @@ pub async fn load(state: AppState, caller: Caller, job: Load) {
 }
 
 async fn run_load(
-    state: &AppState,
+    state: &Context,
     caller: &Caller,
     job: &Load,
 ) -> Result<(u64, Option<app::backups::Verification>), Failure> {
@@ -341,7 +341,7 @@ async fn statement_limit(conn: &mut mysql_async::Conn) -> Result<usize, mysql_as
 
 /// The job ran past `NOBREGAS_JOB_TIMEOUT`: its session is killed on the server (a statement
 /// such as `SELECT SLEEP(…)` would otherwise keep running, and the job's slot taken).
-async fn timed_out(state: &AppState, mysql: &sqlx::MySqlPool, thread: u32) -> Failure {
+async fn timed_out(state: &Context, mysql: &sqlx::MySqlPool, thread: u32) -> Failure {
     let session = processlist::Session {
         id: u64::from(thread),
         user: String::new(),

@@ -1,11 +1,11 @@
 //! Daily backups: each database may have one, at a time of day (UTC), keeping the newest `keep`
 //! scheduled backups. The scheduler claims a due schedule for the day before starting its backup,
 //! so a restart or a second tick never runs it twice.
+use super::Context;
 use super::catalog;
 use crate::domain::caller::Caller;
 use crate::domain::time;
 use crate::services::audit;
-use crate::state::AppState;
 use crate::store;
 use app::activity::Action;
 use app::backups::{BackupKind, BackupSchedule, ScheduleRequest};
@@ -41,7 +41,7 @@ fn schedule_of(
 }
 
 pub async fn get(
-    state: &AppState,
+    state: &Context,
     caller: &Caller,
     database: &DatabaseName,
 ) -> Result<Option<BackupSchedule>, AppError> {
@@ -56,7 +56,7 @@ pub async fn get(
 }
 
 /// Every schedule of the account, by database name.
-pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<BackupSchedule>, AppError> {
+pub async fn list(state: &Context, caller: &Caller) -> Result<Vec<BackupSchedule>, AppError> {
     let rows: Vec<(String, i64, i64, Option<i64>)> = sqlx::query_as(
         "SELECT `database`, minute_utc, keep, last_run_day FROM backup_schedules WHERE account_id = ? ORDER BY `database`",
     )
@@ -71,7 +71,7 @@ pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<BackupSchedul
 
 /// Creates or replaces the database's schedule. A time already past today starts tomorrow.
 pub async fn set(
-    state: &AppState,
+    state: &Context,
     caller: &Caller,
     database: &DatabaseName,
     request: &ScheduleRequest,
@@ -115,7 +115,7 @@ pub async fn set(
 
 /// Removes the schedule, if there is one (the database must exist); the backups it made stay.
 pub async fn remove(
-    state: &AppState,
+    state: &Context,
     caller: &Caller,
     database: &DatabaseName,
 ) -> Result<(), AppError> {
@@ -139,7 +139,7 @@ pub async fn remove(
 }
 
 /// Starts every backup due at `now` (Unix seconds); answers how many it started.
-pub async fn run_due(state: &AppState, now: i64) -> Result<usize, AppError> {
+pub async fn run_due(state: &Context, now: i64) -> Result<usize, AppError> {
     let today = now.div_euclid(DAY);
     let due: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT s.account_id, s.`database`, a.prefix FROM backup_schedules s JOIN accounts a ON a.id = s.account_id
@@ -195,13 +195,13 @@ pub async fn run_due(state: &AppState, now: i64) -> Result<usize, AppError> {
 
 /// Keeps the newest `keep` completed scheduled backups of the database and the newest failed one
 /// (so a failure stays visible); deletes the other scheduled ones. Manual backups are never touched.
-pub async fn prune(state: &AppState, account_id: i64, database: &str) {
+pub async fn prune(state: &Context, account_id: i64, database: &str) {
     if let Err(err) = try_prune(state, account_id, database).await {
         tracing::warn!(error = %err, database, "could not prune scheduled backups");
     }
 }
 
-async fn try_prune(state: &AppState, account_id: i64, database: &str) -> Result<(), AppError> {
+async fn try_prune(state: &Context, account_id: i64, database: &str) -> Result<(), AppError> {
     let keep: Option<i64> = sqlx::query_scalar(
         "SELECT keep FROM backup_schedules WHERE account_id = ? AND `database` = ?",
     )

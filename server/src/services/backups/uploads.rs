@@ -4,11 +4,11 @@
 //! instance, cannot both take the last of the room; the reservation becomes the queued import
 //! job's size once the body is complete. At most two uploads per account run at once, and one
 //! that sends nothing for 30 seconds is dropped.
+use super::Context;
 use super::catalog;
 use crate::domain::caller::Caller;
 use crate::domain::{secret, time};
 use crate::services::account_lock;
-use crate::state::AppState;
 use crate::store::Store;
 use app::error::{AppError, ErrorCode};
 use axum::body::Body;
@@ -32,7 +32,7 @@ pub struct Upload {
 /// `quota_exceeded`, a third upload at once 429, idle for 30 s 408, empty 422. A refused or
 /// broken upload leaves neither file nor reservation.
 pub async fn receive(
-    state: &AppState,
+    state: &Context,
     caller: &Caller,
     declared: Option<u64>,
     body: Body,
@@ -96,7 +96,7 @@ fn too_large(limit: u64) -> AppError {
 
 /// The bytes of the quota an upload holds.
 struct Reservation<'a> {
-    state: &'a AppState,
+    state: &'a Context,
     caller: &'a Caller,
     id: &'a str,
     bytes: u64,

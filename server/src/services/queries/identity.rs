@@ -5,9 +5,10 @@
 //! identity is never listed, managed or given whitelist hosts as one.
 use super::Queries;
 use crate::domain::caller::Caller;
+use crate::domain::sealed_columns;
 use crate::domain::secret;
 use crate::managed::{admin_exec, sql};
-use crate::services::{account_lock, secrets};
+use crate::services::account_lock;
 use crate::store::Store;
 use app::error::AppError;
 use app::names::DatabaseName;
@@ -137,11 +138,10 @@ async fn password(
     provision(queries, mysql, prefix, &password).await?;
     sqlx::query("INSERT INTO query_identities (account_id, password) VALUES (?, ?)")
         .bind(account_id)
-        .bind(
-            queries
-                .sealer
-                .seal(&secrets::identity_password(account_id), password.as_bytes()),
-        )
+        .bind(queries.sealer.seal(
+            &sealed_columns::identity_password(account_id),
+            password.as_bytes(),
+        ))
         .execute(store)
         .await?;
     Ok(password)
@@ -162,8 +162,10 @@ async fn stored(
         .map(|crate::store::Text(sealed)| {
             queries
                 .sealer
-                .open_text(&secrets::identity_password(account_id), &sealed)
-                .map_err(|err| secrets::unopenable("an account's query identity password", err))
+                .open_text(&sealed_columns::identity_password(account_id), &sealed)
+                .map_err(|err| {
+                    sealed_columns::unopenable("an account's query identity password", err)
+                })
         })
         .transpose()
 }
