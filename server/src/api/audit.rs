@@ -7,6 +7,12 @@ use app::error::{AppError, ErrorBody};
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// This resource's endpoints, each with its OpenAPI entry; paths are relative to `/api`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list))
+}
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -21,7 +27,7 @@ pub struct PageQuery {
 
 /// The account's audit log, newest first: sign-ins, key changes, and every change to databases,
 /// users, privileges and the whitelist, with the actor (session or masked API key) and source IP.
-#[utoipa::path(get, path = "/api/audit", tag = "audit", params(PageQuery),
+#[utoipa::path(get, path = "/audit", tag = "audit", params(PageQuery),
     responses((status = 200, body = AuditPage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,

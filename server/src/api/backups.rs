@@ -4,6 +4,7 @@ use super::{JsonBody, QueryParams};
 use crate::domain::caller::Caller;
 use crate::services::backups::{self, schedule};
 use crate::services::databases;
+use crate::state::AppState;
 use app::backups::{
     Backup, BackupKind, BackupList, BackupSchedule, Job, JobKind, RestoreRequest, ScheduleList,
     ScheduleRequest,
@@ -17,10 +18,26 @@ use axum::response::Response;
 use serde::Deserialize;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// This resource's endpoints, each with its OpenAPI entry; paths are relative to `/api`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(list))
+        .routes(routes!(show, delete))
+        .routes(routes!(download))
+        .routes(routes!(restore))
+        .routes(routes!(show_restore))
+        .routes(routes!(import))
+        .routes(routes!(show_import))
+        .routes(routes!(list_schedules))
+        .routes(routes!(set_schedule, delete_schedule))
+}
 
 /// Starts a backup of the database: `mariadb-dump` as the account's own MySQL identity, gzip,
 /// with a manifest (rows and checksum of every table, from the dump's own moment).
-#[utoipa::path(post, path = "/api/databases/{name}/backups", tag = "backups", operation_id = "create_backup",
+#[utoipa::path(post, path = "/databases/{name}/backups", tag = "backups", operation_id = "create_backup",
     params(("name" = String, Path)),
     responses(
         (status = 202, body = Backup, links(
@@ -53,7 +70,7 @@ pub struct BackupFilter {
 }
 
 /// The account's backups, newest first.
-#[utoipa::path(get, path = "/api/backups", tag = "backups", operation_id = "list_backups", params(BackupFilter),
+#[utoipa::path(get, path = "/backups", tag = "backups", operation_id = "list_backups", params(BackupFilter),
     responses(
         (status = 200, body = BackupList),
         (status = 404, description = "No such database in your account", body = ErrorBody),
@@ -74,7 +91,7 @@ pub async fn list(
     }))
 }
 
-#[utoipa::path(get, path = "/api/backups/{id}", tag = "backups", operation_id = "get_backup",
+#[utoipa::path(get, path = "/backups/{id}", tag = "backups", operation_id = "get_backup",
     params(("id" = String, Path)),
     responses((status = 200, body = Backup), (status = 404, description = "No such backup in your account", body = ErrorBody)))]
 pub async fn show(
@@ -86,7 +103,7 @@ pub async fn show(
 }
 
 /// Deletes the backup and its file.
-#[utoipa::path(delete, path = "/api/backups/{id}", tag = "backups", operation_id = "delete_backup",
+#[utoipa::path(delete, path = "/backups/{id}", tag = "backups", operation_id = "delete_backup",
     params(("id" = String, Path)),
     responses(
         (status = 204, description = "Deleted, file gone"),
@@ -103,7 +120,7 @@ pub async fn delete(
 }
 
 /// The backup file (gzip SQL), streamed from disk; `Range` requests resume a broken download.
-#[utoipa::path(get, path = "/api/backups/{id}/download", tag = "backups", operation_id = "download_backup",
+#[utoipa::path(get, path = "/backups/{id}/download", tag = "backups", operation_id = "download_backup",
     params(("id" = String, Path)),
     responses(
         (status = 200, description = "The dump, gzip-compressed", content_type = "application/gzip"),
@@ -141,7 +158,7 @@ pub async fn download(
 
 /// Restores the backup into one of the caller's databases: a new one is created first (the safe
 /// default); an existing one has the backup's tables, views and routines replaced.
-#[utoipa::path(post, path = "/api/backups/{id}/restore", tag = "backups", operation_id = "restore_backup",
+#[utoipa::path(post, path = "/backups/{id}/restore", tag = "backups", operation_id = "restore_backup",
     params(("id" = String, Path)), request_body = RestoreRequest,
     responses(
         (status = 202, body = Job, links(
@@ -163,7 +180,7 @@ pub async fn restore(
     ))
 }
 
-#[utoipa::path(get, path = "/api/restores/{id}", tag = "backups", operation_id = "get_restore",
+#[utoipa::path(get, path = "/restores/{id}", tag = "backups", operation_id = "get_restore",
     params(("id" = String, Path)),
     responses((status = 200, body = Job), (status = 404, description = "No such restore in your account", body = ErrorBody)))]
 pub async fn show_restore(
@@ -179,7 +196,7 @@ pub async fn show_restore(
 /// Imports a `.sql` or `.sql.gz` file (the raw request body, gzip recognised by its first bytes)
 /// into the database, as the account's own MySQL identity. The body is stored first, then the
 /// job runs; a failing statement is reported with its line and MariaDB's message.
-#[utoipa::path(post, path = "/api/databases/{name}/imports", tag = "backups", operation_id = "import_sql",
+#[utoipa::path(post, path = "/databases/{name}/imports", tag = "backups", operation_id = "import_sql",
     params(("name" = String, Path)),
     request_body(content = Vec<u8>, description = "The SQL file, plain or gzip (any content type is accepted)",
         content_type = "application/octet-stream"),
@@ -213,7 +230,7 @@ pub async fn import(
     ))
 }
 
-#[utoipa::path(get, path = "/api/imports/{id}", tag = "backups", operation_id = "get_import",
+#[utoipa::path(get, path = "/imports/{id}", tag = "backups", operation_id = "get_import",
     params(("id" = String, Path)),
     responses((status = 200, body = Job), (status = 404, description = "No such import in your account", body = ErrorBody)))]
 pub async fn show_import(
@@ -227,7 +244,7 @@ pub async fn show_import(
 }
 
 /// Every daily backup schedule of the account (a database without one is not listed).
-#[utoipa::path(get, path = "/api/backup-schedules", tag = "backups", operation_id = "list_backup_schedules",
+#[utoipa::path(get, path = "/backup-schedules", tag = "backups", operation_id = "list_backup_schedules",
     responses((status = 200, body = ScheduleList)))]
 pub async fn list_schedules(
     State(state): State<backups::Context>,
@@ -240,7 +257,7 @@ pub async fn list_schedules(
 
 /// A daily backup at `time_utc`, keeping the newest `keep` scheduled backups (older ones are
 /// deleted; backups made on demand are kept until deleted).
-#[utoipa::path(put, path = "/api/databases/{name}/backup-schedule", tag = "backups", operation_id = "set_backup_schedule",
+#[utoipa::path(put, path = "/databases/{name}/backup-schedule", tag = "backups", operation_id = "set_backup_schedule",
     params(("name" = String, Path)), request_body = ScheduleRequest,
     responses(
         (status = 200, body = BackupSchedule),
@@ -259,7 +276,7 @@ pub async fn set_schedule(
     ))
 }
 
-#[utoipa::path(delete, path = "/api/databases/{name}/backup-schedule", tag = "backups", operation_id = "delete_backup_schedule",
+#[utoipa::path(delete, path = "/databases/{name}/backup-schedule", tag = "backups", operation_id = "delete_backup_schedule",
     params(("name" = String, Path)),
     responses((status = 204, description = "Removed (or there was none)"), (status = 404, description = "No such database in your account", body = ErrorBody)))]
 pub async fn delete_schedule(

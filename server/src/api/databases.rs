@@ -7,9 +7,17 @@ use app::model::{CreateDatabase, Database, DatabaseDetail, DatabaseList};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// This resource's endpoints, each with its OpenAPI entry; paths are relative to `/api`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, delete))
+}
 
 /// The caller's databases (`<prefix>_…`) on the managed server, with size and table count.
-#[utoipa::path(get, path = "/api/databases", tag = "databases", operation_id = "list_databases",
+#[utoipa::path(get, path = "/databases", tag = "databases", operation_id = "list_databases",
     responses((status = 200, body = DatabaseList)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -26,7 +34,7 @@ pub async fn list(
 }
 
 /// Creates `<prefix>_…` (default utf8mb4 with the server's default utf8mb4 collation).
-#[utoipa::path(post, path = "/api/databases", tag = "databases", operation_id = "create_database", request_body = CreateDatabase,
+#[utoipa::path(post, path = "/databases", tag = "databases", operation_id = "create_database", request_body = CreateDatabase,
     responses(
         (status = 201, body = Database, links(
             ("GetDatabase" = (operation_id = "get_database", parameters(("name" = "$response.body#/name")))),
@@ -56,7 +64,7 @@ pub async fn create(
 }
 
 /// The database with its tables and the users that hold privileges on it.
-#[utoipa::path(get, path = "/api/databases/{name}", tag = "databases", operation_id = "get_database",
+#[utoipa::path(get, path = "/databases/{name}", tag = "databases", operation_id = "get_database",
     params(("name" = String, Path)),
     responses((status = 200, body = DatabaseDetail), (status = 404, description = "No such database in your account", body = ErrorBody)))]
 pub async fn show(
@@ -77,7 +85,7 @@ pub async fn show(
 }
 
 /// Drops the database and every grant on it.
-#[utoipa::path(delete, path = "/api/databases/{name}", tag = "databases", operation_id = "delete_database",
+#[utoipa::path(delete, path = "/databases/{name}", tag = "databases", operation_id = "delete_database",
     params(("name" = String, Path)),
     responses((status = 204, description = "Dropped"), (status = 404, description = "No such database in your account", body = ErrorBody)))]
 pub async fn delete(

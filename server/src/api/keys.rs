@@ -9,11 +9,17 @@ use axum::Json;
 use axum::extract::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// This resource's endpoints, each with its OpenAPI entry; paths are relative to `/api`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(revoke))
+}
 
 /// Revokes the key if it is valid; no authentication. The answer is the same 202 whatever was sent
 /// (a live key, an old one, a typo), so it cannot be used to test keys; requests are limited per IP.
 /// The owner sees the revocation on the Profile page and in the audit log.
-#[utoipa::path(post, path = "/api/keys/revoke", tag = "account", operation_id = "revoke_exposed_key",
+#[utoipa::path(post, path = "/keys/revoke", tag = "account", operation_id = "revoke_exposed_key",
     request_body = RevokeKey,
     security(()),
     responses(

@@ -1,4 +1,4 @@
-//! The public REST API under `/api`: one module per resource, one router listing.
+//! The public REST API under `/api`: one module per resource, each registering its endpoints.
 pub mod account;
 pub mod audit;
 pub mod backups;
@@ -15,43 +15,38 @@ use crate::state::AppState;
 use app::error::AppError;
 use axum::Router;
 use axum::extract::FromRequest;
-use axum::routing::{delete, get, post, put};
+use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
 
+/// Every endpoint with its OpenAPI entry, paths relative to `/api`: each resource module
+/// registers its own, next to its handlers. `openapi::document_json` nests the same routes under
+/// `/api` for the document, so an endpoint cannot be served without being documented.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(account::router())
+        .merge(security::router())
+        .merge(audit::router())
+        .merge(keys::router())
+        .merge(databases::router())
+        .merge(backups::router())
+        .merge(queries::router())
+        .merge(users::router())
+        .merge(whitelist::router())
+}
+
+/// The router nested at `/api`: the endpoints, the document itself, and JSON answers for paths
+/// and methods that do not exist.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/account", get(account::show))
-        .route("/account/password", put(security::change_password))
-        .route("/account/sessions", get(security::list_sessions).delete(security::revoke_other_sessions))
-        .route("/account/sessions/{id}", delete(security::revoke_session))
-        .route("/audit", get(audit::list))
-        .route("/keys/revoke", post(keys::revoke))
-        .route("/databases", get(databases::list).post(databases::create))
-        .route("/databases/{name}", get(databases::show).delete(databases::delete))
-        .route("/databases/{name}/backups", post(backups::create))
-        .route("/databases/{name}/imports", post(backups::import))
-        .route("/databases/{name}/backup-schedule", put(backups::set_schedule).delete(backups::delete_schedule))
-        .route("/backup-schedules", get(backups::list_schedules))
-        .route("/backups", get(backups::list))
-        .route("/backups/{id}", get(backups::show).delete(backups::delete))
-        .route("/backups/{id}/download", get(backups::download))
-        .route("/backups/{id}/restore", post(backups::restore))
-        .route("/restores/{id}", get(backups::show_restore))
-        .route("/imports/{id}", get(backups::show_import))
-        .route("/databases/{name}/query", post(queries::run))
-        .route("/databases/{name}/query/export", post(queries::export))
-        .route("/queries/history", get(queries::history))
-        .route("/queries/{id}/cancel", post(queries::cancel))
-        .route("/users", get(users::list).post(users::create))
-        .route("/users/{name}", delete(users::delete))
-        .route("/users/{name}/password", put(users::set_password))
-        .route("/users/{user}/privileges/{database}", put(users::set_privileges).delete(users::revoke_privileges))
-        .route("/whitelist", get(whitelist::list).post(whitelist::add))
-        .route("/whitelist/{id}", delete(whitelist::remove))
+    let (router, _document) = routes().split_for_parts();
+    router
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { AppError::not_found("No such API endpoint; see /api/openapi.json.") })
         // axum adds the `Allow` header listing the path's methods to this answer.
         .method_not_allowed_fallback(|| async {
-            AppError::new(app::error::ErrorCode::MethodNotAllowed, "That method is not allowed on this endpoint.")
+            AppError::new(
+                app::error::ErrorCode::MethodNotAllowed,
+                "That method is not allowed on this endpoint.",
+            )
         })
 }
 

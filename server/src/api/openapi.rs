@@ -2,61 +2,21 @@
 //! completed with what the derive cannot say (`complete`): the answers every operation shares and
 //! the real constraints of names, passwords, privileges, hosts and character sets, taken from the
 //! validating types themselves. `make fuzz` holds the API to this document.
-use app::activity::{AuditEvent, AuditPage};
-use app::backups::{
-    Backup, BackupKind, BackupList, BackupSchedule, Job, JobErrorCode, JobKind, JobStatus,
-    RestoreRequest, ScheduleList, ScheduleRequest, TableChecksum, TableDifference, Verification,
-};
-use app::error::{ErrorBody, ErrorDetail};
-use app::model::{
-    Account, ApiKeyInfo, ConnectionInfo, CreateDatabase, CreateUser, CreatedUser, Database,
-    DatabaseDetail, DatabaseList, DatabasePrivileges, DbUser, Grant, NewWhitelistEntry,
-    RevocationReceived, RevokeKey, SetPassword, SetPrivileges, TableInfo, UserList, UserPrivileges,
-    Whitelist, WhitelistEntry,
-};
+use crate::state::AppState;
 use app::names::{DatabaseName, DbPassword, DbUserName};
 use app::privilege::Privilege;
-use app::query::{
-    ExportFormat, ExportRequest, HistoryEntry, MultiStatementResult, QueryColumn, QueryHistory,
-    QueryRequest, QueryResponse, StatementResult,
-};
-use app::security::{ChangePassword, SessionInfo, SessionList, SignedOut};
 use axum::Json;
 use serde_json::{Value, json};
 use std::sync::LazyLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Nobregas MySQL Panel API", version = "1",
         description = "Manage your MySQL/MariaDB databases. Authenticate with `Authorization: Bearer <API key>` \
                        (Profile → API Key). Errors are `{\"error\":{\"code\",\"message\"}}`."),
-    paths(
-        super::account::show, super::keys::revoke,
-        super::security::change_password, super::security::list_sessions, super::security::revoke_session,
-        super::security::revoke_other_sessions,
-        super::audit::list,
-        super::databases::list, super::databases::create, super::databases::show, super::databases::delete,
-        super::users::list, super::users::create, super::users::set_password, super::users::delete,
-        super::users::set_privileges, super::users::revoke_privileges,
-        super::whitelist::list, super::whitelist::add, super::whitelist::remove,
-        super::queries::run, super::queries::export, super::queries::cancel, super::queries::history,
-        super::backups::create, super::backups::list, super::backups::show, super::backups::delete,
-        super::backups::download, super::backups::restore, super::backups::show_restore, super::backups::import,
-        super::backups::show_import, super::backups::list_schedules, super::backups::set_schedule,
-        super::backups::delete_schedule,
-    ),
-    components(schemas(
-        Account, ApiKeyInfo, Database, DatabaseList, DatabaseDetail, TableInfo, ConnectionInfo, UserPrivileges, CreateDatabase,
-        UserList, DbUser, DatabasePrivileges, CreateUser, CreatedUser, SetPassword, SetPrivileges, Grant,
-        Whitelist, WhitelistEntry, NewWhitelistEntry, ErrorBody, ErrorDetail, AuditPage, AuditEvent,
-        QueryRequest, QueryResponse, StatementResult, MultiStatementResult, QueryColumn, ExportRequest, ExportFormat,
-        QueryHistory, HistoryEntry,
-        Backup, BackupList, BackupKind, JobStatus, TableChecksum, RestoreRequest, Job, JobKind, JobErrorCode, Verification,
-        TableDifference, ScheduleRequest, BackupSchedule, ScheduleList,
-        ChangePassword, SignedOut, SessionInfo, SessionList, RevokeKey, RevocationReceived,
-    )),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -87,7 +47,10 @@ pub async fn document() -> Json<&'static Value> {
 
 /// The served (and committed) document.
 pub fn document_json() -> Value {
-    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serializes");
+    let api = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
+        .nest("/api", super::routes())
+        .into_openapi();
+    let mut doc = serde_json::to_value(api).expect("the OpenAPI document serializes");
     complete(&mut doc);
     doc
 }

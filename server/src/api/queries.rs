@@ -9,6 +9,16 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// This resource's endpoints, each with its OpenAPI entry; paths are relative to `/api`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(run))
+        .routes(routes!(export))
+        .routes(routes!(cancel))
+        .routes(routes!(history))
+}
 
 /// The id by which a running statement can be cancelled.
 pub static QUERY_ID: HeaderName = HeaderName::from_static("query-id");
@@ -19,7 +29,7 @@ pub static QUERY_ID: HeaderName = HeaderName::from_static("query-id");
 /// `{"results":[…]}` with one result per statement. A statement that fails ends the request with
 /// `sql_error` (those before it have run). Rows past `max_rows` or 16 MiB are left out and
 /// `truncated` says so.
-#[utoipa::path(post, path = "/api/databases/{name}/query", tag = "queries", operation_id = "run_query",
+#[utoipa::path(post, path = "/databases/{name}/query", tag = "queries", operation_id = "run_query",
     params(("name" = String, Path)), request_body = QueryRequest,
     responses(
         (status = 200, body = QueryResponse, headers(("Query-Id" = String, description = "The query's id"))),
@@ -61,7 +71,7 @@ pub async fn run(
 /// NDJSON: the column names as a JSON array, then one JSON array per row. If the statement fails
 /// midway the body ends with a line `#ERROR <code> <errno>: <message>` (CSV) or
 /// `{"error":{…}}` (NDJSON) and the transfer is cut off, never ended cleanly.
-#[utoipa::path(post, path = "/api/databases/{name}/query/export", tag = "queries", operation_id = "export_query",
+#[utoipa::path(post, path = "/databases/{name}/query/export", tag = "queries", operation_id = "export_query",
     params(("name" = String, Path)), request_body = ExportRequest,
     responses(
         (status = 200, description = "The result as CSV or NDJSON", content_type = "text/csv",
@@ -117,7 +127,7 @@ async fn export_stream(
 
 /// Stops the account's running statement `id` (from `query_id` or the `Query-Id` header); its
 /// request then answers 400 `query_cancelled`.
-#[utoipa::path(post, path = "/api/queries/{id}/cancel", tag = "queries", operation_id = "cancel_query",
+#[utoipa::path(post, path = "/queries/{id}/cancel", tag = "queries", operation_id = "cancel_query",
     params(("id" = String, Path)),
     responses((status = 204, description = "Stopped"), (status = 404, description = "No such query running in your account", body = ErrorBody)))]
 pub async fn cancel(
@@ -136,7 +146,7 @@ pub async fn cancel(
 }
 
 /// The account's last 50 statements, newest first.
-#[utoipa::path(get, path = "/api/queries/history", tag = "queries", operation_id = "query_history",
+#[utoipa::path(get, path = "/queries/history", tag = "queries", operation_id = "query_history",
     responses((status = 200, body = QueryHistory)))]
 pub async fn history(
     State(state): State<AppState>,

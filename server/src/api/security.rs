@@ -8,10 +8,19 @@ use app::security::{ChangePassword, SessionList, SignedOut};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// This resource's endpoints, each with its OpenAPI entry; paths are relative to `/api`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(change_password))
+        .routes(routes!(list_sessions, revoke_other_sessions))
+        .routes(routes!(revoke_session))
+}
 
 /// Changes the panel password (needs the current one and a signed-in session: an API key gets
 /// 403). The session that asks stays signed in; every other session of the account is signed out.
-#[utoipa::path(put, path = "/api/account/password", tag = "account", operation_id = "change_password",
+#[utoipa::path(put, path = "/account/password", tag = "account", operation_id = "change_password",
     request_body = ChangePassword,
     responses(
         (status = 200, body = SignedOut),
@@ -30,7 +39,7 @@ pub async fn change_password(
 }
 
 /// The account's live browser sessions, newest first; `current` is the one this request came with.
-#[utoipa::path(get, path = "/api/account/sessions", tag = "account", operation_id = "list_sessions",
+#[utoipa::path(get, path = "/account/sessions", tag = "account", operation_id = "list_sessions",
     responses((status = 200, body = SessionList)))]
 pub async fn list_sessions(
     State(state): State<AppState>,
@@ -40,7 +49,7 @@ pub async fn list_sessions(
 }
 
 /// Signs out one session (the caller's own included).
-#[utoipa::path(delete, path = "/api/account/sessions/{id}", tag = "account", operation_id = "revoke_session",
+#[utoipa::path(delete, path = "/account/sessions/{id}", tag = "account", operation_id = "revoke_session",
     params(("id" = i64, Path)),
     responses((status = 204, description = "Signed out"), (status = 404, description = "No such session in your account", body = ErrorBody)))]
 pub async fn revoke_session(
@@ -56,7 +65,7 @@ pub async fn revoke_session(
 }
 
 /// Signs out every other session of the account (all of them when called with an API key).
-#[utoipa::path(delete, path = "/api/account/sessions", tag = "account", operation_id = "revoke_other_sessions",
+#[utoipa::path(delete, path = "/account/sessions", tag = "account", operation_id = "revoke_other_sessions",
     responses((status = 200, body = SignedOut)))]
 pub async fn revoke_other_sessions(
     State(state): State<AppState>,

@@ -7,9 +7,19 @@ use app::model::{CreateUser, CreatedUser, Grant, SetPassword, SetPrivileges, Use
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// This resource's endpoints, each with its OpenAPI entry; paths are relative to `/api`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(set_password))
+        .routes(routes!(delete))
+        .routes(routes!(set_privileges, revoke_privileges))
+}
 
 /// The caller's database users and their privileges per database.
-#[utoipa::path(get, path = "/api/users", tag = "users", operation_id = "list_users", responses((status = 200, body = UserList)))]
+#[utoipa::path(get, path = "/users", tag = "users", operation_id = "list_users", responses((status = 200, body = UserList)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -20,7 +30,7 @@ pub async fn list(
 }
 
 /// Creates a user; without `password` a strong one is generated and returned in this response only.
-#[utoipa::path(post, path = "/api/users", tag = "users", operation_id = "create_user", request_body = CreateUser,
+#[utoipa::path(post, path = "/users", tag = "users", operation_id = "create_user", request_body = CreateUser,
     responses(
         (status = 201, body = CreatedUser, links(
             ("SetUserPassword" = (operation_id = "set_user_password", parameters(("name" = "$response.body#/name")))),
@@ -50,7 +60,7 @@ pub async fn create(
 }
 
 /// Sets the user's password at every host.
-#[utoipa::path(put, path = "/api/users/{name}/password", tag = "users", operation_id = "set_user_password",
+#[utoipa::path(put, path = "/users/{name}/password", tag = "users", operation_id = "set_user_password",
     request_body = SetPassword, params(("name" = String, Path)),
     responses(
         (status = 204, description = "Changed"),
@@ -75,7 +85,7 @@ pub async fn set_password(
 }
 
 /// Removes the MySQL account at every host it exists for.
-#[utoipa::path(delete, path = "/api/users/{name}", tag = "users", operation_id = "delete_user", params(("name" = String, Path)),
+#[utoipa::path(delete, path = "/users/{name}", tag = "users", operation_id = "delete_user", params(("name" = String, Path)),
     responses((status = 204, description = "Removed"), (status = 404, description = "No such database user in your account", body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
@@ -93,7 +103,7 @@ pub async fn delete(
 }
 
 /// Sets exactly these privileges of the user on the database (`["ALL"]` for all of them).
-#[utoipa::path(put, path = "/api/users/{user}/privileges/{database}", tag = "users", operation_id = "set_privileges",
+#[utoipa::path(put, path = "/users/{user}/privileges/{database}", tag = "users", operation_id = "set_privileges",
     request_body = SetPrivileges, params(("user" = String, Path), ("database" = String, Path)),
     responses(
         (status = 200, body = Grant, links(
@@ -122,7 +132,7 @@ pub async fn set_privileges(
 }
 
 /// Revokes everything the user holds on the database.
-#[utoipa::path(delete, path = "/api/users/{user}/privileges/{database}", tag = "users", operation_id = "revoke_privileges",
+#[utoipa::path(delete, path = "/users/{user}/privileges/{database}", tag = "users", operation_id = "revoke_privileges",
     params(("user" = String, Path), ("database" = String, Path)),
     responses((status = 204, description = "Revoked"), (status = 404, description = "No such user or database in your account", body = ErrorBody)))]
 pub async fn revoke_privileges(

@@ -7,9 +7,17 @@ use app::model::{NewWhitelistEntry, Whitelist, WhitelistEntry};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// This resource's endpoints, each with its OpenAPI entry; paths are relative to `/api`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, add))
+        .routes(routes!(remove))
+}
 
 /// Hosts (besides localhost) from which the account's database users may connect.
-#[utoipa::path(get, path = "/api/whitelist", tag = "whitelist", operation_id = "list_whitelist", responses((status = 200, body = Whitelist)))]
+#[utoipa::path(get, path = "/whitelist", tag = "whitelist", operation_id = "list_whitelist", responses((status = 200, body = Whitelist)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -20,7 +28,7 @@ pub async fn list(
 }
 
 /// Adds a host; every database user gets an account there, with the same password and grants.
-#[utoipa::path(post, path = "/api/whitelist", tag = "whitelist", operation_id = "add_whitelist_entry", request_body = NewWhitelistEntry,
+#[utoipa::path(post, path = "/whitelist", tag = "whitelist", operation_id = "add_whitelist_entry", request_body = NewWhitelistEntry,
     responses(
         (status = 201, body = WhitelistEntry, links(
             ("RemoveWhitelistEntry" = (operation_id = "remove_whitelist_entry", parameters(("id" = "$response.body#/id")))),
@@ -48,7 +56,7 @@ pub async fn add(
 }
 
 /// Removes a host; the users' accounts at that host are dropped at once.
-#[utoipa::path(delete, path = "/api/whitelist/{id}", tag = "whitelist", operation_id = "remove_whitelist_entry",
+#[utoipa::path(delete, path = "/whitelist/{id}", tag = "whitelist", operation_id = "remove_whitelist_entry",
     params(("id" = i64, Path)),
     responses((status = 204, description = "Removed"), (status = 404, description = "No such entry in your account", body = ErrorBody)))]
 pub async fn remove(
