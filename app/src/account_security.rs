@@ -21,11 +21,11 @@ pub async fn change_password(
     with_status(backend.change_password(&req, request).await)
 }
 
-#[server(prefix = "/rpc", endpoint = "sessions")]
+#[server(prefix = "/rpc", endpoint = "list_sessions")]
 pub async fn list_sessions() -> Result<SessionList, AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
-    with_status(backend.sessions(&req).await)
+    with_status(backend.list_sessions(&req).await)
 }
 
 #[server(prefix = "/rpc", endpoint = "revoke_session")]

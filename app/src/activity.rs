@@ -106,11 +106,11 @@ pub struct AuditPage {
     pub next: Option<String>,
 }
 
-#[server(prefix = "/rpc", endpoint = "activity")]
-pub async fn get_activity(before: Option<String>) -> Result<AuditPage, AppError> {
+#[server(prefix = "/rpc", endpoint = "list_activity")]
+pub async fn list_activity(before: Option<String>) -> Result<AuditPage, AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
-    with_status(backend.activity(&req, before).await)
+    with_status(backend.list_activity(&req, before).await)
 }
 
 fn describe(details: &BTreeMap<String, String>) -> String {
@@ -127,7 +127,7 @@ pub fn ActivityPage() -> impl IntoView {
     let cursors = RwSignal::new(vec![None::<String>]);
     let page = Resource::new(
         move || cursors.get().last().cloned().flatten(),
-        get_activity,
+        list_activity,
     );
     view! {
         <h1>"Activity"</h1>

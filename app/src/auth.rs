@@ -10,7 +10,7 @@ pub async fn login(email: String, password: String, next: String) -> Result<(), 
     use crate::backend::{SignIn, backend_and_request, set_cookie, with_status};
     let (backend, req) = backend_and_request().await?;
     let next = crate::validate::safe_next_path(Some(&next));
-    match with_status(backend.sign_in(&req, &email, &password).await)? {
+    match with_status(backend.login(&req, &email, &password).await)? {
         SignIn::Done(cookie) => {
             set_cookie(cookie);
             leptos_axum::redirect(&next);
@@ -31,7 +31,7 @@ pub async fn login(email: String, password: String, next: String) -> Result<(), 
 pub async fn login_code(code: String, next: String) -> Result<(), AppError> {
     use crate::backend::{backend_and_request, set_cookie, with_status};
     let (backend, req) = backend_and_request().await?;
-    for cookie in with_status(backend.sign_in_code(&req, &code).await)? {
+    for cookie in with_status(backend.login_code(&req, &code).await)? {
         set_cookie(cookie);
     }
     leptos_axum::redirect(&crate::validate::safe_next_path(Some(&next)));
@@ -42,7 +42,7 @@ pub async fn login_code(code: String, next: String) -> Result<(), AppError> {
 pub async fn logout() -> Result<(), AppError> {
     use crate::backend::{backend_and_request, set_cookie, with_status};
     let (backend, req) = backend_and_request().await?;
-    let cookie = with_status(backend.sign_out(&req).await)?;
+    let cookie = with_status(backend.logout(&req).await)?;
     set_cookie(cookie);
     leptos_axum::redirect("/login");
     Ok(())

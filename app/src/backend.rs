@@ -46,7 +46,7 @@ pub enum SignIn {
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync + 'static {
     /// Checks the credentials (rate-limited) and opens a new session, replacing the request's own.
-    async fn sign_in(
+    async fn login(
         &self,
         req: &RequestInfo,
         email: &str,
@@ -54,9 +54,8 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Result<SignIn, AppError>;
     /// The second step of a two-factor sign-in (a TOTP or recovery code): the session's cookie,
     /// and the waiting sign-in's cookie cleared.
-    async fn sign_in_code(&self, req: &RequestInfo, code: &str)
-    -> Result<Vec<SetCookie>, AppError>;
-    async fn two_factor_status(
+    async fn login_code(&self, req: &RequestInfo, code: &str) -> Result<Vec<SetCookie>, AppError>;
+    async fn get_two_factor(
         &self,
         req: &RequestInfo,
     ) -> Result<crate::two_factor::TwoFactorStatus, AppError>;
@@ -75,33 +74,33 @@ pub trait Backend: Send + Sync + 'static {
         password: &str,
         code: &str,
     ) -> Result<(), AppError>;
-    async fn sign_out(&self, req: &RequestInfo) -> Result<SetCookie, AppError>;
-    async fn account(&self, req: &RequestInfo) -> Result<Account, AppError>;
+    async fn logout(&self, req: &RequestInfo) -> Result<SetCookie, AppError>;
+    async fn get_account(&self, req: &RequestInfo) -> Result<Account, AppError>;
     async fn regenerate_api_key(&self, req: &RequestInfo) -> Result<NewApiKey, AppError>;
     async fn change_password(
         &self,
         req: &RequestInfo,
         request: crate::security::ChangePassword,
     ) -> Result<crate::security::SignedOut, AppError>;
-    async fn sessions(&self, req: &RequestInfo) -> Result<crate::security::SessionList, AppError>;
+    async fn list_sessions(
+        &self,
+        req: &RequestInfo,
+    ) -> Result<crate::security::SessionList, AppError>;
     async fn revoke_session(&self, req: &RequestInfo, id: i64) -> Result<(), AppError>;
     async fn revoke_other_sessions(
         &self,
         req: &RequestInfo,
     ) -> Result<crate::security::SignedOut, AppError>;
-    async fn databases(&self, req: &RequestInfo) -> Result<DatabaseList, AppError>;
+    async fn list_databases(&self, req: &RequestInfo) -> Result<DatabaseList, AppError>;
     async fn create_database(
         &self,
         req: &RequestInfo,
         request: CreateDatabase,
     ) -> Result<Database, AppError>;
-    async fn database_detail(
-        &self,
-        req: &RequestInfo,
-        name: &str,
-    ) -> Result<DatabaseDetail, AppError>;
+    async fn get_database(&self, req: &RequestInfo, name: &str)
+    -> Result<DatabaseDetail, AppError>;
     async fn delete_database(&self, req: &RequestInfo, name: &str) -> Result<(), AppError>;
-    async fn users(&self, req: &RequestInfo) -> Result<UserList, AppError>;
+    async fn list_users(&self, req: &RequestInfo) -> Result<UserList, AppError>;
     async fn create_user(
         &self,
         req: &RequestInfo,
@@ -127,14 +126,14 @@ pub trait Backend: Send + Sync + 'static {
         user: &str,
         database: &str,
     ) -> Result<(), AppError>;
-    async fn whitelist(&self, req: &RequestInfo) -> Result<Whitelist, AppError>;
+    async fn list_whitelist(&self, req: &RequestInfo) -> Result<Whitelist, AppError>;
     async fn add_to_whitelist(
         &self,
         req: &RequestInfo,
         request: NewWhitelistEntry,
     ) -> Result<WhitelistEntry, AppError>;
     async fn remove_from_whitelist(&self, req: &RequestInfo, id: i64) -> Result<(), AppError>;
-    async fn activity(
+    async fn list_activity(
         &self,
         req: &RequestInfo,
         before: Option<String>,
@@ -147,14 +146,14 @@ pub trait Backend: Send + Sync + 'static {
         request: QueryRequest,
     ) -> Result<QueryResponse, AppError>;
     async fn cancel_query(&self, req: &RequestInfo, id: &str) -> Result<(), AppError>;
-    async fn query_history(&self, req: &RequestInfo) -> Result<QueryHistory, AppError>;
-    async fn schema_outline(
+    async fn list_query_history(&self, req: &RequestInfo) -> Result<QueryHistory, AppError>;
+    async fn get_schema_outline(
         &self,
         req: &RequestInfo,
         database: &str,
     ) -> Result<SchemaOutline, AppError>;
     /// The account's backups (of one database, or all), newest first.
-    async fn backups(
+    async fn list_backups(
         &self,
         req: &RequestInfo,
         database: Option<String>,
@@ -168,8 +167,8 @@ pub trait Backend: Send + Sync + 'static {
         request: RestoreRequest,
     ) -> Result<Job, AppError>;
     /// Restores and imports into `database`, newest first.
-    async fn jobs(&self, req: &RequestInfo, database: &str) -> Result<JobList, AppError>;
-    async fn backup_schedule(
+    async fn list_jobs(&self, req: &RequestInfo, database: &str) -> Result<JobList, AppError>;
+    async fn get_backup_schedule(
         &self,
         req: &RequestInfo,
         database: &str,
@@ -186,7 +185,7 @@ pub trait Backend: Send + Sync + 'static {
         database: &str,
     ) -> Result<(), AppError>;
     /// Whether the signed-in account's managed MySQL server answers (for the banner on every page).
-    async fn mysql_up(&self, req: &RequestInfo) -> bool;
+    async fn mysql_status(&self, req: &RequestInfo) -> bool;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

@@ -2,7 +2,7 @@
 //! copyable snippets for common stacks. Passwords are never shown: every snippet reads it from the
 //! `DB_PASSWORD` environment variable (the command line asks for it).
 use crate::components::copy::CopyButton;
-use crate::database_detail::{DatabaseHeader, DatabaseTab, get_database_detail};
+use crate::database_detail::{DatabaseHeader, DatabaseTab, get_database};
 use crate::model::{ConnectionInfo, DatabaseDetail};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -74,7 +74,7 @@ pub fn snippets(connection: &ConnectionInfo, database: &str, user: &str) -> Vec<
 pub fn ConnectPage() -> impl IntoView {
     let params = use_params_map();
     let name = Signal::derive(move || params.read().get("name").unwrap_or_default());
-    let detail = Resource::new(move || name.get(), get_database_detail);
+    let detail = Resource::new(move || name.get(), get_database);
     view! {
         <DatabaseHeader name current=DatabaseTab::Connect/>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>

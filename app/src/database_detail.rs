@@ -6,11 +6,11 @@ use crate::model::{DatabaseDetail, human_size};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-#[server(prefix = "/rpc", endpoint = "database_detail")]
-pub async fn get_database_detail(name: String) -> Result<DatabaseDetail, AppError> {
+#[server(prefix = "/rpc", endpoint = "get_database")]
+pub async fn get_database(name: String) -> Result<DatabaseDetail, AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
-    with_status(backend.database_detail(&req, &name).await)
+    with_status(backend.get_database(&req, &name).await)
 }
 
 /// The tabs of a database's pages.
@@ -50,7 +50,7 @@ pub fn DatabaseHeader(name: Signal<String>, current: DatabaseTab) -> impl IntoVi
 pub fn DatabaseDetailPage() -> impl IntoView {
     let params = use_params_map();
     let name = Signal::derive(move || params.read().get("name").unwrap_or_default());
-    let detail = Resource::new(move || name.get(), get_database_detail);
+    let detail = Resource::new(move || name.get(), get_database);
     view! {
         <DatabaseHeader name current=DatabaseTab::Overview/>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -3,12 +3,12 @@ use crate::components::confirm::ConfirmDialog;
 use crate::components::table::DataTable;
 use crate::error::AppError;
 use crate::layout::WithPrefix;
-use crate::lists::{get_users, list_databases};
+use crate::lists::{list_databases, list_users};
 use crate::model::{Database, DatabaseList, UserList, human_size};
 use leptos::prelude::*;
 
-#[server(prefix = "/rpc", endpoint = "add_database")]
-pub async fn add_database(name: String) -> Result<Database, AppError> {
+#[server(prefix = "/rpc", endpoint = "create_database")]
+pub async fn create_database(name: String) -> Result<Database, AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
     with_status(
@@ -25,8 +25,8 @@ pub async fn add_database(name: String) -> Result<Database, AppError> {
     )
 }
 
-#[server(prefix = "/rpc", endpoint = "remove_database")]
-pub async fn remove_database(name: String) -> Result<(), AppError> {
+#[server(prefix = "/rpc", endpoint = "delete_database")]
+pub async fn delete_database(name: String) -> Result<(), AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
     with_status(backend.delete_database(&req, &name).await)
@@ -34,13 +34,13 @@ pub async fn remove_database(name: String) -> Result<(), AppError> {
 
 #[component]
 pub fn DatabasesPage() -> impl IntoView {
-    let add = ServerAction::<AddDatabase>::new();
-    let remove = ServerAction::<RemoveDatabase>::new();
+    let add = ServerAction::<CreateDatabase>::new();
+    let remove = ServerAction::<DeleteDatabase>::new();
     let databases = Resource::new(
         move || (add.version().get(), remove.version().get()),
         |_| list_databases(),
     );
-    let users = Resource::new(move || remove.version().get(), |_| get_users());
+    let users = Resource::new(move || remove.version().get(), |_| list_users());
     let deleting = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         if matches!(remove.value().get(), Some(Ok(()))) {
@@ -71,14 +71,14 @@ pub fn DatabasesPage() -> impl IntoView {
                 pending=remove.pending().into()
                 error=Signal::derive(move || remove.value().get().and_then(Result::err).map(|e| e.message))
                 on_cancel=Callback::new(move |_| { deleting.set(None); remove.value().set(None); })
-                on_confirm=Callback::new(move |_| { remove.dispatch(RemoveDatabase { name: name.clone() }); })
+                on_confirm=Callback::new(move |_| { remove.dispatch(DeleteDatabase { name: name.clone() }); })
             />
         })}
     }
 }
 
 #[component]
-fn CreateDatabaseForm(add: ServerAction<AddDatabase>, prefix: String) -> impl IntoView {
+fn CreateDatabaseForm(add: ServerAction<CreateDatabase>, prefix: String) -> impl IntoView {
     let adornment = format!("{prefix}_");
     let suffix = RwSignal::new(String::new());
     let error = move || add.value().get().and_then(Result::err).map(|e| e.message);
@@ -89,7 +89,7 @@ fn CreateDatabaseForm(add: ServerAction<AddDatabase>, prefix: String) -> impl In
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        add.dispatch(AddDatabase {
+        add.dispatch(CreateDatabase {
             name: format!("{prefix}_{}", suffix.get_untracked().trim()),
         });
     };

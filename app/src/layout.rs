@@ -14,18 +14,18 @@ use leptos_router::hooks::{use_location, use_navigate};
 pub struct AccountResource(pub Resource<Result<Account, AppError>>);
 
 /// The signed-in account: what `AccountResource` holds.
-#[server(prefix = "/rpc", endpoint = "account")]
+#[server(prefix = "/rpc", endpoint = "get_account")]
 pub async fn get_account() -> Result<Account, AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
-    with_status(backend.account(&req).await)
+    with_status(backend.get_account(&req).await)
 }
 
 /// Whether the account's managed MySQL server answers; pages that need it would fail while it does not.
 #[server(prefix = "/rpc", endpoint = "mysql_status")]
 pub async fn mysql_status() -> Result<bool, AppError> {
     let (backend, req) = crate::backend::backend_and_request().await?;
-    Ok(backend.mysql_up(&req).await)
+    Ok(backend.mysql_status(&req).await)
 }
 
 #[component]

@@ -5,16 +5,16 @@ use crate::error::AppError;
 use crate::model::{DatabaseList, UserList};
 use leptos::prelude::*;
 
-#[server(prefix = "/rpc", endpoint = "databases")]
+#[server(prefix = "/rpc", endpoint = "list_databases")]
 pub async fn list_databases() -> Result<DatabaseList, AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
-    with_status(backend.databases(&req).await)
+    with_status(backend.list_databases(&req).await)
 }
 
-#[server(prefix = "/rpc", endpoint = "users")]
-pub async fn get_users() -> Result<UserList, AppError> {
+#[server(prefix = "/rpc", endpoint = "list_users")]
+pub async fn list_users() -> Result<UserList, AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
-    with_status(backend.users(&req).await)
+    with_status(backend.list_users(&req).await)
 }

@@ -32,28 +32,28 @@ pub struct RecoveryCodes {
     pub codes: Vec<String>,
 }
 
-#[server(prefix = "/rpc", endpoint = "two_factor")]
+#[server(prefix = "/rpc", endpoint = "get_two_factor")]
 pub async fn get_two_factor() -> Result<TwoFactorStatus, AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
-    with_status(backend.two_factor_status(&req).await)
+    with_status(backend.get_two_factor(&req).await)
 }
 
-#[server(prefix = "/rpc", endpoint = "two_factor_begin")]
+#[server(prefix = "/rpc", endpoint = "begin_two_factor")]
 pub async fn begin_two_factor() -> Result<Enrolment, AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
     with_status(backend.begin_two_factor(&req).await)
 }
 
-#[server(prefix = "/rpc", endpoint = "two_factor_confirm")]
+#[server(prefix = "/rpc", endpoint = "confirm_two_factor")]
 pub async fn confirm_two_factor(code: String) -> Result<RecoveryCodes, AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
     with_status(backend.confirm_two_factor(&req, &code).await)
 }
 
-#[server(prefix = "/rpc", endpoint = "two_factor_disable")]
+#[server(prefix = "/rpc", endpoint = "disable_two_factor")]
 pub async fn disable_two_factor(password: String, code: String) -> Result<(), AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;

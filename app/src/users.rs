@@ -4,13 +4,13 @@ use crate::components::table::DataTable;
 use crate::components::{confirm::ConfirmDialog, modal::Modal, reveal::RevealSecret};
 use crate::error::AppError;
 use crate::layout::WithPrefix;
-use crate::lists::{get_users, list_databases};
+use crate::lists::{list_databases, list_users};
 use crate::model::{CreatedUser, DbUser, Grant};
 use crate::privilege::Privilege;
 use leptos::prelude::*;
 
-#[server(prefix = "/rpc", endpoint = "add_user")]
-pub async fn add_user(name: String, password: Option<String>) -> Result<CreatedUser, AppError> {
+#[server(prefix = "/rpc", endpoint = "create_user")]
+pub async fn create_user(name: String, password: Option<String>) -> Result<CreatedUser, AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
     with_status(
@@ -20,23 +20,23 @@ pub async fn add_user(name: String, password: Option<String>) -> Result<CreatedU
     )
 }
 
-#[server(prefix = "/rpc", endpoint = "change_user_password")]
-pub async fn change_user_password(name: String, password: String) -> Result<(), AppError> {
+#[server(prefix = "/rpc", endpoint = "set_user_password")]
+pub async fn set_user_password(name: String, password: String) -> Result<(), AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
     with_status(backend.set_user_password(&req, &name, &password).await)
 }
 
-#[server(prefix = "/rpc", endpoint = "remove_user")]
-pub async fn remove_user(name: String) -> Result<(), AppError> {
+#[server(prefix = "/rpc", endpoint = "delete_user")]
+pub async fn delete_user(name: String) -> Result<(), AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
     with_status(backend.delete_user(&req, &name).await)
 }
 
 /// `privileges` is comma-separated (privilege names contain no commas).
-#[server(prefix = "/rpc", endpoint = "update_privileges")]
-pub async fn update_privileges(
+#[server(prefix = "/rpc", endpoint = "set_privileges")]
+pub async fn set_privileges(
     user: String,
     database: String,
     privileges: String,
@@ -55,8 +55,8 @@ pub async fn update_privileges(
     )
 }
 
-#[server(prefix = "/rpc", endpoint = "revoke_user_privileges")]
-pub async fn revoke_user_privileges(user: String, database: String) -> Result<(), AppError> {
+#[server(prefix = "/rpc", endpoint = "revoke_privileges")]
+pub async fn revoke_privileges(user: String, database: String) -> Result<(), AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
     with_status(backend.revoke_privileges(&req, &user, &database).await)
@@ -76,11 +76,11 @@ enum Dialog {
 
 #[derive(Clone, Copy)]
 struct Actions {
-    add: ServerAction<AddUser>,
-    password: ServerAction<ChangeUserPassword>,
-    remove: ServerAction<RemoveUser>,
-    update: ServerAction<UpdatePrivileges>,
-    revoke: ServerAction<RevokeUserPrivileges>,
+    add: ServerAction<CreateUser>,
+    password: ServerAction<SetUserPassword>,
+    remove: ServerAction<DeleteUser>,
+    update: ServerAction<SetPrivileges>,
+    revoke: ServerAction<RevokePrivileges>,
     dialog: RwSignal<Option<Dialog>>,
 }
 
@@ -111,7 +111,7 @@ pub fn UsersPage() -> impl IntoView {
                 actions.revoke.version().get(),
             )
         },
-        |_| get_users(),
+        |_| list_users(),
     );
     let databases = Resource::new(|| (), |_| list_databases());
     // Each dialog closes when its action succeeds.
@@ -170,7 +170,7 @@ fn CreateUserForm(prefix: String) -> impl IntoView {
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        add.dispatch(AddUser {
+        add.dispatch(CreateUser {
             name: format!("{prefix}_{}", suffix.get_untracked().trim()),
             password: (!generate.get_untracked()).then(|| password.get_untracked()),
         });
@@ -279,7 +279,7 @@ fn DialogHost() -> impl IntoView {
                     pending=actions.remove.pending().into()
                     error=error_of(actions.remove.value())
                     on_cancel=close
-                    on_confirm=Callback::new(move |_| { actions.remove.dispatch(RemoveUser { name: name.clone() }); })
+                    on_confirm=Callback::new(move |_| { actions.remove.dispatch(DeleteUser { name: name.clone() }); })
                 />
             }.into_any(),
             Dialog::Privileges { user, database, current } => view! {
@@ -298,7 +298,7 @@ fn PasswordDialog(name: String, on_close: Callback<()>) -> impl IntoView {
     let title = format!("New password for {name}");
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        action.dispatch(ChangeUserPassword {
+        action.dispatch(SetUserPassword {
             name: name.clone(),
             password: password.get_untracked(),
         });
@@ -349,14 +349,14 @@ fn PrivilegesDialog(
             .map(|p| p.sql())
             .collect::<Vec<_>>()
             .join(",");
-        update.dispatch(UpdatePrivileges {
+        update.dispatch(SetPrivileges {
             user: save_user.clone(),
             database: save_db.clone(),
             privileges,
         });
     };
     let revoke_all = move |_| {
-        revoke.dispatch(RevokeUserPrivileges {
+        revoke.dispatch(RevokePrivileges {
             user: user.clone(),
             database: database.clone(),
         });

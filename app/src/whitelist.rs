@@ -6,11 +6,11 @@ use crate::host::HostPattern;
 use crate::model::{Whitelist, WhitelistEntry};
 use leptos::prelude::*;
 
-#[server(prefix = "/rpc", endpoint = "whitelist")]
-pub async fn get_whitelist() -> Result<Whitelist, AppError> {
+#[server(prefix = "/rpc", endpoint = "list_whitelist")]
+pub async fn list_whitelist() -> Result<Whitelist, AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
-    with_status(backend.whitelist(&req).await)
+    with_status(backend.list_whitelist(&req).await)
 }
 
 #[server(prefix = "/rpc", endpoint = "add_to_whitelist")]
@@ -58,7 +58,7 @@ pub fn WhitelistPage() -> impl IntoView {
     let remove = ServerAction::<RemoveFromWhitelist>::new();
     let entries = Resource::new(
         move || (add.version().get(), remove.version().get()),
-        |_| get_whitelist(),
+        |_| list_whitelist(),
     );
     let removing = RwSignal::new(None::<WhitelistEntry>);
     Effect::new(move |_| {

@@ -68,7 +68,7 @@ impl PanelBackend {
 
 #[async_trait::async_trait]
 impl Backend for PanelBackend {
-    async fn sign_in(
+    async fn login(
         &self,
         req: &RequestInfo,
         email: &str,
@@ -112,11 +112,7 @@ impl Backend for PanelBackend {
         Ok(SignIn::Done(self.open_session(req, account_id).await?))
     }
 
-    async fn sign_in_code(
-        &self,
-        req: &RequestInfo,
-        code: &str,
-    ) -> Result<Vec<SetCookie>, AppError> {
+    async fn login_code(&self, req: &RequestInfo, code: &str) -> Result<Vec<SetCookie>, AppError> {
         let (store, limiter) = (&self.state.store, &self.state.login_limiter);
         let held = cookie::pending_sign_in_token(&req.headers, req.https);
         let account_id = two_factor::complete_sign_in(
@@ -135,7 +131,7 @@ impl Backend for PanelBackend {
         ])
     }
 
-    async fn two_factor_status(&self, req: &RequestInfo) -> Result<TwoFactorStatus, AppError> {
+    async fn get_two_factor(&self, req: &RequestInfo) -> Result<TwoFactorStatus, AppError> {
         let caller = self.caller(req).await?;
         two_factor::status(&self.state.store, caller.account_id).await
     }
@@ -182,7 +178,7 @@ impl Backend for PanelBackend {
         .await
     }
 
-    async fn sign_out(&self, req: &RequestInfo) -> Result<SetCookie, AppError> {
+    async fn logout(&self, req: &RequestInfo) -> Result<SetCookie, AppError> {
         if let Some(token) = cookie::session_token(&req.headers, req.https) {
             if let Some(caller) = sessions::caller(&self.state.store, token, req.peer_ip).await? {
                 let caller = Caller {
@@ -200,7 +196,7 @@ impl Backend for PanelBackend {
         Ok(SetCookie(cookie::clear_session_cookie(req.https)))
     }
 
-    async fn account(&self, req: &RequestInfo) -> Result<Account, AppError> {
+    async fn get_account(&self, req: &RequestInfo) -> Result<Account, AppError> {
         let caller = self.caller(req).await?;
         accounts::view(&self.state.store, caller.account_id).await
     }
@@ -225,7 +221,7 @@ impl Backend for PanelBackend {
         .await
     }
 
-    async fn sessions(&self, req: &RequestInfo) -> Result<SessionList, AppError> {
+    async fn list_sessions(&self, req: &RequestInfo) -> Result<SessionList, AppError> {
         let caller = self.caller(req).await?;
         sessions::list(&self.state.store, &caller).await
     }
@@ -240,7 +236,7 @@ impl Backend for PanelBackend {
         security::revoke_other_sessions(&self.state.store, &caller).await
     }
 
-    async fn databases(&self, req: &RequestInfo) -> Result<DatabaseList, AppError> {
+    async fn list_databases(&self, req: &RequestInfo) -> Result<DatabaseList, AppError> {
         let caller = self.caller(req).await?;
         Ok(DatabaseList {
             databases: databases::list(
@@ -267,13 +263,13 @@ impl Backend for PanelBackend {
         .await
     }
 
-    async fn database_detail(
+    async fn get_database(
         &self,
         req: &RequestInfo,
         name: &str,
     ) -> Result<DatabaseDetail, AppError> {
         let caller = self.caller(req).await?;
-        databases::detail(
+        databases::get(
             &self.state.mysql_for(&caller).await?,
             &caller,
             &databases::owned(&caller, name)?,
@@ -314,12 +310,12 @@ impl Backend for PanelBackend {
         .await
     }
 
-    async fn query_history(&self, req: &RequestInfo) -> Result<QueryHistory, AppError> {
+    async fn list_query_history(&self, req: &RequestInfo) -> Result<QueryHistory, AppError> {
         let caller = self.caller(req).await?;
         queries::history::list(&self.state.store, &caller).await
     }
 
-    async fn schema_outline(
+    async fn get_schema_outline(
         &self,
         req: &RequestInfo,
         database: &str,
@@ -332,7 +328,7 @@ impl Backend for PanelBackend {
         .await
     }
 
-    async fn backups(
+    async fn list_backups(
         &self,
         req: &RequestInfo,
         database: Option<String>,
@@ -374,7 +370,7 @@ impl Backend for PanelBackend {
         backups::restore(&self.state.backup_context(), &caller, id, request).await
     }
 
-    async fn jobs(&self, req: &RequestInfo, database: &str) -> Result<JobList, AppError> {
+    async fn list_jobs(&self, req: &RequestInfo, database: &str) -> Result<JobList, AppError> {
         let caller = self.caller(req).await?;
         backups::jobs(
             &self.state.backup_context(),
@@ -384,7 +380,7 @@ impl Backend for PanelBackend {
         .await
     }
 
-    async fn backup_schedule(
+    async fn get_backup_schedule(
         &self,
         req: &RequestInfo,
         database: &str,
@@ -420,7 +416,7 @@ impl Backend for PanelBackend {
         database: &str,
     ) -> Result<(), AppError> {
         let caller = self.caller(req).await?;
-        backups::schedule::remove(
+        backups::schedule::delete(
             &self.state.backup_context(),
             &caller,
             &databases::owned(&caller, database)?,
@@ -430,7 +426,7 @@ impl Backend for PanelBackend {
 
     async fn delete_database(&self, req: &RequestInfo, name: &str) -> Result<(), AppError> {
         let caller = self.caller(req).await?;
-        databases::drop(
+        databases::delete(
             &self.state.mysql_for(&caller).await?,
             &self.state.store,
             &caller,
@@ -439,7 +435,7 @@ impl Backend for PanelBackend {
         .await
     }
 
-    async fn users(&self, req: &RequestInfo) -> Result<UserList, AppError> {
+    async fn list_users(&self, req: &RequestInfo) -> Result<UserList, AppError> {
         let caller = self.caller(req).await?;
         Ok(UserList {
             users: db_users::list(&self.state.mysql_for(&caller).await?, &caller).await?,
@@ -480,7 +476,7 @@ impl Backend for PanelBackend {
 
     async fn delete_user(&self, req: &RequestInfo, name: &str) -> Result<(), AppError> {
         let caller = self.caller(req).await?;
-        db_users::drop(
+        db_users::delete(
             &self.state.mysql_for(&caller).await?,
             &self.state.store,
             &caller,
@@ -523,7 +519,7 @@ impl Backend for PanelBackend {
         .await
     }
 
-    async fn whitelist(&self, req: &RequestInfo) -> Result<Whitelist, AppError> {
+    async fn list_whitelist(&self, req: &RequestInfo) -> Result<Whitelist, AppError> {
         let caller = self.caller(req).await?;
         Ok(Whitelist {
             entries: whitelist::list(&self.state.store, &caller).await?,
@@ -556,7 +552,7 @@ impl Backend for PanelBackend {
         .await
     }
 
-    async fn activity(
+    async fn list_activity(
         &self,
         req: &RequestInfo,
         before: Option<String>,
@@ -565,7 +561,7 @@ impl Backend for PanelBackend {
         audit::page(&self.state.store, &caller, before.as_deref(), None).await
     }
 
-    async fn mysql_up(&self, req: &RequestInfo) -> bool {
+    async fn mysql_status(&self, req: &RequestInfo) -> bool {
         // Without a session there is no account's server to ask: no banner.
         let Ok(caller) = self.caller(req).await else {
             return true;

@@ -302,7 +302,7 @@ impl ScheduleRequest {
 pub async fn list_backups(database: String) -> Result<BackupList, AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
-    with_status(backend.backups(&req, Some(database)).await)
+    with_status(backend.list_backups(&req, Some(database)).await)
 }
 
 #[server(prefix = "/rpc", endpoint = "create_backup")]
@@ -335,14 +335,14 @@ pub async fn restore_backup(id: String, database: String) -> Result<Job, AppErro
 pub async fn list_jobs(database: String) -> Result<JobList, AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
-    with_status(backend.jobs(&req, &database).await)
+    with_status(backend.list_jobs(&req, &database).await)
 }
 
 #[server(prefix = "/rpc", endpoint = "get_backup_schedule")]
 pub async fn get_backup_schedule(database: String) -> Result<Option<BackupSchedule>, AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
-    with_status(backend.backup_schedule(&req, &database).await)
+    with_status(backend.get_backup_schedule(&req, &database).await)
 }
 
 #[server(prefix = "/rpc", endpoint = "set_backup_schedule")]

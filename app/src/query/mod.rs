@@ -268,18 +268,18 @@ pub async fn cancel_query(id: String) -> Result<(), AppError> {
     with_status(backend.cancel_query(&req, &id).await)
 }
 
-#[server(prefix = "/rpc", endpoint = "query_history")]
-pub async fn get_query_history() -> Result<QueryHistory, AppError> {
+#[server(prefix = "/rpc", endpoint = "list_query_history")]
+pub async fn list_query_history() -> Result<QueryHistory, AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
-    with_status(backend.query_history(&req).await)
+    with_status(backend.list_query_history(&req).await)
 }
 
-#[server(prefix = "/rpc", endpoint = "schema_outline")]
+#[server(prefix = "/rpc", endpoint = "get_schema_outline")]
 pub async fn get_schema_outline(database: String) -> Result<SchemaOutline, AppError> {
     use crate::backend::{backend_and_request, with_status};
     let (backend, req) = backend_and_request().await?;
-    with_status(backend.schema_outline(&req, &database).await)
+    with_status(backend.get_schema_outline(&req, &database).await)
 }
 
 #[cfg(test)]

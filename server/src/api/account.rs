@@ -9,15 +9,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// This resource's endpoints, each with its OpenAPI entry; paths are relative to `/api`.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(show))
+    OpenApiRouter::new().routes(routes!(get))
 }
 
 /// The caller's account and the masked form of its API key.
 #[utoipa::path(get, path = "/account", tag = "account", operation_id = "get_account",
     responses((status = 200, body = Account)))]
-pub async fn show(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> Result<Json<Account>, AppError> {
+pub async fn get(State(state): State<AppState>, caller: Caller) -> Result<Json<Account>, AppError> {
     Ok(Json(accounts::view(&state.store, caller.account_id).await?))
 }

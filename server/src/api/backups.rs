@@ -25,12 +25,12 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create))
         .routes(routes!(list))
-        .routes(routes!(show, delete))
+        .routes(routes!(get, delete))
         .routes(routes!(download))
         .routes(routes!(restore))
-        .routes(routes!(show_restore))
+        .routes(routes!(get_restore))
         .routes(routes!(import))
-        .routes(routes!(show_import))
+        .routes(routes!(get_import))
         .routes(routes!(list_schedules))
         .routes(routes!(set_schedule, delete_schedule))
 }
@@ -94,7 +94,7 @@ pub async fn list(
 #[utoipa::path(get, path = "/backups/{id}", tag = "backups", operation_id = "get_backup",
     params(("id" = String, Path)),
     responses((status = 200, body = Backup), (status = 404, description = "No such backup in your account", body = ErrorBody)))]
-pub async fn show(
+pub async fn get(
     State(state): State<backups::Context>,
     caller: Caller,
     Path(id): Path<String>,
@@ -183,7 +183,7 @@ pub async fn restore(
 #[utoipa::path(get, path = "/restores/{id}", tag = "backups", operation_id = "get_restore",
     params(("id" = String, Path)),
     responses((status = 200, body = Job), (status = 404, description = "No such restore in your account", body = ErrorBody)))]
-pub async fn show_restore(
+pub async fn get_restore(
     State(state): State<backups::Context>,
     caller: Caller,
     Path(id): Path<String>,
@@ -233,7 +233,7 @@ pub async fn import(
 #[utoipa::path(get, path = "/imports/{id}", tag = "backups", operation_id = "get_import",
     params(("id" = String, Path)),
     responses((status = 200, body = Job), (status = 404, description = "No such import in your account", body = ErrorBody)))]
-pub async fn show_import(
+pub async fn get_import(
     State(state): State<backups::Context>,
     caller: Caller,
     Path(id): Path<String>,
@@ -285,6 +285,6 @@ pub async fn delete_schedule(
     Path(name): Path<String>,
 ) -> Result<StatusCode, AppError> {
     let database = databases::owned(&caller, &name)?;
-    schedule::remove(&state, &caller, &database).await?;
+    schedule::delete(&state, &caller, &database).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -13,7 +13,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
-        .routes(routes!(show, delete))
+        .routes(routes!(get, delete))
 }
 
 /// The caller's databases (`<prefix>_…`) on the managed server, with size and table count.
@@ -67,14 +67,14 @@ pub async fn create(
 #[utoipa::path(get, path = "/databases/{name}", tag = "databases", operation_id = "get_database",
     params(("name" = String, Path)),
     responses((status = 200, body = DatabaseDetail), (status = 404, description = "No such database in your account", body = ErrorBody)))]
-pub async fn show(
+pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
     Path(name): Path<String>,
 ) -> Result<Json<DatabaseDetail>, AppError> {
     let name = databases::owned(&caller, &name)?;
     Ok(Json(
-        databases::detail(
+        databases::get(
             &state.mysql_for(&caller).await?,
             &caller,
             &name,
@@ -93,7 +93,7 @@ pub async fn delete(
     caller: Caller,
     Path(name): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    databases::drop(
+    databases::delete(
         &state.mysql_for(&caller).await?,
         &state.store,
         &caller,

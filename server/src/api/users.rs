@@ -92,7 +92,7 @@ pub async fn delete(
     caller: Caller,
     Path(name): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    db_users::drop(
+    db_users::delete(
         &state.mysql_for(&caller).await?,
         &state.store,
         &caller,

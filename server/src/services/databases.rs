@@ -41,7 +41,7 @@ pub async fn find(mysql: &MySqlPool, name: &DatabaseName) -> Result<Database, Ap
 }
 
 /// The database, its tables, who may use it, and how to connect (`connection`, from the settings).
-pub async fn detail(
+pub async fn get(
     mysql: &MySqlPool,
     caller: &Caller,
     name: &DatabaseName,
@@ -169,7 +169,7 @@ async fn check_charset(
 /// Drops the database, then revokes every grant on it (they would otherwise outlive it and apply to
 /// a future database of the same name). In that order: a drop that fails (a customer's open
 /// transaction holds a lock on it: 409 after the lock wait) leaves the users' grants as they were.
-pub async fn drop(
+pub async fn delete(
     mysql: &MySqlPool,
     store: &Store,
     caller: &Caller,

@@ -275,7 +275,7 @@ pub async fn set_password(
 }
 
 /// Drops the user at every host and ends its open sessions.
-pub async fn drop(
+pub async fn delete(
     mysql: &MySqlPool,
     store: &Store,
     caller: &Caller,

@@ -44,7 +44,7 @@ async fn secrets_are_sealed_and_no_stored_value_logs_in() {
 
     // A TOTP secret: sealed.
     let cookie = app.sign_in(&account).await;
-    let begun = app.post_rpc("two_factor_begin", &cookie).await;
+    let begun = app.post_rpc("begin_two_factor", &cookie).await;
     let enrolment: serde_json::Value = begun.json().await.unwrap();
     let base32 = enrolment["secret"].as_str().unwrap().replace(' ', "");
     let stored: Vec<u8> = sqlx::query_scalar("SELECT secret FROM two_factor WHERE account_id = ?")

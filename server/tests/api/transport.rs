@@ -193,7 +193,7 @@ async fn over_https_only_the_host_prefixed_cookie_signs_in() {
         "planted plain cookie"
     );
     let rpc = app
-        .rpc_request("account", &format!("nbg_session={token}"))
+        .rpc_request("get_account", &format!("nbg_session={token}"))
         .send()
         .await
         .unwrap();
@@ -220,9 +220,9 @@ async fn a_leaked_key_cannot_mint_the_next_one() {
     let key = app.issue_key(&account).await;
     for endpoint in [
         "regenerate_api_key",
-        "account",
-        "databases",
-        "two_factor_begin",
+        "get_account",
+        "list_databases",
+        "begin_two_factor",
     ] {
         let response = app
             .client
@@ -281,7 +281,7 @@ async fn server_functions_are_rate_limited_like_the_api() {
     let app = spawn_app_with(settings).await;
     let account = app.create_account().await;
     let cookie = app.sign_in(&account).await;
-    let calls = (0..60).map(|_| app.post_rpc("account", &cookie));
+    let calls = (0..60).map(|_| app.post_rpc("get_account", &cookie));
     let answers = futures_util::future::join_all(calls).await;
     let limited: Vec<_> = answers
         .iter()

@@ -44,7 +44,7 @@ fn serde_urlencoded(form: &[(&str, &str)]) -> String {
 /// Enrols the signed-in account: the base32 secret, the recovery codes, and the code that confirmed
 /// the enrolment (spent from then on).
 async fn enrol(app: &TestApp, cookie: &str) -> (String, Vec<String>, String) {
-    let begun = rpc(app, "two_factor_begin", cookie, &[]).await;
+    let begun = rpc(app, "begin_two_factor", cookie, &[]).await;
     assert_eq!(begun.status(), StatusCode::OK);
     let enrolment: Value = begun.json().await.unwrap();
     let secret = enrolment["secret"].as_str().unwrap().to_owned();
@@ -59,7 +59,7 @@ async fn enrol(app: &TestApp, cookie: &str) -> (String, Vec<String>, String) {
             .contains(&format!("secret={secret}"))
     );
     let first_code = code_at(&secret, now());
-    let confirmed = rpc(app, "two_factor_confirm", cookie, &[("code", &first_code)]).await;
+    let confirmed = rpc(app, "confirm_two_factor", cookie, &[("code", &first_code)]).await;
     assert_eq!(confirmed.status(), StatusCode::OK);
     let codes: Value = confirmed.json().await.unwrap();
     let codes: Vec<String> = codes["codes"]
@@ -124,7 +124,7 @@ async fn account_status(app: &TestApp, cookie: &str) -> StatusCode {
 }
 
 async fn status(app: &TestApp, cookie: &str) -> Value {
-    rpc(app, "two_factor", cookie, &[])
+    rpc(app, "get_two_factor", cookie, &[])
         .await
         .json()
         .await
@@ -136,13 +136,13 @@ async fn after_enrolment_sign_in_needs_a_code_and_each_code_works_once() {
     let app = spawn_app().await;
     let account = app.create_account().await;
     let cookie = app.sign_in(&account).await;
-    let begun: Value = rpc(&app, "two_factor_begin", &cookie, &[])
+    let begun: Value = rpc(&app, "begin_two_factor", &cookie, &[])
         .await
         .json()
         .await
         .unwrap();
     let secret = begun["secret"].as_str().unwrap();
-    let wrong = rpc(&app, "two_factor_confirm", &cookie, &[("code", "000000")]).await;
+    let wrong = rpc(&app, "confirm_two_factor", &cookie, &[("code", "000000")]).await;
     assert_eq!(
         wrong.status(),
         StatusCode::FORBIDDEN,
@@ -408,7 +408,7 @@ async fn an_api_key_cannot_manage_two_factor_and_sensitive_changes_need_a_fresh_
     let key = app.issue_key(&account).await;
     let by_key = app
         .client
-        .post(app.url("/rpc/two_factor_begin"))
+        .post(app.url("/rpc/begin_two_factor"))
         .bearer_auth(&key)
         .header("content-type", "application/x-www-form-urlencoded")
         .send()
@@ -440,7 +440,7 @@ async fn an_api_key_cannot_manage_two_factor_and_sensitive_changes_need_a_fresh_
     let code = code_at(&secret, now() + 30);
     let disable = rpc(
         &app,
-        "two_factor_disable",
+        "disable_two_factor",
         &cookie,
         &[("password", &account.password), ("code", &code)],
     )
@@ -460,7 +460,7 @@ async fn an_api_key_cannot_manage_two_factor_and_sensitive_changes_need_a_fresh_
     );
     let wrong_password = rpc(
         &app,
-        "two_factor_disable",
+        "disable_two_factor",
         &fresh,
         &[
             ("password", "not it"),
@@ -471,7 +471,7 @@ async fn an_api_key_cannot_manage_two_factor_and_sensitive_changes_need_a_fresh_
     assert_eq!(wrong_password.status(), StatusCode::FORBIDDEN);
     let spent = rpc(
         &app,
-        "two_factor_disable",
+        "disable_two_factor",
         &fresh,
         &[("password", &account.password), ("code", &code)],
     )
@@ -484,7 +484,7 @@ async fn an_api_key_cannot_manage_two_factor_and_sensitive_changes_need_a_fresh_
     // Every current step is spent by now (the newest on sign-in): a recovery code turns it off.
     let off = rpc(
         &app,
-        "two_factor_disable",
+        "disable_two_factor",
         &fresh,
         &[("password", &account.password), ("code", &codes[0])],
     )

@@ -1,6 +1,6 @@
 //! The account's last statements (all its databases, newest first); picking one puts it back in
 //! the editor.
-use crate::query::{HistoryEntry, get_query_history};
+use crate::query::{HistoryEntry, list_query_history};
 use leptos::prelude::*;
 
 /// `2026-11-30T14:05:09Z` → `2026-11-30 14:05 UTC`.
@@ -13,7 +13,7 @@ pub fn when(at: &str) -> String {
 
 #[component]
 pub fn History(runs: RwSignal<u32>, on_pick: Callback<String>) -> impl IntoView {
-    let history = Resource::new(move || runs.get(), |_| get_query_history());
+    let history = Resource::new(move || runs.get(), |_| list_query_history());
     view! {
         <section class="card" aria-labelledby="history-heading">
             <h2 id="history-heading">"History"</h2>

@@ -114,7 +114,7 @@ pub async fn set(
 }
 
 /// Removes the schedule, if there is one (the database must exist); the backups it made stay.
-pub async fn remove(
+pub async fn delete(
     state: &Context,
     caller: &Caller,
     database: &DatabaseName,
