@@ -1,6 +1,8 @@
 //! Profile → "Password" and "Sessions": change the panel password, see and end the account's
 //! browser sessions. The same services answer `/api/account/password` and `/api/account/sessions`.
 use crate::auth::input_value;
+use crate::components::form_error::FormError;
+use crate::components::load::Load;
 use crate::components::table::DataTable;
 use crate::error::AppError;
 use crate::security::{SessionInfo, SessionList, SignedOut};
@@ -79,16 +81,11 @@ pub fn AccountSecurity() -> impl IntoView {
             <p class="muted">"Browsers signed in to this account. Sign out any you do not recognise, then change your password."</p>
             {move || revoke_others.value().get().map(|result| match result {
                 Ok(done) => view! { <p class="notice" role="status">{signed_out_text(done.signed_out)}</p> }.into_any(),
-                Err(err) => view! { <p class="form-error" role="alert">{err.message}</p> }.into_any(),
+                Err(err) => view! { <FormError message=err.message/> }.into_any(),
             })}
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match sessions.await {
-                        Ok(list) => view! { <SessionTable sessions=list.sessions revoke/> }.into_any(),
-                        Err(err) => view! { <p class="form-error" role="alert">{err.message}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Load resource=sessions let:list>
+                <SessionTable sessions=list.sessions revoke/>
+            </Load>
         </section>
     }
 }
@@ -128,7 +125,7 @@ fn PasswordForm(change: ServerAction<ChangePassword>) -> impl IntoView {
                 <p id="new-password-hint" class="hint">"8 to 128 characters. Every other session of this account is signed out."</p>
                 {move || change.value().get().map(|result| match result {
                     Ok(done) => view! { <p class="notice" role="status">"Password changed. "{signed_out_text(done.signed_out)}</p> }.into_any(),
-                    Err(err) => view! { <p class="form-error" role="alert">{err.message}</p> }.into_any(),
+                    Err(err) => view! { <FormError message=err.message/> }.into_any(),
                 })}
                 <button type="submit" class="button primary" disabled=move || change.pending().get()>"Change password"</button>
             </form>

@@ -1,5 +1,6 @@
 //! Activity: the account's audit log (sign-ins, key changes, every change to databases, users,
 //! privileges and the whitelist), newest first, a page at a time.
+use crate::components::load::Load;
 use crate::components::table::DataTable;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -132,17 +133,13 @@ pub fn ActivityPage() -> impl IntoView {
     view! {
         <h1>"Activity"</h1>
         <p class="muted">"Sign-ins, API key changes and every change to your databases, users and whitelist."</p>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) if page.events.is_empty() => view! {
-                        <div class="empty-state"><p>"Nothing has happened yet."</p></div>
-                    }.into_any(),
-                    Ok(page) => view! { <EventTable page cursors/> }.into_any(),
-                    Err(err) => view! { <p class="form-error" role="alert">{err.message}</p> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Load resource=page let:page>
+            {if page.events.is_empty() {
+                view! { <div class="empty-state"><p>"Nothing has happened yet."</p></div> }.into_any()
+            } else {
+                view! { <EventTable page cursors/> }.into_any()
+            }}
+        </Load>
     }
 }
 

@@ -1,4 +1,5 @@
 //! Sign-in and sign-out.
+use crate::components::form_error::FormError;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -78,7 +79,7 @@ pub fn LoginPage() -> impl IntoView {
             .value()
             .get()
             .and_then(Result::err)
-            .map(|err| view! { <p class="form-error" role="alert">{err.message}</p> })
+            .map(|err| view! { <FormError message=err.message/> })
     };
     view! {
         <AuthCard title="Welcome back">
@@ -115,7 +116,7 @@ pub fn LoginCodePage() -> impl IntoView {
             .value()
             .get()
             .and_then(Result::err)
-            .map(|err| view! { <p class="form-error" role="alert">{err.message}</p> })
+            .map(|err| view! { <FormError message=err.message/> })
     };
     view! {
         <AuthCard title="Two-factor sign-in">

@@ -2,6 +2,7 @@
 //! copyable snippets for common stacks. Passwords are never shown: every snippet reads it from the
 //! `DB_PASSWORD` environment variable (the command line asks for it).
 use crate::components::copy::CopyButton;
+use crate::components::load::Load;
 use crate::database_detail::{DatabaseHeader, DatabaseTab, get_database};
 use crate::model::{ConnectionInfo, DatabaseDetail};
 use leptos::prelude::*;
@@ -77,14 +78,9 @@ pub fn ConnectPage() -> impl IntoView {
     let detail = Resource::new(move || name.get(), get_database);
     view! {
         <DatabaseHeader name current=DatabaseTab::Connect/>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(detail) => view! { <Connect detail/> }.into_any(),
-                    Err(err) => view! { <p class="form-error" role="alert">{err.message}</p> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Load resource=detail let:detail>
+            <Connect detail/>
+        </Load>
     }
 }
 

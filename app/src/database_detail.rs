@@ -1,5 +1,6 @@
 //! One database: size, tables, charset/collation, and who may do what on it; the header and tabs
 //! ("Overview", "Query", "Backups", "Connect") its pages share.
+use crate::components::load::Load;
 use crate::components::table::DataTable;
 use crate::error::AppError;
 use crate::model::{DatabaseDetail, human_size};
@@ -53,14 +54,9 @@ pub fn DatabaseDetailPage() -> impl IntoView {
     let detail = Resource::new(move || name.get(), get_database);
     view! {
         <DatabaseHeader name current=DatabaseTab::Overview/>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(detail) => view! { <Detail detail/> }.into_any(),
-                    Err(err) => view! { <p class="form-error" role="alert">{err.message}</p> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Load resource=detail let:detail>
+            <Detail detail/>
+        </Load>
     }
 }
 

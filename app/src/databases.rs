@@ -1,5 +1,6 @@
 //! Databases: the list with sizes and users, creating one, deleting one (typing its name).
 use crate::components::confirm::ConfirmDialog;
+use crate::components::form_error::{FormError, failure};
 use crate::components::table::DataTable;
 use crate::error::AppError;
 use crate::layout::WithPrefix;
@@ -58,7 +59,7 @@ pub fn DatabasesPage() -> impl IntoView {
                         <div class="empty-state"><p>"No databases yet. Create your first one above."</p></div>
                     }.into_any(),
                     Ok(list) => view! { <DatabaseTable list users deleting/> }.into_any(),
-                    Err(err) => view! { <p class="form-error" role="alert">{err.message}</p> }.into_any(),
+                    Err(err) => view! { <FormError message=err.message/> }.into_any(),
                 }
             })}
         </Transition>
@@ -69,7 +70,7 @@ pub fn DatabasesPage() -> impl IntoView {
                 confirm_label="Delete"
                 type_to_confirm=name.clone()
                 pending=remove.pending().into()
-                error=Signal::derive(move || remove.value().get().and_then(Result::err).map(|e| e.message))
+                error=failure(remove)
                 on_cancel=Callback::new(move |_| { deleting.set(None); remove.value().set(None); })
                 on_confirm=Callback::new(move |_| { remove.dispatch(DeleteDatabase { name: name.clone() }); })
             />
@@ -81,7 +82,7 @@ pub fn DatabasesPage() -> impl IntoView {
 fn CreateDatabaseForm(add: ServerAction<CreateDatabase>, prefix: String) -> impl IntoView {
     let adornment = format!("{prefix}_");
     let suffix = RwSignal::new(String::new());
-    let error = move || add.value().get().and_then(Result::err).map(|e| e.message);
+    let error = failure(add);
     Effect::new(move |_| {
         if matches!(add.value().get(), Some(Ok(_))) {
             suffix.set(String::new());
@@ -112,7 +113,7 @@ fn CreateDatabaseForm(add: ServerAction<CreateDatabase>, prefix: String) -> impl
                 <button type="submit" class="button primary" disabled=move || add.pending().get()>"Create database"</button>
             </div>
             <p id="db-name-hint" class="hint">"Lowercase letters, digits and _; utf8mb4."</p>
-            {move || error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+            {move || error.get().map(|message| view! { <FormError message/> })}
         </form>
     }
 }

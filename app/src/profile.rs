@@ -1,5 +1,7 @@
 //! Profile: the account's details and its API key (masked; regenerated through a confirmation,
 //! revealed once).
+use crate::components::form_error::failure;
+use crate::components::load::Load;
 use crate::components::{confirm::ConfirmDialog, icons::SyncIcon, reveal::RevealSecret};
 use crate::error::AppError;
 use crate::layout::AccountResource;
@@ -38,14 +40,9 @@ pub fn ProfilePage() -> impl IntoView {
 
     view! {
         <h1>"Profile"</h1>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match account.await {
-                    Ok(account) => view! { <ProfileDetails account confirm_open/> }.into_any(),
-                    Err(err) => view! { <p class="form-error" role="alert">{err.message}</p> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Load resource=account let:account>
+            <ProfileDetails account confirm_open/>
+        </Load>
         <crate::two_factor::TwoFactorSection/>
         <crate::account_security::AccountSecurity/>
         <Show when=move || confirm_open.get()>
@@ -55,7 +52,7 @@ pub fn ProfilePage() -> impl IntoView {
                          401 Unauthorized until you give them the new key.".to_owned()
                 confirm_label="Generate"
                 pending=regenerate.pending().into()
-                error=Signal::derive(move || regenerate.value().get().and_then(Result::err).map(|e| e.message))
+                error=failure(regenerate)
                 on_cancel=Callback::new(move |_| {
                     confirm_open.set(false);
                     regenerate.value().set(None);

@@ -2,6 +2,8 @@
 //! confirm it with a code, keep the recovery codes; turn it off with the password and a code.
 //! Browser sessions only: an API key cannot change how its owner signs in.
 use crate::auth::input_value;
+use crate::components::form_error::ActionError;
+use crate::components::load::Load;
 use crate::components::reveal::RevealSecret;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -88,31 +90,27 @@ pub fn TwoFactorSection() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="two-factor-heading">
             <h2 id="two-factor-heading">"Two-factor authentication"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match status.await {
-                        Ok(status) if status.enabled => view! { <TwoFactorOn status disable/> }.into_any(),
-                        Ok(_) => view! {
-                            <p class="muted">
-                                "Off. With it on, signing in also asks for a code from an authenticator app on your phone."
-                            </p>
-                            {move || match enrolment() {
-                                Some(enrolment) => view! { <EnrolForm enrolment confirm/> }.into_any(),
-                                None => view! {
-                                    <button type="button" class="button primary" disabled=move || begin.pending().get()
-                                        on:click=move |_| { begin.dispatch(BeginTwoFactor {}); }>
-                                        "Set up two-factor authentication"
-                                    </button>
-                                }.into_any(),
-                            }}
-                            {move || begin.value().get().and_then(Result::err).map(|err| view! {
-                                <p class="form-error" role="alert">{err.message}</p>
-                            })}
-                        }.into_any(),
-                        Err(err) => view! { <p class="form-error" role="alert">{err.message}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Load resource=status let:status>
+                {if status.enabled {
+                    view! { <TwoFactorOn status disable/> }.into_any()
+                } else {
+                    view! {
+                        <p class="muted">
+                            "Off. With it on, signing in also asks for a code from an authenticator app on your phone."
+                        </p>
+                        {move || match enrolment() {
+                            Some(enrolment) => view! { <EnrolForm enrolment confirm/> }.into_any(),
+                            None => view! {
+                                <button type="button" class="button primary" disabled=move || begin.pending().get()
+                                    on:click=move |_| { begin.dispatch(BeginTwoFactor {}); }>
+                                    "Set up two-factor authentication"
+                                </button>
+                            }.into_any(),
+                        }}
+                        <ActionError action=begin/>
+                    }.into_any()
+                }}
+            </Load>
         </section>
         {move || codes().map(|codes| view! {
             <RevealSecret
@@ -146,9 +144,7 @@ fn EnrolForm(enrolment: Enrolment, confirm: ServerAction<ConfirmTwoFactor>) -> i
             <label for="enrol-code">"Code from your app"</label>
             <input id="enrol-code" node_ref=code name="code" inputmode="numeric" autocomplete="one-time-code"
                 pattern="[0-9 ]*" maxlength="8" required/>
-            {move || confirm.value().get().and_then(Result::err).map(|err| view! {
-                <p class="form-error" role="alert">{err.message}</p>
-            })}
+            <ActionError action=confirm/>
             <button type="submit" class="button primary" disabled=move || confirm.pending().get()>"Turn on"</button>
         </form>
     }
@@ -179,9 +175,7 @@ fn TwoFactorOn(status: TwoFactorStatus, disable: ServerAction<DisableTwoFactor>)
             <label for="disable-code">"Code from your app or a recovery code"</label>
             <input id="disable-code" node_ref=code name="code" autocomplete="one-time-code" required/>
             <p class="hint">"Needs a sign-in from the last 10 minutes."</p>
-            {move || disable.value().get().and_then(Result::err).map(|err| view! {
-                <p class="form-error" role="alert">{err.message}</p>
-            })}
+            <ActionError action=disable/>
             <button type="submit" class="button danger-outline" disabled=move || disable.pending().get()>
                 "Turn off two-factor authentication"
             </button>

@@ -1,5 +1,6 @@
 //! Database users: create (with a generated password shown once), change password, delete, and a
 //! privileges editor per user × database with presets.
+use crate::components::form_error::{ActionError, FormError, failure};
 use crate::components::table::DataTable;
 use crate::components::{confirm::ConfirmDialog, modal::Modal, reveal::RevealSecret};
 use crate::error::AppError;
@@ -84,14 +85,6 @@ struct Actions {
     dialog: RwSignal<Option<Dialog>>,
 }
 
-fn error_of<S, T>(value: S) -> Signal<Option<String>>
-where
-    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
-    T: 'static,
-{
-    Signal::derive(move || value.get().and_then(Result::err).map(|e| e.message))
-}
-
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let actions = Actions {
@@ -139,7 +132,7 @@ pub fn UsersPage() -> impl IntoView {
                     Ok(list) => list.users.into_iter()
                         .map(|user| view! { <UserCard user database_names=database_names.clone()/> })
                         .collect_view().into_any(),
-                    Err(err) => view! { <p class="form-error" role="alert">{err.message}</p> }.into_any(),
+                    Err(err) => view! { <FormError message=err.message/> }.into_any(),
                 }
             })}
         </Transition>
@@ -194,7 +187,7 @@ fn CreateUserForm(prefix: String) -> impl IntoView {
                     prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
                 <p class="hint">"12–128 characters."</p>
             </Show>
-            {move || add.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.message}</p> })}
+            <ActionError action=add/>
         </form>
     }
 }
@@ -277,7 +270,7 @@ fn DialogHost() -> impl IntoView {
                     message="The MySQL account is removed at every host; applications using it can no longer connect.".to_owned()
                     confirm_label="Delete"
                     pending=actions.remove.pending().into()
-                    error=error_of(actions.remove.value())
+                    error=failure(actions.remove)
                     on_cancel=close
                     on_confirm=Callback::new(move |_| { actions.remove.dispatch(DeleteUser { name: name.clone() }); })
                 />
@@ -311,7 +304,7 @@ fn PasswordDialog(name: String, on_close: Callback<()>) -> impl IntoView {
                 <input id="new-password" type="password" autocomplete="new-password" minlength="12" required
                     prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
                 <p class="hint">"12–128 characters. Every host's account of this user gets it."</p>
-                {move || error_of(action.value()).get().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
+                <ActionError action/>
                 <div class="modal-actions">
                     <button type="button" class="button" on:click=move |_| on_close.run(())>"Cancel"</button>
                     <button type="submit" class="button primary" disabled=move || action.pending().get()>"Save password"</button>
@@ -341,6 +334,7 @@ fn PrivilegesDialog(
         })
     };
     let title = format!("Privileges of {user} on {database}");
+    let (update_failed, revoke_failed) = (failure(update), failure(revoke));
     let (save_user, save_db) = (user.clone(), database.clone());
     let save = move |_| {
         let privileges = selected
@@ -383,7 +377,7 @@ fn PrivilegesDialog(
                 <legend class="visually-hidden">"Privileges"</legend>
                 {boxes}
             </fieldset>
-            {move || error_of(update.value()).get().or(error_of(revoke.value()).get()).map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
+            {move || update_failed.get().or(revoke_failed.get()).map(|message| view! { <FormError message/> })}
             <div class="modal-actions">
                 <Show when=move || had_any>
                     <button type="button" class="button danger-outline" on:click=revoke_all.clone()>"Revoke all"</button>

@@ -1,5 +1,7 @@
 //! IP whitelist: remote hosts allowed to connect to the account's databases (localhost always is).
 use crate::components::confirm::ConfirmDialog;
+use crate::components::form_error::{ActionError, failure};
+use crate::components::load::Load;
 use crate::components::table::DataTable;
 use crate::error::AppError;
 use crate::host::HostPattern;
@@ -73,24 +75,22 @@ pub fn WhitelistPage() -> impl IntoView {
             "office or application servers to let them connect from there too."
         </p>
         <AddEntryForm add/>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match entries.await {
-                    Ok(list) if list.entries.is_empty() => view! {
-                        <div class="empty-state"><p>"No remote hosts yet: only localhost may connect."</p></div>
-                    }.into_any(),
-                    Ok(list) => view! { <EntryTable list removing/> }.into_any(),
-                    Err(err) => view! { <p class="form-error" role="alert">{err.message}</p> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Load resource=entries let:list>
+            {if list.entries.is_empty() {
+                view! {
+                    <div class="empty-state"><p>"No remote hosts yet: only localhost may connect."</p></div>
+                }.into_any()
+            } else {
+                view! { <EntryTable list removing/> }.into_any()
+            }}
+        </Load>
         {move || removing.get().map(|entry| view! {
             <ConfirmDialog
                 title=format!("Remove {}?", entry.host)
                 message="Your database users can no longer connect from this host; their open connections from it are closed now.".to_owned()
                 confirm_label="Remove"
                 pending=remove.pending().into()
-                error=Signal::derive(move || remove.value().get().and_then(Result::err).map(|e| e.message))
+                error=failure(remove)
                 on_cancel=Callback::new(move |_| { removing.set(None); remove.value().set(None); })
                 on_confirm=Callback::new(move |_| { remove.dispatch(RemoveFromWhitelist { id: entry.id }); })
             />
@@ -133,7 +133,7 @@ fn AddEntryForm(add: ServerAction<AddToWhitelist>) -> impl IntoView {
             <label for="wl-note">"Note"</label>
             <input id="wl-note" type="text" maxlength="200" placeholder="Office, CI runner, …"
                 prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/>
-            {move || add.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.message}</p> })}
+            <ActionError action=add/>
             <div class="form-actions">
                 <button type="submit" class="button primary" disabled=move || add.pending().get()>"Add to whitelist"</button>
             </div>

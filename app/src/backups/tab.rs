@@ -12,6 +12,7 @@ mod restore;
 mod schedule;
 
 use super::{BackupList, JobList, JobStatus, list_backups, list_jobs};
+use crate::components::form_error::FormError;
 use crate::database_detail::{DatabaseHeader, DatabaseTab};
 use crate::error::AppError;
 use crate::model::human_size;
@@ -230,11 +231,7 @@ pub fn JobProgress(
 /// Why the list could not be read (again), as an alert above whatever was read before.
 #[component]
 pub fn ListError(error: Memo<Option<String>>) -> impl IntoView {
-    move || {
-        error
-            .get()
-            .map(|message| view! { <p class="form-error" role="alert">{message}</p> })
-    }
+    move || error.get().map(|message| view! { <FormError message/> })
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
 //! Confirmation for destructive actions, optionally asking the person to type a name first.
+use super::form_error::FormError;
 use super::modal::Modal;
 use leptos::prelude::*;
 
@@ -39,7 +40,7 @@ pub fn ConfirmDialog(
                     />
                 }
             })}
-            {move || error.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+            {move || error.get().map(|message| view! { <FormError message/> })}
             <div class="modal-actions">
                 <button type="button" class="button" on:click=move |_| on_cancel.run(())>"Cancel"</button>
                 <button

@@ -1,4 +1,5 @@
 //! A Copy button: puts exactly `text` on the clipboard and says so.
+use super::form_error::FormError;
 use leptos::prelude::*;
 
 #[component]
@@ -23,7 +24,7 @@ pub fn CopyButton(
         <button type="button" class="button" aria-label=label on:click=copy>
             {move || if copied.get() { "Copied" } else { "Copy" }}
         </button>
-        {move || error.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+        {move || error.get().map(|message| view! { <FormError message/> })}
     }
 }
 

@@ -10,6 +10,7 @@ mod grid;
 mod history;
 
 use super::{DEFAULT_MAX_ROWS, ExportFormat, QueryRequest, QueryResponse, cancel_query, run_query};
+use crate::components::form_error::FormError;
 use crate::database_detail::{DatabaseHeader, DatabaseTab};
 use crate::error::AppError;
 use leptos::html::Textarea;
@@ -130,7 +131,7 @@ pub fn QueryPage() -> impl IntoView {
                 <span class="query-actions-spacer"></span>
                 <ExportButtons database textarea runs/>
             </div>
-            {move || cancel_error.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+            {move || cancel_error.get().map(|message| view! { <FormError message/> })}
         </section>
         <grid::Results outcome running=is_running max_rows=DEFAULT_MAX_ROWS/>
         <history::History runs on_pick=Callback::new(move |sql: String| editor::set_sql(textarea, &sql))/>

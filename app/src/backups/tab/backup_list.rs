@@ -6,6 +6,7 @@ use crate::backups::{
     Backup, BackupKind, BackupList, CreateBackup, DeleteBackup, Job, JobList, JobStatus,
 };
 use crate::components::confirm::ConfirmDialog;
+use crate::components::form_error::{ActionError, failure};
 use crate::components::table::DataTable;
 use crate::model::human_size;
 use leptos::prelude::*;
@@ -65,7 +66,7 @@ pub fn Backups(
                 "A backup is a compressed SQL dump with the row count and checksum of every table, "
                 "against which each restore is checked. Backups made here are kept until you delete them."
             </p>
-            {move || create.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.message}</p> })}
+            <ActionError action=create/>
             {move || restore_started.get().map(|target| view! { <RestoreStarted target current=database.get_untracked()/> })}
             <Transition fallback=|| view! { <p class="muted">"Loading backups…"</p> }>
                 {move || Suspend::new(async move {
@@ -89,7 +90,7 @@ pub fn Backups(
                     )
                     confirm_label="Delete"
                     pending=remove.pending().into()
-                    error=Signal::derive(move || remove.value().get().and_then(Result::err).map(|e| e.message))
+                    error=failure(remove)
                     on_cancel=Callback::new(move |()| { deleting.set(None); remove.value().set(None); })
                     on_confirm=Callback::new(move |()| { remove.dispatch(DeleteBackup { id: id.clone() }); })
                 />

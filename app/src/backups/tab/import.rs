@@ -6,6 +6,7 @@
 #![cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 use super::{Live, progress_text};
 use crate::backups::JobList;
+use crate::components::form_error::FormError;
 use crate::error::AppError;
 use crate::query::console::describe_error;
 use leptos::html::Input;
@@ -104,7 +105,7 @@ pub fn ImportForm(database: Signal<String>, jobs: Live<JobList>) -> impl IntoVie
                 "A .sql or .sql.gz dump, run into this database as your own MySQL user. "
                 "A failing statement stops the import and is reported with its line."
             </p>
-            {move || error.get().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+            {move || error.get().map(|message| view! { <FormError message/> })}
         </form>
     }
 }

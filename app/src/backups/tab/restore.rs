@@ -2,6 +2,7 @@
 //! existing one only once its name is typed, since its tables are overwritten.
 use super::short_time;
 use crate::backups::{Backup, Job, RestoreBackup};
+use crate::components::form_error::ActionError;
 use crate::components::modal::Modal;
 use crate::lists::list_databases;
 use crate::model::human_size;
@@ -122,7 +123,7 @@ pub fn RestoreDialog(
                 </p>
                 {warning}
                 {move || (kind.get() == Target::Checking).then(|| view! { <p class="muted" role="status">"Checking your databases…"</p> })}
-                {move || restore.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.message}</p> })}
+                <ActionError action=restore/>
                 <div class="modal-actions">
                     <button type="button" class="button" on:click=move |_| on_close.run(())>"Cancel"</button>
                     <button

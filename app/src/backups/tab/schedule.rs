@@ -5,6 +5,8 @@ use crate::backups::{
     BackupSchedule, DeleteBackupSchedule, MAX_KEEP, ScheduleRequest, SetBackupSchedule,
     get_backup_schedule,
 };
+use crate::components::form_error::{FormError, failure};
+use crate::components::load::Load;
 use leptos::prelude::*;
 
 /// The form's fields as a request, or what is wrong with them.
@@ -48,14 +50,9 @@ pub fn Schedule(database: Signal<String>) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="schedule-heading">
             <h2 id="schedule-heading">"Daily backup"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match schedule.await {
-                        Ok(current) => view! { <ScheduleForm database current set remove/> }.into_any(),
-                        Err(err) => view! { <p class="form-error" role="alert">{err.message}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Load resource=schedule let:current>
+                <ScheduleForm database current set remove/>
+            </Load>
         </section>
     }
 }
@@ -89,17 +86,12 @@ fn ScheduleForm(
             Err(message) => invalid.set(Some(message)),
         }
     };
+    let (set_failed, remove_failed) = (failure(set), failure(remove));
     let error = move || {
         invalid
             .get()
-            .or_else(|| set.value().get().and_then(Result::err).map(|e| e.message))
-            .or_else(|| {
-                remove
-                    .value()
-                    .get()
-                    .and_then(Result::err)
-                    .map(|e| e.message)
-            })
+            .or_else(|| set_failed.get())
+            .or_else(|| remove_failed.get())
     };
     let summary = match current {
         Some(schedule) => view! {
@@ -155,7 +147,7 @@ fn ScheduleForm(
             <p id="schedule-hint" class="hint">
                 "The newest scheduled backups are kept, older ones deleted. Backups made with “Back up now” are never deleted by the schedule."
             </p>
-            {move || error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+            {move || error().map(|message| view! { <FormError message/> })}
         </form>
     }
 }

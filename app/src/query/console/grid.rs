@@ -1,6 +1,7 @@
 //! The results region: one block per statement — a grid of rows with each column's name and type,
 //! or "Query OK" with the rows affected — or the error that stopped the run.
 use super::describe_error;
+use crate::components::form_error::FormError;
 use crate::error::AppError;
 use crate::query::{QueryColumn, QueryResponse, StatementResult};
 use leptos::prelude::*;
@@ -45,9 +46,7 @@ pub fn Results(
 ) -> impl IntoView {
     let body = move || match outcome.get() {
         None => view! { <p class="muted">"Run a statement to see its result here."</p> }.into_any(),
-        Some(Err(err)) => {
-            view! { <p class="form-error" role="alert">{describe_error(&err)}</p> }.into_any()
-        }
+        Some(Err(err)) => view! { <FormError message={describe_error(&err)}/> }.into_any(),
         Some(Ok(response)) => {
             let results = response.results();
             let several = results.len() > 1;

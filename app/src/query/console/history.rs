@@ -1,5 +1,6 @@
 //! The account's last statements (all its databases, newest first); picking one puts it back in
 //! the editor.
+use crate::components::load::Load;
 use crate::query::{HistoryEntry, list_query_history};
 use leptos::prelude::*;
 
@@ -17,22 +18,18 @@ pub fn History(runs: RwSignal<u32>, on_pick: Callback<String>) -> impl IntoView 
     view! {
         <section class="card" aria-labelledby="history-heading">
             <h2 id="history-heading">"History"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match history.await {
-                        Ok(history) if history.entries.is_empty() => {
-                            view! { <p class="muted">"Statements you run show up here."</p> }.into_any()
-                        }
-                        Ok(history) => view! {
-                            <ol class="history">
-                                {history.entries.into_iter().map(|entry| view! { <Entry entry on_pick/> }).collect_view()}
-                            </ol>
-                        }
-                        .into_any(),
-                        Err(err) => view! { <p class="form-error" role="alert">{err.message}</p> }.into_any(),
+            <Load resource=history let:history>
+                {if history.entries.is_empty() {
+                    view! { <p class="muted">"Statements you run show up here."</p> }.into_any()
+                } else {
+                    view! {
+                        <ol class="history">
+                            {history.entries.into_iter().map(|entry| view! { <Entry entry on_pick/> }).collect_view()}
+                        </ol>
                     }
-                })}
-            </Transition>
+                    .into_any()
+                }}
+            </Load>
         </section>
     }
 }
