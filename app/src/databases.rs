@@ -107,8 +107,7 @@ fn CreateDatabaseForm(add: ServerAction<CreateDatabase>, prefix: String) -> impl
                     autocomplete="off"
                     required
                     aria-describedby="db-prefix db-name-hint"
-                    prop:value=move || suffix.get()
-                    on:input=move |ev| suffix.set(event_target_value(&ev))
+                    bind:value=suffix
                 />
                 <button type="submit" class="button primary" disabled=move || add.pending().get()>"Create database"</button>
             </div>

@@ -174,7 +174,7 @@ fn CreateUserForm(prefix: String) -> impl IntoView {
             <div class="field-row">
                 <span id="user-prefix" class="adornment mono">{adornment}</span>
                 <input id="user-name" type="text" class="mono" placeholder="app" autocomplete="off" required aria-describedby="user-prefix"
-                    prop:value=move || suffix.get() on:input=move |ev| suffix.set(event_target_value(&ev))/>
+                    bind:value=suffix/>
                 <button type="submit" class="button primary" disabled=move || add.pending().get()>"Create user"</button>
             </div>
             <label class="checkbox">
@@ -184,7 +184,7 @@ fn CreateUserForm(prefix: String) -> impl IntoView {
             <Show when=move || !generate.get()>
                 <label for="user-password">"Password"</label>
                 <input id="user-password" type="password" autocomplete="new-password" minlength="12"
-                    prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
+                    bind:value=password/>
                 <p class="hint">"12–128 characters."</p>
             </Show>
             <ActionError action=add/>
@@ -302,7 +302,7 @@ fn PasswordDialog(name: String, on_close: Callback<()>) -> impl IntoView {
             <form on:submit=submit>
                 <label for="new-password">"New password"</label>
                 <input id="new-password" type="password" autocomplete="new-password" minlength="12" required
-                    prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
+                    bind:value=password/>
                 <p class="hint">"12–128 characters. Every host's account of this user gets it."</p>
                 <ActionError action/>
                 <div class="modal-actions">

@@ -126,13 +126,13 @@ fn AddEntryForm(add: ServerAction<AddToWhitelist>) -> impl IntoView {
             <label for="wl-host">"Host or network"</label>
             <div class="field-row">
                 <input id="wl-host" type="text" class="mono" placeholder="203.0.113.5 or 203.0.113.0/24" autocomplete="off" required
-                    prop:value=move || host.get() on:input=move |ev| host.set(event_target_value(&ev))/>
+                    bind:value=host/>
                 <button type="button" class="button" on:click=move |_| { my_ip.dispatch(MyIp {}); }>"Add my current IP"</button>
             </div>
             {move || warning_for(&host.get()).map(|text| view! { <p class="warning" role="status">{text}</p> })}
             <label for="wl-note">"Note"</label>
             <input id="wl-note" type="text" maxlength="200" placeholder="Office, CI runner, …"
-                prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/>
+                bind:value=note/>
             <ActionError action=add/>
             <div class="form-actions">
                 <button type="submit" class="button primary" disabled=move || add.pending().get()>"Add to whitelist"</button>

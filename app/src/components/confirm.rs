@@ -35,8 +35,7 @@ pub fn ConfirmDialog(
                         id="confirm-input"
                         type="text"
                         autocomplete="off"
-                        prop:value=move || typed.get()
-                        on:input=move |ev| typed.set(event_target_value(&ev))
+                        bind:value=typed
                     />
                 }
             })}

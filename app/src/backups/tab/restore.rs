@@ -154,8 +154,7 @@ fn NameInput(
             autocomplete="off"
             spellcheck="false"
             aria-describedby=described_by
-            prop:value=move || value.get()
-            on:input=move |ev| value.set(event_target_value(&ev))
+            bind:value=value
         />
     }
 }

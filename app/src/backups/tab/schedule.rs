@@ -124,8 +124,7 @@ fn ScheduleForm(
                         type="time"
                         step="60"
                         required
-                        prop:value=move || time.get()
-                        on:input=move |ev| time.set(event_target_value(&ev))
+                        bind:value=time
                     />
                 </div>
                 <div>
@@ -138,8 +137,7 @@ fn ScheduleForm(
                         step="1"
                         required
                         aria-describedby="schedule-hint"
-                        prop:value=move || keep.get()
-                        on:input=move |ev| keep.set(event_target_value(&ev))
+                        bind:value=keep
                     />
                 </div>
                 <button type="submit" class="button primary" disabled=move || set.pending().get()>"Save schedule"</button>
