@@ -1,5 +1,5 @@
 //! Databases: the list with sizes and users, creating one, deleting one (typing its name).
-use crate::components::confirm::ConfirmDialog;
+use crate::components::confirm::ConfirmAction;
 use crate::components::form_error::{FormError, failure};
 use crate::components::table::DataTable;
 use crate::error::AppError;
@@ -64,15 +64,14 @@ pub fn DatabasesPage() -> impl IntoView {
             })}
         </Transition>
         {move || deleting.get().map(|name| view! {
-            <ConfirmDialog
+            <ConfirmAction
+                action=remove
+                input=DeleteDatabase { name: name.clone() }
                 title=format!("Delete database {name}?")
                 message="This drops the database with all its tables and data, and revokes every grant on it. It cannot be undone.".to_owned()
                 confirm_label="Delete"
                 type_to_confirm=name.clone()
-                pending=remove.pending().into()
-                error=failure(remove)
-                on_cancel=Callback::new(move |_| { deleting.set(None); remove.value().set(None); })
-                on_confirm=Callback::new(move |_| { remove.dispatch(DeleteDatabase { name: name.clone() }); })
+                on_close=Callback::new(move |()| deleting.set(None))
             />
         })}
     }

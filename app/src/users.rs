@@ -2,7 +2,7 @@
 //! privileges editor per user × database with presets.
 use crate::components::form_error::{ActionError, FormError, failure};
 use crate::components::table::DataTable;
-use crate::components::{confirm::ConfirmDialog, modal::Modal, reveal::RevealSecret};
+use crate::components::{confirm::ConfirmAction, modal::Modal, reveal::RevealSecret};
 use crate::error::AppError;
 use crate::layout::WithPrefix;
 use crate::lists::{list_databases, list_users};
@@ -265,14 +265,13 @@ fn DialogHost() -> impl IntoView {
         actions.dialog.get().map(|dialog| match dialog {
             Dialog::Password(name) => view! { <PasswordDialog name on_close=close/> }.into_any(),
             Dialog::Delete(name) => view! {
-                <ConfirmDialog
+                <ConfirmAction
+                    action=actions.remove
+                    input=DeleteUser { name: name.clone() }
                     title=format!("Delete user {name}?")
                     message="The MySQL account is removed at every host; applications using it can no longer connect.".to_owned()
                     confirm_label="Delete"
-                    pending=actions.remove.pending().into()
-                    error=failure(actions.remove)
-                    on_cancel=close
-                    on_confirm=Callback::new(move |_| { actions.remove.dispatch(DeleteUser { name: name.clone() }); })
+                    on_close=close
                 />
             }.into_any(),
             Dialog::Privileges { user, database, current } => view! {

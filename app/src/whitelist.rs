@@ -1,6 +1,6 @@
 //! IP whitelist: remote hosts allowed to connect to the account's databases (localhost always is).
-use crate::components::confirm::ConfirmDialog;
-use crate::components::form_error::{ActionError, failure};
+use crate::components::confirm::ConfirmAction;
+use crate::components::form_error::ActionError;
 use crate::components::load::Load;
 use crate::components::table::DataTable;
 use crate::error::AppError;
@@ -85,14 +85,13 @@ pub fn WhitelistPage() -> impl IntoView {
             }}
         </Load>
         {move || removing.get().map(|entry| view! {
-            <ConfirmDialog
+            <ConfirmAction
+                action=remove
+                input=RemoveFromWhitelist { id: entry.id }
                 title=format!("Remove {}?", entry.host)
                 message="Your database users can no longer connect from this host; their open connections from it are closed now.".to_owned()
                 confirm_label="Remove"
-                pending=remove.pending().into()
-                error=failure(remove)
-                on_cancel=Callback::new(move |_| { removing.set(None); remove.value().set(None); })
-                on_confirm=Callback::new(move |_| { remove.dispatch(RemoveFromWhitelist { id: entry.id }); })
+                on_close=Callback::new(move |()| removing.set(None))
             />
         })}
     }

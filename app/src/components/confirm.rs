@@ -1,7 +1,10 @@
 //! Confirmation for destructive actions, optionally asking the person to type a name first.
 use super::form_error::FormError;
+use super::form_error::failure;
 use super::modal::Modal;
+use crate::error::AppError;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 #[component]
 pub fn ConfirmDialog(
@@ -9,7 +12,7 @@ pub fn ConfirmDialog(
     message: String,
     confirm_label: &'static str,
     /// When set, the confirm button stays disabled until exactly this text is typed.
-    #[prop(optional)]
+    #[prop(optional_no_strip)]
     type_to_confirm: Option<String>,
     pending: Signal<bool>,
     error: Signal<Option<String>>,
@@ -52,5 +55,43 @@ pub fn ConfirmDialog(
                 </button>
             </div>
         </Modal>
+    }
+}
+
+/// The usual confirmation: confirming runs `action` with `input`; the dialog shows the action's
+/// progress and failure, and cancelling closes it and forgets that failure. The page closes it
+/// on success (it knows what success changes).
+#[component]
+pub fn ConfirmAction<S>(
+    action: ServerAction<S>,
+    input: S,
+    title: String,
+    message: String,
+    confirm_label: &'static str,
+    /// When set, the confirm button stays disabled until exactly this text is typed.
+    #[prop(optional)]
+    type_to_confirm: Option<String>,
+    on_close: Callback<()>,
+) -> impl IntoView
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    view! {
+        <ConfirmDialog
+            title
+            message
+            confirm_label
+            type_to_confirm
+            pending=action.pending().into()
+            error=failure(action)
+            on_cancel=Callback::new(move |()| {
+                on_close.run(());
+                action.value().set(None);
+            })
+            on_confirm=Callback::new(move |()| {
+                action.dispatch(input.clone());
+            })
+        />
     }
 }

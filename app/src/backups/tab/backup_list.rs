@@ -5,8 +5,8 @@ use super::{JobProgress, ListError, Live, StatusBadge, short_time};
 use crate::backups::{
     Backup, BackupKind, BackupList, CreateBackup, DeleteBackup, Job, JobList, JobStatus,
 };
-use crate::components::confirm::ConfirmDialog;
-use crate::components::form_error::{ActionError, failure};
+use crate::components::confirm::ConfirmAction;
+use crate::components::form_error::ActionError;
 use crate::components::table::DataTable;
 use crate::model::human_size;
 use leptos::prelude::*;
@@ -78,23 +78,19 @@ pub fn Backups(
         {move || restoring.get().map(|backup| view! {
             <RestoreDialog backup on_close=Callback::new(move |()| restoring.set(None)) on_started=on_restore_started/>
         })}
-        {move || deleting.get().map(|backup| {
-            let id = backup.id.clone();
-            view! {
-                <ConfirmDialog
-                    title="Delete this backup?".to_owned()
-                    message=format!(
-                        "The backup of {} from {} is deleted from the panel's storage. It cannot be undone.",
-                        backup.database,
-                        short_time(&backup.created_at),
-                    )
-                    confirm_label="Delete"
-                    pending=remove.pending().into()
-                    error=failure(remove)
-                    on_cancel=Callback::new(move |()| { deleting.set(None); remove.value().set(None); })
-                    on_confirm=Callback::new(move |()| { remove.dispatch(DeleteBackup { id: id.clone() }); })
-                />
-            }
+        {move || deleting.get().map(|backup| view! {
+            <ConfirmAction
+                action=remove
+                input=DeleteBackup { id: backup.id.clone() }
+                title="Delete this backup?".to_owned()
+                message=format!(
+                    "The backup of {} from {} is deleted from the panel's storage. It cannot be undone.",
+                    backup.database,
+                    short_time(&backup.created_at),
+                )
+                confirm_label="Delete"
+                on_close=Callback::new(move |()| deleting.set(None))
+            />
         })}
     }
 }
