@@ -486,7 +486,8 @@ async fn an_accounts_lock_is_held_in_the_shared_store() {
 #[tokio::test]
 async fn a_test_apps_cleanup_does_not_wait_for_a_store_transaction_left_open() {
     let mut settings = crate::helpers::test_settings();
-    settings.store_url = Some(new_mysql_store());
+    // A MySQL store: the one `test_settings` made under NOBREGAS_TEST_STORE=mysql, or a new one.
+    settings.store_url.get_or_insert_with(new_mysql_store);
     let app = crate::helpers::spawn_app_with(settings).await;
     let store = app
         .store_database
