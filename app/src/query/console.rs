@@ -12,7 +12,7 @@ mod history;
 use super::{DEFAULT_MAX_ROWS, ExportFormat, QueryRequest, QueryResponse, cancel_query, run_query};
 use crate::components::form_error::FormError;
 use crate::database_detail::{DatabaseHeader, DatabaseTab};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use leptos::html::Textarea;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -31,6 +31,46 @@ pub fn describe_error(err: &AppError) -> String {
 struct Running {
     query_id: Option<String>,
     cancelling: bool,
+}
+
+/// How often Cancel is sent while the server does not know the query yet (its Run request may
+/// still be on the way, on another connection), a fifth of a second apart.
+const CANCEL_ATTEMPTS: u32 = 25;
+
+/// Sends Cancel for query `id`. On success the pending run itself fails with `query_cancelled`,
+/// which is what shows.
+fn send_cancel(
+    id: String,
+    running: RwSignal<Option<Running>>,
+    cancel_error: RwSignal<Option<String>>,
+    attempts_left: u32,
+) {
+    spawn_local(async move {
+        let Err(err) = cancel_query(id.clone()).await else {
+            return;
+        };
+        let still_running = running
+            .try_get_untracked()
+            .flatten()
+            .is_some_and(|r| r.query_id.as_deref() == Some(id.as_str()));
+        if !still_running {
+            return; // it ended meanwhile: its own answer shows
+        }
+        if err.code == ErrorCode::NotFound && attempts_left > 1 {
+            set_timeout(
+                move || send_cancel(id, running, cancel_error, attempts_left - 1),
+                std::time::Duration::from_millis(200),
+            );
+            return;
+        }
+        let _ = cancel_error.try_set(Some(describe_error(&err)));
+        // Cancel may be tried again.
+        let _ = running.try_update(|r| {
+            if let Some(r) = r {
+                r.cancelling = false;
+            }
+        });
+    });
 }
 
 #[component]
@@ -81,13 +121,6 @@ pub fn QueryPage() -> impl IntoView {
             let _ = runs.try_update(|n| *n += 1);
         });
     };
-    let set_cancelling = move |cancelling: bool| {
-        let _ = running.try_update(|r| {
-            if let Some(r) = r {
-                r.cancelling = cancelling;
-            }
-        });
-    };
     let cancel = move || {
         let Some(Running {
             query_id: Some(id),
@@ -96,14 +129,12 @@ pub fn QueryPage() -> impl IntoView {
         else {
             return;
         };
-        set_cancelling(true);
-        spawn_local(async move {
-            // On success the pending run itself fails with `query_cancelled`, which is what shows.
-            if let Err(err) = cancel_query(id).await {
-                let _ = cancel_error.try_set(Some(describe_error(&err)));
-                set_cancelling(false); // Cancel may be tried again
+        running.update(|r| {
+            if let Some(r) = r {
+                r.cancelling = true;
             }
         });
+        send_cancel(id, running, cancel_error, CANCEL_ATTEMPTS);
     };
     let on_run = Callback::new(move |()| run());
     let is_running = Signal::derive(move || running.get().is_some());

@@ -408,6 +408,51 @@ async fn cancel_stops_a_running_statement_and_only_its_owner_can() {
     assert_eq!(gone.status(), StatusCode::NOT_FOUND);
 }
 
+/// The CI flake of the Query tab's Cancel: a Cancel that reaches the server before the statement
+/// has started (the session still connecting, or between connecting and running) must still stop
+/// it — MariaDB forgets a `KILL QUERY` that comes before the statement.
+#[tokio::test]
+async fn a_cancel_sent_before_the_statement_starts_still_stops_it() {
+    let app = spawn_app().await;
+    let (account, key, db) = account_with_database(&app).await;
+    let running = {
+        let request = app
+            .client
+            .post(app.url(&format!("/api/databases/{db}/query")))
+            .bearer_auth(&key)
+            .json(&json!({ "sql": "SELECT SLEEP(31)", "query_id": "cancel-early-1" }));
+        tokio::spawn(async move { request.send().await.unwrap() })
+    };
+    // Cancel as soon as the server knows the id: the first 204 comes before the statement runs.
+    let started = Instant::now();
+    loop {
+        let answer = app
+            .send_json(
+                Method::POST,
+                "/api/queries/cancel-early-1/cancel",
+                &key,
+                json!({}),
+            )
+            .await;
+        if answer.status() == StatusCode::NO_CONTENT {
+            break;
+        }
+        assert_eq!(answer.status(), StatusCode::NOT_FOUND);
+        assert!(started.elapsed() < Duration::from_secs(10), "never known");
+    }
+    let answer = running.await.unwrap();
+    assert_eq!(error_code(answer).await, "query_cancelled");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the statement ran on: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        statements_running(&app, &account.prefix, "%SLEEP(31)%").await,
+        0
+    );
+}
+
 #[tokio::test]
 async fn an_account_runs_a_few_statements_at_once_and_no_more() {
     let app = spawn_app().await;

@@ -46,6 +46,9 @@ pub async fn export(
     databases::find(mysql, database).await?;
     let session = Session::open(queries, mysql, store, caller, database, &limits).await?;
     history::record(store, caller, database, &request.sql).await;
+    if session.is_cancelled() {
+        return Err(super::cancelled());
+    }
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(DEPTH);
     let timeout = limits.timeout;
     let mysql = mysql.clone();

@@ -186,9 +186,12 @@ pub async fn run(
     let mut session =
         session::Session::open(queries, mysql, store, caller, database, &limits).await?;
     history::record(store, caller, database, &request.sql).await;
+    if session.is_cancelled() {
+        return Err(cancelled());
+    }
     let outcome = tokio::time::timeout(
         backstop(limits.timeout),
-        session.collect(&request.sql, limits.max_rows),
+        session.collect_until_cancelled(&request.sql, limits.max_rows),
     )
     .await;
     let response = match outcome {
@@ -224,15 +227,17 @@ pub fn timed_out(timeout: Duration) -> AppError {
     )
 }
 
+fn cancelled() -> AppError {
+    AppError::new(ErrorCode::QueryCancelled, "The statement was cancelled.")
+}
+
 /// A failure while the statement ran: MariaDB's refusal as it said it, or what ended the session.
 pub fn statement_error(err: mysql_async::Error, timeout: Duration) -> AppError {
     match &err {
         mysql_async::Error::Server(server) if server.code == STATEMENT_TIMEOUT => {
             timed_out(timeout)
         }
-        mysql_async::Error::Server(server) if server.code == QUERY_INTERRUPTED => {
-            AppError::new(ErrorCode::QueryCancelled, "The statement was cancelled.")
-        }
+        mysql_async::Error::Server(server) if server.code == QUERY_INTERRUPTED => cancelled(),
         mysql_async::Error::Server(server) => AppError::sql(server.code, server.message.clone()),
         // The driver reads no local files for anyone (it has no handler): say so plainly.
         _ if err.to_string().to_lowercase().contains("infile") => AppError::sql(
@@ -256,12 +261,17 @@ pub async fn cancel(
     id: &str,
 ) -> Result<(), AppError> {
     let thread = q::is_valid_query_id(id)
-        .then(|| queries.running.thread_of(caller.account_id, id))
+        .then(|| queries.running.cancel(caller.account_id, id))
         .flatten()
         .ok_or_else(|| {
             AppError::not_found(format!("No query with id {id} is running in your account."))
         })?;
-    kill_query(mysql, thread).await
+    // Still connecting: the flag stops it before its statement starts. A query's own request
+    // repeats the KILL until its statement ends; this one is for exports, which stream.
+    match thread {
+        Some(thread) => kill_query(mysql, thread).await,
+        None => Ok(()),
+    }
 }
 
 /// `KILL QUERY`: ends the statement, keeps the session (its answer then says it was interrupted).

@@ -12,7 +12,12 @@ use app::query::{MultiStatementResult, QueryColumn, QueryResponse, StatementResu
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Row};
 use sqlx::MySqlPool;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// How often Cancel repeats `KILL QUERY` until the statement has ended: MariaDB forgets a KILL
+/// QUERY that reaches the session before its statement starts.
+const KILL_AGAIN_AFTER: Duration = Duration::from_millis(200);
 
 pub struct Session {
     /// Always `Some` until `finish` closes it.
@@ -21,6 +26,8 @@ pub struct Session {
     mysql: MySqlPool,
     /// Kill the statement when dropped: cleared once the session's work finished normally.
     armed: bool,
+    /// Set by Cancel (`Running::cancel`).
+    cancelled: watch::Receiver<bool>,
     _slot: Slot,
 }
 
@@ -34,17 +41,50 @@ impl Session {
         limits: &Limits,
     ) -> Result<Self, AppError> {
         let mut slot = queries.running.take_slot(caller.account_id)?;
+        let cancelled = slot.register(caller.account_id, &limits.query_id)?;
         let conn =
             identity::connect(queries, mysql, store, caller, database, limits.timeout).await?;
         let thread = u64::from(conn.id());
-        slot.register(caller.account_id, &limits.query_id, thread)?;
+        slot.attach(thread);
         Ok(Self {
             conn: Some(conn),
             thread,
             mysql: mysql.clone(),
             armed: true,
+            cancelled,
             _slot: slot,
         })
+    }
+
+    /// Whether Cancel was asked for this query.
+    pub fn is_cancelled(&self) -> bool {
+        *self.cancelled.borrow()
+    }
+
+    /// `collect`, stopped by Cancel: once asked, `KILL QUERY` is sent and repeated until the
+    /// statement has ended, so a Cancel that came before the statement started still stops it.
+    pub async fn collect_until_cancelled(
+        &mut self,
+        sql: &str,
+        max_rows: u64,
+    ) -> Result<QueryResponse, mysql_async::Error> {
+        let (mysql, thread) = (self.mysql.clone(), self.thread);
+        let mut cancelled = self.cancelled.clone();
+        let collect = self.collect(sql, max_rows);
+        tokio::pin!(collect);
+        tokio::select! {
+            result = &mut collect => return result,
+            Ok(_) = cancelled.wait_for(|asked| *asked) => {}
+        }
+        loop {
+            if let Err(err) = super::kill_query(&mysql, thread).await {
+                tracing::warn!(thread, error = %err, "could not stop a cancelled statement yet");
+            }
+            tokio::select! {
+                result = &mut collect => return result,
+                () = tokio::time::sleep(KILL_AGAIN_AFTER) => {}
+            }
+        }
     }
 
     /// Runs `sql` (one statement or several) and gathers each statement's result; rows past
