@@ -30,6 +30,7 @@ build:
 	cargo build --release -p server --bin nobregas
 
 unit:
+	cargo test -p types --features ssr
 	cargo test -p app --features ssr
 	cargo test -p server --lib --bins
 

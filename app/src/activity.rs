@@ -1,111 +1,12 @@
 //! Activity: the account's audit log (sign-ins, key changes, every change to databases, users,
 //! privileges and the whitelist), newest first, a page at a time.
+pub use types::activity::{Action, AuditEvent, AuditPage};
+
 use crate::components::load::Load;
 use crate::components::table::DataTable;
 use crate::error::AppError;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// What happened. The wire form is the snake_case name (`database_created`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    SignIn,
-    SignInFailed,
-    SignOut,
-    ApiKeyRegenerated,
-    DatabaseCreated,
-    DatabaseDeleted,
-    UserCreated,
-    UserDeleted,
-    UserPasswordChanged,
-    PrivilegesSet,
-    PrivilegesRevoked,
-    WhitelistAdded,
-    WhitelistRemoved,
-    QueryRun,
-    BackupCreated,
-    BackupDeleted,
-    BackupRestored,
-    DatabaseImported,
-    BackupScheduleSet,
-    BackupScheduleRemoved,
-    PasswordChanged,
-    SessionRevoked,
-    TwoFactorEnabled,
-    TwoFactorDisabled,
-    ApiKeyRevoked,
-    /// A held two-factor sign-in was voided after 5 wrong codes.
-    SignInVoided,
-    /// 20 wrong codes in 24 hours: two-factor sign-in locked for 15 minutes.
-    TwoFactorLocked,
-    /// The key reached the panel over plain HTTP from a remote client (refused, but exposed).
-    ApiKeySentInsecurely,
-}
-
-impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::SignIn => "sign_in",
-            Self::SignInFailed => "sign_in_failed",
-            Self::SignOut => "sign_out",
-            Self::ApiKeyRegenerated => "api_key_regenerated",
-            Self::DatabaseCreated => "database_created",
-            Self::DatabaseDeleted => "database_deleted",
-            Self::UserCreated => "user_created",
-            Self::UserDeleted => "user_deleted",
-            Self::UserPasswordChanged => "user_password_changed",
-            Self::PrivilegesSet => "privileges_set",
-            Self::PrivilegesRevoked => "privileges_revoked",
-            Self::WhitelistAdded => "whitelist_added",
-            Self::WhitelistRemoved => "whitelist_removed",
-            Self::QueryRun => "query_run",
-            Self::BackupCreated => "backup_created",
-            Self::BackupDeleted => "backup_deleted",
-            Self::BackupRestored => "backup_restored",
-            Self::DatabaseImported => "database_imported",
-            Self::BackupScheduleSet => "backup_schedule_set",
-            Self::BackupScheduleRemoved => "backup_schedule_removed",
-            Self::PasswordChanged => "password_changed",
-            Self::SessionRevoked => "session_revoked",
-            Self::TwoFactorEnabled => "two_factor_enabled",
-            Self::TwoFactorDisabled => "two_factor_disabled",
-            Self::ApiKeyRevoked => "api_key_revoked",
-            Self::SignInVoided => "sign_in_voided",
-            Self::TwoFactorLocked => "two_factor_locked",
-            Self::ApiKeySentInsecurely => "api_key_sent_insecurely",
-        }
-    }
-}
-
-/// One event of `GET /api/audit`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct AuditEvent {
-    pub id: i64,
-    /// RFC 3339, UTC.
-    pub at: String,
-    /// `session`, `api_key nbg_••••••••abcd` (masked), `cli`, `system` or `anonymous`.
-    pub actor: String,
-    pub source_ip: Option<String>,
-    /// sign_in, sign_in_failed, sign_out, api_key_regenerated, database_created, database_deleted,
-    /// user_created, user_deleted, user_password_changed, privileges_set, privileges_revoked,
-    /// whitelist_added, whitelist_removed, query_run, backup_created, backup_deleted, backup_restored,
-    /// database_imported, backup_schedule_set, backup_schedule_removed, password_changed,
-    /// session_revoked, two_factor_enabled, two_factor_disabled, api_key_revoked, sign_in_voided,
-    /// two_factor_locked, api_key_sent_insecurely.
-    pub action: String,
-    /// What the action was about (`database`, `user`, `host`, `privileges`, …).
-    pub details: BTreeMap<String, String>,
-}
-
-/// A page of events, newest first; `next` is the cursor for the following (older) page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct AuditPage {
-    pub events: Vec<AuditEvent>,
-    pub next: Option<String>,
-}
 
 #[server(prefix = "/rpc", endpoint = "list_activity")]
 pub async fn list_activity(before: Option<String>) -> Result<AuditPage, AppError> {

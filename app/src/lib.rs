@@ -2,12 +2,8 @@
 //! Compiled twice: with `ssr` into the server, with `hydrate` into the browser's WASM.
 #[cfg(feature = "ssr")]
 pub mod backend;
-pub mod error;
-pub mod host;
-pub mod model;
-pub mod names;
-pub mod privilege;
-pub mod validate;
+// The shared types, under the paths the pages (and the server) have always used.
+pub use types::{error, host, model, names, privilege, security, validate};
 
 pub mod account_security;
 pub mod activity;
@@ -22,7 +18,6 @@ pub mod lists;
 pub mod profile;
 pub mod query;
 pub mod routes;
-pub mod security;
 pub mod two_factor;
 pub mod users;
 pub mod whitelist;

@@ -1,6 +1,8 @@
 //! Profile → "Two-factor authentication": enrol an authenticator app (QR code or typed secret),
 //! confirm it with a code, keep the recovery codes; turn it off with the password and a code.
 //! Browser sessions only: an API key cannot change how its owner signs in.
+pub use types::two_factor::*;
+
 use crate::auth::input_value;
 use crate::components::form_error::ActionError;
 use crate::components::load::Load;
@@ -8,31 +10,6 @@ use crate::components::reveal::RevealSecret;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TwoFactorStatus {
-    pub enabled: bool,
-    /// RFC 3339, UTC.
-    pub enabled_at: Option<String>,
-    pub recovery_codes_left: u32,
-}
-
-/// A started enrolment: the secret is returned this once, never again.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
-pub struct Enrolment {
-    /// Base32, for typing into the app.
-    pub secret: String,
-    pub otpauth_url: String,
-    /// The QR code of `otpauth_url`, drawn on the server as an `<svg>` element.
-    pub qr_svg: String,
-}
-
-/// Ten single-use codes, shown once.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
-pub struct RecoveryCodes {
-    pub codes: Vec<String>,
-}
 
 #[server(prefix = "/rpc", endpoint = "get_two_factor")]
 pub async fn get_two_factor() -> Result<TwoFactorStatus, AppError> {

@@ -1,0 +1,324 @@
+//! Backups, restores and imports: the types of `/api/databases/{name}/backups`, `/api/backups`,
+//! `/api/restores`, `/api/imports` and the backup schedule.
+use crate::error::AppError;
+use serde::{Deserialize, Serialize};
+
+/// The largest import the panel accepts unless the operator says otherwise (2 GiB).
+pub const DEFAULT_IMPORT_LIMIT_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+/// Scheduled backups a schedule may keep.
+pub const MAX_KEEP: u32 = 365;
+
+/// Where a background job is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Completed,
+    Failed,
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "queued" => Self::Queued,
+            "running" => Self::Running,
+            "completed" => Self::Completed,
+            _ => Self::Failed,
+        }
+    }
+
+    pub fn is_finished(self) -> bool {
+        matches!(self, Self::Completed | Self::Failed)
+    }
+}
+
+/// Who asked for a backup: someone (`manual`, kept until deleted) or the database's schedule
+/// (`scheduled`, pruned to the schedule's `keep`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum BackupKind {
+    Manual,
+    Scheduled,
+}
+
+/// One table of a backup's manifest: taken from the same moment as the dump.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TableChecksum {
+    pub name: String,
+    pub rows: u64,
+    /// MariaDB's `CHECKSUM TABLE`.
+    pub checksum: u64,
+}
+
+/// `POST /api/databases/{name}/backups`, `GET /api/backups/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Backup {
+    pub id: String,
+    pub database: String,
+    pub kind: BackupKind,
+    pub status: JobStatus,
+    /// Uncompressed dump bytes written so far.
+    pub bytes_done: u64,
+    /// The database's size on the server when the backup started (for a progress estimate).
+    pub estimated_bytes: u64,
+    /// The compressed file's size, once completed.
+    pub size_bytes: Option<u64>,
+    /// SHA-256 of the compressed file (hex), once completed.
+    pub sha256: Option<String>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub finished_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The manifest: every base table with its row count and checksum.
+    pub tables: Vec<TableChecksum>,
+}
+
+/// `GET /api/backups`: newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BackupList {
+    pub backups: Vec<Backup>,
+}
+
+/// `POST /api/backups/{id}/restore`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RestoreRequest {
+    /// One of the caller's databases, existing (restored over) or new (created first).
+    #[cfg_attr(feature = "ssr", schema(example = "acme_shop_restored"))]
+    pub database: String,
+}
+
+/// What a restore or import job does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum JobKind {
+    Restore,
+    Import,
+}
+
+/// A table whose restored rows or checksum differ from the manifest (`None`: the table is missing).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TableDifference {
+    pub name: String,
+    pub expected_rows: u64,
+    pub actual_rows: Option<u64>,
+    pub expected_checksum: u64,
+    pub actual_checksum: Option<u64>,
+}
+
+/// The restored tables compared with the manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Verification {
+    /// Every table of the manifest is there with the same rows and checksum.
+    pub verified: bool,
+    pub tables_checked: u32,
+    pub differences: Vec<TableDifference>,
+}
+
+/// `GET /api/restores/{id}`, `GET /api/imports/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Job {
+    pub id: String,
+    pub kind: JobKind,
+    /// The database restored or imported into.
+    pub database: String,
+    /// The backup a restore reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_id: Option<String>,
+    pub status: JobStatus,
+    /// Bytes of the (compressed) file read so far.
+    pub bytes_done: u64,
+    pub size_bytes: u64,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The line of the file where the failing statement starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_line: Option<u64>,
+    /// MariaDB's error number for the failing statement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mysql_errno: Option<u16>,
+    /// Why a failed job failed, machine-readable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<JobErrorCode>,
+    /// After a completed job: the database checked against the file's manifest. Absent when the
+    /// file carries none (an import of a dump the panel did not make).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Verification>,
+}
+
+/// Why a restore or import failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum JobErrorCode {
+    /// MariaDB refused a statement (`mysql_errno`, `error_line`).
+    SqlError,
+    /// The file holds a command of the mariadb command-line client (`\!`, `system`, `source` …), not SQL.
+    ClientCommand,
+    /// The file holds LOAD DATA/XML LOCAL INFILE: the panel reads no files.
+    LocalInfile,
+    /// A statement is longer than the server's max_allowed_packet.
+    StatementTooLong,
+    /// The file decompresses to more than the import limit.
+    ImportTooLarge,
+    /// The file cannot be read (not valid gzip, cut off).
+    Unreadable,
+    /// The job ran past `NOBREGAS_JOB_TIMEOUT`: its session was killed.
+    JobTimeout,
+    /// The panel stopped while the job ran.
+    Interrupted,
+    /// Anything else (the message says what).
+    Failed,
+}
+
+impl JobErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SqlError => "sql_error",
+            Self::ClientCommand => "client_command",
+            Self::LocalInfile => "local_infile",
+            Self::StatementTooLong => "statement_too_long",
+            Self::ImportTooLarge => "import_too_large",
+            Self::Unreadable => "unreadable",
+            Self::JobTimeout => "job_timeout",
+            Self::Interrupted => "interrupted",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            Self::SqlError,
+            Self::ClientCommand,
+            Self::LocalInfile,
+            Self::StatementTooLong,
+            Self::ImportTooLarge,
+            Self::Unreadable,
+            Self::JobTimeout,
+            Self::Interrupted,
+            Self::Failed,
+        ]
+        .into_iter()
+        .find(|code| code.as_str() == text)
+    }
+}
+
+/// The restores and imports of a database, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct JobList {
+    pub jobs: Vec<Job>,
+}
+
+/// `PUT /api/databases/{name}/backup-schedule`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleRequest {
+    /// The time of day (UTC, `HH:MM`) of the daily backup.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$", example = "03:00")
+    )]
+    pub time_utc: String,
+    /// How many scheduled backups to keep; older ones are deleted.
+    #[serde(deserialize_with = "crate::query::whole_number::required")]
+    #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 365, example = 7))]
+    pub keep: u32,
+}
+
+/// A database's daily backup.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BackupSchedule {
+    pub database: String,
+    pub time_utc: String,
+    pub keep: u32,
+    /// RFC 3339, UTC.
+    pub next_run_at: String,
+}
+
+/// `GET /api/backup-schedules`: every schedule of the account, by database name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ScheduleList {
+    pub schedules: Vec<BackupSchedule>,
+}
+
+/// `HH:MM` (24-hour, UTC) → minutes after midnight.
+pub fn parse_time_utc(text: &str) -> Option<u32> {
+    let (hours, minutes) = text.split_once(':')?;
+    let two_digits = |part: &str| part.len() == 2 && part.bytes().all(|b| b.is_ascii_digit());
+    if !two_digits(hours) || !two_digits(minutes) {
+        return None;
+    }
+    let hours: u32 = hours.parse().ok().filter(|h| *h < 24)?;
+    let minutes: u32 = minutes.parse().ok().filter(|m| *m < 60)?;
+    Some(hours * 60 + minutes)
+}
+
+impl ScheduleRequest {
+    pub fn validate(&self) -> Result<u32, AppError> {
+        let minute = parse_time_utc(&self.time_utc).ok_or_else(|| {
+            AppError::validation("time_utc must be a time of day in UTC as HH:MM, e.g. 03:00.")
+        })?;
+        if !(1..=MAX_KEEP).contains(&self.keep) {
+            return Err(AppError::validation(format!(
+                "keep must be between 1 and {MAX_KEEP}."
+            )));
+        }
+        Ok(minute)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_of_day_are_strict() {
+        assert_eq!(parse_time_utc("03:00"), Some(180));
+        assert_eq!(parse_time_utc("23:59"), Some(23 * 60 + 59));
+        assert_eq!(parse_time_utc("00:00"), Some(0));
+        for bad in [
+            "24:00", "3:00", "03:60", "03-00", "", "03:00:00", "aa:bb", "+3:00",
+        ] {
+            assert_eq!(parse_time_utc(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        for status in [
+            JobStatus::Queued,
+            JobStatus::Running,
+            JobStatus::Completed,
+            JobStatus::Failed,
+        ] {
+            assert_eq!(JobStatus::parse(status.as_str()), status);
+        }
+    }
+}
