@@ -32,6 +32,7 @@ build:
 unit:
 	cargo test -p types --features ssr
 	cargo test -p app --features ssr
+	cargo test -p panel-core
 	cargo test -p server --lib --bins
 
 integration:
@@ -69,6 +70,7 @@ bench:
 check:
 	scripts/setup.sh check
 	cargo fmt --all --check
+	scripts/import-circles.py core/src
 	scripts/import-circles.py server/src
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo check -p frontend --target wasm32-unknown-unknown

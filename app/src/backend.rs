@@ -24,13 +24,7 @@ pub struct RequestInfo {
     pub https: bool,
 }
 
-/// Who is on the other end of a request, resolved once by the server's outermost middleware
-/// (trusted proxies applied) and kept in the request's extensions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClientInfo {
-    pub ip: Option<IpAddr>,
-    pub https: bool,
-}
+pub use panel_core::domain::caller::ClientInfo;
 
 /// A `Set-Cookie` header value the server function must send back.
 pub struct SetCookie(pub String);

@@ -3,20 +3,13 @@
 #![recursion_limit = "256"]
 pub mod api;
 pub mod assets;
-pub mod auth;
 pub mod backend;
 pub mod cli;
-pub mod config;
-pub mod data_dir;
-pub mod domain;
-pub mod instance;
-pub mod limits;
-pub mod maintenance;
-pub mod managed;
-pub mod metrics;
 pub mod pages;
-pub mod services;
 pub mod startup;
-pub mod state;
-pub mod store;
-pub mod store_cache;
+
+// The core's modules, under the paths the handlers, the CLI and the tests use (`crate::services`).
+pub use panel_core::{
+    auth, config, data_dir, domain, instance, limits, maintenance, managed, metrics, services,
+    state, store, store_cache,
+};

@@ -1,0 +1,100 @@
+//! Request limits on the REST API: per account for authenticated callers (the API key, or the
+//! session), per client IP for everything else, each a GCRA bucket from `governor`. Every API
+//! answer says where the caller stands (`RateLimit-Limit`, `-Remaining`, `-Reset`); beyond the
+//! limit it is 429 with `Retry-After`. In memory and per process.
+use crate::auth;
+use crate::domain::caller::Caller;
+use crate::limits::buckets::Standing;
+use crate::state::AppState;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use types::error::{AppError, ErrorCode};
+
+fn set_headers(headers: &mut HeaderMap, limit: u32, remaining: u32, reset_secs: u64) {
+    headers.insert("ratelimit-limit", HeaderValue::from(limit));
+    headers.insert("ratelimit-remaining", HeaderValue::from(remaining));
+    headers.insert("ratelimit-reset", HeaderValue::from(reset_secs));
+}
+
+/// `/api` layer: authenticates once (the handler's `Caller` reuses it), charges the caller's
+/// bucket, and stamps the answer. Unauthenticated requests (and bad keys) count per IP.
+pub async fn limit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let client = auth::client_of(request.extensions());
+    let client_ip = client.ip;
+    let caller = auth::authenticate(&state, request.headers(), client)
+        .await
+        .ok();
+    if request
+        .headers()
+        .contains_key(axum::http::header::AUTHORIZATION)
+    {
+        state.metrics.key_authentication(caller.is_some());
+    }
+    let (checked, limit) = match &caller {
+        Some(caller) => (
+            state.api_limits.check_account(caller.account_id),
+            state.api_limits.account_limit,
+        ),
+        None => (
+            state.api_limits.check_ip(client_ip),
+            state.api_limits.ip_limit,
+        ),
+    };
+    match checked {
+        Ok(Standing {
+            limit,
+            remaining,
+            reset_secs,
+        }) => {
+            let account = caller.as_ref().map(|caller| caller.account_id);
+            if let Some(caller) = caller {
+                request.extensions_mut().insert::<Caller>(caller);
+            }
+            let mut response = next.run(request).await;
+            if let Some(account_id) = account
+                .filter(|_| response.extensions().get() == Some(&ErrorCode::MysqlUnavailable))
+            {
+                // Which server failed: the account's (its placement is cached, no store trip).
+                if let Ok(server) = state.fleet.for_account(&state.store, account_id).await {
+                    state.metrics.mysql_unavailable(&server.name);
+                }
+            }
+            set_headers(response.headers_mut(), limit, remaining, reset_secs);
+            response
+        }
+        Err(err) => {
+            let retry = err.retry_after_secs.unwrap_or(1);
+            let mut response = err.into_response();
+            set_headers(response.headers_mut(), limit.get(), 0, retry);
+            response
+        }
+    }
+}
+
+/// `/rpc/*` layer: server functions are for the panel's own pages. A request with
+/// `Authorization` is refused (401 `session_required`) before any server function runs — a leaked
+/// key must never reach what only a browser session may do, such as minting the next key — and
+/// everything else is limited exactly like `/api` (per account, or per IP before sign-in).
+pub async fn limit_server_functions(
+    state: State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if !request.uri().path().starts_with("/rpc/") {
+        return next.run(request).await;
+    }
+    if request
+        .headers()
+        .contains_key(axum::http::header::AUTHORIZATION)
+    {
+        return AppError::new(
+            ErrorCode::SessionRequired,
+            "Server functions (/rpc) are for the panel's own pages and need a signed-in browser session. \
+             Scripts use the REST API under /api with the key.",
+        )
+        .into_response();
+    }
+    limit(state, request, next).await
+}

@@ -1,0 +1,306 @@
+//! The managed servers: the default one (`NOBREGAS_MYSQL_URL`) and those operators registered
+//! (`nobregas-panel server add`, rows of `servers`). Each account lives on one server, chosen when
+//! it is created; every operation of the account goes to that server's pool.
+//!
+//! Placement never changes, so an account's server is looked up once per process and kept.
+use crate::config::Settings;
+use crate::domain::seal::Sealer;
+use crate::domain::sealed_columns;
+use crate::store::{Store, Text};
+use sqlx::MySqlPool;
+use sqlx::mysql::{MySqlConnectOptions, MySqlSslMode};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use types::error::AppError;
+
+/// The name the default server goes by in `server list`, `/healthz` and metrics.
+pub const DEFAULT_NAME: &str = "default";
+
+/// One managed server.
+pub struct Server {
+    /// `None`: the default server.
+    pub id: Option<i64>,
+    pub name: String,
+    pub pool: MySqlPool,
+    /// Host and port customers connect to (the Connect tab).
+    pub public: (String, u16),
+    /// Its Unix socket, when the operator set it (the default server: `NOBREGAS_MYSQL_SOCKET`).
+    pub socket: Option<PathBuf>,
+}
+
+pub struct Fleet {
+    default: Arc<Server>,
+    settings: Settings,
+    /// Opens the registered servers' admin passwords, sealed in the store.
+    sealer: Arc<Sealer>,
+    servers: RwLock<HashMap<i64, Arc<Server>>>,
+    placement: RwLock<HashMap<i64, Option<i64>>>,
+}
+
+/// A registered server's row.
+pub struct ServerRow {
+    pub id: i64,
+    pub name: String,
+    pub url: String,
+    /// Sealed (`domain::seal`): open it with `Fleet`'s sealer.
+    pub sealed_password: String,
+    pub public_host: Option<String>,
+    pub draining: bool,
+    pub tls: ServerTls,
+}
+
+/// How the panel's admin connections to a server are protected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerTls {
+    /// TLS with the server's certificate checked against this CA (PEM) and its host name.
+    Verified { ca_pem: String },
+    /// TLS without any certificate check: the operator said `--tls-insecure`.
+    Insecure,
+    /// A server on this machine (loopback): TLS only if the server offers it.
+    Loopback,
+}
+
+impl ServerTls {
+    /// What `server list` shows.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Verified { .. } => "verified",
+            Self::Insecure => "INSECURE",
+            Self::Loopback => "loopback",
+        }
+    }
+
+    pub fn apply(&self, options: MySqlConnectOptions) -> MySqlConnectOptions {
+        match self {
+            Self::Verified { ca_pem } => options
+                .ssl_mode(MySqlSslMode::VerifyIdentity)
+                .ssl_ca_from_pem(ca_pem.clone().into_bytes()),
+            Self::Insecure => options.ssl_mode(MySqlSslMode::Required),
+            Self::Loopback => options,
+        }
+    }
+}
+
+impl Fleet {
+    pub fn new(
+        default_pool: MySqlPool,
+        settings: &Settings,
+        sealer: Arc<Sealer>,
+    ) -> anyhow::Result<Arc<Self>> {
+        let default = Server {
+            id: None,
+            name: DEFAULT_NAME.into(),
+            pool: default_pool,
+            public: settings.public_mysql_address()?,
+            socket: settings.mysql_socket.clone(),
+        };
+        Ok(Arc::new(Self {
+            default: Arc::new(default),
+            settings: settings.clone(),
+            sealer,
+            servers: Default::default(),
+            placement: Default::default(),
+        }))
+    }
+
+    pub fn default_server(&self) -> &Arc<Server> {
+        &self.default
+    }
+
+    /// The admin pool of the server the account lives on.
+    pub async fn pool_for(&self, store: &Store, account_id: i64) -> Result<MySqlPool, AppError> {
+        Ok(self.for_account(store, account_id).await?.pool.clone())
+    }
+
+    /// The server the account lives on.
+    pub async fn for_account(
+        &self,
+        store: &Store,
+        account_id: i64,
+    ) -> Result<Arc<Server>, AppError> {
+        let known = self
+            .placement
+            .read()
+            .expect("placement")
+            .get(&account_id)
+            .copied();
+        let server_id = match known {
+            Some(server_id) => server_id,
+            None => {
+                let server_id: Option<i64> =
+                    sqlx::query_scalar("SELECT server_id FROM accounts WHERE id = ?")
+                        .bind(account_id)
+                        .fetch_optional(store)
+                        .await?
+                        .flatten();
+                self.placement
+                    .write()
+                    .expect("placement")
+                    .insert(account_id, server_id);
+                server_id
+            }
+        };
+        self.server(store, server_id).await
+    }
+
+    /// The server `id` (`None`: the default one), its pool made on first use.
+    pub async fn server(&self, store: &Store, id: Option<i64>) -> Result<Arc<Server>, AppError> {
+        let Some(id) = id else {
+            return Ok(self.default.clone());
+        };
+        if let Some(server) = self.servers.read().expect("servers").get(&id) {
+            return Ok(server.clone());
+        }
+        let row = rows(store)
+            .await?
+            .into_iter()
+            .find(|row| row.id == id)
+            .ok_or_else(|| {
+                AppError::internal(format!(
+                    "the account's managed server {id} is not registered any more"
+                ))
+            })?;
+        let server = Arc::new(self.connect(row)?);
+        Ok(self
+            .servers
+            .write()
+            .expect("servers")
+            .entry(id)
+            .or_insert(server)
+            .clone())
+    }
+
+    /// The default server and those this process has connected to so far (no I/O).
+    pub fn loaded(&self) -> Vec<Arc<Server>> {
+        let mut loaded = vec![self.default.clone()];
+        loaded.extend(self.servers.read().expect("servers").values().cloned());
+        loaded
+    }
+
+    /// Every server: the default one first, then the registered ones by name.
+    pub async fn all(&self, store: &Store) -> Result<Vec<Arc<Server>>, AppError> {
+        let mut all = vec![self.default.clone()];
+        for row in rows(store).await? {
+            all.push(self.server(store, Some(row.id)).await?);
+        }
+        Ok(all)
+    }
+
+    fn connect(&self, row: ServerRow) -> Result<Server, AppError> {
+        let password = self
+            .sealer
+            .open_text(
+                &sealed_columns::server_password(&row.name),
+                &row.sealed_password,
+            )
+            .map_err(|err| sealed_columns::unopenable("a server's admin password", err))?;
+        let options = row
+            .tls
+            .apply(connect_options(&row.url, &password).map_err(AppError::internal)?);
+        let public = (
+            row.public_host
+                .unwrap_or_else(|| options.get_host().to_owned()),
+            options.get_port(),
+        );
+        let pool = super::pool_with(options, &self.settings);
+        Ok(Server {
+            id: Some(row.id),
+            name: row.name,
+            pool,
+            public,
+            socket: None,
+        })
+    }
+}
+
+/// A registered server's URL (without password) and its password, as options.
+pub fn connect_options(url: &str, password: &str) -> anyhow::Result<MySqlConnectOptions> {
+    let options: MySqlConnectOptions = url
+        .parse()
+        .map_err(|err| anyhow::anyhow!("{url} is not a mysql:// URL: {err}"))?;
+    Ok(if password.is_empty() {
+        options
+    } else {
+        options.password(password)
+    })
+}
+
+/// The registered servers, by name.
+pub async fn rows(store: &Store) -> Result<Vec<ServerRow>, AppError> {
+    type Row = (
+        i64,
+        String,
+        String,
+        String,
+        Option<String>,
+        i64,
+        Option<Text>,
+        i64,
+    );
+    let rows: Vec<Row> =
+        sqlx::query_as("SELECT id, name, url, password, public_host, draining, ca_pem, tls_insecure FROM servers ORDER BY name")
+            .fetch_all(store)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, name, url, sealed_password, public_host, draining, ca_pem, tls_insecure)| {
+                let tls = match (ca_pem, tls_insecure != 0) {
+                    (Some(Text(ca_pem)), _) => ServerTls::Verified { ca_pem },
+                    (None, true) => ServerTls::Insecure,
+                    (None, false) => ServerTls::Loopback,
+                };
+                ServerRow {
+                    id,
+                    name,
+                    url,
+                    sealed_password,
+                    public_host,
+                    draining: draining != 0,
+                    tls,
+                }
+            },
+        )
+        .collect())
+}
+
+/// Where a new account goes: the named server, or the one with the fewest accounts that is not
+/// draining (the default server counts as one of them, and wins ties). `Some(id)` is a registered
+/// server, `None` the default one.
+pub async fn place(store: &Store, named: Option<&str>) -> Result<Option<i64>, AppError> {
+    let servers = rows(store).await?;
+    if let Some(name) = named {
+        if name == DEFAULT_NAME {
+            return Ok(None);
+        }
+        let server = servers
+            .iter()
+            .find(|row| row.name == name)
+            .ok_or_else(|| AppError::not_found(format!("No managed server named {name}.")))?;
+        if server.draining {
+            return Err(AppError::conflict(format!(
+                "The server {name} is draining: it takes no new accounts."
+            )));
+        }
+        return Ok(Some(server.id));
+    }
+    let counts: Vec<(Option<i64>, i64)> =
+        sqlx::query_as("SELECT server_id, COUNT(*) FROM accounts GROUP BY server_id")
+            .fetch_all(store)
+            .await?;
+    let count = |id: Option<i64>| {
+        counts
+            .iter()
+            .find(|(server, _)| *server == id)
+            .map_or(0, |(_, n)| *n)
+    };
+    let mut best = (None, count(None));
+    for row in servers.iter().filter(|row| !row.draining) {
+        let accounts = count(Some(row.id));
+        if accounts < best.1 {
+            best = (Some(row.id), accounts);
+        }
+    }
+    Ok(best.0)
+}

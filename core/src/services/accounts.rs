@@ -1,0 +1,232 @@
+use crate::domain::password::Argon2Gate;
+use crate::domain::{api_key, time};
+use crate::managed::fleet::{self, Fleet};
+use crate::managed::sql;
+use crate::store::{self, Store};
+use sqlx::MySqlPool;
+use types::error::AppError;
+use types::model::{Account, ApiKeyInfo};
+use types::validate::{Email, Password, Prefix};
+
+/// Creates an account (the CLI, tests) on a managed server: `server` by name, or the least loaded
+/// one that is not draining. That server is asked whether `<prefix>_` is already in use there:
+/// the new account would see and manage those databases and users.
+pub async fn create(
+    store: &Store,
+    fleet: &Fleet,
+    argon2: &Argon2Gate,
+    (email, prefix): (&Email, &Prefix),
+    password: Password,
+    server: Option<&str>,
+) -> Result<i64, AppError> {
+    // Friendly messages for the common cases; the unique indexes still decide under races.
+    if find_id_by_email(store, email).await?.is_some() {
+        return Err(AppError::conflict(format!(
+            "An account with email {email} already exists."
+        )));
+    }
+    let prefix_taken: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE prefix = ?")
+        .bind(prefix.as_str())
+        .fetch_optional(store)
+        .await?;
+    if prefix_taken.is_some() {
+        return Err(AppError::conflict(format!(
+            "The prefix {} is already taken.",
+            prefix.as_str()
+        )));
+    }
+    let server_id = fleet::place(store, server).await?;
+    check_prefix_unused_on_server(&fleet.server(store, server_id).await?.pool, prefix).await?;
+    let password_hash = argon2.hash(password).await?;
+    let insert = store::returning_id(
+        store,
+        "INSERT INTO accounts (email, prefix, password_hash, created_at, server_id) VALUES (?, ?, ?, ?, ?)",
+    );
+    let insert = sqlx::query(&insert)
+        .bind(email.as_str())
+        .bind(prefix.as_str())
+        .bind(password_hash)
+        .bind(time::now())
+        .bind(server_id);
+    let inserted =
+        store::inserted_id(store, insert)
+            .await
+            .map_err(|err| match AppError::from(err) {
+                conflict if conflict.code == types::error::ErrorCode::Conflict => {
+                    AppError::conflict("That email or prefix was taken a moment ago.")
+                }
+                other => other,
+            })?;
+    inserted.ok_or_else(|| AppError::internal("the store did not say which id the new account got"))
+}
+
+/// 409 when a database or a user on the managed server already starts with `<prefix>_`: it is
+/// not the panel's (no account has this prefix), and the new account must not inherit it.
+async fn check_prefix_unused_on_server(mysql: &MySqlPool, prefix: &Prefix) -> Result<(), AppError> {
+    let start = format!("{}_", prefix.as_str());
+    // `_` is a LIKE wildcard: escaped, or prefix `ab` would collide with `abc_x`.
+    let pattern = sql::like_starts_with(&start);
+    let database: Option<String> = sqlx::query_scalar(
+        "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? ESCAPE '!' ORDER BY 1 LIMIT 1",
+    )
+    .bind(&pattern)
+    .fetch_optional(mysql)
+    .await?;
+    let user: Option<String> = sqlx::query_scalar(
+        "SELECT CONVERT(User USING utf8mb4) FROM mysql.user WHERE User LIKE ? ESCAPE '!' ORDER BY 1 LIMIT 1",
+    )
+    .bind(&pattern)
+    .fetch_optional(mysql)
+    .await?;
+    match (database, user) {
+        (Some(name), _) => Err(AppError::conflict(format!(
+            "The server already has a database {name} that starts with {start}; choose another prefix."
+        ))),
+        (None, Some(name)) => Err(AppError::conflict(format!(
+            "The server already has a user {name} that starts with {start}; choose another prefix."
+        ))),
+        (None, None) => Ok(()),
+    }
+}
+
+pub async fn find_id_by_email(store: &Store, email: &Email) -> Result<Option<i64>, AppError> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM accounts WHERE email = ?")
+            .bind(email.as_str())
+            .fetch_optional(store)
+            .await?,
+    )
+}
+
+pub async fn exists_any(store: &Store) -> Result<bool, AppError> {
+    Ok(
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM accounts")
+            .fetch_one(store)
+            .await?
+            > 0,
+    )
+}
+
+/// The account id when email and password match; `None` for a wrong password *and* for an
+/// unknown or malformed email, after the same work: one lookup, one argon2 verification.
+pub async fn verify_credentials(
+    store: &Store,
+    argon2: &Argon2Gate,
+    email: &str,
+    password: &str,
+) -> Result<Option<i64>, AppError> {
+    // A malformed email is looked up as "", which no account has: the same path as unknown.
+    let email = Email::parse(email)
+        .map(|email| email.as_str().to_owned())
+        .unwrap_or_default();
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, password_hash FROM accounts WHERE email = ?")
+            .bind(email)
+            .fetch_optional(store)
+            .await?;
+    let (id, hash) = row.unzip();
+    Ok(argon2
+        .verify(hash, password.to_owned())
+        .await?
+        .then_some(id)
+        .flatten())
+}
+
+/// The account as `GET /api/account` and the Profile page show it.
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    email: String,
+    prefix: String,
+    last4: Option<String>,
+    created_at: Option<i64>,
+    last_used_at: Option<i64>,
+    last_used_ip: Option<String>,
+    #[sqlx(rename = "key_revoked_at")]
+    revoked_at: Option<i64>,
+    insecure_use_at: Option<i64>,
+    insecure_use_ip: Option<String>,
+}
+
+pub async fn view(store: &Store, account_id: i64) -> Result<Account, AppError> {
+    let row: AccountRow = sqlx::query_as(
+        "SELECT a.email, a.prefix, k.last4, k.created_at, k.last_used_at, k.last_used_ip, a.key_revoked_at,
+                k.insecure_use_at, k.insecure_use_ip
+         FROM accounts a LEFT JOIN api_keys k ON k.account_id = a.id WHERE a.id = ?",
+    )
+    .bind(account_id)
+    .fetch_one(store)
+    .await?;
+    let AccountRow {
+        email,
+        prefix,
+        last4,
+        created_at,
+        last_used_at,
+        last_used_ip,
+        revoked_at,
+        insecure_use_at,
+        insecure_use_ip,
+    } = row;
+    let api_key = last4.zip(created_at).map(|(last4, created_at)| ApiKeyInfo {
+        masked: api_key::masked(&last4),
+        created_at: time::rfc3339(created_at),
+        last_used_at: last_used_at.map(time::rfc3339),
+        last_used_ip,
+        sent_insecurely_at: insecure_use_at.map(time::rfc3339),
+        sent_insecurely_from: insecure_use_ip,
+    });
+    Ok(Account {
+        email,
+        prefix,
+        api_key,
+        api_key_revoked_at: revoked_at.map(time::rfc3339),
+    })
+}
+
+/// Sets a new panel password when `current` is right, and signs out every other session of the
+/// account (`keep`: the caller's own, which stays signed in). Answers how many were signed out.
+/// A wrong current password is 403, counted by the caller's sign-in limiter like a sign-in.
+pub async fn change_password(
+    store: &Store,
+    argon2: &Argon2Gate,
+    account_id: i64,
+    current: &str,
+    new: Password,
+    keep: Option<i64>,
+) -> Result<u64, AppError> {
+    if !password_is(store, argon2, account_id, current).await? {
+        return Err(AppError::forbidden("The current password is not right."));
+    }
+    set_password(store, argon2, account_id, new).await?;
+    crate::services::sessions::revoke_others(store, account_id, keep).await
+}
+
+/// Whether `password` is the account's panel password (a signed-in customer confirming it).
+pub async fn password_is(
+    store: &Store,
+    argon2: &Argon2Gate,
+    account_id: i64,
+    password: &str,
+) -> Result<bool, AppError> {
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM accounts WHERE id = ?")
+        .bind(account_id)
+        .fetch_one(store)
+        .await?;
+    argon2.verify(Some(hash), password.to_owned()).await
+}
+
+/// The operator's reset (`account set-password`): no current password; every session ends.
+pub async fn set_password(
+    store: &Store,
+    argon2: &Argon2Gate,
+    account_id: i64,
+    new: Password,
+) -> Result<(), AppError> {
+    let hash = argon2.hash(new).await?;
+    sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?")
+        .bind(hash)
+        .bind(account_id)
+        .execute(store)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,32 @@
+//! What the backup, restore and import services work with — not the whole `AppState`, which would
+//! make them import the state that holds them. The REST handlers take it with `FromRef`.
+use super::files::Backups;
+use crate::domain::caller::Caller;
+use crate::managed::fleet::Fleet;
+use crate::metrics::Metrics;
+use crate::services::queries::Queries;
+use crate::store::Store;
+use sqlx::MySqlPool;
+use std::sync::Arc;
+use types::error::AppError;
+
+#[derive(Clone)]
+pub struct Context {
+    /// Jobs, schedules, manifests, upload reservations.
+    pub store: Store,
+    /// Where each account's databases live.
+    pub fleet: Arc<Fleet>,
+    /// The accounts' own MySQL identities, which every job runs as.
+    pub queries: Arc<Queries>,
+    /// The job files and slots.
+    pub backups: Arc<Backups>,
+    /// Jobs' outcomes and durations.
+    pub metrics: Arc<Metrics>,
+}
+
+impl Context {
+    /// The admin pool of the server the caller's account lives on.
+    pub async fn mysql_for(&self, caller: &Caller) -> Result<MySqlPool, AppError> {
+        self.fleet.pool_for(&self.store, caller.account_id).await
+    }
+}

@@ -1,0 +1,360 @@
+//! Database users of the account: MySQL accounts `<prefix>_…` at 'localhost' (the Unix socket),
+//! at the TCP loopback addresses 127.0.0.1 and ::1, and at each whitelisted host, all with the
+//! same password and grants.
+use crate::domain::caller::Caller;
+use crate::domain::secret::random_base62;
+use crate::managed::{self, admin_exec, processlist, sql};
+use crate::services::user_hosts::{self, LOCALHOST, LOOPBACK_HOSTS};
+use crate::services::{account_lock, audit};
+use crate::services::{databases, grants};
+use crate::store::Store;
+use sqlx::MySqlPool;
+use types::activity::Action;
+use types::error::AppError;
+use types::model::{CreateUser, CreatedUser, DbUser, Grant, SetPrivileges};
+use types::names::{DbPassword, DbUserName};
+use types::privilege::{self, parse_privileges};
+
+/// A user named in a URL: anything not the caller's is "not found".
+pub fn owned(caller: &Caller, raw: &str) -> Result<DbUserName, AppError> {
+    DbUserName::parse(raw, &caller.prefix).map_err(|_| not_found(raw))
+}
+
+fn not_found(raw: &str) -> AppError {
+    AppError::not_found(format!("No database user named {raw} in your account."))
+}
+
+/// Where the user exists, 'localhost' first.
+async fn hosts_of(mysql: &MySqlPool, user: &DbUserName) -> Result<Vec<String>, AppError> {
+    Ok(sqlx::query_scalar("SELECT CONVERT(Host USING utf8mb4) FROM mysql.user WHERE User = ? ORDER BY Host <> 'localhost', Host")
+        .bind(user.as_str())
+        .fetch_all(mysql)
+        .await?)
+}
+
+/// Where the user exists now; 404 unless it exists at 'localhost' (as every user of the panel does).
+async fn existing_hosts(mysql: &MySqlPool, user: &DbUserName) -> Result<Vec<String>, AppError> {
+    let hosts = hosts_of(mysql, user).await?;
+    if hosts.first().map(String::as_str) == Some(LOCALHOST) {
+        Ok(hosts)
+    } else {
+        Err(not_found(user.as_str()))
+    }
+}
+
+/// Every host account of the users `<prefix>_…` that a whitelist entry made (not 'localhost', not
+/// the loopback addresses), as `(user, host)`.
+pub async fn remote_accounts(
+    mysql: &MySqlPool,
+    caller: &Caller,
+) -> Result<Vec<(DbUserName, String)>, AppError> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT CONVERT(User USING utf8mb4), CONVERT(Host USING utf8mb4) FROM mysql.user
+         WHERE User LIKE ? ESCAPE '!' AND Host NOT IN ('localhost', ?, ?) ORDER BY 1, 2",
+    )
+    .bind(sql::like_starts_with(&format!(
+        "{}_",
+        caller.prefix.as_str()
+    )))
+    .bind(LOOPBACK_HOSTS[0])
+    .bind(LOOPBACK_HOSTS[1])
+    .fetch_all(mysql)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(user, host)| Some((DbUserName::parse(&user, &caller.prefix).ok()?, host)))
+        .collect())
+}
+
+/// The account's users (every one exists at 'localhost').
+pub async fn names(mysql: &MySqlPool, caller: &Caller) -> Result<Vec<DbUserName>, AppError> {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT CONVERT(User USING utf8mb4) FROM mysql.user WHERE User LIKE ? ESCAPE '!' AND Host = 'localhost' ORDER BY 1",
+    )
+    .bind(sql::like_starts_with(&format!("{}_", caller.prefix.as_str())))
+    .fetch_all(mysql)
+    .await?;
+    Ok(names
+        .iter()
+        .filter_map(|name| DbUserName::parse(name, &caller.prefix).ok())
+        .collect())
+}
+
+pub async fn list(mysql: &MySqlPool, caller: &Caller) -> Result<Vec<DbUser>, AppError> {
+    let mut grants = grants::of_users(mysql, caller).await?;
+    Ok(names(mysql, caller)
+        .await?
+        .into_iter()
+        .map(|name| DbUser {
+            databases: grants.remove(name.as_str()).unwrap_or_default(),
+            name: name.as_str().to_owned(),
+        })
+        .collect())
+}
+
+/// How an account authenticates, and its connection limit: what every host of a user shares.
+#[derive(sqlx::FromRow, PartialEq)]
+struct Login {
+    plugin: String,
+    hash: String,
+    max_user_connections: i64,
+}
+
+async fn login_at(
+    mysql: &MySqlPool,
+    user: &DbUserName,
+    host: &str,
+) -> Result<Option<Login>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT CONVERT(plugin USING utf8mb4) AS plugin, CONVERT(authentication_string USING utf8mb4) AS hash,
+                CAST(max_user_connections AS SIGNED) AS max_user_connections
+         FROM mysql.user WHERE User = ? AND Host = ?",
+    )
+    .bind(user.as_str())
+    .bind(host)
+    .fetch_optional(mysql)
+    .await?)
+}
+
+/// Makes `user@host` exist with the password of `user@localhost` (its stored hash, copied as is),
+/// the panel's connection limit, and the same grants. Idempotent, and only writes what differs:
+/// reconciliation runs it for every user at every host to repair accounts that drifted.
+pub async fn sync_host(mysql: &MySqlPool, user: &DbUserName, host: &str) -> Result<(), AppError> {
+    let source = login_at(mysql, user, LOCALHOST)
+        .await?
+        .ok_or_else(|| not_found(user.as_str()))?;
+    if !sql::is_charset_word(&source.plugin) {
+        return Err(AppError::internal(format!(
+            "unexpected authentication plugin {:?} for {}",
+            source.plugin,
+            user.as_str()
+        )));
+    }
+    let limit = managed::max_user_connections(mysql).await?;
+    let wanted = Login {
+        max_user_connections: i64::from(limit),
+        ..source
+    };
+    let identified = format!(
+        "IDENTIFIED VIA {} USING {} WITH MAX_USER_CONNECTIONS {limit}",
+        wanted.plugin,
+        sql::quote_string(&wanted.hash)
+    );
+    let account = sql::account(user, host);
+    match login_at(mysql, user, host).await? {
+        None => {
+            admin_exec(
+                mysql,
+                &format!("CREATE USER IF NOT EXISTS {account} {identified}"),
+            )
+            .await?
+        }
+        Some(current) if current != wanted => {
+            admin_exec(mysql, &format!("ALTER USER {account} {identified}")).await?
+        }
+        Some(_) => {}
+    }
+    grants::copy(mysql, user, LOCALHOST, host).await
+}
+
+/// Gives `user@localhost` the panel's connection limit if it lacks it (users made before the limit
+/// existed, or a limit the operator changed since).
+pub async fn sync_limit(mysql: &MySqlPool, user: &DbUserName) -> Result<(), AppError> {
+    let limit = managed::max_user_connections(mysql).await?;
+    let current = login_at(mysql, user, LOCALHOST)
+        .await?
+        .ok_or_else(|| not_found(user.as_str()))?;
+    if current.max_user_connections != i64::from(limit) {
+        admin_exec(
+            mysql,
+            &format!(
+                "ALTER USER {} WITH MAX_USER_CONNECTIONS {limit}",
+                sql::account(user, LOCALHOST)
+            ),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn drop_host(mysql: &MySqlPool, user: &DbUserName, host: &str) -> Result<(), AppError> {
+    admin_exec(
+        mysql,
+        &format!("DROP USER IF EXISTS {}", sql::account(user, host)),
+    )
+    .await
+}
+
+/// Creates the user at every wanted host, or at none: a failure drops what was created.
+pub async fn create(
+    mysql: &MySqlPool,
+    store: &Store,
+    caller: &Caller,
+    request: &CreateUser,
+) -> Result<CreatedUser, AppError> {
+    let name = DbUserName::parse(request.name.trim(), &caller.prefix)?;
+    let (password, generated) = match &request.password {
+        Some(given) => (DbPassword::parse(given)?, false),
+        None => (DbPassword::parse(&random_base62(24))?, true),
+    };
+    // Held until the user exists at every host: a whitelist entry removed meanwhile waits, then
+    // removes this user's account at its host too.
+    let _account = account_lock::lock(store, &caller.prefix).await?;
+    if !hosts_of(mysql, &name).await?.is_empty() {
+        return Err(AppError::conflict(format!(
+            "A database user named {} already exists.",
+            name.as_str()
+        )));
+    }
+    let hosts = user_hosts::wanted(store, caller).await?;
+    if let Err(err) = create_at(mysql, &name, &password, &hosts).await {
+        for host in &hosts {
+            let _ = drop_host(mysql, &name, host).await;
+        }
+        return Err(err);
+    }
+    audit::record(
+        store,
+        audit::Entry::by(caller, Action::UserCreated).with("user", name.as_str()),
+    )
+    .await;
+    Ok(CreatedUser {
+        name: name.as_str().to_owned(),
+        password: generated.then(|| password.expose().to_owned()),
+    })
+}
+
+/// 'localhost' from the password, then every other host from its hash.
+async fn create_at(
+    mysql: &MySqlPool,
+    name: &DbUserName,
+    password: &DbPassword,
+    hosts: &[String],
+) -> Result<(), AppError> {
+    let limit = managed::max_user_connections(mysql).await?;
+    let statement = format!(
+        "CREATE USER {} IDENTIFIED BY {} WITH MAX_USER_CONNECTIONS {limit}",
+        sql::account(name, LOCALHOST),
+        sql::quote_string(password.expose())
+    );
+    admin_exec(mysql, &statement).await?;
+    for host in hosts.iter().filter(|host| *host != LOCALHOST) {
+        sync_host(mysql, name, host).await?;
+    }
+    Ok(())
+}
+
+/// Changes the password at 'localhost', then copies its hash to every other host. Hosts never keep
+/// different passwords for long: if copying fails halfway, reconciliation (at start-up and every
+/// few minutes) copies the hash from 'localhost' again.
+pub async fn set_password(
+    mysql: &MySqlPool,
+    store: &Store,
+    caller: &Caller,
+    name: &DbUserName,
+    password: &str,
+) -> Result<(), AppError> {
+    let password = DbPassword::parse(password)?;
+    let _account = account_lock::lock_for_user(store, name).await?;
+    let hosts = existing_hosts(mysql, name).await?;
+    let statement = format!(
+        "ALTER USER {} IDENTIFIED BY {}",
+        sql::account(name, LOCALHOST),
+        sql::quote_string(password.expose())
+    );
+    admin_exec(mysql, &statement).await?;
+    audit::record(
+        store,
+        audit::Entry::by(caller, Action::UserPasswordChanged).with("user", name.as_str()),
+    )
+    .await;
+    for host in hosts.iter().filter(|host| *host != LOCALHOST) {
+        sync_host(mysql, name, host).await?;
+    }
+    Ok(())
+}
+
+/// Drops the user at every host and ends its open sessions.
+pub async fn delete(
+    mysql: &MySqlPool,
+    store: &Store,
+    caller: &Caller,
+    name: &DbUserName,
+) -> Result<(), AppError> {
+    let _account = account_lock::lock_for_user(store, name).await?;
+    let mut hosts = existing_hosts(mysql, name).await?;
+    // 'localhost' last: until it is gone the user is still listed, and a retry finishes the rest.
+    hosts.rotate_left(1);
+    for host in hosts {
+        admin_exec(
+            mysql,
+            &format!("DROP USER IF EXISTS {}", sql::account(name, &host)),
+        )
+        .await?;
+    }
+    audit::record(
+        store,
+        audit::Entry::by(caller, Action::UserDeleted).with("user", name.as_str()),
+    )
+    .await;
+    end_sessions(mysql, name).await
+}
+
+/// Ends every open session of the user: access taken away takes effect now, not at its next login.
+async fn end_sessions(mysql: &MySqlPool, name: &DbUserName) -> Result<(), AppError> {
+    processlist::kill(
+        mysql,
+        processlist::sessions_of_user(mysql, name.as_str()).await?,
+    )
+    .await
+}
+
+pub async fn set_privileges(
+    mysql: &MySqlPool,
+    store: &Store,
+    caller: &Caller,
+    (user, database): (&str, &str),
+    request: &SetPrivileges,
+) -> Result<Grant, AppError> {
+    let (user, database) = (owned(caller, user)?, databases::owned(caller, database)?);
+    let wanted = parse_privileges(&request.privileges)?;
+    let _account = account_lock::lock(store, &caller.prefix).await?;
+    let hosts = existing_hosts(mysql, &user).await?;
+    databases::find(mysql, &database).await?;
+    let narrowed = grants::set(mysql, &user, &hosts, &database, &wanted).await?;
+    let entry = audit::Entry::by(caller, Action::PrivilegesSet)
+        .with("user", user.as_str())
+        .with("database", database.as_str());
+    audit::record(
+        store,
+        entry.with("privileges", privilege::names(&wanted).join(", ")),
+    )
+    .await;
+    if narrowed {
+        end_sessions(mysql, &user).await?;
+    }
+    Ok(Grant {
+        user: user.as_str().to_owned(),
+        database: database.as_str().to_owned(),
+        privileges: privilege::names(&wanted),
+    })
+}
+
+pub async fn revoke_privileges(
+    mysql: &MySqlPool,
+    store: &Store,
+    caller: &Caller,
+    (user, database): (&str, &str),
+) -> Result<(), AppError> {
+    let (user, database) = (owned(caller, user)?, databases::owned(caller, database)?);
+    let _account = account_lock::lock(store, &caller.prefix).await?;
+    let hosts = existing_hosts(mysql, &user).await?;
+    databases::find(mysql, &database).await?;
+    let revoked = grants::revoke(mysql, &user, &hosts, &database).await?;
+    let entry = audit::Entry::by(caller, Action::PrivilegesRevoked).with("user", user.as_str());
+    audit::record(store, entry.with("database", database.as_str())).await;
+    if revoked {
+        end_sessions(mysql, &user).await?;
+    }
+    Ok(())
+}

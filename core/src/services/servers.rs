@@ -1,0 +1,244 @@
+//! The operator's fleet of managed servers (`nobregas-panel server …`): registering, listing,
+//! draining and removing the servers beyond the default one. Accounts are placed by
+//! `managed::fleet::place`.
+use crate::domain::seal::Sealer;
+use crate::domain::sealed_columns;
+use crate::domain::time;
+use crate::managed::fleet::{self, DEFAULT_NAME, Fleet, ServerTls};
+use crate::services::health;
+use crate::store::Store;
+use sqlx::ConnectOptions;
+use types::error::AppError;
+
+/// One line of `server list`.
+pub struct ServerInfo {
+    pub name: String,
+    /// Host and port the panel connects to (never a password).
+    pub address: String,
+    pub public_host: String,
+    pub draining: bool,
+    pub accounts: i64,
+    pub up: bool,
+    /// How the admin connection is protected: verified, INSECURE, loopback.
+    pub tls: &'static str,
+}
+
+/// `server add`'s request.
+pub struct NewServer<'a> {
+    pub name: &'a str,
+    /// `mysql://user@host:port`, without the password.
+    pub url: &'a str,
+    pub password: &'a str,
+    pub public_host: Option<&'a str>,
+    /// The PEM of the CA that signed the server's certificate: TLS verified against it.
+    pub ca_pem: Option<String>,
+    /// TLS without checking the certificate (spelled out by the operator, shown in `server list`).
+    pub tls_insecure: bool,
+}
+
+/// Whether the panel reaches `host` without crossing a network.
+pub fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.to_canonical().is_loopback())
+}
+
+/// Registers a server after checking that the credentials log in. The URL carries no password:
+/// it comes from stdin or a file, so that it never shows in `ps` or a shell history. A server off
+/// this machine is reached over TLS only: verified against `--ca`, or (`--tls-insecure`) not.
+pub async fn add(store: &Store, sealer: &Sealer, new: NewServer<'_>) -> Result<(), AppError> {
+    let NewServer {
+        name,
+        url,
+        password,
+        public_host,
+        ..
+    } = new;
+    let valid_name = (1..=32).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !valid_name || name == DEFAULT_NAME {
+        return Err(AppError::validation(format!(
+            "A server name is 1-32 lowercase letters, digits or '-', starting with a letter, and not {DEFAULT_NAME:?}."
+        )));
+    }
+    let parsed: sqlx::mysql::MySqlConnectOptions = url
+        .parse()
+        .map_err(|_| AppError::validation("The URL must look like mysql://user@host:port."))?;
+    if url::Url::parse(url).is_ok_and(|u| u.password().is_some()) {
+        return Err(AppError::validation(
+            "Leave the password out of the URL: pass it with --password-stdin or --password-file.",
+        ));
+    }
+    if password.len() > 256 {
+        return Err(AppError::validation(
+            "The admin password may be at most 256 characters.",
+        ));
+    }
+    if let Some(host) = public_host
+        && (host.is_empty()
+            || !host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_')))
+    {
+        return Err(AppError::validation(format!(
+            "{host:?} is not a host name or an IP address."
+        )));
+    }
+    let tls = tls_for(parsed.get_host(), new.ca_pem, new.tls_insecure)?;
+    let options = tls.apply(
+        fleet::connect_options(url, password)
+            .map_err(|err| AppError::validation(err.to_string()))?,
+    );
+    let unreachable = |err: sqlx::Error| {
+        AppError::unavailable(format!(
+            "Could not log in to {}:{}: {err}",
+            parsed.get_host(),
+            parsed.get_port()
+        ))
+    };
+    let mut conn = options.connect().await.map_err(unreachable)?;
+    sqlx::query("SELECT 1")
+        .execute(&mut conn)
+        .await
+        .map_err(unreachable)?;
+    let _ = sqlx::Connection::close(conn).await;
+    let (ca_pem, tls_insecure) = match &tls {
+        ServerTls::Verified { ca_pem } => (Some(ca_pem.as_str()), false),
+        ServerTls::Insecure => (None, true),
+        ServerTls::Loopback => (None, false),
+    };
+    sqlx::query(
+        "INSERT INTO servers (name, url, password, public_host, draining, created_at, ca_pem, tls_insecure) VALUES (?, ?, ?, ?, 0, ?, ?, ?)",
+    )
+    .bind(name)
+    .bind(url)
+    .bind(sealer.seal(&sealed_columns::server_password(name), password.as_bytes()))
+    .bind(public_host)
+    .bind(time::now())
+    .bind(ca_pem)
+    .bind(i64::from(tls_insecure))
+    .execute(store)
+    .await
+    .map_err(|err| match AppError::from(err) {
+        conflict if conflict.code == types::error::ErrorCode::Conflict => AppError::conflict(format!("A server named {name} exists.")),
+        other => other,
+    })?;
+    Ok(())
+}
+
+/// A server off loopback needs `--ca` (verified TLS) or an explicit `--tls-insecure`: the admin
+/// login and every `IDENTIFIED BY` would otherwise cross the network readable by anyone on it.
+fn tls_for(host: &str, ca_pem: Option<String>, insecure: bool) -> Result<ServerTls, AppError> {
+    match (ca_pem, insecure) {
+        (Some(_), true) => Err(AppError::validation(
+            "Give either --ca or --tls-insecure, not both.",
+        )),
+        (Some(pem), false) if !pem.contains("-----BEGIN CERTIFICATE-----") => {
+            Err(AppError::validation(
+                "The --ca file holds no PEM certificate (-----BEGIN CERTIFICATE-----).",
+            ))
+        }
+        (Some(ca_pem), false) => Ok(ServerTls::Verified { ca_pem }),
+        (None, true) => Ok(ServerTls::Insecure),
+        (None, false) if is_loopback(host) => Ok(ServerTls::Loopback),
+        (None, false) => Err(AppError::validation(format!(
+            "{host} is not on this machine, so the admin password and every password the panel sets would cross the network. \
+             Give the CA certificate that signed the server's certificate with --ca FILE (TLS, certificate and host name verified), \
+             or --tls-insecure to encrypt without checking who answers."
+        ))),
+    }
+}
+
+/// Every server, the default one first, with its accounts and whether it answers now.
+pub async fn list(store: &Store, fleet: &Fleet) -> Result<Vec<ServerInfo>, AppError> {
+    let counts: Vec<(Option<i64>, i64)> =
+        sqlx::query_as("SELECT server_id, COUNT(*) FROM accounts GROUP BY server_id")
+            .fetch_all(store)
+            .await?;
+    let rows = fleet::rows(store).await?;
+    let mut infos = Vec::new();
+    for server in fleet.all(store).await? {
+        let options = server.pool.connect_options();
+        infos.push(ServerInfo {
+            name: server.name.clone(),
+            address: format!("{}:{}", options.get_host(), options.get_port()),
+            public_host: server.public.0.clone(),
+            draining: rows
+                .iter()
+                .any(|row| Some(row.id) == server.id && row.draining),
+            accounts: counts
+                .iter()
+                .find(|(id, _)| *id == server.id)
+                .map_or(0, |(_, n)| *n),
+            up: health::mysql_up(&server.pool).await,
+            tls: rows
+                .iter()
+                .find(|row| Some(row.id) == server.id)
+                .map_or_else(
+                    || {
+                        if is_loopback(options.get_host()) {
+                            "loopback"
+                        } else {
+                            "from URL"
+                        }
+                    },
+                    |row| row.tls.label(),
+                ),
+        });
+    }
+    Ok(infos)
+}
+
+/// Stops (or, with `draining = false`, resumes) placing new accounts on the server; its accounts
+/// stay where they are.
+pub async fn drain(store: &Store, name: &str, draining: bool) -> Result<(), AppError> {
+    let done = sqlx::query("UPDATE servers SET draining = ? WHERE name = ?")
+        .bind(i64::from(draining))
+        .bind(name)
+        .execute(store)
+        .await?;
+    if done.rows_affected() == 0 && !fleet::rows(store).await?.iter().any(|row| row.name == name) {
+        return Err(no_such_server(name));
+    }
+    Ok(())
+}
+
+/// Forgets a server that no account lives on any more.
+pub async fn remove(store: &Store, name: &str) -> Result<(), AppError> {
+    let row = fleet::rows(store)
+        .await?
+        .into_iter()
+        .find(|row| row.name == name)
+        .ok_or_else(|| no_such_server(name))?;
+    let accounts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE server_id = ?")
+        .bind(row.id)
+        .fetch_one(store)
+        .await?;
+    if accounts > 0 {
+        return Err(AppError::conflict(format!(
+            "{accounts} account(s) live on {name}; only an empty server can be removed."
+        )));
+    }
+    // The same condition in the statement: an account placed meanwhile keeps its server.
+    sqlx::query("DELETE FROM servers WHERE id = ? AND NOT EXISTS (SELECT 1 FROM accounts WHERE server_id = ?)")
+        .bind(row.id)
+        .bind(row.id)
+        .execute(store)
+        .await?;
+    Ok(())
+}
+
+fn no_such_server(name: &str) -> AppError {
+    if name == DEFAULT_NAME {
+        AppError::conflict(
+            "The default server (NOBREGAS_MYSQL_URL) is set in the panel's environment, not registered.",
+        )
+    } else {
+        AppError::not_found(format!("No managed server named {name}."))
+    }
+}
