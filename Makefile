@@ -66,11 +66,12 @@ bench:
 	cd end2end && npx playwright test -c playwright.bench.config.ts
 
 # Formatting, lints (warnings are errors), import circles and the WASM build; CI runs it before
-# `make test`. app/src joins the circle check once its Backend trait is gone (issue 23, item 2).
+# `make test`.
 check:
 	scripts/setup.sh check
 	cargo fmt --all --check
 	scripts/import-circles.py core/src
 	scripts/import-circles.py server/src
+	scripts/import-circles.py app/src
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo check -p frontend --target wasm32-unknown-unknown

@@ -14,34 +14,46 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<SignedOut, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
+    use panel_core::services::security;
     let request = crate::security::ChangePassword {
         current_password,
         new_password,
     };
-    with_status(backend.change_password(&req, request).await)
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        security::change_password(&state.store, &state.login_limiter, &caller, &request).await
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "list_sessions")]
 pub async fn list_sessions() -> Result<SessionList, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.list_sessions(&req).await)
+    use panel_core::services::sessions;
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        sessions::list(&state.store, &caller).await
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "revoke_session")]
 pub async fn revoke_session(id: i64) -> Result<(), AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.revoke_session(&req, id).await)
+    use panel_core::services::security;
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        security::revoke_session(&state.store, &caller, id).await
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "revoke_other_sessions")]
 pub async fn revoke_other_sessions() -> Result<SignedOut, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.revoke_other_sessions(&req).await)
+    use panel_core::services::security;
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        security::revoke_other_sessions(&state.store, &caller).await
+    })
+    .await
 }
 
 fn signed_out_text(signed_out: u64) -> String {

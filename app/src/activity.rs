@@ -10,9 +10,12 @@ use std::collections::BTreeMap;
 
 #[server(prefix = "/rpc", endpoint = "list_activity")]
 pub async fn list_activity(before: Option<String>) -> Result<AuditPage, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.list_activity(&req, before).await)
+    use panel_core::services::audit;
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        audit::page(&state.store, &caller, before.as_deref(), None).await
+    })
+    .await
 }
 
 fn describe(details: &BTreeMap<String, String>) -> String {

@@ -8,16 +8,21 @@ use leptos_router::hooks::use_query_map;
 /// Signs in, or (two-factor on) holds the sign-in and sends the browser to the code step.
 #[server(prefix = "/rpc", endpoint = "login")]
 pub async fn login(email: String, password: String, next: String) -> Result<(), AppError> {
-    use crate::backend::{SignIn, backend_and_request, set_cookie, with_status};
-    let (backend, req) = backend_and_request().await?;
+    use crate::rpc::{answer, request, set_cookie};
+    use panel_core::auth::sign_in::{self, SignIn};
     let next = crate::validate::safe_next_path(Some(&next));
-    match with_status(backend.login(&req, &email, &password).await)? {
+    let signed_in = answer(async {
+        let req = request().await?;
+        sign_in::login(&req.state, &req.headers, req.client, &email, &password).await
+    })
+    .await?;
+    match signed_in {
         SignIn::Done(cookie) => {
-            set_cookie(cookie);
+            set_cookie(&cookie);
             leptos_axum::redirect(&next);
         }
         SignIn::NeedsCode(cookie) => {
-            set_cookie(cookie);
+            set_cookie(&cookie);
             leptos_axum::redirect(&format!(
                 "/login/code?next={}",
                 crate::validate::encode_query_value(&next)
@@ -30,10 +35,14 @@ pub async fn login(email: String, password: String, next: String) -> Result<(), 
 /// The second step of a two-factor sign-in.
 #[server(prefix = "/rpc", endpoint = "login_code")]
 pub async fn login_code(code: String, next: String) -> Result<(), AppError> {
-    use crate::backend::{backend_and_request, set_cookie, with_status};
-    let (backend, req) = backend_and_request().await?;
-    for cookie in with_status(backend.login_code(&req, &code).await)? {
-        set_cookie(cookie);
+    use crate::rpc::{answer, request, set_cookie};
+    let cookies = answer(async {
+        let req = request().await?;
+        panel_core::auth::sign_in::login_code(&req.state, &req.headers, req.client, &code).await
+    })
+    .await?;
+    for cookie in cookies {
+        set_cookie(&cookie);
     }
     leptos_axum::redirect(&crate::validate::safe_next_path(Some(&next)));
     Ok(())
@@ -41,10 +50,13 @@ pub async fn login_code(code: String, next: String) -> Result<(), AppError> {
 
 #[server(prefix = "/rpc", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::backend::{backend_and_request, set_cookie, with_status};
-    let (backend, req) = backend_and_request().await?;
-    let cookie = with_status(backend.logout(&req).await)?;
-    set_cookie(cookie);
+    use crate::rpc::{answer, request, set_cookie};
+    let cookie = answer(async {
+        let req = request().await?;
+        panel_core::auth::sign_in::logout(&req.state, &req.headers, req.client).await
+    })
+    .await?;
+    set_cookie(&cookie);
     leptos_axum::redirect("/login");
     Ok(())
 }

@@ -9,9 +9,18 @@ use leptos_router::hooks::use_params_map;
 
 #[server(prefix = "/rpc", endpoint = "get_database")]
 pub async fn get_database(name: String) -> Result<DatabaseDetail, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.get_database(&req, &name).await)
+    use panel_core::services::databases;
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        databases::get(
+            &state.mysql_for(&caller).await?,
+            &caller,
+            &databases::owned(&caller, &name)?,
+            state.connection_info(&caller).await?,
+        )
+        .await
+    })
+    .await
 }
 
 /// The tabs of a database's pages.

@@ -10,27 +10,39 @@ use leptos::prelude::*;
 
 #[server(prefix = "/rpc", endpoint = "create_database")]
 pub async fn create_database(name: String) -> Result<Database, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(
-        backend
-            .create_database(
-                &req,
-                crate::model::CreateDatabase {
-                    name,
-                    charset: None,
-                    collation: None,
-                },
-            )
-            .await,
-    )
+    use panel_core::services::databases;
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        let request = crate::model::CreateDatabase {
+            name,
+            charset: None,
+            collation: None,
+        };
+        databases::create(
+            &state.mysql_for(&caller).await?,
+            &state.store,
+            &caller,
+            &request,
+        )
+        .await
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "delete_database")]
 pub async fn delete_database(name: String) -> Result<(), AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.delete_database(&req, &name).await)
+    use panel_core::services::databases;
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        databases::delete(
+            &state.mysql_for(&caller).await?,
+            &state.store,
+            &caller,
+            &databases::owned(&caller, &name)?,
+        )
+        .await
+    })
+    .await
 }
 
 #[component]

@@ -16,16 +16,25 @@ pub struct AccountResource(pub Resource<Result<Account, AppError>>);
 /// The signed-in account: what `AccountResource` holds.
 #[server(prefix = "/rpc", endpoint = "get_account")]
 pub async fn get_account() -> Result<Account, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.get_account(&req).await)
+    use panel_core::services::accounts;
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        accounts::view(&state.store, caller.account_id).await
+    })
+    .await
 }
 
 /// Whether the account's managed MySQL server answers; pages that need it would fail while it does not.
 #[server(prefix = "/rpc", endpoint = "mysql_status")]
 pub async fn mysql_status() -> Result<bool, AppError> {
-    let (backend, req) = crate::backend::backend_and_request().await?;
-    Ok(backend.mysql_status(&req).await)
+    // Without a session there is no account's server to ask: no banner.
+    let Ok((state, caller)) = crate::rpc::signed_in().await else {
+        return Ok(true);
+    };
+    Ok(match state.mysql_for(&caller).await {
+        Ok(mysql) => panel_core::services::health::mysql_up(&mysql).await,
+        Err(_) => false,
+    })
 }
 
 #[component]

@@ -1,7 +1,7 @@
 //! Shared crate: models, validated inputs, the error type, server-function signatures and every page.
 //! Compiled twice: with `ssr` into the server, with `hydrate` into the browser's WASM.
 #[cfg(feature = "ssr")]
-pub mod backend;
+pub mod rpc;
 // The shared types, under the paths the pages (and the server) have always used.
 pub use types::{error, host, model, names, privilege, security, validate};
 

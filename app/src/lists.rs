@@ -7,14 +7,31 @@ use leptos::prelude::*;
 
 #[server(prefix = "/rpc", endpoint = "list_databases")]
 pub async fn list_databases() -> Result<DatabaseList, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.list_databases(&req).await)
+    use crate::model::DatabaseList;
+    use panel_core::services::databases;
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        Ok(DatabaseList {
+            databases: databases::list(
+                &state.mysql_for(&caller).await?,
+                (&state.store, &state.store_cache),
+                &caller,
+            )
+            .await?,
+        })
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "list_users")]
 pub async fn list_users() -> Result<UserList, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.list_users(&req).await)
+    use crate::model::UserList;
+    use panel_core::services::db_users;
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        Ok(UserList {
+            users: db_users::list(&state.mysql_for(&caller).await?, &caller).await?,
+        })
+    })
+    .await
 }

@@ -10,9 +10,12 @@ use leptos::prelude::*;
 
 #[server(prefix = "/rpc", endpoint = "regenerate_api_key")]
 pub async fn regenerate_api_key() -> Result<NewApiKey, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.regenerate_api_key(&req).await)
+    use panel_core::services::security;
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        security::regenerate_api_key(&state.store, &caller).await
+    })
+    .await
 }
 
 fn last_used_text(info: &ApiKeyInfo) -> String {

@@ -13,30 +13,58 @@ use leptos::server_fn::ServerFn;
 
 #[server(prefix = "/rpc", endpoint = "get_two_factor")]
 pub async fn get_two_factor() -> Result<TwoFactorStatus, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.get_two_factor(&req).await)
+    use panel_core::services::two_factor;
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        two_factor::status(&state.store, caller.account_id).await
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "begin_two_factor")]
 pub async fn begin_two_factor() -> Result<Enrolment, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.begin_two_factor(&req).await)
+    use panel_core::services::{accounts, two_factor};
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        let email = accounts::view(&state.store, caller.account_id).await?.email;
+        two_factor::begin(&state.store, &state.sealer, &caller, &email).await
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "confirm_two_factor")]
 pub async fn confirm_two_factor(code: String) -> Result<RecoveryCodes, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.confirm_two_factor(&req, &code).await)
+    use panel_core::services::two_factor;
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        two_factor::confirm(
+            &state.store,
+            &state.sealer,
+            &state.login_limiter,
+            &caller,
+            &code,
+        )
+        .await
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "disable_two_factor")]
 pub async fn disable_two_factor(password: String, code: String) -> Result<(), AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.disable_two_factor(&req, &password, &code).await)
+    use panel_core::services::two_factor;
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        two_factor::disable(
+            &state.store,
+            &state.sealer,
+            &state.login_limiter,
+            &caller,
+            &password,
+            &code,
+        )
+        .await
+    })
+    .await
 }
 
 #[component]

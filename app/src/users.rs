@@ -12,27 +12,52 @@ use leptos::prelude::*;
 
 #[server(prefix = "/rpc", endpoint = "create_user")]
 pub async fn create_user(name: String, password: Option<String>) -> Result<CreatedUser, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(
-        backend
-            .create_user(&req, crate::model::CreateUser { name, password })
-            .await,
-    )
+    use panel_core::services::db_users;
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        let request = crate::model::CreateUser { name, password };
+        db_users::create(
+            &state.mysql_for(&caller).await?,
+            &state.store,
+            &caller,
+            &request,
+        )
+        .await
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "set_user_password")]
 pub async fn set_user_password(name: String, password: String) -> Result<(), AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.set_user_password(&req, &name, &password).await)
+    use panel_core::services::db_users;
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        db_users::set_password(
+            &state.mysql_for(&caller).await?,
+            &state.store,
+            &caller,
+            &db_users::owned(&caller, &name)?,
+            &password,
+        )
+        .await
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "delete_user")]
 pub async fn delete_user(name: String) -> Result<(), AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.delete_user(&req, &name).await)
+    use panel_core::services::db_users;
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        db_users::delete(
+            &state.mysql_for(&caller).await?,
+            &state.store,
+            &caller,
+            &db_users::owned(&caller, &name)?,
+        )
+        .await
+    })
+    .await
 }
 
 /// `privileges` is comma-separated (privilege names contain no commas).
@@ -42,25 +67,41 @@ pub async fn set_privileges(
     database: String,
     privileges: String,
 ) -> Result<Grant, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
+    use crate::model::SetPrivileges;
+    use panel_core::services::db_users;
     let privileges = privileges
         .split(',')
         .filter(|p| !p.trim().is_empty())
         .map(str::to_owned)
         .collect();
-    with_status(
-        backend
-            .set_privileges(&req, &user, &database, privileges)
-            .await,
-    )
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        db_users::set_privileges(
+            &state.mysql_for(&caller).await?,
+            &state.store,
+            &caller,
+            (&user, &database),
+            &SetPrivileges { privileges },
+        )
+        .await
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "revoke_privileges")]
 pub async fn revoke_privileges(user: String, database: String) -> Result<(), AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.revoke_privileges(&req, &user, &database).await)
+    use panel_core::services::db_users;
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        db_users::revoke_privileges(
+            &state.mysql_for(&caller).await?,
+            &state.store,
+            &caller,
+            (&user, &database),
+        )
+        .await
+    })
+    .await
 }
 
 /// Which dialog the page shows.

@@ -10,34 +10,54 @@ use leptos::prelude::*;
 
 #[server(prefix = "/rpc", endpoint = "list_whitelist")]
 pub async fn list_whitelist() -> Result<Whitelist, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.list_whitelist(&req).await)
+    use crate::model::Whitelist;
+    use panel_core::services::whitelist;
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        Ok(Whitelist {
+            entries: whitelist::list(&state.store, &caller).await?,
+        })
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "add_to_whitelist")]
 pub async fn add_to_whitelist(host: String, note: String) -> Result<WhitelistEntry, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
+    use panel_core::services::whitelist;
     let request = crate::model::NewWhitelistEntry {
         host,
         note: Some(note),
     };
-    with_status(backend.add_to_whitelist(&req, request).await)
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        whitelist::add(
+            &state.store,
+            &state.mysql_for(&caller).await?,
+            &caller,
+            &request,
+        )
+        .await
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "remove_from_whitelist")]
 pub async fn remove_from_whitelist(id: i64) -> Result<(), AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.remove_from_whitelist(&req, id).await)
+    use panel_core::services::whitelist;
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        whitelist::remove(&state.store, &state.mysql_for(&caller).await?, &caller, id).await
+    })
+    .await
 }
 
 /// The address this request came from, for "Add my current IP".
 #[server(prefix = "/rpc", endpoint = "my_ip")]
 pub async fn my_ip() -> Result<String, AppError> {
-    let (_, req) = crate::backend::backend_and_request().await?;
-    req.peer_ip
+    let request = crate::rpc::request().await?;
+    request
+        .client
+        .ip
         .map(|ip| ip.to_canonical().to_string())
         .ok_or_else(|| AppError::not_found("Your address is unknown."))
 }

@@ -1,9 +1,8 @@
-//! Nobregas MySQL Panel server: domain services, the REST API, the Leptos backend, the CLI.
+//! Nobregas MySQL Panel server: domain services, the REST API, the Leptos pages, the CLI.
 // Leptos view types of the bigger pages nest deeper than the default limit when their layout is computed here.
 #![recursion_limit = "256"]
 pub mod api;
 pub mod assets;
-pub mod backend;
 pub mod cli;
 pub mod pages;
 pub mod startup;

@@ -1,15 +1,13 @@
 //! Builds the application: stores, state, one router for pages, server functions and REST.
 use crate::api;
 use crate::auth::{client, csrf};
-use crate::backend::PanelBackend;
 use crate::config::{Settings, TlsFiles};
+use crate::domain::caller::ClientInfo;
 use crate::domain::seal::Sealer;
 use crate::limits::{buckets::ApiLimits, login::LoginLimiter};
 use crate::state::AppState;
 use crate::{assets, managed, pages, store};
 use anyhow::Context;
-use app::backend::ClientInfo;
-use app::backend::SharedBackend;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::handler::Handler;
@@ -176,7 +174,8 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<(store::Store, Ar
 }
 
 pub fn router(state: AppState, settings: &Settings) -> Router {
-    let backend: SharedBackend = Arc::new(PanelBackend::new(state.clone()));
+    // Server functions find the state (and through it the services) in the Leptos context.
+    let context = state.clone();
     let options = state.leptos_options.clone();
     let api = api::router().layer(middleware::from_fn_with_state(
         state.clone(),
@@ -189,7 +188,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .leptos_routes_with_context(
             &state,
             generate_route_list(app::App),
-            move || provide_context(backend.clone()),
+            move || provide_context(context.clone()),
             move || app::shell(options.clone()),
         )
         // Files from target/site (the WASM, CSS, favicon, the SQL editor); anything else is a page

@@ -9,49 +9,89 @@ use leptos::prelude::*;
 
 #[server(prefix = "/rpc", endpoint = "list_backups")]
 pub async fn list_backups(database: String) -> Result<BackupList, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.list_backups(&req, Some(database)).await)
+    use crate::backups::BackupList;
+    use panel_core::services::{backups, databases};
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        let database: Option<String> = Some(database);
+        let database = database
+            .as_deref()
+            .map(|name| databases::owned(&caller, name))
+            .transpose()?;
+        Ok(BackupList {
+            backups: backups::list(&state.backup_context(), &caller, database.as_ref()).await?,
+        })
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "create_backup")]
 pub async fn create_backup(database: String) -> Result<Backup, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.create_backup(&req, &database).await)
+    use crate::backups::BackupKind;
+    use panel_core::services::{backups, databases};
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        backups::create(
+            &state.backup_context(),
+            &caller,
+            &databases::owned(&caller, &database)?,
+            BackupKind::Manual,
+        )
+        .await
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "delete_backup")]
 pub async fn delete_backup(id: String) -> Result<(), AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.delete_backup(&req, &id).await)
+    use panel_core::services::backups;
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        backups::delete(&state.backup_context(), &caller, &id).await
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "restore_backup")]
 pub async fn restore_backup(id: String, database: String) -> Result<Job, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(
-        backend
-            .restore_backup(&req, &id, RestoreRequest { database })
-            .await,
-    )
+    use panel_core::services::backups;
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        let request = RestoreRequest { database };
+        backups::restore(&state.backup_context(), &caller, &id, request).await
+    })
+    .await
 }
 
 /// The restores and imports into `database`, newest first.
 #[server(prefix = "/rpc", endpoint = "list_jobs")]
 pub async fn list_jobs(database: String) -> Result<JobList, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.list_jobs(&req, &database).await)
+    use panel_core::services::{backups, databases};
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        backups::jobs(
+            &state.backup_context(),
+            &caller,
+            &databases::owned(&caller, &database)?,
+        )
+        .await
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "get_backup_schedule")]
 pub async fn get_backup_schedule(database: String) -> Result<Option<BackupSchedule>, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.get_backup_schedule(&req, &database).await)
+    use panel_core::services::{backups, databases};
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        backups::schedule::get(
+            &state.backup_context(),
+            &caller,
+            &databases::owned(&caller, &database)?,
+        )
+        .await
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "set_backup_schedule")]
@@ -60,18 +100,32 @@ pub async fn set_backup_schedule(
     time_utc: String,
     keep: u32,
 ) -> Result<BackupSchedule, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(
-        backend
-            .set_backup_schedule(&req, &database, ScheduleRequest { time_utc, keep })
-            .await,
-    )
+    use panel_core::services::{backups, databases};
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        let request = ScheduleRequest { time_utc, keep };
+        backups::schedule::set(
+            &state.backup_context(),
+            &caller,
+            &databases::owned(&caller, &database)?,
+            &request,
+        )
+        .await
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "delete_backup_schedule")]
 pub async fn delete_backup_schedule(database: String) -> Result<(), AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.delete_backup_schedule(&req, &database).await)
+    use panel_core::services::{backups, databases};
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        backups::schedule::delete(
+            &state.backup_context(),
+            &caller,
+            &databases::owned(&caller, &database)?,
+        )
+        .await
+    })
+    .await
 }

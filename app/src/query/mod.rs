@@ -9,28 +9,60 @@ use leptos::prelude::*;
 
 #[server(prefix = "/rpc", endpoint = "run_query")]
 pub async fn run_query(database: String, request: QueryRequest) -> Result<QueryResponse, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.run_query(&req, &database, request).await)
+    use panel_core::services::{databases, queries};
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        let database = databases::owned(&caller, &database)?;
+        Ok(queries::run(
+            &state.queries,
+            &state.mysql_for(&caller).await?,
+            &state.store,
+            &caller,
+            &database,
+            request,
+        )
+        .await?
+        .1)
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "cancel_query")]
 pub async fn cancel_query(id: String) -> Result<(), AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.cancel_query(&req, &id).await)
+    use panel_core::services::queries;
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        queries::cancel(
+            &state.queries,
+            &state.mysql_for(&caller).await?,
+            &caller,
+            &id,
+        )
+        .await
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "list_query_history")]
 pub async fn list_query_history() -> Result<QueryHistory, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.list_query_history(&req).await)
+    use panel_core::services::queries;
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        queries::history::list(&state.store, &caller).await
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "get_schema_outline")]
 pub async fn get_schema_outline(database: String) -> Result<SchemaOutline, AppError> {
-    use crate::backend::{backend_and_request, with_status};
-    let (backend, req) = backend_and_request().await?;
-    with_status(backend.get_schema_outline(&req, &database).await)
+    use panel_core::services::{databases, queries};
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        queries::outline(
+            &state.mysql_for(&caller).await?,
+            &databases::owned(&caller, &database)?,
+        )
+        .await
+    })
+    .await
 }

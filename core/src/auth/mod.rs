@@ -3,6 +3,7 @@ pub mod api_limit;
 pub mod client;
 pub mod cookie;
 pub mod csrf;
+pub mod sign_in;
 pub mod transport;
 
 use crate::domain::bearer::bearer_token;

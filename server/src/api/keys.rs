@@ -1,8 +1,8 @@
 //! Reporting an exposed API key: anyone who finds one (in a public repository, a log) can kill it.
 use super::JsonBody;
+use crate::domain::caller::ClientInfo;
 use crate::services::api_keys;
 use crate::state::AppState;
-use app::backend::ClientInfo;
 use app::error::{AppError, ErrorBody};
 use app::model::{RevocationReceived, RevokeKey};
 use axum::Json;
