@@ -9,16 +9,11 @@ use crate::security::{SessionInfo, SessionList, SignedOut};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
-#[server(prefix = "/rpc", endpoint = "change_password")]
+#[server(prefix = "/rpc", endpoint = "change_password", input = leptos::server_fn::codec::Json)]
 pub async fn change_password(
-    current_password: String,
-    new_password: String,
+    request: crate::security::ChangePassword,
 ) -> Result<SignedOut, AppError> {
     use panel_core::services::security;
-    let request = crate::security::ChangePassword {
-        current_password,
-        new_password,
-    };
     crate::rpc::answer(async {
         let (state, caller) = crate::rpc::signed_in().await?;
         security::change_password(&state.store, &state.login_limiter, &caller, &request).await
@@ -111,8 +106,10 @@ fn PasswordForm(change: ServerAction<ChangePassword>) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         change.dispatch(ChangePassword {
-            current_password: input_value(current),
-            new_password: input_value(new),
+            request: crate::security::ChangePassword {
+                current_password: input_value(current),
+                new_password: input_value(new),
+            },
         });
     };
     // A changed password empties the form: nothing of it stays on the page.

@@ -8,16 +8,11 @@ use crate::lists::{list_databases, list_users};
 use crate::model::{Database, DatabaseList, UserList, human_size};
 use leptos::prelude::*;
 
-#[server(prefix = "/rpc", endpoint = "create_database")]
-pub async fn create_database(name: String) -> Result<Database, AppError> {
+#[server(prefix = "/rpc", endpoint = "create_database", input = leptos::server_fn::codec::Json)]
+pub async fn create_database(request: crate::model::CreateDatabase) -> Result<Database, AppError> {
     use panel_core::services::databases;
     crate::rpc::answer(async {
         let (state, caller) = crate::rpc::signed_in().await?;
-        let request = crate::model::CreateDatabase {
-            name,
-            charset: None,
-            collation: None,
-        };
         databases::create(
             &state.mysql_for(&caller).await?,
             &state.store,
@@ -102,7 +97,11 @@ fn CreateDatabaseForm(add: ServerAction<CreateDatabase>, prefix: String) -> impl
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         add.dispatch(CreateDatabase {
-            name: format!("{prefix}_{}", suffix.get_untracked().trim()),
+            request: crate::model::CreateDatabase {
+                name: format!("{prefix}_{}", suffix.get_untracked().trim()),
+                charset: None,
+                collation: None,
+            },
         });
     };
     view! {

@@ -10,12 +10,11 @@ use crate::model::{CreatedUser, DbUser, Grant};
 use crate::privilege::Privilege;
 use leptos::prelude::*;
 
-#[server(prefix = "/rpc", endpoint = "create_user")]
-pub async fn create_user(name: String, password: Option<String>) -> Result<CreatedUser, AppError> {
+#[server(prefix = "/rpc", endpoint = "create_user", input = leptos::server_fn::codec::Json)]
+pub async fn create_user(request: crate::model::CreateUser) -> Result<CreatedUser, AppError> {
     use panel_core::services::db_users;
     crate::rpc::answer(async {
         let (state, caller) = crate::rpc::signed_in().await?;
-        let request = crate::model::CreateUser { name, password };
         db_users::create(
             &state.mysql_for(&caller).await?,
             &state.store,
@@ -27,8 +26,11 @@ pub async fn create_user(name: String, password: Option<String>) -> Result<Creat
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "set_user_password")]
-pub async fn set_user_password(name: String, password: String) -> Result<(), AppError> {
+#[server(prefix = "/rpc", endpoint = "set_user_password", input = leptos::server_fn::codec::Json)]
+pub async fn set_user_password(
+    name: String,
+    request: crate::model::SetPassword,
+) -> Result<(), AppError> {
     use panel_core::services::db_users;
     crate::rpc::answer(async {
         let (state, caller) = crate::rpc::signed_in().await?;
@@ -37,7 +39,7 @@ pub async fn set_user_password(name: String, password: String) -> Result<(), App
             &state.store,
             &caller,
             &db_users::owned(&caller, &name)?,
-            &password,
+            &request.password,
         )
         .await
     })
@@ -61,19 +63,13 @@ pub async fn delete_user(name: String) -> Result<(), AppError> {
 }
 
 /// `privileges` is comma-separated (privilege names contain no commas).
-#[server(prefix = "/rpc", endpoint = "set_privileges")]
+#[server(prefix = "/rpc", endpoint = "set_privileges", input = leptos::server_fn::codec::Json)]
 pub async fn set_privileges(
     user: String,
     database: String,
-    privileges: String,
+    request: crate::model::SetPrivileges,
 ) -> Result<Grant, AppError> {
-    use crate::model::SetPrivileges;
     use panel_core::services::db_users;
-    let privileges = privileges
-        .split(',')
-        .filter(|p| !p.trim().is_empty())
-        .map(str::to_owned)
-        .collect();
     crate::rpc::answer(async {
         let (state, caller) = crate::rpc::signed_in().await?;
         db_users::set_privileges(
@@ -81,7 +77,7 @@ pub async fn set_privileges(
             &state.store,
             &caller,
             (&user, &database),
-            &SetPrivileges { privileges },
+            &request,
         )
         .await
     })
@@ -205,8 +201,10 @@ fn CreateUserForm(prefix: String) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         add.dispatch(CreateUser {
-            name: format!("{prefix}_{}", suffix.get_untracked().trim()),
-            password: (!generate.get_untracked()).then(|| password.get_untracked()),
+            request: crate::model::CreateUser {
+                name: format!("{prefix}_{}", suffix.get_untracked().trim()),
+                password: (!generate.get_untracked()).then(|| password.get_untracked()),
+            },
         });
     };
     view! {
@@ -333,7 +331,9 @@ fn PasswordDialog(name: String, on_close: Callback<()>) -> impl IntoView {
         ev.prevent_default();
         action.dispatch(SetUserPassword {
             name: name.clone(),
-            password: password.get_untracked(),
+            request: crate::model::SetPassword {
+                password: password.get_untracked(),
+            },
         });
     };
     view! {
@@ -380,13 +380,12 @@ fn PrivilegesDialog(
         let privileges = selected
             .get_untracked()
             .iter()
-            .map(|p| p.sql())
-            .collect::<Vec<_>>()
-            .join(",");
+            .map(|p| p.sql().to_owned())
+            .collect();
         update.dispatch(SetPrivileges {
             user: save_user.clone(),
             database: save_db.clone(),
-            privileges,
+            request: crate::model::SetPrivileges { privileges },
         });
     };
     let revoke_all = move |_| {

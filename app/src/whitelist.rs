@@ -21,13 +21,11 @@ pub async fn list_whitelist() -> Result<Whitelist, AppError> {
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "add_to_whitelist")]
-pub async fn add_to_whitelist(host: String, note: String) -> Result<WhitelistEntry, AppError> {
+#[server(prefix = "/rpc", endpoint = "add_to_whitelist", input = leptos::server_fn::codec::Json)]
+pub async fn add_to_whitelist(
+    request: crate::model::NewWhitelistEntry,
+) -> Result<WhitelistEntry, AppError> {
     use panel_core::services::whitelist;
-    let request = crate::model::NewWhitelistEntry {
-        host,
-        note: Some(note),
-    };
     crate::rpc::answer(async {
         let (state, caller) = crate::rpc::signed_in().await?;
         whitelist::add(
@@ -136,8 +134,10 @@ fn AddEntryForm(add: ServerAction<AddToWhitelist>) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         add.dispatch(AddToWhitelist {
-            host: host.get_untracked(),
-            note: note.get_untracked(),
+            request: crate::model::NewWhitelistEntry {
+                host: host.get_untracked(),
+                note: Some(note.get_untracked()),
+            },
         });
     };
     view! {

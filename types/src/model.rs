@@ -150,7 +150,7 @@ pub struct DatabasePrivileges {
 }
 
 /// `POST /api/users`. Without a password, a strong one is generated and returned once.
-// Not Debug: it may carry a password.
+// Debug shows no password (below): it must never reach a log line.
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CreateUser {
@@ -173,6 +173,21 @@ pub struct CreatedUser {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SetPassword {
     pub password: String,
+}
+
+// Debug shows no password: it must never reach a log line.
+impl std::fmt::Debug for SetPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SetPassword").finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for CreateUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateUser")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
 }
 
 /// `PUT /api/users/{user}/privileges/{database}`: `["SELECT","INSERT"]` or `["ALL"]`.
@@ -237,7 +252,22 @@ pub fn human_size(bytes: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::human_size;
+    use super::{CreateUser, SetPassword, human_size};
+
+    #[test]
+    fn requests_that_carry_a_password_never_print_it() {
+        let create = CreateUser {
+            name: "acme_app".into(),
+            password: Some("hunter2-secret".into()),
+        };
+        let set = SetPassword {
+            password: "hunter2-secret".into(),
+        };
+        for printed in [format!("{create:?}"), format!("{set:?}")] {
+            assert!(!printed.contains("hunter2"), "{printed}");
+        }
+        assert!(format!("{create:?}").contains("acme_app"));
+    }
 
     #[test]
     fn sizes_read_like_a_person_would_write_them() {

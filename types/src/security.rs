@@ -2,13 +2,19 @@
 use serde::{Deserialize, Serialize};
 
 /// `PUT /api/account/password`: needs the current password; every other session is signed out.
-// Not Debug: passwords must never reach a log line.
+// Debug shows no password: it must never reach a log line.
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ChangePassword {
     pub current_password: String,
     /// 8 to 128 characters.
     pub new_password: String,
+}
+
+impl std::fmt::Debug for ChangePassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChangePassword").finish_non_exhaustive()
+    }
 }
 
 /// The answer to a password change or to "sign out all other sessions".

@@ -52,12 +52,11 @@ pub async fn delete_backup(id: String) -> Result<(), AppError> {
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "restore_backup")]
-pub async fn restore_backup(id: String, database: String) -> Result<Job, AppError> {
+#[server(prefix = "/rpc", endpoint = "restore_backup", input = leptos::server_fn::codec::Json)]
+pub async fn restore_backup(id: String, request: RestoreRequest) -> Result<Job, AppError> {
     use panel_core::services::backups;
     crate::rpc::answer(async {
         let (state, caller) = crate::rpc::signed_in().await?;
-        let request = RestoreRequest { database };
         backups::restore(&state.backup_context(), &caller, &id, request).await
     })
     .await
@@ -94,16 +93,14 @@ pub async fn get_backup_schedule(database: String) -> Result<Option<BackupSchedu
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "set_backup_schedule")]
+#[server(prefix = "/rpc", endpoint = "set_backup_schedule", input = leptos::server_fn::codec::Json)]
 pub async fn set_backup_schedule(
     database: String,
-    time_utc: String,
-    keep: u32,
+    request: ScheduleRequest,
 ) -> Result<BackupSchedule, AppError> {
     use panel_core::services::{backups, databases};
     crate::rpc::answer(async {
         let (state, caller) = crate::rpc::signed_in().await?;
-        let request = ScheduleRequest { time_utc, keep };
         backups::schedule::set(
             &state.backup_context(),
             &caller,

@@ -85,7 +85,7 @@ pub fn RestoreDialog(
         if may_restore(kind.get_untracked(), &name, &typed.get_untracked()) {
             restore.dispatch(RestoreBackup {
                 id: id.clone(),
-                database: name,
+                request: crate::backups::RestoreRequest { database: name },
             });
         }
     };

@@ -74,13 +74,12 @@ fn ScheduleForm(
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         match schedule_request(&time.get_untracked(), &keep.get_untracked()) {
-            Ok(ScheduleRequest { time_utc, keep }) => {
+            Ok(request) => {
                 invalid.set(None);
                 remove.value().set(None);
                 set.dispatch(SetBackupSchedule {
                     database: database.get_untracked(),
-                    time_utc,
-                    keep,
+                    request,
                 });
             }
             Err(message) => invalid.set(Some(message)),
