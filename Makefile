@@ -33,6 +33,7 @@ unit:
 	cargo test -p types --features ssr
 	cargo test -p app --features ssr
 	cargo test -p panel-core
+	cargo test -p nobregas-client
 	cargo test -p server --lib --bins
 
 integration:

@@ -1,5 +1,6 @@
 //! The panel's REST API as the client sees it: where it is, the key, and what an answer means for
 //! the exit code.
+use nobregas_client::{Answer, Client, Error as ClientError};
 use reqwest::{Method, StatusCode, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -97,16 +98,11 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// A path segment from what the user typed: names are the API's own (letters, digits, `_`) and ids
-/// base62, so this only guards against a typed `/`, `?` or space reaching another endpoint.
-pub fn segment(raw: &str) -> String {
-    app::validate::encode_query_value(raw).replace('/', "%2F")
-}
+pub use nobregas_client::segment;
 
+/// The REST API for the commands: the typed client, and raw requests for streams and uploads.
 pub struct Api {
-    base: Url,
-    key: Option<String>,
-    http: reqwest::Client,
+    client: Client,
 }
 
 /// An answer's body, as the API sent it (`--output json` prints it unchanged).
@@ -123,6 +119,26 @@ impl Body {
     }
 }
 
+impl<T> From<&Answer<T>> for Body {
+    fn from(answer: &Answer<T>) -> Self {
+        Self(answer.raw.clone())
+    }
+}
+
+/// The API's refusals, and a panel that cannot be reached, as exit codes.
+impl From<ClientError> for Failure {
+    fn from(err: ClientError) -> Self {
+        let exit = match &err {
+            ClientError::Unreachable(_) => UNREACHABLE,
+            ClientError::Api { status, .. } if *status == StatusCode::UNAUTHORIZED => {
+                AUTHENTICATION
+            }
+            _ => API_SAID_NO,
+        };
+        Failure::new(exit, err.to_string())
+    }
+}
+
 impl Api {
     pub fn new(base: Url, key: Option<String>) -> Result<Self, Failure> {
         let http = reqwest::Client::builder()
@@ -132,27 +148,18 @@ impl Api {
             .map_err(|err| {
                 Failure::new(UNREACHABLE, format!("Cannot start the HTTP client: {err}"))
             })?;
-        Ok(Self { base, key, http })
+        Ok(Self {
+            client: Client::new(base, key, http),
+        })
     }
 
-    /// `path` (with its query string, if any) under the base URL.
-    pub fn url(&self, path: &str) -> Url {
-        let (path, query) = path
-            .split_once('?')
-            .map_or((path, None), |(path, query)| (path, Some(query)));
-        let mut url = self.base.clone();
-        let joined = format!("{}{}", url.path().trim_end_matches('/'), path);
-        url.set_path(&joined);
-        url.set_query(query);
-        url
+    /// One method per operation (`api.client().create_database(&request)`).
+    pub fn client(&self) -> &Client {
+        &self.client
     }
 
     pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        let request = self.http.request(method, self.url(path));
-        match &self.key {
-            Some(key) => request.bearer_auth(key),
-            None => request,
-        }
+        self.client.request(method, path)
     }
 
     pub async fn get(&self, path: &str) -> Result<Body, Failure> {
@@ -174,7 +181,9 @@ impl Api {
 
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Result<Body, Failure> {
         let response = self.response(request).await?;
-        let text = response.text().await.map_err(unreachable)?;
+        let text = response.text().await.map_err(|err| {
+            Failure::new(UNREACHABLE, format!("Could not reach the panel: {err}"))
+        })?;
         Ok(Body(text))
     }
 
@@ -183,35 +192,8 @@ impl Api {
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, Failure> {
-        let response = request.send().await.map_err(unreachable)?;
-        if response.status().is_success() {
-            return Ok(response);
-        }
-        let status = response.status();
-        let text = response.text().await.unwrap_or_default();
-        Err(api_error(status, &text))
+        Ok(self.client.response(request).await?)
     }
-}
-
-fn unreachable(err: reqwest::Error) -> Failure {
-    Failure::new(UNREACHABLE, format!("Could not reach the panel: {err}"))
-}
-
-fn api_error(status: StatusCode, body: &str) -> Failure {
-    let detail: Option<app::error::ErrorBody> = serde_json::from_str(body).ok();
-    let message = match detail {
-        Some(app::error::ErrorBody { error }) => match error.mysql_errno {
-            Some(errno) => format!("{} (MariaDB error {errno})", error.message),
-            None => error.message,
-        },
-        None => format!("The panel answered {status}"),
-    };
-    let exit = if status == StatusCode::UNAUTHORIZED {
-        AUTHENTICATION
-    } else {
-        API_SAID_NO
-    };
-    Failure::new(exit, message)
 }
 
 #[cfg(test)]
@@ -235,15 +217,21 @@ mod tests {
     }
 
     #[test]
-    fn paths_join_under_a_base_path() {
-        let api = Api::new(Url::parse("https://example.com/panel/").unwrap(), None).unwrap();
+    fn unauthorized_and_unreachable_have_their_own_exit_codes() {
+        let api = |status| ClientError::Api {
+            status,
+            code: String::new(),
+            message: String::new(),
+            mysql_errno: None,
+        };
         assert_eq!(
-            api.url("/api/account").as_str(),
-            "https://example.com/panel/api/account"
+            Failure::from(api(StatusCode::UNAUTHORIZED)).exit,
+            AUTHENTICATION
         );
+        assert_eq!(Failure::from(api(StatusCode::CONFLICT)).exit, API_SAID_NO);
         assert_eq!(
-            api.url("/api/backups?database=a_b").as_str(),
-            "https://example.com/panel/api/backups?database=a_b"
+            Failure::from(ClientError::Unreachable("refused".into())).exit,
+            UNREACHABLE
         );
     }
 }

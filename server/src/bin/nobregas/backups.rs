@@ -2,7 +2,6 @@
 //! on a terminal), `download` streams the `.sql.gz` to a file.
 use crate::api::{API_SAID_NO, Api, Body, Failure, segment};
 use crate::output::{Output, confirm, progress, show, size, table};
-use app::backups::{Backup, BackupList, Job, JobStatus, RestoreRequest};
 use futures_util::StreamExt;
 use indicatif::ProgressBar;
 use reqwest::Method;
@@ -10,6 +9,7 @@ use serde::de::DeserializeOwned;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
+use types::backups::{Backup, BackupList, Job, JobStatus, RestoreRequest};
 
 const POLL: Duration = Duration::from_millis(500);
 

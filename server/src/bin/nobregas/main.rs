@@ -297,7 +297,7 @@ async fn databases(api: &Api, output: Output, command: DatabasesCommand) -> Resu
             resources::databases_create(
                 api,
                 output,
-                app::model::CreateDatabase {
+                types::model::CreateDatabase {
                     name,
                     charset,
                     collation,

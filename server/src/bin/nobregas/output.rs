@@ -101,7 +101,7 @@ pub fn progress(total: u64, what: &str) -> ProgressBar {
 
 /// Bytes for people: 1.2 MiB.
 pub fn size(bytes: u64) -> String {
-    app::model::human_size(bytes)
+    types::model::human_size(bytes)
 }
 
 #[cfg(test)]

@@ -2,10 +2,10 @@
 //! the server, exactly as in the Query tab.
 use crate::api::{Api, Failure, segment};
 use crate::output::any_table;
-use app::query::{ExportFormat, ExportRequest, QueryRequest, QueryResponse, StatementResult};
 use futures_util::StreamExt;
 use reqwest::Method;
 use std::io::{Read, Write};
+use types::query::{ExportFormat, ExportRequest, QueryRequest, QueryResponse, StatementResult};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

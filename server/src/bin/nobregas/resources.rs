@@ -1,19 +1,16 @@
 //! Account, databases, users, grants, whitelist and key revocation: one function per command,
 //! each one request (or two) and a table.
-use crate::api::{Api, Failure, segment};
+use crate::api::{Api, Body, Failure};
 use crate::output::{Output, confirm, show, size, table};
-use app::model::{
-    Account, CreateDatabase, CreateUser, CreatedUser, DatabaseDetail, DatabaseList, Grant,
-    NewWhitelistEntry, RevocationReceived, RevokeKey, SetPassword, SetPrivileges, UserList,
-    Whitelist, WhitelistEntry,
+use types::model::{
+    CreateDatabase, CreateUser, NewWhitelistEntry, RevokeKey, SetPassword, SetPrivileges,
 };
-use app::privilege::Privilege;
-use reqwest::Method;
+use types::privilege::Privilege;
 
 pub async fn account(api: &Api, output: Output) -> Result<(), Failure> {
-    let body = api.get("/api/account").await?;
-    show(output, &body, || {
-        let account: Account = body.parse()?;
+    let answer = api.client().get_account().await?;
+    show(output, &Body::from(&answer), || {
+        let account = answer.value;
         let key = match (&account.api_key, &account.api_key_revoked_at) {
             (Some(info), _) => format!("{} (created {})", info.masked, info.created_at),
             (None, Some(at)) => format!("revoked {at} (reported as exposed)"),
@@ -27,9 +24,9 @@ pub async fn account(api: &Api, output: Output) -> Result<(), Failure> {
 }
 
 pub async fn databases_list(api: &Api, output: Output) -> Result<(), Failure> {
-    let body = api.get("/api/databases").await?;
-    show(output, &body, || {
-        let list: DatabaseList = body.parse()?;
+    let answer = api.client().list_databases().await?;
+    show(output, &Body::from(&answer), || {
+        let list = answer.value;
         let rows = list.databases.into_iter().map(|db| {
             [
                 db.name,
@@ -47,11 +44,9 @@ pub async fn databases_list(api: &Api, output: Output) -> Result<(), Failure> {
 }
 
 pub async fn databases_show(api: &Api, output: Output, name: &str) -> Result<(), Failure> {
-    let body = api
-        .get(&format!("/api/databases/{}", segment(name)))
-        .await?;
-    show(output, &body, || {
-        let detail: DatabaseDetail = body.parse()?;
+    let answer = api.client().get_database(name).await?;
+    show(output, &Body::from(&answer), || {
+        let detail = answer.value;
         let db = &detail.database;
         let connection = &detail.connection;
         let facts = table(
@@ -97,10 +92,8 @@ pub async fn databases_create(
     output: Output,
     request: CreateDatabase,
 ) -> Result<(), Failure> {
-    let body = api
-        .send_json(Method::POST, "/api/databases", &request)
-        .await?;
-    show(output, &body, || {
+    let answer = api.client().create_database(&request).await?;
+    show(output, &Body::from(&answer), || {
         Ok(format!("Created database {}.", request.name))
     })
 }
@@ -110,16 +103,15 @@ pub async fn databases_delete(api: &Api, name: &str, yes: bool) -> Result<(), Fa
         &format!("Delete database {name} and everything in it?"),
         yes,
     )?;
-    api.delete(&format!("/api/databases/{}", segment(name)))
-        .await?;
+    api.client().delete_database(name).await?;
     eprintln!("Deleted database {name}.");
     Ok(())
 }
 
 pub async fn users_list(api: &Api, output: Output) -> Result<(), Failure> {
-    let body = api.get("/api/users").await?;
-    show(output, &body, || {
-        let list: UserList = body.parse()?;
+    let answer = api.client().list_users().await?;
+    show(output, &Body::from(&answer), || {
+        let list = answer.value;
         let rows = list.users.into_iter().map(|user| {
             let grants = user
                 .databases
@@ -138,11 +130,12 @@ pub async fn users_create(
     name: String,
     password: Option<String>,
 ) -> Result<(), Failure> {
-    let body = api
-        .send_json(Method::POST, "/api/users", &CreateUser { name, password })
+    let answer = api
+        .client()
+        .create_user(&CreateUser { name, password })
         .await?;
-    show(output, &body, || {
-        let created: CreatedUser = body.parse()?;
+    show(output, &Body::from(&answer), || {
+        let created = answer.value;
         Ok(match created.password {
             Some(password) => format!(
                 "Created user {}. Its password (shown only now):\n{password}",
@@ -154,12 +147,9 @@ pub async fn users_create(
 }
 
 pub async fn users_passwd(api: &Api, name: &str, password: String) -> Result<(), Failure> {
-    api.send_json(
-        Method::PUT,
-        &format!("/api/users/{}/password", segment(name)),
-        &SetPassword { password },
-    )
-    .await?;
+    api.client()
+        .set_user_password(name, &SetPassword { password })
+        .await?;
     eprintln!("Changed the password of {name}.");
     Ok(())
 }
@@ -169,7 +159,7 @@ pub async fn users_delete(api: &Api, name: &str, yes: bool) -> Result<(), Failur
         &format!("Delete database user {name} (its open sessions end)?"),
         yes,
     )?;
-    api.delete(&format!("/api/users/{}", segment(name))).await?;
+    api.client().delete_user(name).await?;
     eprintln!("Deleted user {name}.");
     Ok(())
 }
@@ -196,22 +186,15 @@ pub async fn grants_set(
     database: &str,
     privileges: &[String],
 ) -> Result<(), Failure> {
-    let path = format!(
-        "/api/users/{}/privileges/{}",
-        segment(user),
-        segment(database)
-    );
-    let body = api
-        .send_json(
-            Method::PUT,
-            &path,
-            &SetPrivileges {
-                privileges: expand_presets(privileges),
-            },
-        )
+    let request = SetPrivileges {
+        privileges: expand_presets(privileges),
+    };
+    let answer = api
+        .client()
+        .set_privileges(user, database, &request)
         .await?;
-    show(output, &body, || {
-        let grant: Grant = body.parse()?;
+    show(output, &Body::from(&answer), || {
+        let grant = answer.value;
         Ok(format!(
             "{} may now on {}: {}",
             grant.user,
@@ -222,20 +205,15 @@ pub async fn grants_set(
 }
 
 pub async fn grants_revoke(api: &Api, user: &str, database: &str) -> Result<(), Failure> {
-    api.delete(&format!(
-        "/api/users/{}/privileges/{}",
-        segment(user),
-        segment(database)
-    ))
-    .await?;
+    api.client().revoke_privileges(user, database).await?;
     eprintln!("{user} has no privileges on {database} any more.");
     Ok(())
 }
 
 pub async fn whitelist_list(api: &Api, output: Output) -> Result<(), Failure> {
-    let body = api.get("/api/whitelist").await?;
-    show(output, &body, || {
-        let list: Whitelist = body.parse()?;
+    let answer = api.client().list_whitelist().await?;
+    show(output, &Body::from(&answer), || {
+        let list = answer.value;
         let rows = list
             .entries
             .into_iter()
@@ -250,32 +228,30 @@ pub async fn whitelist_add(
     host: String,
     note: Option<String>,
 ) -> Result<(), Failure> {
-    let body = api
-        .send_json(
-            Method::POST,
-            "/api/whitelist",
-            &NewWhitelistEntry { host, note },
-        )
+    let answer = api
+        .client()
+        .add_whitelist_entry(&NewWhitelistEntry { host, note })
         .await?;
-    show(output, &body, || {
-        let entry: WhitelistEntry = body.parse()?;
+    show(output, &Body::from(&answer), || {
+        let entry = answer.value;
         Ok(format!("Added {} (id {}).", entry.host, entry.id))
     })
 }
 
 /// Not confirmed: an entry is added back as easily (its connections end, no data is lost).
 pub async fn whitelist_remove(api: &Api, id: i64) -> Result<(), Failure> {
-    api.delete(&format!("/api/whitelist/{id}")).await?;
+    api.client().remove_whitelist_entry(id).await?;
     eprintln!("Removed whitelist entry {id}.");
     Ok(())
 }
 
 /// Reports a key found where it should not be; no key of one's own needed.
 pub async fn revoke_leaked(api: &Api, key: String) -> Result<(), Failure> {
-    let body = api
-        .send_json(Method::POST, "/api/keys/revoke", &RevokeKey { key })
-        .await?;
-    let received: RevocationReceived = body.parse()?;
+    let received = api
+        .client()
+        .revoke_exposed_key(&RevokeKey { key })
+        .await?
+        .value;
     eprintln!("{}", received.message);
     Ok(())
 }
