@@ -137,6 +137,15 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    /// The REST API with `key`, through the typed client the `nobregas` command line uses.
+    pub fn api(&self, key: &str) -> nobregas_client::Client {
+        nobregas_client::Client::new(
+            self.address.parse().unwrap(),
+            Some(key.to_owned()),
+            self.client.clone(),
+        )
+    }
+
     pub async fn create_account(&self) -> TestAccount {
         self.create_account_with_prefix(&random_prefix()).await
     }
@@ -412,6 +421,20 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
             v.starts_with("nbg_session=") && !v.starts_with("nbg_session=;")
         })
         .map(|v| v.split(';').next().unwrap().to_owned())
+}
+
+/// An answer's body exactly as the API sent it, for assertions on the JSON itself.
+pub fn sent<T>(answer: &nobregas_client::Answer<T>) -> serde_json::Value {
+    serde_json::from_str(&answer.raw).expect("the answer is JSON")
+}
+
+/// The API's refusal of a typed call: its status and error code.
+pub fn refusal<T>(result: nobregas_client::Result<T>) -> (StatusCode, String) {
+    match result {
+        Err(nobregas_client::Error::Api { status, code, .. }) => (status, code),
+        Err(other) => panic!("not the API's refusal: {other}"),
+        Ok(_) => panic!("the API accepted what it should refuse"),
+    }
 }
 
 pub async fn error_code(response: Response) -> String {

@@ -1,16 +1,40 @@
 //! Database users and privileges through the API, proven by connecting as the user.
-use crate::helpers::{TestAccount, TestApp, error_code, spawn_app};
-use reqwest::{Method, StatusCode};
+use crate::helpers::{TestAccount, TestApp, refusal, sent, spawn_app};
+use reqwest::StatusCode;
 use serde_json::json;
+use types::model::{CreateDatabase, CreateUser, NewWhitelistEntry, SetPassword, SetPrivileges};
+
+fn new_user(name: &str, password: Option<&str>) -> CreateUser {
+    CreateUser {
+        name: name.to_owned(),
+        password: password.map(str::to_owned),
+    }
+}
+
+fn privileges(names: &[&str]) -> SetPrivileges {
+    SetPrivileges {
+        privileges: names.iter().map(|p| (*p).to_owned()).collect(),
+    }
+}
+
+fn password(password: &str) -> SetPassword {
+    SetPassword {
+        password: password.to_owned(),
+    }
+}
 
 async fn setup(app: &TestApp) -> (TestAccount, String, String) {
     let account = app.create_account().await;
     let key = app.issue_key(&account).await;
     let db = format!("{}_shop", account.prefix);
-    let created = app
-        .send_json(Method::POST, "/api/databases", &key, json!({ "name": db }))
-        .await;
-    assert_eq!(created.status(), StatusCode::CREATED);
+    app.api(&key)
+        .create_database(&CreateDatabase {
+            name: db.clone(),
+            charset: None,
+            collation: None,
+        })
+        .await
+        .expect("created");
     sqlx::query(&format!("CREATE TABLE `{db}`.items (id INT PRIMARY KEY)"))
         .execute(&app.state.mysql)
         .await
@@ -27,32 +51,23 @@ async fn a_generated_password_is_returned_once_and_works() {
     let app = spawn_app().await;
     let (account, key, _) = setup(&app).await;
     let user = format!("{}_app", account.prefix);
-    let created = app
-        .send_json(Method::POST, "/api/users", &key, json!({ "name": user }))
-        .await;
-    assert_eq!(created.status(), StatusCode::CREATED);
-    let body: serde_json::Value = created.json().await.unwrap();
-    assert_eq!(body["name"], user);
-    let password = body["password"].as_str().unwrap();
+    let api = app.api(&key);
+    let created = api.create_user(&new_user(&user, None)).await.unwrap().value;
+    assert_eq!(created.name, user);
+    let password = created.password.expect("a generated password");
+    let password = password.as_str();
     assert!(password.len() >= 20);
     assert_eq!(app.user_hosts(&user).await, vec!["localhost"]);
     app.connect_as(&user, password)
         .await
         .expect("the new user can connect");
 
-    let duplicate = app
-        .send_json(Method::POST, "/api/users", &key, json!({ "name": user }))
-        .await;
-    assert_eq!(duplicate.status(), StatusCode::CONFLICT);
+    let duplicate = api.create_user(&new_user(&user, None)).await;
+    assert_eq!(refusal(duplicate).0, StatusCode::CONFLICT);
 
-    let listed: serde_json::Value = app
-        .get_bearer("/api/users", &key)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed = api.list_users().await.unwrap();
     assert_eq!(
-        listed,
+        sent(&listed),
         json!({ "users": [{ "name": user, "databases": [] }] })
     );
 }
@@ -62,45 +77,25 @@ async fn a_chosen_password_is_not_echoed_and_the_policy_holds() {
     let app = spawn_app().await;
     let (account, key, _) = setup(&app).await;
     let user = format!("{}_web", account.prefix);
-    let short = app
-        .send_json(
-            Method::POST,
-            "/api/users",
-            &key,
-            json!({ "name": user, "password": "too short" }),
-        )
-        .await;
-    assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let api = app.api(&key);
+    let short = api.create_user(&new_user(&user, Some("too short"))).await;
+    assert_eq!(refusal(short).0, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(app.all_user_hosts(&user).await.is_empty());
 
     let password = "it's a \"quoted\" `password` \\ ok";
-    let created = app
-        .send_json(
-            Method::POST,
-            "/api/users",
-            &key,
-            json!({ "name": user, "password": password }),
-        )
-        .await;
-    assert_eq!(created.status(), StatusCode::CREATED);
-    assert_eq!(
-        created.json::<serde_json::Value>().await.unwrap(),
-        json!({ "name": user })
-    );
+    let created = api
+        .create_user(&new_user(&user, Some(password)))
+        .await
+        .unwrap();
+    assert_eq!(sent(&created), json!({ "name": user }));
     app.connect_as(&user, password)
         .await
         .expect("quotes and backslashes survive verbatim");
 
     let new_password = "a brand new password";
-    let changed = app
-        .send_json(
-            Method::PUT,
-            &format!("/api/users/{user}/password"),
-            &key,
-            json!({ "password": new_password }),
-        )
-        .await;
-    assert_eq!(changed.status(), StatusCode::NO_CONTENT);
+    api.set_user_password(&user, &self::password(new_password))
+        .await
+        .expect("204");
     assert!(
         app.connect_as(&user, password).await.is_err(),
         "the old password stops working"
@@ -109,30 +104,16 @@ async fn a_chosen_password_is_not_echoed_and_the_policy_holds() {
         .await
         .expect("the new password works");
 
-    let bad = app
-        .send_json(
-            Method::PUT,
-            &format!("/api/users/{user}/password"),
-            &key,
-            json!({ "password": "short" }),
-        )
-        .await;
-    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let bad = api.set_user_password(&user, &self::password("short")).await;
+    assert_eq!(refusal(bad).0, StatusCode::UNPROCESSABLE_ENTITY);
     app.connect_as(&user, new_password)
         .await
         .expect("a refused change changes nothing");
 
-    assert_eq!(
-        app.delete_bearer(&format!("/api/users/{user}"), &key)
-            .await
-            .status(),
-        StatusCode::NO_CONTENT
-    );
+    api.delete_user(&user).await.expect("204");
     assert!(app.all_user_hosts(&user).await.is_empty());
     assert_eq!(
-        app.delete_bearer(&format!("/api/users/{user}"), &key)
-            .await
-            .status(),
+        refusal(api.delete_user(&user).await).0,
         StatusCode::NOT_FOUND
     );
 }
@@ -143,26 +124,17 @@ async fn select_grant_allows_reading_and_denies_writing() {
     let (account, key, db) = setup(&app).await;
     let user = format!("{}_ro", account.prefix);
     let password = "read only password";
-    app.send_json(
-        Method::POST,
-        "/api/users",
-        &key,
-        json!({ "name": user, "password": password }),
-    )
-    .await;
+    let api = app.api(&key);
+    api.create_user(&new_user(&user, Some(password)))
+        .await
+        .unwrap();
 
-    let path = format!("/api/users/{user}/privileges/{db}");
-    let granted = app
-        .send_json(
-            Method::PUT,
-            &path,
-            &key,
-            json!({ "privileges": ["SELECT"] }),
-        )
-        .await;
-    assert_eq!(granted.status(), StatusCode::OK);
+    let granted = api
+        .set_privileges(&user, &db, &privileges(&["SELECT"]))
+        .await
+        .unwrap();
     assert_eq!(
-        granted.json::<serde_json::Value>().await.unwrap(),
+        sent(&granted),
         json!({ "user": user, "database": db, "privileges": ["SELECT"] })
     );
     let grants = app.show_grants(&user).await;
@@ -187,56 +159,32 @@ async fn select_grant_allows_reading_and_denies_writing() {
         .await;
     assert!(insert.is_err(), "INSERT must be denied");
 
-    let all = app
-        .send_json(Method::PUT, &path, &key, json!({ "privileges": ["ALL"] }))
-        .await;
-    assert_eq!(
-        all.json::<serde_json::Value>().await.unwrap()["privileges"]
-            .as_array()
-            .unwrap()
-            .len(),
-        18
-    );
-    let detail: serde_json::Value = app
-        .get_bearer(&format!("/api/databases/{db}"), &key)
+    let all = api
+        .set_privileges(&user, &db, &privileges(&["ALL"]))
         .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(detail["users"][0]["user"], user);
-    assert_eq!(
-        detail["users"][0]["privileges"].as_array().unwrap().len(),
-        18
-    );
+        .unwrap()
+        .value;
+    assert_eq!(all.privileges.len(), 18);
+    let detail = api.get_database(&db).await.unwrap().value;
+    assert_eq!(detail.users[0].user, user);
+    assert_eq!(detail.users[0].privileges.len(), 18);
     assert!(!app.show_grants(&user).await.contains("GRANT OPTION"));
 
-    let narrowed = app
-        .send_json(
-            Method::PUT,
-            &path,
-            &key,
-            json!({ "privileges": ["select", "show view"] }),
-        )
-        .await;
-    assert_eq!(
-        narrowed.json::<serde_json::Value>().await.unwrap()["privileges"],
-        json!(["SELECT", "SHOW VIEW"])
-    );
-    let listed: serde_json::Value = app
-        .get_bearer("/api/users", &key)
-        .await
-        .json()
+    let narrowed = api
+        .set_privileges(&user, &db, &privileges(&["select", "show view"]))
         .await
         .unwrap();
     assert_eq!(
-        listed["users"][0]["databases"],
+        sent(&narrowed)["privileges"],
+        json!(["SELECT", "SHOW VIEW"])
+    );
+    let listed = api.list_users().await.unwrap();
+    assert_eq!(
+        sent(&listed)["users"][0]["databases"],
         json!([{ "database": db, "privileges": ["SELECT", "SHOW VIEW"] }])
     );
 
-    assert_eq!(
-        app.delete_bearer(&path, &key).await.status(),
-        StatusCode::NO_CONTENT
-    );
+    api.revoke_privileges(&user, &db).await.expect("204");
     assert!(!app.show_grants(&user).await.contains(&escaped));
 }
 
@@ -245,22 +193,22 @@ async fn only_database_level_privileges_can_be_granted() {
     let app = spawn_app().await;
     let (account, key, db) = setup(&app).await;
     let user = format!("{}_x", account.prefix);
-    app.send_json(Method::POST, "/api/users", &key, json!({ "name": user }))
-        .await;
-    let path = format!("/api/users/{user}/privileges/{db}");
+    let api = app.api(&key);
+    api.create_user(&new_user(&user, None)).await.unwrap();
     for bad in [
-        json!(["FILE"]),
-        json!(["SUPER"]),
-        json!(["PROCESS"]),
-        json!(["GRANT OPTION"]),
-        json!(["SELECT", "RELOAD"]),
-        json!([]),
+        &["FILE"][..],
+        &["SUPER"],
+        &["PROCESS"],
+        &["GRANT OPTION"],
+        &["SELECT", "RELOAD"],
+        &[],
     ] {
-        let response = app
-            .send_json(Method::PUT, &path, &key, json!({ "privileges": bad }))
-            .await;
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
-        assert_eq!(error_code(response).await, "validation_failed");
+        let response = api.set_privileges(&user, &db, &privileges(bad)).await;
+        assert_eq!(
+            refusal(response),
+            (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed".into()),
+            "{bad:?}"
+        );
     }
     assert!(
         !app.show_grants(&user)
@@ -275,21 +223,12 @@ async fn dropping_a_database_removes_its_grants() {
     let app = spawn_app().await;
     let (account, key, db) = setup(&app).await;
     let user = format!("{}_g", account.prefix);
-    app.send_json(Method::POST, "/api/users", &key, json!({ "name": user }))
-        .await;
-    app.send_json(
-        Method::PUT,
-        &format!("/api/users/{user}/privileges/{db}"),
-        &key,
-        json!({ "privileges": ["SELECT"] }),
-    )
-    .await;
-    assert_eq!(
-        app.delete_bearer(&format!("/api/databases/{db}"), &key)
-            .await
-            .status(),
-        StatusCode::NO_CONTENT
-    );
+    let api = app.api(&key);
+    api.create_user(&new_user(&user, None)).await.unwrap();
+    api.set_privileges(&user, &db, &privileges(&["SELECT"]))
+        .await
+        .unwrap();
+    api.delete_database(&db).await.expect("204");
     assert!(
         !app.show_grants(&user)
             .await
@@ -306,24 +245,16 @@ async fn a_drifted_host_password_is_repaired() {
     let (account, key, _) = setup(&app).await;
     let user = format!("{}_drift", account.prefix);
     let (remote, password) = ("127.0.9.4", "the original password");
-    app.send_json(
-        Method::POST,
-        "/api/users",
-        &key,
-        json!({ "name": user, "password": password }),
-    )
-    .await;
-    assert_eq!(
-        app.send_json(
-            Method::POST,
-            "/api/whitelist",
-            &key,
-            json!({ "host": remote })
-        )
+    let api = app.api(&key);
+    api.create_user(&new_user(&user, Some(password)))
         .await
-        .status(),
-        StatusCode::CREATED
-    );
+        .unwrap();
+    api.add_whitelist_entry(&NewWhitelistEntry {
+        host: remote.to_owned(),
+        note: None,
+    })
+    .await
+    .expect("201");
     let drift = format!("ALTER USER '{user}'@'{remote}' IDENTIFIED BY 'a drifted password'");
 
     sqlx::query(&drift).execute(&app.state.mysql).await.unwrap();
@@ -341,15 +272,9 @@ async fn a_drifted_host_password_is_repaired() {
 
     sqlx::query(&drift).execute(&app.state.mysql).await.unwrap();
     let new_password = "the new password";
-    let changed = app
-        .send_json(
-            Method::PUT,
-            &format!("/api/users/{user}/password"),
-            &key,
-            json!({ "password": new_password }),
-        )
-        .await;
-    assert_eq!(changed.status(), StatusCode::NO_CONTENT);
+    api.set_user_password(&user, &self::password(new_password))
+        .await
+        .expect("204");
     app.connect_from(remote, &user, new_password)
         .await
         .expect("the new password works from the whitelisted host");
@@ -391,13 +316,10 @@ async fn loopback_follows_localhost() {
     let (account, key, db) = setup(&app).await;
     let user = format!("{}_tcp", account.prefix);
     let password = "the first password";
-    app.send_json(
-        Method::POST,
-        "/api/users",
-        &key,
-        json!({ "name": user, "password": password }),
-    )
-    .await;
+    let api = app.api(&key);
+    api.create_user(&new_user(&user, Some(password)))
+        .await
+        .unwrap();
     assert_eq!(
         app.all_user_hosts(&user).await,
         vec!["127.0.0.1", "::1", "localhost"]
@@ -411,18 +333,9 @@ async fn loopback_follows_localhost() {
     assert!(read.is_err(), "no grant yet");
     drop(conn);
 
-    let path = format!("/api/users/{user}/privileges/{db}");
-    assert_eq!(
-        app.send_json(
-            Method::PUT,
-            &path,
-            &key,
-            json!({ "privileges": ["SELECT"] })
-        )
+    api.set_privileges(&user, &db, &privileges(&["SELECT"]))
         .await
-        .status(),
-        StatusCode::OK
-    );
+        .expect("200");
     assert_eq!(
         app.show_grants_at(&user, "127.0.0.1").await,
         app.show_grants(&user)
@@ -448,15 +361,9 @@ async fn loopback_follows_localhost() {
     );
     drop(conn);
 
-    let changed = app
-        .send_json(
-            Method::PUT,
-            &format!("/api/users/{user}/password"),
-            &key,
-            json!({ "password": "the second password" }),
-        )
-        .await;
-    assert_eq!(changed.status(), StatusCode::NO_CONTENT);
+    api.set_user_password(&user, &self::password("the second password"))
+        .await
+        .expect("204");
     assert!(
         connect_loopback(&user, password).await.is_err(),
         "the old password stops working over TCP too"
@@ -465,10 +372,7 @@ async fn loopback_follows_localhost() {
         .await
         .expect("the new one works");
 
-    assert_eq!(
-        app.delete_bearer(&path, &key).await.status(),
-        StatusCode::NO_CONTENT
-    );
+    api.revoke_privileges(&user, &db).await.expect("204");
     let mut conn = connect_loopback(&user, "the second password")
         .await
         .unwrap();
@@ -483,15 +387,13 @@ async fn loopback_follows_localhost() {
 
     // Loopback needs no whitelist entry, and removing whitelist entries never touches it.
     for loopback in ["127.0.0.1", "::1"] {
-        let entry = app
-            .send_json(
-                Method::POST,
-                "/api/whitelist",
-                &key,
-                json!({ "host": loopback }),
-            )
+        let entry = api
+            .add_whitelist_entry(&NewWhitelistEntry {
+                host: loopback.to_owned(),
+                note: None,
+            })
             .await;
-        assert_eq!(entry.status(), StatusCode::CONFLICT, "already allowed");
+        assert_eq!(refusal(entry).0, StatusCode::CONFLICT, "already allowed");
     }
     server::services::whitelist::reconcile(&app.state.store, &app.state.fleet)
         .await
@@ -501,12 +403,7 @@ async fn loopback_follows_localhost() {
         vec!["127.0.0.1", "::1", "localhost"]
     );
 
-    assert_eq!(
-        app.delete_bearer(&format!("/api/users/{user}"), &key)
-            .await
-            .status(),
-        StatusCode::NO_CONTENT
-    );
+    api.delete_user(&user).await.expect("204");
     assert!(app.all_user_hosts(&user).await.is_empty());
 }
 
@@ -515,13 +412,10 @@ async fn users_made_before_loopback_accounts_get_them_at_reconciliation() {
     let app = spawn_app().await;
     let (account, key, _) = setup(&app).await;
     let user = format!("{}_old", account.prefix);
-    app.send_json(
-        Method::POST,
-        "/api/users",
-        &key,
-        json!({ "name": user, "password": "an older password" }),
-    )
-    .await;
+    app.api(&key)
+        .create_user(&new_user(&user, Some("an older password")))
+        .await
+        .unwrap();
     for host in ["127.0.0.1", "::1"] {
         sqlx::query(&format!("DROP USER '{user}'@'{host}'"))
             .execute(&app.state.mysql)
