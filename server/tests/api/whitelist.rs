@@ -1,8 +1,29 @@
 //! The IP whitelist, proven with real connections from loopback aliases.
-use crate::helpers::{TestAccount, TestApp, error_code, spawn_app};
+use crate::helpers::{TestAccount, TestApp, error_code, sent, spawn_app};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use server::services::whitelist;
+use types::model::{CreateDatabase, CreateUser, NewWhitelistEntry, SetPassword, SetPrivileges};
+
+fn entry(host: &str, note: Option<&str>) -> NewWhitelistEntry {
+    NewWhitelistEntry {
+        host: host.to_owned(),
+        note: note.map(str::to_owned),
+    }
+}
+
+fn user_with_password(name: &str) -> CreateUser {
+    CreateUser {
+        name: name.to_owned(),
+        password: Some(PASSWORD.to_owned()),
+    }
+}
+
+fn privileges(names: &[&str]) -> SetPrivileges {
+    SetPrivileges {
+        privileges: names.iter().map(|p| (*p).to_owned()).collect(),
+    }
+}
 
 const PASSWORD: &str = "whitelist password";
 
@@ -14,8 +35,14 @@ async fn setup(app: &TestApp) -> (TestAccount, String, String, String) {
         format!("{}_shop", account.prefix),
         format!("{}_app", account.prefix),
     );
-    app.send_json(Method::POST, "/api/databases", &key, json!({ "name": db }))
-        .await;
+    let api = app.api(&key);
+    api.create_database(&CreateDatabase {
+        name: db.clone(),
+        charset: None,
+        collation: None,
+    })
+    .await
+    .unwrap();
     sqlx::query(&format!("CREATE TABLE `{db}`.t (id INT PRIMARY KEY)"))
         .execute(&app.state.mysql)
         .await
@@ -24,22 +51,10 @@ async fn setup(app: &TestApp) -> (TestAccount, String, String, String) {
         .execute(&app.state.mysql)
         .await
         .unwrap();
-    app.send_json(
-        Method::POST,
-        "/api/users",
-        &key,
-        json!({ "name": user, "password": PASSWORD }),
-    )
-    .await;
-    let grant = app
-        .send_json(
-            Method::PUT,
-            &format!("/api/users/{user}/privileges/{db}"),
-            &key,
-            json!({ "privileges": ["SELECT"] }),
-        )
-        .await;
-    assert_eq!(grant.status(), StatusCode::OK);
+    api.create_user(&user_with_password(&user)).await.unwrap();
+    api.set_privileges(&user, &db, &privileges(&["SELECT"]))
+        .await
+        .expect("200");
     (account, key, db, user)
 }
 
@@ -54,21 +69,17 @@ async fn access_follows_the_whitelist() {
         "refused before the entry"
     );
 
-    let added = app
-        .send_json(
-            Method::POST,
-            "/api/whitelist",
-            &key,
-            json!({ "host": "127.0.0.5", "note": "office" }),
-        )
-        .await;
-    assert_eq!(added.status(), StatusCode::CREATED);
-    let entry: serde_json::Value = added.json().await.unwrap();
+    let api = app.api(&key);
+    let added = api
+        .add_whitelist_entry(&entry("127.0.0.5", Some("office")))
+        .await
+        .expect("201");
+    let (added_json, entry) = (sent(&added), added.value);
     assert_eq!(
-        (entry["host"].as_str(), entry["note"].as_str()),
-        (Some("127.0.0.5"), Some("office"))
+        (entry.host.as_str(), entry.note.as_str()),
+        ("127.0.0.5", "office")
     );
-    assert!(entry["created_at"].as_str().unwrap().ends_with('Z'));
+    assert!(entry.created_at.ends_with('Z'));
     assert_eq!(app.user_hosts(&user).await, vec!["127.0.0.5", "localhost"]);
 
     let mut conn = app
@@ -99,21 +110,10 @@ async fn access_follows_the_whitelist() {
         "another address stays refused"
     );
 
-    let listed: serde_json::Value = app
-        .get_bearer("/api/whitelist", &key)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(listed["entries"], json!([entry]));
+    let listed = api.list_whitelist().await.unwrap();
+    assert_eq!(sent(&listed)["entries"], json!([added_json]));
 
-    let id = entry["id"].as_i64().unwrap();
-    assert_eq!(
-        app.delete_bearer(&format!("/api/whitelist/{id}"), &key)
-            .await
-            .status(),
-        StatusCode::NO_CONTENT
-    );
+    api.remove_whitelist_entry(entry.id).await.expect("204");
     assert!(
         app.connect_from("127.0.0.5", &user, PASSWORD)
             .await
@@ -122,11 +122,7 @@ async fn access_follows_the_whitelist() {
     );
     assert_eq!(app.user_hosts(&user).await, vec!["localhost"]);
     assert_eq!(
-        app.get_bearer("/api/whitelist", &key)
-            .await
-            .json::<serde_json::Value>()
-            .await
-            .unwrap(),
+        sent(&api.list_whitelist().await.unwrap()),
         json!({ "entries": [] })
     );
 }
@@ -136,19 +132,11 @@ async fn a_network_admits_addresses_inside_it_only() {
     let app = spawn_app().await;
     let (_, key, _, user) = setup(&app).await;
     let added = app
-        .send_json(
-            Method::POST,
-            "/api/whitelist",
-            &key,
-            json!({ "host": "127.0.5.0/24" }),
-        )
-        .await;
-    assert_eq!(added.status(), StatusCode::CREATED);
-    assert_eq!(
-        added.json::<serde_json::Value>().await.unwrap()["host"],
-        "127.0.5.0/24",
-        "stored as entered"
-    );
+        .api(&key)
+        .add_whitelist_entry(&entry("127.0.5.0/24", None))
+        .await
+        .expect("201");
+    assert_eq!(added.value.host, "127.0.5.0/24", "stored as entered");
     assert!(
         app.user_hosts(&user)
             .await
@@ -170,21 +158,12 @@ async fn a_network_admits_addresses_inside_it_only() {
 async fn users_passwords_and_grants_follow_every_host() {
     let app = spawn_app().await;
     let (account, key, db, _) = setup(&app).await;
-    app.send_json(
-        Method::POST,
-        "/api/whitelist",
-        &key,
-        json!({ "host": "127.0.0.7" }),
-    )
-    .await;
+    let api = app.api(&key);
+    api.add_whitelist_entry(&entry("127.0.0.7", None))
+        .await
+        .unwrap();
     let later = format!("{}_later", account.prefix);
-    app.send_json(
-        Method::POST,
-        "/api/users",
-        &key,
-        json!({ "name": later, "password": PASSWORD }),
-    )
-    .await;
+    api.create_user(&user_with_password(&later)).await.unwrap();
     assert_eq!(
         app.user_hosts(&later).await,
         vec!["127.0.0.7", "localhost"],
@@ -192,13 +171,14 @@ async fn users_passwords_and_grants_follow_every_host() {
     );
 
     let new_password = "a changed password";
-    app.send_json(
-        Method::PUT,
-        &format!("/api/users/{later}/password"),
-        &key,
-        json!({ "password": new_password }),
+    api.set_user_password(
+        &later,
+        &SetPassword {
+            password: new_password.to_owned(),
+        },
     )
-    .await;
+    .await
+    .unwrap();
     app.connect_from("127.0.0.7", &later, new_password)
         .await
         .expect("the new password works remotely");
@@ -208,21 +188,12 @@ async fn users_passwords_and_grants_follow_every_host() {
             .is_err()
     );
 
-    app.send_json(
-        Method::PUT,
-        &format!("/api/users/{later}/privileges/{db}"),
-        &key,
-        json!({ "privileges": ["SELECT", "INSERT"] }),
-    )
-    .await;
+    api.set_privileges(&later, &db, &privileges(&["SELECT", "INSERT"]))
+        .await
+        .unwrap();
     let remote = app.show_grants_at(&later, "127.0.0.7").await;
     assert!(remote.contains("GRANT SELECT, INSERT ON"), "{remote}");
-    assert_eq!(
-        app.delete_bearer(&format!("/api/users/{later}"), &key)
-            .await
-            .status(),
-        StatusCode::NO_CONTENT
-    );
+    api.delete_user(&later).await.expect("204");
     assert!(
         app.all_user_hosts(&later).await.is_empty(),
         "deleted at every host"
