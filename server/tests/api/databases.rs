@@ -29,20 +29,20 @@ async fn lists_the_accounts_databases_from_mariadb() {
     .await
     .unwrap();
 
-    let response = app.get_bearer("/api/databases", &key).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: serde_json::Value = response.json().await.unwrap();
-    let databases = body["databases"].as_array().unwrap();
+    let databases = app
+        .api(&key)
+        .list_databases()
+        .await
+        .unwrap()
+        .value
+        .databases;
     assert_eq!(databases.len(), 1);
     let db = &databases[0];
-    assert_eq!(db["name"], name);
-    assert_eq!(db["tables"], 1);
-    assert!(
-        db["size_bytes"].as_u64().unwrap() > 0,
-        "an InnoDB table occupies pages"
-    );
-    assert_eq!(db["charset"], "utf8mb4");
-    assert!(db["collation"].as_str().unwrap().starts_with("utf8mb4_"));
+    assert_eq!(db.name, name);
+    assert_eq!(db.tables, 1);
+    assert!(db.size_bytes > 0, "an InnoDB table occupies pages");
+    assert_eq!(db.charset, "utf8mb4");
+    assert!(db.collation.starts_with("utf8mb4_"));
 }
 
 /// `_` is a LIKE wildcard: prefix `p` must not see `px_…` (another tenant whose prefix starts alike).
@@ -57,35 +57,12 @@ async fn the_prefix_underscore_is_not_a_wildcard() {
     app.create_database(&format!("{}_shop", neighbour.prefix))
         .await;
 
-    let alice_key = app.issue_key(&alice).await;
-    let body: serde_json::Value = app
-        .get_bearer("/api/databases", &alice_key)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let names: Vec<&str> = body["databases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, vec![format!("{}_shop", alice.prefix)]);
-
-    let neighbour_key = app.issue_key(&neighbour).await;
-    let body: serde_json::Value = app
-        .get_bearer("/api/databases", &neighbour_key)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let names: Vec<&str> = body["databases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, vec![format!("{}_shop", neighbour.prefix)]);
+    for account in [&alice, &neighbour] {
+        let key = app.issue_key(account).await;
+        let list = app.api(&key).list_databases().await.unwrap().value;
+        let names: Vec<String> = list.databases.into_iter().map(|d| d.name).collect();
+        assert_eq!(names, vec![format!("{}_shop", account.prefix)]);
+    }
 }
 
 #[tokio::test]
