@@ -15,6 +15,7 @@ start=$(date +%s)
 cargo leptos build --release --precompress --split >"$work/build.log" 2>&1 || { tail -30 "$work/build.log"; exit 1; }
 echo "rev $(git rev-parse --short HEAD): clean build $(( $(date +%s) - start )) s"
 cd target/site/pkg
+ls -l --sort=size *.wasm
 main=$(ls -S nobregas-panel*.wasm | head -1)
 echo "main $main: raw $(stat -c %s "$main") B, brotli $(stat -c %s "$main.br") B"
 raw=0; br=0; n=0
