@@ -7,7 +7,6 @@ use leptos::prelude::*;
 
 #[server(prefix = "/rpc", endpoint = "list_databases")]
 pub async fn list_databases() -> Result<DatabaseList, AppError> {
-    use crate::model::DatabaseList;
     use panel_core::services::databases;
     crate::rpc::answer(async {
         let (state, caller) = crate::rpc::signed_in().await?;
@@ -25,7 +24,6 @@ pub async fn list_databases() -> Result<DatabaseList, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "list_users")]
 pub async fn list_users() -> Result<UserList, AppError> {
-    use crate::model::UserList;
     use panel_core::services::db_users;
     crate::rpc::answer(async {
         let (state, caller) = crate::rpc::signed_in().await?;

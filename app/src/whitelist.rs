@@ -10,7 +10,6 @@ use leptos::prelude::*;
 
 #[server(prefix = "/rpc", endpoint = "list_whitelist")]
 pub async fn list_whitelist() -> Result<Whitelist, AppError> {
-    use crate::model::Whitelist;
     use panel_core::services::whitelist;
     crate::rpc::answer(async {
         let (state, caller) = crate::rpc::signed_in().await?;

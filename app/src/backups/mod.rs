@@ -9,7 +9,6 @@ use leptos::prelude::*;
 
 #[server(prefix = "/rpc", endpoint = "list_backups")]
 pub async fn list_backups(database: String) -> Result<BackupList, AppError> {
-    use crate::backups::BackupList;
     use panel_core::services::{backups, databases};
     crate::rpc::answer(async {
         let (state, caller) = crate::rpc::signed_in().await?;
@@ -27,7 +26,6 @@ pub async fn list_backups(database: String) -> Result<BackupList, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "create_backup")]
 pub async fn create_backup(database: String) -> Result<Backup, AppError> {
-    use crate::backups::BackupKind;
     use panel_core::services::{backups, databases};
     crate::rpc::answer(async {
         let (state, caller) = crate::rpc::signed_in().await?;
