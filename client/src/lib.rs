@@ -10,9 +10,11 @@ use serde::de::DeserializeOwned;
 use types::error::ErrorBody;
 use url::Url;
 
-/// A typed answer and its body as the API sent it.
+/// A typed answer, its status and its body as the API sent it.
 #[derive(Debug, Clone)]
 pub struct Answer<T> {
+    /// 200, 201 or 202: which success it was.
+    pub status: StatusCode,
     pub value: T,
     pub raw: String,
 }
@@ -115,18 +117,19 @@ impl Client {
         Err(api_error(status, &text))
     }
 
-    async fn text(&self, request: reqwest::RequestBuilder) -> Result<String> {
+    async fn text(&self, request: reqwest::RequestBuilder) -> Result<(StatusCode, String)> {
         let response = self.response(request).await?;
-        response.text().await.map_err(unreachable)
+        let status = response.status();
+        Ok((status, response.text().await.map_err(unreachable)?))
     }
 
     async fn call<T: DeserializeOwned>(
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<Answer<T>> {
-        let raw = self.text(request).await?;
+        let (status, raw) = self.text(request).await?;
         let value = serde_json::from_str(&raw).map_err(|err| Error::Unexpected(err.to_string()))?;
-        Ok(Answer { value, raw })
+        Ok(Answer { status, value, raw })
     }
 
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<Answer<T>> {
@@ -142,19 +145,19 @@ impl Client {
         self.call(self.request(method, path).json(body)).await
     }
 
-    /// For operations that answer 204 (or a body nobody reads).
+    /// For operations that answer 204 (or a body nobody reads): the success's status.
     async fn send_only(
         &self,
         method: Method,
         path: &str,
         body: Option<&impl Serialize>,
-    ) -> Result<()> {
+    ) -> Result<StatusCode> {
         let request = self.request(method, path);
         let request = match body {
             Some(body) => request.json(body),
             None => request,
         };
-        self.text(request).await.map(drop)
+        self.text(request).await.map(|(status, _)| status)
     }
 }
 

@@ -1,6 +1,6 @@
 //! One method per REST operation, named by its OpenAPI `operationId`.
 use super::{Answer, Client, Result, segment};
-use reqwest::Method;
+use reqwest::{Method, StatusCode};
 use types::activity::AuditPage;
 use types::backups::{
     Backup, BackupList, BackupSchedule, Job, RestoreRequest, ScheduleList, ScheduleRequest,
@@ -31,7 +31,7 @@ impl Client {
         self.get("/api/account/sessions").await
     }
 
-    pub async fn revoke_session(&self, id: i64) -> Result<()> {
+    pub async fn revoke_session(&self, id: i64) -> Result<StatusCode> {
         self.send_only(Method::DELETE, &format!("/api/account/sessions/{id}"), NONE)
             .await
     }
@@ -73,7 +73,7 @@ impl Client {
         self.get(&format!("/api/databases/{}", segment(name))).await
     }
 
-    pub async fn delete_database(&self, name: &str) -> Result<()> {
+    pub async fn delete_database(&self, name: &str) -> Result<StatusCode> {
         self.send_only(
             Method::DELETE,
             &format!("/api/databases/{}", segment(name)),
@@ -91,12 +91,12 @@ impl Client {
         self.send(Method::POST, "/api/users", request).await
     }
 
-    pub async fn set_user_password(&self, name: &str, request: &SetPassword) -> Result<()> {
+    pub async fn set_user_password(&self, name: &str, request: &SetPassword) -> Result<StatusCode> {
         let path = format!("/api/users/{}/password", segment(name));
         self.send_only(Method::PUT, &path, Some(request)).await
     }
 
-    pub async fn delete_user(&self, name: &str) -> Result<()> {
+    pub async fn delete_user(&self, name: &str) -> Result<StatusCode> {
         self.send_only(
             Method::DELETE,
             &format!("/api/users/{}", segment(name)),
@@ -115,7 +115,7 @@ impl Client {
             .await
     }
 
-    pub async fn revoke_privileges(&self, user: &str, database: &str) -> Result<()> {
+    pub async fn revoke_privileges(&self, user: &str, database: &str) -> Result<StatusCode> {
         self.send_only(Method::DELETE, &privileges_path(user, database), NONE)
             .await
     }
@@ -132,7 +132,7 @@ impl Client {
         self.send(Method::POST, "/api/whitelist", request).await
     }
 
-    pub async fn remove_whitelist_entry(&self, id: i64) -> Result<()> {
+    pub async fn remove_whitelist_entry(&self, id: i64) -> Result<StatusCode> {
         self.send_only(Method::DELETE, &format!("/api/whitelist/{id}"), NONE)
             .await
     }
@@ -147,7 +147,7 @@ impl Client {
         self.send(Method::POST, &path, request).await
     }
 
-    pub async fn cancel_query(&self, id: &str) -> Result<()> {
+    pub async fn cancel_query(&self, id: &str) -> Result<StatusCode> {
         let path = format!("/api/queries/{}/cancel", segment(id));
         self.send_only(Method::POST, &path, NONE).await
     }
@@ -176,7 +176,7 @@ impl Client {
         self.get(&format!("/api/backups/{}", segment(id))).await
     }
 
-    pub async fn delete_backup(&self, id: &str) -> Result<()> {
+    pub async fn delete_backup(&self, id: &str) -> Result<StatusCode> {
         self.send_only(
             Method::DELETE,
             &format!("/api/backups/{}", segment(id)),
@@ -211,7 +211,7 @@ impl Client {
             .await
     }
 
-    pub async fn delete_backup_schedule(&self, database: &str) -> Result<()> {
+    pub async fn delete_backup_schedule(&self, database: &str) -> Result<StatusCode> {
         self.send_only(Method::DELETE, &schedule_path(database), NONE)
             .await
     }

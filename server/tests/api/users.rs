@@ -27,14 +27,18 @@ async fn setup(app: &TestApp) -> (TestAccount, String, String) {
     let account = app.create_account().await;
     let key = app.issue_key(&account).await;
     let db = format!("{}_shop", account.prefix);
-    app.api(&key)
-        .create_database(&CreateDatabase {
-            name: db.clone(),
-            charset: None,
-            collation: None,
-        })
-        .await
-        .expect("created");
+    assert_eq!(
+        app.api(&key)
+            .create_database(&CreateDatabase {
+                name: db.clone(),
+                charset: None,
+                collation: None,
+            })
+            .await
+            .expect("created")
+            .status,
+        StatusCode::CREATED
+    );
     sqlx::query(&format!("CREATE TABLE `{db}`.items (id INT PRIMARY KEY)"))
         .execute(&app.state.mysql)
         .await
@@ -52,7 +56,9 @@ async fn a_generated_password_is_returned_once_and_works() {
     let (account, key, _) = setup(&app).await;
     let user = format!("{}_app", account.prefix);
     let api = app.api(&key);
-    let created = api.create_user(&new_user(&user, None)).await.unwrap().value;
+    let created = api.create_user(&new_user(&user, None)).await.unwrap();
+    assert_eq!(created.status, StatusCode::CREATED);
+    let created = created.value;
     assert_eq!(created.name, user);
     let password = created.password.expect("a generated password");
     let password = password.as_str();
@@ -87,15 +93,19 @@ async fn a_chosen_password_is_not_echoed_and_the_policy_holds() {
         .create_user(&new_user(&user, Some(password)))
         .await
         .unwrap();
+    assert_eq!(created.status, StatusCode::CREATED);
     assert_eq!(sent(&created), json!({ "name": user }));
     app.connect_as(&user, password)
         .await
         .expect("quotes and backslashes survive verbatim");
 
     let new_password = "a brand new password";
-    api.set_user_password(&user, &self::password(new_password))
-        .await
-        .expect("204");
+    assert_eq!(
+        api.set_user_password(&user, &self::password(new_password))
+            .await
+            .expect("204"),
+        StatusCode::NO_CONTENT
+    );
     assert!(
         app.connect_as(&user, password).await.is_err(),
         "the old password stops working"
@@ -110,7 +120,10 @@ async fn a_chosen_password_is_not_echoed_and_the_policy_holds() {
         .await
         .expect("a refused change changes nothing");
 
-    api.delete_user(&user).await.expect("204");
+    assert_eq!(
+        api.delete_user(&user).await.expect("204"),
+        StatusCode::NO_CONTENT
+    );
     assert!(app.all_user_hosts(&user).await.is_empty());
     assert_eq!(
         refusal(api.delete_user(&user).await).0,
@@ -133,6 +146,7 @@ async fn select_grant_allows_reading_and_denies_writing() {
         .set_privileges(&user, &db, &privileges(&["SELECT"]))
         .await
         .unwrap();
+    assert_eq!(granted.status, StatusCode::OK);
     assert_eq!(
         sent(&granted),
         json!({ "user": user, "database": db, "privileges": ["SELECT"] })
@@ -184,7 +198,10 @@ async fn select_grant_allows_reading_and_denies_writing() {
         json!([{ "database": db, "privileges": ["SELECT", "SHOW VIEW"] }])
     );
 
-    api.revoke_privileges(&user, &db).await.expect("204");
+    assert_eq!(
+        api.revoke_privileges(&user, &db).await.expect("204"),
+        StatusCode::NO_CONTENT
+    );
     assert!(!app.show_grants(&user).await.contains(&escaped));
 }
 
@@ -228,7 +245,10 @@ async fn dropping_a_database_removes_its_grants() {
     api.set_privileges(&user, &db, &privileges(&["SELECT"]))
         .await
         .unwrap();
-    api.delete_database(&db).await.expect("204");
+    assert_eq!(
+        api.delete_database(&db).await.expect("204"),
+        StatusCode::NO_CONTENT
+    );
     assert!(
         !app.show_grants(&user)
             .await
@@ -249,12 +269,16 @@ async fn a_drifted_host_password_is_repaired() {
     api.create_user(&new_user(&user, Some(password)))
         .await
         .unwrap();
-    api.add_whitelist_entry(&NewWhitelistEntry {
-        host: remote.to_owned(),
-        note: None,
-    })
-    .await
-    .expect("201");
+    assert_eq!(
+        api.add_whitelist_entry(&NewWhitelistEntry {
+            host: remote.to_owned(),
+            note: None,
+        })
+        .await
+        .expect("201")
+        .status,
+        StatusCode::CREATED
+    );
     let drift = format!("ALTER USER '{user}'@'{remote}' IDENTIFIED BY 'a drifted password'");
 
     sqlx::query(&drift).execute(&app.state.mysql).await.unwrap();
@@ -272,9 +296,12 @@ async fn a_drifted_host_password_is_repaired() {
 
     sqlx::query(&drift).execute(&app.state.mysql).await.unwrap();
     let new_password = "the new password";
-    api.set_user_password(&user, &self::password(new_password))
-        .await
-        .expect("204");
+    assert_eq!(
+        api.set_user_password(&user, &self::password(new_password))
+            .await
+            .expect("204"),
+        StatusCode::NO_CONTENT
+    );
     app.connect_from(remote, &user, new_password)
         .await
         .expect("the new password works from the whitelisted host");
@@ -333,9 +360,13 @@ async fn loopback_follows_localhost() {
     assert!(read.is_err(), "no grant yet");
     drop(conn);
 
-    api.set_privileges(&user, &db, &privileges(&["SELECT"]))
-        .await
-        .expect("200");
+    assert_eq!(
+        api.set_privileges(&user, &db, &privileges(&["SELECT"]))
+            .await
+            .expect("200")
+            .status,
+        StatusCode::OK
+    );
     assert_eq!(
         app.show_grants_at(&user, "127.0.0.1").await,
         app.show_grants(&user)
@@ -361,9 +392,12 @@ async fn loopback_follows_localhost() {
     );
     drop(conn);
 
-    api.set_user_password(&user, &self::password("the second password"))
-        .await
-        .expect("204");
+    assert_eq!(
+        api.set_user_password(&user, &self::password("the second password"))
+            .await
+            .expect("204"),
+        StatusCode::NO_CONTENT
+    );
     assert!(
         connect_loopback(&user, password).await.is_err(),
         "the old password stops working over TCP too"
@@ -372,7 +406,10 @@ async fn loopback_follows_localhost() {
         .await
         .expect("the new one works");
 
-    api.revoke_privileges(&user, &db).await.expect("204");
+    assert_eq!(
+        api.revoke_privileges(&user, &db).await.expect("204"),
+        StatusCode::NO_CONTENT
+    );
     let mut conn = connect_loopback(&user, "the second password")
         .await
         .unwrap();
@@ -403,7 +440,10 @@ async fn loopback_follows_localhost() {
         vec!["127.0.0.1", "::1", "localhost"]
     );
 
-    api.delete_user(&user).await.expect("204");
+    assert_eq!(
+        api.delete_user(&user).await.expect("204"),
+        StatusCode::NO_CONTENT
+    );
     assert!(app.all_user_hosts(&user).await.is_empty());
 }
 
