@@ -128,6 +128,17 @@ pub struct CreateDatabase {
     pub collation: Option<String>,
 }
 
+impl CreateDatabase {
+    /// A database with the server's default charset and collation.
+    pub fn named(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            charset: None,
+            collation: None,
+        }
+    }
+}
+
 /// `GET /api/users`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
