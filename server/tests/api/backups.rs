@@ -1,23 +1,64 @@
 //! Backups, restores and imports on the real MariaDB: dumps as the account's identity, manifests
 //! checked after every restore, imports that report the failing line, quotas, isolation.
-use crate::helpers::{TestAccount, TestApp, error_code, spawn_app, spawn_app_with, test_settings};
+use crate::helpers::{
+    TestAccount, TestApp, error_code, refusal, sent, spawn_app, spawn_app_with, test_settings,
+};
+use nobregas_client::Answer;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use std::future::Future;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
+use types::backups::{
+    Backup, BackupKind, Job, JobKind, JobStatus, RestoreRequest, ScheduleRequest,
+};
+use types::model::CreateDatabase;
+use types::query::QueryRequest;
 
 pub async fn account_with_database(app: &TestApp, suffix: &str) -> (TestAccount, String, String) {
     let account = app.create_account().await;
     let key = app.issue_key(&account).await;
     let db = format!("{}_{suffix}", account.prefix);
     let created = app
-        .send_json(Method::POST, "/api/databases", &key, json!({ "name": db }))
-        .await;
-    assert_eq!(created.status(), StatusCode::CREATED);
+        .api(&key)
+        .create_database(&CreateDatabase::named(&db))
+        .await
+        .expect("created");
+    assert_eq!(created.status, StatusCode::CREATED);
     (account, key, db)
 }
 
-/// Polls `path` until the job there has finished; panics after two minutes.
+fn restore_into(database: &str) -> RestoreRequest {
+    RestoreRequest {
+        database: database.to_owned(),
+    }
+}
+
+fn schedule(time_utc: &str, keep: u32) -> ScheduleRequest {
+    ScheduleRequest {
+        time_utc: time_utc.to_owned(),
+        keep,
+    }
+}
+
+/// Runs `sql` through the query API, as the account's identity; anything but a 200 fails the test.
+async fn run_sql(app: &TestApp, key: &str, db: &str, sql: &str) {
+    let request = QueryRequest {
+        sql: sql.to_owned(),
+        max_rows: None,
+        timeout_ms: None,
+        query_id: None,
+    };
+    let answer = app
+        .api(key)
+        .run_query(db, &request)
+        .await
+        .unwrap_or_else(|err| panic!("{sql}: {err}"));
+    assert_eq!(answer.status, StatusCode::OK, "{sql}: {}", answer.raw);
+}
+
+/// Polls `path` until the job there has finished; panics after two minutes. The job as JSON, for
+/// the tests that read it so (the typed `wait_backup`, `wait_restore`, `wait_import` read fields).
 pub async fn wait_finished(app: &TestApp, key: &str, path: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
@@ -32,47 +73,92 @@ pub async fn wait_finished(app: &TestApp, key: &str, path: &str) -> Value {
     }
 }
 
-pub async fn backup_now(app: &TestApp, key: &str, db: &str) -> Value {
-    let response = app
-        .send_json(
-            Method::POST,
-            &format!("/api/databases/{db}/backups"),
-            key,
-            json!({}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::ACCEPTED);
-    let backup: Value = response.json().await.unwrap();
-    assert!(
-        matches!(backup["status"].as_str(), Some("queued" | "running")),
-        "{backup}"
-    );
-    let id = backup["id"].as_str().unwrap().to_owned();
-    let done = wait_finished(app, key, &format!("/api/backups/{id}")).await;
-    assert_eq!(done["status"], "completed", "{done}");
-    done
+/// Calls `poll` until the backup or job it reads has finished (`status` says where it is);
+/// panics after two minutes.
+async fn poll_finished<T, F, Fut>(what: &str, status: fn(&T) -> JobStatus, mut poll: F) -> Answer<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = nobregas_client::Result<Answer<T>>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let answer = poll().await.unwrap_or_else(|err| panic!("{what}: {err}"));
+        assert_eq!(answer.status, StatusCode::OK, "{what}");
+        if status(&answer.value).is_finished() {
+            return answer;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not finish: {}",
+            answer.raw
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
-async fn restore(app: &TestApp, key: &str, backup_id: &str, target: &str) -> Value {
-    let response = app
-        .send_json(
-            Method::POST,
-            &format!("/api/backups/{backup_id}/restore"),
-            key,
-            json!({ "database": target }),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::ACCEPTED);
-    let job: Value = response.json().await.unwrap();
-    assert_eq!(job["kind"], "restore");
-    wait_finished(
-        app,
-        key,
-        &format!("/api/restores/{}", job["id"].as_str().unwrap()),
+/// `GET /api/backups/{id}` until the backup has finished.
+pub async fn wait_backup(app: &TestApp, key: &str, id: &str) -> Answer<Backup> {
+    let api = app.api(key);
+    poll_finished(
+        &format!("backup {id}"),
+        |b: &Backup| b.status,
+        || api.get_backup(id),
     )
     .await
 }
 
+/// `GET /api/restores/{id}` until the restore has finished.
+pub async fn wait_restore(app: &TestApp, key: &str, id: &str) -> Answer<Job> {
+    let api = app.api(key);
+    poll_finished(
+        &format!("restore {id}"),
+        |j: &Job| j.status,
+        || api.get_restore(id),
+    )
+    .await
+}
+
+/// `GET /api/imports/{id}` until the import has finished.
+pub async fn wait_import(app: &TestApp, key: &str, id: &str) -> Answer<Job> {
+    let api = app.api(key);
+    poll_finished(
+        &format!("import {id}"),
+        |j: &Job| j.status,
+        || api.get_import(id),
+    )
+    .await
+}
+
+pub async fn backup_now(app: &TestApp, key: &str, db: &str) -> Backup {
+    let started = app.api(key).create_backup(db).await.unwrap();
+    assert_eq!(started.status, StatusCode::ACCEPTED);
+    assert!(
+        matches!(started.value.status, JobStatus::Queued | JobStatus::Running),
+        "{}",
+        started.raw
+    );
+    let done = wait_backup(app, key, &started.value.id).await;
+    assert_eq!(done.value.status, JobStatus::Completed, "{}", done.raw);
+    done.value
+}
+
+async fn restore(app: &TestApp, key: &str, backup_id: &str, target: &str) -> Job {
+    let started = app
+        .api(key)
+        .restore_backup(backup_id, &restore_into(target))
+        .await
+        .unwrap();
+    assert_eq!(started.status, StatusCode::ACCEPTED);
+    assert_eq!(started.value.kind, JobKind::Restore);
+    wait_restore(app, key, &started.value.id).await.value
+}
+
+/// Whether the job's database matched the manifest (`None`: the job says nothing of it).
+fn verified(job: &Job) -> Option<bool> {
+    job.verification.as_ref().map(|v| v.verified)
+}
+
+/// The upload is an octet stream, which the typed client leaves to the caller.
 pub async fn import(app: &TestApp, key: &str, db: &str, body: Vec<u8>) -> reqwest::Response {
     app.client
         .post(app.url(&format!("/api/databases/{db}/imports")))
@@ -83,17 +169,18 @@ pub async fn import(app: &TestApp, key: &str, db: &str, body: Vec<u8>) -> reqwes
         .unwrap()
 }
 
-pub async fn import_and_wait(app: &TestApp, key: &str, db: &str, body: Vec<u8>) -> Value {
+/// Uploads `body` for import into `db` and waits for the job to finish.
+pub async fn import_job(app: &TestApp, key: &str, db: &str, body: Vec<u8>) -> Answer<Job> {
     let response = import(app, key, db, body).await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
-    let job: Value = response.json().await.unwrap();
-    assert_eq!(job["kind"], "import");
-    wait_finished(
-        app,
-        key,
-        &format!("/api/imports/{}", job["id"].as_str().unwrap()),
-    )
-    .await
+    let job: Job = response.json().await.unwrap();
+    assert_eq!(job.kind, JobKind::Import);
+    wait_import(app, key, &job.id).await
+}
+
+/// `import_job`'s finished job as the API sent it, for the tests that read it as JSON.
+pub async fn import_and_wait(app: &TestApp, key: &str, db: &str, body: Vec<u8>) -> Value {
+    sent(&import_job(app, key, db, body).await)
 }
 
 /// `CHECKSUM TABLE` and the row count, read by the admin.
@@ -142,7 +229,7 @@ async fn fill_shop(app: &TestApp, key: &str, db: &str) {
         "CREATE TRIGGER stock_log AFTER UPDATE ON items FOR EACH ROW INSERT INTO log (item) VALUES (NEW.id)",
         "CREATE PROCEDURE restock(IN n INT) UPDATE items SET stock = stock + n",
     ] {
-        app.query_ok(key, db, sql).await;
+        run_sql(app, key, db, sql).await;
     }
 }
 
@@ -155,35 +242,34 @@ async fn a_restore_in_place_brings_back_rows_view_trigger_and_procedure_and_is_v
     assert_eq!(before.0, 20_000);
 
     let backup = backup_now(&app, &key, &db).await;
-    let manifest = backup["tables"].as_array().unwrap();
+    let manifest = &backup.tables;
     let items = manifest
         .iter()
-        .find(|t| t["name"] == "items")
+        .find(|t| t.name == "items")
         .expect("items in the manifest");
-    assert_eq!(items["rows"], 20_000);
+    assert_eq!(items.rows, 20_000);
     assert_eq!(
-        items["checksum"].as_i64(),
+        i64::try_from(items.checksum).ok(),
         before.1,
         "the manifest holds MariaDB's own checksum"
     );
     assert!(
-        manifest.iter().all(|t| t["name"] != "cheap"),
+        manifest.iter().all(|t| t.name != "cheap"),
         "views have no rows of their own"
     );
-    assert!(backup["size_bytes"].as_u64().unwrap() > 1000);
-    assert_eq!(backup["sha256"].as_str().unwrap().len(), 64);
-    assert!(backup["bytes_done"].as_u64().unwrap() > backup["size_bytes"].as_u64().unwrap());
+    assert!(backup.size_bytes.unwrap() > 1000);
+    assert_eq!(backup.sha256.as_deref().unwrap().len(), 64);
+    assert!(backup.bytes_done > backup.size_bytes.unwrap());
 
-    app.query_ok(&key, &db, "CALL restock(5)").await;
-    app.query_ok(&key, &db, "DELETE FROM items WHERE id > 19000")
-        .await;
-    app.query_ok(&key, &db, "DROP VIEW cheap").await;
+    run_sql(&app, &key, &db, "CALL restock(5)").await;
+    run_sql(&app, &key, &db, "DELETE FROM items WHERE id > 19000").await;
+    run_sql(&app, &key, &db, "DROP VIEW cheap").await;
     assert_ne!(checksum(&app, &db, "items").await, before);
 
-    let job = restore(&app, &key, backup["id"].as_str().unwrap(), &db).await;
-    assert_eq!(job["status"], "completed", "{job}");
-    assert_eq!(job["verification"]["verified"], true, "{job}");
-    assert_eq!(job["verification"]["tables_checked"], 2);
+    let job = restore(&app, &key, &backup.id, &db).await;
+    assert_eq!(job.status, JobStatus::Completed, "{job:?}");
+    assert_eq!(verified(&job), Some(true), "{job:?}");
+    assert_eq!(job.verification.as_ref().map(|v| v.tables_checked), Some(2));
     assert_eq!(checksum(&app, &db, "items").await, before);
     assert_eq!(
         checksum(&app, &db, "log").await.0,
@@ -208,7 +294,7 @@ async fn a_restore_in_place_brings_back_rows_view_trigger_and_procedure_and_is_v
     };
     assert_eq!(schema("view, trigger, procedure").await, 3);
     // The trigger works again, as the identity.
-    app.query_ok(&key, &db, "CALL restock(1)").await;
+    run_sql(&app, &key, &db, "CALL restock(1)").await;
     assert_eq!(checksum(&app, &db, "log").await.0, 20_000);
 }
 
@@ -216,20 +302,22 @@ async fn a_restore_in_place_brings_back_rows_view_trigger_and_procedure_and_is_v
 async fn a_restore_into_a_new_database_creates_it_and_the_download_is_the_dump() {
     let app = spawn_app().await;
     let (account, key, db) = account_with_database(&app, "src").await;
-    app.query_ok(
+    run_sql(
+        &app,
         &key,
         &db,
         "CREATE TABLE t (id INT PRIMARY KEY, note TEXT, raw BLOB)",
     )
     .await;
-    app.query_ok(
+    run_sql(
+        &app,
         &key,
         &db,
         "INSERT INTO t VALUES (1, 'ünïcödé ✓', x'00FF'), (2, NULL, NULL)",
     )
     .await;
     let backup = backup_now(&app, &key, &db).await;
-    let id = backup["id"].as_str().unwrap();
+    let id = backup.id.as_str();
 
     let download = app
         .get_bearer(&format!("/api/backups/{id}/download"), &key)
@@ -240,13 +328,13 @@ async fn a_restore_into_a_new_database_creates_it_and_the_download_is_the_dump()
         .to_str()
         .unwrap()
         .to_owned();
-    let created = backup["created_at"].as_str().unwrap().replace(':', "-");
+    let created = backup.created_at.replace(':', "-");
     assert_eq!(
         disposition,
         format!("attachment; filename=\"{db}-{created}.sql.gz\"")
     );
     let bytes = download.bytes().await.unwrap();
-    assert_eq!(bytes.len() as u64, backup["size_bytes"].as_u64().unwrap());
+    assert_eq!(bytes.len() as u64, backup.size_bytes.unwrap());
     let text = gunzip(&bytes);
     assert!(
         text.starts_with("-- nobregas-manifest: "),
@@ -282,25 +370,15 @@ async fn a_restore_into_a_new_database_creates_it_and_the_download_is_the_dump()
 
     let target = format!("{}_copy", account.prefix);
     let job = restore(&app, &key, id, &target).await;
-    assert_eq!(job["status"], "completed", "{job}");
-    assert_eq!(job["verification"]["verified"], true, "{job}");
+    assert_eq!(job.status, JobStatus::Completed, "{job:?}");
+    assert_eq!(verified(&job), Some(true), "{job:?}");
     assert_eq!(
         checksum(&app, &target, "t").await,
         checksum(&app, &db, "t").await
     );
-    let listed: Value = app
-        .get_bearer("/api/databases", &key)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(
-        listed["databases"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|d| d["name"] == target.as_str())
-    );
+    let api = app.api(&key);
+    let listed = api.list_databases().await.unwrap().value;
+    assert!(listed.databases.iter().any(|d| d.name == target));
 
     // Deleting removes the file.
     let file = app
@@ -309,44 +387,36 @@ async fn a_restore_into_a_new_database_creates_it_and_the_download_is_the_dump()
         .join(account.id.to_string())
         .join(format!("{id}.sql.gz"));
     assert!(file.exists());
-    assert_eq!(
-        app.delete_bearer(&format!("/api/backups/{id}"), &key)
-            .await
-            .status(),
-        StatusCode::NO_CONTENT
-    );
+    assert_eq!(api.delete_backup(id).await.unwrap(), StatusCode::NO_CONTENT);
     assert!(!file.exists());
-    assert_eq!(
-        app.get_bearer(&format!("/api/backups/{id}"), &key)
-            .await
-            .status(),
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(refusal(api.get_backup(id).await).0, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn a_restore_that_does_not_match_the_manifest_says_which_tables_differ() {
     let app = spawn_app().await;
     let (_account, key, db) = account_with_database(&app, "v").await;
-    app.query_ok(&key, &db, "CREATE TABLE a (id INT PRIMARY KEY)")
-        .await;
-    app.query_ok(&key, &db, "INSERT INTO a VALUES (1), (2)")
-        .await;
+    run_sql(&app, &key, &db, "CREATE TABLE a (id INT PRIMARY KEY)").await;
+    run_sql(&app, &key, &db, "INSERT INTO a VALUES (1), (2)").await;
     let backup = backup_now(&app, &key, &db).await;
     // The manifest is what the restore is held to: make the catalog's differ from the file.
     sqlx::query("UPDATE backups SET tables = '[{\"name\":\"a\",\"rows\":3,\"checksum\":1},{\"name\":\"gone\",\"rows\":1,\"checksum\":2}]' WHERE id = ?")
-        .bind(backup["id"].as_str().unwrap())
+        .bind(&backup.id)
         .execute(&app.state.store)
         .await
         .unwrap();
-    let job = restore(&app, &key, backup["id"].as_str().unwrap(), &db).await;
-    assert_eq!(job["status"], "completed");
-    let verification = &job["verification"];
-    assert_eq!(verification["verified"], false, "{job}");
-    assert_eq!(verification["differences"][0]["name"], "a");
-    assert_eq!(verification["differences"][0]["actual_rows"], 2);
-    assert_eq!(verification["differences"][1]["name"], "gone");
-    assert_eq!(verification["differences"][1]["actual_rows"], Value::Null);
+    let job = restore(&app, &key, &backup.id, &db).await;
+    assert_eq!(job.status, JobStatus::Completed);
+    let verification = job
+        .verification
+        .as_ref()
+        .unwrap_or_else(|| panic!("no verification: {job:?}"));
+    assert!(!verification.verified, "{job:?}");
+    let differences = &verification.differences;
+    assert_eq!(differences[0].name, "a");
+    assert_eq!(differences[0].actual_rows, Some(2));
+    assert_eq!(differences[1].name, "gone");
+    assert_eq!(differences[1].actual_rows, None);
 }
 
 #[tokio::test]
@@ -382,13 +452,15 @@ async fn a_large_gzip_import_finishes_and_a_downloaded_backup_imports_verified()
     }
     let body = gzip(&sql);
     assert!(body.len() > 48 << 20, "{} bytes", body.len());
-    let job = import_and_wait(&app, &key, &db, body.clone()).await;
-    assert_eq!(job["status"], "completed", "{job}");
-    assert_eq!(job["bytes_done"].as_u64(), Some(body.len() as u64));
-    assert_eq!(job["size_bytes"].as_u64(), Some(body.len() as u64));
+    let answer = import_job(&app, &key, &db, body.clone()).await;
+    let job = &answer.value;
+    assert_eq!(job.status, JobStatus::Completed, "{job:?}");
+    assert_eq!(job.bytes_done, body.len() as u64);
+    assert_eq!(job.size_bytes, body.len() as u64);
     assert!(
-        job.get("verification").is_none(),
-        "a foreign dump carries no manifest: {job}"
+        sent(&answer).get("verification").is_none(),
+        "a foreign dump carries no manifest: {}",
+        answer.raw
     );
     assert_eq!(
         count(&app, &format!("SELECT COUNT(*) FROM `{db}`.blobs")).await,
@@ -403,25 +475,19 @@ async fn a_large_gzip_import_finishes_and_a_downloaded_backup_imports_verified()
     // A panel backup imported elsewhere is checked against the manifest it carries.
     let backup = backup_now(&app, &key, &db).await;
     let file = app
-        .get_bearer(
-            &format!("/api/backups/{}/download", backup["id"].as_str().unwrap()),
-            &key,
-        )
+        .get_bearer(&format!("/api/backups/{}/download", backup.id), &key)
         .await
         .bytes()
         .await
         .unwrap();
     let copy = format!("{}_copy", account.prefix);
-    app.send_json(
-        Method::POST,
-        "/api/databases",
-        &key,
-        json!({ "name": copy }),
-    )
-    .await;
-    let job = import_and_wait(&app, &key, &copy, file.to_vec()).await;
-    assert_eq!(job["status"], "completed", "{job}");
-    assert_eq!(job["verification"]["verified"], true, "{job}");
+    app.api(&key)
+        .create_database(&CreateDatabase::named(&copy))
+        .await
+        .expect("created");
+    let job = import_job(&app, &key, &copy, file.to_vec()).await.value;
+    assert_eq!(job.status, JobStatus::Completed, "{job:?}");
+    assert_eq!(verified(&job), Some(true), "{job:?}");
 }
 
 #[tokio::test]
@@ -429,13 +495,15 @@ async fn an_import_names_the_line_of_the_failing_statement_and_mariadbs_message(
     let app = spawn_app().await;
     let (_account, key, db) = account_with_database(&app, "imp").await;
     let sql = "-- a comment\nCREATE TABLE t (id INT);\n\nINSERT INTO t VALUES (1);\nINSERT INTO t VALUES (2);\nINSERT INTO t VALUS (3);\nINSERT INTO t VALUES (4);\n";
-    let job = import_and_wait(&app, &key, &db, sql.as_bytes().to_vec()).await;
-    assert_eq!(job["status"], "failed");
-    assert_eq!(job["error_line"], 6, "{job}");
-    assert_eq!(job["mysql_errno"], 1064);
+    let job = import_job(&app, &key, &db, sql.as_bytes().to_vec())
+        .await
+        .value;
+    assert_eq!(job.status, JobStatus::Failed);
+    assert_eq!(job.error_line, Some(6), "{job:?}");
+    assert_eq!(job.mysql_errno, Some(1064));
     assert!(
-        job["error"].as_str().unwrap().contains("VALUS (3)"),
-        "{job}"
+        job.error.as_deref().unwrap().contains("VALUS (3)"),
+        "{job:?}"
     );
     assert_eq!(
         count(&app, &format!("SELECT COUNT(*) FROM `{db}`.t")).await,
@@ -443,17 +511,18 @@ async fn an_import_names_the_line_of_the_failing_statement_and_mariadbs_message(
         "the client stops at the failure"
     );
     // Gzip'd, the same.
-    let job = import_and_wait(
+    let job = import_job(
         &app,
         &key,
         &db,
         gzip(b"SELECT 1;\nSELECT * FROM nowhere;\n"),
     )
-    .await;
+    .await
+    .value;
     assert_eq!(
-        (job["error_line"].as_u64(), job["mysql_errno"].as_u64()),
+        (job.error_line, job.mysql_errno),
         (Some(2), Some(1146)),
-        "{job}"
+        "{job:?}"
     );
 }
 
@@ -462,8 +531,7 @@ async fn a_crafted_dump_cannot_reach_beyond_the_account() {
     let app = spawn_app().await;
     let (account, key, db) = account_with_database(&app, "x").await;
     let (other, other_key, other_db) = account_with_database(&app, "victim").await;
-    app.query_ok(&other_key, &other_db, "CREATE TABLE secret (v INT)")
-        .await;
+    run_sql(&app, &other_key, &other_db, "CREATE TABLE secret (v INT)").await;
     let attempts = [
         format!(
             "GRANT ALL PRIVILEGES ON *.* TO '{}-panel'@'localhost';",
@@ -482,30 +550,28 @@ async fn a_crafted_dump_cannot_reach_beyond_the_account() {
         "SELECT LOAD_FILE('/etc/passwd') INTO OUTFILE '/tmp/nobregas-outfile';".to_owned(),
     ];
     for attempt in attempts {
-        let job = import_and_wait(
+        let job = import_job(
             &app,
             &key,
             &db,
             format!("CREATE TABLE ok (id INT);\n{attempt}\n").into_bytes(),
         )
-        .await;
-        assert_eq!(job["status"], "failed", "{attempt}: {job}");
-        assert_eq!(
-            job["error_line"].as_u64().unwrap_or(2),
-            2,
-            "{attempt}: {job}"
-        );
-        app.query_ok(&key, &db, "DROP TABLE ok").await;
+        .await
+        .value;
+        assert_eq!(job.status, JobStatus::Failed, "{attempt}: {job:?}");
+        assert_eq!(job.error_line.unwrap_or(2), 2, "{attempt}: {job:?}");
+        run_sql(&app, &key, &db, "DROP TABLE ok").await;
     }
     assert!(!std::path::Path::new("/tmp/nobregas-sandbox-escape").exists());
-    let job = import_and_wait(
+    let job = import_job(
         &app,
         &key,
         &db,
         b"CREATE DEFINER=`root`@`localhost` PROCEDURE p() SELECT 1;\n".to_vec(),
     )
-    .await;
-    assert_eq!(job["status"], "completed", "{job}");
+    .await
+    .value;
+    assert_eq!(job.status, JobStatus::Completed, "{job:?}");
     let definer: String = sqlx::query_scalar("SELECT DEFINER FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? AND ROUTINE_NAME = 'p'")
         .bind(&db)
         .fetch_one(&app.state.mysql)
@@ -540,110 +606,104 @@ async fn another_accounts_backups_restores_imports_and_databases_are_not_found()
     let app = spawn_app().await;
     let (owner, owner_key, db) = account_with_database(&app, "mine").await;
     let (_intruder, key, own_db) = account_with_database(&app, "theirs").await;
-    app.query_ok(&owner_key, &db, "CREATE TABLE t (id INT)")
-        .await;
+    run_sql(&app, &owner_key, &db, "CREATE TABLE t (id INT)").await;
     let backup = backup_now(&app, &owner_key, &db).await;
-    let id = backup["id"].as_str().unwrap();
+    let id = backup.id.as_str();
     let job = restore(&app, &owner_key, id, &format!("{}_copy", owner.prefix)).await;
-    let restore_id = job["id"].as_str().unwrap();
-    let import = import_and_wait(&app, &owner_key, &db, b"SELECT 1;".to_vec()).await;
-    let import_id = import["id"].as_str().unwrap();
+    let restore_id = job.id.as_str();
+    let import = import_job(&app, &owner_key, &db, b"SELECT 1;".to_vec())
+        .await
+        .value;
+    let import_id = import.id.as_str();
 
-    let get = |path: String| {
-        let app = &app;
-        let key = key.clone();
-        async move { app.get_bearer(&path, &key).await }
-    };
-    for path in [
-        format!("/api/backups/{id}"),
-        format!("/api/backups/{id}/download"),
-        format!("/api/restores/{restore_id}"),
-        format!("/api/imports/{import_id}"),
-        format!("/api/restores/{import_id}"),
-        format!("/api/backups?database={db}"),
+    let api = app.api(&key);
+    // The download is a stream: the client has no typed call for it.
+    let download = api.request(Method::GET, &format!("/api/backups/{id}/download"));
+    for (path, refused) in [
+        (
+            format!("/api/backups/{id}"),
+            refusal(api.get_backup(id).await),
+        ),
+        (
+            format!("/api/backups/{id}/download"),
+            refusal(api.response(download).await),
+        ),
+        (
+            format!("/api/restores/{restore_id}"),
+            refusal(api.get_restore(restore_id).await),
+        ),
+        (
+            format!("/api/imports/{import_id}"),
+            refusal(api.get_import(import_id).await),
+        ),
+        (
+            format!("/api/restores/{import_id}"),
+            refusal(api.get_restore(import_id).await),
+        ),
+        (
+            format!("/api/backups?database={db}"),
+            refusal(api.list_backups(Some(&db)).await),
+        ),
     ] {
-        let response = get(path.clone()).await;
-        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
-        assert_eq!(error_code(response).await, "not_found");
+        assert_eq!(
+            refused,
+            (StatusCode::NOT_FOUND, "not_found".to_owned()),
+            "{path}"
+        );
     }
     let writes = [
-        (Method::DELETE, format!("/api/backups/{id}"), json!(null)),
         (
-            Method::POST,
-            format!("/api/backups/{id}/restore"),
-            json!({ "database": own_db }),
+            format!("DELETE /api/backups/{id}"),
+            refusal(api.delete_backup(id).await),
         ),
         (
-            Method::POST,
-            format!("/api/databases/{db}/backups"),
-            json!({}),
+            format!("POST /api/backups/{id}/restore"),
+            refusal(api.restore_backup(id, &restore_into(&own_db)).await),
         ),
         (
-            Method::PUT,
-            format!("/api/databases/{db}/backup-schedule"),
-            json!({ "time_utc": "03:00", "keep": 3 }),
+            format!("POST /api/databases/{db}/backups"),
+            refusal(api.create_backup(&db).await),
         ),
         (
-            Method::DELETE,
-            format!("/api/databases/{db}/backup-schedule"),
-            json!(null),
+            format!("PUT /api/databases/{db}/backup-schedule"),
+            refusal(api.set_backup_schedule(&db, &schedule("03:00", 3)).await),
+        ),
+        (
+            format!("DELETE /api/databases/{db}/backup-schedule"),
+            refusal(api.delete_backup_schedule(&db).await),
         ),
     ];
-    for (method, path, body) in writes {
-        let response = app.send_json(method.clone(), &path, &key, body).await;
-        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{method} {path}");
+    for (call, refused) in writes {
+        assert_eq!(refused.0, StatusCode::NOT_FOUND, "{call}");
     }
     // Their own backup restored into someone else's database: that database is not theirs.
     let own_backup = backup_now(&app, &key, &own_db).await;
-    let response = app
-        .send_json(
-            Method::POST,
-            &format!(
-                "/api/backups/{}/restore",
-                own_backup["id"].as_str().unwrap()
-            ),
-            &key,
-            json!({ "database": db }),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        refusal(api.restore_backup(&own_backup.id, &restore_into(&db)).await).0,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(import_status(&app, &key, &db).await, StatusCode::NOT_FOUND);
-    let listed: Value = app
-        .get_bearer("/api/backups", &key)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed = api.list_backups(None).await.unwrap();
     assert_eq!(
-        listed["backups"].as_array().unwrap().len(),
+        listed.value.backups.len(),
         1,
-        "only their own: {listed}"
+        "only their own: {}",
+        listed.raw
     );
-    let schedule = json!({ "time_utc": "04:00", "keep": 1 });
     let owner_set = app
-        .send_json(
-            Method::PUT,
-            &format!("/api/databases/{db}/backup-schedule"),
-            &owner_key,
-            schedule,
-        )
-        .await;
-    assert_eq!(owner_set.status(), StatusCode::OK);
-    let listed: Value = app
-        .get_bearer("/api/backup-schedules", &key)
-        .await
-        .json()
+        .api(&owner_key)
+        .set_backup_schedule(&db, &schedule("04:00", 1))
         .await
         .unwrap();
-    assert_eq!(
-        listed["schedules"],
-        json!([]),
-        "another account's schedule is not listed"
+    assert_eq!(owner_set.status, StatusCode::OK);
+    let listed = api.list_backup_schedules().await.unwrap();
+    assert!(
+        listed.value.schedules.is_empty(),
+        "another account's schedule is not listed: {}",
+        listed.raw
     );
     assert_eq!(
-        app.get_bearer(&format!("/api/backups/{id}"), &owner_key)
-            .await
-            .status(),
+        app.api(&owner_key).get_backup(id).await.unwrap().status,
         StatusCode::OK,
         "still there"
     );
@@ -672,17 +732,13 @@ async fn bad_input_is_refused_and_changes_nothing() {
         import_status(&app, &key, &no_db).await,
         StatusCode::NOT_FOUND
     );
-    let missing = app
-        .send_json(
-            Method::POST,
-            &format!("/api/databases/{no_db}/backups"),
-            &key,
-            json!({}),
-        )
-        .await;
-    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let api = app.api(&key);
+    assert_eq!(
+        refusal(api.create_backup(&no_db).await).0,
+        StatusCode::NOT_FOUND
+    );
     let backup = backup_now(&app, &key, &db).await;
-    let id = backup["id"].as_str().unwrap();
+    let id = backup.id.as_str();
     for (target, status) in [
         (
             format!("{}_Bad-Name", account.prefix),
@@ -690,16 +746,13 @@ async fn bad_input_is_refused_and_changes_nothing() {
         ),
         ("mysql".to_owned(), StatusCode::NOT_FOUND),
     ] {
-        let response = app
-            .send_json(
-                Method::POST,
-                &format!("/api/backups/{id}/restore"),
-                &key,
-                json!({ "database": target }),
-            )
-            .await;
-        assert_eq!(response.status(), status, "{target}");
+        assert_eq!(
+            refusal(api.restore_backup(id, &restore_into(&target)).await).0,
+            status,
+            "{target}"
+        );
     }
+    // A field the request type does not have: only raw JSON can send it.
     let unknown_field = app
         .send_json(
             Method::POST,
@@ -709,32 +762,24 @@ async fn bad_input_is_refused_and_changes_nothing() {
         )
         .await;
     assert_eq!(unknown_field.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    for body in [
-        json!({ "time_utc": "24:00", "keep": 7 }),
-        json!({ "time_utc": "3:00", "keep": 7 }),
-        json!({ "time_utc": "03:00", "keep": 0 }),
+    for request in [
+        schedule("24:00", 7),
+        schedule("3:00", 7),
+        schedule("03:00", 0),
     ] {
-        let response = app
-            .send_json(
-                Method::PUT,
-                &format!("/api/databases/{db}/backup-schedule"),
-                &key,
-                body.clone(),
-            )
-            .await;
         assert_eq!(
-            response.status(),
+            refusal(api.set_backup_schedule(&db, &request).await).0,
             StatusCode::UNPROCESSABLE_ENTITY,
-            "{body}"
+            "{request:?}"
         );
     }
-    let listed: Value = app
-        .get_bearer("/api/backup-schedules", &key)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(listed["schedules"], json!([]), "none was set");
+    let listed = api.list_backup_schedules().await.unwrap();
+    assert!(
+        listed.value.schedules.is_empty(),
+        "none was set: {}",
+        listed.raw
+    );
+    // `keep` written as a float: the request type has an integer, so raw JSON.
     let keep_as_float = app
         .send_json(
             Method::PUT,
@@ -749,22 +794,15 @@ async fn bad_input_is_refused_and_changes_nothing() {
         "7.0 is a whole number"
     );
     assert_eq!(
-        app.delete_bearer(&format!("/api/databases/{db}/backup-schedule"), &key)
-            .await
-            .status(),
+        api.delete_backup_schedule(&db).await.unwrap(),
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        app.get_bearer("/api/backups/nope", &key).await.status(),
+        refusal(api.get_backup("nope").await).0,
         StatusCode::NOT_FOUND
     );
-    let listed: Value = app
-        .get_bearer("/api/backups", &key)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(listed["backups"].as_array().unwrap().len(), 1);
+    let listed = api.list_backups(None).await.unwrap().value;
+    assert_eq!(listed.backups.len(), 1);
     let jobs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM backup_jobs")
         .fetch_one(&app.state.store)
         .await
@@ -782,27 +820,21 @@ async fn the_quota_stops_backups_and_imports_with_507() {
     assert_eq!(response.status(), StatusCode::INSUFFICIENT_STORAGE);
     assert_eq!(error_code(response).await, "quota_exceeded");
     // A backup that would pass the quota fails and leaves no file.
-    let response = app
-        .send_json(
-            Method::POST,
-            &format!("/api/databases/{db}/backups"),
-            &key,
-            json!({}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::ACCEPTED);
-    let id = response.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let failed = wait_finished(&app, &key, &format!("/api/backups/{id}")).await;
-    assert_eq!(failed["status"], "failed");
+    let api = app.api(&key);
+    let started = api.create_backup(&db).await.unwrap();
+    assert_eq!(started.status, StatusCode::ACCEPTED);
+    let id = started.value.id;
+    let failed = wait_backup(&app, &key, &id).await;
+    assert_eq!(failed.value.status, JobStatus::Failed);
     assert!(
-        failed["error"]
-            .as_str()
+        failed
+            .value
+            .error
+            .as_deref()
             .unwrap()
             .contains("storage is full"),
-        "{failed}"
+        "{}",
+        failed.raw
     );
     let dir = app.data_dir.join("backups").join(account.id.to_string());
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
@@ -814,15 +846,11 @@ async fn the_quota_stops_backups_and_imports_with_507() {
         StatusCode::CONFLICT,
         "only completed backups download"
     );
-    let restore = app
-        .send_json(
-            Method::POST,
-            &format!("/api/backups/{id}/restore"),
-            &key,
-            json!({ "database": db }),
-        )
-        .await;
-    assert_eq!(restore.status(), StatusCode::CONFLICT, "nor restore");
+    assert_eq!(
+        refusal(api.restore_backup(&id, &restore_into(&db)).await).0,
+        StatusCode::CONFLICT,
+        "nor restore"
+    );
 
     // The operator lowers the quota below what the account already keeps: new backups get 507.
     sqlx::query("UPDATE backups SET status = 'completed', size_bytes = 10 WHERE id = ?")
@@ -830,50 +858,27 @@ async fn the_quota_stops_backups_and_imports_with_507() {
         .execute(&app.state.store)
         .await
         .unwrap();
-    let response = app
-        .send_json(
-            Method::POST,
-            &format!("/api/databases/{db}/backups"),
-            &key,
-            json!({}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::INSUFFICIENT_STORAGE);
+    assert_eq!(
+        refusal(api.create_backup(&db).await).0,
+        StatusCode::INSUFFICIENT_STORAGE
+    );
 }
 
 #[tokio::test]
 async fn schedules_run_once_a_day_and_keep_the_newest() {
     let app = spawn_app().await;
     let (_account, key, db) = account_with_database(&app, "daily").await;
-    app.query_ok(&key, &db, "CREATE TABLE t (id INT)").await;
-    let path = format!("/api/databases/{db}/backup-schedule");
-    let set = app
-        .send_json(
-            Method::PUT,
-            &path,
-            &key,
-            json!({ "time_utc": "03:00", "keep": 2 }),
-        )
-        .await;
-    assert_eq!(set.status(), StatusCode::OK);
-    let schedule: Value = set.json().await.unwrap();
-    assert_eq!(
-        (schedule["time_utc"].as_str(), schedule["keep"].as_u64()),
-        (Some("03:00"), Some(2))
-    );
-    assert!(
-        schedule["next_run_at"]
-            .as_str()
-            .unwrap()
-            .ends_with("T03:00:00Z")
-    );
-    let listed: Value = app
-        .get_bearer("/api/backup-schedules", &key)
-        .await
-        .json()
+    run_sql(&app, &key, &db, "CREATE TABLE t (id INT)").await;
+    let api = app.api(&key);
+    let set = api
+        .set_backup_schedule(&db, &schedule("03:00", 2))
         .await
         .unwrap();
-    assert_eq!(listed["schedules"], json!([schedule]));
+    assert_eq!(set.status, StatusCode::OK);
+    assert_eq!((set.value.time_utc.as_str(), set.value.keep), ("03:00", 2));
+    assert!(set.value.next_run_at.ends_with("T03:00:00Z"));
+    let listed = api.list_backup_schedules().await.unwrap();
+    assert_eq!(sent(&listed)["schedules"], json!([sent(&set)]));
     let manual = backup_now(&app, &key, &db).await;
 
     // Four days at 03:00:30, each tick twice: one backup a day.
@@ -900,37 +905,30 @@ async fn schedules_run_once_a_day_and_keep_the_newest() {
     .await
     .unwrap();
     assert_eq!(early, 0, "not before 03:00");
-    let listed: Value = app
-        .get_bearer(&format!("/api/backups?database={db}"), &key)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let kinds: Vec<&str> = listed["backups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["kind"].as_str().unwrap())
-        .collect();
+    let listed = api.list_backups(Some(&db)).await.unwrap().value;
+    let kinds: Vec<BackupKind> = listed.backups.iter().map(|b| b.kind).collect();
     assert_eq!(
         kinds,
-        ["scheduled", "scheduled", "manual"],
+        [
+            BackupKind::Scheduled,
+            BackupKind::Scheduled,
+            BackupKind::Manual
+        ],
         "two newest scheduled kept, the manual one untouched"
     );
 
     assert_eq!(
-        app.delete_bearer(&path, &key).await.status(),
+        api.delete_backup_schedule(&db).await.unwrap(),
         StatusCode::NO_CONTENT
     );
-    let listed: Value = app
-        .get_bearer("/api/backup-schedules", &key)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(listed["schedules"], json!([]), "no schedule any more");
+    let listed = api.list_backup_schedules().await.unwrap();
+    assert!(
+        listed.value.schedules.is_empty(),
+        "no schedule any more: {}",
+        listed.raw
+    );
     assert_eq!(
-        app.delete_bearer(&path, &key).await.status(),
+        api.delete_backup_schedule(&db).await.unwrap(),
         StatusCode::NO_CONTENT,
         "removing none is fine"
     );
@@ -944,27 +942,16 @@ async fn schedules_run_once_a_day_and_keep_the_newest() {
         0
     );
     assert_eq!(
-        app.get_bearer(
-            &format!("/api/backups/{}", manual["id"].as_str().unwrap()),
-            &key
-        )
-        .await
-        .status(),
+        api.get_backup(&manual.id).await.unwrap().status,
         StatusCode::OK
     );
 
     // A deleted database's schedule goes with it; its backups stay, restorable into a new database.
-    app.send_json(
-        Method::PUT,
-        &path,
-        &key,
-        json!({ "time_utc": "03:00", "keep": 2 }),
-    )
-    .await;
+    api.set_backup_schedule(&db, &schedule("03:00", 2))
+        .await
+        .expect("set again");
     assert_eq!(
-        app.delete_bearer(&format!("/api/databases/{db}"), &key)
-            .await
-            .status(),
+        api.delete_database(&db).await.unwrap(),
         StatusCode::NO_CONTENT
     );
     assert_eq!(
@@ -981,35 +968,22 @@ async fn schedules_run_once_a_day_and_keep_the_newest() {
         .await
         .unwrap();
     assert_eq!(left, 0);
-    let listed: Value = app
-        .get_bearer("/api/backups", &key)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(listed["backups"].as_array().unwrap().len(), 3);
+    let listed = api.list_backups(None).await.unwrap().value;
+    assert_eq!(listed.backups.len(), 3);
 }
 
 async fn wait_all_finished(app: &TestApp, key: &str) {
+    let api = app.api(key);
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let listed: Value = app
-            .get_bearer("/api/backups", key)
-            .await
-            .json()
-            .await
-            .unwrap();
-        if listed["backups"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|b| matches!(b["status"].as_str(), Some("completed" | "failed")))
-        {
+        let listed = api.list_backups(None).await.unwrap();
+        if listed.value.backups.iter().all(|b| b.status.is_finished()) {
             return;
         }
         assert!(
             Instant::now() < deadline,
-            "backups did not finish: {listed}"
+            "backups did not finish: {}",
+            listed.raw
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -1019,51 +993,44 @@ async fn wait_all_finished(app: &TestApp, key: &str) {
 async fn an_accounts_jobs_run_one_at_a_time() {
     let app = spawn_app().await;
     let (_account, key, db) = account_with_database(&app, "seq").await;
-    app.query_ok(&key, &db, "CREATE TABLE t (id INT PRIMARY KEY, v TEXT)")
-        .await;
-    app.query_ok(
+    run_sql(
+        &app,
+        &key,
+        &db,
+        "CREATE TABLE t (id INT PRIMARY KEY, v TEXT)",
+    )
+    .await;
+    run_sql(
+        &app,
         &key,
         &db,
         "INSERT INTO t SELECT seq, REPEAT('x', 500) FROM seq_1_to_20000",
     )
     .await;
+    let api = app.api(&key);
     let mut ids = Vec::new();
     for _ in 0..3 {
-        let response = app
-            .send_json(
-                Method::POST,
-                &format!("/api/databases/{db}/backups"),
-                &key,
-                json!({}),
-            )
-            .await;
-        ids.push(
-            response.json::<Value>().await.unwrap()["id"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-        );
+        ids.push(api.create_backup(&db).await.unwrap().value.id);
     }
     let mut most_running = 0;
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let listed: Value = app
-            .get_bearer("/api/backups", &key)
-            .await
-            .json()
-            .await
-            .unwrap();
-        let statuses: Vec<String> = listed["backups"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|b| b["status"].as_str().unwrap().to_owned())
-            .collect();
-        most_running = most_running.max(statuses.iter().filter(|s| *s == "running").count());
-        if statuses.iter().all(|s| s == "completed") {
+        let listed = api.list_backups(None).await.unwrap();
+        let statuses: Vec<JobStatus> = listed.value.backups.iter().map(|b| b.status).collect();
+        most_running = most_running.max(
+            statuses
+                .iter()
+                .filter(|s| **s == JobStatus::Running)
+                .count(),
+        );
+        if statuses.iter().all(|s| *s == JobStatus::Completed) {
             break;
         }
-        assert!(statuses.iter().all(|s| s != "failed"), "{listed}");
+        assert!(
+            statuses.iter().all(|s| *s != JobStatus::Failed),
+            "{}",
+            listed.raw
+        );
         assert!(Instant::now() < deadline);
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -1076,13 +1043,15 @@ async fn an_accounts_jobs_run_one_at_a_time() {
 async fn a_backup_taken_under_writes_matches_its_manifest() {
     let app = spawn_app().await;
     let (account, key, db) = account_with_database(&app, "busy").await;
-    app.query_ok(
+    run_sql(
+        &app,
         &key,
         &db,
         "CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, v TEXT)",
     )
     .await;
-    app.query_ok(
+    run_sql(
+        &app,
         &key,
         &db,
         "INSERT INTO t (v) SELECT REPEAT('y', 200) FROM seq_1_to_50000",
@@ -1111,19 +1080,13 @@ async fn a_backup_taken_under_writes_matches_its_manifest() {
         written > 10,
         "the writer kept writing during the backup ({written} rows)"
     );
-    let rows = backup["tables"][0]["rows"].as_u64().unwrap();
+    let rows = backup.tables[0].rows;
     assert!(
         rows > 50_000,
         "rows written before the snapshot are in the manifest ({rows})"
     );
-    let job = restore(
-        &app,
-        &key,
-        backup["id"].as_str().unwrap(),
-        &format!("{}_copy", account.prefix),
-    )
-    .await;
-    assert_eq!(job["verification"]["verified"], true, "{job}");
+    let job = restore(&app, &key, &backup.id, &format!("{}_copy", account.prefix)).await;
+    assert_eq!(verified(&job), Some(true), "{job:?}");
 }
 
 /// A routine another MySQL user defined cannot be dumped by the account's identity: the backup
@@ -1139,28 +1102,16 @@ async fn a_routine_defined_by_a_database_user_fails_the_backup_with_a_remedy() {
     .execute(&app.state.mysql)
     .await
     .unwrap();
-    let response = app
-        .send_json(
-            Method::POST,
-            &format!("/api/databases/{db}/backups"),
-            &key,
-            json!({}),
-        )
-        .await;
-    let id = response.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let failed = wait_finished(&app, &key, &format!("/api/backups/{id}")).await;
-    assert_eq!(failed["status"], "failed", "{failed}");
-    let error = failed["error"].as_str().unwrap();
+    let id = app.api(&key).create_backup(&db).await.unwrap().value.id;
+    let failed = wait_backup(&app, &key, &id).await;
+    assert_eq!(failed.value.status, JobStatus::Failed, "{}", failed.raw);
+    let error = failed.value.error.as_deref().unwrap();
     assert!(
         error.contains("`p`") && error.contains("Re-create it from the Query tab"),
         "{error}"
     );
     // Re-created through the query API (as the identity), it is backed up.
-    app.query_ok(&key, &db, "DROP PROCEDURE p").await;
-    app.query_ok(&key, &db, "CREATE PROCEDURE p() SELECT 1")
-        .await;
+    run_sql(&app, &key, &db, "DROP PROCEDURE p").await;
+    run_sql(&app, &key, &db, "CREATE PROCEDURE p() SELECT 1").await;
     backup_now(&app, &key, &db).await;
 }

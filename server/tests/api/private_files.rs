@@ -79,7 +79,7 @@ async fn the_store_backups_and_uploads_are_private_to_the_panels_user() {
     let dirs = [app.data_dir.clone(), backups.clone(), account_dir.clone()];
     let mut files = vec![
         app.data_dir.join("secret.key"),
-        account_dir.join(format!("{}.sql.gz", backup["id"].as_str().unwrap())),
+        account_dir.join(format!("{}.sql.gz", backup.id)),
         upload,
     ];
     if app.store_database.is_none() {
