@@ -1,21 +1,27 @@
 //! The audit log: every security-relevant event, with actor and source, paged, per account.
-use crate::helpers::{error_code, spawn_app};
-use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use crate::helpers::{TestApp, error_code, spawn_app};
+use nobregas_client::Answer;
+use reqwest::StatusCode;
+use types::activity::AuditPage;
+use types::model::{CreateDatabase, CreateUser, NewWhitelistEntry, SetPassword, SetPrivileges};
 
-async fn events(app: &crate::helpers::TestApp, key: &str, query: &str) -> Value {
+/// A page of the log (the newest, or the one before the cursor `before`), through the typed client.
+async fn events(app: &TestApp, key: &str, before: Option<&str>) -> Answer<AuditPage> {
+    let page = app.api(key).list_audit(before).await.unwrap();
+    assert_eq!(page.status, StatusCode::OK);
+    page
+}
+
+/// A page of `limit` events: the typed client sends no `limit`, so this call stays raw (its
+/// answer read as the same type).
+async fn limited_events(app: &TestApp, key: &str, query: &str) -> AuditPage {
     let response = app.get_bearer(&format!("/api/audit{query}"), key).await;
     assert_eq!(response.status(), StatusCode::OK);
     response.json().await.unwrap()
 }
 
-fn actions(page: &Value) -> Vec<String> {
-    page["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap().to_owned())
-        .collect()
+fn actions(page: &AuditPage) -> Vec<&str> {
+    page.events.iter().map(|e| e.action.as_str()).collect()
 }
 
 #[tokio::test]
@@ -27,78 +33,78 @@ async fn every_change_is_recorded_with_actor_and_source() {
         format!("{}_shop", account.prefix),
         format!("{}_app", account.prefix),
     );
-    let send = |method, path: String, body| {
-        let key = key.clone();
-        let app = &app;
-        async move { app.send_json(method, &path, &key, body).await.status() }
-    };
+    let api = app.api(&key);
     assert_eq!(
-        send(Method::POST, "/api/databases".into(), json!({ "name": db })).await,
+        api.create_database(&CreateDatabase::named(db.clone()))
+            .await
+            .expect("201")
+            .status,
         StatusCode::CREATED
     );
     assert_eq!(
-        send(
-            Method::POST,
-            "/api/users".into(),
-            json!({ "name": user, "password": "a long password" })
-        )
-        .await,
+        api.create_user(&CreateUser {
+            name: user.clone(),
+            password: Some("a long password".into()),
+        })
+        .await
+        .expect("201")
+        .status,
         StatusCode::CREATED
     );
-    let privileges = format!("/api/users/{user}/privileges/{db}");
     assert_eq!(
-        send(
-            Method::PUT,
-            privileges.clone(),
-            json!({ "privileges": ["SELECT"] })
+        api.set_privileges(
+            &user,
+            &db,
+            &SetPrivileges {
+                privileges: vec!["SELECT".into()],
+            },
         )
-        .await,
+        .await
+        .expect("200")
+        .status,
         StatusCode::OK
     );
     assert_eq!(
-        send(
-            Method::PUT,
-            format!("/api/users/{user}/password"),
-            json!({ "password": "another long one" })
+        api.set_user_password(
+            &user,
+            &SetPassword {
+                password: "another long one".into(),
+            },
         )
-        .await,
+        .await
+        .expect("204"),
         StatusCode::NO_CONTENT
     );
-    let added = app
-        .send_json(
-            Method::POST,
-            "/api/whitelist",
-            &key,
-            json!({ "host": "192.0.2.10" }),
-        )
-        .await;
-    let id = added.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let added = api
+        .add_whitelist_entry(&NewWhitelistEntry {
+            host: "192.0.2.10".into(),
+            note: None,
+        })
+        .await
+        .expect("201");
     assert_eq!(
-        app.delete_bearer(&format!("/api/whitelist/{id}"), &key)
+        api.remove_whitelist_entry(added.value.id)
             .await
-            .status(),
+            .expect("204"),
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        app.delete_bearer(&privileges, &key).await.status(),
+        api.revoke_privileges(&user, &db).await.expect("204"),
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        app.delete_bearer(&format!("/api/users/{user}"), &key)
-            .await
-            .status(),
+        api.delete_user(&user).await.expect("204"),
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        app.delete_bearer(&format!("/api/databases/{db}"), &key)
-            .await
-            .status(),
+        api.delete_database(&db).await.expect("204"),
         StatusCode::NO_CONTENT
     );
 
-    let page = events(&app, &key, "").await;
+    let answer = events(&app, &key, None).await;
+    let page = &answer.value;
     assert_eq!(
-        actions(&page),
+        actions(page),
         [
             "database_deleted",
             "user_deleted",
@@ -112,19 +118,19 @@ async fn every_change_is_recorded_with_actor_and_source() {
             "api_key_regenerated",
         ]
     );
-    let newest = &page["events"][0];
-    assert_eq!(newest["details"]["database"], db);
-    assert_eq!(newest["source_ip"], "127.0.0.1");
-    let actor = newest["actor"].as_str().unwrap();
+    let newest = &page.events[0];
+    assert_eq!(newest.details["database"], db);
+    assert_eq!(newest.source_ip.as_deref(), Some("127.0.0.1"));
+    let actor = &newest.actor;
     assert!(
         actor.starts_with("api_key nbg_") && actor.ends_with(&key[key.len() - 4..]),
         "{actor}"
     );
-    assert_eq!(page["events"][3]["details"]["host"], "192.0.2.10");
-    assert_eq!(page["events"][6]["details"]["privileges"], "SELECT");
-    assert_eq!(page["events"][9]["actor"], "cli");
-    assert!(newest["at"].as_str().unwrap().ends_with('Z'));
-    let text = page.to_string();
+    assert_eq!(page.events[3].details["host"], "192.0.2.10");
+    assert_eq!(page.events[6].details["privileges"], "SELECT");
+    assert_eq!(page.events[9].actor, "cli");
+    assert!(newest.at.ends_with('Z'));
+    let text = &answer.raw;
     assert!(
         !text.contains(&key)
             && !text.contains("a long password")
@@ -149,7 +155,7 @@ async fn sign_ins_and_sign_outs_are_recorded() {
         StatusCode::OK
     );
     let key = app.issue_key(&account).await;
-    let page = events(&app, &key, "").await;
+    let page = events(&app, &key, None).await.value;
     assert_eq!(
         actions(&page),
         [
@@ -159,9 +165,9 @@ async fn sign_ins_and_sign_outs_are_recorded() {
             "sign_in_failed"
         ]
     );
-    assert_eq!(page["events"][1]["actor"], "session");
-    assert_eq!(page["events"][3]["actor"], "anonymous");
-    assert_eq!(page["events"][3]["source_ip"], "127.0.0.1");
+    assert_eq!(page.events[1].actor, "session");
+    assert_eq!(page.events[3].actor, "anonymous");
+    assert_eq!(page.events[3].source_ip.as_deref(), Some("127.0.0.1"));
 }
 
 #[tokio::test]
@@ -173,25 +179,14 @@ async fn pages_follow_the_cursor_without_overlap_and_stay_in_the_account() {
     for _ in 0..5 {
         ann_key = app.issue_key(&ann).await;
     }
-    let first = events(&app, &ann_key, "?limit=2").await;
-    assert_eq!(first["events"].as_array().unwrap().len(), 2);
-    let mut seen: Vec<i64> = first["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_i64().unwrap())
-        .collect();
-    let mut next = first["next"].as_str().map(str::to_owned);
+    let first = limited_events(&app, &ann_key, "?limit=2").await;
+    assert_eq!(first.events.len(), 2);
+    let mut seen: Vec<i64> = first.events.iter().map(|e| e.id).collect();
+    let mut next = first.next;
     while let Some(cursor) = next {
-        let page = events(&app, &ann_key, &format!("?limit=2&before={cursor}")).await;
-        seen.extend(
-            page["events"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|e| e["id"].as_i64().unwrap()),
-        );
-        next = page["next"].as_str().map(str::to_owned);
+        let page = limited_events(&app, &ann_key, &format!("?limit=2&before={cursor}")).await;
+        seen.extend(page.events.iter().map(|e| e.id));
+        next = page.next;
     }
     assert_eq!(
         seen.len(),
@@ -201,7 +196,8 @@ async fn pages_follow_the_cursor_without_overlap_and_stay_in_the_account() {
     assert!(seen.windows(2).all(|w| w[0] > w[1]), "newest first");
 
     // Bob sees only his own event, even with Ann's cursor.
-    let bobs = events(&app, &bob_key, &format!("?before={}", seen[0] + 1)).await;
+    let cursor = (seen[0] + 1).to_string();
+    let bobs = events(&app, &bob_key, Some(&cursor)).await.value;
     assert_eq!(actions(&bobs), ["api_key_regenerated"]);
 
     for bad in [

@@ -1,18 +1,16 @@
-use crate::helpers::spawn_app;
+use crate::helpers::{sent, spawn_app};
 use reqwest::StatusCode;
+use serde_json::json;
+use types::model::{CreateDatabase, DatabaseList};
+use types::query::QueryRequest;
 
 #[tokio::test]
 async fn a_new_account_has_no_databases() {
     let app = spawn_app().await;
     let account = app.create_account().await;
     let key = app.issue_key(&account).await;
-    let body: serde_json::Value = app
-        .get_bearer("/api/databases", &key)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(body, serde_json::json!({ "databases": [] }));
+    let listed = app.api(&key).list_databases().await.unwrap();
+    assert_eq!(sent(&listed), json!({ "databases": [] }));
 }
 
 #[tokio::test]
@@ -29,13 +27,9 @@ async fn lists_the_accounts_databases_from_mariadb() {
     .await
     .unwrap();
 
-    let databases = app
-        .api(&key)
-        .list_databases()
-        .await
-        .unwrap()
-        .value
-        .databases;
+    let listed = app.api(&key).list_databases().await.unwrap();
+    assert_eq!(listed.status, StatusCode::OK);
+    let databases = listed.value.databases;
     assert_eq!(databases.len(), 1);
     let db = &databases[0];
     assert_eq!(db.name, name);
@@ -80,11 +74,9 @@ async fn the_session_cookie_also_lists_databases() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(
-        body["databases"][0]["name"],
-        format!("{}_app", account.prefix)
-    );
+    // A session, not a key: the typed client only sends keys, so the call stays raw.
+    let body: DatabaseList = response.json().await.unwrap();
+    assert_eq!(body.databases[0].name, format!("{}_app", account.prefix));
 }
 
 /// Issue 11: the Connect tab's facts come with the database's details.
@@ -97,12 +89,7 @@ async fn details_say_how_to_connect_with_the_configured_public_host() {
     let key = app.issue_key(&account).await;
     let name = format!("{}_shop", account.prefix);
     app.create_database(&name).await;
-    let body: serde_json::Value = app
-        .get_bearer(&format!("/api/databases/{name}"), &key)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let detail = app.api(&key).get_database(&name).await.unwrap();
     let socket: String = sqlx::query_scalar("SELECT @@socket")
         .fetch_one(&app.state.mysql)
         .await
@@ -112,8 +99,8 @@ async fn details_say_how_to_connect_with_the_configured_public_host() {
         .port()
         .unwrap_or(3306);
     assert_eq!(
-        body["connection"],
-        serde_json::json!({ "host": "db.example.test", "port": port, "socket": socket })
+        sent(&detail)["connection"],
+        json!({ "host": "db.example.test", "port": port, "socket": socket })
     );
 
     // Without the setting, the host the panel itself connects to.
@@ -122,18 +109,13 @@ async fn details_say_how_to_connect_with_the_configured_public_host() {
     let key = app.issue_key(&account).await;
     let name = format!("{}_shop", account.prefix);
     app.create_database(&name).await;
-    let body: serde_json::Value = app
-        .get_bearer(&format!("/api/databases/{name}"), &key)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let detail = app.api(&key).get_database(&name).await.unwrap().value;
     let host = reqwest::Url::parse(&crate::helpers::mysql_url())
         .unwrap()
         .host_str()
         .unwrap()
         .to_owned();
-    assert_eq!(body["connection"]["host"], host);
+    assert_eq!(detail.connection.host, host);
 }
 
 #[test]
@@ -161,50 +143,30 @@ async fn databases_created_or_dropped_by_customer_sql_are_listed_at_once() {
         format!("{}_shop", account.prefix),
         format!("{}_bysql", account.prefix),
     );
-    let created = app
-        .send_json(
-            reqwest::Method::POST,
-            "/api/databases",
-            &key,
-            serde_json::json!({ "name": shop }),
-        )
-        .await;
-    assert_eq!(created.status(), StatusCode::CREATED);
-    assert_eq!(
-        names(
-            app.get_bearer("/api/databases", &key)
-                .await
-                .json()
-                .await
-                .unwrap()
-        ),
-        std::slice::from_ref(&shop)
-    );
+    let api = app.api(&key);
+    let created = api
+        .create_database(&CreateDatabase::named(shop.clone()))
+        .await
+        .expect("201");
+    assert_eq!(created.status, StatusCode::CREATED);
+    assert_eq!(names(&api).await, std::slice::from_ref(&shop));
 
-    app.query_ok(&key, &shop, &format!("CREATE DATABASE `{made_by_sql}`"))
-        .await;
     assert_eq!(
-        names(
-            app.get_bearer("/api/databases", &key)
-                .await
-                .json()
-                .await
-                .unwrap()
-        ),
-        [made_by_sql.clone(), shop.clone()]
+        api.run_query(&shop, &sql(&format!("CREATE DATABASE `{made_by_sql}`")))
+            .await
+            .expect("200")
+            .status,
+        StatusCode::OK
     );
-    app.query_ok(&key, &shop, &format!("DROP DATABASE `{made_by_sql}`"))
-        .await;
+    assert_eq!(names(&api).await, [made_by_sql.clone(), shop.clone()]);
     assert_eq!(
-        names(
-            app.get_bearer("/api/databases", &key)
-                .await
-                .json()
-                .await
-                .unwrap()
-        ),
-        std::slice::from_ref(&shop)
+        api.run_query(&shop, &sql(&format!("DROP DATABASE `{made_by_sql}`")))
+            .await
+            .expect("200")
+            .status,
+        StatusCode::OK
     );
+    assert_eq!(names(&api).await, std::slice::from_ref(&shop));
 }
 
 /// A database an operator made behind the panel's back is listed once the periodic
@@ -219,65 +181,44 @@ async fn databases_changed_outside_the_panel_are_picked_up_by_reconciliation() {
         format!("{}_outside", account.prefix),
     );
     app.create_database(&shop).await;
+    let api = app.api(&key);
     assert_eq!(
-        names(
-            app.get_bearer("/api/databases", &key)
-                .await
-                .json()
-                .await
-                .unwrap()
-        ),
+        names(&api).await,
         std::slice::from_ref(&shop),
         "the first listing reads the server"
     );
     app.create_database(&outside).await;
     assert_eq!(
-        names(
-            app.get_bearer("/api/databases", &key)
-                .await
-                .json()
-                .await
-                .unwrap()
-        ),
+        names(&api).await,
         std::slice::from_ref(&shop),
         "not yet indexed"
     );
     server::services::database_index::sync_all(&app.state.store, &app.state.fleet)
         .await
         .unwrap();
-    assert_eq!(
-        names(
-            app.get_bearer("/api/databases", &key)
-                .await
-                .json()
-                .await
-                .unwrap()
-        ),
-        [outside.clone(), shop.clone()]
-    );
+    assert_eq!(names(&api).await, [outside.clone(), shop.clone()]);
     sqlx::query(&format!("DROP DATABASE `{outside}`"))
         .execute(&app.state.mysql)
         .await
         .unwrap();
     assert_eq!(
-        names(
-            app.get_bearer("/api/databases", &key)
-                .await
-                .json()
-                .await
-                .unwrap()
-        ),
+        names(&api).await,
         [shop],
         "a name the server lacks is not listed"
     );
 }
 
 /// The names in a `GET /api/databases` answer, in its order.
-fn names(body: serde_json::Value) -> Vec<String> {
-    body["databases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|db| db["name"].as_str().unwrap().to_owned())
-        .collect()
+async fn names(api: &nobregas_client::Client) -> Vec<String> {
+    let listed = api.list_databases().await.unwrap().value;
+    listed.databases.into_iter().map(|db| db.name).collect()
+}
+
+fn sql(sql: &str) -> QueryRequest {
+    QueryRequest {
+        sql: sql.to_owned(),
+        max_rows: None,
+        timeout_ms: None,
+        query_id: None,
+    }
 }

@@ -1,8 +1,24 @@
 //! Creating, inspecting and dropping databases through the API, checked in MariaDB itself.
-use crate::helpers::{error_code, spawn_app};
+use crate::helpers::{error_code, refusal, sent, spawn_app};
 use app::names::DatabaseName;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use types::model::{CreateDatabase, CreateUser, SetPrivileges};
+
+fn database(name: &str, charset: Option<&str>, collation: Option<&str>) -> CreateDatabase {
+    CreateDatabase {
+        name: name.to_owned(),
+        charset: charset.map(str::to_owned),
+        collation: collation.map(str::to_owned),
+    }
+}
+
+fn user(name: &str) -> CreateUser {
+    CreateUser {
+        name: name.to_owned(),
+        password: None,
+    }
+}
 
 #[tokio::test]
 async fn create_show_and_drop_a_database() {
@@ -11,16 +27,12 @@ async fn create_show_and_drop_a_database() {
     let key = app.issue_key(&account).await;
     let name = format!("{}_shop", account.prefix);
 
-    let created = app
-        .send_json(
-            Method::POST,
-            "/api/databases",
-            &key,
-            json!({ "name": name }),
-        )
-        .await;
-    assert_eq!(created.status(), StatusCode::CREATED);
-    let body: serde_json::Value = created.json().await.unwrap();
+    let api = app.api(&key);
+    let created = api
+        .create_database(&database(&name, None, None))
+        .await
+        .expect("201");
+    assert_eq!(created.status, StatusCode::CREATED);
     let default_collation: String = sqlx::query_scalar(
         "SELECT DEFAULT_COLLATE_NAME FROM information_schema.CHARACTER_SETS WHERE CHARACTER_SET_NAME = 'utf8mb4'",
     )
@@ -28,20 +40,13 @@ async fn create_show_and_drop_a_database() {
     .await
     .unwrap();
     assert_eq!(
-        body,
+        sent(&created),
         json!({ "name": name, "size_bytes": 0, "tables": 0, "charset": "utf8mb4", "collation": default_collation })
     );
     assert!(app.database_exists(&name).await);
 
-    let again = app
-        .send_json(
-            Method::POST,
-            "/api/databases",
-            &key,
-            json!({ "name": name }),
-        )
-        .await;
-    assert_eq!(again.status(), StatusCode::CONFLICT);
+    let again = api.create_database(&database(&name, None, None)).await;
+    assert_eq!(refusal(again).0, StatusCode::CONFLICT);
 
     sqlx::query(&format!(
         "CREATE TABLE `{name}`.orders (id INT PRIMARY KEY)"
@@ -49,26 +54,19 @@ async fn create_show_and_drop_a_database() {
     .execute(&app.state.mysql)
     .await
     .unwrap();
-    let detail: serde_json::Value = app
-        .get_bearer(&format!("/api/databases/{name}"), &key)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(detail["name"], name);
-    assert_eq!(detail["tables"], 1);
-    assert_eq!(detail["users"], json!([]));
-    assert_eq!(detail["table_list"][0]["name"], "orders");
+    let detail = api.get_database(&name).await.unwrap().value;
+    assert_eq!(detail.database.name, name);
+    assert_eq!(detail.database.tables, 1);
+    assert!(detail.users.is_empty(), "{:?}", detail.users);
+    assert_eq!(detail.table_list[0].name, "orders");
 
-    let dropped = app
-        .delete_bearer(&format!("/api/databases/{name}"), &key)
-        .await;
-    assert_eq!(dropped.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        api.delete_database(&name).await.expect("204"),
+        StatusCode::NO_CONTENT
+    );
     assert!(!app.database_exists(&name).await);
-    let gone = app
-        .get_bearer(&format!("/api/databases/{name}"), &key)
-        .await;
-    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+    let gone = api.get_database(&name).await;
+    assert_eq!(refusal(gone).0, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -77,30 +75,36 @@ async fn charset_and_collation_are_checked_against_the_server() {
     let account = app.create_account().await;
     let key = app.issue_key(&account).await;
     let p = &account.prefix;
-    let latin = app
-        .send_json(Method::POST, "/api/databases", &key, json!({ "name": format!("{p}_latin"), "charset": "latin1", "collation": "latin1_swedish_ci" }))
-        .await;
-    assert_eq!(latin.status(), StatusCode::CREATED);
-    let body: serde_json::Value = latin.json().await.unwrap();
+    let api = app.api(&key);
+    let latin = api
+        .create_database(&database(
+            &format!("{p}_latin"),
+            Some("latin1"),
+            Some("latin1_swedish_ci"),
+        ))
+        .await
+        .expect("201");
+    assert_eq!(latin.status, StatusCode::CREATED);
     assert_eq!(
-        (body["charset"].as_str(), body["collation"].as_str()),
-        (Some("latin1"), Some("latin1_swedish_ci"))
+        (latin.value.charset.as_str(), latin.value.collation.as_str()),
+        ("latin1", "latin1_swedish_ci")
     );
 
     let cases = [
-        json!({ "name": format!("{p}_a"), "charset": "klingon" }),
-        json!({ "name": format!("{p}_b"), "charset": "utf8mb4", "collation": "latin1_swedish_ci" }),
-        json!({ "name": format!("{p}_c"), "charset": "utf8mb4; DROP DATABASE x" }),
-        json!({ "name": format!("{p}_d"), "collation": "utf8mb4_bin`" }),
+        database(&format!("{p}_a"), Some("klingon"), None),
+        database(
+            &format!("{p}_b"),
+            Some("utf8mb4"),
+            Some("latin1_swedish_ci"),
+        ),
+        database(&format!("{p}_c"), Some("utf8mb4; DROP DATABASE x"), None),
+        database(&format!("{p}_d"), None, Some("utf8mb4_bin`")),
     ];
     for case in cases {
-        let response = app
-            .send_json(Method::POST, "/api/databases", &key, case.clone())
-            .await;
         assert_eq!(
-            response.status(),
+            refusal(api.create_database(&case).await).0,
             StatusCode::UNPROCESSABLE_ENTITY,
-            "{case}"
+            "{case:?}"
         );
     }
     assert_eq!(app.footprint(p).await.0, vec![format!("{p}_latin")]);
@@ -132,52 +136,29 @@ async fn bad_names_are_refused_and_nothing_is_created() {
         "mysql".to_owned(),
         "information_schema".to_owned(),
     ];
+    let api = app.api(&key);
     for name in &corpus {
-        let db = app
-            .send_json(
-                Method::POST,
-                "/api/databases",
-                &key,
-                json!({ "name": name }),
-            )
-            .await;
         assert_eq!(
-            db.status(),
-            StatusCode::UNPROCESSABLE_ENTITY,
+            refusal(api.create_database(&database(name, None, None)).await),
+            (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed".into()),
             "database {name:?}"
         );
-        assert_eq!(error_code(db).await, "validation_failed");
-        let user = app
-            .send_json(Method::POST, "/api/users", &key, json!({ "name": name }))
-            .await;
         assert_eq!(
-            user.status(),
+            refusal(api.create_user(&user(name)).await).0,
             StatusCode::UNPROCESSABLE_ENTITY,
             "user {name:?}"
         );
     }
-    let long_user = app
-        .send_json(
-            Method::POST,
-            "/api/users",
-            &key,
-            json!({ "name": format!("{p}_{}", "a".repeat(32)) }),
-        )
+    let long_user = api
+        .create_user(&user(&format!("{p}_{}", "a".repeat(32))))
         .await;
-    assert_eq!(long_user.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let message = app
-        .send_json(
-            Method::POST,
-            "/api/databases",
-            &key,
-            json!({ "name": "shop" }),
-        )
-        .await;
-    let body: serde_json::Value = message.json().await.unwrap();
-    assert_eq!(
-        body["error"]["message"],
-        format!("Database names must start with {p}_.")
-    );
+    assert_eq!(refusal(long_user).0, StatusCode::UNPROCESSABLE_ENTITY);
+    let Err(nobregas_client::Error::Api { message, .. }) =
+        api.create_database(&database("shop", None, None)).await
+    else {
+        panic!("the API accepted a name outside the prefix");
+    };
+    assert_eq!(message, format!("Database names must start with {p}_."));
     let (dbs, users) = app.footprint(&p).await;
     assert!(dbs.is_empty() && users.is_empty(), "{dbs:?} {users:?}");
 }
@@ -233,49 +214,43 @@ async fn the_longest_name_whose_grant_pattern_fits_is_created_and_granted() {
     assert_eq!(DatabaseName::pattern_len(&longest), 64);
 
     let too_long = format!("{longest}z");
-    let refused = app
-        .send_json(
-            Method::POST,
-            "/api/databases",
-            &key,
-            json!({ "name": too_long }),
-        )
-        .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body: serde_json::Value = refused.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "validation_failed");
+    let api = app.api(&key);
+    let Err(nobregas_client::Error::Api {
+        status,
+        code,
+        message,
+        ..
+    }) = api.create_database(&database(&too_long, None, None)).await
+    else {
+        panic!("the API accepted a name whose grant pattern is too long");
+    };
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(code, "validation_failed");
     assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("once each _ is counted twice"),
-        "{body}"
+        message.contains("once each _ is counted twice"),
+        "{message}"
     );
     assert!(!app.database_exists(&too_long).await);
 
-    let created = app
-        .send_json(
-            Method::POST,
-            "/api/databases",
-            &key,
-            json!({ "name": longest }),
-        )
-        .await;
-    assert_eq!(created.status(), StatusCode::CREATED);
+    let created = api
+        .create_database(&database(&longest, None, None))
+        .await
+        .expect("201");
+    assert_eq!(created.status, StatusCode::CREATED);
     let user = format!("{p}_app");
-    let made = app
-        .send_json(Method::POST, "/api/users", &key, json!({ "name": user }))
-        .await;
-    assert_eq!(made.status(), StatusCode::CREATED);
-    let granted = app
-        .send_json(
-            Method::PUT,
-            &format!("/api/users/{user}/privileges/{longest}"),
-            &key,
-            json!({ "privileges": ["SELECT"] }),
+    let made = api.create_user(&self::user(&user)).await.expect("201");
+    assert_eq!(made.status, StatusCode::CREATED);
+    let granted = api
+        .set_privileges(
+            &user,
+            &longest,
+            &SetPrivileges {
+                privileges: vec!["SELECT".into()],
+            },
         )
-        .await;
-    assert_eq!(granted.status(), StatusCode::OK);
+        .await
+        .expect("200");
+    assert_eq!(granted.status, StatusCode::OK);
     let escaped = longest.replace('_', "\\_");
     assert_eq!(escaped.len(), 64);
     let grants = app.show_grants(&user).await;

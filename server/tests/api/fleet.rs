@@ -1,16 +1,17 @@
 //! A fleet of managed servers: the shared test MariaDB as the default server, and a second
 //! `mariadbd` this test starts on its own port and data directory (never touching the shared one).
-use crate::helpers::{
-    TestAccount, TestApp, error_code, random_prefix, spawn_app_with, test_settings,
-};
+use crate::helpers::{TestAccount, TestApp, random_prefix, refusal, spawn_app_with, test_settings};
 use crate::private_mariadb::PrivateMariaDb;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use server::domain::secret::random_base62;
 use server::services::accounts;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+use types::backups::JobStatus;
+use types::model::{CreateDatabase, CreateUser};
+use types::query::QueryRequest;
 
 /// `nobregas-panel <args>` on the test app's store.
 pub fn panel_cli(app: &TestApp, args: &[&str], stdin: &str) -> Output {
@@ -209,11 +210,13 @@ async fn accounts_live_on_their_own_server_and_one_server_down_stops_only_its_ac
         format!("{}_shop", alice.prefix),
         format!("{}_shop", bob.prefix),
     );
-    for (key, db) in [(&alice_key, &alice_db), (&bob_key, &bob_db)] {
+    let (alice_api, bob_api) = (app.api(&alice_key), app.api(&bob_key));
+    for (api, db) in [(&alice_api, &alice_db), (&bob_api, &bob_db)] {
         assert_eq!(
-            app.send_json(Method::POST, "/api/databases", key, json!({ "name": db }))
+            api.create_database(&CreateDatabase::named(db.clone()))
                 .await
-                .status(),
+                .expect("201")
+                .status,
             StatusCode::CREATED
         );
     }
@@ -227,20 +230,35 @@ async fn accounts_live_on_their_own_server_and_one_server_down_stops_only_its_ac
             .trim(),
         bob_db
     );
-    let port: Value = app
-        .query_ok(&bob_key, &bob_db, "SELECT @@port AS port")
-        .await;
-    assert_eq!(port["rows"][0][0], json!(db2.port), "{port}");
-    let user = format!("{}_app", bob.prefix);
-    assert_eq!(
-        app.send_json(
-            Method::POST,
-            "/api/users",
-            &bob_key,
-            json!({ "name": user })
+    let port = bob_api
+        .run_query(
+            &bob_db,
+            &QueryRequest {
+                sql: "SELECT @@port AS port".into(),
+                max_rows: None,
+                timeout_ms: None,
+                query_id: None,
+            },
         )
         .await
-        .status(),
+        .expect("200");
+    assert_eq!(port.status, StatusCode::OK);
+    assert_eq!(
+        port.value.results()[0].rows[0][0],
+        json!(db2.port),
+        "{}",
+        port.raw
+    );
+    let user = format!("{}_app", bob.prefix);
+    assert_eq!(
+        bob_api
+            .create_user(&CreateUser {
+                name: user.clone(),
+                password: None,
+            })
+            .await
+            .expect("201")
+            .status,
         StatusCode::CREATED
     );
     assert!(
@@ -254,64 +272,37 @@ async fn accounts_live_on_their_own_server_and_one_server_down_stops_only_its_ac
         app.user_hosts(&user).await.is_empty(),
         "not on the default server"
     );
-    let detail: Value = app
-        .get_bearer(&format!("/api/databases/{bob_db}"), &bob_key)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(detail["connection"]["host"], "db2.example.test");
-    assert_eq!(detail["connection"]["port"], db2.port);
-    let backup: Value = app
-        .send_json(
-            Method::POST,
-            &format!("/api/databases/{bob_db}/backups"),
-            &bob_key,
-            json!({}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = backup["id"].as_str().unwrap().to_owned();
+    let detail = bob_api.get_database(&bob_db).await.unwrap().value;
+    assert_eq!(detail.connection.host, "db2.example.test");
+    assert_eq!(detail.connection.port, db2.port);
+    let id = bob_api.create_backup(&bob_db).await.unwrap().value.id;
     let started = Instant::now();
     loop {
-        let seen: Value = app
-            .get_bearer(&format!("/api/backups/{id}"), &bob_key)
-            .await
-            .json()
-            .await
-            .unwrap();
-        if seen["status"] == "completed" {
+        let seen = bob_api.get_backup(&id).await.unwrap().value;
+        if seen.status == JobStatus::Completed {
             break;
         }
-        assert_ne!(seen["status"], "failed", "{seen}");
-        assert!(started.elapsed() < Duration::from_secs(60), "{seen}");
+        assert_ne!(seen.status, JobStatus::Failed, "{seen:?}");
+        assert!(started.elapsed() < Duration::from_secs(60), "{seen:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
     // Isolation across servers.
-    let listed: Value = app
-        .get_bearer("/api/databases", &alice_key)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(!listed.to_string().contains(&bob_db), "{listed}");
+    let listed = alice_api.list_databases().await.unwrap();
+    assert!(!listed.raw.contains(&bob_db), "{}", listed.raw);
     assert_eq!(
-        app.get_bearer(&format!("/api/databases/{bob_db}"), &alice_key)
-            .await
-            .status(),
+        refusal(alice_api.get_database(&bob_db).await).0,
         StatusCode::NOT_FOUND
     );
 
     // db2 stops: only its accounts answer 503, and /healthz names it.
     db2.stop();
-    let response = app.get_bearer("/api/databases", &bob_key).await;
-    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(error_code(response).await, "mysql_unavailable");
     assert_eq!(
-        app.get_bearer("/api/databases", &alice_key).await.status(),
+        refusal(bob_api.list_databases().await),
+        (StatusCode::SERVICE_UNAVAILABLE, "mysql_unavailable".into())
+    );
+    assert_eq!(
+        alice_api.list_databases().await.unwrap().status,
         StatusCode::OK
     );
     let health = app.client.get(app.url("/healthz")).send().await.unwrap();
@@ -357,7 +348,7 @@ async fn accounts_live_on_their_own_server_and_one_server_down_stops_only_its_ac
     // And when it is back, so are they.
     db2.start().await;
     assert_eq!(
-        app.get_bearer("/api/databases", &bob_key).await.status(),
+        bob_api.list_databases().await.unwrap().status,
         StatusCode::OK
     );
     assert_eq!(

@@ -1,18 +1,20 @@
 //! Issue 12: anyone who finds a key can revoke it, without signing in, and learns nothing else.
-use crate::helpers::{spawn_app, spawn_app_with, test_settings};
+use crate::helpers::{TestApp, refusal, sent, spawn_app, spawn_app_with, test_settings};
+use nobregas_client::Answer;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
 use std::num::NonZeroU32;
+use types::activity::AuditPage;
+use types::model::{Account, RevocationReceived, RevokeKey};
 
-async fn report(app: &crate::helpers::TestApp, key: &str) -> (StatusCode, Value) {
-    let response = app
-        .client
-        .post(app.url("/api/keys/revoke"))
-        .json(&json!({ "key": key }))
-        .send()
+/// Reports `key` as exposed, without a key of one's own.
+async fn report(app: &TestApp, key: &str) -> nobregas_client::Result<Answer<RevocationReceived>> {
+    let anonymous =
+        nobregas_client::Client::new(app.address.parse().unwrap(), None, app.client.clone());
+    anonymous
+        .revoke_exposed_key(&RevokeKey {
+            key: key.to_owned(),
+        })
         .await
-        .unwrap();
-    (response.status(), response.json().await.unwrap())
 }
 
 #[tokio::test]
@@ -20,28 +22,25 @@ async fn a_reported_key_stops_working_at_once_and_its_owner_is_told() {
     let app = spawn_app().await;
     let account = app.create_account().await;
     let key = app.issue_key(&account).await;
+    let api = app.api(&key);
     assert_eq!(
-        app.get_bearer("/api/databases", &key).await.status(),
+        api.list_databases().await.unwrap().status,
         StatusCode::OK,
         "cached as valid first"
     );
 
-    let (status, body) = report(&app, &key).await;
-    assert_eq!(status, StatusCode::ACCEPTED);
-    assert!(
-        body["message"]
-            .as_str()
-            .unwrap()
-            .contains("no longer works")
-    );
+    let answer = report(&app, &key).await.unwrap();
+    assert_eq!(answer.status, StatusCode::ACCEPTED);
+    assert!(answer.value.message.contains("no longer works"));
     assert_eq!(
-        app.get_bearer("/api/databases", &key).await.status(),
+        refusal(api.list_databases().await).0,
         StatusCode::UNAUTHORIZED,
         "the very next request"
     );
 
+    // With the owner's session (the typed client only sends keys, so these calls stay raw).
     let cookie = app.sign_in(&account).await;
-    let account_view: Value = app
+    let account_view: Account = app
         .client
         .get(app.url("/api/account"))
         .header("cookie", &cookie)
@@ -52,17 +51,17 @@ async fn a_reported_key_stops_working_at_once_and_its_owner_is_told() {
         .await
         .unwrap();
     assert!(
-        account_view["api_key"].is_null(),
+        account_view.api_key.is_none(),
         "the account has no key until its owner issues one"
     );
     assert!(
-        account_view["api_key_revoked_at"]
-            .as_str()
-            .unwrap()
-            .ends_with('Z'),
-        "{account_view}"
+        account_view
+            .api_key_revoked_at
+            .as_deref()
+            .is_some_and(|at| at.ends_with('Z')),
+        "{account_view:?}"
     );
-    let audit: Value = app
+    let audit: AuditPage = app
         .client
         .get(app.url("/api/audit"))
         .header("cookie", &cookie)
@@ -72,24 +71,18 @@ async fn a_reported_key_stops_working_at_once_and_its_owner_is_told() {
         .json()
         .await
         .unwrap();
-    let event = audit["events"]
-        .as_array()
-        .unwrap()
+    let event = audit
+        .events
         .iter()
-        .find(|e| e["action"] == "api_key_revoked")
+        .find(|e| e.action == "api_key_revoked")
         .expect("recorded");
-    assert_eq!(event["details"]["reason"], "reported as exposed");
-    assert_eq!(event["actor"], "anonymous");
+    assert_eq!(event.details["reason"], "reported as exposed");
+    assert_eq!(event.actor, "anonymous");
 
     let fresh = app.issue_key(&account).await;
-    let account_view: Value = app
-        .get_bearer("/api/account", &fresh)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let account_view = app.api(&fresh).get_account().await.unwrap().value;
     assert!(
-        account_view["api_key_revoked_at"].is_null(),
+        account_view.api_key_revoked_at.is_none(),
         "a new key clears the notice"
     );
 }
@@ -99,7 +92,11 @@ async fn unknown_or_malformed_keys_get_the_same_answer_and_revoke_nothing() {
     let app = spawn_app().await;
     let account = app.create_account().await;
     let key = app.issue_key(&account).await;
-    let (_, valid_answer) = report(&app, &app.issue_key(&app.create_account().await).await).await;
+    let valid_answer = sent(
+        &report(&app, &app.issue_key(&app.create_account().await).await)
+            .await
+            .unwrap(),
+    );
     let unknown = server::domain::api_key::ApiKey::generate()
         .expose()
         .to_owned();
@@ -112,15 +109,15 @@ async fn unknown_or_malformed_keys_get_the_same_answer_and_revoke_nothing() {
         "",
         "not a key at all",
     ] {
-        let (status, body) = report(&app, reported).await;
+        let answer = report(&app, reported).await.unwrap();
         assert_eq!(
-            (status, &body),
+            (answer.status, &sent(&answer)),
             (StatusCode::ACCEPTED, &valid_answer),
             "{reported:?}"
         );
     }
     assert_eq!(
-        app.get_bearer("/api/databases", &key).await.status(),
+        app.api(&key).list_databases().await.unwrap().status,
         StatusCode::OK,
         "nothing was revoked"
     );
@@ -132,9 +129,13 @@ async fn reports_are_limited_per_ip() {
     settings.ip_rate_limit_per_minute = NonZeroU32::new(3).unwrap();
     let app = spawn_app_with(settings).await;
     for _ in 0..3 {
-        assert_eq!(report(&app, "nbg_guess").await.0, StatusCode::ACCEPTED);
+        assert_eq!(
+            report(&app, "nbg_guess").await.unwrap().status,
+            StatusCode::ACCEPTED
+        );
     }
-    let (status, body) = report(&app, "nbg_guess").await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(body["error"]["code"], "rate_limited");
+    assert_eq!(
+        refusal(report(&app, "nbg_guess").await),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited".into())
+    );
 }

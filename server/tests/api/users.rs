@@ -29,11 +29,7 @@ async fn setup(app: &TestApp) -> (TestAccount, String, String) {
     let db = format!("{}_shop", account.prefix);
     assert_eq!(
         app.api(&key)
-            .create_database(&CreateDatabase {
-                name: db.clone(),
-                charset: None,
-                collation: None,
-            })
+            .create_database(&CreateDatabase::named(db.clone()))
             .await
             .expect("created")
             .status,

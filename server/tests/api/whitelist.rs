@@ -1,6 +1,6 @@
 //! The IP whitelist, proven with real connections from loopback aliases.
-use crate::helpers::{TestAccount, TestApp, error_code, sent, spawn_app};
-use reqwest::{Method, StatusCode};
+use crate::helpers::{TestAccount, TestApp, refusal, sent, spawn_app};
+use reqwest::StatusCode;
 use serde_json::json;
 use server::services::whitelist;
 use types::model::{CreateDatabase, CreateUser, NewWhitelistEntry, SetPassword, SetPrivileges};
@@ -36,13 +36,9 @@ async fn setup(app: &TestApp) -> (TestAccount, String, String, String) {
         format!("{}_app", account.prefix),
     );
     let api = app.api(&key);
-    api.create_database(&CreateDatabase {
-        name: db.clone(),
-        charset: None,
-        collation: None,
-    })
-    .await
-    .unwrap();
+    api.create_database(&CreateDatabase::named(db.clone()))
+        .await
+        .unwrap();
     sqlx::query(&format!("CREATE TABLE `{db}`.t (id INT PRIMARY KEY)"))
         .execute(&app.state.mysql)
         .await
@@ -52,9 +48,13 @@ async fn setup(app: &TestApp) -> (TestAccount, String, String, String) {
         .await
         .unwrap();
     api.create_user(&user_with_password(&user)).await.unwrap();
-    api.set_privileges(&user, &db, &privileges(&["SELECT"]))
-        .await
-        .expect("200");
+    assert_eq!(
+        api.set_privileges(&user, &db, &privileges(&["SELECT"]))
+            .await
+            .expect("200")
+            .status,
+        StatusCode::OK
+    );
     (account, key, db, user)
 }
 
@@ -74,6 +74,7 @@ async fn access_follows_the_whitelist() {
         .add_whitelist_entry(&entry("127.0.0.5", Some("office")))
         .await
         .expect("201");
+    assert_eq!(added.status, StatusCode::CREATED);
     let (added_json, entry) = (sent(&added), added.value);
     assert_eq!(
         (entry.host.as_str(), entry.note.as_str()),
@@ -113,7 +114,10 @@ async fn access_follows_the_whitelist() {
     let listed = api.list_whitelist().await.unwrap();
     assert_eq!(sent(&listed)["entries"], json!([added_json]));
 
-    api.remove_whitelist_entry(entry.id).await.expect("204");
+    assert_eq!(
+        api.remove_whitelist_entry(entry.id).await.expect("204"),
+        StatusCode::NO_CONTENT
+    );
     assert!(
         app.connect_from("127.0.0.5", &user, PASSWORD)
             .await
@@ -136,6 +140,7 @@ async fn a_network_admits_addresses_inside_it_only() {
         .add_whitelist_entry(&entry("127.0.5.0/24", None))
         .await
         .expect("201");
+    assert_eq!(added.status, StatusCode::CREATED);
     assert_eq!(added.value.host, "127.0.5.0/24", "stored as entered");
     assert!(
         app.user_hosts(&user)
@@ -193,7 +198,10 @@ async fn users_passwords_and_grants_follow_every_host() {
         .unwrap();
     let remote = app.show_grants_at(&later, "127.0.0.7").await;
     assert!(remote.contains("GRANT SELECT, INSERT ON"), "{remote}");
-    api.delete_user(&later).await.expect("204");
+    assert_eq!(
+        api.delete_user(&later).await.expect("204"),
+        StatusCode::NO_CONTENT
+    );
     assert!(
         app.all_user_hosts(&later).await.is_empty(),
         "deleted at every host"
@@ -204,6 +212,7 @@ async fn users_passwords_and_grants_follow_every_host() {
 async fn bad_hosts_duplicates_and_limits_are_refused() {
     let app = spawn_app().await;
     let (_, key, _, user) = setup(&app).await;
+    let api = app.api(&key);
     for bad in [
         "999.1.1.1",
         "1.2.3.4/33",
@@ -214,25 +223,16 @@ async fn bad_hosts_duplicates_and_limits_are_refused() {
         "",
         "1.2.3.4/24",
     ] {
-        let response = app
-            .send_json(Method::POST, "/api/whitelist", &key, json!({ "host": bad }))
-            .await;
         assert_eq!(
-            response.status(),
-            StatusCode::UNPROCESSABLE_ENTITY,
+            refusal(api.add_whitelist_entry(&entry(bad, None)).await),
+            (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed".into()),
             "{bad:?}"
         );
-        assert_eq!(error_code(response).await, "validation_failed");
     }
-    let long_note = app
-        .send_json(
-            Method::POST,
-            "/api/whitelist",
-            &key,
-            json!({ "host": "127.0.0.8", "note": "n".repeat(201) }),
-        )
+    let long_note = api
+        .add_whitelist_entry(&entry("127.0.0.8", Some(&"n".repeat(201))))
         .await;
-    assert_eq!(long_note.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refusal(long_note).0, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         app.user_hosts(&user).await,
         vec!["localhost"],
@@ -240,57 +240,36 @@ async fn bad_hosts_duplicates_and_limits_are_refused() {
     );
 
     assert_eq!(
-        app.send_json(
-            Method::POST,
-            "/api/whitelist",
-            &key,
-            json!({ "host": "127.0.0.8" })
-        )
-        .await
-        .status(),
+        api.add_whitelist_entry(&entry("127.0.0.8", None))
+            .await
+            .expect("201")
+            .status,
         StatusCode::CREATED
     );
     assert_eq!(
-        app.send_json(
-            Method::POST,
-            "/api/whitelist",
-            &key,
-            json!({ "host": "127.0.0.8" })
-        )
-        .await
-        .status(),
+        refusal(api.add_whitelist_entry(&entry("127.0.0.8", None)).await).0,
         StatusCode::CONFLICT
     );
-    let any = app
-        .send_json(Method::POST, "/api/whitelist", &key, json!({ "host": "%" }))
-        .await;
-    assert_eq!(any.status(), StatusCode::CREATED);
+    let any = api
+        .add_whitelist_entry(&entry("%", None))
+        .await
+        .expect("201");
+    assert_eq!(any.status, StatusCode::CREATED);
     assert!(app.user_hosts(&user).await.contains(&"%".to_owned()));
 
     for n in 0..98 {
         let host = format!("198.51.{}.{}", n / 200, n % 200 + 1);
         assert_eq!(
-            app.send_json(
-                Method::POST,
-                "/api/whitelist",
-                &key,
-                json!({ "host": host })
-            )
-            .await
-            .status(),
+            api.add_whitelist_entry(&entry(&host, None))
+                .await
+                .expect("201")
+                .status,
             StatusCode::CREATED
         );
     }
-    let over = app
-        .send_json(
-            Method::POST,
-            "/api/whitelist",
-            &key,
-            json!({ "host": "203.0.113.1" }),
-        )
-        .await;
+    let over = api.add_whitelist_entry(&entry("203.0.113.1", None)).await;
     assert_eq!(
-        over.status(),
+        refusal(over).0,
         StatusCode::UNPROCESSABLE_ENTITY,
         "at most 100 entries"
     );
@@ -302,43 +281,31 @@ async fn another_tenant_cannot_see_or_remove_entries() {
     let (_, key, _, user) = setup(&app).await;
     let mallory = app.create_account().await;
     let mallory_key = app.issue_key(&mallory).await;
-    let entry: serde_json::Value = app
-        .send_json(
-            Method::POST,
-            "/api/whitelist",
-            &key,
-            json!({ "host": "127.0.0.9" }),
-        )
+    let (api, mallorys_api) = (app.api(&key), app.api(&mallory_key));
+    let added = api
+        .add_whitelist_entry(&entry("127.0.0.9", None))
         .await
-        .json()
-        .await
-        .unwrap();
-    let id = entry["id"].as_i64().unwrap();
-    for path in [
-        format!("/api/whitelist/{id}"),
-        "/api/whitelist/999999".to_owned(),
-        "/api/whitelist/abc".to_owned(),
-    ] {
+        .expect("201");
+    let (added_json, id) = (sent(&added), added.value.id);
+    for id in [id, 999999] {
         assert_eq!(
-            app.delete_bearer(&path, &mallory_key).await.status(),
+            refusal(mallorys_api.remove_whitelist_entry(id).await).0,
             StatusCode::NOT_FOUND,
-            "{path}"
+            "{id}"
         );
     }
-    let theirs: serde_json::Value = app
-        .get_bearer("/api/whitelist", &mallory_key)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(theirs, json!({ "entries": [] }));
+    // Not an id at all: the typed client cannot send it.
+    let path = "/api/whitelist/abc";
     assert_eq!(
-        app.get_bearer("/api/whitelist", &key)
-            .await
-            .json::<serde_json::Value>()
-            .await
-            .unwrap()["entries"],
-        json!([entry])
+        app.delete_bearer(path, &mallory_key).await.status(),
+        StatusCode::NOT_FOUND,
+        "{path}"
+    );
+    let theirs = mallorys_api.list_whitelist().await.unwrap();
+    assert_eq!(sent(&theirs), json!({ "entries": [] }));
+    assert_eq!(
+        sent(&api.list_whitelist().await.unwrap())["entries"],
+        json!([added_json])
     );
     assert!(
         app.user_hosts(&user)
@@ -369,12 +336,9 @@ async fn reconciliation_finishes_interrupted_changes() {
     .execute(&app.state.mysql)
     .await
     .unwrap();
+    let api = app.api(&key);
     assert_eq!(
-        app.get_bearer("/api/whitelist", &key)
-            .await
-            .json::<serde_json::Value>()
-            .await
-            .unwrap(),
+        sent(&api.list_whitelist().await.unwrap()),
         json!({ "entries": [] })
     );
 
@@ -385,14 +349,9 @@ async fn reconciliation_finishes_interrupted_changes() {
     app.connect_from("127.0.0.10", &user, PASSWORD)
         .await
         .expect("the interrupted addition is in force now");
-    let listed: serde_json::Value = app
-        .get_bearer("/api/whitelist", &key)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(listed["entries"].as_array().unwrap().len(), 1);
-    assert_eq!(listed["entries"][0]["host"], "127.0.0.10");
+    let listed = api.list_whitelist().await.unwrap().value;
+    assert_eq!(listed.entries.len(), 1);
+    assert_eq!(listed.entries[0].host, "127.0.0.10");
 }
 
 /// Weakness 1: a removal that answered 204 stays removed, whatever ran at the same time — a
@@ -401,36 +360,33 @@ async fn reconciliation_finishes_interrupted_changes() {
 async fn a_removal_is_not_undone_by_concurrent_reconciliation_or_user_creation() {
     let app = spawn_app().await;
     let (account, key, _, user) = setup(&app).await;
+    let api = app.api(&key);
     for round in 0..8 {
         let host = format!("192.0.2.{}", round + 1);
-        let added = app
-            .send_json(
-                Method::POST,
-                "/api/whitelist",
-                &key,
-                json!({ "host": host }),
-            )
-            .await;
-        assert_eq!(added.status(), StatusCode::CREATED);
-        let id = added.json::<serde_json::Value>().await.unwrap()["id"]
-            .as_i64()
-            .unwrap();
-        let (newcomer, path) = (
-            format!("{}_n{round}", account.prefix),
-            format!("/api/whitelist/{id}"),
-        );
+        let added = api
+            .add_whitelist_entry(&entry(&host, None))
+            .await
+            .expect("201");
+        assert_eq!(added.status, StatusCode::CREATED);
+        let newcomer = format!("{}_n{round}", account.prefix);
+        let newcomer_request = user_with_password(&newcomer);
         let (removed, reconciled, created) = tokio::join!(
-            app.delete_bearer(&path, &key),
+            api.remove_whitelist_entry(added.value.id),
             whitelist::reconcile(&app.state.store, &app.state.fleet),
-            app.send_json(
-                Method::POST,
-                "/api/users",
-                &key,
-                json!({ "name": newcomer, "password": PASSWORD })
-            ),
+            api.create_user(&newcomer_request),
         );
-        assert_eq!(removed.status(), StatusCode::NO_CONTENT, "round {round}");
-        assert_eq!(created.status(), StatusCode::CREATED, "round {round}");
+        assert_eq!(
+            removed.unwrap_or_else(|err| panic!("round {round}: {err}")),
+            StatusCode::NO_CONTENT,
+            "round {round}"
+        );
+        assert_eq!(
+            created
+                .unwrap_or_else(|err| panic!("round {round}: {err}"))
+                .status,
+            StatusCode::CREATED,
+            "round {round}"
+        );
         for name in [&user, &newcomer] {
             let hosts = app.user_hosts(name).await;
             assert!(
@@ -448,14 +404,11 @@ async fn reconciliation_drops_host_accounts_no_entry_asks_for() {
     let app = spawn_app().await;
     let (_, key, _, user) = setup(&app).await;
     assert_eq!(
-        app.send_json(
-            Method::POST,
-            "/api/whitelist",
-            &key,
-            json!({ "host": "192.0.2.50" })
-        )
-        .await
-        .status(),
+        app.api(&key)
+            .add_whitelist_entry(&entry("192.0.2.50", None))
+            .await
+            .expect("201")
+            .status,
         StatusCode::CREATED
     );
     sqlx::query(&format!(
@@ -516,16 +469,8 @@ async fn one_failing_row_does_not_stop_reconciliation() {
         vec!["192.0.2.61", "localhost"],
         "another account is reconciled"
     );
-    let listed: serde_json::Value = app
-        .get_bearer("/api/whitelist", &other_key)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        listed["entries"][0]["host"], "192.0.2.61",
-        "and reported active"
-    );
+    let listed = app.api(&other_key).list_whitelist().await.unwrap().value;
+    assert_eq!(listed.entries[0].host, "192.0.2.61", "and reported active");
 }
 
 /// Weakness 10: the 100-entry limit holds when adds race each other.
@@ -546,12 +491,13 @@ async fn the_entry_limit_holds_under_parallel_adds() {
     }
     let mut adds = tokio::task::JoinSet::new();
     for n in 0..10 {
-        let request = app
-            .client
-            .post(app.url("/api/whitelist"))
-            .bearer_auth(&key)
-            .json(&json!({ "host": format!("203.0.113.{}", n + 1) }));
-        adds.spawn(async move { request.send().await.unwrap().status() });
+        let (api, request) = (app.api(&key), entry(&format!("203.0.113.{}", n + 1), None));
+        adds.spawn(async move {
+            match api.add_whitelist_entry(&request).await {
+                Ok(added) => added.status,
+                Err(err) => err.status().unwrap_or_else(|| panic!("no answer: {err}")),
+            }
+        });
     }
     let statuses = adds.join_all().await;
     assert_eq!(
