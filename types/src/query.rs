@@ -47,6 +47,18 @@ pub struct QueryRequest {
     pub query_id: Option<String>,
 }
 
+impl QueryRequest {
+    /// `sql` with the server's defaults for rows, timeout and id.
+    pub fn sql(sql: impl Into<String>) -> Self {
+        Self {
+            sql: sql.into(),
+            max_rows: None,
+            timeout_ms: None,
+            query_id: None,
+        }
+    }
+}
+
 /// `POST /api/databases/{name}/query/export`: the whole result, streamed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -13,7 +13,6 @@ use types::backups::{
     Backup, BackupKind, Job, JobKind, JobStatus, RestoreRequest, ScheduleRequest,
 };
 use types::model::CreateDatabase;
-use types::query::QueryRequest;
 
 pub async fn account_with_database(app: &TestApp, suffix: &str) -> (TestAccount, String, String) {
     let account = app.create_account().await;
@@ -39,22 +38,6 @@ fn schedule(time_utc: &str, keep: u32) -> ScheduleRequest {
         time_utc: time_utc.to_owned(),
         keep,
     }
-}
-
-/// Runs `sql` through the query API, as the account's identity; anything but a 200 fails the test.
-async fn run_sql(app: &TestApp, key: &str, db: &str, sql: &str) {
-    let request = QueryRequest {
-        sql: sql.to_owned(),
-        max_rows: None,
-        timeout_ms: None,
-        query_id: None,
-    };
-    let answer = app
-        .api(key)
-        .run_query(db, &request)
-        .await
-        .unwrap_or_else(|err| panic!("{sql}: {err}"));
-    assert_eq!(answer.status, StatusCode::OK, "{sql}: {}", answer.raw);
 }
 
 /// Polls `path` until the job there has finished; panics after two minutes. The job as JSON, for
@@ -229,7 +212,7 @@ async fn fill_shop(app: &TestApp, key: &str, db: &str) {
         "CREATE TRIGGER stock_log AFTER UPDATE ON items FOR EACH ROW INSERT INTO log (item) VALUES (NEW.id)",
         "CREATE PROCEDURE restock(IN n INT) UPDATE items SET stock = stock + n",
     ] {
-        run_sql(app, key, db, sql).await;
+        app.query_ok(key, db, sql).await;
     }
 }
 
@@ -261,9 +244,10 @@ async fn a_restore_in_place_brings_back_rows_view_trigger_and_procedure_and_is_v
     assert_eq!(backup.sha256.as_deref().unwrap().len(), 64);
     assert!(backup.bytes_done > backup.size_bytes.unwrap());
 
-    run_sql(&app, &key, &db, "CALL restock(5)").await;
-    run_sql(&app, &key, &db, "DELETE FROM items WHERE id > 19000").await;
-    run_sql(&app, &key, &db, "DROP VIEW cheap").await;
+    app.query_ok(&key, &db, "CALL restock(5)").await;
+    app.query_ok(&key, &db, "DELETE FROM items WHERE id > 19000")
+        .await;
+    app.query_ok(&key, &db, "DROP VIEW cheap").await;
     assert_ne!(checksum(&app, &db, "items").await, before);
 
     let job = restore(&app, &key, &backup.id, &db).await;
@@ -294,7 +278,7 @@ async fn a_restore_in_place_brings_back_rows_view_trigger_and_procedure_and_is_v
     };
     assert_eq!(schema("view, trigger, procedure").await, 3);
     // The trigger works again, as the identity.
-    run_sql(&app, &key, &db, "CALL restock(1)").await;
+    app.query_ok(&key, &db, "CALL restock(1)").await;
     assert_eq!(checksum(&app, &db, "log").await.0, 20_000);
 }
 
@@ -302,15 +286,13 @@ async fn a_restore_in_place_brings_back_rows_view_trigger_and_procedure_and_is_v
 async fn a_restore_into_a_new_database_creates_it_and_the_download_is_the_dump() {
     let app = spawn_app().await;
     let (account, key, db) = account_with_database(&app, "src").await;
-    run_sql(
-        &app,
+    app.query_ok(
         &key,
         &db,
         "CREATE TABLE t (id INT PRIMARY KEY, note TEXT, raw BLOB)",
     )
     .await;
-    run_sql(
-        &app,
+    app.query_ok(
         &key,
         &db,
         "INSERT INTO t VALUES (1, 'ünïcödé ✓', x'00FF'), (2, NULL, NULL)",
@@ -396,8 +378,10 @@ async fn a_restore_into_a_new_database_creates_it_and_the_download_is_the_dump()
 async fn a_restore_that_does_not_match_the_manifest_says_which_tables_differ() {
     let app = spawn_app().await;
     let (_account, key, db) = account_with_database(&app, "v").await;
-    run_sql(&app, &key, &db, "CREATE TABLE a (id INT PRIMARY KEY)").await;
-    run_sql(&app, &key, &db, "INSERT INTO a VALUES (1), (2)").await;
+    app.query_ok(&key, &db, "CREATE TABLE a (id INT PRIMARY KEY)")
+        .await;
+    app.query_ok(&key, &db, "INSERT INTO a VALUES (1), (2)")
+        .await;
     let backup = backup_now(&app, &key, &db).await;
     // The manifest is what the restore is held to: make the catalog's differ from the file.
     sqlx::query("UPDATE backups SET tables = '[{\"name\":\"a\",\"rows\":3,\"checksum\":1},{\"name\":\"gone\",\"rows\":1,\"checksum\":2}]' WHERE id = ?")
@@ -531,7 +515,8 @@ async fn a_crafted_dump_cannot_reach_beyond_the_account() {
     let app = spawn_app().await;
     let (account, key, db) = account_with_database(&app, "x").await;
     let (other, other_key, other_db) = account_with_database(&app, "victim").await;
-    run_sql(&app, &other_key, &other_db, "CREATE TABLE secret (v INT)").await;
+    app.query_ok(&other_key, &other_db, "CREATE TABLE secret (v INT)")
+        .await;
     let attempts = [
         format!(
             "GRANT ALL PRIVILEGES ON *.* TO '{}-panel'@'localhost';",
@@ -560,7 +545,7 @@ async fn a_crafted_dump_cannot_reach_beyond_the_account() {
         .value;
         assert_eq!(job.status, JobStatus::Failed, "{attempt}: {job:?}");
         assert_eq!(job.error_line.unwrap_or(2), 2, "{attempt}: {job:?}");
-        run_sql(&app, &key, &db, "DROP TABLE ok").await;
+        app.query_ok(&key, &db, "DROP TABLE ok").await;
     }
     assert!(!std::path::Path::new("/tmp/nobregas-sandbox-escape").exists());
     let job = import_job(
@@ -606,7 +591,8 @@ async fn another_accounts_backups_restores_imports_and_databases_are_not_found()
     let app = spawn_app().await;
     let (owner, owner_key, db) = account_with_database(&app, "mine").await;
     let (_intruder, key, own_db) = account_with_database(&app, "theirs").await;
-    run_sql(&app, &owner_key, &db, "CREATE TABLE t (id INT)").await;
+    app.query_ok(&owner_key, &db, "CREATE TABLE t (id INT)")
+        .await;
     let backup = backup_now(&app, &owner_key, &db).await;
     let id = backup.id.as_str();
     let job = restore(&app, &owner_key, id, &format!("{}_copy", owner.prefix)).await;
@@ -868,7 +854,7 @@ async fn the_quota_stops_backups_and_imports_with_507() {
 async fn schedules_run_once_a_day_and_keep_the_newest() {
     let app = spawn_app().await;
     let (_account, key, db) = account_with_database(&app, "daily").await;
-    run_sql(&app, &key, &db, "CREATE TABLE t (id INT)").await;
+    app.query_ok(&key, &db, "CREATE TABLE t (id INT)").await;
     let api = app.api(&key);
     let set = api
         .set_backup_schedule(&db, &schedule("03:00", 2))
@@ -993,15 +979,9 @@ async fn wait_all_finished(app: &TestApp, key: &str) {
 async fn an_accounts_jobs_run_one_at_a_time() {
     let app = spawn_app().await;
     let (_account, key, db) = account_with_database(&app, "seq").await;
-    run_sql(
-        &app,
-        &key,
-        &db,
-        "CREATE TABLE t (id INT PRIMARY KEY, v TEXT)",
-    )
-    .await;
-    run_sql(
-        &app,
+    app.query_ok(&key, &db, "CREATE TABLE t (id INT PRIMARY KEY, v TEXT)")
+        .await;
+    app.query_ok(
         &key,
         &db,
         "INSERT INTO t SELECT seq, REPEAT('x', 500) FROM seq_1_to_20000",
@@ -1043,15 +1023,13 @@ async fn an_accounts_jobs_run_one_at_a_time() {
 async fn a_backup_taken_under_writes_matches_its_manifest() {
     let app = spawn_app().await;
     let (account, key, db) = account_with_database(&app, "busy").await;
-    run_sql(
-        &app,
+    app.query_ok(
         &key,
         &db,
         "CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, v TEXT)",
     )
     .await;
-    run_sql(
-        &app,
+    app.query_ok(
         &key,
         &db,
         "INSERT INTO t (v) SELECT REPEAT('y', 200) FROM seq_1_to_50000",
@@ -1111,7 +1089,8 @@ async fn a_routine_defined_by_a_database_user_fails_the_backup_with_a_remedy() {
         "{error}"
     );
     // Re-created through the query API (as the identity), it is backed up.
-    run_sql(&app, &key, &db, "DROP PROCEDURE p").await;
-    run_sql(&app, &key, &db, "CREATE PROCEDURE p() SELECT 1").await;
+    app.query_ok(&key, &db, "DROP PROCEDURE p").await;
+    app.query_ok(&key, &db, "CREATE PROCEDURE p() SELECT 1")
+        .await;
     backup_now(&app, &key, &db).await;
 }

@@ -152,18 +152,24 @@ async fn databases_created_or_dropped_by_customer_sql_are_listed_at_once() {
     assert_eq!(names(&api).await, std::slice::from_ref(&shop));
 
     assert_eq!(
-        api.run_query(&shop, &sql(&format!("CREATE DATABASE `{made_by_sql}`")))
-            .await
-            .expect("200")
-            .status,
+        api.run_query(
+            &shop,
+            &QueryRequest::sql(format!("CREATE DATABASE `{made_by_sql}`"))
+        )
+        .await
+        .expect("200")
+        .status,
         StatusCode::OK
     );
     assert_eq!(names(&api).await, [made_by_sql.clone(), shop.clone()]);
     assert_eq!(
-        api.run_query(&shop, &sql(&format!("DROP DATABASE `{made_by_sql}`")))
-            .await
-            .expect("200")
-            .status,
+        api.run_query(
+            &shop,
+            &QueryRequest::sql(format!("DROP DATABASE `{made_by_sql}`"))
+        )
+        .await
+        .expect("200")
+        .status,
         StatusCode::OK
     );
     assert_eq!(names(&api).await, std::slice::from_ref(&shop));
@@ -212,13 +218,4 @@ async fn databases_changed_outside_the_panel_are_picked_up_by_reconciliation() {
 async fn names(api: &nobregas_client::Client) -> Vec<String> {
     let listed = api.list_databases().await.unwrap().value;
     listed.databases.into_iter().map(|db| db.name).collect()
-}
-
-fn sql(sql: &str) -> QueryRequest {
-    QueryRequest {
-        sql: sql.to_owned(),
-        max_rows: None,
-        timeout_ms: None,
-        query_id: None,
-    }
 }

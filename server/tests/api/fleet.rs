@@ -231,15 +231,7 @@ async fn accounts_live_on_their_own_server_and_one_server_down_stops_only_its_ac
         bob_db
     );
     let port = bob_api
-        .run_query(
-            &bob_db,
-            &QueryRequest {
-                sql: "SELECT @@port AS port".into(),
-                max_rows: None,
-                timeout_ms: None,
-                query_id: None,
-            },
-        )
+        .run_query(&bob_db, &QueryRequest::sql("SELECT @@port AS port"))
         .await
         .expect("200");
     assert_eq!(port.status, StatusCode::OK);

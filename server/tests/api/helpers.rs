@@ -352,13 +352,20 @@ impl TestApp {
         .await
     }
 
-    /// Runs `sql` on `db` through the API and returns the 200 answer's JSON (panics otherwise).
-    pub async fn query_ok(&self, key: &str, db: &str, sql: &str) -> serde_json::Value {
-        let response = self.query(key, db, serde_json::json!({ "sql": sql })).await;
-        let status = response.status();
-        let body: serde_json::Value = response.json().await.unwrap();
-        assert_eq!(status, StatusCode::OK, "{sql}: {body}");
-        body
+    /// Runs `sql` on `db` through the typed client and returns the 200 answer (panics otherwise).
+    pub async fn query_ok(
+        &self,
+        key: &str,
+        db: &str,
+        sql: &str,
+    ) -> nobregas_client::Answer<types::query::QueryResponse> {
+        let answer = self
+            .api(key)
+            .run_query(db, &types::query::QueryRequest::sql(sql))
+            .await
+            .unwrap_or_else(|err| panic!("{sql}: {err}"));
+        assert_eq!(answer.status, StatusCode::OK, "{sql}: {}", answer.raw);
+        answer
     }
 
     pub async fn get_bearer(&self, path: &str, key: &str) -> Response {

@@ -22,27 +22,6 @@ async fn account_with_database(app: &TestApp) -> (TestAccount, String, String) {
     (account, key, db)
 }
 
-/// `sql` with the server's defaults for everything else.
-fn query(sql: &str) -> QueryRequest {
-    QueryRequest {
-        sql: sql.to_owned(),
-        max_rows: None,
-        timeout_ms: None,
-        query_id: None,
-    }
-}
-
-/// Runs `sql` on `db` and returns the 200 answer (panics otherwise).
-async fn query_ok(app: &TestApp, key: &str, db: &str, sql: &str) -> Answer<QueryResponse> {
-    let answer = app
-        .api(key)
-        .run_query(db, &query(sql))
-        .await
-        .unwrap_or_else(|err| panic!("{sql}: {err}"));
-    assert_eq!(answer.status, StatusCode::OK, "{sql}: {}", answer.raw);
-    answer
-}
-
 /// The result of a request that held one statement.
 fn one(answer: &Answer<QueryResponse>) -> &StatementResult {
     match &answer.value {
@@ -52,7 +31,7 @@ fn one(answer: &Answer<QueryResponse>) -> &StatementResult {
 }
 
 async fn sql_error(app: &TestApp, key: &str, db: &str, sql: &str) -> (String, Option<u16>, String) {
-    match app.api(key).run_query(db, &query(sql)).await {
+    match app.api(key).run_query(db, &QueryRequest::sql(sql)).await {
         Err(nobregas_client::Error::Api {
             status,
             code,
@@ -82,17 +61,13 @@ async fn statements_running(app: &TestApp, prefix: &str, like: &str) -> i64 {
 async fn results_keep_their_types() {
     let app = spawn_app().await;
     let (_account, key, db) = account_with_database(&app).await;
-    query_ok(
-        &app,
-        &key,
+    app.query_ok(&key,
         &db,
         "CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(40), note TEXT, price DECIMAL(10,2),
            at DATETIME(3), data BLOB, big BIGINT UNSIGNED, doc JSON, f DOUBLE, d DATE)",
     )
     .await;
-    let inserted = query_ok(
-        &app,
-        &key,
+    let inserted = app.query_ok(&key,
         &db,
         "INSERT INTO t (name, note, price, at, data, big, doc, f, d) VALUES
            ('Zoë 🐬 \"q\"', NULL, 1234567.10, '2024-02-29 13:45:00.250', x'00FF01', 18446744073709551615,
@@ -104,13 +79,13 @@ async fn results_keep_their_types() {
     assert_eq!(inserted.last_insert_id, Some(1));
     assert!(inserted.columns.is_empty());
 
-    let answer = query_ok(
-        &app,
-        &key,
-        &db,
-        "SELECT id, name, note, price, at, data, big, doc, f, d FROM t",
-    )
-    .await;
+    let answer = app
+        .query_ok(
+            &key,
+            &db,
+            "SELECT id, name, note, price, at, data, big, doc, f, d FROM t",
+        )
+        .await;
     let result = one(&answer);
     let types: Vec<&str> = result
         .columns
@@ -154,7 +129,9 @@ async fn results_keep_their_types() {
     assert!(sent(&answer)["elapsed_ms"].is_u64());
 
     // An empty result still names its columns.
-    let empty = query_ok(&app, &key, &db, "SELECT id, name FROM t WHERE id > 100").await;
+    let empty = app
+        .query_ok(&key, &db, "SELECT id, name FROM t WHERE id > 100")
+        .await;
     let empty = one(&empty);
     assert_eq!(empty.columns.len(), 2);
     assert!(empty.rows.is_empty());
@@ -176,8 +153,7 @@ async fn mariadb_itself_refuses_everything_outside_the_account() {
     let app = spawn_app().await;
     let (account, key, db) = account_with_database(&app).await;
     let (_other, other_key, other_db) = account_with_database(&app).await;
-    query_ok(
-        &app,
+    app.query_ok(
         &other_key,
         &other_db,
         "CREATE TABLE secrets (v VARCHAR(20)); INSERT INTO secrets VALUES ('theirs')",
@@ -208,15 +184,18 @@ async fn mariadb_itself_refuses_everything_outside_the_account() {
         );
     }
     // Without FILE, LOAD_FILE reads nothing.
-    let file = query_ok(&app, &key, &db, "SELECT LOAD_FILE('/etc/passwd') AS f").await;
+    let file = app
+        .query_ok(&key, &db, "SELECT LOAD_FILE('/etc/passwd') AS f")
+        .await;
     assert_eq!(one(&file).rows[0][0], Value::Null);
     // The other account's data is as it was, and nothing was created outside the prefix.
-    let theirs = query_ok(&app, &other_key, &other_db, "SELECT v FROM secrets").await;
+    let theirs = app
+        .query_ok(&other_key, &other_db, "SELECT v FROM secrets")
+        .await;
     assert_eq!(json!(one(&theirs).rows), json!([["theirs"]]));
     assert!(!app.database_exists("evil_outside").await);
     // Inside the prefix, the account may do as it likes.
-    query_ok(
-        &app,
+    app.query_ok(
         &key,
         &db,
         &format!("CREATE DATABASE `{}_made_by_sql`", account.prefix),
@@ -232,7 +211,7 @@ async fn mariadb_itself_refuses_everything_outside_the_account() {
 async fn the_identity_is_hidden_and_lives_at_localhost_only() {
     let app = spawn_app().await;
     let (account, key, db) = account_with_database(&app).await;
-    query_ok(&app, &key, &db, "SELECT 1").await;
+    app.query_ok(&key, &db, "SELECT 1").await;
     let api = app.api(&key);
     let add = api
         .add_whitelist_entry(&NewWhitelistEntry {
@@ -272,7 +251,9 @@ async fn the_identity_is_hidden_and_lives_at_localhost_only() {
 async fn rows_past_the_cap_are_left_out_and_flagged() {
     let app = spawn_app().await;
     let (_account, key, db) = account_with_database(&app).await;
-    let capped = query_ok(&app, &key, &db, "SELECT seq FROM seq_1_to_50000").await;
+    let capped = app
+        .query_ok(&key, &db, "SELECT seq FROM seq_1_to_50000")
+        .await;
     let capped = one(&capped);
     assert_eq!(capped.row_count, 1000);
     assert_eq!(capped.rows.len(), 1000);
@@ -285,7 +266,7 @@ async fn rows_past_the_cap_are_left_out_and_flagged() {
             &db,
             &QueryRequest {
                 max_rows: Some(10000),
-                ..query("SELECT seq FROM seq_1_to_50000")
+                ..QueryRequest::sql("SELECT seq FROM seq_1_to_50000")
             },
         )
         .await
@@ -297,7 +278,7 @@ async fn rows_past_the_cap_are_left_out_and_flagged() {
             &db,
             &QueryRequest {
                 max_rows: Some(5),
-                ..query("SELECT seq FROM seq_1_to_5")
+                ..QueryRequest::sql("SELECT seq FROM seq_1_to_5")
             },
         )
         .await
@@ -307,15 +288,15 @@ async fn rows_past_the_cap_are_left_out_and_flagged() {
     for bad in [
         QueryRequest {
             max_rows: Some(10001),
-            ..query("SELECT 1")
+            ..QueryRequest::sql("SELECT 1")
         },
         QueryRequest {
             max_rows: Some(0),
-            ..query("SELECT 1")
+            ..QueryRequest::sql("SELECT 1")
         },
         QueryRequest {
             timeout_ms: Some(300001),
-            ..query("SELECT 1")
+            ..QueryRequest::sql("SELECT 1")
         },
     ] {
         assert_eq!(
@@ -330,13 +311,13 @@ async fn rows_past_the_cap_are_left_out_and_flagged() {
 async fn several_statements_run_in_order_in_one_session() {
     let app = spawn_app().await;
     let (_account, key, db) = account_with_database(&app).await;
-    let body = query_ok(
-        &app,
-        &key,
-        &db,
-        "SET @n = 41; SELECT @n + 1 AS answer; SELECT 'two' AS second",
-    )
-    .await;
+    let body = app
+        .query_ok(
+            &key,
+            &db,
+            "SET @n = 41; SELECT @n + 1 AS answer; SELECT 'two' AS second",
+        )
+        .await;
     let QueryResponse::Many(many) = &body.value else {
         panic!("one result: {}", body.raw);
     };
@@ -347,7 +328,7 @@ async fn several_statements_run_in_order_in_one_session() {
     // A failing statement ends the request; the ones before it have run.
     let (_, errno, _) = sql_error(&app, &key, &db, "CREATE TABLE ran (id INT); SELEC 1").await;
     assert_eq!(errno, Some(1064));
-    query_ok(&app, &key, &db, "SELECT * FROM ran").await;
+    app.query_ok(&key, &db, "SELECT * FROM ran").await;
 }
 
 #[tokio::test]
@@ -361,7 +342,7 @@ async fn a_statement_past_its_timeout_is_stopped_on_the_server() {
             &db,
             &QueryRequest {
                 timeout_ms: Some(1000),
-                ..query("SELECT SLEEP(20)")
+                ..QueryRequest::sql("SELECT SLEEP(20)")
             },
         )
         .await;
@@ -386,7 +367,7 @@ async fn a_statement_past_its_timeout_is_stopped_on_the_server() {
             &db,
             &QueryRequest {
                 timeout_ms: Some(1000),
-                ..query("SET SESSION max_statement_time = 0; SELECT SLEEP(21)")
+                ..QueryRequest::sql("SET SESSION max_statement_time = 0; SELECT SLEEP(21)")
             },
         )
         .await;
@@ -417,7 +398,7 @@ async fn cancel_stops_a_running_statement_and_only_its_owner_can() {
             .bearer_auth(&key)
             .json(&QueryRequest {
                 query_id: Some("cancel-me-123".into()),
-                ..query("SELECT SLEEP(30)")
+                ..QueryRequest::sql("SELECT SLEEP(30)")
             });
         tokio::spawn(async move { request.send().await.unwrap() })
     };
@@ -461,7 +442,7 @@ async fn a_cancel_sent_before_the_statement_starts_still_stops_it() {
         let (api, db) = (api.clone(), db.clone());
         let request = QueryRequest {
             query_id: Some("cancel-early-1".into()),
-            ..query("SELECT SLEEP(31)")
+            ..QueryRequest::sql("SELECT SLEEP(31)")
         };
         tokio::spawn(async move { api.run_query(&db, &request).await })
     };
@@ -499,7 +480,7 @@ async fn an_account_runs_a_few_statements_at_once_and_no_more() {
     let mut sleepers = Vec::new();
     for i in 0..4 {
         let (api, db) = (api.clone(), db.clone());
-        let request = query(&format!("SELECT SLEEP(3) AS s{i}"));
+        let request = QueryRequest::sql(format!("SELECT SLEEP(3) AS s{i}"));
         sleepers.push(tokio::spawn(async move {
             api.run_query(&db, &request)
                 .await
@@ -514,10 +495,10 @@ async fn an_account_runs_a_few_statements_at_once_and_no_more() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let fifth = api.run_query(&db, &query("SELECT 1")).await;
+    let fifth = api.run_query(&db, &QueryRequest::sql("SELECT 1")).await;
     assert_eq!(refusal(fifth).0, StatusCode::TOO_MANY_REQUESTS);
     // Another account is not affected.
-    query_ok(&app, &other_key, &other_db, "SELECT 1").await;
+    app.query_ok(&other_key, &other_db, "SELECT 1").await;
     for sleeper in sleepers {
         assert_eq!(sleeper.await.unwrap(), Ok(StatusCode::OK));
     }
@@ -529,7 +510,7 @@ async fn other_accounts_databases_and_bad_bodies_change_nothing() {
     let (_account, key, db) = account_with_database(&app).await;
     let (_other, other_key, _) = account_with_database(&app).await;
     let theirs = app.api(&other_key);
-    let drop = query("DROP TABLE IF EXISTS x");
+    let drop = QueryRequest::sql("DROP TABLE IF EXISTS x");
     // The export streams its answer: the client has no typed call for it.
     let export = theirs
         .request(Method::POST, &format!("/api/databases/{db}/query/export"))
@@ -557,7 +538,7 @@ async fn other_accounts_databases_and_bad_bodies_change_nothing() {
     }
     let api = app.api(&key);
     let missing = api
-        .run_query(&format!("{db}_nope"), &query("SELECT 1"))
+        .run_query(&format!("{db}_nope"), &QueryRequest::sql("SELECT 1"))
         .await;
     assert_eq!(refusal(missing).0, StatusCode::NOT_FOUND);
     // Bodies the request type cannot express: raw JSON.
@@ -581,10 +562,10 @@ async fn other_accounts_databases_and_bad_bodies_change_nothing() {
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
     }
     for bad in [
-        query("   "),
+        QueryRequest::sql("   "),
         QueryRequest {
             query_id: Some("bad id!".into()),
-            ..query("SELECT 1")
+            ..QueryRequest::sql("SELECT 1")
         },
     ] {
         assert_eq!(
@@ -610,9 +591,9 @@ async fn history_keeps_the_last_fifty_and_the_audit_log_the_statement() {
     let app = spawn_app().await;
     let (_account, key, db) = account_with_database(&app).await;
     for i in 0..52 {
-        query_ok(&app, &key, &db, &format!("SELECT {i}")).await;
+        app.query_ok(&key, &db, &format!("SELECT {i}")).await;
     }
-    query_ok(&app, &key, &db, "SELECT 51").await; // a repeat moves, it does not pile up
+    app.query_ok(&key, &db, "SELECT 51").await; // a repeat moves, it does not pile up
     let history = app.api(&key).query_history().await.unwrap().value;
     let entries = &history.entries;
     assert_eq!(entries.len(), 50);
@@ -637,7 +618,8 @@ async fn history_keeps_the_last_fifty_and_the_audit_log_the_statement() {
 async fn load_data_local_infile_reads_no_file_of_the_panel() {
     let app = spawn_app().await;
     let (_account, key, db) = account_with_database(&app).await;
-    query_ok(&app, &key, &db, "CREATE TABLE imported (line TEXT)").await;
+    app.query_ok(&key, &db, "CREATE TABLE imported (line TEXT)")
+        .await;
     let (code, _, message) = sql_error(
         &app,
         &key,
@@ -646,7 +628,9 @@ async fn load_data_local_infile_reads_no_file_of_the_panel() {
     )
     .await;
     assert_eq!(code, "sql_error", "{message}");
-    let count = query_ok(&app, &key, &db, "SELECT COUNT(*) FROM imported").await;
+    let count = app
+        .query_ok(&key, &db, "SELECT COUNT(*) FROM imported")
+        .await;
     assert_eq!(json!(one(&count).rows), json!([[0]]));
 }
 
@@ -655,13 +639,13 @@ async fn a_result_stops_growing_at_16_mib() {
     let app = spawn_app().await;
     let (_account, key, db) = account_with_database(&app).await;
     // 40 rows of 1 MB each: well within max_rows, far beyond the byte cap.
-    let answer = query_ok(
-        &app,
-        &key,
-        &db,
-        "SELECT seq, REPEAT('x', 1000000) AS big FROM seq_1_to_40",
-    )
-    .await;
+    let answer = app
+        .query_ok(
+            &key,
+            &db,
+            "SELECT seq, REPEAT('x', 1000000) AS big FROM seq_1_to_40",
+        )
+        .await;
     let result = one(&answer);
     assert!(result.truncated);
     let rows = result.row_count;

@@ -2,7 +2,7 @@
 //! ran against the import and restore path (findings 1, 2 and 7), and checks that real exports
 //! still import.
 use crate::backups::{account_with_database, count, gzip, import, import_and_wait, wait_finished};
-use crate::helpers::{error_code, spawn_app, spawn_app_with, test_settings};
+use crate::helpers::{error_code, sent, spawn_app, spawn_app_with, test_settings};
 use futures_util::StreamExt;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -498,7 +498,7 @@ async fn a_mariadb_dump_with_every_kind_of_object_imports_whole() {
             "--hex-blob {hex_blob}"
         );
         // The objects work, and belong to the account's identity.
-        let twice = app.query_ok(&key, &copy, "SELECT twice(21) AS v").await;
+        let twice = sent(&app.query_ok(&key, &copy, "SELECT twice(21) AS v").await);
         assert_eq!(twice["rows"][0][0], 42, "{twice}");
         let definers: Vec<String> = sqlx::query_scalar(
             "SELECT DISTINCT DEFINER FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?",
@@ -532,14 +532,15 @@ async fn phpmyadmin_and_adminer_exports_import() {
         count(&app, &format!("SELECT COUNT(*) FROM `{db}`.wp_posts")).await,
         3
     );
-    let title = app
-        .query_ok(&key, &db, "SELECT post_title FROM wp_posts WHERE ID = 2")
-        .await;
+    let title = sent(
+        &app.query_ok(&key, &db, "SELECT post_title FROM wp_posts WHERE ID = 2")
+            .await,
+    );
     assert_eq!(
         title["rows"][0][0], "It's a \"quoted\"; title -- with # markers",
         "{title}"
     );
-    let total = app.query_ok(&key, &db, "SELECT post_count() AS n").await;
+    let total = sent(&app.query_ok(&key, &db, "SELECT post_count() AS n").await);
     assert_eq!(total["rows"][0][0], 3, "{total}");
 
     let (_account, key, db) = account_with_database(&app, "adm").await;
@@ -557,9 +558,10 @@ async fn phpmyadmin_and_adminer_exports_import() {
         "INSERT INTO orders (customer, amount) VALUES ('zoë', 5)",
     )
     .await;
-    let audit = app
-        .query_ok(&key, &db, "SELECT COUNT(*) FROM order_audit")
-        .await;
+    let audit = sent(
+        &app.query_ok(&key, &db, "SELECT COUNT(*) FROM order_audit")
+            .await,
+    );
     assert_eq!(
         audit["rows"][0][0], 3,
         "two imported rows and one new one, each audited by the trigger: {audit}"
