@@ -2,8 +2,6 @@
 //! the exit code.
 use nobregas_client::{Answer, Client, Error as ClientError};
 use reqwest::{Method, StatusCode, Url};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use std::io::Read;
 use std::net::IpAddr;
 use std::process::ExitCode;
@@ -108,17 +106,6 @@ pub struct Api {
 /// An answer's body, as the API sent it (`--output json` prints it unchanged).
 pub struct Body(pub String);
 
-impl Body {
-    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, Failure> {
-        serde_json::from_str(&self.0).map_err(|err| {
-            Failure::new(
-                API_SAID_NO,
-                format!("Unexpected answer from the panel: {err}"),
-            )
-        })
-    }
-}
-
 impl<T> From<&Answer<T>> for Body {
     fn from(answer: &Answer<T>) -> Self {
         Self(answer.raw.clone())
@@ -160,31 +147,6 @@ impl Api {
 
     pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
         self.client.request(method, path)
-    }
-
-    pub async fn get(&self, path: &str) -> Result<Body, Failure> {
-        self.send(self.request(Method::GET, path)).await
-    }
-
-    pub async fn delete(&self, path: &str) -> Result<Body, Failure> {
-        self.send(self.request(Method::DELETE, path)).await
-    }
-
-    pub async fn send_json(
-        &self,
-        method: Method,
-        path: &str,
-        body: &impl Serialize,
-    ) -> Result<Body, Failure> {
-        self.send(self.request(method, path).json(body)).await
-    }
-
-    pub async fn send(&self, request: reqwest::RequestBuilder) -> Result<Body, Failure> {
-        let response = self.response(request).await?;
-        let text = response.text().await.map_err(|err| {
-            Failure::new(UNREACHABLE, format!("Could not reach the panel: {err}"))
-        })?;
-        Ok(Body(text))
     }
 
     /// The response when it is a success; the API's error (with its exit code) otherwise.

@@ -2,26 +2,74 @@
 //! on a terminal), `download` streams the `.sql.gz` to a file.
 use crate::api::{API_SAID_NO, Api, Body, Failure, segment};
 use crate::output::{Output, confirm, progress, show, size, table};
+use clap::Subcommand;
 use futures_util::StreamExt;
 use indicatif::ProgressBar;
+use nobregas_client::Answer;
 use reqwest::Method;
-use serde::de::DeserializeOwned;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
-use types::backups::{Backup, BackupList, Job, JobStatus, RestoreRequest};
+use types::backups::{JobStatus, RestoreRequest};
 
 const POLL: Duration = Duration::from_millis(500);
 
-pub async fn list(api: &Api, output: Output, database: Option<String>) -> Result<(), Failure> {
-    let path = match &database {
-        Some(database) => format!("/api/backups?database={}", segment(database)),
-        None => "/api/backups".to_owned(),
-    };
-    let body = api.get(&path).await?;
-    show(output, &body, || {
-        let list: BackupList = body.parse()?;
-        let rows = list.backups.into_iter().map(|b| {
+#[derive(Subcommand)]
+pub enum BackupsCommand {
+    List {
+        #[arg(long)]
+        database: Option<String>,
+    },
+    Create {
+        database: String,
+        /// Wait until it is done.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Save the `.sql.gz` (default: `<id>.sql.gz`).
+    Download {
+        id: String,
+        #[arg(short = 'o', long)]
+        output_file: Option<PathBuf>,
+    },
+    /// Restore into a new database, or over an existing one (asked first; --yes without a terminal).
+    Restore {
+        id: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        wait: bool,
+        #[arg(long)]
+        yes: bool,
+    },
+    Delete {
+        id: String,
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+impl BackupsCommand {
+    pub async fn run(self, api: &Api, output: Output) -> Result<(), Failure> {
+        match self {
+            Self::List { database } => list(api, output, database.as_deref()).await,
+            Self::Create { database, wait } => create(api, output, &database, wait).await,
+            Self::Download { id, output_file } => download(api, &id, output_file).await,
+            Self::Restore { id, to, wait, yes } => restore(api, output, &id, to, wait, yes).await,
+            Self::Delete { id, yes } => {
+                confirm(&format!("Delete backup {id} (its file is removed)?"), yes)?;
+                api.client().delete_backup(&id).await?;
+                eprintln!("Deleted backup {id}.");
+                Ok(())
+            }
+        }
+    }
+}
+
+async fn list(api: &Api, output: Output, database: Option<&str>) -> Result<(), Failure> {
+    let answer = api.client().list_backups(database).await?;
+    show(output, &Body::from(&answer), || {
+        let rows = answer.value.backups.into_iter().map(|b| {
             [
                 b.id,
                 b.database,
@@ -34,12 +82,12 @@ pub async fn list(api: &Api, output: Output, database: Option<String>) -> Result
     })
 }
 
-pub async fn create(api: &Api, output: Output, database: &str, wait: bool) -> Result<(), Failure> {
-    let path = format!("/api/databases/{}/backups", segment(database));
-    let body = api.send(api.request(Method::POST, &path)).await?;
-    let started: Backup = body.parse()?;
+async fn create(api: &Api, output: Output, database: &str, wait: bool) -> Result<(), Failure> {
+    let client = api.client();
+    let answer = client.create_backup(database).await?;
+    let started = &answer.value;
     if !wait {
-        return show(output, &body, || {
+        return show(output, &Body::from(&answer), || {
             Ok(format!(
                 "Backup {} of {database} started ({}).",
                 started.id,
@@ -48,24 +96,24 @@ pub async fn create(api: &Api, output: Output, database: &str, wait: bool) -> Re
         });
     }
     let bar = progress(started.estimated_bytes, &format!("Backing up {database}"));
-    let (done, body) = wait_for(
-        api,
-        &format!("/api/backups/{}", started.id),
+    let answer = wait_for(
         bar,
-        |b: &Backup| (b.status, b.bytes_done),
+        || client.get_backup(&started.id),
+        |b| (b.status, b.bytes_done),
     )
     .await?;
+    let done = &answer.value;
     if done.status == JobStatus::Failed {
         return Err(Failure::new(
             API_SAID_NO,
             format!(
                 "Backup {} failed: {}",
                 done.id,
-                done.error.unwrap_or_default()
+                done.error.clone().unwrap_or_default()
             ),
         ));
     }
-    show(output, &body, || {
+    show(output, &Body::from(&answer), || {
         Ok(format!(
             "Backup {} of {database} completed ({}).",
             done.id,
@@ -74,8 +122,9 @@ pub async fn create(api: &Api, output: Output, database: &str, wait: bool) -> Re
     })
 }
 
-pub async fn download(api: &Api, id: &str, to: Option<PathBuf>) -> Result<(), Failure> {
+async fn download(api: &Api, id: &str, to: Option<PathBuf>) -> Result<(), Failure> {
     let id = segment(id);
+    // A stream, not a JSON answer: the raw response.
     let response = api
         .response(api.request(Method::GET, &format!("/api/backups/{id}/download")))
         .await?;
@@ -99,7 +148,7 @@ pub async fn download(api: &Api, id: &str, to: Option<PathBuf>) -> Result<(), Fa
     Ok(())
 }
 
-pub async fn restore(
+async fn restore(
     api: &Api,
     output: Output,
     id: &str,
@@ -107,12 +156,9 @@ pub async fn restore(
     wait: bool,
     yes: bool,
 ) -> Result<(), Failure> {
+    let client = api.client();
     // Into a new database nothing is lost; over an existing one, its current contents are.
-    if api
-        .get(&format!("/api/databases/{}", segment(&to)))
-        .await
-        .is_ok()
-    {
+    if client.get_database(&to).await.is_ok() {
         confirm(
             &format!(
                 "Restore backup {id} over the existing database {to} (its current contents are replaced)?"
@@ -120,19 +166,13 @@ pub async fn restore(
             yes,
         )?;
     }
-    let path = format!("/api/backups/{}/restore", segment(id));
-    let body = api
-        .send_json(
-            Method::POST,
-            &path,
-            &RestoreRequest {
-                database: to.clone(),
-            },
-        )
-        .await?;
-    let job: Job = body.parse()?;
+    let request = RestoreRequest {
+        database: to.clone(),
+    };
+    let answer = client.restore_backup(id, &request).await?;
+    let job = &answer.value;
     if !wait {
-        return show(output, &body, || {
+        return show(output, &Body::from(&answer), || {
             Ok(format!(
                 "Restore {} into {to} started ({}).",
                 job.id,
@@ -141,49 +181,45 @@ pub async fn restore(
         });
     }
     let bar = progress(job.size_bytes, &format!("Restoring into {to}"));
-    let (done, body) = wait_for(api, &format!("/api/restores/{}", job.id), bar, |j: &Job| {
-        (j.status, j.bytes_done)
-    })
+    let answer = wait_for(
+        bar,
+        || client.get_restore(&job.id),
+        |j| (j.status, j.bytes_done),
+    )
     .await?;
+    let done = &answer.value;
     if done.status == JobStatus::Failed {
         return Err(Failure::new(
             API_SAID_NO,
             format!(
                 "Restore {} failed: {}",
                 done.id,
-                done.error.unwrap_or_default()
+                done.error.clone().unwrap_or_default()
             ),
         ));
     }
-    show(output, &body, || {
+    show(output, &Body::from(&answer), || {
         Ok(format!("Restored backup {id} into {to}."))
     })
 }
 
-/// Polls a job (`GET path`) until it has completed or failed, moving `bar` with `state`'s bytes;
-/// its last answer, parsed and as sent.
-async fn wait_for<T: DeserializeOwned>(
-    api: &Api,
-    path: &str,
+/// Polls a job until it has completed or failed, moving `bar` with `state`'s bytes; its last answer.
+async fn wait_for<T, Poll>(
     bar: ProgressBar,
+    poll: impl Fn() -> Poll,
     state: impl Fn(&T) -> (JobStatus, u64),
-) -> Result<(T, Body), Failure> {
+) -> Result<Answer<T>, Failure>
+where
+    Poll: Future<Output = nobregas_client::Result<Answer<T>>>,
+{
     loop {
-        let body = api.get(path).await?;
-        let job: T = body.parse()?;
-        let (status, bytes_done) = state(&job);
+        let answer = poll().await?;
+        let (status, bytes_done) = state(&answer.value);
         bar.set_position(bytes_done.min(bar.length().unwrap_or(u64::MAX)));
         if matches!(status, JobStatus::Completed | JobStatus::Failed) {
             bar.finish_and_clear();
-            return Ok((job, body));
+            return Ok(answer);
         }
         tokio::time::sleep(POLL).await;
     }
-}
-
-pub async fn delete(api: &Api, id: &str, yes: bool) -> Result<(), Failure> {
-    confirm(&format!("Delete backup {id} (its file is removed)?"), yes)?;
-    api.delete(&format!("/api/backups/{}", segment(id))).await?;
-    eprintln!("Deleted backup {id}.");
-    Ok(())
 }

@@ -1,5 +1,6 @@
-//! What the client prints: aligned tables (or the API's JSON unchanged), confirmations for
-//! destructive commands, and progress bars when someone is watching.
+//! What the client prints and reads at the terminal: aligned tables (or the API's JSON unchanged),
+//! confirmations for destructive commands, progress bars when someone is watching, and one line of
+//! standard input (a password, a leaked key).
 use crate::api::{Body, Failure};
 use comfy_table::{Table, presets::NOTHING};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -83,6 +84,17 @@ pub fn confirm(question: &str, yes: bool) -> Result<(), Failure> {
     } else {
         Err(Failure::usage("Cancelled."))
     }
+}
+
+/// One line of standard input, without its line end (a password, a leaked key).
+pub fn read_stdin_line() -> Result<String, Failure> {
+    let mut text = String::new();
+    std::io::stdin().lock().read_line(&mut text)?;
+    let line = text.trim_end_matches(['\r', '\n']).to_owned();
+    if line.trim().is_empty() {
+        return Err(Failure::usage("Expected a line on standard input."));
+    }
+    Ok(line)
 }
 
 /// A progress bar on stderr when it is a terminal; a hidden one (prints nothing) otherwise.

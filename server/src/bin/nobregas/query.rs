@@ -1,11 +1,12 @@
 //! `nobregas query DATABASE [SQL | -]`: the statement runs as the account's own MySQL identity on
 //! the server, exactly as in the Query tab.
 use crate::api::{Api, Failure, segment};
-use crate::output::any_table;
+use crate::output::{Output, any_table};
+use clap::Args;
 use futures_util::StreamExt;
 use reqwest::Method;
 use std::io::{Read, Write};
-use types::query::{ExportFormat, ExportRequest, QueryRequest, QueryResponse, StatementResult};
+use types::query::{ExportFormat, ExportRequest, QueryRequest, StatementResult};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -17,8 +18,57 @@ pub enum Format {
     Json,
 }
 
+#[derive(Args)]
+pub struct QueryCommand {
+    database: String,
+    /// The statement(s); `-` or nothing reads them from standard input.
+    sql: Option<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// Rows to return per statement (1–10000; the server's default is 1000).
+    #[arg(long)]
+    max_rows: Option<u32>,
+}
+
+impl QueryCommand {
+    /// `key_on_stdin`: standard input already gave the API key, so the SQL must be an argument.
+    pub async fn run(self, api: &Api, output: Output, key_on_stdin: bool) -> Result<(), Failure> {
+        if key_on_stdin && self.sql.as_deref().is_none_or(|sql| sql == "-") {
+            return Err(Failure::usage(
+                "Standard input holds the API key; give the SQL as an argument.",
+            ));
+        }
+        let format = if output == Output::Json {
+            Format::Json
+        } else {
+            self.format
+        };
+        let sql = statement(self.sql)?;
+        if format == Format::Csv {
+            let path = format!("/api/databases/{}/query/export", segment(&self.database));
+            return export(api, &path, sql).await;
+        }
+        let request = QueryRequest {
+            max_rows: self.max_rows,
+            ..QueryRequest::sql(sql)
+        };
+        let answer = api.client().run_query(&self.database, &request).await?;
+        if format == Format::Json {
+            println!("{}", answer.raw.trim_end());
+            return Ok(());
+        }
+        for (index, result) in answer.value.results().iter().enumerate() {
+            if index > 0 {
+                println!();
+            }
+            print_result(result);
+        }
+        Ok(())
+    }
+}
+
 /// The SQL argument, or standard input when it is `-` or missing.
-pub fn statement(sql: Option<String>) -> Result<String, Failure> {
+fn statement(sql: Option<String>) -> Result<String, Failure> {
     match sql.as_deref() {
         Some(sql) if sql != "-" => Ok(sql.to_owned()),
         _ => {
@@ -27,44 +77,6 @@ pub fn statement(sql: Option<String>) -> Result<String, Failure> {
             Ok(sql)
         }
     }
-}
-
-pub async fn run(
-    api: &Api,
-    database: &str,
-    sql: String,
-    format: Format,
-    max_rows: Option<u32>,
-) -> Result<(), Failure> {
-    let path = format!("/api/databases/{}/query", segment(database));
-    if format == Format::Csv {
-        return export(api, &format!("{path}/export"), sql).await;
-    }
-    let body = api
-        .send_json(
-            Method::POST,
-            &path,
-            &QueryRequest {
-                sql,
-                max_rows,
-                timeout_ms: None,
-                query_id: None,
-            },
-        )
-        .await?;
-    if format == Format::Json {
-        println!("{}", body.0.trim_end());
-        return Ok(());
-    }
-    let response: QueryResponse = body.parse()?;
-    let results = response.results();
-    for (index, result) in results.iter().enumerate() {
-        if index > 0 {
-            println!();
-        }
-        print_result(result);
-    }
-    Ok(())
 }
 
 fn print_result(result: &StatementResult) {
