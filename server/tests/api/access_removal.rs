@@ -1,8 +1,8 @@
 //! Weakness 9: taking access away ends the sessions it admitted, now — not at their next login.
-use crate::helpers::{TestApp, spawn_app};
-use reqwest::{Method, StatusCode};
-use serde_json::json;
+use crate::helpers::{TestApp, privileges, spawn_app};
+use reqwest::StatusCode;
 use sqlx::MySqlConnection;
+use types::model::{CreateDatabase, CreateUser, NewWhitelistEntry};
 
 const PASSWORD: &str = "removal password";
 
@@ -11,48 +11,38 @@ const PASSWORD: &str = "removal password";
 async fn setup(app: &TestApp, remote: &str) -> (String, String, String, i64) {
     let account = app.create_account().await;
     let key = app.issue_key(&account).await;
+    let api = app.api(&key);
     let (db, user) = (
         format!("{}_shop", account.prefix),
         format!("{}_app", account.prefix),
     );
-    app.send_json(Method::POST, "/api/databases", &key, json!({ "name": db }))
-        .await;
+    api.create_database(&CreateDatabase::named(db.clone()))
+        .await
+        .expect("the database");
     sqlx::query(&format!("CREATE TABLE `{db}`.t (id INT PRIMARY KEY)"))
         .execute(&app.state.mysql)
         .await
         .unwrap();
-    app.send_json(
-        Method::POST,
-        "/api/users",
-        &key,
-        json!({ "name": user, "password": PASSWORD }),
-    )
-    .await;
-    let path = format!("/api/users/{user}/privileges/{db}");
-    assert_eq!(
-        app.send_json(
-            Method::PUT,
-            &path,
-            &key,
-            json!({ "privileges": ["SELECT", "INSERT"] })
-        )
+    api.create_user(&CreateUser {
+        name: user.clone(),
+        password: Some(PASSWORD.to_owned()),
+    })
+    .await
+    .expect("the user");
+    let granted = api
+        .set_privileges(&user, &db, &privileges(&["SELECT", "INSERT"]))
         .await
-        .status(),
-        StatusCode::OK
-    );
-    let entry = app
-        .send_json(
-            Method::POST,
-            "/api/whitelist",
-            &key,
-            json!({ "host": remote }),
-        )
-        .await;
-    assert_eq!(entry.status(), StatusCode::CREATED);
-    let id = entry.json::<serde_json::Value>().await.unwrap()["id"]
-        .as_i64()
-        .unwrap();
-    (key, db, user, id)
+        .expect("granted");
+    assert_eq!(granted.status, StatusCode::OK);
+    let entry = api
+        .add_whitelist_entry(&NewWhitelistEntry {
+            host: remote.to_owned(),
+            note: None,
+        })
+        .await
+        .expect("the whitelist entry");
+    assert_eq!(entry.status, StatusCode::CREATED);
+    (key, db, user, entry.value.id)
 }
 
 /// A session over the socket and one from the whitelisted address, both working.
@@ -84,10 +74,8 @@ async fn removing_a_whitelist_entry_ends_the_sessions_from_that_host() {
     let (key, _, user, id) = setup(&app, remote).await;
     let (mut local, mut far) = sessions(&app, remote, &user).await;
     assert_eq!(
-        app.delete_bearer(&format!("/api/whitelist/{id}"), &key)
-            .await
-            .status(),
-        StatusCode::NO_CONTENT
+        app.api(&key).remove_whitelist_entry(id).await,
+        Ok(StatusCode::NO_CONTENT)
     );
     assert!(
         !alive(&mut far).await,
@@ -104,35 +92,23 @@ async fn narrowing_or_revoking_privileges_ends_the_users_sessions() {
     let app = spawn_app().await;
     let remote = "127.0.9.2";
     let (key, db, user, _) = setup(&app, remote).await;
-    let path = format!("/api/users/{user}/privileges/{db}");
+    let api = app.api(&key);
 
     let (mut local, mut far) = sessions(&app, remote, &user).await;
-    assert_eq!(
-        app.send_json(
-            Method::PUT,
-            &path,
-            &key,
-            json!({ "privileges": ["SELECT", "INSERT", "UPDATE"] })
-        )
+    let widened = api
+        .set_privileges(&user, &db, &privileges(&["SELECT", "INSERT", "UPDATE"]))
         .await
-        .status(),
-        StatusCode::OK
-    );
+        .expect("widened");
+    assert_eq!(widened.status, StatusCode::OK);
     assert!(
         alive(&mut local).await && alive(&mut far).await,
         "widening takes nothing away"
     );
-    assert_eq!(
-        app.send_json(
-            Method::PUT,
-            &path,
-            &key,
-            json!({ "privileges": ["SELECT"] })
-        )
+    let narrowed = api
+        .set_privileges(&user, &db, &privileges(&["SELECT"]))
         .await
-        .status(),
-        StatusCode::OK
-    );
+        .expect("narrowed");
+    assert_eq!(narrowed.status, StatusCode::OK);
     assert!(
         !alive(&mut local).await && !alive(&mut far).await,
         "narrowing ends every session"
@@ -140,8 +116,8 @@ async fn narrowing_or_revoking_privileges_ends_the_users_sessions() {
 
     let (mut local, mut far) = sessions(&app, remote, &user).await;
     assert_eq!(
-        app.delete_bearer(&path, &key).await.status(),
-        StatusCode::NO_CONTENT
+        api.revoke_privileges(&user, &db).await,
+        Ok(StatusCode::NO_CONTENT)
     );
     assert!(
         !alive(&mut local).await && !alive(&mut far).await,
@@ -156,10 +132,8 @@ async fn deleting_a_user_ends_its_sessions() {
     let (key, _, user, _) = setup(&app, remote).await;
     let (mut local, mut far) = sessions(&app, remote, &user).await;
     assert_eq!(
-        app.delete_bearer(&format!("/api/users/{user}"), &key)
-            .await
-            .status(),
-        StatusCode::NO_CONTENT
+        app.api(&key).delete_user(&user).await,
+        Ok(StatusCode::NO_CONTENT)
     );
     assert!(!alive(&mut local).await && !alive(&mut far).await);
 }

@@ -1,33 +1,68 @@
 //! Issue 11: the panel password (change, operator reset) and the browser sessions (list, sign out).
-use crate::helpers::{TestApp, error_code, session_cookie, spawn_app};
+use crate::helpers::{TestApp, refusal, session_cookie, spawn_app};
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
 use std::io::Write;
+use types::security::{ChangePassword, SessionInfo, SessionList, SignedOut};
 
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
 
-/// A cookie-authenticated call from the panel's own pages (the CSRF check wants the origin).
-async fn with_cookie(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    cookie: &str,
-    body: Option<Value>,
-) -> reqwest::Response {
-    let mut request = app
-        .client
+/// A cookie-authenticated call from the panel's own pages (the CSRF check wants the origin). The
+/// session, not a key, is the point of these calls: the typed client only sends keys.
+fn with_cookie(app: &TestApp, method: Method, path: &str, cookie: &str) -> reqwest::RequestBuilder {
+    app.client
         .request(method, app.url(path))
         .header("cookie", cookie)
-        .header("origin", &app.address);
-    if let Some(body) = body {
-        request = request.json(&body);
+        .header("origin", &app.address)
+}
+
+fn password_change(current_password: &str, new_password: &str) -> ChangePassword {
+    ChangePassword {
+        current_password: current_password.to_owned(),
+        new_password: new_password.to_owned(),
     }
-    request.send().await.unwrap()
+}
+
+/// `PUT /api/account/password` with the session cookie.
+async fn change_password(
+    app: &TestApp,
+    cookie: &str,
+    change: &ChangePassword,
+) -> reqwest::Response {
+    with_cookie(app, Method::PUT, "/api/account/password", cookie)
+        .json(change)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn list_sessions(app: &TestApp, cookie: &str) -> SessionList {
+    with_cookie(app, Method::GET, "/api/account/sessions", cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn revoke_session(app: &TestApp, id: i64, cookie: &str) -> StatusCode {
+    with_cookie(
+        app,
+        Method::DELETE,
+        &format!("/api/account/sessions/{id}"),
+        cookie,
+    )
+    .send()
+    .await
+    .unwrap()
+    .status()
 }
 
 async fn account_status(app: &TestApp, cookie: &str) -> StatusCode {
-    with_cookie(app, Method::GET, "/api/account", cookie, None)
+    with_cookie(app, Method::GET, "/api/account", cookie)
+        .send()
         .await
+        .unwrap()
         .status()
 }
 
@@ -57,20 +92,12 @@ async fn changing_the_password_keeps_this_session_and_signs_out_the_others() {
     let key = app.issue_key(&account).await;
     let (here, elsewhere) = (app.sign_in(&account).await, app.sign_in(&account).await);
 
-    let body =
-        json!({"current_password": account.password, "new_password": "a brand new password"});
-    let changed = with_cookie(
-        &app,
-        Method::PUT,
-        "/api/account/password",
-        &here,
-        Some(body),
-    )
-    .await;
+    let change = password_change(&account.password, "a brand new password");
+    let changed = change_password(&app, &here, &change).await;
     assert_eq!(changed.status(), StatusCode::OK);
     assert_eq!(
-        changed.json::<Value>().await.unwrap(),
-        json!({"signed_out": 1})
+        changed.json::<SignedOut>().await.unwrap(),
+        SignedOut { signed_out: 1 }
     );
 
     assert_eq!(
@@ -96,8 +123,11 @@ async fn changing_the_password_keeps_this_session_and_signs_out_the_others() {
         StatusCode::OK
     );
     assert_eq!(
-        app.get_bearer("/api/account", &key).await.status(),
-        StatusCode::OK,
+        app.api(&key)
+            .get_account()
+            .await
+            .map(|account| account.status),
+        Ok(StatusCode::OK),
         "the API key is not the password"
     );
 }
@@ -109,34 +139,17 @@ async fn a_wrong_current_password_a_bad_new_one_or_an_api_key_change_nothing() {
     let key = app.issue_key(&account).await;
     let (here, elsewhere) = (app.sign_in(&account).await, app.sign_in(&account).await);
 
-    let wrong =
-        json!({"current_password": "not the password", "new_password": "a brand new password"});
-    let response = with_cookie(
-        &app,
-        Method::PUT,
-        "/api/account/password",
-        &here,
-        Some(wrong),
-    )
-    .await;
+    let wrong = password_change("not the password", "a brand new password");
+    let response = change_password(&app, &here, &wrong).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    let short = json!({"current_password": account.password, "new_password": "short"});
-    let response = with_cookie(
-        &app,
-        Method::PUT,
-        "/api/account/password",
-        &here,
-        Some(short),
-    )
-    .await;
+    let short = password_change(&account.password, "short");
+    let response = change_password(&app, &here, &short).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let by_key =
-        json!({"current_password": account.password, "new_password": "a brand new password"});
-    let response = app
-        .send_json(Method::PUT, "/api/account/password", &key, by_key)
-        .await;
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    assert_eq!(error_code(response).await, "forbidden");
+    let by_key = password_change(&account.password, "a brand new password");
+    assert_eq!(
+        refusal(app.api(&key).change_password(&by_key).await),
+        (StatusCode::FORBIDDEN, "forbidden".to_owned())
+    );
 
     assert_eq!(
         account_status(&app, &elsewhere).await,
@@ -152,28 +165,12 @@ async fn a_wrong_current_password_a_bad_new_one_or_an_api_key_change_nothing() {
     );
 
     // Wrong current passwords are limited like sign-ins (10 a minute per account).
+    let still_wrong = password_change("still wrong", "a brand new password");
     for _ in 0..9 {
-        let wrong =
-            json!({"current_password": "still wrong", "new_password": "a brand new password"});
-        with_cookie(
-            &app,
-            Method::PUT,
-            "/api/account/password",
-            &here,
-            Some(wrong),
-        )
-        .await;
+        change_password(&app, &here, &still_wrong).await;
     }
-    let right =
-        json!({"current_password": account.password, "new_password": "a brand new password"});
-    let limited = with_cookie(
-        &app,
-        Method::PUT,
-        "/api/account/password",
-        &here,
-        Some(right),
-    )
-    .await;
+    let right = password_change(&account.password, "a brand new password");
+    let limited = change_password(&app, &here, &right).await;
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
@@ -191,49 +188,36 @@ async fn sessions_are_listed_with_their_browser_and_can_be_signed_out_one_or_all
     .await;
     let laptop = app.sign_in(&account).await;
 
-    let list: Value = with_cookie(&app, Method::GET, "/api/account/sessions", &here, None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let sessions = list["sessions"].as_array().unwrap();
-    assert_eq!(sessions.len(), 3, "{list}");
-    let current: Vec<&Value> = sessions.iter().filter(|s| s["current"] == true).collect();
-    assert_eq!(current.len(), 1, "{list}");
-    assert_eq!(current[0]["browser"], "Firefox on Linux");
-    assert_eq!(current[0]["ip"], "127.0.0.1");
+    let sessions = list_sessions(&app, &here).await.sessions;
+    assert_eq!(sessions.len(), 3, "{sessions:?}");
+    let current: Vec<&SessionInfo> = sessions.iter().filter(|s| s.current).collect();
+    assert_eq!(current.len(), 1, "{sessions:?}");
+    assert_eq!(current[0].browser, "Firefox on Linux");
+    assert_eq!(current[0].ip.as_deref(), Some("127.0.0.1"));
     let phone_id = sessions
         .iter()
-        .find(|s| s["browser"] == "Safari on iOS")
-        .expect("the phone's session")["id"]
-        .as_i64()
-        .unwrap();
+        .find(|s| s.browser == "Safari on iOS")
+        .expect("the phone's session")
+        .id;
 
-    let revoked = with_cookie(
-        &app,
-        Method::DELETE,
-        &format!("/api/account/sessions/{phone_id}"),
-        &here,
-        None,
-    )
-    .await;
-    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        revoke_session(&app, phone_id, &here).await,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(account_status(&app, &phone).await, StatusCode::UNAUTHORIZED);
     assert_eq!(account_status(&app, &laptop).await, StatusCode::OK);
-    let again = with_cookie(
-        &app,
-        Method::DELETE,
-        &format!("/api/account/sessions/{phone_id}"),
-        &here,
-        None,
-    )
-    .await;
-    assert_eq!(again.status(), StatusCode::NOT_FOUND);
-
-    let others = with_cookie(&app, Method::DELETE, "/api/account/sessions", &here, None).await;
     assert_eq!(
-        others.json::<Value>().await.unwrap(),
-        json!({"signed_out": 1})
+        revoke_session(&app, phone_id, &here).await,
+        StatusCode::NOT_FOUND
+    );
+
+    let others = with_cookie(&app, Method::DELETE, "/api/account/sessions", &here)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        others.json::<SignedOut>().await.unwrap(),
+        SignedOut { signed_out: 1 }
     );
     assert_eq!(
         account_status(&app, &laptop).await,
@@ -250,63 +234,24 @@ async fn another_accounts_sessions_are_neither_listed_nor_signed_out() {
     let bob_cookie = app.sign_in(&bob).await;
     let bob_key = app.issue_key(&bob).await;
 
-    let alice_list: Value = with_cookie(
-        &app,
-        Method::GET,
-        "/api/account/sessions",
-        &alice_cookie,
-        None,
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
-    let alice_id = alice_list["sessions"][0]["id"].as_i64().unwrap();
-    let bob_list: Value = app
-        .get_bearer("/api/account/sessions", &bob_key)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        bob_list["sessions"].as_array().unwrap().len(),
-        1,
-        "only Bob's own: {bob_list}"
-    );
-    assert!(
-        bob_list["sessions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|s| s["id"] != alice_id && s["current"] == false)
-    );
+    let alice_id = list_sessions(&app, &alice_cookie).await.sessions[0].id;
+    let bob_api = app.api(&bob_key);
+    let bob_sessions = bob_api.list_sessions().await.unwrap().value.sessions;
+    assert_eq!(bob_sessions.len(), 1, "only Bob's own: {bob_sessions:?}");
+    assert!(bob_sessions.iter().all(|s| s.id != alice_id && !s.current));
 
-    let cross = with_cookie(
-        &app,
-        Method::DELETE,
-        &format!("/api/account/sessions/{alice_id}"),
-        &bob_cookie,
-        None,
-    )
-    .await;
-    assert_eq!(cross.status(), StatusCode::NOT_FOUND);
     assert_eq!(
-        app.delete_bearer(&format!("/api/account/sessions/{alice_id}"), &bob_key)
-            .await
-            .status(),
+        revoke_session(&app, alice_id, &bob_cookie).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        refusal(bob_api.revoke_session(alice_id).await).0,
         StatusCode::NOT_FOUND
     );
     // Bob's "all others" by key signs out Bob's sessions only.
-    let response = app
-        .client
-        .delete(app.url("/api/account/sessions"))
-        .bearer_auth(&bob_key)
-        .send()
-        .await
-        .unwrap();
     assert_eq!(
-        response.json::<Value>().await.unwrap(),
-        json!({"signed_out": 1})
+        bob_api.revoke_other_sessions().await.unwrap().value,
+        SignedOut { signed_out: 1 }
     );
     assert_eq!(account_status(&app, &alice_cookie).await, StatusCode::OK);
     assert_eq!(

@@ -1,46 +1,61 @@
 //! Weakness 2: a customer's open transaction must not hold admin connections for long. Admin
 //! statements wait briefly for locks (409) and have a deadline (503); a failed drop keeps grants.
-use crate::helpers::{TestApp, mysql_url, spawn_app_with, test_settings};
-use reqwest::{Method, StatusCode};
-use serde_json::json;
+use crate::helpers::{
+    TestApp, mysql_url, new_user, spawn_app_with, test_settings, whitelist_entry,
+};
+use reqwest::StatusCode;
 use server::config::Settings;
 use sqlx::{Connection, Executor, MySqlConnection};
 use std::time::{Duration, Instant};
+use types::model::{CreateDatabase, SetPrivileges};
+
+/// The API's refusal of a typed call: its status, error code and message.
+fn refusal_with_message<T: std::fmt::Debug>(
+    result: nobregas_client::Result<T>,
+) -> (StatusCode, String, String) {
+    match result {
+        Err(nobregas_client::Error::Api {
+            status,
+            code,
+            message,
+            ..
+        }) => (status, code, message),
+        other => panic!("not the API's refusal: {other:?}"),
+    }
+}
 
 /// An account with a database holding a table, and a user with SELECT on it.
 async fn setup(app: &TestApp) -> (String, String, String) {
     let account = app.create_account().await;
     let key = app.issue_key(&account).await;
+    let api = app.api(&key);
     let (db, user) = (
         format!("{}_locked", account.prefix),
         format!("{}_app", account.prefix),
     );
-    assert_eq!(
-        app.send_json(Method::POST, "/api/databases", &key, json!({ "name": db }))
-            .await
-            .status(),
-        StatusCode::CREATED
-    );
+    let created = api
+        .create_database(&CreateDatabase::named(db.clone()))
+        .await
+        .expect("created");
+    assert_eq!(created.status, StatusCode::CREATED);
     sqlx::query(&format!("CREATE TABLE `{db}`.t (id INT PRIMARY KEY)"))
         .execute(&app.state.mysql)
         .await
         .unwrap();
-    app.send_json(
-        Method::POST,
-        "/api/users",
-        &key,
-        json!({ "name": user, "password": "admin pool password" }),
-    )
-    .await;
-    let grant = app
-        .send_json(
-            Method::PUT,
-            &format!("/api/users/{user}/privileges/{db}"),
-            &key,
-            json!({ "privileges": ["SELECT"] }),
+    api.create_user(&new_user(&user, Some("admin pool password")))
+        .await
+        .expect("the user");
+    let grant = api
+        .set_privileges(
+            &user,
+            &db,
+            &SetPrivileges {
+                privileges: vec!["SELECT".to_owned()],
+            },
         )
-        .await;
-    assert_eq!(grant.status(), StatusCode::OK);
+        .await
+        .expect("granted");
+    assert_eq!(grant.status, StatusCode::OK);
     (key, db, user)
 }
 
@@ -72,31 +87,28 @@ async fn a_drop_waiting_on_a_customer_lock_answers_409_and_changes_nothing() {
     let (key, db, user) = setup(&app).await;
     let mut holder = hold_lock(&db).await;
 
+    let api = app.api(&key);
     let started = Instant::now();
-    let path = format!("/api/databases/{db}");
-    let (dropped, (listed, listed_in)) = tokio::join!(app.delete_bearer(&path, &key), async {
+    let (dropped, (listed, listed_in)) = tokio::join!(api.delete_database(&db), async {
         tokio::time::sleep(Duration::from_millis(500)).await;
         let asked = Instant::now();
         (
-            app.get_bearer("/api/databases", &key).await.status(),
+            api.list_databases().await.map(|listed| listed.status),
             asked.elapsed(),
         )
     });
-    assert_eq!(dropped.status(), StatusCode::CONFLICT);
+    let (status, code, message) = refusal_with_message(dropped);
+    assert_eq!(status, StatusCode::CONFLICT);
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "answered after {:?}",
         started.elapsed()
     );
-    let body: serde_json::Value = dropped.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "conflict");
-    assert!(
-        body["error"]["message"].as_str().unwrap().contains("lock"),
-        "{body}"
-    );
+    assert_eq!(code, "conflict");
+    assert!(message.contains("lock"), "{message}");
     assert_eq!(
         listed,
-        StatusCode::OK,
+        Ok(StatusCode::OK),
         "the API serves other requests meanwhile"
     );
     assert!(listed_in < Duration::from_secs(1), "{listed_in:?}");
@@ -107,12 +119,7 @@ async fn a_drop_waiting_on_a_customer_lock_answers_409_and_changes_nothing() {
     grant_is_intact(&app, &user, &db).await;
 
     holder.execute("COMMIT").await.unwrap();
-    assert_eq!(
-        app.delete_bearer(&format!("/api/databases/{db}"), &key)
-            .await
-            .status(),
-        StatusCode::NO_CONTENT
-    );
+    assert_eq!(api.delete_database(&db).await, Ok(StatusCode::NO_CONTENT));
     assert!(!app.database_exists(&db).await);
     assert!(
         !app.show_grants(&user)
@@ -131,25 +138,17 @@ async fn a_statement_past_its_deadline_is_killed_and_answers_503() {
     let (key, db, user) = setup(&app).await;
     let mut holder = hold_lock(&db).await;
 
+    let api = app.api(&key);
     let started = Instant::now();
-    let dropped = app
-        .delete_bearer(&format!("/api/databases/{db}"), &key)
-        .await;
-    assert_eq!(dropped.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let (status, code, message) = refusal_with_message(api.delete_database(&db).await);
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "answered after {:?}",
         started.elapsed()
     );
-    let body: serde_json::Value = dropped.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "unavailable");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("cancelled"),
-        "{body}"
-    );
+    assert_eq!(code, "unavailable");
+    assert!(message.contains("cancelled"), "{message}");
 
     let statement = format!("DROP DATABASE `{db}`");
     let still_running = || async {
@@ -175,12 +174,7 @@ async fn a_statement_past_its_deadline_is_killed_and_answers_503() {
     grant_is_intact(&app, &user, &db).await;
 
     holder.execute("COMMIT").await.unwrap();
-    assert_eq!(
-        app.delete_bearer(&format!("/api/databases/{db}"), &key)
-            .await
-            .status(),
-        StatusCode::NO_CONTENT
-    );
+    assert_eq!(api.delete_database(&db).await, Ok(StatusCode::NO_CONTENT));
 }
 
 /// Database users get MAX_USER_CONNECTIONS at every host, and MariaDB enforces it.
@@ -193,31 +187,18 @@ async fn database_users_have_a_connection_limit_at_every_host() {
     let key = app.issue_key(&account).await;
     let user = format!("{}_capped", account.prefix);
     let password = "capped user password";
-    app.send_json(
-        Method::POST,
-        "/api/whitelist",
-        &key,
-        json!({ "host": "192.0.2.70" }),
-    )
-    .await;
-    assert_eq!(
-        app.send_json(
-            Method::POST,
-            "/api/users",
-            &key,
-            json!({ "name": user, "password": password })
-        )
+    let api = app.api(&key);
+    api.add_whitelist_entry(&whitelist_entry("192.0.2.70", None))
         .await
-        .status(),
-        StatusCode::CREATED
-    );
-    app.send_json(
-        Method::POST,
-        "/api/whitelist",
-        &key,
-        json!({ "host": "192.0.2.71" }),
-    )
-    .await;
+        .expect("the first whitelist entry");
+    let created = api
+        .create_user(&new_user(&user, Some(password)))
+        .await
+        .expect("created");
+    assert_eq!(created.status, StatusCode::CREATED);
+    api.add_whitelist_entry(&whitelist_entry("192.0.2.71", None))
+        .await
+        .expect("the second whitelist entry");
     let limits: Vec<(String, i64)> = sqlx::query_as(
         "SELECT CONVERT(Host USING utf8mb4), CAST(max_user_connections AS SIGNED) FROM mysql.user WHERE User = ? ORDER BY Host",
     )
@@ -246,8 +227,10 @@ async fn the_default_connection_limit_is_30() {
     let account = app.create_account().await;
     let key = app.issue_key(&account).await;
     let user = format!("{}_app", account.prefix);
-    app.send_json(Method::POST, "/api/users", &key, json!({ "name": user }))
-        .await;
+    app.api(&key)
+        .create_user(&new_user(&user, None))
+        .await
+        .expect("the user");
     let limit: i64 = sqlx::query_scalar("SELECT CAST(max_user_connections AS SIGNED) FROM mysql.user WHERE User = ? AND Host = 'localhost'")
         .bind(&user)
         .fetch_one(&app.state.mysql)

@@ -1,11 +1,12 @@
 //! A panel killed in the middle of a backup: no half file is ever "completed", and the next
 //! start marks the job failed and removes what it left.
+use crate::backups::account_with_database;
 use crate::helpers::{spawn_app_with, test_settings};
-use reqwest::StatusCode;
-use serde_json::{Value, json};
+use reqwest::{Method, StatusCode};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use types::backups::JobStatus;
 
 struct Panel(Child);
 
@@ -48,21 +49,22 @@ async fn start_panel(data_dir: &Path, store_env: Vec<(&'static str, String)>) ->
     (panel, address)
 }
 
+/// The typed client for a panel process the test started (not the in-process `TestApp`, whose
+/// `api` points at its own address).
+fn api_at(address: &str, key: &str) -> nobregas_client::Client {
+    nobregas_client::Client::new(
+        address.parse().unwrap(),
+        Some(key.to_owned()),
+        reqwest::Client::new(),
+    )
+}
+
 #[tokio::test]
 async fn a_panel_killed_mid_backup_leaves_no_completed_half_file_and_the_job_failed() {
     let settings = test_settings();
     let data_dir = settings.data_dir.clone();
     let app = spawn_app_with(settings).await;
-    let account = app.create_account().await;
-    let key = app.issue_key(&account).await;
-    let db = format!("{}_crash", account.prefix);
-    app.send_json(
-        reqwest::Method::POST,
-        "/api/databases",
-        &key,
-        json!({ "name": db }),
-    )
-    .await;
+    let (account, key, db) = account_with_database(&app, "crash").await;
     app.query_ok(&key, &db, "CREATE TABLE t (id INT PRIMARY KEY, v TEXT)")
         .await;
     // ~160 MB of dump: seconds of work, long enough to be caught in the middle.
@@ -74,36 +76,19 @@ async fn a_panel_killed_mid_backup_leaves_no_completed_half_file_and_the_job_fai
     .await;
 
     let (mut panel, address) = start_panel(&data_dir, app.store_env()).await;
-    let client = reqwest::Client::new();
-    let created: Value = client
-        .post(format!("{address}/api/databases/{db}/backups"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = created["id"].as_str().unwrap().to_owned();
+    let api = api_at(&address, &key);
+    let id = api.create_backup(&db).await.unwrap().value.id;
     let dir = data_dir.join("backups").join(account.id.to_string());
     let part = dir.join(format!("{id}.sql.gz.part"));
     let finished = dir.join(format!("{id}.sql.gz"));
     let started = Instant::now();
     loop {
-        let backup: Value = client
-            .get(format!("{address}/api/backups/{id}"))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let backup = api.get_backup(&id).await.unwrap().value;
         assert!(
-            matches!(backup["status"].as_str(), Some("queued" | "running")),
-            "caught too late: {backup}"
+            matches!(backup.status, JobStatus::Queued | JobStatus::Running),
+            "caught too late: {backup:?}"
         );
-        if backup["bytes_done"].as_u64().unwrap() > 0 && part.exists() {
+        if backup.bytes_done > 0 && part.exists() {
             break;
         }
         assert!(started.elapsed() < Duration::from_secs(60));
@@ -117,37 +102,33 @@ async fn a_panel_killed_mid_backup_leaves_no_completed_half_file_and_the_job_fai
     );
 
     let (_restarted, address) = start_panel(&data_dir, app.store_env()).await;
+    let api = api_at(&address, &key);
     // On SQLite the restarted panel fails it at start-up; on a shared store, once the killed
     // instance's heartbeat is older than the lease (2 s in tests).
     let started = Instant::now();
     let backup = loop {
-        let response = client
-            .get(format!("{address}/api/backups/{id}"))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        let backup: Value = response.json().await.unwrap();
-        if (backup["status"] == "failed" && !part.exists())
+        let answer = api.get_backup(&id).await.unwrap();
+        assert_eq!(answer.status, StatusCode::OK);
+        let backup = answer.value;
+        if (backup.status == JobStatus::Failed && !part.exists())
             || started.elapsed() > Duration::from_secs(15)
         {
             break backup;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    assert_eq!(backup["status"], "failed", "{backup}");
+    assert_eq!(backup.status, JobStatus::Failed, "{backup:?}");
     assert!(
-        backup["error"].as_str().unwrap().contains("stopped"),
-        "{backup}"
+        backup.error.as_deref().unwrap().contains("stopped"),
+        "{backup:?}"
     );
     assert!(
         !part.exists() && !finished.exists(),
         "the partial file is removed at start-up"
     );
-    let download = client
-        .get(format!("{address}/api/backups/{id}/download"))
-        .bearer_auth(&key)
+    // The download is a stream: the client has no typed call for it, so its status is read raw.
+    let download = api
+        .request(Method::GET, &format!("/api/backups/{id}/download"))
         .send()
         .await
         .unwrap();

@@ -5,7 +5,7 @@ use crate::helpers::{
 };
 use nobregas_client::Answer;
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::future::Future;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
@@ -37,22 +37,6 @@ fn schedule(time_utc: &str, keep: u32) -> ScheduleRequest {
     ScheduleRequest {
         time_utc: time_utc.to_owned(),
         keep,
-    }
-}
-
-/// Polls `path` until the job there has finished; panics after two minutes. The job as JSON, for
-/// the tests that read it so (the typed `wait_backup`, `wait_restore`, `wait_import` read fields).
-pub async fn wait_finished(app: &TestApp, key: &str, path: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let response = app.get_bearer(path, key).await;
-        assert_eq!(response.status(), StatusCode::OK, "{path}");
-        let job: Value = response.json().await.unwrap();
-        if matches!(job["status"].as_str(), Some("completed" | "failed")) {
-            return job;
-        }
-        assert!(Instant::now() < deadline, "{path} did not finish: {job}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
@@ -161,9 +145,9 @@ pub async fn import_job(app: &TestApp, key: &str, db: &str, body: Vec<u8>) -> An
     wait_import(app, key, &job.id).await
 }
 
-/// `import_job`'s finished job as the API sent it, for the tests that read it as JSON.
-pub async fn import_and_wait(app: &TestApp, key: &str, db: &str, body: Vec<u8>) -> Value {
-    sent(&import_job(app, key, db, body).await)
+/// `import_job`'s finished job, for the tests that read only the job and not the raw answer.
+pub async fn import_and_wait(app: &TestApp, key: &str, db: &str, body: Vec<u8>) -> Job {
+    import_job(app, key, db, body).await.value
 }
 
 /// `CHECKSUM TABLE` and the row count, read by the admin.

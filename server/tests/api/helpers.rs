@@ -540,3 +540,24 @@ fn drop_database(quoted_name: &str) {
         ))
         .status();
 }
+
+/// Request builders the tests share (the request types have no test-only constructors).
+pub fn new_user(name: &str, password: Option<&str>) -> types::model::CreateUser {
+    types::model::CreateUser {
+        name: name.to_owned(),
+        password: password.map(str::to_owned),
+    }
+}
+
+pub fn privileges(names: &[&str]) -> types::model::SetPrivileges {
+    types::model::SetPrivileges {
+        privileges: names.iter().map(|p| (*p).to_owned()).collect(),
+    }
+}
+
+pub fn whitelist_entry(host: &str, note: Option<&str>) -> types::model::NewWhitelistEntry {
+    types::model::NewWhitelistEntry {
+        host: host.to_owned(),
+        note: note.map(str::to_owned),
+    }
+}

@@ -1,13 +1,18 @@
 //! Several panel instances on one shared store (MariaDB): two real `nobregas-panel` processes on
 //! their own ports, one store database, one backup directory (shared storage).
-use crate::helpers::{mariadb_root, new_mysql_store, random_prefix, remove_account_footprint};
-use reqwest::StatusCode;
-use serde_json::{Value, json};
+use crate::helpers::{
+    mariadb_root, new_mysql_store, random_prefix, refusal, remove_account_footprint,
+};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
 use server::domain::secret::random_base62;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
+use types::backups::JobStatus;
+use types::model::{Account, CreateDatabase, CreateUser, NewApiKey, NewWhitelistEntry};
+use types::query::QueryRequest;
 
 // Short, so the test is quick; long enough that a loaded CI machine does not stall a renewal past it.
 const LEASE_SECS: u64 = 3;
@@ -149,6 +154,7 @@ impl Cluster {
 }
 
 impl Instance {
+    /// `/healthz`, which no typed operation covers.
     async fn health(&self) -> Value {
         reqwest::get(format!("{}/healthz", self.address))
             .await
@@ -185,21 +191,20 @@ impl Instance {
         crate::helpers::session_cookie(response.headers()).expect("no session cookie")
     }
 
-    async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        key: &str,
-        body: Option<Value>,
-    ) -> reqwest::Response {
-        let request = reqwest::Client::new()
-            .request(method, self.url(path))
-            .bearer_auth(key);
-        let request = match body {
-            Some(body) => request.json(&body),
-            None => request,
-        };
-        request.send().await.unwrap()
+    /// This instance's REST API with `key`, through the typed client.
+    fn api(&self, key: &str) -> nobregas_client::Client {
+        nobregas_client::Client::new(
+            self.address.parse().unwrap(),
+            Some(key.to_owned()),
+            reqwest::Client::new(),
+        )
+    }
+}
+
+fn new_user(name: &str) -> CreateUser {
+    CreateUser {
+        name: name.to_owned(),
+        password: Some("a fine password 1".to_owned()),
     }
 }
 
@@ -224,7 +229,7 @@ async fn sessions_keys_whitelist_and_jobs_are_shared_by_two_instances() {
     let (prefix, email, password, key) = cluster.account();
     let (a, b) = (cluster.start().await, cluster.start().await);
 
-    // A session opened on A is good on B.
+    // A session opened on A is good on B (a session, not a key: the typed client only sends keys).
     let cookie = a.sign_in(&email, &password).await;
     let response = reqwest::Client::new()
         .get(b.url("/api/account"))
@@ -233,17 +238,16 @@ async fn sessions_keys_whitelist_and_jobs_are_shared_by_two_instances() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(
-        response.json::<Value>().await.unwrap()["email"],
-        email.as_str()
-    );
+    assert_eq!(response.json::<Account>().await.unwrap().email, email);
 
-    // A key regenerated on A fails on B at the very next request; the new one works there.
+    // A key regenerated on A (a server function) fails on B at the very next request; the new
+    // one works there.
     assert_eq!(
-        b.send(reqwest::Method::GET, "/api/account", &key, None)
+        b.api(&key)
+            .get_account()
             .await
-            .status(),
-        StatusCode::OK,
+            .map(|account| account.status),
+        Ok(StatusCode::OK),
         "B knows the old key"
     );
     let regenerated = reqwest::Client::new()
@@ -256,43 +260,29 @@ async fn sessions_keys_whitelist_and_jobs_are_shared_by_two_instances() {
         .await
         .unwrap();
     assert_eq!(regenerated.status(), StatusCode::OK);
-    let new_key = regenerated.json::<Value>().await.unwrap()["key"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let new_key = regenerated.json::<NewApiKey>().await.unwrap().key;
     assert_eq!(
-        b.send(reqwest::Method::GET, "/api/account", &key, None)
-            .await
-            .status(),
+        refusal(b.api(&key).get_account().await).0,
         StatusCode::UNAUTHORIZED
     );
+    let (a_api, b_api) = (a.api(&new_key), b.api(&new_key));
     assert_eq!(
-        b.send(reqwest::Method::GET, "/api/account", &new_key, None)
-            .await
-            .status(),
-        StatusCode::OK
+        b_api.get_account().await.map(|account| account.status),
+        Ok(StatusCode::OK)
     );
 
     // A whitelist entry added through A is in force for a user created through B.
-    let added = a
-        .send(
-            reqwest::Method::POST,
-            "/api/whitelist",
-            &new_key,
-            Some(json!({ "host": "192.0.2.77" })),
-        )
-        .await;
-    assert_eq!(added.status(), StatusCode::CREATED);
+    let added = a_api
+        .add_whitelist_entry(&NewWhitelistEntry {
+            host: "192.0.2.77".to_owned(),
+            note: None,
+        })
+        .await
+        .expect("added");
+    assert_eq!(added.status, StatusCode::CREATED);
     let user = format!("{prefix}_app");
-    let created = b
-        .send(
-            reqwest::Method::POST,
-            "/api/users",
-            &new_key,
-            Some(json!({ "name": user, "password": "a fine password 1" })),
-        )
-        .await;
-    assert_eq!(created.status(), StatusCode::CREATED);
+    let created = b_api.create_user(&new_user(&user)).await.expect("created");
+    assert_eq!(created.status, StatusCode::CREATED);
     assert!(
         hosts_of(&user).contains(&"192.0.2.77".to_owned()),
         "{:?}",
@@ -301,69 +291,31 @@ async fn sessions_keys_whitelist_and_jobs_are_shared_by_two_instances() {
 
     // A backup started through A is seen, finished and downloadable through B.
     let db = format!("{prefix}_shop");
-    assert_eq!(
-        a.send(
-            reqwest::Method::POST,
-            "/api/databases",
-            &new_key,
-            Some(json!({ "name": db }))
-        )
+    let created = a_api
+        .create_database(&CreateDatabase::named(db.clone()))
         .await
-        .status(),
-        StatusCode::CREATED
-    );
-    let query = json!({ "sql": "CREATE TABLE t (id INT PRIMARY KEY)" });
-    assert_eq!(
-        a.send(
-            reqwest::Method::POST,
-            &format!("/api/databases/{db}/query"),
-            &new_key,
-            Some(query)
-        )
-        .await
-        .status(),
-        StatusCode::OK
-    );
-    let backup: Value = a
-        .send(
-            reqwest::Method::POST,
-            &format!("/api/databases/{db}/backups"),
-            &new_key,
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = backup["id"].as_str().unwrap().to_owned();
+        .expect("created");
+    assert_eq!(created.status, StatusCode::CREATED);
+    let query = QueryRequest::sql("CREATE TABLE t (id INT PRIMARY KEY)");
+    let ran = a_api.run_query(&db, &query).await.expect("ran");
+    assert_eq!(ran.status, StatusCode::OK);
+    let id = a_api.create_backup(&db).await.expect("started").value.id;
     let started = Instant::now();
     loop {
-        let seen: Value = b
-            .send(
-                reqwest::Method::GET,
-                &format!("/api/backups/{id}"),
-                &new_key,
-                None,
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
-        if seen["status"] == "completed" {
+        let seen = b_api.get_backup(&id).await.unwrap().value;
+        if seen.status == JobStatus::Completed {
             break;
         }
-        assert_ne!(seen["status"], "failed", "{seen}");
-        assert!(started.elapsed() < Duration::from_secs(60), "{seen}");
+        assert_ne!(seen.status, JobStatus::Failed, "{seen:?}");
+        assert!(started.elapsed() < Duration::from_secs(60), "{seen:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let download = b
-        .send(
-            reqwest::Method::GET,
-            &format!("/api/backups/{id}/download"),
-            &new_key,
-            None,
-        )
-        .await;
+    // A file, not JSON: no typed operation, so the key's raw request.
+    let download = b_api
+        .request(Method::GET, &format!("/api/backups/{id}/download"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(download.status(), StatusCode::OK);
     assert_eq!(
         &download.bytes().await.unwrap()[..2],
@@ -396,14 +348,11 @@ async fn when_the_lease_holder_dies_the_other_instance_takes_over_and_reconciles
     // MariaDB does not have it yet). The holder reconciles every five minutes, or at once on takeover.
     let user = format!("{prefix}_app");
     let created = b
-        .send(
-            reqwest::Method::POST,
-            "/api/users",
-            &key,
-            Some(json!({ "name": user, "password": "a fine password 1" })),
-        )
-        .await;
-    assert_eq!(created.status(), StatusCode::CREATED);
+        .api(&key)
+        .create_user(&new_user(&user))
+        .await
+        .expect("created");
+    assert_eq!(created.status, StatusCode::CREATED);
     let database = cluster.store_url.rsplit_once('/').unwrap().1.to_owned();
     mariadb_root(&format!(
         "INSERT INTO {database}.whitelist (account_id, host, mysql_host, note, state, created_at)

@@ -1,124 +1,136 @@
 //! Two tenants: every endpoint, called by one on the other's resources, is 404 and changes nothing.
-use crate::helpers::spawn_app;
-use reqwest::{Method, StatusCode};
-use serde_json::json;
+use crate::helpers::{new_user, privileges, refusal, spawn_app};
+use reqwest::StatusCode;
+use types::model::{CreateDatabase, SetPassword};
 
 #[tokio::test]
 async fn another_tenant_gets_404_everywhere_and_nothing_changes() {
     let app = spawn_app().await;
     let (alice, mallory) = (app.create_account().await, app.create_account().await);
     let (alice_key, mallory_key) = (app.issue_key(&alice).await, app.issue_key(&mallory).await);
+    let (alice_api, mallory_api) = (app.api(&alice_key), app.api(&mallory_key));
     let (db, user) = (
         format!("{}_shop", alice.prefix),
         format!("{}_app", alice.prefix),
     );
     let mallory_db = format!("{}_mine", mallory.prefix);
-    app.send_json(
-        Method::POST,
-        "/api/databases",
-        &alice_key,
-        json!({ "name": db }),
-    )
-    .await;
-    app.send_json(
-        Method::POST,
-        "/api/users",
-        &alice_key,
-        json!({ "name": user, "password": "alice's password" }),
-    )
-    .await;
-    app.send_json(
-        Method::PUT,
-        &format!("/api/users/{user}/privileges/{db}"),
-        &alice_key,
-        json!({ "privileges": ["SELECT"] }),
-    )
-    .await;
-    app.send_json(
-        Method::POST,
-        "/api/databases",
-        &mallory_key,
-        json!({ "name": mallory_db }),
-    )
-    .await;
+    let mallory_missing_user = format!("{}_none", mallory.prefix);
+    alice_api
+        .create_database(&CreateDatabase::named(db.clone()))
+        .await
+        .expect("Alice's database");
+    alice_api
+        .create_user(&new_user(&user, Some("alice's password")))
+        .await
+        .expect("Alice's user");
+    alice_api
+        .set_privileges(&user, &db, &privileges(&["SELECT"]))
+        .await
+        .expect("Alice's grant");
+    mallory_api
+        .create_database(&CreateDatabase::named(mallory_db.clone()))
+        .await
+        .expect("Mallory's database");
     let before = (
         app.footprint(&alice.prefix).await,
         app.show_grants(&user).await,
     );
 
-    let not_found: Vec<(Method, String, Option<serde_json::Value>)> = vec![
-        (Method::GET, format!("/api/databases/{db}"), None),
-        (Method::DELETE, format!("/api/databases/{db}"), None),
-        (Method::DELETE, format!("/api/users/{user}"), None),
+    let refusals = [
         (
-            Method::PUT,
-            format!("/api/users/{user}/password"),
-            Some(json!({ "password": "mallory was here!" })),
+            "get Alice's database",
+            refusal(mallory_api.get_database(&db).await),
         ),
         (
-            Method::PUT,
-            format!("/api/users/{user}/privileges/{db}"),
-            Some(json!({ "privileges": ["ALL"] })),
+            "delete Alice's database",
+            refusal(mallory_api.delete_database(&db).await),
         ),
         (
-            Method::DELETE,
-            format!("/api/users/{user}/privileges/{db}"),
-            None,
+            "delete Alice's user",
+            refusal(mallory_api.delete_user(&user).await),
+        ),
+        (
+            "set Alice's user's password",
+            refusal(
+                mallory_api
+                    .set_user_password(
+                        &user,
+                        &SetPassword {
+                            password: "mallory was here!".into(),
+                        },
+                    )
+                    .await,
+            ),
+        ),
+        (
+            "set Alice's grant",
+            refusal(
+                mallory_api
+                    .set_privileges(&user, &db, &privileges(&["ALL"]))
+                    .await,
+            ),
+        ),
+        (
+            "revoke Alice's grant",
+            refusal(mallory_api.revoke_privileges(&user, &db).await),
         ),
         // Mixed: Mallory's database, Alice's user, and the other way round.
         (
-            Method::PUT,
-            format!("/api/users/{user}/privileges/{mallory_db}"),
-            Some(json!({ "privileges": ["SELECT"] })),
+            "grant Alice's user on Mallory's database",
+            refusal(
+                mallory_api
+                    .set_privileges(&user, &mallory_db, &privileges(&["SELECT"]))
+                    .await,
+            ),
         ),
         (
-            Method::PUT,
-            format!("/api/users/{}_none/privileges/{db}", mallory.prefix),
-            Some(json!({ "privileges": ["SELECT"] })),
+            "grant a user of Mallory's on Alice's database",
+            refusal(
+                mallory_api
+                    .set_privileges(&mallory_missing_user, &db, &privileges(&["SELECT"]))
+                    .await,
+            ),
         ),
-        (Method::GET, "/api/databases/mysql".to_owned(), None),
         (
-            Method::DELETE,
-            "/api/databases/information_schema".to_owned(),
-            None,
+            "get the mysql database",
+            refusal(mallory_api.get_database("mysql").await),
+        ),
+        (
+            "delete information_schema",
+            refusal(mallory_api.delete_database("information_schema").await),
         ),
     ];
-    for (method, path, body) in not_found {
-        let mut request = app
-            .client
-            .request(method.clone(), app.url(&path))
-            .bearer_auth(&mallory_key);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{method} {path}");
-        let text = response.text().await.unwrap();
-        assert!(text.contains("\"not_found\""), "{method} {path}: {text}");
-    }
-    for (path, name) in [("/api/databases", &db), ("/api/users", &user)] {
-        let response = app
-            .send_json(Method::POST, path, &mallory_key, json!({ "name": name }))
-            .await;
+    for (attempt, refused) in refusals {
         assert_eq!(
-            response.status(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{path}"
+            refused,
+            (StatusCode::NOT_FOUND, "not_found".to_owned()),
+            "{attempt}"
         );
     }
-    let lists = [("/api/databases", "databases"), ("/api/users", "users")];
-    for (path, field) in lists {
-        let body: serde_json::Value = app
-            .get_bearer(path, &mallory_key)
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert!(
-            !body[field].to_string().contains(&alice.prefix),
-            "{path} leaks: {body}"
-        );
-    }
+    let taken_database = mallory_api
+        .create_database(&CreateDatabase::named(db.clone()))
+        .await;
+    assert_eq!(
+        refusal(taken_database).0,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "create Alice's database"
+    );
+    let taken_user = mallory_api.create_user(&new_user(&user, None)).await;
+    assert_eq!(
+        refusal(taken_user).0,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "create Alice's user"
+    );
+    let databases = format!("{:?}", mallory_api.list_databases().await.unwrap().value);
+    assert!(
+        !databases.contains(&alice.prefix),
+        "the database list leaks: {databases}"
+    );
+    let users = format!("{:?}", mallory_api.list_users().await.unwrap().value);
+    assert!(
+        !users.contains(&alice.prefix),
+        "the user list leaks: {users}"
+    );
     assert_eq!(
         (
             app.footprint(&alice.prefix).await,
@@ -149,30 +161,26 @@ async fn grants_do_not_leak_through_wildcards() {
     assert_eq!(victim, format!("{}xs_p", alice.prefix));
     for (key, name) in [(&alice_key, &db), (&neighbour_key, &victim)] {
         let created = app
-            .send_json(Method::POST, "/api/databases", key, json!({ "name": name }))
-            .await;
-        assert_eq!(created.status(), StatusCode::CREATED);
+            .api(key)
+            .create_database(&CreateDatabase::named(name.clone()))
+            .await
+            .expect("created");
+        assert_eq!(created.status, StatusCode::CREATED);
         sqlx::query(&format!("CREATE TABLE `{name}`.secrets (v INT)"))
             .execute(&app.state.mysql)
             .await
             .unwrap();
     }
-    app.send_json(
-        Method::POST,
-        "/api/users",
-        &alice_key,
-        json!({ "name": user, "password": password }),
-    )
-    .await;
-    let granted = app
-        .send_json(
-            Method::PUT,
-            &format!("/api/users/{user}/privileges/{db}"),
-            &alice_key,
-            json!({ "privileges": ["ALL"] }),
-        )
-        .await;
-    assert_eq!(granted.status(), StatusCode::OK);
+    let alice_api = app.api(&alice_key);
+    alice_api
+        .create_user(&new_user(&user, Some(password)))
+        .await
+        .expect("Alice's user");
+    let granted = alice_api
+        .set_privileges(&user, &db, &privileges(&["ALL"]))
+        .await
+        .expect("granted");
+    assert_eq!(granted.status, StatusCode::OK);
 
     let mut conn = app.connect_as(&user, password).await.unwrap();
     sqlx::query(&format!("SELECT * FROM `{db}`.secrets"))

@@ -2,9 +2,11 @@
 //! returned, as an authenticator app would.
 use crate::helpers::{TestAccount, TestApp, session_cookie, spawn_app};
 use reqwest::StatusCode;
-use serde_json::Value;
 use std::time::{SystemTime, UNIX_EPOCH};
 use totp_rs::{Algorithm, Secret, TOTP};
+use types::activity::AuditPage;
+use types::error::{AppError, ErrorCode};
+use types::two_factor::{Enrolment, RecoveryCodes, TwoFactorStatus};
 
 fn now() -> u64 {
     SystemTime::now()
@@ -46,28 +48,14 @@ fn serde_urlencoded(form: &[(&str, &str)]) -> String {
 async fn enrol(app: &TestApp, cookie: &str) -> (String, Vec<String>, String) {
     let begun = rpc(app, "begin_two_factor", cookie, &[]).await;
     assert_eq!(begun.status(), StatusCode::OK);
-    let enrolment: Value = begun.json().await.unwrap();
-    let secret = enrolment["secret"].as_str().unwrap().to_owned();
-    assert!(
-        enrolment["qr_svg"].as_str().unwrap().starts_with("<svg"),
-        "{enrolment}"
-    );
-    assert!(
-        enrolment["otpauth_url"]
-            .as_str()
-            .unwrap()
-            .contains(&format!("secret={secret}"))
-    );
+    let enrolment: Enrolment = begun.json().await.unwrap();
+    let secret = enrolment.secret;
+    assert!(enrolment.qr_svg.starts_with("<svg"), "{}", enrolment.qr_svg);
+    assert!(enrolment.otpauth_url.contains(&format!("secret={secret}")));
     let first_code = code_at(&secret, now());
     let confirmed = rpc(app, "confirm_two_factor", cookie, &[("code", &first_code)]).await;
     assert_eq!(confirmed.status(), StatusCode::OK);
-    let codes: Value = confirmed.json().await.unwrap();
-    let codes: Vec<String> = codes["codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap().to_owned())
-        .collect();
+    let codes = confirmed.json::<RecoveryCodes>().await.unwrap().codes;
     assert_eq!(codes.len(), 10);
     (secret, codes, first_code)
 }
@@ -123,7 +111,7 @@ async fn account_status(app: &TestApp, cookie: &str) -> StatusCode {
         .status()
 }
 
-async fn status(app: &TestApp, cookie: &str) -> Value {
+async fn status(app: &TestApp, cookie: &str) -> TwoFactorStatus {
     rpc(app, "get_two_factor", cookie, &[])
         .await
         .json()
@@ -136,19 +124,19 @@ async fn after_enrolment_sign_in_needs_a_code_and_each_code_works_once() {
     let app = spawn_app().await;
     let account = app.create_account().await;
     let cookie = app.sign_in(&account).await;
-    let begun: Value = rpc(&app, "begin_two_factor", &cookie, &[])
+    let begun: Enrolment = rpc(&app, "begin_two_factor", &cookie, &[])
         .await
         .json()
         .await
         .unwrap();
-    let secret = begun["secret"].as_str().unwrap();
+    let secret = begun.secret.as_str();
     let wrong = rpc(&app, "confirm_two_factor", &cookie, &[("code", "000000")]).await;
     assert_eq!(
         wrong.status(),
         StatusCode::FORBIDDEN,
         "a wrong first code does not turn it on"
     );
-    assert_eq!(status(&app, &cookie).await["enabled"], false);
+    assert!(!status(&app, &cookie).await.enabled);
     assert_eq!(
         password_step_or_session(&app, &account).await,
         "session",
@@ -162,11 +150,7 @@ async fn after_enrolment_sign_in_needs_a_code_and_each_code_works_once() {
         (again, codes, first_code)
     };
     let on = status(&app, &cookie).await;
-    assert_eq!(
-        (on["enabled"].clone(), on["recovery_codes_left"].clone()),
-        (Value::Bool(true), Value::from(10)),
-        "{on}"
-    );
+    assert_eq!((on.enabled, on.recovery_codes_left), (true, 10), "{on:?}");
 
     let held = password_step(&app, &account).await;
     assert_eq!(
@@ -222,7 +206,7 @@ async fn a_recovery_code_signs_in_once() {
     let response = code_step(&app, &held, &typed_loosely).await;
     assert_eq!(response.status(), StatusCode::OK);
     let session = session_cookie(response.headers()).unwrap();
-    assert_eq!(status(&app, &session).await["recovery_codes_left"], 9);
+    assert_eq!(status(&app, &session).await.recovery_codes_left, 9);
 
     let held = password_step(&app, &account).await;
     assert_eq!(
@@ -292,11 +276,8 @@ async fn five_wrong_codes_void_the_held_sign_in() {
     }
     let voided = code_step(&app, &held, "000000").await;
     assert_eq!(voided.status(), StatusCode::UNAUTHORIZED);
-    let body: Value = voided.json().await.unwrap();
-    assert!(
-        body["message"].as_str().unwrap().contains("password again"),
-        "{body}"
-    );
+    let body: AppError = voided.json().await.unwrap();
+    assert!(body.message.contains("password again"), "{body:?}");
     let right = code_at(&secret, now() + 30);
     assert_eq!(
         code_step(&app, &held, &right).await.status(),
@@ -316,18 +297,14 @@ async fn five_wrong_codes_void_the_held_sign_in() {
 }
 
 async fn audit_actions(app: &TestApp, key: &str) -> Vec<String> {
-    let page: Value = app
+    // Raw: the typed client's `list_audit` has no `limit` (the default page is shorter).
+    let page: AuditPage = app
         .get_bearer("/api/audit?limit=100", key)
         .await
         .json()
         .await
         .unwrap();
-    page["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|event| event["action"].as_str().unwrap().to_owned())
-        .collect()
+    page.events.into_iter().map(|event| event.action).collect()
 }
 
 /// Finding 10: 20 wrong codes for an account within 24 hours lock its two-factor sign-in for 15
@@ -365,8 +342,8 @@ async fn twenty_wrong_codes_in_a_day_lock_two_factor_sign_in() {
         .unwrap();
     assert!((840..=900).contains(&retry), "{retry}");
     assert_eq!(
-        locked.json::<Value>().await.unwrap()["code"],
-        "two_factor_locked",
+        locked.json::<AppError>().await.unwrap().code,
+        ErrorCode::TwoFactorLocked,
         "a server function's error"
     );
     let held = password_step(&app, &account).await;
@@ -446,7 +423,7 @@ async fn an_api_key_cannot_manage_two_factor_and_sensitive_changes_need_a_fresh_
     )
     .await;
     assert_eq!(disable.status(), StatusCode::FORBIDDEN);
-    assert_eq!(status(&app, &cookie).await["enabled"], true);
+    assert!(status(&app, &cookie).await.enabled);
 
     let held = password_step(&app, &account).await;
     let fresh = session_cookie(code_step(&app, &held, &code).await.headers()).unwrap();
@@ -514,8 +491,8 @@ async fn another_accounts_codes_and_held_sign_ins_do_not_cross() {
     let alice_session =
         session_cookie(code_step(&app, &held, &alice_codes[0]).await.headers()).unwrap();
     // Alice's session is Alice's: Bob's status is unchanged by anything above.
-    assert_eq!(status(&app, &bob_cookie).await["recovery_codes_left"], 10);
-    assert_eq!(status(&app, &alice_session).await["recovery_codes_left"], 9);
+    assert_eq!(status(&app, &bob_cookie).await.recovery_codes_left, 10);
+    assert_eq!(status(&app, &alice_session).await.recovery_codes_left, 9);
 }
 
 #[tokio::test]
@@ -540,5 +517,5 @@ async fn the_operator_resets_two_factor_from_the_command_line() {
     );
     assert!(String::from_utf8_lossy(&output.stderr).contains("now off"));
     assert_eq!(password_step_or_session(&app, &account).await, "session");
-    assert_eq!(status(&app, &cookie).await["recovery_codes_left"], 0);
+    assert_eq!(status(&app, &cookie).await.recovery_codes_left, 0);
 }

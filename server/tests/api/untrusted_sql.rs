@@ -1,19 +1,41 @@
 //! Issue 22: a customer's file is data, never a program. Each test replays an attack the review
 //! ran against the import and restore path (findings 1, 2 and 7), and checks that real exports
 //! still import.
-use crate::backups::{account_with_database, count, gzip, import, import_and_wait, wait_finished};
-use crate::helpers::{error_code, sent, spawn_app, spawn_app_with, test_settings};
+use crate::backups::{
+    account_with_database, count, gzip, import, import_and_wait, wait_backup, wait_import,
+};
+use crate::helpers::{error_code, refusal, spawn_app, spawn_app_with, test_settings};
 use futures_util::StreamExt;
-use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use nobregas_client::Answer;
+use reqwest::StatusCode;
+use serde_json::Value;
 use server::domain::secret::random_base62;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
+use types::backups::{Job, JobErrorCode, JobStatus};
+use types::model::CreateDatabase;
+use types::query::{QueryRequest, QueryResponse};
 
 /// A path that an escaped command would create.
 fn canary() -> PathBuf {
     std::env::temp_dir().join(format!("nobregas-canary-{}", random_base62(12)))
+}
+
+/// The job an accepted upload started. The upload itself stays raw HTTP (an octet stream, which
+/// the typed client leaves to the caller); its answer is read as the typed `Job`.
+async fn accepted_job(response: reqwest::Response) -> Job {
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    response.json().await.unwrap()
+}
+
+/// The first row's first value of a one-statement answer. Result cells are JSON values by
+/// design (`StatementResult::rows`), so this is the one place a `Value` is the right type.
+fn first_cell(answer: &Answer<QueryResponse>) -> &Value {
+    match &answer.value {
+        QueryResponse::One(result) => &result.rows[0][0],
+        QueryResponse::Many(_) => panic!("several results, one expected: {}", answer.raw),
+    }
 }
 
 async fn table_exists(app: &crate::helpers::TestApp, db: &str, table: &str) -> bool {
@@ -48,12 +70,16 @@ async fn client_commands_in_an_import_are_refused_at_their_line_and_run_nothing(
             "CREATE TABLE before_{n} (id INT);\n{attack}\nCREATE TABLE after_{n} (id INT);\n"
         );
         let job = import_and_wait(&app, &key, &db, file.into_bytes()).await;
-        assert_eq!(job["status"], "failed", "{attack}: {job}");
-        assert_eq!(job["error_code"], "client_command", "{attack}: {job}");
-        assert_eq!(job["error_line"], 2, "{attack}: {job}");
+        assert_eq!(job.status, JobStatus::Failed, "{attack}: {job:?}");
+        assert_eq!(
+            job.error_code,
+            Some(JobErrorCode::ClientCommand),
+            "{attack}: {job:?}"
+        );
+        assert_eq!(job.error_line, Some(2), "{attack}: {job:?}");
         assert!(
-            job["error"].as_str().unwrap().contains("not SQL"),
-            "{attack}: {job}"
+            job.error.as_deref().unwrap().contains("not SQL"),
+            "{attack}: {job:?}"
         );
         assert!(
             table_exists(&app, &db, &format!("before_{n}")).await,
@@ -98,16 +124,16 @@ async fn an_import_reads_no_file_of_the_panel_host() {
             )
             .await;
             assert_eq!(
-                (job["status"].as_str(), job["error_code"].as_str()),
-                (Some("failed"), Some("local_infile")),
-                "{form}: {job}"
+                (job.status, job.error_code),
+                (JobStatus::Failed, Some(JobErrorCode::LocalInfile)),
+                "{form}: {job:?}"
             );
-            assert_eq!(job["error_line"], 2, "{form}: {job}");
+            assert_eq!(job.error_line, Some(2), "{form}: {job:?}");
         }
         let hidden =
             format!("DELIMITER ;;\nSELECT 1; LOAD DATA LOCAL INFILE '{file}' INTO TABLE loot;;\n");
         let job = import_and_wait(&app, &key, &db, hidden.into_bytes()).await;
-        assert_eq!(job["error_code"], "local_infile", "{job}");
+        assert_eq!(job.error_code, Some(JobErrorCode::LocalInfile), "{job:?}");
     }
     assert_eq!(
         count(&app, &format!("SELECT COUNT(*) FROM `{db}`.loot")).await,
@@ -115,14 +141,14 @@ async fn an_import_reads_no_file_of_the_panel_host() {
         "nothing was read into the table"
     );
     // The query API refuses it too.
-    let response = app
-        .query(
-            &key,
+    let refused = app
+        .api(&key)
+        .run_query(
             &db,
-            json!({ "sql": "LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE loot" }),
+            &QueryRequest::sql("LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE loot"),
         )
         .await;
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(refusal(refused).0, StatusCode::BAD_REQUEST);
     assert_eq!(
         count(&app, &format!("SELECT COUNT(*) FROM `{db}`.loot")).await,
         0
@@ -146,17 +172,14 @@ async fn one_endless_line_is_cut_off_at_the_packet_limit() {
     let started = Instant::now();
     let job = import_and_wait(&app, &key, &db, body).await;
     assert_eq!(
-        (job["status"].as_str(), job["error_code"].as_str()),
-        (Some("failed"), Some("statement_too_long")),
-        "{job}"
+        (job.status, job.error_code),
+        (JobStatus::Failed, Some(JobErrorCode::StatementTooLong)),
+        "{job:?}"
     );
-    assert_eq!(job["error_line"], 2, "{job}");
+    assert_eq!(job.error_line, Some(2), "{job:?}");
     assert!(
-        job["error"]
-            .as_str()
-            .unwrap()
-            .contains("max_allowed_packet"),
-        "{job}"
+        job.error.as_deref().unwrap().contains("max_allowed_packet"),
+        "{job:?}"
     );
     assert!(
         started.elapsed() < Duration::from_secs(60),
@@ -180,9 +203,9 @@ async fn the_import_limit_applies_to_the_decompressed_text() {
     assert!(body.len() < 4 << 20 && sql.len() > 4 << 20);
     let job = import_and_wait(&app, &key, &db, body).await;
     assert_eq!(
-        (job["status"].as_str(), job["error_code"].as_str()),
-        (Some("failed"), Some("import_too_large")),
-        "{job}"
+        (job.status, job.error_code),
+        (JobStatus::Failed, Some(JobErrorCode::ImportTooLarge)),
+        "{job:?}"
     );
     // Within the limit, the same kind of file imports.
     let job = import_and_wait(
@@ -192,7 +215,7 @@ async fn the_import_limit_applies_to_the_decompressed_text() {
         gzip("INSERT INTO t VALUES (1);\n".repeat(1000).as_bytes()),
     )
     .await;
-    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(job.status, JobStatus::Completed, "{job:?}");
 }
 
 /// Finding 7: two `SELECT SLEEP(150)` imports held both job slots, and another account's backup
@@ -206,41 +229,27 @@ async fn imports_end_at_the_job_timeout_and_free_their_slots() {
     let mut sleepers = Vec::new();
     for suffix in ["s1", "s2"] {
         let (account, key, db) = account_with_database(&app, suffix).await;
-        let response = import(&app, &key, &db, b"SELECT SLEEP(150);\n".to_vec()).await;
-        assert_eq!(response.status(), StatusCode::ACCEPTED);
-        let job: Value = response.json().await.unwrap();
-        sleepers.push((account, key, job["id"].as_str().unwrap().to_owned()));
+        let job =
+            accepted_job(import(&app, &key, &db, b"SELECT SLEEP(150);\n".to_vec()).await).await;
+        sleepers.push((account, key, job.id));
     }
     let (_other, other_key, other_db) = account_with_database(&app, "waits").await;
     let started = Instant::now();
-    let backup = app
-        .send_json(
-            Method::POST,
-            &format!("/api/databases/{other_db}/backups"),
-            &other_key,
-            json!({}),
-        )
-        .await;
-    assert_eq!(backup.status(), StatusCode::ACCEPTED);
-    let backup: Value = backup.json().await.unwrap();
-    let done = wait_finished(
-        &app,
-        &other_key,
-        &format!("/api/backups/{}", backup["id"].as_str().unwrap()),
-    )
-    .await;
-    assert_eq!(done["status"], "completed", "{done}");
+    let backup = app.api(&other_key).create_backup(&other_db).await.unwrap();
+    assert_eq!(backup.status, StatusCode::ACCEPTED);
+    let done = wait_backup(&app, &other_key, &backup.value.id).await.value;
+    assert_eq!(done.status, JobStatus::Completed, "{done:?}");
     assert!(
         started.elapsed() < Duration::from_secs(30),
         "the backup waited {:?}",
         started.elapsed()
     );
     for (account, key, id) in &sleepers {
-        let job = wait_finished(&app, key, &format!("/api/imports/{id}")).await;
+        let job = wait_import(&app, key, id).await.value;
         assert_eq!(
-            (job["status"].as_str(), job["error_code"].as_str()),
-            (Some("failed"), Some("job_timeout")),
-            "{job}"
+            (job.status, job.error_code),
+            (JobStatus::Failed, Some(JobErrorCode::JobTimeout)),
+            "{job:?}"
         );
         let sleeping = count(
             &app,
@@ -274,14 +283,8 @@ async fn uploads_and_queued_imports_count_against_the_quota() {
     let (_account, key, db) = account_with_database(&app, "quota").await;
     let mut jobs = Vec::new();
     for _ in 0..2 {
-        let response = import(&app, &key, &db, sleeping_file(30)).await;
-        assert_eq!(response.status(), StatusCode::ACCEPTED);
-        jobs.push(
-            response.json::<Value>().await.unwrap()["id"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-        );
+        let job = accepted_job(import(&app, &key, &db, sleeping_file(30)).await).await;
+        jobs.push(job.id);
     }
     let third = import(&app, &key, &db, sleeping_file(0)).await;
     assert_eq!(third.status(), StatusCode::INSUFFICIENT_STORAGE);
@@ -291,12 +294,13 @@ async fn uploads_and_queued_imports_count_against_the_quota() {
         .count();
     assert_eq!(uploads, 2, "the refused upload left no file");
     for id in jobs {
-        wait_finished(&app, &key, &format!("/api/imports/{id}")).await;
+        wait_import(&app, &key, &id).await;
     }
     let later = import_and_wait(&app, &key, &db, sleeping_file(0)).await;
     assert_eq!(
-        later["status"], "completed",
-        "the room is back once the jobs ended: {later}"
+        later.status,
+        JobStatus::Completed,
+        "the room is back once the jobs ended: {later:?}"
     );
 }
 
@@ -376,7 +380,7 @@ async fn stalled_uploads_are_dropped_and_at_most_two_run_at_once() {
         (StatusCode::REQUEST_TIMEOUT, StatusCode::REQUEST_TIMEOUT)
     );
     let job = import_and_wait(&app, &key, &db, b"SELECT 4;\n".to_vec()).await;
-    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(job.status, JobStatus::Completed, "{job:?}");
 }
 
 /// Runs `mariadb-dump` (the test's own tool, as MariaDB's root) on `db`.
@@ -479,27 +483,26 @@ async fn a_mariadb_dump_with_every_kind_of_object_imports_whole() {
     );
     for (n, hex_blob) in [(1, true), (2, false)] {
         let copy = format!("{}_copy{n}", account.prefix);
-        assert_eq!(
-            app.send_json(
-                Method::POST,
-                "/api/databases",
-                &key,
-                json!({ "name": copy })
-            )
+        let created = app
+            .api(&key)
+            .create_database(&CreateDatabase::named(&copy))
             .await
-            .status(),
-            StatusCode::CREATED
-        );
+            .expect("created");
+        assert_eq!(created.status, StatusCode::CREATED);
         let job = import_and_wait(&app, &key, &copy, mariadb_dump(&source, hex_blob)).await;
-        assert_eq!(job["status"], "completed", "--hex-blob {hex_blob}: {job}");
+        assert_eq!(
+            job.status,
+            JobStatus::Completed,
+            "--hex-blob {hex_blob}: {job:?}"
+        );
         assert_eq!(
             contents(&app, &copy).await,
             expected,
             "--hex-blob {hex_blob}"
         );
         // The objects work, and belong to the account's identity.
-        let twice = sent(&app.query_ok(&key, &copy, "SELECT twice(21) AS v").await);
-        assert_eq!(twice["rows"][0][0], 42, "{twice}");
+        let twice = app.query_ok(&key, &copy, "SELECT twice(21) AS v").await;
+        assert_eq!(*first_cell(&twice), 42, "{}", twice.raw);
         let definers: Vec<String> = sqlx::query_scalar(
             "SELECT DISTINCT DEFINER FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?",
         )
@@ -527,21 +530,22 @@ async fn phpmyadmin_and_adminer_exports_import() {
         include_bytes!("fixtures/phpmyadmin.sql").to_vec(),
     )
     .await;
-    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(job.status, JobStatus::Completed, "{job:?}");
     assert_eq!(
         count(&app, &format!("SELECT COUNT(*) FROM `{db}`.wp_posts")).await,
         3
     );
-    let title = sent(
-        &app.query_ok(&key, &db, "SELECT post_title FROM wp_posts WHERE ID = 2")
-            .await,
-    );
+    let title = app
+        .query_ok(&key, &db, "SELECT post_title FROM wp_posts WHERE ID = 2")
+        .await;
     assert_eq!(
-        title["rows"][0][0], "It's a \"quoted\"; title -- with # markers",
-        "{title}"
+        *first_cell(&title),
+        "It's a \"quoted\"; title -- with # markers",
+        "{}",
+        title.raw
     );
-    let total = sent(&app.query_ok(&key, &db, "SELECT post_count() AS n").await);
-    assert_eq!(total["rows"][0][0], 3, "{total}");
+    let total = app.query_ok(&key, &db, "SELECT post_count() AS n").await;
+    assert_eq!(*first_cell(&total), 3, "{}", total.raw);
 
     let (_account, key, db) = account_with_database(&app, "adm").await;
     let job = import_and_wait(
@@ -551,19 +555,20 @@ async fn phpmyadmin_and_adminer_exports_import() {
         include_bytes!("fixtures/adminer.sql").to_vec(),
     )
     .await;
-    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(job.status, JobStatus::Completed, "{job:?}");
     app.query_ok(
         &key,
         &db,
         "INSERT INTO orders (customer, amount) VALUES ('zoë', 5)",
     )
     .await;
-    let audit = sent(
-        &app.query_ok(&key, &db, "SELECT COUNT(*) FROM order_audit")
-            .await,
-    );
+    let audit = app
+        .query_ok(&key, &db, "SELECT COUNT(*) FROM order_audit")
+        .await;
     assert_eq!(
-        audit["rows"][0][0], 3,
-        "two imported rows and one new one, each audited by the trigger: {audit}"
+        *first_cell(&audit),
+        3,
+        "two imported rows and one new one, each audited by the trigger: {}",
+        audit.raw
     );
 }

@@ -1,21 +1,8 @@
 //! Database users and privileges through the API, proven by connecting as the user.
-use crate::helpers::{TestAccount, TestApp, refusal, sent, spawn_app};
+use crate::helpers::{TestAccount, TestApp, new_user, privileges, refusal, sent, spawn_app};
 use reqwest::StatusCode;
 use serde_json::json;
-use types::model::{CreateDatabase, CreateUser, NewWhitelistEntry, SetPassword, SetPrivileges};
-
-fn new_user(name: &str, password: Option<&str>) -> CreateUser {
-    CreateUser {
-        name: name.to_owned(),
-        password: password.map(str::to_owned),
-    }
-}
-
-fn privileges(names: &[&str]) -> SetPrivileges {
-    SetPrivileges {
-        privileges: names.iter().map(|p| (*p).to_owned()).collect(),
-    }
-}
+use types::model::{CreateDatabase, NewWhitelistEntry, SetPassword};
 
 fn password(password: &str) -> SetPassword {
     SetPassword {

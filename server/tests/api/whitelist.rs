@@ -1,16 +1,9 @@
 //! The IP whitelist, proven with real connections from loopback aliases.
-use crate::helpers::{TestAccount, TestApp, refusal, sent, spawn_app};
+use crate::helpers::{TestAccount, TestApp, refusal, sent, spawn_app, whitelist_entry};
 use reqwest::StatusCode;
 use serde_json::json;
 use server::services::whitelist;
-use types::model::{CreateDatabase, CreateUser, NewWhitelistEntry, SetPassword, SetPrivileges};
-
-fn entry(host: &str, note: Option<&str>) -> NewWhitelistEntry {
-    NewWhitelistEntry {
-        host: host.to_owned(),
-        note: note.map(str::to_owned),
-    }
-}
+use types::model::{CreateDatabase, CreateUser, SetPassword, SetPrivileges};
 
 fn user_with_password(name: &str) -> CreateUser {
     CreateUser {
@@ -71,7 +64,7 @@ async fn access_follows_the_whitelist() {
 
     let api = app.api(&key);
     let added = api
-        .add_whitelist_entry(&entry("127.0.0.5", Some("office")))
+        .add_whitelist_entry(&whitelist_entry("127.0.0.5", Some("office")))
         .await
         .expect("201");
     assert_eq!(added.status, StatusCode::CREATED);
@@ -137,7 +130,7 @@ async fn a_network_admits_addresses_inside_it_only() {
     let (_, key, _, user) = setup(&app).await;
     let added = app
         .api(&key)
-        .add_whitelist_entry(&entry("127.0.5.0/24", None))
+        .add_whitelist_entry(&whitelist_entry("127.0.5.0/24", None))
         .await
         .expect("201");
     assert_eq!(added.status, StatusCode::CREATED);
@@ -164,7 +157,7 @@ async fn users_passwords_and_grants_follow_every_host() {
     let app = spawn_app().await;
     let (account, key, db, _) = setup(&app).await;
     let api = app.api(&key);
-    api.add_whitelist_entry(&entry("127.0.0.7", None))
+    api.add_whitelist_entry(&whitelist_entry("127.0.0.7", None))
         .await
         .unwrap();
     let later = format!("{}_later", account.prefix);
@@ -224,13 +217,13 @@ async fn bad_hosts_duplicates_and_limits_are_refused() {
         "1.2.3.4/24",
     ] {
         assert_eq!(
-            refusal(api.add_whitelist_entry(&entry(bad, None)).await),
+            refusal(api.add_whitelist_entry(&whitelist_entry(bad, None)).await),
             (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed".into()),
             "{bad:?}"
         );
     }
     let long_note = api
-        .add_whitelist_entry(&entry("127.0.0.8", Some(&"n".repeat(201))))
+        .add_whitelist_entry(&whitelist_entry("127.0.0.8", Some(&"n".repeat(201))))
         .await;
     assert_eq!(refusal(long_note).0, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
@@ -240,18 +233,22 @@ async fn bad_hosts_duplicates_and_limits_are_refused() {
     );
 
     assert_eq!(
-        api.add_whitelist_entry(&entry("127.0.0.8", None))
+        api.add_whitelist_entry(&whitelist_entry("127.0.0.8", None))
             .await
             .expect("201")
             .status,
         StatusCode::CREATED
     );
     assert_eq!(
-        refusal(api.add_whitelist_entry(&entry("127.0.0.8", None)).await).0,
+        refusal(
+            api.add_whitelist_entry(&whitelist_entry("127.0.0.8", None))
+                .await
+        )
+        .0,
         StatusCode::CONFLICT
     );
     let any = api
-        .add_whitelist_entry(&entry("%", None))
+        .add_whitelist_entry(&whitelist_entry("%", None))
         .await
         .expect("201");
     assert_eq!(any.status, StatusCode::CREATED);
@@ -260,14 +257,16 @@ async fn bad_hosts_duplicates_and_limits_are_refused() {
     for n in 0..98 {
         let host = format!("198.51.{}.{}", n / 200, n % 200 + 1);
         assert_eq!(
-            api.add_whitelist_entry(&entry(&host, None))
+            api.add_whitelist_entry(&whitelist_entry(&host, None))
                 .await
                 .expect("201")
                 .status,
             StatusCode::CREATED
         );
     }
-    let over = api.add_whitelist_entry(&entry("203.0.113.1", None)).await;
+    let over = api
+        .add_whitelist_entry(&whitelist_entry("203.0.113.1", None))
+        .await;
     assert_eq!(
         refusal(over).0,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -283,7 +282,7 @@ async fn another_tenant_cannot_see_or_remove_entries() {
     let mallory_key = app.issue_key(&mallory).await;
     let (api, mallorys_api) = (app.api(&key), app.api(&mallory_key));
     let added = api
-        .add_whitelist_entry(&entry("127.0.0.9", None))
+        .add_whitelist_entry(&whitelist_entry("127.0.0.9", None))
         .await
         .expect("201");
     let (added_json, id) = (sent(&added), added.value.id);
@@ -364,7 +363,7 @@ async fn a_removal_is_not_undone_by_concurrent_reconciliation_or_user_creation()
     for round in 0..8 {
         let host = format!("192.0.2.{}", round + 1);
         let added = api
-            .add_whitelist_entry(&entry(&host, None))
+            .add_whitelist_entry(&whitelist_entry(&host, None))
             .await
             .expect("201");
         assert_eq!(added.status, StatusCode::CREATED);
@@ -405,7 +404,7 @@ async fn reconciliation_drops_host_accounts_no_entry_asks_for() {
     let (_, key, _, user) = setup(&app).await;
     assert_eq!(
         app.api(&key)
-            .add_whitelist_entry(&entry("192.0.2.50", None))
+            .add_whitelist_entry(&whitelist_entry("192.0.2.50", None))
             .await
             .expect("201")
             .status,
@@ -491,7 +490,10 @@ async fn the_entry_limit_holds_under_parallel_adds() {
     }
     let mut adds = tokio::task::JoinSet::new();
     for n in 0..10 {
-        let (api, request) = (app.api(&key), entry(&format!("203.0.113.{}", n + 1), None));
+        let (api, request) = (
+            app.api(&key),
+            whitelist_entry(&format!("203.0.113.{}", n + 1), None),
+        );
         adds.spawn(async move {
             match api.add_whitelist_entry(&request).await {
                 Ok(added) => added.status,
