@@ -1,6 +1,7 @@
 //! Backups, restores and imports: the types of `/api/databases/{name}/backups`, `/api/backups`,
 //! `/api/restores`, `/api/imports` and the backup schedule.
 use crate::error::AppError;
+use crate::word::Word;
 use serde::{Deserialize, Serialize};
 
 /// The largest import the panel accepts unless the operator says otherwise (2 GiB).
@@ -9,7 +10,7 @@ pub const DEFAULT_IMPORT_LIMIT_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 pub const MAX_KEEP: u32 = 365;
 
 /// Where a background job is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum JobStatus {
@@ -45,12 +46,21 @@ impl JobStatus {
 
 /// Who asked for a backup: someone (`manual`, kept until deleted) or the database's schedule
 /// (`scheduled`, pruned to the schedule's `keep`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum BackupKind {
     Manual,
     Scheduled,
+}
+
+impl BackupKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Manual => "manual",
+            Self::Scheduled => "scheduled",
+        }
+    }
 }
 
 /// One table of a backup's manifest: taken from the same moment as the dump.
@@ -106,12 +116,21 @@ pub struct RestoreRequest {
 }
 
 /// What a restore or import job does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum JobKind {
     Restore,
     Import,
+}
+
+impl JobKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Restore => "restore",
+            Self::Import => "import",
+        }
+    }
 }
 
 /// A table whose restored rows or checksum differ from the manifest (`None`: the table is missing).
@@ -170,7 +189,7 @@ pub struct Job {
 }
 
 /// Why a restore or import failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum JobErrorCode {
@@ -210,21 +229,49 @@ impl JobErrorCode {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [
-            Self::SqlError,
-            Self::ClientCommand,
-            Self::LocalInfile,
-            Self::StatementTooLong,
-            Self::ImportTooLarge,
-            Self::Unreadable,
-            Self::JobTimeout,
-            Self::Interrupted,
-            Self::Failed,
-        ]
-        .into_iter()
-        .find(|code| code.as_str() == text)
+        Self::ALL.iter().copied().find(|code| code.as_str() == text)
     }
 }
+
+impl Word for JobStatus {
+    const ALL: &'static [Self] = &[Self::Queued, Self::Running, Self::Completed, Self::Failed];
+    fn word(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Word for BackupKind {
+    const ALL: &'static [Self] = &[Self::Manual, Self::Scheduled];
+    fn word(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Word for JobKind {
+    const ALL: &'static [Self] = &[Self::Restore, Self::Import];
+    fn word(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Word for JobErrorCode {
+    const ALL: &'static [Self] = &[
+        Self::SqlError,
+        Self::ClientCommand,
+        Self::LocalInfile,
+        Self::StatementTooLong,
+        Self::ImportTooLarge,
+        Self::Unreadable,
+        Self::JobTimeout,
+        Self::Interrupted,
+        Self::Failed,
+    ];
+    fn word(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+crate::deserialize_as_word!(JobStatus, BackupKind, JobKind, JobErrorCode);
 
 /// The restores and imports of a database, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -297,6 +344,15 @@ impl ScheduleRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::word::tests::round_trips;
+
+    #[test]
+    fn job_words_travel_and_come_back() {
+        round_trips::<JobStatus>();
+        round_trips::<BackupKind>();
+        round_trips::<JobKind>();
+        round_trips::<JobErrorCode>();
+    }
 
     #[test]
     fn times_of_day_are_strict() {

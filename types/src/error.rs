@@ -1,11 +1,11 @@
 //! The one error type of the panel. Services return it, REST handlers turn it into
 //! `{"error":{"code","message"}}` with the right status, and server functions carry it to the browser.
+use crate::word::Word;
 use serde::{Deserialize, Serialize};
 
-/// Sent as its `as_str()` word. Serde's derive is not used: its enum visitor is 3 KB of the main
-/// WASM (every page deserialises errors), and codes only ever travel as JSON strings.
+/// Sent as its `as_str()` word and read back through [`Word`]: serde's derived enum visitor was
+/// 3 KB of the main WASM (every page deserialises errors). A new code also goes into `Word::ALL`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-/// A new code also goes into `ErrorCode::ALL`.
 pub enum ErrorCode {
     BadRequest,
     Unauthorized,
@@ -38,30 +38,6 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    /// Every code; a new code goes here too (the round-trip test reads this list).
-    pub const ALL: [ErrorCode; 20] = [
-        Self::BadRequest,
-        Self::Unauthorized,
-        Self::MethodNotAllowed,
-        Self::Forbidden,
-        Self::NotFound,
-        Self::Conflict,
-        Self::ValidationFailed,
-        Self::RateLimited,
-        Self::Unavailable,
-        Self::MysqlUnavailable,
-        Self::RequestTimeout,
-        Self::PayloadTooLarge,
-        Self::QuotaExceeded,
-        Self::SessionRequired,
-        Self::HttpsRequired,
-        Self::TwoFactorLocked,
-        Self::SqlError,
-        Self::QueryTimeout,
-        Self::QueryCancelled,
-        Self::Internal,
-    ];
-
     pub fn as_str(self) -> &'static str {
         match self {
             Self::BadRequest => "bad_request",
@@ -193,15 +169,36 @@ impl Serialize for ErrorCode {
     }
 }
 
-impl<'de> Deserialize<'de> for ErrorCode {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let word = String::deserialize(deserializer)?;
-        Self::ALL
-            .into_iter()
-            .find(|code| code.as_str() == word)
-            .ok_or_else(|| serde::de::Error::custom(format_args!("unknown error code `{word}`")))
+impl Word for ErrorCode {
+    const ALL: &'static [Self] = &[
+        Self::BadRequest,
+        Self::Unauthorized,
+        Self::MethodNotAllowed,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::Conflict,
+        Self::ValidationFailed,
+        Self::RateLimited,
+        Self::Unavailable,
+        Self::MysqlUnavailable,
+        Self::RequestTimeout,
+        Self::PayloadTooLarge,
+        Self::QuotaExceeded,
+        Self::SessionRequired,
+        Self::HttpsRequired,
+        Self::TwoFactorLocked,
+        Self::SqlError,
+        Self::QueryTimeout,
+        Self::QueryCancelled,
+        Self::Internal,
+    ];
+
+    fn word(self) -> &'static str {
+        self.as_str()
     }
 }
+
+crate::deserialize_as_word!(ErrorCode);
 
 /// The JSON body of every REST error: `{"error":{"code":"…","message":"…"}}`.
 #[derive(Debug, Serialize, Deserialize)]
@@ -329,28 +326,10 @@ mod ssr {
 #[cfg(test)]
 mod tests {
     use super::ErrorCode;
+    use crate::word::tests::round_trips;
 
     #[test]
     fn every_code_travels_as_its_word_and_comes_back() {
-        for code in ErrorCode::ALL {
-            let json = serde_json::to_string(&code).unwrap();
-            assert_eq!(json, format!("\"{}\"", code.as_str()));
-            assert_eq!(serde_json::from_str::<ErrorCode>(&json).unwrap(), code);
-        }
-        let mut words = ErrorCode::ALL.map(ErrorCode::as_str);
-        words.sort_unstable();
-        assert!(
-            words.windows(2).all(|pair| pair[0] != pair[1]),
-            "a code listed twice"
-        );
-    }
-
-    #[test]
-    fn an_unknown_code_is_refused() {
-        let error = serde_json::from_str::<ErrorCode>("\"teapot\"").unwrap_err();
-        assert!(
-            error.to_string().contains("unknown error code `teapot`"),
-            "{error}"
-        );
+        round_trips::<ErrorCode>();
     }
 }

@@ -12,3 +12,4 @@ pub mod query;
 pub mod security;
 pub mod two_factor;
 pub mod validate;
+pub mod word;
