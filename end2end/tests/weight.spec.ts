@@ -4,6 +4,10 @@ import { describe, isAsset, recordTransfers, total } from './network';
 
 /** Issue 10's budget for everything a first visit to /login downloads (HTML, JS, WASM, CSS). */
 const FIRST_VISIT_BUDGET_BYTES = 250_000;
+/** The WASM a first visit loads (the main file; brotli): 212 KB. When `cargo leptos build --split`
+ * cannot re-pack the read-only data it puts all of it — every page's strings, 21 KB more — into this
+ * file while the total still fits the budget above (docs/PERFORMANCE.md, issue 23). */
+const FIRST_VISIT_WASM_BYTES = 225_000;
 
 test('a first visit to /login stays within the transfer budget and a repeat visit downloads no asset', async ({ context, page }) => {
   const first = await recordTransfers(page);
@@ -14,6 +18,8 @@ test('a first visit to /login stays within the transfer budget and a repeat visi
   console.log(`first visit to /login: ${firstTotal} bytes over the wire\n${describe(first.transfers)}`);
   expect(first.transfers.some((t) => t.url.endsWith('.wasm')), 'the WASM was loaded').toBe(true);
   expect(firstTotal, describe(first.transfers)).toBeLessThanOrEqual(FIRST_VISIT_BUDGET_BYTES);
+  const wasm = first.transfers.filter((t) => t.url.endsWith('.wasm'));
+  expect(total(wasm), describe(wasm)).toBeLessThanOrEqual(FIRST_VISIT_WASM_BYTES);
   for (const asset of first.transfers.filter((t) => isAsset(t.url))) {
     expect(asset.encoding, `${asset.url} is sent compressed`).toMatch(/^(br|gzip)$/);
     expect(asset.cacheControl, `${asset.url} may be cached for good`).toContain('immutable');
