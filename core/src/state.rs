@@ -104,6 +104,14 @@ impl Shared {
         self.fleet.pool_for(&self.store, caller.account_id).await
     }
 
+    /// The server the caller's account lives on (its pool, and how its identity reaches it).
+    pub async fn server_for(
+        &self,
+        caller: &Caller,
+    ) -> Result<Arc<crate::managed::fleet::Server>, AppError> {
+        self.fleet.for_account(&self.store, caller.account_id).await
+    }
+
     /// Host, port and socket of the caller's server for the Connect tab and
     /// `GET /api/databases/{name}`. The socket is left out when the server has none (or does not
     /// answer).
@@ -113,11 +121,9 @@ impl Shared {
             .for_account(&self.store, caller.account_id)
             .await?;
         let (host, port) = server.public.clone();
-        let socket = self
-            .queries
-            .socket(&server.pool)
+        let socket = server
+            .local_socket()
             .await
-            .ok()
             .map(|path| path.to_string_lossy().into_owned());
         Ok(ConnectionInfo { host, port, socket })
     }

@@ -66,12 +66,17 @@ pub struct GlobalArgs {
     /// `<data dir>/secret.key`.
     #[arg(long, env = "NOBREGAS_SECRET_KEY_FILE", global = true)]
     pub secret_key_file: Option<PathBuf>,
+    /// PEM file of the CA that signed the default server's certificate: the panel then connects
+    /// to NOBREGAS_MYSQL_URL over TLS and checks the certificate and the host name.
+    #[arg(long, env = "NOBREGAS_MYSQL_CA", global = true)]
+    pub mysql_ca: Option<PathBuf>,
 }
 
 impl GlobalArgs {
     fn settings(&self, listen: SocketAddr) -> Settings {
         let mut settings = Settings::new(listen, self.data_dir.clone(), self.mysql_url.clone());
         settings.store_url = self.store_url.clone().filter(|url| !url.is_empty());
+        settings.mysql_ca = self.mysql_ca.clone();
         if let Some(file) = &self.secret_key_file {
             settings.secret_key_file = file.clone();
         }
@@ -135,6 +140,11 @@ pub enum ServerCommand {
         /// server and read the admin password). Shown in `server list`.
         #[arg(long)]
         tls_insecure: bool,
+        /// An address the panel connects from, as the server sees it (an IP, or an IPv4 network
+        /// such as 10.0.0.0/24); repeat it for several panel instances. Each account's MySQL
+        /// identity exists at these hosts only. Default: the address the server sees now.
+        #[arg(long = "panel-host", value_name = "IP|CIDR")]
+        panel_hosts: Vec<String>,
     },
     /// List the servers with their accounts and whether they answer.
     List,
@@ -491,6 +501,7 @@ async fn server_command(panel: &Operator, command: ServerCommand) -> anyhow::Res
             public_host,
             ca,
             tls_insecure,
+            panel_hosts,
         } => {
             let password = match (password_stdin, password_file) {
                 (true, _) => read_line_allowing_empty()?,
@@ -517,25 +528,27 @@ async fn server_command(panel: &Operator, command: ServerCommand) -> anyhow::Res
                 public_host: public_host.as_deref(),
                 ca_pem,
                 tls_insecure,
+                panel_hosts: &panel_hosts,
             };
             servers::add(store, &panel.sealer, new).await?;
             eprintln!("Registered the server {name}.");
         }
         ServerCommand::List => {
             println!(
-                "{:<16} {:<28} {:<28} {:>8}  {:<6} {:<8} TLS",
-                "NAME", "ADDRESS", "PUBLIC HOST", "ACCOUNTS", "STATUS", "STATE"
+                "{:<16} {:<28} {:<28} {:>8}  {:<6} {:<8} {:<24} TLS",
+                "NAME", "ADDRESS", "PUBLIC HOST", "ACCOUNTS", "STATUS", "STATE", "VERSION"
             );
             for server in servers::list(store, fleet).await? {
                 let status = if server.up { "up" } else { "down" };
                 let state = if server.draining { "draining" } else { "open" };
                 println!(
-                    "{:<16} {:<28} {:<28} {:>8}  {:<6} {state:<8} {}",
+                    "{:<16} {:<28} {:<28} {:>8}  {:<6} {state:<8} {:<24} {}",
                     server.name,
                     server.address,
                     server.public_host,
                     server.accounts,
                     status,
+                    server.version.as_deref().unwrap_or("-"),
                     server.tls
                 );
             }

@@ -143,7 +143,7 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
         store,
         store_cache: Arc::new(store_cache),
         fleet: managed::fleet::Fleet::new(mysql.clone(), settings, sealer.clone())?,
-        queries: crate::services::queries::Queries::new(&mysql, settings, sealer.clone()),
+        queries: crate::services::queries::Queries::new(settings, sealer.clone()),
         sealer,
         mysql,
         login_limiter: Arc::new(LoginLimiter::default()),

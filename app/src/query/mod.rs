@@ -15,7 +15,7 @@ pub async fn run_query(database: String, request: QueryRequest) -> Result<QueryR
         let database = databases::owned(&caller, &database)?;
         Ok(queries::run(
             &state.queries,
-            &state.mysql_for(&caller).await?,
+            &*state.server_for(&caller).await?,
             &state.store,
             &caller,
             &database,

@@ -50,6 +50,8 @@ pub struct Settings {
     /// The managed server's Unix socket, for the accounts' query identities (which exist at
     /// 'localhost' only); `None` asks the server (`@@socket`).
     pub mysql_socket: Option<PathBuf>,
+    /// `NOBREGAS_MYSQL_CA`: the default server is reached over TLS verified against this CA.
+    pub mysql_ca: Option<PathBuf>,
     /// Statements one account may run at once (the query console and API); more get 429.
     pub queries_per_account: usize,
     /// Bytes of backup files (and pending imports) one account may keep; beyond it 507.
@@ -111,6 +113,7 @@ impl Settings {
             mysql_statement_deadline: Self::deadline_for(Self::DEFAULT_LOCK_WAIT_TIMEOUT),
             max_user_connections: Self::DEFAULT_MAX_USER_CONNECTIONS,
             mysql_socket: None,
+            mysql_ca: None,
             queries_per_account: Self::DEFAULT_QUERIES_PER_ACCOUNT,
             backup_quota_bytes: Self::DEFAULT_BACKUP_QUOTA_BYTES,
             import_limit_bytes: types::backups::DEFAULT_IMPORT_LIMIT_BYTES,

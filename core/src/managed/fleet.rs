@@ -8,26 +8,15 @@ use crate::domain::seal::Sealer;
 use crate::domain::sealed_columns;
 use crate::store::{Store, Text};
 use sqlx::MySqlPool;
-use sqlx::mysql::{MySqlConnectOptions, MySqlSslMode};
+use sqlx::mysql::MySqlConnectOptions;
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use types::error::AppError;
 
 /// The name the default server goes by in `server list`, `/healthz` and metrics.
 pub const DEFAULT_NAME: &str = "default";
 
-/// One managed server.
-pub struct Server {
-    /// `None`: the default server.
-    pub id: Option<i64>,
-    pub name: String,
-    pub pool: MySqlPool,
-    /// Host and port customers connect to (the Connect tab).
-    pub public: (String, u16),
-    /// Its Unix socket, when the operator set it (the default server: `NOBREGAS_MYSQL_SOCKET`).
-    pub socket: Option<PathBuf>,
-}
+pub use super::server::{Route, Server, ServerTls, is_loopback};
 
 pub struct Fleet {
     default: Arc<Server>,
@@ -48,38 +37,8 @@ pub struct ServerRow {
     pub public_host: Option<String>,
     pub draining: bool,
     pub tls: ServerTls,
-}
-
-/// How the panel's admin connections to a server are protected.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ServerTls {
-    /// TLS with the server's certificate checked against this CA (PEM) and its host name.
-    Verified { ca_pem: String },
-    /// TLS without any certificate check: the operator said `--tls-insecure`.
-    Insecure,
-    /// A server on this machine (loopback): TLS only if the server offers it.
-    Loopback,
-}
-
-impl ServerTls {
-    /// What `server list` shows.
-    pub fn label(&self) -> &'static str {
-        match self {
-            Self::Verified { .. } => "verified",
-            Self::Insecure => "INSECURE",
-            Self::Loopback => "loopback",
-        }
-    }
-
-    pub fn apply(&self, options: MySqlConnectOptions) -> MySqlConnectOptions {
-        match self {
-            Self::Verified { ca_pem } => options
-                .ssl_mode(MySqlSslMode::VerifyIdentity)
-                .ssl_ca_from_pem(ca_pem.clone().into_bytes()),
-            Self::Insecure => options.ssl_mode(MySqlSslMode::Required),
-            Self::Loopback => options,
-        }
-    }
+    /// MySQL host patterns the panel connects from (`--panel-host`); empty: detected.
+    pub panel_hosts: Vec<String>,
 }
 
 impl Fleet {
@@ -88,13 +47,15 @@ impl Fleet {
         settings: &Settings,
         sealer: Arc<Sealer>,
     ) -> anyhow::Result<Arc<Self>> {
-        let default = Server {
-            id: None,
-            name: DEFAULT_NAME.into(),
-            pool: default_pool,
-            public: settings.public_mysql_address()?,
-            socket: settings.mysql_socket.clone(),
-        };
+        let default = Server::new(
+            None,
+            DEFAULT_NAME.into(),
+            default_pool,
+            settings.public_mysql_address()?,
+            settings.mysql_socket.clone(),
+            super::default_tls(settings)?,
+            Vec::new(),
+        );
         Ok(Arc::new(Self {
             default: Arc::new(default),
             settings: settings.clone(),
@@ -204,13 +165,17 @@ impl Fleet {
             options.get_port(),
         );
         let pool = super::pool_with(options, &self.settings);
-        Ok(Server {
-            id: Some(row.id),
-            name: row.name,
+        // A registered server is reached over TCP, even on this machine: its socket is not the
+        // panel's to use.
+        Ok(Server::new(
+            Some(row.id),
+            row.name,
             pool,
             public,
-            socket: None,
-        })
+            None,
+            row.tls,
+            row.panel_hosts,
+        ))
     }
 }
 
@@ -237,15 +202,26 @@ pub async fn rows(store: &Store) -> Result<Vec<ServerRow>, AppError> {
         i64,
         Option<Text>,
         i64,
+        Option<Text>,
     );
     let rows: Vec<Row> =
-        sqlx::query_as("SELECT id, name, url, password, public_host, draining, ca_pem, tls_insecure FROM servers ORDER BY name")
+        sqlx::query_as("SELECT id, name, url, password, public_host, draining, ca_pem, tls_insecure, panel_hosts FROM servers ORDER BY name")
             .fetch_all(store)
             .await?;
     Ok(rows
         .into_iter()
         .map(
-            |(id, name, url, sealed_password, public_host, draining, ca_pem, tls_insecure)| {
+            |(
+                id,
+                name,
+                url,
+                sealed_password,
+                public_host,
+                draining,
+                ca_pem,
+                tls_insecure,
+                panel_hosts,
+            )| {
                 let tls = match (ca_pem, tls_insecure != 0) {
                     (Some(Text(ca_pem)), _) => ServerTls::Verified { ca_pem },
                     (None, true) => ServerTls::Insecure,
@@ -259,6 +235,12 @@ pub async fn rows(store: &Store) -> Result<Vec<ServerRow>, AppError> {
                     public_host,
                     draining: draining != 0,
                     tls,
+                    panel_hosts: panel_hosts
+                        .map(|Text(hosts)| hosts)
+                        .unwrap_or_default()
+                        .split_whitespace()
+                        .map(str::to_owned)
+                        .collect(),
                 }
             },
         )

@@ -1,6 +1,7 @@
 //! The managed MySQL/MariaDB server.
 pub mod fleet;
 pub mod processlist;
+pub mod server;
 pub mod sql;
 
 use crate::config::Settings;
@@ -23,7 +24,25 @@ pub fn pool(settings: &Settings) -> anyhow::Result<MySqlPool> {
         .mysql_url
         .parse()
         .context("NOBREGAS_MYSQL_URL is not a valid mysql:// URL")?;
-    Ok(pool_with(options, settings))
+    Ok(pool_with(default_tls(settings)?.apply(options), settings))
+}
+
+/// The default server's TLS: verified against `NOBREGAS_MYSQL_CA` when set; otherwise what its
+/// URL says (`?ssl-mode=…`), labelled loopback.
+pub fn default_tls(settings: &Settings) -> anyhow::Result<server::ServerTls> {
+    Ok(match &settings.mysql_ca {
+        Some(file) => {
+            let ca_pem = std::fs::read_to_string(file)
+                .with_context(|| format!("NOBREGAS_MYSQL_CA: cannot read {}", file.display()))?;
+            anyhow::ensure!(
+                ca_pem.contains("-----BEGIN CERTIFICATE-----"),
+                "NOBREGAS_MYSQL_CA: {} holds no PEM certificate",
+                file.display()
+            );
+            server::ServerTls::Verified { ca_pem }
+        }
+        None => server::ServerTls::Loopback,
+    })
 }
 
 /// `pool` for any server of the fleet: its own address and credentials, the panel's limits.

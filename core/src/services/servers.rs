@@ -4,7 +4,7 @@
 use crate::domain::seal::Sealer;
 use crate::domain::sealed_columns;
 use crate::domain::time;
-use crate::managed::fleet::{self, DEFAULT_NAME, Fleet, ServerTls};
+use crate::managed::fleet::{self, DEFAULT_NAME, Fleet, ServerTls, is_loopback};
 use crate::services::health;
 use crate::store::Store;
 use sqlx::ConnectOptions;
@@ -21,6 +21,8 @@ pub struct ServerInfo {
     pub up: bool,
     /// How the admin connection is protected: verified, INSECURE, loopback.
     pub tls: &'static str,
+    /// `VERSION()` as the server says it; `None` while it does not answer.
+    pub version: Option<String>,
 }
 
 /// `server add`'s request.
@@ -34,15 +36,9 @@ pub struct NewServer<'a> {
     pub ca_pem: Option<String>,
     /// TLS without checking the certificate (spelled out by the operator, shown in `server list`).
     pub tls_insecure: bool,
-}
-
-/// Whether the panel reaches `host` without crossing a network.
-pub fn is_loopback(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.to_canonical().is_loopback())
+    /// Where the panel's instances connect from (IPs or IPv4 networks), for the accounts'
+    /// identities; empty: the address the server sees this instance's admin session come from.
+    pub panel_hosts: &'a [String],
 }
 
 /// Registers a server after checking that the credentials log in. The URL carries no password:
@@ -90,13 +86,31 @@ pub async fn add(store: &Store, sealer: &Sealer, new: NewServer<'_>) -> Result<(
         )));
     }
     let tls = tls_for(parsed.get_host(), new.ca_pem, new.tls_insecure)?;
+    let panel_hosts = new
+        .panel_hosts
+        .iter()
+        .map(|raw| match types::host::HostPattern::parse(raw) {
+            Ok(types::host::HostPattern::Any) | Err(_) => Err(AppError::validation(format!(
+                "--panel-host {raw:?} must be the panel's IP address or an IPv4 network (10.0.0.0/24), not %."
+            ))),
+            Ok(pattern) => Ok(pattern.mysql_host()),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let options = tls.apply(
         fleet::connect_options(url, password)
             .map_err(|err| AppError::validation(err.to_string()))?,
     );
     let unreachable = |err: sqlx::Error| {
+        let said = err.to_string();
+        let why = match &tls {
+            ServerTls::Verified { .. } if said.contains("certificate") => format!(
+                "its certificate was not accepted — the --ca file did not sign it, or it is not issued for {}",
+                parsed.get_host()
+            ),
+            _ => said.clone(),
+        };
         AppError::unavailable(format!(
-            "Could not log in to {}:{}: {err}",
+            "Could not log in to {}:{}: {why} ({said})",
             parsed.get_host(),
             parsed.get_port()
         ))
@@ -113,7 +127,7 @@ pub async fn add(store: &Store, sealer: &Sealer, new: NewServer<'_>) -> Result<(
         ServerTls::Loopback => (None, false),
     };
     sqlx::query(
-        "INSERT INTO servers (name, url, password, public_host, draining, created_at, ca_pem, tls_insecure) VALUES (?, ?, ?, ?, 0, ?, ?, ?)",
+        "INSERT INTO servers (name, url, password, public_host, draining, created_at, ca_pem, tls_insecure, panel_hosts) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)",
     )
     .bind(name)
     .bind(url)
@@ -122,6 +136,7 @@ pub async fn add(store: &Store, sealer: &Sealer, new: NewServer<'_>) -> Result<(
     .bind(time::now())
     .bind(ca_pem)
     .bind(i64::from(tls_insecure))
+    .bind((!panel_hosts.is_empty()).then(|| panel_hosts.join(" ")))
     .execute(store)
     .await
     .map_err(|err| match AppError::from(err) {
@@ -176,16 +191,17 @@ pub async fn list(store: &Store, fleet: &Fleet) -> Result<Vec<ServerInfo>, AppEr
                 .find(|(id, _)| *id == server.id)
                 .map_or(0, |(_, n)| *n),
             up: health::mysql_up(&server.pool).await,
+            version: sqlx::query_scalar("SELECT VERSION()")
+                .fetch_one(&server.pool)
+                .await
+                .ok(),
             tls: rows
                 .iter()
                 .find(|row| Some(row.id) == server.id)
                 .map_or_else(
-                    || {
-                        if is_loopback(options.get_host()) {
-                            "loopback"
-                        } else {
-                            "from URL"
-                        }
+                    || match &server.tls {
+                        ServerTls::Loopback if !is_loopback(options.get_host()) => "from URL",
+                        tls => tls.label(),
                     },
                     |row| row.tls.label(),
                 ),

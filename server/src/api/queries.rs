@@ -50,7 +50,7 @@ pub async fn run(
         let database = databases::owned(&caller, &name)?;
         queries::run(
             &state.queries,
-            &state.mysql_for(&caller).await?,
+            &*state.server_for(&caller).await?,
             &state.store,
             &caller,
             &database,
@@ -104,7 +104,7 @@ async fn export_stream(
     let format = request.format;
     let (_, chunks) = queries::export::export(
         &state.queries,
-        &state.mysql_for(caller).await?,
+        &*state.server_for(caller).await?,
         &state.store,
         caller,
         &database,

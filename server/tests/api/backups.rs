@@ -27,7 +27,7 @@ pub async fn account_with_database(app: &TestApp, suffix: &str) -> (TestAccount,
     (account, key, db)
 }
 
-fn restore_into(database: &str) -> RestoreRequest {
+pub fn restore_into(database: &str) -> RestoreRequest {
     RestoreRequest {
         database: database.to_owned(),
     }
@@ -109,7 +109,7 @@ pub async fn backup_now(app: &TestApp, key: &str, db: &str) -> Backup {
     done.value
 }
 
-async fn restore(app: &TestApp, key: &str, backup_id: &str, target: &str) -> Job {
+pub async fn restore(app: &TestApp, key: &str, backup_id: &str, target: &str) -> Job {
     let started = app
         .api(key)
         .restore_backup(backup_id, &restore_into(target))

@@ -36,7 +36,7 @@ pub fn panel_cli(app: &TestApp, args: &[&str], stdin: &str) -> Output {
 }
 
 /// An account placed on `server` (by name) through the service, as `account create --server` does.
-async fn account_on(
+pub async fn account_on(
     app: &TestApp,
     server: Option<&str>,
 ) -> Result<TestAccount, app::error::AppError> {

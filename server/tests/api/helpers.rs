@@ -475,7 +475,8 @@ pub fn remove_account_footprint(prefix: &str) {
     let pattern = like_starts_with(&format!("{prefix}_"));
     let users = std::process::Command::new("mariadb")
         .args(["-uroot", "-h127.0.0.1", "-N", "-B", "-e"])
-        .arg(format!("SELECT CONCAT(QUOTE(User), '@', QUOTE(Host)) FROM mysql.user WHERE User LIKE '{pattern}' ESCAPE '!'"))
+        // The identity too, at every host (a server reached over TCP has it at the panel's address).
+        .arg(format!("SELECT CONCAT(QUOTE(User), '@', QUOTE(Host)) FROM mysql.user WHERE User LIKE '{pattern}' ESCAPE '!' OR User = '{prefix}-panel'"))
         .output();
     if let Ok(users) = users {
         for account in String::from_utf8_lossy(&users.stdout)

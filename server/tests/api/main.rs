@@ -30,6 +30,7 @@ mod proxies;
 mod queries;
 mod query_export;
 mod rate_limits;
+mod remote_server;
 mod request_limits;
 mod sealed_secrets;
 mod server_tls;

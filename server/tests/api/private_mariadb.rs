@@ -101,7 +101,12 @@ impl PrivateMariaDb {
 
     /// A statement as its root over TCP; what it printed, `None` when it failed.
     pub fn sql(&self, statement: &str) -> Option<String> {
+        self.sql_with(&[], statement)
+    }
+
+    fn sql_with(&self, options: &[&str], statement: &str) -> Option<String> {
         let output = Command::new("mariadb")
+            .args(options)
             .args([
                 "-uroot",
                 "-h127.0.0.1",
@@ -137,6 +142,77 @@ impl PrivateMariaDb {
             let _ = Command::new("kill").arg(child.id().to_string()).status();
             let _ = child.wait();
         }
+    }
+}
+
+/// A certificate authority of a test's own, and a server certificate it signed.
+#[allow(dead_code)] // the scale bench includes this file without TLS
+pub struct TestCertificates {
+    pub ca_pem: String,
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+#[allow(dead_code)]
+impl TestCertificates {
+    /// A new CA, and a certificate from it for `names` (host names or IP addresses).
+    pub fn for_names(names: &[&str]) -> Self {
+        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca.distinguished_name
+            .push(rcgen::DnType::CommonName, "nobregas test CA");
+        let ca =
+            rcgen::CertifiedIssuer::self_signed(ca, rcgen::KeyPair::generate().unwrap()).unwrap();
+        let key = rcgen::KeyPair::generate().unwrap();
+        let leaf = rcgen::CertificateParams::new(
+            names
+                .iter()
+                .map(|name| (*name).to_owned())
+                .collect::<Vec<_>>(),
+        )
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+        Self {
+            ca_pem: ca.pem(),
+            cert_pem: leaf.pem(),
+            key_pem: key.serialize_pem(),
+        }
+    }
+}
+
+impl PrivateMariaDb {
+    /// Starts the server speaking TLS only (`require_secure_transport`) with `certificates`,
+    /// `skip_name_resolve` on,
+    /// then removes its Unix socket, so that nothing on this machine can log in but over TCP.
+    /// Returns the CA's PEM file.
+    #[allow(dead_code)] // not every test binary that includes this file uses TLS
+    pub async fn start_tls_only(&mut self, certificates: &TestCertificates) -> PathBuf {
+        let (cert, key, ca) = (
+            self.dir.join("cert.pem"),
+            self.dir.join("key.pem"),
+            self.dir.join("ca.pem"),
+        );
+        std::fs::write(&cert, &certificates.cert_pem).unwrap();
+        std::fs::write(&key, &certificates.key_pem).unwrap();
+        std::fs::write(&ca, &certificates.ca_pem).unwrap();
+        self.start_with(&[
+            format!("--ssl-cert={}", cert.display()),
+            format!("--ssl-key={}", key.display()),
+            format!("--ssl-ca={}", ca.display()),
+            "--require-secure-transport=ON".to_owned(),
+            // As production servers run: clients are known by their address, not a name.
+            "--skip-name-resolve".to_owned(),
+        ])
+        .await;
+        std::fs::remove_file(self.dir.join("mysqld.sock")).unwrap();
+        ca
+    }
+
+    /// A statement as its root over TLS (the server may refuse anything else).
+    #[allow(dead_code)]
+    pub fn sql_tls(&self, statement: &str) -> Option<String> {
+        self.sql_with(&["--ssl"], statement)
     }
 }
 

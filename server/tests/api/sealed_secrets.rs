@@ -78,6 +78,7 @@ async fn secrets_are_sealed_and_no_stored_value_logs_in() {
         public_host: None,
         ca_pem: None,
         tls_insecure: false,
+        panel_hosts: &[],
     };
     let added = server::services::servers::add(&app.state.store, &app.state.sealer, new).await;
     let stored: Option<server::store::Text> =

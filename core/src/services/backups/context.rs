@@ -2,7 +2,7 @@
 //! make them import the state that holds them. The REST handlers take it with `FromRef`.
 use super::files::Backups;
 use crate::domain::caller::Caller;
-use crate::managed::fleet::Fleet;
+use crate::managed::fleet::{Fleet, Server};
 use crate::metrics::Metrics;
 use crate::services::queries::Queries;
 use crate::store::Store;
@@ -28,5 +28,10 @@ impl Context {
     /// The admin pool of the server the caller's account lives on.
     pub async fn mysql_for(&self, caller: &Caller) -> Result<MySqlPool, AppError> {
         self.fleet.pool_for(&self.store, caller.account_id).await
+    }
+
+    /// The server the caller's account lives on (its pool, and how its identity reaches it).
+    pub async fn server_for(&self, caller: &Caller) -> Result<Arc<Server>, AppError> {
+        self.fleet.for_account(&self.store, caller.account_id).await
     }
 }

@@ -49,7 +49,8 @@ impl From<std::io::Error> for DumpError {
 /// Starts the dump of `database` as `login` (single transaction, routines, events, triggers,
 /// binary columns as hex, no CREATE DATABASE/USE: it restores into any database).
 pub fn spawn(tool: &Path, login: &Login, database: &str) -> std::io::Result<Child> {
-    client::dump_command(tool, login)?
+    let mut dump = client::dump_command(tool, login)?;
+    dump.command()
         .args([
             "--single-transaction",
             "--quick",
@@ -61,8 +62,8 @@ pub fn spawn(tool: &Path, login: &Login, database: &str) -> std::io::Result<Chil
         ])
         .arg(database)
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+        .stderr(Stdio::piped());
+    dump.spawn()
 }
 
 /// Streams the child's output into `part` behind `header` (the manifest line). Blocking: run it

@@ -85,10 +85,11 @@ async fn run_backup(
 ) -> Result<dump::Dumped, String> {
     let tool = client::dump_tool()
         .ok_or("Neither mariadb-dump nor mysqldump is installed on the panel's machine.")?;
-    let mysql = state.mysql_for(caller).await.map_err(|err| err.message)?;
+    let server = state.server_for(caller).await.map_err(|err| err.message)?;
+    let mysql = server.pool.clone();
     let mut conn = identity::connect(
         &state.queries,
-        &mysql,
+        &server,
         &state.store,
         caller,
         database,
@@ -96,7 +97,7 @@ async fn run_backup(
     )
     .await
     .map_err(|err| err.message)?;
-    let login = identity::login(&state.queries, &mysql, &state.store, caller)
+    let login = identity::login(&state.queries, &server, &state.store, caller)
         .await
         .map_err(|err| err.message)?;
     let sql_failed = |err: mysql_async::Error| format!("Reading the tables failed: {err}");
@@ -107,7 +108,7 @@ async fn run_backup(
     // A second session reads beside the locking one (the read lock lets other readers in).
     let mut summing = identity::connect(
         &state.queries,
-        &mysql,
+        &server,
         &state.store,
         caller,
         database,
@@ -191,13 +192,13 @@ async fn verify(
     tables: &[TableChecksum],
 ) -> Result<types::backups::Verification, Failure> {
     let failed = |err: String| Failure::new(format!("Checking the restored tables failed: {err}"));
-    let mysql = state
-        .mysql_for(caller)
+    let server = state
+        .server_for(caller)
         .await
         .map_err(|err| failed(err.message))?;
     let mut summing = identity::connect(
         &state.queries,
-        &mysql,
+        &server,
         &state.store,
         caller,
         &job.database,
@@ -275,13 +276,14 @@ async fn run_load(
 ) -> Result<(u64, Option<types::backups::Verification>), Failure> {
     let started = Instant::now();
     let deadline = tokio::time::Instant::now() + state.backups.job_timeout;
-    let mysql = state
-        .mysql_for(caller)
+    let server = state
+        .server_for(caller)
         .await
         .map_err(|err| Failure::new(err.message))?;
+    let mysql = server.pool.clone();
     let mut conn = identity::connect(
         &state.queries,
-        &mysql,
+        &server,
         &state.store,
         caller,
         &job.database,

@@ -6,6 +6,7 @@ use super::session::Session;
 use super::values::{self, Kind};
 use super::{Limits, Queries, backstop, history, statement_error};
 use crate::domain::caller::Caller;
+use crate::managed::fleet::Server;
 use crate::services::databases;
 use crate::store::Store;
 use bytes::Bytes;
@@ -13,7 +14,6 @@ use futures_util::Stream;
 use mysql_async::Row;
 use mysql_async::prelude::Queryable;
 use serde_json::Value;
-use sqlx::MySqlPool;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use types::error::AppError;
@@ -30,7 +30,7 @@ pub type Chunks = std::pin::Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Err
 /// Opens the session (every refusal up to here is an ordinary 4xx answer), then streams.
 pub async fn export(
     queries: &Queries,
-    mysql: &MySqlPool,
+    server: &Server,
     store: &Store,
     caller: &Caller,
     database: &DatabaseName,
@@ -43,15 +43,15 @@ pub async fn export(
         None,
         types::query::MAX_TIMEOUT_MS,
     )?;
-    databases::find(mysql, database).await?;
-    let session = Session::open(queries, mysql, store, caller, database, &limits).await?;
+    databases::find(&server.pool, database).await?;
+    let session = Session::open(queries, server, store, caller, database, &limits).await?;
     history::record(store, caller, database, &request.sql).await;
     if session.is_cancelled() {
         return Err(super::cancelled());
     }
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(DEPTH);
     let timeout = limits.timeout;
-    let mysql = mysql.clone();
+    let mysql = server.pool.clone();
     // Answered once the statement has started (or failed to): a refusal up front is an ordinary
     // error answer, only a failure after the first bytes needs the marker.
     let (ready_tx, ready_rx) = oneshot::channel::<Result<(), AppError>>();

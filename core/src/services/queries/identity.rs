@@ -1,4 +1,6 @@
-//! The MySQL identity an account's SQL runs as: `<prefix>-panel`@`localhost`, holding every
+//! The MySQL identity an account's SQL runs as: `<prefix>-panel`, at 'localhost' when the panel
+//! reaches the server through its socket, else at the panel's own address(es) as the server sees
+//! them (never `%`; `REQUIRE SSL` off loopback), holding every
 //! database privilege on `<prefix>\_%` and nothing else (no global privilege, no GRANT OPTION).
 //! MariaDB itself therefore refuses other tenants' data, the system schemas, CREATE USER, GRANT,
 //! SET GLOBAL, FILE. The `-` cannot occur in a database user's name (`<prefix>_…`), so the
@@ -7,36 +9,38 @@ use super::Queries;
 use crate::domain::caller::Caller;
 use crate::domain::sealed_columns;
 use crate::domain::secret;
-use crate::managed::{admin_exec, sql};
+use crate::managed::fleet::{Route, Server, ServerTls, is_loopback};
+use crate::managed::{admin_exec, admin_exec_expecting, sql};
 use crate::services::account_lock;
 use crate::store::Store;
-use mysql_async::{Conn, OptsBuilder};
-use sqlx::MySqlPool;
+use mysql_async::Conn;
 use std::time::Duration;
 use types::error::AppError;
 use types::names::DatabaseName;
 use types::validate::Prefix;
 
-/// How an outside client (mariadb-dump, mariadb) logs in as the identity.
+/// How an outside client (mariadb-dump) logs in as the identity.
 pub struct Login {
     pub user: String,
     pub password: String,
-    pub socket: std::path::PathBuf,
+    pub route: Route,
+    pub tls: ServerTls,
 }
 
 /// The identity's login, created first if the account has none yet. Callers open a session with
 /// `connect` before handing this to a client: that repairs an identity dropped by hand.
 pub async fn login(
     queries: &Queries,
-    mysql: &MySqlPool,
+    server: &Server,
     store: &Store,
     caller: &Caller,
 ) -> Result<Login, AppError> {
-    let password = password(queries, mysql, store, &caller.prefix, caller.account_id).await?;
+    let password = password(queries, server, store, &caller.prefix, caller.account_id).await?;
     Ok(Login {
         user: name(&caller.prefix),
         password,
-        socket: queries.socket(mysql).await?,
+        route: server.route().await?.clone(),
+        tls: server.tls.clone(),
     })
 }
 
@@ -51,25 +55,23 @@ pub fn name(prefix: &Prefix) -> String {
     format!("{}-panel", prefix.as_str())
 }
 
-/// A new session as the account's identity, on `database`, over the server's Unix socket (the
-/// identity exists at 'localhost' only), with MariaDB stopping any statement after `timeout`.
+/// A new session as the account's identity, on `database`, along the server's route (its socket,
+/// or TCP with the admin pool's TLS), with MariaDB stopping any statement after `timeout`.
 ///
 /// Customer SQL runs on mysql_async rather than sqlx: its result metadata keeps each column's
 /// character set (binary or text) and the columns of empty results.
 pub async fn connect(
     queries: &Queries,
-    mysql: &MySqlPool,
+    server: &Server,
     store: &Store,
     caller: &Caller,
     database: &DatabaseName,
     timeout: Duration,
 ) -> Result<Conn, AppError> {
-    let password = password(queries, mysql, store, &caller.prefix, caller.account_id).await?;
-    let socket = queries.socket(mysql).await?;
-    let options = OptsBuilder::default()
-        .socket(Some(socket.to_string_lossy()))
-        .user(Some(name(&caller.prefix)))
-        .pass(Some(password.clone()))
+    let password = password(queries, server, store, &caller.prefix, caller.account_id).await?;
+    let options = server
+        .session_options(&name(&caller.prefix), &password)
+        .await?
         .db_name(Some(database.as_str()))
         .stmt_cache_size(0)
         // Seconds with millisecond precision; the customer's session otherwise behaves as their
@@ -82,7 +84,7 @@ pub async fn connect(
             Some(n) if ACCESS_DENIED.contains(&n) => {
                 {
                     let _guard = account_lock::lock(store, &caller.prefix).await?;
-                    provision(queries, mysql, &caller.prefix, &password).await?;
+                    provision(queries, server, &caller.prefix, &password).await?;
                 }
                 Conn::new(options)
                     .await
@@ -122,7 +124,7 @@ fn refused(err: mysql_async::Error, database: &DatabaseName) -> AppError {
 /// identity (under the account's lock, so two first queries make one).
 async fn password(
     queries: &Queries,
-    mysql: &MySqlPool,
+    server: &Server,
     store: &Store,
     prefix: &Prefix,
     account_id: i64,
@@ -135,7 +137,7 @@ async fn password(
         return Ok(password);
     }
     let password = secret::random_base62(32);
-    provision(queries, mysql, prefix, &password).await?;
+    provision(queries, server, prefix, &password).await?;
     sqlx::query("INSERT INTO query_identities (account_id, password) VALUES (?, ?)")
         .bind(account_id)
         .bind(queries.sealer.seal(
@@ -170,32 +172,83 @@ async fn stored(
         .transpose()
 }
 
-/// Creates the identity or brings it back to what it must be: this password, this connection
-/// limit, all privileges on the account's databases (the pattern escapes `_`), nothing more.
+/// Creates the identity or brings it back to what it must be at each host of the server's route:
+/// this password, this connection limit, TLS required off loopback, all privileges on the
+/// account's databases (the pattern escapes `_`), nothing more.
 async fn provision(
     queries: &Queries,
-    mysql: &MySqlPool,
+    server: &Server,
     prefix: &Prefix,
     password: &str,
 ) -> Result<(), AppError> {
-    let account = sql::account_raw(&name(prefix), "localhost");
-    let login = format!(
-        "IDENTIFIED BY {} WITH MAX_USER_CONNECTIONS {}",
-        sql::quote_string(password),
-        queries.running.per_account() + 2
-    );
-    admin_exec(
-        mysql,
-        &format!("CREATE USER IF NOT EXISTS {account} {login}"),
+    let mysql = &server.pool;
+    for host in server.route().await?.identity_hosts() {
+        let account = sql::account_raw(&name(prefix), &host);
+        let login = login_clause(password, &host, queries.running.per_account() + 2);
+        admin_exec(
+            mysql,
+            &format!("CREATE USER IF NOT EXISTS {account} {login}"),
+        )
+        .await?;
+        admin_exec(mysql, &format!("ALTER USER {account} {login}")).await?;
+        admin_exec(
+            mysql,
+            &format!(
+                "GRANT ALL PRIVILEGES ON {} TO {account}",
+                sql::prefix_grant_target(prefix)
+            ),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// `IDENTIFIED BY … [REQUIRE SSL] WITH MAX_USER_CONNECTIONS n`: a password that crosses a network
+/// travels only inside TLS.
+fn login_clause(password: &str, host: &str, connections: usize) -> String {
+    let require = if host == "localhost" || is_loopback(host) {
+        "REQUIRE NONE"
+    } else {
+        "REQUIRE SSL"
+    };
+    format!(
+        "IDENTIFIED BY {} {require} WITH MAX_USER_CONNECTIONS {connections}",
+        sql::quote_string(password)
     )
-    .await?;
-    admin_exec(mysql, &format!("ALTER USER {account} {login}")).await?;
-    admin_exec(
-        mysql,
-        &format!(
-            "GRANT ALL PRIVILEGES ON {} TO {account}",
-            sql::prefix_grant_target(prefix)
-        ),
-    )
-    .await
+}
+
+/// Drops the account's identity at every host it has on the server (the account is deleted, or
+/// moved off the server).
+pub async fn drop_all(server: &Server, prefix: &Prefix) -> Result<(), AppError> {
+    let hosts: Vec<String> =
+        sqlx::query_scalar("SELECT CAST(Host AS CHAR) FROM mysql.user WHERE User = ?")
+            .bind(name(prefix))
+            .fetch_all(&server.pool)
+            .await?;
+    for host in hosts {
+        admin_exec_expecting(
+            &server.pool,
+            &format!(
+                "DROP USER IF EXISTS {}",
+                sql::account_raw(&name(prefix), &host)
+            ),
+            |_| None,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::login_clause;
+
+    #[test]
+    fn off_loopback_the_identity_requires_tls() {
+        assert!(login_clause("pw", "203.0.113.7", 6).contains(" REQUIRE SSL "));
+        assert!(login_clause("pw", "10.0.0.0/255.255.255.0", 6).contains(" REQUIRE SSL "));
+        assert!(login_clause("pw", "127.0.0.1", 6).contains(" REQUIRE NONE "));
+        assert!(login_clause("pw", "localhost", 6).contains(" REQUIRE NONE "));
+        assert!(login_clause("p'w", "::1", 6).starts_with("IDENTIFIED BY 'p''w' "));
+    }
 }

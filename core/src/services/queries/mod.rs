@@ -11,11 +11,11 @@ pub mod values;
 use crate::domain::caller::Caller;
 use crate::domain::secret;
 use crate::managed::admin_exec_expecting;
+use crate::managed::fleet::Server;
 use crate::managed::processlist::NO_SUCH_THREAD;
 use crate::services::{database_index, databases};
 use crate::store::Store;
 use sqlx::MySqlPool;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use types::error::{AppError, ErrorCode};
@@ -32,10 +32,6 @@ const SERVER_LOST: u16 = 2013;
 
 /// The query service's state, shared by every request.
 pub struct Queries {
-    /// `NOBREGAS_MYSQL_SOCKET`, for the default server (named by its host and port).
-    socket_override: Option<(String, PathBuf)>,
-    /// Each managed server's socket as it said (`@@socket`), by host and port.
-    sockets: std::sync::Mutex<std::collections::HashMap<String, PathBuf>>,
     pub running: Arc<running::Running>,
     /// Opens the identities' passwords, sealed in the store.
     pub sealer: Arc<crate::domain::seal::Sealer>,
@@ -43,58 +39,14 @@ pub struct Queries {
 
 impl Queries {
     pub fn new(
-        default_server: &MySqlPool,
         settings: &crate::config::Settings,
         sealer: Arc<crate::domain::seal::Sealer>,
     ) -> Arc<Self> {
-        let socket_override = settings
-            .mysql_socket
-            .clone()
-            .map(|socket| (server_key(default_server), socket));
         Arc::new(Self {
-            socket_override,
-            sockets: Default::default(),
             running: running::Running::new(settings.queries_per_account),
             sealer,
         })
     }
-
-    /// The managed server's Unix socket: the setting, or what the server says (`@@socket`).
-    pub async fn socket(&self, mysql: &MySqlPool) -> Result<PathBuf, AppError> {
-        let key = server_key(mysql);
-        if let Some((_, socket)) = self
-            .socket_override
-            .as_ref()
-            .filter(|(server, _)| *server == key)
-        {
-            return Ok(socket.clone());
-        }
-        if let Some(socket) = self.sockets.lock().expect("sockets").get(&key) {
-            return Ok(socket.clone());
-        }
-        let socket: Option<String> = sqlx::query_scalar("SELECT @@socket")
-            .fetch_one(mysql)
-            .await?;
-        let socket = socket
-            .filter(|s| !s.is_empty())
-            .map(PathBuf::from)
-            .ok_or_else(|| {
-                AppError::unavailable(
-                    "The MySQL server has no Unix socket; set NOBREGAS_MYSQL_SOCKET.",
-                )
-            })?;
-        self.sockets
-            .lock()
-            .expect("sockets")
-            .insert(key, socket.clone());
-        Ok(socket)
-    }
-}
-
-/// A managed server's identity for the socket cache: its host and port.
-fn server_key(mysql: &MySqlPool) -> String {
-    let options = mysql.connect_options();
-    format!("{}:{}", options.get_host(), options.get_port())
 }
 
 /// The caller's query id, or a new one: known before the statement runs, so that every answer
@@ -169,7 +121,7 @@ fn check_sql(sql: &str) -> Result<(), AppError> {
 /// (the caller's or a new one) comes back with them.
 pub async fn run(
     queries: &Queries,
-    mysql: &MySqlPool,
+    server: &Server,
     store: &Store,
     caller: &Caller,
     database: &DatabaseName,
@@ -182,9 +134,10 @@ pub async fn run(
         request.max_rows,
         q::DEFAULT_TIMEOUT_MS,
     )?;
+    let mysql = &server.pool;
     databases::find(mysql, database).await?;
     let mut session =
-        session::Session::open(queries, mysql, store, caller, database, &limits).await?;
+        session::Session::open(queries, server, store, caller, database, &limits).await?;
     history::record(store, caller, database, &request.sql).await;
     if session.is_cancelled() {
         return Err(cancelled());

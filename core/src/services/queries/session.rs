@@ -5,6 +5,7 @@ use super::running::Slot;
 use super::values::{self, Kind};
 use super::{Limits, Queries, identity};
 use crate::domain::caller::Caller;
+use crate::managed::fleet::Server;
 use crate::store::Store;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Row};
@@ -34,7 +35,7 @@ pub struct Session {
 impl Session {
     pub async fn open(
         queries: &Queries,
-        mysql: &MySqlPool,
+        server: &Server,
         store: &Store,
         caller: &Caller,
         database: &DatabaseName,
@@ -43,13 +44,13 @@ impl Session {
         let mut slot = queries.running.take_slot(caller.account_id)?;
         let cancelled = slot.register(caller.account_id, &limits.query_id)?;
         let conn =
-            identity::connect(queries, mysql, store, caller, database, limits.timeout).await?;
+            identity::connect(queries, server, store, caller, database, limits.timeout).await?;
         let thread = u64::from(conn.id());
         slot.attach(thread);
         Ok(Self {
             conn: Some(conn),
             thread,
-            mysql: mysql.clone(),
+            mysql: server.pool.clone(),
             armed: true,
             cancelled,
             _slot: slot,
