@@ -148,12 +148,19 @@ pub enum ServerCommand {
     },
     /// List the servers with their accounts and whether they answer.
     List,
-    /// Place no new accounts on the server (its accounts stay); --undo places them again.
+    /// Place no new accounts on the server and move every account off it, one at a time, to the
+    /// least used other servers; --mark-only only stops new placements, --undo places them again.
     Drain {
-        #[arg(long)]
-        name: String,
-        #[arg(long)]
+        /// The server's name (`server list`).
+        #[arg(required_unless_present = "name")]
+        server: Option<String>,
+        /// The same, as an option (earlier releases).
+        #[arg(long, conflicts_with = "server")]
+        name: Option<String>,
+        #[arg(long, conflicts_with = "mark_only")]
         undo: bool,
+        #[arg(long)]
+        mark_only: bool,
     },
     /// Forget a server no account lives on.
     Remove {
@@ -303,6 +310,20 @@ pub enum AccountCommand {
         #[arg(long)]
         email: String,
     },
+    /// Move the account to another managed server: every database, database user (same
+    /// password), grant and whitelist host is copied and checked, then the account switches over
+    /// and the source copy is dropped. Changes through the panel wait (423) meanwhile, and the
+    /// account's database users are locked. Run it again after a failure: it starts cleanly.
+    Move {
+        #[arg(long)]
+        email: String,
+        /// The server's name (`server list`).
+        #[arg(long)]
+        to: String,
+        /// Keep the databases and users on the old server (the users stay locked there).
+        #[arg(long)]
+        keep_source: bool,
+    },
     /// Create a first account with a generated password, only if no account exists yet.
     EnsureFirst {
         #[arg(
@@ -404,6 +425,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Account(AccountCommand::Move {
+            email,
+            to,
+            keep_source,
+        }) => {
+            let panel = Operator::open(&global).await?;
+            crate::moving::account(&panel.moves(), &Email::parse(&email)?, &to, keep_source).await
+        }
         Command::Account(AccountCommand::EnsureFirst { email, prefix }) => {
             let (email, prefix) = (Email::parse(&email)?, Prefix::parse(&prefix)?);
             let panel = Operator::open(&global).await?;
@@ -477,6 +506,15 @@ struct Operator {
 }
 
 impl Operator {
+    /// What moving accounts between servers works with.
+    fn moves(&self) -> crate::services::moves::Context {
+        crate::services::moves::Context {
+            store: self.store.clone(),
+            fleet: self.fleet.clone(),
+            queries: crate::services::queries::Queries::new(&self.settings, self.sealer.clone()),
+        }
+    }
+
     async fn open(global: &GlobalArgs) -> anyhow::Result<Self> {
         let settings = global.settings(SocketAddr::from(([127, 0, 0, 1], 0)));
         let (store, sealer) = crate::startup::open_store(&settings).await?;
@@ -553,16 +591,26 @@ async fn server_command(panel: &Operator, command: ServerCommand) -> anyhow::Res
                 );
             }
         }
-        ServerCommand::Drain { name, undo } => {
+        ServerCommand::Drain {
+            server,
+            name,
+            undo,
+            mark_only,
+        } => {
+            let name = server.or(name).unwrap_or_default();
             servers::drain(store, &name, !undo).await?;
-            eprintln!(
-                "{name} {}",
-                if undo {
-                    "takes new accounts again."
-                } else {
-                    "takes no new accounts; its accounts stay."
-                }
-            );
+            if undo || mark_only {
+                eprintln!(
+                    "{name} {}",
+                    if undo {
+                        "takes new accounts again."
+                    } else {
+                        "takes no new accounts; its accounts stay."
+                    }
+                );
+            } else {
+                crate::moving::drain(&panel.moves(), &name).await?;
+            }
         }
         ServerCommand::Remove { name } => {
             servers::remove(store, &name).await?;

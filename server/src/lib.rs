@@ -4,6 +4,7 @@
 pub mod api;
 pub mod assets;
 pub mod cli;
+pub mod moving;
 pub mod pages;
 pub mod startup;
 

@@ -37,6 +37,12 @@ pub enum Action {
     TwoFactorLocked,
     /// The key reached the panel over plain HTTP from a remote client (refused, but exposed).
     ApiKeySentInsecurely,
+    /// The operator began moving the account to another server (`account move`).
+    AccountMoveStarted,
+    /// The account now lives on the other server.
+    AccountMoved,
+    /// A move stopped; the account stayed where it was.
+    AccountMoveFailed,
 }
 
 impl Action {
@@ -70,6 +76,9 @@ impl Action {
             Self::SignInVoided => "sign_in_voided",
             Self::TwoFactorLocked => "two_factor_locked",
             Self::ApiKeySentInsecurely => "api_key_sent_insecurely",
+            Self::AccountMoveStarted => "account_move_started",
+            Self::AccountMoved => "account_moved",
+            Self::AccountMoveFailed => "account_move_failed",
         }
     }
 }
@@ -89,7 +98,8 @@ pub struct AuditEvent {
     /// whitelist_added, whitelist_removed, query_run, backup_created, backup_deleted, backup_restored,
     /// database_imported, backup_schedule_set, backup_schedule_removed, password_changed,
     /// session_revoked, two_factor_enabled, two_factor_disabled, api_key_revoked, sign_in_voided,
-    /// two_factor_locked, api_key_sent_insecurely.
+    /// two_factor_locked, api_key_sent_insecurely, account_move_started, account_moved,
+    /// account_move_failed.
     pub action: String,
     /// What the action was about (`database`, `user`, `host`, `privileges`, …).
     pub details: BTreeMap<String, String>,

@@ -34,6 +34,8 @@ pub enum ErrorCode {
     QueryTimeout,
     /// A customer's statement was stopped by `POST /api/queries/{id}/cancel`.
     QueryCancelled,
+    /// The operator is moving the account to another server: changes wait until it is done.
+    AccountMoving,
     Internal,
 }
 
@@ -59,6 +61,7 @@ impl ErrorCode {
             Self::SqlError => "sql_error",
             Self::QueryTimeout => "query_timeout",
             Self::QueryCancelled => "query_cancelled",
+            Self::AccountMoving => "account_moving",
             Self::Internal => "internal",
         }
     }
@@ -77,6 +80,7 @@ impl ErrorCode {
             Self::RequestTimeout => 408,
             Self::PayloadTooLarge => 413,
             Self::QuotaExceeded => 507,
+            Self::AccountMoving => 423,
             Self::Internal => 500,
         }
     }
@@ -190,6 +194,7 @@ impl Word for ErrorCode {
         Self::SqlError,
         Self::QueryTimeout,
         Self::QueryCancelled,
+        Self::AccountMoving,
         Self::Internal,
     ];
 

@@ -49,6 +49,16 @@ pub async fn limit(State(state): State<AppState>, mut request: Request, next: Ne
             reset_secs,
         }) => {
             let account = caller.as_ref().map(|caller| caller.account_id);
+            if let Some(account_id) = account
+                && changes_something(request.method(), request.uri().path())
+                && crate::services::moves::is_moving(&state.store, account_id)
+                    .await
+                    .unwrap_or(false)
+            {
+                let mut response = crate::services::moves::moving_refusal().into_response();
+                set_headers(response.headers_mut(), limit, remaining, reset_secs);
+                return response;
+            }
             if let Some(caller) = caller {
                 request.extensions_mut().insert::<Caller>(caller);
             }
@@ -71,6 +81,26 @@ pub async fn limit(State(state): State<AppState>, mut request: Request, next: Ne
             response
         }
     }
+}
+
+/// While an account moves to another server, requests that change something wait (423); reads
+/// of the panel's own data and of the databases go on, and so do signing out and cancelling.
+/// Server functions are all POSTs: their names say which only read.
+fn changes_something(method: &axum::http::Method, path: &str) -> bool {
+    if let Some(endpoint) = path.strip_prefix("/rpc/") {
+        let reads = ["list_", "get_"]
+            .iter()
+            .any(|verb| endpoint.starts_with(verb))
+            || matches!(
+                endpoint,
+                "my_ip" | "mysql_status" | "logout" | "cancel_query"
+            );
+        return !reads;
+    }
+    !matches!(
+        *method,
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    ) && !path.ends_with("/cancel")
 }
 
 /// `/rpc/*` layer: server functions are for the panel's own pages. A request with

@@ -2,7 +2,8 @@
 //! (`nobregas-panel server add`, rows of `servers`). Each account lives on one server, chosen when
 //! it is created; every operation of the account goes to that server's pool.
 //!
-//! Placement never changes, so an account's server is looked up once per process and kept.
+//! Placement changes when the operator moves an account (`account move`, `server drain`): every
+//! instance reads it from the store (one indexed row), so a switch holds everywhere at once.
 use crate::config::Settings;
 use crate::domain::seal::Sealer;
 use crate::domain::sealed_columns;
@@ -24,7 +25,6 @@ pub struct Fleet {
     /// Opens the registered servers' admin passwords, sealed in the store.
     sealer: Arc<Sealer>,
     servers: RwLock<HashMap<i64, Arc<Server>>>,
-    placement: RwLock<HashMap<i64, Option<i64>>>,
 }
 
 /// A registered server's row.
@@ -61,7 +61,6 @@ impl Fleet {
             settings: settings.clone(),
             sealer,
             servers: Default::default(),
-            placement: Default::default(),
         }))
     }
 
@@ -80,28 +79,12 @@ impl Fleet {
         store: &Store,
         account_id: i64,
     ) -> Result<Arc<Server>, AppError> {
-        let known = self
-            .placement
-            .read()
-            .expect("placement")
-            .get(&account_id)
-            .copied();
-        let server_id = match known {
-            Some(server_id) => server_id,
-            None => {
-                let server_id: Option<i64> =
-                    sqlx::query_scalar("SELECT server_id FROM accounts WHERE id = ?")
-                        .bind(account_id)
-                        .fetch_optional(store)
-                        .await?
-                        .flatten();
-                self.placement
-                    .write()
-                    .expect("placement")
-                    .insert(account_id, server_id);
-                server_id
-            }
-        };
+        let server_id: Option<i64> =
+            sqlx::query_scalar("SELECT server_id FROM accounts WHERE id = ?")
+                .bind(account_id)
+                .fetch_optional(store)
+                .await?
+                .flatten();
         self.server(store, server_id).await
     }
 
@@ -130,6 +113,31 @@ impl Fleet {
             .entry(id)
             .or_insert(server)
             .clone())
+    }
+
+    /// The server called `name` (`default`: the default one).
+    pub async fn named(&self, store: &Store, name: &str) -> Result<Arc<Server>, AppError> {
+        if name == DEFAULT_NAME {
+            return Ok(self.default.clone());
+        }
+        let id = rows(store)
+            .await?
+            .into_iter()
+            .find(|row| row.name == name)
+            .map(|row| row.id)
+            .ok_or_else(|| AppError::not_found(format!("No managed server named {name}.")))?;
+        self.server(store, Some(id)).await
+    }
+
+    /// Whether the operator is draining the server (it takes no new accounts).
+    pub async fn is_draining(&self, store: &Store, server: &Server) -> Result<bool, AppError> {
+        Ok(match server.id {
+            None => false,
+            Some(id) => rows(store)
+                .await?
+                .iter()
+                .any(|row| row.id == id && row.draining),
+        })
     }
 
     /// The default server and those this process has connected to so far (no I/O).

@@ -10,6 +10,7 @@ pub mod databases;
 pub mod db_users;
 pub mod grants;
 pub mod health;
+pub mod moves;
 pub mod queries;
 pub mod secrets;
 pub mod security;

@@ -193,13 +193,14 @@ fn complete(doc: &mut Value) {
         ok.insert("application/x-ndjson".into(), csv);
     }
     for (path, item) in doc["paths"].as_object_mut().into_iter().flatten() {
-        for operation in item
-            .as_object_mut()
-            .into_iter()
-            .flat_map(|item| item.values_mut())
-        {
+        for (method, operation) in item.as_object_mut().into_iter().flatten() {
             constrain_path_parameters(path, operation);
             add_shared_responses(operation);
+            // What `api_limit` pauses while the operator moves the account between servers.
+            if method != "get" && !path.ends_with("/cancel") {
+                operation["responses"]["423"] =
+                    json!({"$ref": "#/components/responses/AccountMoving"});
+            }
             camel_case_links(operation);
         }
     }
@@ -388,6 +389,11 @@ fn shared_responses() -> Value {
         "HttpsRequired": {
             "description": "https_required: the key (or a session cookie) was sent over plain HTTP from another machine. \
                             Nothing changed; regenerate the key, it crossed the network unencrypted, and use https://",
+            "content": error,
+        },
+        "AccountMoving": {
+            "description": "account_moving: the operator is moving the account to another database server; \
+                            changes wait until it has finished (reads work meanwhile). Retry in a few minutes",
             "content": error,
         },
         "PayloadTooLarge": {"description": "The request body is larger than the panel accepts (1 MiB by default)", "content": error},

@@ -186,9 +186,13 @@ async fn accounts_live_on_their_own_server_and_one_server_down_stops_only_its_ac
         "the least loaded server"
     );
     assert!(
-        panel_cli(&app, &["server", "drain", "--name", "db2"], "")
-            .status
-            .success()
+        panel_cli(
+            &app,
+            &["server", "drain", "--name", "db2", "--mark-only"],
+            ""
+        )
+        .status
+        .success()
     );
     assert_eq!(
         account_on(&app, Some("db2")).await.err().unwrap().code,

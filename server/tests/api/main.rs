@@ -3,6 +3,7 @@ mod helpers;
 
 mod access_removal;
 mod account;
+mod account_move;
 mod account_security;
 mod admin_pool;
 mod api_auth;

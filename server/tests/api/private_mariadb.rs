@@ -22,19 +22,31 @@ impl PrivateMariaDb {
         // (the panel's process makes its files private, so the directory says so itself).
         std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755))
             .unwrap();
-        let status = Command::new("mariadb-install-db")
-            .args([
-                "--no-defaults",
-                "--auth-root-authentication-method=normal",
-                "--skip-test-db",
-                "--user=root",
-            ])
-            .arg(format!("--datadir={}", dir.join("data").display()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .expect("mariadb-install-db runs");
-        assert!(status.success(), "mariadb-install-db failed");
+        // Seen once under a full parallel run: install-db failed for no reason it said. Once more,
+        // then fail with what it printed.
+        let install = || {
+            Command::new("mariadb-install-db")
+                .args([
+                    "--no-defaults",
+                    "--auth-root-authentication-method=normal",
+                    "--skip-test-db",
+                    "--user=root",
+                ])
+                .arg(format!("--datadir={}", dir.join("data").display()))
+                .output()
+                .expect("mariadb-install-db runs")
+        };
+        let mut output = install();
+        if !output.status.success() {
+            let _ = std::fs::remove_dir_all(dir.join("data"));
+            output = install();
+        }
+        assert!(
+            output.status.success(),
+            "mariadb-install-db failed: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -207,6 +219,15 @@ impl PrivateMariaDb {
         .await;
         std::fs::remove_file(self.dir.join("mysqld.sock")).unwrap();
         ca
+    }
+
+    /// The hosts `user` exists at, one per line.
+    #[allow(dead_code)]
+    pub fn hosts_of(&self, user: &str) -> String {
+        self.sql_tls(&format!(
+            "SELECT Host FROM mysql.user WHERE User = '{user}' ORDER BY Host"
+        ))
+        .unwrap()
     }
 
     /// A statement as its root over TLS (the server may refuse anything else).

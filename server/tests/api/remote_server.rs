@@ -37,11 +37,13 @@ fn add_with_ca(
     )
 }
 
-/// A TLS-only server registered with `server add --ca`; its name.
-async fn register_tls_only(app: &TestApp, db: &mut PrivateMariaDb) -> String {
-    let ca = db
-        .start_tls_only(&TestCertificates::for_names(&["127.0.0.1"]))
-        .await;
+/// `db` started TLS-only with `certificates` and registered with `server add --ca`; its name.
+pub async fn register_tls_only(
+    app: &TestApp,
+    db: &mut PrivateMariaDb,
+    certificates: &TestCertificates,
+) -> String {
+    let ca = db.start_tls_only(certificates).await;
     let name = format!("tls-{}", random_base62(6).to_lowercase());
     let added = add_with_ca(app, &name, db, &ca);
     assert!(
@@ -56,7 +58,8 @@ async fn register_tls_only(app: &TestApp, db: &mut PrivateMariaDb) -> String {
 async fn every_feature_works_on_a_server_reached_only_over_verified_tls() {
     let app = spawn_app().await;
     let mut db2 = PrivateMariaDb::install();
-    let name = register_tls_only(&app, &mut db2).await;
+    let certificates = TestCertificates::for_names(&["127.0.0.1"]);
+    let name = register_tls_only(&app, &mut db2, &certificates).await;
     let listed = String::from_utf8(panel_cli(&app, &["server", "list"], "").stdout).unwrap();
     let line = listed
         .lines()
@@ -90,11 +93,7 @@ async fn every_feature_works_on_a_server_reached_only_over_verified_tls() {
     api.add_whitelist_entry(&whitelist_entry("198.51.100.7", None))
         .await
         .unwrap();
-    let hosts = db2
-        .sql_tls(&format!(
-            "SELECT Host FROM mysql.user WHERE User = '{user}' ORDER BY Host"
-        ))
-        .unwrap();
+    let hosts = db2.hosts_of(&user);
     assert!(
         hosts.contains("localhost") && hosts.contains("198.51.100.7"),
         "{hosts}"

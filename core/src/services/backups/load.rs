@@ -77,6 +77,32 @@ pub fn read(
     (receiver, reader)
 }
 
+/// Starts cutting a stream — another server's `mariadb-dump` output, during an account move —
+/// into statements on a blocking thread, exactly as a file is cut (client commands refused,
+/// definers rewritten), without a file's size cap: its bytes count into `progress`.
+pub fn read_stream(
+    stream: impl Read + Send + 'static,
+    statement_bytes: usize,
+    progress: std::sync::Arc<Progress>,
+) -> (Statements, tokio::task::JoinHandle<()>) {
+    let (sender, receiver) = mpsc::channel(READ_AHEAD);
+    let reader = tokio::task::spawn_blocking(move || {
+        let counted = BufReader::with_capacity(
+            1 << 20,
+            Counting {
+                inner: stream,
+                progress: &progress,
+            },
+        );
+        let outcome = send_statements(Splitter::new(counted, statement_bytes), &sender, false);
+        progress.finished.store(true, Ordering::Release);
+        if let Err(failure) = outcome {
+            let _ = sender.blocking_send(Err(failure));
+        }
+    });
+    (receiver, reader)
+}
+
 /// Runs every statement on `conn` in order; the first one MariaDB refuses ends the load.
 pub async fn execute(conn: &mut Conn, statements: &mut Statements) -> Result<(), Failure> {
     while let Some(next) = statements.recv().await {
@@ -144,11 +170,22 @@ fn split(
         .read_until(b'\n', &mut first)
         .map_err(unreadable(gzipped))?;
     let manifest = parse_manifest(&first);
-    let mut splitter = Splitter::new(Cursor::new(first).chain(text), limits.statement_bytes);
+    let splitter = Splitter::new(Cursor::new(first).chain(text), limits.statement_bytes);
+    send_statements(splitter, sender, gzipped)?;
+    Ok(manifest)
+}
+
+/// Every statement of the splitter into the channel, until the text ends or the receiving side
+/// has gone (the job failed or timed out).
+fn send_statements<R: BufRead>(
+    mut splitter: Splitter<R>,
+    sender: &mpsc::Sender<Result<Statement, Failure>>,
+    gzipped: bool,
+) -> Result<(), Failure> {
     loop {
         let statement = match splitter.next_statement() {
             Ok(Some(statement)) => statement,
-            Ok(None) => return Ok(manifest),
+            Ok(None) => return Ok(()),
             Err(ScriptError::Read(err)) => return Err(unreadable(gzipped)(err)),
             Err(err) => return Err(script_failure(&err)),
         };
@@ -156,7 +193,7 @@ fn split(
             .blocking_send(Ok(with_definer_rewritten(statement)))
             .is_err()
         {
-            return Ok(manifest);
+            return Ok(());
         }
     }
 }

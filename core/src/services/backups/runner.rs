@@ -336,7 +336,7 @@ async fn run_load(
 }
 
 /// The longest statement the server takes: its `max_allowed_packet`, less the packet's header.
-async fn statement_limit(conn: &mut mysql_async::Conn) -> Result<usize, mysql_async::Error> {
+pub async fn statement_limit(conn: &mut mysql_async::Conn) -> Result<usize, mysql_async::Error> {
     let packet: Option<u64> = conn.query_first("SELECT @@max_allowed_packet").await?;
     Ok(usize::try_from(packet.unwrap_or(16 << 20).saturating_sub(1024)).unwrap_or(usize::MAX))
 }

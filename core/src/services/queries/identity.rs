@@ -44,8 +44,10 @@ pub async fn login(
     })
 }
 
-/// ER_ACCESS_DENIED_ERROR, ER_DBACCESS_DENIED_ERROR: the identity is missing or lost its grant.
-const ACCESS_DENIED: [u16; 2] = [1045, 1044];
+/// ER_ACCESS_DENIED_ERROR, ER_DBACCESS_DENIED_ERROR, ER_ACCESS_DENIED_NO_PASSWORD_ERROR (what
+/// MariaDB may say over its socket for a user it does not know): the identity is missing or lost
+/// its grant.
+const ACCESS_DENIED: [u16; 3] = [1045, 1044, 1698];
 /// ER_TOO_MANY_USER_CONNECTIONS.
 const TOO_MANY_USER_CONNECTIONS: u16 = 1226;
 /// ER_BAD_DB_ERROR.
