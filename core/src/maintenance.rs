@@ -92,6 +92,8 @@ async fn reconcile(state: AppState) {
     if let Err(err) = crate::services::database_index::sync_all(&state.store, &state.fleet).await {
         tracing::warn!(error = %err, "the database index could not be brought up to date; will retry");
     }
+    // Placement reads these figures.
+    let _ = crate::services::servers::measure_all(&state.store, &state.fleet).await;
 }
 
 /// Jobs whose instance stopped renewing its heartbeat are failed and their half files removed.

@@ -573,18 +573,28 @@ async fn server_command(panel: &Operator, command: ServerCommand) -> anyhow::Res
         }
         ServerCommand::List => {
             println!(
-                "{:<16} {:<28} {:<28} {:>8}  {:<6} {:<8} {:<24} TLS",
-                "NAME", "ADDRESS", "PUBLIC HOST", "ACCOUNTS", "STATUS", "STATE", "VERSION"
+                "{:<16} {:<28} {:<28} {:>8} {:>9} {:>10}  {:<6} {:<8} {:<24} TLS",
+                "NAME",
+                "ADDRESS",
+                "PUBLIC HOST",
+                "ACCOUNTS",
+                "DATABASES",
+                "BYTES",
+                "STATUS",
+                "STATE",
+                "VERSION"
             );
             for server in servers::list(store, fleet).await? {
                 let status = if server.up { "up" } else { "down" };
                 let state = if server.draining { "draining" } else { "open" };
                 println!(
-                    "{:<16} {:<28} {:<28} {:>8}  {:<6} {state:<8} {:<24} {}",
+                    "{:<16} {:<28} {:<28} {:>8} {:>9} {:>10}  {:<6} {state:<8} {:<24} {}",
                     server.name,
                     server.address,
                     server.public_host,
                     server.accounts,
+                    server.usage.databases,
+                    types::model::human_size(u64::try_from(server.usage.bytes).unwrap_or(0)),
                     status,
                     server.version.as_deref().unwrap_or("-"),
                     server.tls

@@ -255,9 +255,9 @@ pub async fn rows(store: &Store) -> Result<Vec<ServerRow>, AppError> {
         .collect())
 }
 
-/// Where a new account goes: the named server, or the one with the fewest accounts that is not
-/// draining (the default server counts as one of them, and wins ties). `Some(id)` is a registered
-/// server, `None` the default one.
+/// Where a new account goes: the named server, or the open (not draining) server whose databases
+/// hold the fewest bytes as last measured (`server_usage`), then the one with the fewest accounts;
+/// the default server wins a tie. `Some(id)` is a registered server, `None` the default one.
 pub async fn place(store: &Store, named: Option<&str>) -> Result<Option<i64>, AppError> {
     let servers = rows(store).await?;
     if let Some(name) = named {
@@ -279,17 +279,23 @@ pub async fn place(store: &Store, named: Option<&str>) -> Result<Option<i64>, Ap
         sqlx::query_as("SELECT server_id, COUNT(*) FROM accounts GROUP BY server_id")
             .fetch_all(store)
             .await?;
-    let count = |id: Option<i64>| {
-        counts
-            .iter()
-            .find(|(server, _)| *server == id)
-            .map_or(0, |(_, n)| *n)
+    let bytes: Vec<(String, i64)> = sqlx::query_as("SELECT server, bytes FROM server_usage")
+        .fetch_all(store)
+        .await?;
+    let load = |id: Option<i64>, name: &str| {
+        (
+            bytes.iter().find(|(n, _)| n == name).map_or(0, |(_, b)| *b),
+            counts
+                .iter()
+                .find(|(server, _)| *server == id)
+                .map_or(0, |(_, n)| *n),
+        )
     };
-    let mut best = (None, count(None));
+    let mut best = (None, load(None, DEFAULT_NAME));
     for row in servers.iter().filter(|row| !row.draining) {
-        let accounts = count(Some(row.id));
-        if accounts < best.1 {
-            best = (Some(row.id), accounts);
+        let candidate = load(Some(row.id), &row.name);
+        if candidate < best.1 {
+            best = (Some(row.id), candidate);
         }
     }
     Ok(best.0)

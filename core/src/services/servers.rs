@@ -10,6 +10,63 @@ use crate::store::Store;
 use sqlx::ConnectOptions;
 use types::error::AppError;
 
+/// A server's use: its databases (the system schemas aside) and their bytes (data and indexes).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub databases: i64,
+    pub bytes: i64,
+}
+
+/// Measures the server now (information_schema.TABLES: one pass over every table's metadata, so
+/// the maintenance loop does it, not a request) and records it for placement.
+pub async fn measure_usage(store: &Store, server: &fleet::Server) -> Result<Usage, AppError> {
+    let (databases, bytes): (i64, i64) = sqlx::query_as(
+        "SELECT CAST(COUNT(DISTINCT TABLE_SCHEMA) AS SIGNED),
+                CAST(COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS SIGNED)
+         FROM information_schema.TABLES
+         WHERE TABLE_SCHEMA NOT IN ('mysql', 'sys', 'performance_schema', 'information_schema')",
+    )
+    .fetch_one(&server.pool)
+    .await?;
+    sqlx::query(crate::store::dialect(
+        store,
+        "INSERT INTO server_usage (server, schemas, bytes, measured_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (server) DO UPDATE SET schemas = excluded.schemas, bytes = excluded.bytes, measured_at = excluded.measured_at",
+        "INSERT INTO server_usage (server, schemas, bytes, measured_at) VALUES (?, ?, ?, ?)
+         ON DUPLICATE KEY UPDATE schemas = VALUES(schemas), bytes = VALUES(bytes), measured_at = VALUES(measured_at)",
+    ))
+    .bind(&server.name)
+    .bind(databases)
+    .bind(bytes)
+    .bind(time::now())
+    .execute(store)
+    .await?;
+    Ok(Usage { databases, bytes })
+}
+
+/// Every server's use as last measured, by name.
+pub async fn recorded_usage(store: &Store) -> Result<Vec<(String, Usage)>, AppError> {
+    let rows: Vec<(String, i64, i64)> =
+        sqlx::query_as("SELECT server, schemas, bytes FROM server_usage")
+            .fetch_all(store)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, databases, bytes)| (name, Usage { databases, bytes }))
+        .collect())
+}
+
+/// The maintenance loop's pass: every server measured (one that does not answer keeps its last
+/// figures).
+pub async fn measure_all(store: &Store, fleet: &Fleet) -> Result<(), AppError> {
+    for server in fleet.all(store).await? {
+        if let Err(err) = measure_usage(store, &server).await {
+            tracing::warn!(server = server.name, error = %err, "could not measure the server's use");
+        }
+    }
+    Ok(())
+}
+
 /// One line of `server list`.
 pub struct ServerInfo {
     pub name: String,
@@ -23,6 +80,8 @@ pub struct ServerInfo {
     pub tls: &'static str,
     /// `VERSION()` as the server says it; `None` while it does not answer.
     pub version: Option<String>,
+    /// Measured now; the last figures when it does not answer.
+    pub usage: Usage,
 }
 
 /// `server add`'s request.
@@ -195,6 +254,15 @@ pub async fn list(store: &Store, fleet: &Fleet) -> Result<Vec<ServerInfo>, AppEr
                 .fetch_one(&server.pool)
                 .await
                 .ok(),
+            usage: match measure_usage(store, &server).await {
+                Ok(usage) => usage,
+                Err(_) => recorded_usage(store)
+                    .await?
+                    .into_iter()
+                    .find(|(name, _)| *name == server.name)
+                    .map(|(_, usage)| usage)
+                    .unwrap_or_default(),
+            },
             tls: rows
                 .iter()
                 .find(|row| Some(row.id) == server.id)

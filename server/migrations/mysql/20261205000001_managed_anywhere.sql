@@ -6,3 +6,12 @@ ALTER TABLE servers ADD COLUMN panel_hosts TEXT;
 -- An account being moved to another server (`account move`): since when. While set, the API
 -- answers 423 account_moving to changes; the account stays on `server_id` until the switch.
 ALTER TABLE accounts ADD COLUMN moving_since BIGINT;
+
+-- Each managed server's use as last measured (the maintenance loop every 5 minutes, `server list`):
+-- new accounts go to the open server with the fewest bytes, then the fewest accounts.
+CREATE TABLE server_usage (
+    server      VARCHAR(64) PRIMARY KEY,
+    schemas     BIGINT NOT NULL,
+    bytes       BIGINT NOT NULL,
+    measured_at BIGINT NOT NULL
+);

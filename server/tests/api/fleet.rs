@@ -166,24 +166,30 @@ async fn accounts_live_on_their_own_server_and_one_server_down_stops_only_its_ac
         "{list}"
     );
 
-    // Placement: by name, else the least loaded server that is not draining (the default on a tie).
+    // Placement: by name, else the open server whose databases hold the fewest bytes (as `server
+    // list` and the maintenance loop measured them), then the fewest accounts.
     let alice = account_on(&app, Some("default")).await.unwrap();
     let bob = account_on(&app, Some("db2")).await.unwrap();
     assert_eq!(
         (placed_on(&app, &alice).await, placed_on(&app, &bob).await),
         ("default".into(), "db2".into())
     );
+    let usage = |bytes: i64, name: &str| {
+        sqlx::query("UPDATE server_usage SET bytes = ? WHERE server = ?")
+            .bind(bytes)
+            .bind(name.to_owned())
+            .execute(&app.state.store)
+    };
+    usage(1 << 30, "default").await.unwrap();
+    usage(1 << 20, "db2").await.unwrap();
     let carol = account_on(&app, None).await.unwrap();
-    assert_eq!(
-        placed_on(&app, &carol).await,
-        "default",
-        "a tie goes to the default server"
-    );
+    assert_eq!(placed_on(&app, &carol).await, "db2", "fewer bytes");
+    usage(1 << 20, "default").await.unwrap();
     let dave = account_on(&app, None).await.unwrap();
     assert_eq!(
         placed_on(&app, &dave).await,
-        "db2",
-        "the least loaded server"
+        "default",
+        "as many bytes: fewer accounts (db2 has bob and carol)"
     );
     assert!(
         panel_cli(
