@@ -569,6 +569,11 @@ async fn server_command(panel: &Operator, command: ServerCommand) -> anyhow::Res
                 panel_hosts: &panel_hosts,
             };
             servers::add(store, &panel.sealer, new).await?;
+            if let Err(err) = servers::scan_new(store, fleet, &name).await {
+                eprintln!(
+                    "warning: could not read {name}'s databases yet ({err}); the panel does every 5 minutes."
+                );
+            }
             eprintln!("Registered the server {name}.");
         }
         ServerCommand::List => {

@@ -170,6 +170,7 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<(store::Store, Ar
     let key_file = &settings.secret_key_file;
     let sealer = Arc::new(Sealer::load_or_create(key_file)?);
     crate::services::secrets::prepare(&store, &sealer, key_file).await?;
+    managed::default_server::seed(&store, &sealer, settings).await?;
     Ok((store, sealer))
 }
 

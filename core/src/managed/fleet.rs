@@ -39,6 +39,8 @@ pub struct ServerRow {
     pub tls: ServerTls,
     /// MySQL host patterns the panel connects from (`--panel-host`); empty: detected.
     pub panel_hosts: Vec<String>,
+    /// The default server's socket (`@@socket`: ask it); `None`: TCP.
+    pub socket: Option<String>,
 }
 
 impl Fleet {
@@ -47,12 +49,13 @@ impl Fleet {
         settings: &Settings,
         sealer: Arc<Sealer>,
     ) -> anyhow::Result<Arc<Self>> {
+        let public = settings.public_mysql_address()?;
+        let ask_socket = is_loopback(default_pool.connect_options().get_host());
         let default = Server::new(
-            None,
-            DEFAULT_NAME.into(),
+            (None, DEFAULT_NAME.into()),
             default_pool,
-            settings.public_mysql_address()?,
-            settings.mysql_socket.clone(),
+            public,
+            (settings.mysql_socket.clone(), ask_socket),
             super::default_tls(settings)?,
             Vec::new(),
         );
@@ -115,11 +118,8 @@ impl Fleet {
             .clone())
     }
 
-    /// The server called `name` (`default`: the default one).
+    /// The server called `name`.
     pub async fn named(&self, store: &Store, name: &str) -> Result<Arc<Server>, AppError> {
-        if name == DEFAULT_NAME {
-            return Ok(self.default.clone());
-        }
         let id = rows(store)
             .await?
             .into_iter()
@@ -147,10 +147,15 @@ impl Fleet {
         loaded
     }
 
-    /// Every server: the default one first, then the registered ones by name.
+    /// Every server: the `default` row first, then the others by name. A store without rows (an
+    /// older one before its first start with this version) has the environment's server only.
     pub async fn all(&self, store: &Store) -> Result<Vec<Arc<Server>>, AppError> {
-        let mut all = vec![self.default.clone()];
-        for row in rows(store).await? {
+        let rows = rows(store).await?;
+        if rows.is_empty() {
+            return Ok(vec![self.default.clone()]);
+        }
+        let mut all = Vec::with_capacity(rows.len());
+        for row in rows {
             all.push(self.server(store, Some(row.id)).await?);
         }
         Ok(all)
@@ -174,13 +179,17 @@ impl Fleet {
         );
         let pool = super::pool_with(options, &self.settings);
         // A registered server is reached over TCP, even on this machine: its socket is not the
-        // panel's to use.
+        // panel's to use. The default server's row says which socket it has.
+        let socket = match row.socket.as_deref() {
+            Some(super::default_server::ASK_THE_SERVER) => (None, true),
+            Some(path) => (Some(path.into()), false),
+            None => (None, false),
+        };
         Ok(Server::new(
-            Some(row.id),
-            row.name,
+            (Some(row.id), row.name),
             pool,
             public,
-            None,
+            socket,
             row.tls,
             row.panel_hosts,
         ))
@@ -211,9 +220,11 @@ pub async fn rows(store: &Store) -> Result<Vec<ServerRow>, AppError> {
         Option<Text>,
         i64,
         Option<Text>,
+        Option<Text>,
     );
     let rows: Vec<Row> =
-        sqlx::query_as("SELECT id, name, url, password, public_host, draining, ca_pem, tls_insecure, panel_hosts FROM servers ORDER BY name")
+        sqlx::query_as("SELECT id, name, url, password, public_host, draining, ca_pem, tls_insecure, panel_hosts, socket FROM servers
+         ORDER BY CASE WHEN name = 'default' THEN 0 ELSE 1 END, name")
             .fetch_all(store)
             .await?;
     Ok(rows
@@ -229,6 +240,7 @@ pub async fn rows(store: &Store) -> Result<Vec<ServerRow>, AppError> {
                 ca_pem,
                 tls_insecure,
                 panel_hosts,
+                socket,
             )| {
                 let tls = match (ca_pem, tls_insecure != 0) {
                     (Some(Text(ca_pem)), _) => ServerTls::Verified { ca_pem },
@@ -249,6 +261,7 @@ pub async fn rows(store: &Store) -> Result<Vec<ServerRow>, AppError> {
                         .split_whitespace()
                         .map(str::to_owned)
                         .collect(),
+                    socket: socket.map(|Text(socket)| socket),
                 }
             },
         )
@@ -257,13 +270,13 @@ pub async fn rows(store: &Store) -> Result<Vec<ServerRow>, AppError> {
 
 /// Where a new account goes: the named server, or the open (not draining) server whose databases
 /// hold the fewest bytes as last measured (`server_usage`), then the one with the fewest accounts;
-/// the default server wins a tie. `Some(id)` is a registered server, `None` the default one.
+/// the `default` row wins a tie. `None`: the environment's server (a store without rows).
 pub async fn place(store: &Store, named: Option<&str>) -> Result<Option<i64>, AppError> {
     let servers = rows(store).await?;
+    if servers.is_empty() {
+        return Ok(None);
+    }
     if let Some(name) = named {
-        if name == DEFAULT_NAME {
-            return Ok(None);
-        }
         let server = servers
             .iter()
             .find(|row| row.name == name)
@@ -282,21 +295,25 @@ pub async fn place(store: &Store, named: Option<&str>) -> Result<Option<i64>, Ap
     let bytes: Vec<(String, i64)> = sqlx::query_as("SELECT server, bytes FROM server_usage")
         .fetch_all(store)
         .await?;
-    let load = |id: Option<i64>, name: &str| {
+    let load = |row: &ServerRow| {
         (
-            bytes.iter().find(|(n, _)| n == name).map_or(0, |(_, b)| *b),
+            bytes
+                .iter()
+                .find(|(name, _)| *name == row.name)
+                .map_or(0, |(_, b)| *b),
             counts
                 .iter()
-                .find(|(server, _)| *server == id)
+                .find(|(server, _)| *server == Some(row.id))
                 .map_or(0, |(_, n)| *n),
         )
     };
-    let mut best = (None, load(None, DEFAULT_NAME));
-    for row in servers.iter().filter(|row| !row.draining) {
-        let candidate = load(Some(row.id), &row.name);
-        if candidate < best.1 {
-            best = (Some(row.id), candidate);
-        }
-    }
-    Ok(best.0)
+    // `rows` lists the default first: `min_by_key` keeps the first of equals.
+    servers
+        .iter()
+        .filter(|row| !row.draining)
+        .min_by_key(|row| load(row))
+        .map(|row| Some(row.id))
+        .ok_or_else(|| {
+            AppError::conflict("Every managed server is draining: none takes new accounts.")
+        })
 }

@@ -1,4 +1,5 @@
 //! The managed MySQL/MariaDB server.
+pub mod default_server;
 pub mod fleet;
 pub mod processlist;
 pub mod server;

@@ -18,6 +18,9 @@ pub struct Server {
     pub public: (String, u16),
     /// Its Unix socket, when the operator set it (the default server: `NOBREGAS_MYSQL_SOCKET`).
     pub socket: Option<PathBuf>,
+    /// Without `socket`: ask the server for its socket (`@@socket`) and use it when it is on this
+    /// machine — the default server on loopback.
+    pub ask_socket: bool,
     /// How the admin pool (and every identity session over TCP) is protected.
     pub tls: ServerTls,
     /// Where the panel's instances connect from, as MySQL host patterns (`server add
@@ -110,11 +113,10 @@ pub fn is_loopback(host: &str) -> bool {
 
 impl Server {
     pub fn new(
-        id: Option<i64>,
-        name: String,
+        (id, name): (Option<i64>, String),
         pool: MySqlPool,
         public: (String, u16),
-        socket: Option<PathBuf>,
+        (socket, ask_socket): (Option<PathBuf>, bool),
         tls: ServerTls,
         panel_hosts: Vec<String>,
     ) -> Self {
@@ -124,6 +126,7 @@ impl Server {
             pool,
             public,
             socket,
+            ask_socket,
             tls,
             panel_hosts,
             route: OnceCell::new(),
@@ -137,7 +140,8 @@ impl Server {
     }
 
     /// How identity sessions reach the server, found out once per process: the operator's
-    /// socket; for the default server on this machine, the socket it names (`@@socket`);
+    /// socket; for the default server on this machine, the socket it names (`@@socket`) when
+    /// that file is here;
     /// otherwise TCP from the address the admin session shows (`USER()`'s host part).
     pub async fn route(&self) -> Result<&Route, AppError> {
         self.route.get_or_try_init(|| self.find_route()).await
@@ -148,7 +152,7 @@ impl Server {
             return Ok(Route::Socket(socket.clone()));
         }
         let (host, port) = self.address();
-        if self.id.is_none() && is_loopback(&host) {
+        if self.ask_socket {
             let socket: Option<String> = sqlx::query_scalar("SELECT @@socket")
                 .fetch_one(&self.pool)
                 .await?;

@@ -3,7 +3,6 @@ use crate::domain::{api_key, time};
 use crate::managed::fleet::{self, Fleet};
 use crate::managed::sql;
 use crate::store::{self, Store};
-use sqlx::MySqlPool;
 use types::error::AppError;
 use types::model::{Account, ApiKeyInfo};
 use types::validate::{Email, Password, Prefix};
@@ -36,7 +35,7 @@ pub async fn create(
         )));
     }
     let server_id = fleet::place(store, server).await?;
-    check_prefix_unused_on_server(&fleet.server(store, server_id).await?.pool, prefix).await?;
+    check_prefix_unused_on_server(store, &*fleet.server(store, server_id).await?, prefix).await?;
     let password_hash = argon2.hash(password).await?;
     let insert = store::returning_id(
         store,
@@ -62,16 +61,28 @@ pub async fn create(
 
 /// 409 when a database or a user on the managed server already starts with `<prefix>_`: it is
 /// not the panel's (no account has this prefix), and the new account must not inherit it.
-async fn check_prefix_unused_on_server(mysql: &MySqlPool, prefix: &Prefix) -> Result<(), AppError> {
+/// Databases: as the last scan of the server saw them (`server_prefixes`), or, for a server never
+/// scanned, one `LIKE` on information_schema. Users: `mysql.user` itself.
+async fn check_prefix_unused_on_server(
+    store: &Store,
+    server: &fleet::Server,
+    prefix: &Prefix,
+) -> Result<(), AppError> {
+    let mysql = &server.pool;
     let start = format!("{}_", prefix.as_str());
     // `_` is a LIKE wildcard: escaped, or prefix `ab` would collide with `abc_x`.
     let pattern = sql::like_starts_with(&start);
-    let database: Option<String> = sqlx::query_scalar(
-        "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? ESCAPE '!' ORDER BY 1 LIMIT 1",
-    )
-    .bind(&pattern)
-    .fetch_optional(mysql)
-    .await?;
+    let scanned = super::server_prefixes::in_use(store, &server.name, prefix.as_str()).await?;
+    let database: Option<String> = match scanned {
+        Some(false) => None,
+        // Never scanned, or in use: ask the server (a refusal names the database).
+        Some(true) | None => sqlx::query_scalar(
+            "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? ESCAPE '!' ORDER BY 1 LIMIT 1",
+        )
+        .bind(&pattern)
+        .fetch_optional(mysql)
+        .await?,
+    };
     let user: Option<String> = sqlx::query_scalar(
         "SELECT CONVERT(User USING utf8mb4) FROM mysql.user WHERE User LIKE ? ESCAPE '!' ORDER BY 1 LIMIT 1",
     )

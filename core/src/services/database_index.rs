@@ -93,6 +93,15 @@ pub async fn sync_all(store: &Store, fleet: &Fleet) -> Result<(), AppError> {
                 continue;
             }
         };
+        if let Err(err) = super::server_prefixes::record(
+            store,
+            &server.name,
+            &super::server_prefixes::of(&schemas),
+        )
+        .await
+        {
+            tracing::warn!(server = server.name, error = %err, "could not record the server's prefixes");
+        }
         // Prefixes contain no `_`: a schema belongs to the account named by what precedes its first `_`.
         let mut by_prefix: HashMap<&str, BTreeSet<String>> = HashMap::new();
         for schema in &schemas {

@@ -30,10 +30,10 @@ pub async fn measure_usage(store: &Store, server: &fleet::Server) -> Result<Usag
     .await?;
     sqlx::query(crate::store::dialect(
         store,
-        "INSERT INTO server_usage (server, schemas, bytes, measured_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (server) DO UPDATE SET schemas = excluded.schemas, bytes = excluded.bytes, measured_at = excluded.measured_at",
-        "INSERT INTO server_usage (server, schemas, bytes, measured_at) VALUES (?, ?, ?, ?)
-         ON DUPLICATE KEY UPDATE schemas = VALUES(schemas), bytes = VALUES(bytes), measured_at = VALUES(measured_at)",
+        "INSERT INTO server_usage (server, database_count, bytes, measured_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (server) DO UPDATE SET database_count = excluded.database_count, bytes = excluded.bytes, measured_at = excluded.measured_at",
+        "INSERT INTO server_usage (server, database_count, bytes, measured_at) VALUES (?, ?, ?, ?)
+         ON DUPLICATE KEY UPDATE database_count = VALUES(database_count), bytes = VALUES(bytes), measured_at = VALUES(measured_at)",
     ))
     .bind(&server.name)
     .bind(databases)
@@ -47,7 +47,7 @@ pub async fn measure_usage(store: &Store, server: &fleet::Server) -> Result<Usag
 /// Every server's use as last measured, by name.
 pub async fn recorded_usage(store: &Store) -> Result<Vec<(String, Usage)>, AppError> {
     let rows: Vec<(String, i64, i64)> =
-        sqlx::query_as("SELECT server, schemas, bytes FROM server_usage")
+        sqlx::query_as("SELECT server, database_count, bytes FROM server_usage")
             .fetch_all(store)
             .await?;
     Ok(rows
@@ -205,6 +205,13 @@ pub async fn add(store: &Store, sealer: &Sealer, new: NewServer<'_>) -> Result<(
     Ok(())
 }
 
+/// What `add` registered, scanned once: placement and `account create` read it from the store.
+pub async fn scan_new(store: &Store, fleet: &Fleet, name: &str) -> Result<(), AppError> {
+    let server = fleet.named(store, name).await?;
+    crate::services::server_prefixes::scan(store, &server).await?;
+    measure_usage(store, &server).await.map(|_| ())
+}
+
 /// A server off loopback needs `--ca` (verified TLS) or an explicit `--tls-insecure`: the admin
 /// login and every `IDENTIFIED BY` would otherwise cross the network readable by anyone on it.
 fn tls_for(host: &str, ca_pem: Option<String>, insecure: bool) -> Result<ServerTls, AppError> {
@@ -263,16 +270,10 @@ pub async fn list(store: &Store, fleet: &Fleet) -> Result<Vec<ServerInfo>, AppEr
                     .map(|(_, usage)| usage)
                     .unwrap_or_default(),
             },
-            tls: rows
-                .iter()
-                .find(|row| Some(row.id) == server.id)
-                .map_or_else(
-                    || match &server.tls {
-                        ServerTls::Loopback if !is_loopback(options.get_host()) => "from URL",
-                        tls => tls.label(),
-                    },
-                    |row| row.tls.label(),
-                ),
+            tls: match &server.tls {
+                ServerTls::Loopback if !is_loopback(options.get_host()) => "from URL",
+                tls => tls.label(),
+            },
         });
     }
     Ok(infos)
@@ -318,11 +319,5 @@ pub async fn remove(store: &Store, name: &str) -> Result<(), AppError> {
 }
 
 fn no_such_server(name: &str) -> AppError {
-    if name == DEFAULT_NAME {
-        AppError::conflict(
-            "The default server (NOBREGAS_MYSQL_URL) is set in the panel's environment, not registered.",
-        )
-    } else {
-        AppError::not_found(format!("No managed server named {name}."))
-    }
+    AppError::not_found(format!("No managed server named {name}."))
 }

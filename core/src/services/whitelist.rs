@@ -6,7 +6,7 @@ use crate::managed::fleet::Fleet;
 use crate::managed::processlist;
 use crate::services::audit;
 use crate::services::user_hosts::LOOPBACK_HOSTS;
-use crate::services::{account_lock, db_users};
+use crate::services::{account_lock, db_users, drift};
 use crate::store::{self, Store};
 use sqlx::MySqlPool;
 use types::activity::Action;
@@ -215,6 +215,20 @@ pub async fn reconcile(store: &Store, fleet: &Fleet) -> Result<(), AppError> {
         sqlx::query_as("SELECT id, prefix FROM accounts ORDER BY id")
             .fetch_all(store)
             .await?;
+    let entries: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT account_id, mysql_host, state FROM whitelist")
+            .fetch_all(store)
+            .await?;
+    let mut hosts: std::collections::HashMap<i64, Vec<(String, String)>> = Default::default();
+    for (account_id, mysql_host, state) in entries {
+        hosts
+            .entry(account_id)
+            .or_default()
+            .push((mysql_host, state));
+    }
+    // Each server is read once (`drift::Snapshot`); only accounts that differ get the slow pass.
+    let mut snapshots: std::collections::HashMap<Option<i64>, Option<drift::Snapshot>> =
+        Default::default();
     let mut outcome = Outcome::default();
     for (account_id, prefix) in accounts {
         match Prefix::parse_existing(&prefix) {
@@ -222,7 +236,24 @@ pub async fn reconcile(store: &Store, fleet: &Fleet) -> Result<(), AppError> {
                 let caller = Caller::system(account_id, prefix);
                 match fleet.for_account(store, account_id).await {
                     Ok(server) => {
-                        reconcile_account(store, &server.pool, &caller, &mut outcome).await
+                        if let std::collections::hash_map::Entry::Vacant(slot) =
+                            snapshots.entry(server.id)
+                        {
+                            let read = drift::Snapshot::read(&server.pool).await;
+                            if let Err(err) = &read {
+                                tracing::warn!(server = server.name, error = %err, "could not read the server's users at once; checking each account");
+                            }
+                            slot.insert(read.ok());
+                        }
+                        let in_line = snapshots[&server.id].as_ref().is_some_and(|snapshot| {
+                            !snapshot.drifted(
+                                caller.prefix.as_str(),
+                                hosts.get(&account_id).map_or(&[][..], Vec::as_slice),
+                            )
+                        });
+                        if !in_line {
+                            reconcile_account(store, &server.pool, &caller, &mut outcome).await;
+                        }
                     }
                     Err(err) => outcome.note(caller.prefix.as_str(), Err(err)),
                 }

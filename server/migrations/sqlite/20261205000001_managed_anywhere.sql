@@ -11,7 +11,26 @@ ALTER TABLE accounts ADD COLUMN moving_since INTEGER;
 -- new accounts go to the open server with the fewest bytes, then the fewest accounts.
 CREATE TABLE server_usage (
     server      TEXT PRIMARY KEY,
-    schemas     INTEGER NOT NULL,
+    database_count INTEGER NOT NULL,
     bytes       INTEGER NOT NULL,
     measured_at INTEGER NOT NULL
+) STRICT;
+
+-- The default server is a row like the others, made from NOBREGAS_MYSQL_URL on first start (and
+-- refreshed from it on later starts while `from_env`), so it can be drained and removed. `socket`:
+-- the Unix socket identity sessions use ('@@socket': the one the server names), NULL for TCP.
+ALTER TABLE servers ADD COLUMN from_env INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE servers ADD COLUMN socket TEXT;
+-- One-off facts about the store (`default_server_seeded`: never re-create a removed default).
+CREATE TABLE panel_settings (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+-- Every `<prefix>` some database name on a server starts with (`<prefix>_…`), as the periodic scan
+-- of the server's schemas last saw them: `account create` asks this, not information_schema.
+CREATE TABLE server_prefixes (
+    server TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    PRIMARY KEY (server, prefix)
 ) STRICT;

@@ -153,7 +153,9 @@ async fn an_account_moves_whole_and_the_old_server_keeps_nothing() {
     let app = spawn_app().await;
     let mut db2 = PrivateMariaDb::install();
     let (to, _certificates) = second_server(&app, &mut db2).await;
-    let account = app.create_account().await;
+    let account = crate::fleet::account_on(&app, Some("default"))
+        .await
+        .unwrap();
     let key = app.issue_key(&account).await;
     let api = app.api(&key);
     let names = fill(&app, &account, &key, 100).await;
@@ -294,7 +296,9 @@ async fn a_target_killed_mid_move_leaves_the_account_usable_where_it_was_and_the
     let app = spawn_app().await;
     let mut db2 = PrivateMariaDb::install();
     let (to, certificates) = second_server(&app, &mut db2).await;
-    let account = app.create_account().await;
+    let account = crate::fleet::account_on(&app, Some("default"))
+        .await
+        .unwrap();
     let key = app.issue_key(&account).await;
     let api = app.api(&key);
     let names = fill(&app, &account, &key, 60).await;
@@ -417,5 +421,62 @@ async fn draining_a_server_moves_every_account_off_it_and_then_it_can_be_removed
         removed.status.success(),
         "{}",
         String::from_utf8_lossy(&removed.stderr)
+    );
+}
+
+#[tokio::test]
+async fn the_default_server_is_a_row_that_can_be_drained_and_removed_for_good() {
+    let app = spawn_app().await;
+    let mut db2 = PrivateMariaDb::install();
+    let (name, _certificates) = second_server(&app, &mut db2).await;
+    let listed = String::from_utf8(panel_cli(&app, &["server", "list"], "").stdout).unwrap();
+    assert!(
+        listed
+            .lines()
+            .nth(1)
+            .is_some_and(|line| line.starts_with("default ")),
+        "the default server is listed first, as a row: {listed}"
+    );
+    let account = crate::fleet::account_on(&app, Some("default"))
+        .await
+        .unwrap();
+    let key = app.issue_key(&account).await;
+    let api = app.api(&key);
+    let db = format!("{}_data", account.prefix);
+    api.create_database(&CreateDatabase::named(db.clone()))
+        .await
+        .unwrap();
+    sql(&api, &db, "CREATE TABLE t AS SELECT seq FROM seq_1_to_100").await;
+
+    let drained = panel_cli(&app, &["server", "drain", "default"], "");
+    let said = String::from_utf8_lossy(&drained.stderr);
+    assert!(
+        drained.status.success() && said.contains("1 moved, 0 failed"),
+        "{said}"
+    );
+    assert_eq!(sql(&api, &db, "SELECT @@port").await, json!(db2.port));
+    assert_eq!(sql(&api, &db, "SELECT COUNT(*) FROM t").await, json!(100));
+    let removed = panel_cli(&app, &["server", "remove", "--name", "default"], "");
+    assert!(
+        removed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&removed.stderr)
+    );
+    // Every start of the panel (each CLI run is one) leaves it removed.
+    for _ in 0..2 {
+        let listed = String::from_utf8(panel_cli(&app, &["server", "list"], "").stdout).unwrap();
+        assert!(!listed.contains("\ndefault "), "{listed}");
+        assert!(listed.contains(&name), "{listed}");
+    }
+    let next = crate::fleet::account_on(&app, None).await.unwrap();
+    assert_eq!(
+        app.state
+            .fleet
+            .for_account(&app.state.store, next.id)
+            .await
+            .unwrap()
+            .name,
+        name,
+        "new accounts go to the servers that are left"
     );
 }

@@ -237,3 +237,78 @@ async fn a_certificate_for_another_host_name_is_refused_with_a_clear_message() {
     let listed = String::from_utf8(panel_cli(&app, &["server", "list"], "").stdout).unwrap();
     assert!(!listed.contains(&name), "{listed}");
 }
+
+/// Item 2: `NOBREGAS_MYSQL_CA` makes the default server's connections verified TLS too, and a
+/// default server whose socket is not on this machine is used over TCP like any other.
+#[tokio::test]
+async fn the_default_server_is_verified_against_nobregas_mysql_ca() {
+    let mut db = PrivateMariaDb::install();
+    let ca = db
+        .start_tls_only(&TestCertificates::for_names(&["127.0.0.1"]))
+        .await;
+    let mut settings = crate::helpers::test_settings();
+    settings.mysql_url = db.url();
+    settings.mysql_ca = Some(ca);
+    let app = crate::helpers::spawn_app_with(settings).await;
+    let listed =
+        String::from_utf8(panel_cli_with_ca(&app, &db, &["server", "list"]).stdout).unwrap();
+    assert!(
+        listed.lines().any(|line| line.starts_with("default ")
+            && line.contains(" up ")
+            && line.ends_with("verified")),
+        "{listed}"
+    );
+    let account = account_on(&app, None).await.unwrap();
+    let api = app.api(&app.issue_key(&account).await);
+    let db_name = format!("{}_main", account.prefix);
+    api.create_database(&CreateDatabase::named(db_name.clone()))
+        .await
+        .unwrap();
+    let cipher = api
+        .run_query(
+            &db_name,
+            &QueryRequest::sql(
+                "SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'Ssl_cipher'",
+            ),
+        )
+        .await
+        .unwrap();
+    assert!(
+        cipher.value.results()[0].rows[0][0]
+            .as_str()
+            .is_some_and(|c| !c.is_empty()),
+        "{}",
+        cipher.raw
+    );
+
+    // Another CA: the panel does not start talking to the server at all.
+    let stranger = TestCertificates::for_names(&["127.0.0.1"]);
+    let wrong = db.dir.join("stranger.pem");
+    std::fs::write(&wrong, stranger.ca_pem).unwrap();
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_nobregas-panel"))
+        .args(["server", "list"])
+        .env("NOBREGAS_DATA_DIR", &app.data_dir)
+        .envs(app.store_env())
+        .env("NOBREGAS_MYSQL_URL", db.url())
+        .env("NOBREGAS_MYSQL_CA", &wrong)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&refused.stdout);
+    assert!(
+        said.lines()
+            .any(|line| line.starts_with("default ") && line.contains(" down ")),
+        "with a CA that did not sign its certificate the server counts as down: {said}"
+    );
+}
+
+/// `nobregas-panel` on the app's store, with `db` as the default server and its CA.
+fn panel_cli_with_ca(app: &TestApp, db: &PrivateMariaDb, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_nobregas-panel"))
+        .args(args)
+        .env("NOBREGAS_DATA_DIR", &app.data_dir)
+        .envs(app.store_env())
+        .env("NOBREGAS_MYSQL_URL", db.url())
+        .env("NOBREGAS_MYSQL_CA", db.dir.join("ca.pem"))
+        .output()
+        .unwrap()
+}

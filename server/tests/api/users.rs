@@ -457,3 +457,43 @@ async fn users_made_before_loopback_accounts_get_them_at_reconciliation() {
         vec!["127.0.0.1", "::1", "localhost"]
     );
 }
+
+/// Issue 24, item 7: reconciliation reads each server's users and grants at once and repairs only
+/// the accounts that drifted — a grant taken away at one host behind the panel's back is one of them.
+#[tokio::test]
+async fn a_grant_that_drifted_at_one_host_is_restored_by_reconciliation() {
+    let app = spawn_app().await;
+    let (account, key, db) = setup(&app).await;
+    let user = format!("{}_grants", account.prefix);
+    let api = app.api(&key);
+    api.create_user(&new_user(&user, Some("a long password")))
+        .await
+        .unwrap();
+    api.set_privileges(&user, &db, &privileges(&["SELECT", "INSERT"]))
+        .await
+        .unwrap();
+    let in_line = server::services::drift::Snapshot::read(&app.state.mysql)
+        .await
+        .unwrap();
+    assert!(
+        !in_line.drifted(&account.prefix, &[]),
+        "nothing to repair yet"
+    );
+    let pattern = db.replace('_', "\\_");
+    sqlx::query(&format!(
+        "REVOKE INSERT ON `{pattern}`.* FROM '{user}'@'127.0.0.1'"
+    ))
+    .execute(&app.state.mysql)
+    .await
+    .unwrap();
+    assert!(
+        !app.show_grants_at(&user, "127.0.0.1")
+            .await
+            .contains("INSERT")
+    );
+    server::services::whitelist::reconcile(&app.state.store, &app.state.fleet)
+        .await
+        .unwrap();
+    let grants = app.show_grants_at(&user, "127.0.0.1").await;
+    assert!(grants.contains("SELECT, INSERT"), "{grants}");
+}
