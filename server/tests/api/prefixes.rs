@@ -201,6 +201,18 @@ async fn an_old_account_with_a_reserved_prefix_cannot_reach_system_schemas() {
 #[tokio::test]
 async fn account_create_reads_the_last_scan_of_the_servers_schemas() {
     let app = spawn_app().await;
+    // The start-up pass ends by measuring the servers: once it has, the next one is 5 minutes away
+    // and cannot scan in the middle of this test.
+    let started = std::time::Instant::now();
+    while sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM server_usage")
+        .fetch_one(&app.state.store)
+        .await
+        .unwrap()
+        == 0
+    {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     server::services::database_index::sync_all(&app.state.store, &app.state.fleet)
         .await
         .unwrap();
