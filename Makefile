@@ -9,7 +9,7 @@ BIN := target/release/nobregas-panel
 # leave target/release/nobregas-panel pointing pages at a file that does not exist.
 export LEPTOS_OUTPUT_NAME := nobregas-panel
 
-.PHONY: run test setup-run setup-test build unit integration integration-shared-store fuzz load scale e2e bench check
+.PHONY: run test setup-run setup-test build unit integration integration-shared-store fuzz load scale fleet-bench e2e bench check
 
 run: setup-run build
 	$(BIN) account ensure-first
@@ -55,6 +55,10 @@ load:
 # Issue 13's figures on a MariaDB of its own (10,000 accounts × 10 databases; two instances).
 scale:
 	cargo bench -p server --bench scale
+
+# Issue 24's figures on two MariaDB servers of its own: moving a ~1 GB account, TCP+TLS vs the socket.
+fleet-bench:
+	cargo bench -p server --bench fleet
 
 e2e:
 	cd end2end && npx playwright test
