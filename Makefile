@@ -9,7 +9,7 @@ BIN := target/release/nobregas-panel
 # leave target/release/nobregas-panel pointing pages at a file that does not exist.
 export LEPTOS_OUTPUT_NAME := nobregas-panel
 
-.PHONY: run test setup-run setup-test build unit integration integration-shared-store fuzz load scale fleet-bench e2e bench check
+.PHONY: run test setup-run setup-test build unit integration integration-shared-store fuzz load scale fleet-bench tables-bench e2e bench check
 
 run: setup-run build
 	$(BIN) account ensure-first
@@ -59,6 +59,10 @@ scale:
 # Issue 24's figures on two MariaDB servers of its own: moving a ~1 GB account, TCP+TLS vs the socket.
 fleet-bench:
 	cargo bench -p server --bench fleet
+
+# Issue 25's figures: GET …/rows?limit=100 on a 1,000,000-row table, page 1 and page 10,000, vs the same SELECT straight to MariaDB.
+tables-bench:
+	cargo bench -p server --bench tables
 
 e2e:
 	cd end2end && npx playwright test

@@ -1,5 +1,5 @@
 //! One database: size, tables, charset/collation, and who may do what on it; the header and tabs
-//! ("Overview", "Query", "Backups", "Connect") its pages share.
+//! ("Overview", "Tables", "Query", "Backups", "Connect") its pages share.
 use crate::components::load::Load;
 use crate::components::table::DataTable;
 use crate::error::AppError;
@@ -27,6 +27,7 @@ pub async fn get_database(name: String) -> Result<DatabaseDetail, AppError> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DatabaseTab {
     Overview,
+    Tables,
     Query,
     Backups,
     Connect,
@@ -38,6 +39,7 @@ pub fn DatabaseHeader(name: Signal<String>, current: DatabaseTab) -> impl IntoVi
     let tab = move |tab: DatabaseTab, label: &'static str| {
         let href = move || match tab {
             DatabaseTab::Overview => format!("/databases/{}", name.get()),
+            DatabaseTab::Tables => format!("/databases/{}/tables", name.get()),
             DatabaseTab::Query => format!("/databases/{}/query", name.get()),
             DatabaseTab::Backups => format!("/databases/{}/backups", name.get()),
             DatabaseTab::Connect => format!("/databases/{}/connect", name.get()),
@@ -49,6 +51,7 @@ pub fn DatabaseHeader(name: Signal<String>, current: DatabaseTab) -> impl IntoVi
         <h1 class="mono">{name}</h1>
         <nav class="tabs" aria-label="Database">
             {tab(DatabaseTab::Overview, "Overview")}
+            {tab(DatabaseTab::Tables, "Tables")}
             {tab(DatabaseTab::Query, "Query")}
             {tab(DatabaseTab::Backups, "Backups")}
             {tab(DatabaseTab::Connect, "Connect")}
@@ -75,7 +78,14 @@ fn Detail(detail: DatabaseDetail) -> impl IntoView {
     let tables = detail
         .table_list
         .into_iter()
-        .map(|t| view! { <tr><td class="mono">{t.name}</td><td>{t.rows}</td><td>{human_size(t.size_bytes)}</td></tr> })
+        .map(|t| {
+            let href = format!(
+                "/databases/{}/tables/{}",
+                db.name,
+                types::tables::percent_encode(&t.name)
+            );
+            view! { <tr><td class="mono"><a href=href>{t.name}</a></td><td>{t.rows}</td><td>{human_size(t.size_bytes)}</td></tr> }
+        })
         .collect_view();
     let users = detail
         .users

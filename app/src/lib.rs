@@ -18,6 +18,7 @@ pub mod lists;
 pub mod profile;
 pub mod query;
 pub mod routes;
+pub mod tables;
 pub mod two_factor;
 pub mod users;
 pub mod whitelist;
@@ -90,6 +91,8 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view={Lazy::<DatabasesRoute>::new()}/>
                     <Route path=StaticSegment("databases") view={Lazy::<DatabasesRoute>::new()}/>
                     <Route path=(StaticSegment("databases"), ParamSegment("name")) view={Lazy::<DatabaseDetailRoute>::new()}/>
+                    <Route path=(StaticSegment("databases"), ParamSegment("name"), StaticSegment("tables")) view={Lazy::<TablesRoute>::new()}/>
+                    <Route path=(StaticSegment("databases"), ParamSegment("name"), StaticSegment("tables"), ParamSegment("table")) view={Lazy::<TableRoute>::new()}/>
                     <Route path=(StaticSegment("databases"), ParamSegment("name"), StaticSegment("query")) view={Lazy::<QueryRoute>::new()}/>
                     <Route path=(StaticSegment("databases"), ParamSegment("name"), StaticSegment("backups")) view={Lazy::<BackupsRoute>::new()}/>
                     <Route path=(StaticSegment("databases"), ParamSegment("name"), StaticSegment("connect")) view={Lazy::<DatabaseConnectRoute>::new()}/>

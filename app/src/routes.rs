@@ -3,9 +3,9 @@
 //! of the panel. On the server these are ordinary routes, and a server-rendered page names its
 //! chunks in `modulepreload` links so hydration does not wait for a second round trip.
 //!
-//! Pages are grouped into three split points, not one each: the splitter puts code that several
+//! Pages are grouped into four split points, not one each: the splitter puts code that several
 //! split points share into a chunk per combination, and eight split points made ~100 chunks (up
-//! to 40 requests for one page over HTTP/1.1's six connections). Three give at most seven.
+//! to 40 requests for one page over HTTP/1.1's six connections). Four give at most fifteen.
 use leptos::prelude::*;
 use leptos_router::LazyRoute;
 
@@ -45,6 +45,24 @@ fn query_page() -> AnyView {
 #[leptos::lazy]
 fn backups_page() -> AnyView {
     view! { <crate::backups::tab::BackupsPage/> }.into_any()
+}
+
+/// Which page of the Tables tab to show.
+#[derive(Clone, Copy, Debug)]
+pub enum TablesPage {
+    /// The database's tables and views.
+    List,
+    /// One table's rows or structure.
+    Table,
+}
+
+/// The Tables tab (table list, rows grid and editors, structure forms, CSV import/export).
+#[leptos::lazy]
+fn tables_page(page: TablesPage) -> AnyView {
+    match page {
+        TablesPage::List => view! { <crate::tables::list::TablesPage/> }.into_any(),
+        TablesPage::Table => view! { <crate::tables::table::TablePage/> }.into_any(),
+    }
 }
 
 /// A route type whose view is a page of one split point: `data` loads nothing (each page starts its
@@ -104,3 +122,13 @@ lazy_route!(
 );
 lazy_route!(QueryRoute, query_page(), __preload_query_page);
 lazy_route!(BackupsRoute, backups_page(), __preload_backups_page);
+lazy_route!(
+    TablesRoute,
+    tables_page(TablesPage::List),
+    __preload_tables_page
+);
+lazy_route!(
+    TableRoute,
+    tables_page(TablesPage::Table),
+    __preload_tables_page
+);

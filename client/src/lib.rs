@@ -33,6 +33,8 @@ pub enum Error {
     },
     /// A success whose body is not what the operation answers.
     Unexpected(String),
+    /// Not sent: the request cannot be written as a URL the panel would read as meant.
+    Invalid(String),
 }
 
 impl Error {
@@ -63,6 +65,7 @@ impl std::fmt::Display for Error {
             } => write!(f, "{message} (MariaDB error {errno})"),
             Self::Api { message, .. } => f.write_str(message),
             Self::Unexpected(detail) => write!(f, "Unexpected answer from the panel: {detail}"),
+            Self::Invalid(detail) => f.write_str(detail),
         }
     }
 }
@@ -167,6 +170,19 @@ pub fn segment(raw: &str) -> String {
     types::validate::encode_query_value(raw).replace('/', "%2F")
 }
 
+/// A table, column or index name as a path segment: every byte but RFC 3986's unreserved ones
+/// percent-encoded (names may hold spaces, `/`, `?`, `#`, any Unicode). `.` and `..` are refused
+/// before anything is sent: a URL reads them as "here" and "the parent", even percent-encoded, so
+/// `DELETE …/tables/t/indexes/..` would be sent as `DELETE …/tables/t/`, another resource's path.
+pub fn name_segment(name: &str) -> Result<String> {
+    if name == "." || name == ".." {
+        return Err(Error::Invalid(format!(
+            "{name:?} cannot be named in a URL; use SQL (nobregas query) for it."
+        )));
+    }
+    Ok(types::tables::percent_encode(name))
+}
+
 fn unreachable(err: reqwest::Error) -> Error {
     Error::Unreachable(err.to_string())
 }
@@ -192,13 +208,13 @@ fn api_error(status: StatusCode, body: &str) -> Error {
 mod tests {
     use super::*;
 
+    fn client(base: &str) -> Client {
+        Client::new(Url::parse(base).unwrap(), None, reqwest::Client::new())
+    }
+
     #[test]
     fn paths_join_under_a_base_path() {
-        let client = Client::new(
-            Url::parse("https://example.com/panel/").unwrap(),
-            None,
-            reqwest::Client::new(),
-        );
+        let client = client("https://example.com/panel/");
         assert_eq!(
             client.url("/api/account").as_str(),
             "https://example.com/panel/api/account"
@@ -206,6 +222,34 @@ mod tests {
         assert_eq!(
             client.url("/api/backups?database=a_b").as_str(),
             "https://example.com/panel/api/backups?database=a_b"
+        );
+    }
+
+    #[test]
+    fn names_are_one_segment_each_and_dot_segments_are_refused() {
+        let client = client("https://example.com/");
+        let name = name_segment("my table/x?y#z.é").unwrap();
+        assert_eq!(name, "my%20table%2Fx%3Fy%23z.%C3%A9");
+        let path = format!("/api/databases/a_b/tables/{name}/rows?limit=5");
+        let url = client.url(&path);
+        assert_eq!(
+            url.path(),
+            "/api/databases/a_b/tables/my%20table%2Fx%3Fy%23z.%C3%A9/rows"
+        );
+        assert_eq!(url.query(), Some("limit=5"));
+        assert_eq!(name_segment("...").unwrap(), "...");
+        for dots in [".", ".."] {
+            assert!(
+                matches!(name_segment(dots), Err(Error::Invalid(_))),
+                "{dots}"
+            );
+        }
+        // Why: the URL drops a dot segment even when it is percent-encoded.
+        assert_eq!(
+            client
+                .url("/api/databases/a_b/tables/t/indexes/%2E%2E")
+                .path(),
+            "/api/databases/a_b/tables/t/"
         );
     }
 

@@ -1,5 +1,5 @@
 //! One method per REST operation, named by its OpenAPI `operationId`.
-use super::{Answer, Client, Result, segment};
+use super::{Answer, Client, Error, Result, name_segment, segment};
 use reqwest::{Method, StatusCode};
 use types::activity::AuditPage;
 use types::backups::{
@@ -12,6 +12,11 @@ use types::model::{
 };
 use types::query::{QueryHistory, QueryRequest, QueryResponse};
 use types::security::{ChangePassword, SessionList, SignedOut};
+use types::tables::ddl::{AddColumn, AddIndex, ChangeColumn, CreateTable, RenameTable};
+use types::tables::{
+    DeleteRows, ImportResult, InsertRow, RowWritten, RowsDeleted, RowsPage, RowsQuery,
+    StatementRun, TableExportFormat, TableList, TableStructure, UpdateRow, percent_encode,
+};
 
 /// No body to send.
 const NONE: Option<&()> = None;
@@ -214,6 +219,237 @@ impl Client {
     pub async fn delete_backup_schedule(&self, database: &str) -> Result<StatusCode> {
         self.send_only(Method::DELETE, &schedule_path(database), NONE)
             .await
+    }
+
+    // Tables: browse, edit and shape a database's data. Table, column and index names may hold
+    // any character (`name_segment`); structure changes answer the statement they ran (or, with
+    // `dry_run`, would run).
+    pub async fn list_tables(&self, database: &str) -> Result<Answer<TableList>> {
+        self.get(&tables_path(database)).await
+    }
+
+    pub async fn create_table(
+        &self,
+        database: &str,
+        request: &CreateTable,
+    ) -> Result<Answer<StatementRun>> {
+        self.send(Method::POST, &tables_path(database), request)
+            .await
+    }
+
+    pub async fn get_table(&self, database: &str, table: &str) -> Result<Answer<TableStructure>> {
+        self.get(&table_path(database, table, "")?).await
+    }
+
+    pub async fn drop_table(
+        &self,
+        database: &str,
+        table: &str,
+        dry_run: bool,
+    ) -> Result<Answer<StatementRun>> {
+        let path = dry(table_path(database, table, "")?, dry_run);
+        self.call(self.request(Method::DELETE, &path)).await
+    }
+
+    pub async fn rename_table(
+        &self,
+        database: &str,
+        table: &str,
+        request: &RenameTable,
+    ) -> Result<Answer<StatementRun>> {
+        let path = table_path(database, table, "/rename")?;
+        self.send(Method::POST, &path, request).await
+    }
+
+    pub async fn truncate_table(
+        &self,
+        database: &str,
+        table: &str,
+        dry_run: bool,
+    ) -> Result<Answer<StatementRun>> {
+        let path = dry(table_path(database, table, "/truncate")?, dry_run);
+        self.call(self.request(Method::POST, &path)).await
+    }
+
+    /// One page; the next one is `RowsQuery { after: page.next, ..query }`.
+    pub async fn list_rows(
+        &self,
+        database: &str,
+        table: &str,
+        query: &RowsQuery,
+    ) -> Result<Answer<RowsPage>> {
+        let path = table_path(database, table, "/rows")?;
+        self.get(&with_query(path, &query.to_query_string())).await
+    }
+
+    pub async fn insert_row(
+        &self,
+        database: &str,
+        table: &str,
+        request: &InsertRow,
+    ) -> Result<Answer<RowWritten>> {
+        let path = table_path(database, table, "/rows")?;
+        self.send(Method::POST, &path, request).await
+    }
+
+    /// 409 `row_changed` when the row no longer holds `old`.
+    pub async fn update_row(
+        &self,
+        database: &str,
+        table: &str,
+        request: &UpdateRow,
+    ) -> Result<Answer<RowWritten>> {
+        let path = table_path(database, table, "/rows")?;
+        self.send(Method::PATCH, &path, request).await
+    }
+
+    /// A `DELETE` with a body: the rows' keys and the values they must still hold.
+    pub async fn delete_rows(
+        &self,
+        database: &str,
+        table: &str,
+        request: &DeleteRows,
+    ) -> Result<Answer<RowsDeleted>> {
+        let path = table_path(database, table, "/rows")?;
+        self.send(Method::DELETE, &path, request).await
+    }
+
+    pub async fn add_column(
+        &self,
+        database: &str,
+        table: &str,
+        request: &AddColumn,
+    ) -> Result<Answer<StatementRun>> {
+        let path = table_path(database, table, "/columns")?;
+        self.send(Method::POST, &path, request).await
+    }
+
+    pub async fn change_column(
+        &self,
+        database: &str,
+        table: &str,
+        column: &str,
+        request: &ChangeColumn,
+    ) -> Result<Answer<StatementRun>> {
+        let path = table_path(
+            database,
+            table,
+            &format!("/columns/{}", name_segment(column)?),
+        )?;
+        self.send(Method::PATCH, &path, request).await
+    }
+
+    pub async fn drop_column(
+        &self,
+        database: &str,
+        table: &str,
+        column: &str,
+        dry_run: bool,
+    ) -> Result<Answer<StatementRun>> {
+        let column = format!("/columns/{}", name_segment(column)?);
+        let path = dry(table_path(database, table, &column)?, dry_run);
+        self.call(self.request(Method::DELETE, &path)).await
+    }
+
+    pub async fn add_index(
+        &self,
+        database: &str,
+        table: &str,
+        request: &AddIndex,
+    ) -> Result<Answer<StatementRun>> {
+        let path = table_path(database, table, "/indexes")?;
+        self.send(Method::POST, &path, request).await
+    }
+
+    /// `PRIMARY` drops the primary key.
+    pub async fn drop_index(
+        &self,
+        database: &str,
+        table: &str,
+        index: &str,
+        dry_run: bool,
+    ) -> Result<Answer<StatementRun>> {
+        let index = format!("/indexes/{}", name_segment(index)?);
+        let path = dry(table_path(database, table, &index)?, dry_run);
+        self.call(self.request(Method::DELETE, &path)).await
+    }
+
+    /// The rows as a file, once the panel has accepted the request: read it as it comes
+    /// (`bytes_stream()`) or whole (`bytes()`, `text()`). A failure midway cuts the body off, so
+    /// a read error means the file is incomplete.
+    pub async fn export_table(
+        &self,
+        database: &str,
+        table: &str,
+        query: &RowsQuery,
+        format: TableExportFormat,
+    ) -> Result<reqwest::Response> {
+        let path = table_path(database, table, "/export")?;
+        let view = query.to_query_string();
+        let mut params = format!("format={}", format.extension());
+        if !view.is_empty() {
+            params = format!("{params}&{view}");
+        }
+        self.response(self.request(Method::GET, &with_query(path, &params)))
+            .await
+    }
+
+    /// Loads CSV (UTF-8, at most 64 MiB) into the table in one transaction: `columns` names the
+    /// target of each CSV column in order (`None` skips it); `header`: the first record holds names.
+    pub async fn import_rows(
+        &self,
+        database: &str,
+        table: &str,
+        columns: &[Option<&str>],
+        header: bool,
+        csv: impl Into<reqwest::Body>,
+    ) -> Result<Answer<ImportResult>> {
+        if let Some(name) = columns
+            .iter()
+            .flatten()
+            .find(|c| c.contains(',') || **c == "-")
+        {
+            return Err(Error::Invalid(format!(
+                "An import cannot name column {name:?}: the mapping is comma-separated and `-` skips a column."
+            )));
+        }
+        let columns = columns
+            .iter()
+            .map(|column| column.unwrap_or("-"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let params = format!("columns={}&header={header}", percent_encode(&columns));
+        let path = with_query(table_path(database, table, "/import")?, &params);
+        let request = self
+            .request(Method::POST, &path)
+            .header(reqwest::header::CONTENT_TYPE, "text/csv; charset=utf-8")
+            .body(csv);
+        self.call(request).await
+    }
+}
+
+fn tables_path(database: &str) -> String {
+    format!("/api/databases/{}/tables", segment(database))
+}
+
+/// `…/tables/{table}` and what follows it (`rest`, already encoded).
+fn table_path(database: &str, table: &str, rest: &str) -> Result<String> {
+    Ok(format!(
+        "{}/{}{rest}",
+        tables_path(database),
+        name_segment(table)?
+    ))
+}
+
+fn dry(path: String, dry_run: bool) -> String {
+    with_query(path, if dry_run { "dry_run=true" } else { "" })
+}
+
+fn with_query(path: String, query: &str) -> String {
+    if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{query}")
     }
 }
 

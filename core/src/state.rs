@@ -54,6 +54,13 @@ impl FromRef<AppState> for crate::services::backups::Context {
     }
 }
 
+/// The Tables service and its handlers work with these alone.
+impl FromRef<AppState> for crate::services::tables::context::Context {
+    fn from_ref(state: &AppState) -> Self {
+        state.tables()
+    }
+}
+
 /// leptos_axum finds its options in the router's state.
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
@@ -89,6 +96,14 @@ pub struct Shared {
 }
 
 impl Shared {
+    pub fn tables(&self) -> crate::services::tables::context::Context {
+        crate::services::tables::context::Context {
+            store: self.store.clone(),
+            fleet: self.fleet.clone(),
+            queries: self.queries.clone(),
+        }
+    }
+
     pub fn backup_context(&self) -> crate::services::backups::Context {
         crate::services::backups::Context {
             store: self.store.clone(),

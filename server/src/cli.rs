@@ -20,6 +20,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod plans;
+
 #[derive(Parser)]
 #[command(
     name = "nobregas-panel",
@@ -94,6 +96,9 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Manage the plans accounts are on (their limits).
+    #[command(subcommand)]
+    Plan(plans::PlanCommand),
     /// Manage the fleet of MySQL/MariaDB servers accounts are placed on.
     #[command(subcommand)]
     Server(ServerCommand),
@@ -293,6 +298,16 @@ pub enum AccountCommand {
         /// one that is not draining.
         #[arg(long)]
         server: Option<String>,
+        /// The account's plan (`plan list`); default: the plan named `default`.
+        #[arg(long)]
+        plan: Option<String>,
+    },
+    /// Put an account on another plan; its limits apply to what it creates next.
+    SetPlan {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        plan: String,
     },
     /// Set an account's panel password (read as one line from standard input); every session of
     /// the account is signed out.
@@ -371,11 +386,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             prefix,
             password_stdin: _,
             server,
+            plan,
         }) => {
             let (email, prefix) = (Email::parse(&email)?, Prefix::parse(&prefix)?);
             let password = Password::parse(&read_password_line()?)?;
             let panel = Operator::open(&global).await?;
-            accounts::create(
+            // Looked up first: an unknown plan creates nothing.
+            if let Some(plan) = &plan {
+                crate::services::plans::find(&panel.store, plan).await?;
+            }
+            let account_id = accounts::create(
                 &panel.store,
                 &panel.fleet,
                 &Argon2Gate::default(),
@@ -384,8 +404,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 server.as_deref(),
             )
             .await?;
+            if let Some(plan) = &plan {
+                crate::services::plans::assign(&panel.store, account_id, plan).await?;
+            }
             eprintln!("Created account {email} with prefix {}.", prefix.as_str());
             Ok(())
+        }
+        Command::Account(AccountCommand::SetPlan { email, plan }) => {
+            let email = Email::parse(&email)?;
+            let panel = Operator::open(&global).await?;
+            let Some(account_id) = accounts::find_id_by_email(&panel.store, &email).await? else {
+                bail!("No account with email {email}.");
+            };
+            crate::services::plan_changes::set_plan(&panel.store, &panel.fleet, account_id, &plan)
+                .await?;
+            eprintln!("{email} is now on plan {}.", plan.trim());
+            Ok(())
+        }
+        Command::Plan(command) => {
+            let panel = Operator::open(&global).await?;
+            plans::run(&panel.store, &panel.fleet, command).await
         }
         Command::Account(AccountCommand::SetPassword {
             email,
@@ -516,7 +554,15 @@ impl Operator {
     }
 
     async fn open(global: &GlobalArgs) -> anyhow::Result<Self> {
-        let settings = global.settings(SocketAddr::from(([127, 0, 0, 1], 0)));
+        let mut settings = global.settings(SocketAddr::from(([127, 0, 0, 1], 0)));
+        // `plan update` and `account set-plan` give users the lower of the plan's connection limit
+        // and the panel's cap: the same cap `serve` has from the environment.
+        if let Some(cap) = std::env::var("NOBREGAS_MAX_USER_CONNECTIONS")
+            .ok()
+            .and_then(|cap| cap.parse().ok())
+        {
+            settings.max_user_connections = cap;
+        }
         let (store, sealer) = crate::startup::open_store(&settings).await?;
         let fleet = Fleet::new(managed::pool(&settings)?, &settings, sealer.clone())?;
         Ok(Self {

@@ -288,9 +288,11 @@ async fn request_deadline(
 }
 
 /// Import uploads are streamed to disk and limited by the import service itself (2 GiB by
-/// default); every other request body by `body_limit_bytes`.
+/// default), a table's CSV import by its handler (64 MiB); every other request body by
+/// `body_limit_bytes`.
 fn is_import(path: &str) -> bool {
-    path.starts_with("/api/databases/") && path.ends_with("/imports")
+    path.starts_with("/api/databases/")
+        && (path.ends_with("/imports") || (path.contains("/tables/") && path.ends_with("/import")))
 }
 
 async fn body_limit(State(limit): State<usize>, request: Request, next: Next) -> Response {

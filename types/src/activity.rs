@@ -43,6 +43,14 @@ pub enum Action {
     AccountMoved,
     /// A move stopped; the account stayed where it was.
     AccountMoveFailed,
+    /// Tables tab / `…/rows`: a row inserted, changed or deleted (with its key).
+    RowInserted,
+    RowUpdated,
+    RowsDeleted,
+    /// A structure change from the Tables tab (`ALTER`/`CREATE`/`RENAME`/`TRUNCATE`/`DROP TABLE`).
+    TableChanged,
+    /// Rows loaded into a table from CSV.
+    RowsImported,
 }
 
 impl Action {
@@ -79,6 +87,11 @@ impl Action {
             Self::AccountMoveStarted => "account_move_started",
             Self::AccountMoved => "account_moved",
             Self::AccountMoveFailed => "account_move_failed",
+            Self::RowInserted => "row_inserted",
+            Self::RowUpdated => "row_updated",
+            Self::RowsDeleted => "rows_deleted",
+            Self::TableChanged => "table_changed",
+            Self::RowsImported => "rows_imported",
         }
     }
 }
@@ -99,7 +112,7 @@ pub struct AuditEvent {
     /// database_imported, backup_schedule_set, backup_schedule_removed, password_changed,
     /// session_revoked, two_factor_enabled, two_factor_disabled, api_key_revoked, sign_in_voided,
     /// two_factor_locked, api_key_sent_insecurely, account_move_started, account_moved,
-    /// account_move_failed.
+    /// account_move_failed, row_inserted, row_updated, rows_deleted, table_changed, rows_imported.
     pub action: String,
     /// What the action was about (`database`, `user`, `host`, `privileges`, …).
     pub details: BTreeMap<String, String>,

@@ -36,6 +36,10 @@ pub enum ErrorCode {
     QueryCancelled,
     /// The operator is moving the account to another server: changes wait until it is done.
     AccountMoving,
+    /// A Tables edit addressed a row whose values are no longer those the caller saw.
+    RowChanged,
+    /// Creating this would take the account past a limit of its plan (`nobregas-panel plan`).
+    PlanLimit,
     Internal,
 }
 
@@ -62,6 +66,8 @@ impl ErrorCode {
             Self::QueryTimeout => "query_timeout",
             Self::QueryCancelled => "query_cancelled",
             Self::AccountMoving => "account_moving",
+            Self::RowChanged => "row_changed",
+            Self::PlanLimit => "plan_limit",
             Self::Internal => "internal",
         }
     }
@@ -73,7 +79,7 @@ impl ErrorCode {
             Self::MethodNotAllowed => 405,
             Self::Forbidden | Self::HttpsRequired => 403,
             Self::NotFound => 404,
-            Self::Conflict => 409,
+            Self::Conflict | Self::RowChanged | Self::PlanLimit => 409,
             Self::ValidationFailed => 422,
             Self::RateLimited | Self::TwoFactorLocked => 429,
             Self::Unavailable | Self::MysqlUnavailable => 503,
@@ -195,6 +201,8 @@ impl Word for ErrorCode {
         Self::QueryTimeout,
         Self::QueryCancelled,
         Self::AccountMoving,
+        Self::RowChanged,
+        Self::PlanLimit,
         Self::Internal,
     ];
 
@@ -218,7 +226,7 @@ pub struct ErrorDetail {
     /// Machine-readable: bad_request, unauthorized, method_not_allowed, forbidden, not_found,
     /// conflict, validation_failed, rate_limited, unavailable, mysql_unavailable, request_timeout,
     /// payload_too_large, quota_exceeded, session_required, https_required, two_factor_locked,
-    /// sql_error, query_timeout, query_cancelled, internal.
+    /// sql_error, query_timeout, query_cancelled, plan_limit, internal.
     pub code: String,
     pub message: String,
     /// MariaDB's error number; only with `sql_error`.

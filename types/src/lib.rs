@@ -10,6 +10,7 @@ pub mod names;
 pub mod privilege;
 pub mod query;
 pub mod security;
+pub mod tables;
 pub mod two_factor;
 pub mod validate;
 pub mod word;

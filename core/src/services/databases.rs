@@ -2,7 +2,8 @@
 //! composed only from validated names (`managed::sql`).
 use crate::domain::caller::Caller;
 use crate::managed::{admin_exec, admin_exec_expecting, sql};
-use crate::services::{audit, database_index, grants};
+use crate::services::plans::{self, Counted};
+use crate::services::{account_lock, audit, database_index, grants};
 use crate::store::Store;
 use crate::store_cache::StoreCache;
 use sqlx::MySqlPool;
@@ -92,6 +93,15 @@ pub async fn create(
         .map(str::trim)
         .filter(|c| !c.is_empty());
     check_charset(mysql, charset, collation).await?;
+    // Held until the database exists: two creates at the plan's limit cannot both take the last place.
+    let _account = account_lock::lock(store, &caller.prefix).await?;
+    plans::check_room(
+        store,
+        caller.account_id,
+        Counted::Databases,
+        count_on_server(mysql, caller).await?,
+    )
+    .await?;
     if find(mysql, &name).await.is_ok() {
         return Err(AppError::conflict(format!(
             "A database named {} already exists.",
@@ -123,6 +133,20 @@ pub async fn create(
     )
     .await;
     Ok(created)
+}
+
+/// How many databases of the account the server holds (the plan counts these, not the index).
+async fn count_on_server(mysql: &MySqlPool, caller: &Caller) -> Result<usize, AppError> {
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? ESCAPE '!'",
+    )
+    .bind(sql::like_starts_with(&format!(
+        "{}_",
+        caller.prefix.as_str()
+    )))
+    .fetch_one(mysql)
+    .await?;
+    Ok(usize::try_from(count).unwrap_or(0))
 }
 
 /// Charset and collation must be names the server knows (and belong together) before they are

@@ -4,6 +4,7 @@
 use crate::domain::caller::Caller;
 use crate::domain::secret::random_base62;
 use crate::managed::{self, admin_exec, processlist, sql};
+use crate::services::plans::{self, Counted, UserLimits};
 use crate::services::user_hosts::{self, LOCALHOST, LOOPBACK_HOSTS};
 use crate::services::{account_lock, audit};
 use crate::services::{databases, grants};
@@ -98,6 +99,7 @@ struct Login {
     plugin: String,
     hash: String,
     max_user_connections: i64,
+    max_questions: i64,
 }
 
 async fn login_at(
@@ -107,7 +109,8 @@ async fn login_at(
 ) -> Result<Option<Login>, AppError> {
     Ok(sqlx::query_as(
         "SELECT CONVERT(plugin USING utf8mb4) AS plugin, CONVERT(authentication_string USING utf8mb4) AS hash,
-                CAST(max_user_connections AS SIGNED) AS max_user_connections
+                CAST(max_user_connections AS SIGNED) AS max_user_connections,
+                CAST(max_questions AS SIGNED) AS max_questions
          FROM mysql.user WHERE User = ? AND Host = ?",
     )
     .bind(user.as_str())
@@ -117,9 +120,14 @@ async fn login_at(
 }
 
 /// Makes `user@host` exist with the password of `user@localhost` (its stored hash, copied as is),
-/// the panel's connection limit, and the same grants. Idempotent, and only writes what differs:
+/// the account's limits, and the same grants. Idempotent, and only writes what differs:
 /// reconciliation runs it for every user at every host to repair accounts that drifted.
-pub async fn sync_host(mysql: &MySqlPool, user: &DbUserName, host: &str) -> Result<(), AppError> {
+pub async fn sync_host(
+    mysql: &MySqlPool,
+    user: &DbUserName,
+    host: &str,
+    limits: UserLimits,
+) -> Result<(), AppError> {
     let source = login_at(mysql, user, LOCALHOST)
         .await?
         .ok_or_else(|| not_found(user.as_str()))?;
@@ -130,15 +138,16 @@ pub async fn sync_host(mysql: &MySqlPool, user: &DbUserName, host: &str) -> Resu
             user.as_str()
         )));
     }
-    let limit = managed::max_user_connections(mysql).await?;
     let wanted = Login {
-        max_user_connections: i64::from(limit),
+        max_user_connections: limits.connections,
+        max_questions: limits.queries_per_hour,
         ..source
     };
     let identified = format!(
-        "IDENTIFIED VIA {} USING {} WITH MAX_USER_CONNECTIONS {limit}",
+        "IDENTIFIED VIA {} USING {} {}",
         wanted.plugin,
-        sql::quote_string(&wanted.hash)
+        sql::quote_string(&wanted.hash),
+        limits.clause()
     );
     let account = sql::account(user, host);
     match login_at(mysql, user, host).await? {
@@ -157,22 +166,62 @@ pub async fn sync_host(mysql: &MySqlPool, user: &DbUserName, host: &str) -> Resu
     grants::copy(mysql, user, LOCALHOST, host).await
 }
 
-/// Gives `user@localhost` the panel's connection limit if it lacks it (users made before the limit
-/// existed, or a limit the operator changed since).
-pub async fn sync_limit(mysql: &MySqlPool, user: &DbUserName) -> Result<(), AppError> {
-    let limit = managed::max_user_connections(mysql).await?;
+/// Gives `user@localhost` the account's limits if it lacks them (users made before, a plan or a
+/// connection cap changed since).
+pub async fn sync_limit(
+    mysql: &MySqlPool,
+    user: &DbUserName,
+    limits: UserLimits,
+) -> Result<(), AppError> {
     let current = login_at(mysql, user, LOCALHOST)
         .await?
         .ok_or_else(|| not_found(user.as_str()))?;
-    if current.max_user_connections != i64::from(limit) {
+    if (current.max_user_connections, current.max_questions)
+        != (limits.connections, limits.queries_per_hour)
+    {
         admin_exec(
             mysql,
             &format!(
-                "ALTER USER {} WITH MAX_USER_CONNECTIONS {limit}",
-                sql::account(user, LOCALHOST)
+                "ALTER USER {} {}",
+                sql::account(user, LOCALHOST),
+                limits.clause()
             ),
         )
         .await?;
+    }
+    Ok(())
+}
+
+/// The account's limits for its users: the panel's connection cap and the account's plan.
+pub async fn limits_of(
+    mysql: &MySqlPool,
+    store: &Store,
+    account_id: i64,
+) -> Result<UserLimits, AppError> {
+    UserLimits::of_account(
+        store,
+        account_id,
+        managed::max_user_connections(mysql).await?,
+    )
+    .await
+}
+
+/// Gives every user of the account, at every host, the limits of its plan as it now is (a plan
+/// changed or assigned). Under the account's lock, like every change to its MySQL accounts.
+pub async fn apply_limits(
+    mysql: &MySqlPool,
+    store: &Store,
+    caller: &Caller,
+) -> Result<(), AppError> {
+    let _account = account_lock::lock(store, &caller.prefix).await?;
+    let limits = limits_of(mysql, store, caller.account_id).await?;
+    for user in names(mysql, caller).await? {
+        sync_limit(mysql, &user, limits).await?;
+        for host in existing_hosts(mysql, &user).await? {
+            if host != LOCALHOST {
+                sync_host(mysql, &user, &host, limits).await?;
+            }
+        }
     }
     Ok(())
 }
@@ -200,6 +249,8 @@ pub async fn create(
     // Held until the user exists at every host: a whitelist entry removed meanwhile waits, then
     // removes this user's account at its host too.
     let _account = account_lock::lock(store, &caller.prefix).await?;
+    let used = names(mysql, caller).await?.len();
+    plans::check_room(store, caller.account_id, Counted::Users, used).await?;
     if !hosts_of(mysql, &name).await?.is_empty() {
         return Err(AppError::conflict(format!(
             "A database user named {} already exists.",
@@ -207,7 +258,8 @@ pub async fn create(
         )));
     }
     let hosts = user_hosts::wanted(store, caller).await?;
-    if let Err(err) = create_at(mysql, &name, &password, &hosts).await {
+    let limits = limits_of(mysql, store, caller.account_id).await?;
+    if let Err(err) = create_at(mysql, &name, &password, &hosts, limits).await {
         for host in &hosts {
             let _ = drop_host(mysql, &name, host).await;
         }
@@ -230,16 +282,17 @@ async fn create_at(
     name: &DbUserName,
     password: &DbPassword,
     hosts: &[String],
+    limits: UserLimits,
 ) -> Result<(), AppError> {
-    let limit = managed::max_user_connections(mysql).await?;
     let statement = format!(
-        "CREATE USER {} IDENTIFIED BY {} WITH MAX_USER_CONNECTIONS {limit}",
+        "CREATE USER {} IDENTIFIED BY {} {}",
         sql::account(name, LOCALHOST),
-        sql::quote_string(password.expose())
+        sql::quote_string(password.expose()),
+        limits.clause()
     );
     admin_exec(mysql, &statement).await?;
     for host in hosts.iter().filter(|host| *host != LOCALHOST) {
-        sync_host(mysql, name, host).await?;
+        sync_host(mysql, name, host, limits).await?;
     }
     Ok(())
 }
@@ -257,6 +310,7 @@ pub async fn set_password(
     let password = DbPassword::parse(password)?;
     let _account = account_lock::lock_for_user(store, name).await?;
     let hosts = existing_hosts(mysql, name).await?;
+    let limits = limits_of(mysql, store, caller.account_id).await?;
     let statement = format!(
         "ALTER USER {} IDENTIFIED BY {}",
         sql::account(name, LOCALHOST),
@@ -269,7 +323,7 @@ pub async fn set_password(
     )
     .await;
     for host in hosts.iter().filter(|host| *host != LOCALHOST) {
-        sync_host(mysql, name, host).await?;
+        sync_host(mysql, name, host, limits).await?;
     }
     Ok(())
 }

@@ -5,8 +5,9 @@
 //! An account is in line when every whitelist entry of it is `active`, and each of its users
 //! (`<prefix>_…` at 'localhost') exists at exactly 'localhost', the loopback addresses and the
 //! active whitelist hosts, each with the password hash and authentication plugin of 'localhost',
-//! the panel's connection limit, and the same database grants.
+//! the connection and query limits of the account's plan, and the same database grants.
 use crate::managed;
+use crate::services::plans::{Limits, UserLimits};
 use crate::services::user_hosts::LOOPBACK_HOSTS;
 use sqlx::{MySqlPool, Row};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -20,6 +21,7 @@ struct Login {
     plugin: String,
     hash: String,
     max_user_connections: i64,
+    max_questions: i64,
     /// Database grants: the database pattern → its privilege columns, in column order.
     grants: BTreeMap<String, String>,
 }
@@ -28,22 +30,24 @@ struct Login {
 pub struct Snapshot {
     /// prefix → user → host → login.
     users: HashMap<String, BTreeMap<String, BTreeMap<String, Login>>>,
-    limit: i64,
+    /// The panel's `MAX_USER_CONNECTIONS` cap on this server, which a plan can only lower.
+    cap: u32,
 }
 
 impl Snapshot {
     /// Three reads, whatever the number of accounts.
     pub async fn read(mysql: &MySqlPool) -> Result<Self, AppError> {
-        let limit = i64::from(managed::max_user_connections(mysql).await?);
+        let cap = managed::max_user_connections(mysql).await?;
         let mut users: HashMap<String, BTreeMap<String, BTreeMap<String, Login>>> = HashMap::new();
-        let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
+        let rows: Vec<(String, String, String, String, i64, i64)> = sqlx::query_as(
             "SELECT CONVERT(User USING utf8mb4), CONVERT(Host USING utf8mb4), CONVERT(plugin USING utf8mb4),
-                    CONVERT(authentication_string USING utf8mb4), CAST(max_user_connections AS SIGNED)
+                    CONVERT(authentication_string USING utf8mb4), CAST(max_user_connections AS SIGNED),
+                    CAST(max_questions AS SIGNED)
              FROM mysql.user WHERE User LIKE '%!_%' ESCAPE '!'",
         )
         .fetch_all(mysql)
         .await?;
-        for (user, host, plugin, hash, max_user_connections) in rows {
+        for (user, host, plugin, hash, max_user_connections, max_questions) in rows {
             let Some((prefix, _)) = user.split_once('_') else {
                 continue;
             };
@@ -58,6 +62,7 @@ impl Snapshot {
                         plugin,
                         hash,
                         max_user_connections,
+                        max_questions,
                         grants: BTreeMap::new(),
                     },
                 );
@@ -90,12 +95,13 @@ impl Snapshot {
                 login.grants.insert(db, privileges);
             }
         }
-        Ok(Self { users, limit })
+        Ok(Self { users, cap })
     }
 
     /// Whether the account needs the per-account reconciliation. `hosts` are its whitelist rows'
-    /// MySQL hosts with their state.
-    pub fn drifted(&self, prefix: &str, hosts: &[(String, String)]) -> bool {
+    /// MySQL hosts with their state; `plan`, the limits of its plan.
+    pub fn drifted(&self, prefix: &str, hosts: &[(String, String)], plan: &Limits) -> bool {
+        let limits = UserLimits::new(self.cap, plan);
         if hosts.iter().any(|(_, state)| state != "active") {
             return true;
         }
@@ -111,12 +117,16 @@ impl Snapshot {
                 // A user without its 'localhost' row is a leftover the reconciliation drops.
                 return true;
             };
-            local.max_user_connections != self.limit
+            let limited = |login: &Login| {
+                (login.max_user_connections, login.max_questions)
+                    == (limits.connections, limits.queries_per_hour)
+            };
+            !limited(local)
                 || at.keys().map(String::as_str).collect::<BTreeSet<_>>() != wanted
                 || at.values().any(|login| {
                     (&login.plugin, &login.hash, &login.grants)
                         != (&local.plugin, &local.hash, &local.grants)
-                        || login.max_user_connections != self.limit
+                        || !limited(login)
                 })
         })
     }
@@ -126,11 +136,22 @@ impl Snapshot {
 mod tests {
     use super::*;
 
+    const LIMITS: &Limits = &Limits {
+        max_databases: None,
+        max_users: None,
+        max_storage: None,
+        max_backup_storage: None,
+        max_user_connections: None,
+        max_queries_per_hour: None,
+        max_whitelist: None,
+    };
+
     fn login(hash: &str, grants: &[(&str, &str)]) -> Login {
         Login {
             plugin: "mysql_native_password".into(),
             hash: hash.into(),
             max_user_connections: 30,
+            max_questions: 0,
             grants: grants
                 .iter()
                 .map(|(db, privileges)| ((*db).to_owned(), (*privileges).to_owned()))
@@ -148,6 +169,7 @@ mod tests {
                     plugin: login.plugin.clone(),
                     hash: login.hash.clone(),
                     max_user_connections: login.max_user_connections,
+                    max_questions: login.max_questions,
                 },
             );
         }
@@ -156,7 +178,7 @@ mod tests {
             "acme".to_owned(),
             BTreeMap::from([("acme_app".to_owned(), at)]),
         );
-        Snapshot { users, limit: 30 }
+        Snapshot { users, cap: 30 }
     }
 
     #[test]
@@ -171,26 +193,38 @@ mod tests {
                 ("198.51.100.7", remote),
             ])
         };
-        assert!(!all(login("*A", &grants)).drifted("acme", &whitelist));
+        assert!(!all(login("*A", &grants)).drifted("acme", &whitelist, LIMITS));
         assert!(
-            all(login("*B", &grants)).drifted("acme", &whitelist),
+            all(login("*B", &grants)).drifted("acme", &whitelist, LIMITS),
             "password"
         );
         assert!(
-            all(login("*A", &[("acme\\_shop", "YNN")])).drifted("acme", &whitelist),
+            all(login("*A", &[("acme\\_shop", "YNN")])).drifted("acme", &whitelist, LIMITS),
             "grants"
         );
         assert!(
-            all(login("*A", &grants)).drifted("acme", &[]),
+            all(login("*A", &grants)).drifted("acme", &[], LIMITS),
             "a host no entry asks for"
         );
         let pending = [("198.51.100.7".to_owned(), "pending".to_owned())];
-        assert!(all(login("*A", &grants)).drifted("acme", &pending));
+        assert!(all(login("*A", &grants)).drifted("acme", &pending, LIMITS));
         let missing = snapshot(&[("localhost", login("*A", &grants))]);
         assert!(
-            missing.drifted("acme", &[]),
+            missing.drifted("acme", &[], LIMITS),
             "the loopback hosts are missing"
         );
-        assert!(!missing.drifted("other", &[]), "an account without users");
+        assert!(
+            !missing.drifted("other", &[], LIMITS),
+            "an account without users"
+        );
+        let smaller_plan = Limits {
+            max_user_connections: Some(5),
+            max_queries_per_hour: Some(1000),
+            ..Limits::default()
+        };
+        assert!(
+            all(login("*A", &grants)).drifted("acme", &whitelist, &smaller_plan),
+            "the plan's limits changed"
+        );
     }
 }

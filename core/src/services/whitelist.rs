@@ -5,6 +5,7 @@ use crate::domain::time;
 use crate::managed::fleet::Fleet;
 use crate::managed::processlist;
 use crate::services::audit;
+use crate::services::plans::{self, Counted};
 use crate::services::user_hosts::LOOPBACK_HOSTS;
 use crate::services::{account_lock, db_users, drift};
 use crate::store::{self, Store};
@@ -80,10 +81,20 @@ pub async fn add(
                 .await?;
             id
         }
-        None => insert(store, caller, request.host.trim(), &mysql_host, &note).await?,
+        None => {
+            let used: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM whitelist WHERE account_id = ?")
+                    .bind(caller.account_id)
+                    .fetch_one(store)
+                    .await?;
+            let used = usize::try_from(used).unwrap_or(0);
+            plans::check_room(store, caller.account_id, Counted::WhitelistHosts, used).await?;
+            insert(store, caller, request.host.trim(), &mysql_host, &note).await?
+        }
     };
+    let limits = db_users::limits_of(mysql, store, caller.account_id).await?;
     for user in db_users::names(mysql, caller).await? {
-        db_users::sync_host(mysql, &user, &mysql_host).await?;
+        db_users::sync_host(mysql, &user, &mysql_host, limits).await?;
     }
     sqlx::query("UPDATE whitelist SET state = 'active' WHERE id = ?")
         .bind(id)
@@ -229,6 +240,7 @@ pub async fn reconcile(store: &Store, fleet: &Fleet) -> Result<(), AppError> {
     // Each server is read once (`drift::Snapshot`); only accounts that differ get the slow pass.
     let mut snapshots: std::collections::HashMap<Option<i64>, Option<drift::Snapshot>> =
         Default::default();
+    let plans = plans::per_user_limits_of_every_account(store).await?;
     let mut outcome = Outcome::default();
     for (account_id, prefix) in accounts {
         match Prefix::parse_existing(&prefix) {
@@ -249,6 +261,7 @@ pub async fn reconcile(store: &Store, fleet: &Fleet) -> Result<(), AppError> {
                             !snapshot.drifted(
                                 caller.prefix.as_str(),
                                 hosts.get(&account_id).map_or(&[][..], Vec::as_slice),
+                                &plans.get(&account_id).cloned().unwrap_or_default(),
                             )
                         });
                         if !in_line {
@@ -316,14 +329,21 @@ async fn reconcile_account(
         Ok(users) => users,
         Err(err) => return outcome.note(what, Err(err)),
     };
+    let limits = match db_users::limits_of(mysql, store, caller.account_id).await {
+        Ok(limits) => limits,
+        Err(err) => return outcome.note(what, Err(err)),
+    };
     for user in &users {
-        outcome.note(user.as_str(), db_users::sync_limit(mysql, user).await);
+        outcome.note(
+            user.as_str(),
+            db_users::sync_limit(mysql, user, limits).await,
+        );
         // Users made before the loopback accounts existed get them here (start-up), and any that
         // drifted are repaired.
         for host in LOOPBACK_HOSTS {
             outcome.note(
                 &format!("{}@{host}", user.as_str()),
-                db_users::sync_host(mysql, user, host).await,
+                db_users::sync_host(mysql, user, host, limits).await,
             );
         }
     }
@@ -337,7 +357,7 @@ async fn reconcile_account(
         }
         let mut all_synced = true;
         for user in &users {
-            let synced = db_users::sync_host(mysql, user, mysql_host).await;
+            let synced = db_users::sync_host(mysql, user, mysql_host, limits).await;
             all_synced &= synced.is_ok();
             outcome.note(&format!("{}@{mysql_host}", user.as_str()), synced);
         }

@@ -8,6 +8,7 @@ pub mod keys;
 pub mod openapi;
 pub mod queries;
 pub mod security;
+pub mod tables;
 pub mod users;
 pub mod whitelist;
 
@@ -30,6 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(databases::router())
         .merge(backups::router())
         .merge(queries::router())
+        .merge(tables::router())
         .merge(users::router())
         .merge(whitelist::router())
 }

@@ -1,28 +1,14 @@
 //! Weakness 2: a customer's open transaction must not hold admin connections for long. Admin
 //! statements wait briefly for locks (409) and have a deadline (503); a failed drop keeps grants.
 use crate::helpers::{
-    TestApp, mysql_url, new_user, spawn_app_with, test_settings, whitelist_entry,
+    TestApp, mysql_url, new_user, refusal_with_message, spawn_app_with, test_settings,
+    whitelist_entry,
 };
 use reqwest::StatusCode;
 use server::config::Settings;
 use sqlx::{Connection, Executor, MySqlConnection};
 use std::time::{Duration, Instant};
 use types::model::{CreateDatabase, SetPrivileges};
-
-/// The API's refusal of a typed call: its status, error code and message.
-fn refusal_with_message<T: std::fmt::Debug>(
-    result: nobregas_client::Result<T>,
-) -> (StatusCode, String, String) {
-    match result {
-        Err(nobregas_client::Error::Api {
-            status,
-            code,
-            message,
-            ..
-        }) => (status, code, message),
-        other => panic!("not the API's refusal: {other:?}"),
-    }
-}
 
 /// An account with a database holding a table, and a user with SELECT on it.
 async fn setup(app: &TestApp) -> (String, String, String) {

@@ -154,3 +154,131 @@ fn serve_refuses_plain_http_on_a_public_address() {
         stderr(&refused)
     );
 }
+
+/// Issue 26's contract: `plan create|update|list|delete`, `account create --plan`, `account set-plan`.
+#[test]
+fn plans_are_created_listed_updated_assigned_and_deleted_from_the_command_line() {
+    let dir = DataDir::new();
+    let ok = |args: &[&str], stdin: &str| {
+        let output = dir.run(args, stdin);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let refused = |args: &[&str], stdin: &str| {
+        let output = dir.run(args, stdin);
+        assert!(!output.status.success(), "{args:?} succeeded");
+        stderr(&output)
+    };
+    // The plan's row of `plan list`: NAME ACCOUNTS DATABASES USERS STORAGE BACKUPS CONNECTIONS QUERIES/H WHITELIST.
+    let row = |name: &str| -> Vec<String> {
+        ok(&["plan", "list"], "")
+            .lines()
+            .map(|line| {
+                line.split_whitespace()
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .find(|cells| cells.first().map(String::as_str) == Some(name))
+            .unwrap_or_else(|| panic!("no plan {name} listed"))
+    };
+
+    ok(
+        &[
+            "plan",
+            "create",
+            "--name",
+            "Basic",
+            "--max-databases",
+            "5",
+            "--max-storage",
+            "1GiB",
+            "--max-user-connections",
+            "10",
+        ],
+        "",
+    );
+    assert!(refused(&["plan", "create", "--name", "Basic"], "").contains("exists"));
+    assert!(
+        refused(
+            &[
+                "plan",
+                "create",
+                "--name",
+                "Odd",
+                "--max-storage",
+                "1 parsec"
+            ],
+            ""
+        )
+        .contains("unit")
+    );
+    assert_eq!(
+        row("Basic"),
+        ["Basic", "0", "5", "-", "1GiB", "-", "10", "-", "-"]
+    );
+    assert_eq!(row("default")[2..], ["-", "-", "-", "-", "-", "-", "-"]);
+
+    ok(
+        &[
+            "plan",
+            "update",
+            "--name",
+            "Basic",
+            "--max-databases",
+            "unlimited",
+            "--max-users",
+            "3",
+        ],
+        "",
+    );
+    assert_eq!(
+        row("Basic"),
+        ["Basic", "0", "-", "3", "1GiB", "-", "10", "-", "-"]
+    );
+
+    let prefix = crate::helpers::random_prefix();
+    let email = format!("{prefix}@plans.test");
+    let create = |plan: &str| {
+        vec![
+            "account".to_owned(),
+            "create".to_owned(),
+            "--email".to_owned(),
+            email.clone(),
+            "--prefix".to_owned(),
+            prefix.clone(),
+            "--password-stdin".to_owned(),
+            "--plan".to_owned(),
+            plan.to_owned(),
+        ]
+    };
+    let unknown = create("Nope");
+    let unknown: Vec<&str> = unknown.iter().map(String::as_str).collect();
+    assert!(refused(&unknown, "a good password\n").contains("No plan named Nope"));
+    assert!(
+        refused(
+            &["account", "set-plan", "--email", &email, "--plan", "Basic"],
+            ""
+        )
+        .contains("No account")
+    );
+    let basic = create("Basic");
+    let basic: Vec<&str> = basic.iter().map(String::as_str).collect();
+    ok(&basic, "a good password\n");
+    assert_eq!(row("Basic")[1], "1");
+    assert!(
+        refused(&["plan", "delete", "--name", "Basic"], "")
+            .contains("account(s) are on plan Basic")
+    );
+
+    ok(
+        &[
+            "account", "set-plan", "--email", &email, "--plan", "default",
+        ],
+        "",
+    );
+    assert_eq!(row("Basic")[1], "0");
+    ok(&["plan", "delete", "--name", "Basic"], "");
+    assert!(!ok(&["plan", "list"], "").contains("Basic"));
+    assert!(refused(&["plan", "delete", "--name", "default"], "").contains("cannot be deleted"));
+    crate::helpers::remove_account_footprint(&prefix);
+}

@@ -386,3 +386,63 @@ async fn completions_and_reporting_a_leaked_key() {
         "the key stopped working at once"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tables_and_rows_list_page_edit_and_refuse_a_stale_update() {
+    let app = spawn_app().await;
+    let (account, cli) = client(&app).await;
+    let db = format!("{}_r", account.prefix);
+    cli.ok(&["databases", "create", &db]);
+    let created = cli.run_with_input(
+        &["query", &db, "-"],
+        "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(20) NULL);
+         INSERT INTO items VALUES (1, 'one'), (2, NULL), (3, 'three')",
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+
+    let list = cli.ok(&["tables", "list", &db]);
+    assert!(list.lines().any(|l| l.starts_with("items")), "{list}");
+    let shown = cli.json(&["tables", "show", &db, "items"]);
+    assert_eq!(shown["key"], serde_json::json!(["id"]));
+
+    // A page, and the key to the next one on stderr.
+    let page = cli.run(&["rows", "list", &db, "items", "--limit", "2"]);
+    assert!(page.status.success(), "{}", stderr(&page));
+    let out = String::from_utf8(page.stdout.clone()).unwrap();
+    assert!(
+        out.lines().nth(2).is_some_and(|l| l.ends_with("NULL")),
+        "{out}"
+    );
+    assert!(stderr(&page).contains("next: 2"), "{}", stderr(&page));
+    let rest = cli.json(&["rows", "list", &db, "items", "--after", "2"]);
+    assert_eq!(rest["rows"], serde_json::json!([[3, "three"]]));
+
+    cli.ok(&[
+        "rows",
+        "update",
+        &db,
+        "items",
+        "--key",
+        r#"{"id":1}"#,
+        "--old",
+        r#"{"name":"one"}"#,
+        "--set",
+        r#"{"name":"uno"}"#,
+    ]);
+    let stale = cli.run(&[
+        "rows",
+        "update",
+        &db,
+        "items",
+        "--key",
+        r#"{"id":1}"#,
+        "--old",
+        r#"{"name":"one"}"#,
+        "--set",
+        r#"{"name":"ein"}"#,
+    ]);
+    assert_eq!(code(&stale), 1);
+    assert!(stderr(&stale).contains("changed"), "{}", stderr(&stale));
+    let csv = cli.ok(&["rows", "export", &db, "items", "--format", "csv"]);
+    assert_eq!(csv, "id,name\r\n1,uno\r\n2,\r\n3,three\r\n");
+}

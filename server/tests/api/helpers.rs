@@ -444,6 +444,20 @@ pub fn refusal<T>(result: nobregas_client::Result<T>) -> (StatusCode, String) {
     }
 }
 
+/// The API's refusal of a typed call: its status, error code and message.
+pub fn refusal_with_message<T>(result: nobregas_client::Result<T>) -> (StatusCode, String, String) {
+    match result {
+        Err(nobregas_client::Error::Api {
+            status,
+            code,
+            message,
+            ..
+        }) => (status, code, message),
+        Err(other) => panic!("not the API's refusal: {other}"),
+        Ok(_) => panic!("the API accepted what it should refuse"),
+    }
+}
+
 pub async fn error_code(response: Response) -> String {
     let body: serde_json::Value = response.json().await.expect("error body is JSON");
     body["error"]["code"]

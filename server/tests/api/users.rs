@@ -476,7 +476,7 @@ async fn a_grant_that_drifted_at_one_host_is_restored_by_reconciliation() {
         .await
         .unwrap();
     assert!(
-        !in_line.drifted(&account.prefix, &[]),
+        !in_line.drifted(&account.prefix, &[], &Default::default()),
         "nothing to repair yet"
     );
     let pattern = db.replace('_', "\\_");

@@ -149,7 +149,7 @@ pub fn convert(bytes: &[u8], kind: Kind) -> Value {
     }
 }
 
-fn integer(text: &str) -> Value {
+pub fn integer(text: &str) -> Value {
     let safe = |magnitude: u64| magnitude <= MAX_SAFE_INTEGER;
     if let Ok(n) = text.parse::<i64>()
         && safe(n.unsigned_abs())

@@ -120,6 +120,7 @@ impl From<ClientError> for Failure {
             ClientError::Api { status, .. } if *status == StatusCode::UNAUTHORIZED => {
                 AUTHENTICATION
             }
+            ClientError::Invalid(_) => USAGE,
             _ => API_SAID_NO,
         };
         Failure::new(exit, err.to_string())

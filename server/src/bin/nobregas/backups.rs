@@ -1,13 +1,11 @@
 //! `nobregas backups …`: jobs run on the panel; `--wait` polls them to the end (with a progress bar
 //! on a terminal), `download` streams the `.sql.gz` to a file.
 use crate::api::{API_SAID_NO, Api, Body, Failure, segment};
-use crate::output::{Output, confirm, progress, show, size, table};
+use crate::output::{Output, confirm, progress, save_body, show, size, table};
 use clap::Subcommand;
-use futures_util::StreamExt;
 use indicatif::ProgressBar;
 use nobregas_client::Answer;
 use reqwest::Method;
-use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 use types::backups::{JobStatus, RestoreRequest};
@@ -129,23 +127,8 @@ async fn download(api: &Api, id: &str, to: Option<PathBuf>) -> Result<(), Failur
         .response(api.request(Method::GET, &format!("/api/backups/{id}/download")))
         .await?;
     let to = to.unwrap_or_else(|| PathBuf::from(format!("{id}.sql.gz")));
-    // Written beside the target and renamed when complete: an interrupted download leaves no
-    // file that looks whole.
-    let partial = to.with_extension("gz.part");
     let bar = progress(response.content_length().unwrap_or(0), "Downloading");
-    let mut file = std::fs::File::create(&partial)?;
-    let mut stream = response.bytes_stream();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk
-            .map_err(|err| Failure::new(API_SAID_NO, format!("The download stopped: {err}")))?;
-        file.write_all(&chunk)?;
-        bar.inc(chunk.len() as u64);
-    }
-    file.sync_all()?;
-    std::fs::rename(&partial, &to)?;
-    bar.finish_and_clear();
-    eprintln!("Saved {}.", to.display());
-    Ok(())
+    save_body(response, &to, "download", &bar).await
 }
 
 async fn restore(

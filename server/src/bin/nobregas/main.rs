@@ -9,6 +9,8 @@ mod databases;
 mod grants;
 mod output;
 mod query;
+mod rows;
+mod tables;
 mod users;
 mod whitelist;
 
@@ -19,8 +21,10 @@ use databases::DatabasesCommand;
 use grants::GrantsCommand;
 use output::{Output, read_stdin_line};
 use query::QueryCommand;
+use rows::RowsCommand;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use tables::TablesCommand;
 use users::UsersCommand;
 use whitelist::WhitelistCommand;
 
@@ -59,8 +63,8 @@ struct Global {
     /// Allow plain http to a host other than this machine (the key then crosses the network unencrypted).
     #[arg(long, global = true)]
     insecure_http: bool,
-    /// `table` for people, `json` for the API's answer unchanged (for jq). (`-o` is `backups
-    /// download`'s output file.)
+    /// `table` for people, `json` for the API's answer unchanged (for jq). (`-o` is the output
+    /// file of `backups download` and `rows export`.)
     #[arg(long, value_enum, default_value = "table", global = true)]
     output: Output,
 }
@@ -83,6 +87,12 @@ enum Command {
     Whitelist(WhitelistCommand),
     /// Run SQL on a database as your account's own MySQL identity.
     Query(QueryCommand),
+    /// A database's tables: list, show, create, drop, rename, truncate, columns and indexes.
+    #[command(subcommand)]
+    Tables(TablesCommand),
+    /// A table's rows: list page by page, insert, update, delete, export, import.
+    #[command(subcommand)]
+    Rows(RowsCommand),
     /// Backups: create, download, restore, delete.
     #[command(subcommand)]
     Backups(BackupsCommand),
@@ -144,6 +154,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Grants(command) => command.run(&api, output).await,
         Command::Whitelist(command) => command.run(&api, output).await,
         Command::Query(command) => command.run(&api, output, api_key_stdin).await,
+        Command::Tables(command) => command.run(&api, output, api_key_stdin).await,
+        Command::Rows(command) => command.run(&api, output, api_key_stdin).await,
         Command::Backups(command) => command.run(&api, output).await,
         Command::Keys(_) | Command::Completions { .. } => unreachable!("handled above"),
     }

@@ -1,10 +1,12 @@
 //! What the client prints and reads at the terminal: aligned tables (or the API's JSON unchanged),
-//! confirmations for destructive commands, progress bars when someone is watching, and one line of
-//! standard input (a password, a leaked key).
-use crate::api::{Body, Failure};
+//! confirmations for destructive commands, progress bars when someone is watching, one line of
+//! standard input (a password, a leaked key), and streamed files (exports, downloads) written out.
+use crate::api::{API_SAID_NO, Body, Failure};
 use comfy_table::{Table, presets::NOTHING};
+use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Output {
@@ -44,6 +46,15 @@ pub fn any_table(header: Vec<String>, rows: impl IntoIterator<Item = Vec<String>
         .map(|line| line.strip_prefix(' ').unwrap_or(line))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// A value as the mariadb client shows it: strings bare, NULL for null.
+pub fn cell(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => "NULL".to_owned(),
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// Prints `human()` for tables, or the body as the API sent it for `--output json`.
@@ -109,6 +120,44 @@ pub fn progress(total: u64, what: &str) -> ProgressBar {
     bar.set_style(style);
     bar.set_message(what.to_owned());
     bar
+}
+
+/// Writes a streamed body to `out` as it arrives, moving `bar` by each chunk. A failure after the
+/// first bytes arrives as an aborted body: that is a failure (`what` stopped), never a clean end.
+pub async fn write_body(
+    response: reqwest::Response,
+    out: &mut impl Write,
+    what: &str,
+    bar: &ProgressBar,
+) -> Result<(), Failure> {
+    let mut stream = response.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk =
+            chunk.map_err(|err| Failure::new(API_SAID_NO, format!("The {what} stopped: {err}")))?;
+        out.write_all(&chunk)?;
+        bar.inc(chunk.len() as u64);
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Saves a streamed body as `to`: written beside it as `<to>.part` and renamed when complete, so
+/// an interrupted transfer leaves no file that looks whole.
+pub async fn save_body(
+    response: reqwest::Response,
+    to: &Path,
+    what: &str,
+    bar: &ProgressBar,
+) -> Result<(), Failure> {
+    let mut partial = to.as_os_str().to_owned();
+    partial.push(".part");
+    let mut file = std::fs::File::create(&partial)?;
+    write_body(response, &mut file, what, bar).await?;
+    file.sync_all()?;
+    std::fs::rename(&partial, to)?;
+    bar.finish_and_clear();
+    eprintln!("Saved {}.", to.display());
+    Ok(())
 }
 
 /// Bytes for people: 1.2 MiB.

@@ -1,11 +1,11 @@
 //! `nobregas query DATABASE [SQL | -]`: the statement runs as the account's own MySQL identity on
 //! the server, exactly as in the Query tab.
 use crate::api::{Api, Failure, segment};
-use crate::output::{Output, any_table};
+use crate::output::{Output, any_table, cell, write_body};
 use clap::Args;
-use futures_util::StreamExt;
+use indicatif::ProgressBar;
 use reqwest::Method;
-use std::io::{Read, Write};
+use std::io::Read;
 use types::query::{ExportFormat, ExportRequest, QueryRequest, StatementResult};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -103,15 +103,6 @@ fn print_result(result: &StatementResult) {
     }
 }
 
-/// A value as the mariadb client shows it: strings bare, NULL for null.
-fn cell(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::Null => "NULL".to_owned(),
-        serde_json::Value::String(text) => text.clone(),
-        other => other.to_string(),
-    }
-}
-
 async fn export(api: &Api, path: &str, sql: String) -> Result<(), Failure> {
     let request = ExportRequest {
         sql,
@@ -122,18 +113,6 @@ async fn export(api: &Api, path: &str, sql: String) -> Result<(), Failure> {
     let response = api
         .response(api.request(Method::POST, path).json(&request))
         .await?;
-    let mut stream = response.bytes_stream();
-    let mut stdout = std::io::stdout().lock();
-    while let Some(chunk) = stream.next().await {
-        // A failure after the first rows arrives as an aborted body: say so, do not pretend it ended.
-        let chunk = chunk.map_err(|err| {
-            Failure::new(
-                crate::api::API_SAID_NO,
-                format!("The export stopped: {err}"),
-            )
-        })?;
-        stdout.write_all(&chunk)?;
-    }
-    stdout.flush()?;
-    Ok(())
+    let stdout = &mut std::io::stdout().lock();
+    write_body(response, stdout, "export", &ProgressBar::hidden()).await
 }
