@@ -15,7 +15,7 @@ pub async fn change_password(
 ) -> Result<SignedOut, AppError> {
     use panel_core::services::security;
     crate::rpc::answer(async {
-        let (state, caller) = crate::rpc::signed_in().await?;
+        let (state, caller) = crate::rpc::signed_in_even_if_suspended().await?;
         security::change_password(&state.store, &state.login_limiter, &caller, &request).await
     })
     .await
@@ -25,7 +25,7 @@ pub async fn change_password(
 pub async fn list_sessions() -> Result<SessionList, AppError> {
     use panel_core::services::sessions;
     crate::rpc::answer(async {
-        let (state, caller) = crate::rpc::signed_in().await?;
+        let (state, caller) = crate::rpc::signed_in_even_if_suspended().await?;
         sessions::list(&state.store, &caller).await
     })
     .await
@@ -35,7 +35,7 @@ pub async fn list_sessions() -> Result<SessionList, AppError> {
 pub async fn revoke_session(id: i64) -> Result<(), AppError> {
     use panel_core::services::security;
     crate::rpc::answer(async {
-        let (state, caller) = crate::rpc::signed_in().await?;
+        let (state, caller) = crate::rpc::signed_in_even_if_suspended().await?;
         security::revoke_session(&state.store, &caller, id).await
     })
     .await
@@ -45,7 +45,7 @@ pub async fn revoke_session(id: i64) -> Result<(), AppError> {
 pub async fn revoke_other_sessions() -> Result<SignedOut, AppError> {
     use panel_core::services::security;
     crate::rpc::answer(async {
-        let (state, caller) = crate::rpc::signed_in().await?;
+        let (state, caller) = crate::rpc::signed_in_even_if_suspended().await?;
         security::revoke_other_sessions(&state.store, &caller).await
     })
     .await

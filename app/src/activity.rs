@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 pub async fn list_activity(before: Option<String>) -> Result<AuditPage, AppError> {
     use panel_core::services::audit;
     crate::rpc::answer(async {
-        let (state, caller) = crate::rpc::signed_in().await?;
+        let (state, caller) = crate::rpc::signed_in_even_if_suspended().await?;
         audit::page(&state.store, &caller, before.as_deref(), None).await
     })
     .await

@@ -18,7 +18,7 @@ pub struct AccountResource(pub Resource<Result<Account, AppError>>);
 pub async fn get_account() -> Result<Account, AppError> {
     use panel_core::services::accounts;
     crate::rpc::answer(async {
-        let (state, caller) = crate::rpc::signed_in().await?;
+        let (state, caller) = crate::rpc::signed_in_even_if_suspended().await?;
         accounts::view(&state.store, caller.account_id).await
     })
     .await

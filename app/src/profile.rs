@@ -1,11 +1,12 @@
 //! Profile: the account's details and its API key (masked; regenerated through a confirmation,
 //! revealed once).
+use crate::backups::{JobStatus, list_backups};
 use crate::components::form_error::failure;
 use crate::components::load::Load;
 use crate::components::{confirm::ConfirmDialog, icons::SyncIcon, reveal::RevealSecret};
 use crate::error::AppError;
 use crate::layout::AccountResource;
-use crate::model::{Account, ApiKeyInfo, NewApiKey};
+use crate::model::{Account, ApiKeyInfo, NewApiKey, Suspension};
 use leptos::prelude::*;
 
 #[server(prefix = "/rpc", endpoint = "regenerate_api_key")]
@@ -120,6 +121,7 @@ fn ProfileDetails(account: Account, confirm_open: RwSignal<bool>) -> impl IntoVi
         },
     };
     view! {
+        {account.suspension.map(|suspension| view! { <SuspendedNotice suspension/> })}
         <section class="card" aria-labelledby="account-heading">
             <h2 id="account-heading">"Account"</h2>
             <dl class="facts">
@@ -147,6 +149,39 @@ fn ProfileDetails(account: Account, confirm_open: RwSignal<bool>) -> impl IntoVi
                 " to the REST API under /api; it can do everything you can do here."
             </p>
             {key}
+        </section>
+    }
+}
+
+/// Why the account is suspended, and what is left to the customer: their existing backups.
+#[component]
+fn SuspendedNotice(suspension: Suspension) -> impl IntoView {
+    let backups = Resource::new(|| (), |_| list_backups(String::new()));
+    view! {
+        <section class="card" aria-labelledby="suspended-heading" data-testid="account-suspended">
+            <h2 id="suspended-heading">"Account suspended"</h2>
+            <p class="warning" role="alert">
+                "Your provider suspended this account on "{suspension.since}": "{suspension.reason}". "
+                "Your databases are kept exactly as they are, but neither the panel nor your database users "
+                "can reach them, and scheduled backups are paused until the account is resumed."
+            </p>
+            <h3>"Your backups"</h3>
+            <Load resource=backups let:list>
+                <ul class="plain-list">
+                    {list
+                        .backups
+                        .into_iter()
+                        .filter(|backup| backup.status == JobStatus::Completed)
+                        .map(|backup| view! {
+                            <li>
+                                <a href=format!("/api/backups/{}/download", backup.id) download>
+                                    {format!("{} — {}", backup.database, backup.created_at)}
+                                </a>
+                            </li>
+                        })
+                        .collect_view()}
+                </ul>
+            </Load>
         </section>
     }
 }

@@ -32,8 +32,21 @@ pub async fn request() -> Result<Request, AppError> {
 }
 
 /// The signed-in account. Server functions serve the panel's pages: the session cookie only,
-/// never a key (the `/rpc` layer refuses `Authorization` already; this keeps it so).
+/// never a key (the `/rpc` layer refuses `Authorization` already; this keeps it so). A suspended
+/// account gets 403 `account_suspended` here, also when a page calls the function while it renders.
 pub async fn signed_in() -> Result<(AppState, Caller), AppError> {
+    let (state, caller) = signed_in_even_if_suspended().await?;
+    if caller.suspended {
+        let refusal =
+            panel_core::services::suspension::refusal(&state.store, caller.account_id).await;
+        return Err(refusal);
+    }
+    Ok((state, caller))
+}
+
+/// `signed_in` for what a suspended customer may still do: read why (Profile, the audit log),
+/// keep their sign-in safe (password, sessions, two-factor) and fetch existing backups.
+pub async fn signed_in_even_if_suspended() -> Result<(AppState, Caller), AppError> {
     let Request {
         state,
         headers,

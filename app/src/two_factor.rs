@@ -15,7 +15,7 @@ use leptos::server_fn::ServerFn;
 pub async fn get_two_factor() -> Result<TwoFactorStatus, AppError> {
     use panel_core::services::two_factor;
     crate::rpc::answer(async {
-        let (state, caller) = crate::rpc::signed_in().await?;
+        let (state, caller) = crate::rpc::signed_in_even_if_suspended().await?;
         two_factor::status(&state.store, caller.account_id).await
     })
     .await
@@ -25,7 +25,7 @@ pub async fn get_two_factor() -> Result<TwoFactorStatus, AppError> {
 pub async fn begin_two_factor() -> Result<Enrolment, AppError> {
     use panel_core::services::{accounts, two_factor};
     crate::rpc::answer(async {
-        let (state, caller) = crate::rpc::signed_in().await?;
+        let (state, caller) = crate::rpc::signed_in_even_if_suspended().await?;
         let email = accounts::view(&state.store, caller.account_id).await?.email;
         two_factor::begin(&state.store, &state.sealer, &caller, &email).await
     })
@@ -36,7 +36,7 @@ pub async fn begin_two_factor() -> Result<Enrolment, AppError> {
 pub async fn confirm_two_factor(code: String) -> Result<RecoveryCodes, AppError> {
     use panel_core::services::two_factor;
     crate::rpc::answer(async {
-        let (state, caller) = crate::rpc::signed_in().await?;
+        let (state, caller) = crate::rpc::signed_in_even_if_suspended().await?;
         two_factor::confirm(
             &state.store,
             &state.sealer,
@@ -53,7 +53,7 @@ pub async fn confirm_two_factor(code: String) -> Result<RecoveryCodes, AppError>
 pub async fn disable_two_factor(password: String, code: String) -> Result<(), AppError> {
     use panel_core::services::two_factor;
     crate::rpc::answer(async {
-        let (state, caller) = crate::rpc::signed_in().await?;
+        let (state, caller) = crate::rpc::signed_in_even_if_suspended().await?;
         two_factor::disable(
             &state.store,
             &state.sealer,

@@ -26,6 +26,8 @@ pub struct KnownKey {
     pub prefix: Prefix,
     pub last4: String,
     pub last_used_at: Option<i64>,
+    /// Cached like the rest: suspending writes the store, which drops the cache.
+    pub suspended: bool,
 }
 
 pub struct StoreCache {

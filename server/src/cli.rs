@@ -6,7 +6,9 @@ use crate::domain::password::Argon2Gate;
 use crate::domain::seal::Sealer;
 use crate::domain::secret::random_base62;
 use crate::managed::fleet::Fleet;
-use crate::services::{accounts, api_keys, audit, secrets, servers, sessions, two_factor};
+use crate::services::{
+    accounts, api_keys, audit, secrets, servers, sessions, suspension, two_factor,
+};
 use crate::startup::Application;
 use crate::{managed, store};
 use anyhow::{Context, bail};
@@ -309,6 +311,21 @@ pub enum AccountCommand {
         #[arg(long)]
         plan: String,
     },
+    /// Suspend an account (unpaid, abuse): every MySQL user of the account is locked and its
+    /// connections ended, scheduled backups wait, and its key and sessions get 403
+    /// account_suspended except to read why and download existing backups. Data is not touched.
+    Suspend {
+        #[arg(long)]
+        email: String,
+        /// Shown to the customer on Profile and in every refusal.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Undo `account suspend`: the users are unlocked, backups and the API work again.
+    Resume {
+        #[arg(long)]
+        email: String,
+    },
     /// Set an account's panel password (read as one line from standard input); every session of
     /// the account is signed out.
     SetPassword {
@@ -359,6 +376,14 @@ pub enum KeyCommand {
         #[arg(long)]
         email: String,
     },
+}
+
+/// The account an operator command names by its email.
+async fn account_id_of(store: &store::Store, email: &Email) -> anyhow::Result<i64> {
+    match accounts::find_id_by_email(store, email).await? {
+        Some(account_id) => Ok(account_id),
+        None => bail!("No account with email {email}."),
+    }
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -413,12 +438,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Account(AccountCommand::SetPlan { email, plan }) => {
             let email = Email::parse(&email)?;
             let panel = Operator::open(&global).await?;
-            let Some(account_id) = accounts::find_id_by_email(&panel.store, &email).await? else {
-                bail!("No account with email {email}.");
-            };
+            let account_id = account_id_of(&panel.store, &email).await?;
             crate::services::plan_changes::set_plan(&panel.store, &panel.fleet, account_id, &plan)
                 .await?;
             eprintln!("{email} is now on plan {}.", plan.trim());
+            Ok(())
+        }
+        Command::Account(AccountCommand::Suspend { email, reason }) => {
+            let email = Email::parse(&email)?;
+            let panel = Operator::open(&global).await?;
+            let account_id = account_id_of(&panel.store, &email).await?;
+            suspension::suspend(&panel.store, &panel.fleet, account_id, &reason).await?;
+            eprintln!(
+                "{email} is suspended: its database users are locked and their connections ended."
+            );
+            Ok(())
+        }
+        Command::Account(AccountCommand::Resume { email }) => {
+            let email = Email::parse(&email)?;
+            let panel = Operator::open(&global).await?;
+            let account_id = account_id_of(&panel.store, &email).await?;
+            suspension::resume(&panel.store, &panel.fleet, account_id).await?;
+            eprintln!("{email} is resumed: its database users are unlocked.");
             Ok(())
         }
         Command::Plan(command) => {
@@ -432,9 +473,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let email = Email::parse(&email)?;
             let password = Password::parse(&read_password_line()?)?;
             let store = Operator::open(&global).await?.store;
-            let Some(account_id) = accounts::find_id_by_email(&store, &email).await? else {
-                bail!("No account with email {email}.");
-            };
+            let account_id = account_id_of(&store, &email).await?;
             accounts::set_password(&store, &Argon2Gate::default(), account_id, password).await?;
             let signed_out = sessions::revoke_others(&store, account_id, None).await?;
             let entry = audit::Entry {
@@ -451,9 +490,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Account(AccountCommand::ResetTwoFactor { email }) => {
             let email = Email::parse(&email)?;
             let store = Operator::open(&global).await?.store;
-            let Some(account_id) = accounts::find_id_by_email(&store, &email).await? else {
-                bail!("No account with email {email}.");
-            };
+            let account_id = account_id_of(&store, &email).await?;
             if two_factor::reset(&store, account_id).await? {
                 eprintln!(
                     "Two-factor sign-in is now off for {email}; its recovery codes are void."
@@ -497,9 +534,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Key(KeyCommand::Regenerate { email }) => {
             let email = Email::parse(&email)?;
             let store = Operator::open(&global).await?.store;
-            let Some(account_id) = accounts::find_id_by_email(&store, &email).await? else {
-                bail!("No account with email {email}.");
-            };
+            let account_id = account_id_of(&store, &email).await?;
             println!(
                 "{}",
                 api_keys::regenerate(&store, account_id, &Actor::Cli, None)

@@ -19,6 +19,9 @@ fn is_public(path: &str) -> bool {
         || crate::assets::names_a_file(path)
 }
 
+/// The pages a suspended account may still open (the rest redirect to Profile).
+const OPEN_WHILE_SUSPENDED: [&str; 2] = ["/profile", "/activity"];
+
 pub async fn require_session(
     State(state): State<AppState>,
     request: Request,
@@ -33,11 +36,14 @@ pub async fn require_session(
         Some(token) => sessions::caller(&state.store, token, client.ip)
             .await
             .ok()
-            .flatten()
-            .is_some(),
-        None => false,
+            .flatten(),
+        None => None,
     };
-    if signed_in {
+    if let Some(caller) = signed_in {
+        // A suspended account's other pages would only show refusals: Profile says why.
+        if caller.suspended && !OPEN_WHILE_SUSPENDED.contains(&parts.uri.path()) {
+            return Redirect::to("/profile").into_response();
+        }
         return next.run(Request::from_parts(parts, body)).await;
     }
     let here = parts

@@ -51,6 +51,9 @@ pub enum Action {
     TableChanged,
     /// Rows loaded into a table from CSV.
     RowsImported,
+    /// The operator suspended the account (`account suspend --reason`), or resumed it.
+    AccountSuspended,
+    AccountResumed,
 }
 
 impl Action {
@@ -92,6 +95,8 @@ impl Action {
             Self::RowsDeleted => "rows_deleted",
             Self::TableChanged => "table_changed",
             Self::RowsImported => "rows_imported",
+            Self::AccountSuspended => "account_suspended",
+            Self::AccountResumed => "account_resumed",
         }
     }
 }
@@ -112,7 +117,8 @@ pub struct AuditEvent {
     /// database_imported, backup_schedule_set, backup_schedule_removed, password_changed,
     /// session_revoked, two_factor_enabled, two_factor_disabled, api_key_revoked, sign_in_voided,
     /// two_factor_locked, api_key_sent_insecurely, account_move_started, account_moved,
-    /// account_move_failed, row_inserted, row_updated, rows_deleted, table_changed, rows_imported.
+    /// account_move_failed, row_inserted, row_updated, rows_deleted, table_changed, rows_imported,
+    /// account_suspended, account_resumed.
     pub action: String,
     /// What the action was about (`database`, `user`, `host`, `privileges`, …).
     pub details: BTreeMap<String, String>,

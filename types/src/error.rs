@@ -40,6 +40,8 @@ pub enum ErrorCode {
     RowChanged,
     /// Creating this would take the account past a limit of its plan (`nobregas-panel plan`).
     PlanLimit,
+    /// The operator suspended the account: only reading why and fetching backups is left.
+    AccountSuspended,
     Internal,
 }
 
@@ -68,6 +70,7 @@ impl ErrorCode {
             Self::AccountMoving => "account_moving",
             Self::RowChanged => "row_changed",
             Self::PlanLimit => "plan_limit",
+            Self::AccountSuspended => "account_suspended",
             Self::Internal => "internal",
         }
     }
@@ -77,7 +80,7 @@ impl ErrorCode {
             Self::BadRequest | Self::SqlError | Self::QueryTimeout | Self::QueryCancelled => 400,
             Self::Unauthorized | Self::SessionRequired => 401,
             Self::MethodNotAllowed => 405,
-            Self::Forbidden | Self::HttpsRequired => 403,
+            Self::Forbidden | Self::HttpsRequired | Self::AccountSuspended => 403,
             Self::NotFound => 404,
             Self::Conflict | Self::RowChanged | Self::PlanLimit => 409,
             Self::ValidationFailed => 422,
@@ -203,6 +206,7 @@ impl Word for ErrorCode {
         Self::AccountMoving,
         Self::RowChanged,
         Self::PlanLimit,
+        Self::AccountSuspended,
         Self::Internal,
     ];
 

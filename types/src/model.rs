@@ -12,6 +12,21 @@ pub struct Account {
     /// RFC 3339, UTC: when the account's key was revoked because someone reported it as exposed
     /// (`POST /api/keys/revoke`); `null` once a new key is issued.
     pub api_key_revoked_at: Option<String>,
+    /// Set while the operator has the account suspended (`nobregas-panel account suspend`).
+    #[serde(default)]
+    pub suspension: Option<Suspension>,
+}
+
+/// Why and since when the account is suspended: its database users are locked, scheduled
+/// backups wait, and everything but this page, signing in and existing backups answers 403
+/// `account_suspended`. Nothing in the databases is touched.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Suspension {
+    /// RFC 3339, UTC.
+    pub since: String,
+    /// The operator's reason, as given to `account suspend --reason`.
+    pub reason: String,
 }
 
 /// `POST /api/keys/revoke`: a key found where it should not be (a public repository, a log).

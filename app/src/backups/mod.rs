@@ -7,12 +7,14 @@ pub use types::backups::*;
 use crate::error::AppError;
 use leptos::prelude::*;
 
+/// The backups of `database`, or of every database when it is empty (a suspended account's
+/// Profile lists them for download).
 #[server(prefix = "/rpc", endpoint = "list_backups")]
 pub async fn list_backups(database: String) -> Result<BackupList, AppError> {
     use panel_core::services::{backups, databases};
     crate::rpc::answer(async {
-        let (state, caller) = crate::rpc::signed_in().await?;
-        let database: Option<String> = Some(database);
+        let (state, caller) = crate::rpc::signed_in_even_if_suspended().await?;
+        let database = Some(database).filter(|name| !name.is_empty());
         let database = database
             .as_deref()
             .map(|name| databases::owned(&caller, name))

@@ -49,6 +49,16 @@ pub async fn limit(State(state): State<AppState>, mut request: Request, next: Ne
             reset_secs,
         }) => {
             let account = caller.as_ref().map(|caller| caller.account_id);
+            if let Some(caller) = &caller
+                && caller.suspended
+                && !open_while_suspended(request.method(), request.uri().path())
+            {
+                let refusal =
+                    crate::services::suspension::refusal(&state.store, caller.account_id).await;
+                let mut response = refusal.into_response();
+                set_headers(response.headers_mut(), limit, remaining, reset_secs);
+                return response;
+            }
             if let Some(account_id) = account
                 && changes_something(request.method(), request.uri().path())
                 && crate::services::moves::is_moving(&state.store, account_id)
@@ -81,6 +91,28 @@ pub async fn limit(State(state): State<AppState>, mut request: Request, next: Ne
             response
         }
     }
+}
+
+/// What a suspended account's key or session may still do under `/api` (the path as the nested
+/// router sees it): read the account and its audit log, keep its sign-in safe, list and download
+/// existing backups. Server functions (`/rpc/…`) decide for themselves (`app::rpc::signed_in`),
+/// because pages also call them while they render, without a request of their own.
+fn open_while_suspended(method: &axum::http::Method, path: &str) -> bool {
+    use axum::http::Method;
+    if path.starts_with("/rpc/") {
+        return true;
+    }
+    let path = path.strip_prefix("/api").unwrap_or(path);
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    matches!(
+        (method, segments.as_slice()),
+        (
+            &Method::GET,
+            ["account"] | ["audit"] | ["backups"] | ["backups", _] | ["backups", _, "download"]
+        ) | (&Method::PUT, ["account", "password"])
+            | (&Method::GET | &Method::DELETE, ["account", "sessions"])
+            | (&Method::DELETE, ["account", "sessions", _])
+    )
 }
 
 /// While an account moves to another server, requests that change something wait (423); reads
@@ -127,4 +159,37 @@ pub async fn limit_server_functions(
         .into_response();
     }
     limit(state, request, next).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::open_while_suspended;
+    use axum::http::Method;
+
+    #[test]
+    fn a_suspended_account_keeps_only_reading_why_its_sign_in_and_its_backups() {
+        for (method, path) in [
+            (Method::GET, "/account"),
+            (Method::GET, "/audit"),
+            (Method::GET, "/backups"),
+            (Method::GET, "/backups/b1"),
+            (Method::GET, "/backups/b1/download"),
+            (Method::PUT, "/account/password"),
+            (Method::DELETE, "/account/sessions/3"),
+            (Method::POST, "/rpc/get_account"),
+        ] {
+            assert!(open_while_suspended(&method, path), "{method} {path}");
+        }
+        for (method, path) in [
+            (Method::GET, "/databases"),
+            (Method::POST, "/databases"),
+            (Method::DELETE, "/backups/b1"),
+            (Method::POST, "/backups/b1/restore"),
+            (Method::POST, "/databases/acme_shop/query"),
+            (Method::GET, "/users"),
+            (Method::GET, "/whitelist"),
+        ] {
+            assert!(!open_while_suspended(&method, path), "{method} {path}");
+        }
+    }
 }

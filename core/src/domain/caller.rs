@@ -21,6 +21,9 @@ pub struct Caller {
     pub ip: Option<IpAddr>,
     /// The browser session the request came with (`None` for API keys and the panel itself).
     pub session: Option<i64>,
+    /// The operator suspended the account: `auth::api_limit` lets through only what a suspended
+    /// customer may still do (read why, fetch backups, sign out).
+    pub suspended: bool,
 }
 
 /// Who acted on the account's behalf.
@@ -60,6 +63,7 @@ impl Caller {
             actor: Actor::System,
             ip: None,
             session: None,
+            suspended: false,
         }
     }
 }

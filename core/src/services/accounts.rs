@@ -4,7 +4,7 @@ use crate::managed::fleet::{self, Fleet};
 use crate::managed::sql;
 use crate::store::{self, Store};
 use types::error::AppError;
-use types::model::{Account, ApiKeyInfo};
+use types::model::{Account, ApiKeyInfo, Suspension};
 use types::validate::{Email, Password, Prefix};
 
 /// Creates an account (the CLI, tests) on a managed server: `server` by name, or the least loaded
@@ -109,6 +109,16 @@ pub async fn find_id_by_email(store: &Store, email: &Email) -> Result<Option<i64
     )
 }
 
+/// The operator's reason while the account is suspended (`suspension`), else `None`.
+pub async fn suspension_reason(store: &Store, account_id: i64) -> Result<Option<String>, AppError> {
+    let row: Option<(Option<i64>, Option<String>)> =
+        sqlx::query_as("SELECT suspended_at, suspended_reason FROM accounts WHERE id = ?")
+            .bind(account_id)
+            .fetch_optional(store)
+            .await?;
+    Ok(row.and_then(|(at, reason)| at.map(|_| reason.unwrap_or_default())))
+}
+
 pub async fn exists_any(store: &Store) -> Result<bool, AppError> {
     Ok(
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM accounts")
@@ -156,12 +166,14 @@ struct AccountRow {
     revoked_at: Option<i64>,
     insecure_use_at: Option<i64>,
     insecure_use_ip: Option<String>,
+    suspended_at: Option<i64>,
+    suspended_reason: Option<String>,
 }
 
 pub async fn view(store: &Store, account_id: i64) -> Result<Account, AppError> {
     let row: AccountRow = sqlx::query_as(
         "SELECT a.email, a.prefix, k.last4, k.created_at, k.last_used_at, k.last_used_ip, a.key_revoked_at,
-                k.insecure_use_at, k.insecure_use_ip
+                k.insecure_use_at, k.insecure_use_ip, a.suspended_at, a.suspended_reason
          FROM accounts a LEFT JOIN api_keys k ON k.account_id = a.id WHERE a.id = ?",
     )
     .bind(account_id)
@@ -177,6 +189,8 @@ pub async fn view(store: &Store, account_id: i64) -> Result<Account, AppError> {
         revoked_at,
         insecure_use_at,
         insecure_use_ip,
+        suspended_at,
+        suspended_reason,
     } = row;
     let api_key = last4.zip(created_at).map(|(last4, created_at)| ApiKeyInfo {
         masked: api_key::masked(&last4),
@@ -191,6 +205,10 @@ pub async fn view(store: &Store, account_id: i64) -> Result<Account, AppError> {
         prefix,
         api_key,
         api_key_revoked_at: revoked_at.map(time::rfc3339),
+        suspension: suspended_at.map(|since| Suspension {
+            since: time::rfc3339(since),
+            reason: suspended_reason.unwrap_or_default(),
+        }),
     })
 }
 

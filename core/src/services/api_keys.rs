@@ -112,18 +112,35 @@ pub async fn authenticate(
         },
         ip,
         session: None,
+        suspended: known.suspended,
     })
 }
 
+/// A key's row, with what the request needs of its account.
+#[derive(sqlx::FromRow)]
+struct KeyRow {
+    account_id: i64,
+    prefix: String,
+    last_used_at: Option<i64>,
+    last4: String,
+    suspended_at: Option<i64>,
+}
+
 async fn lookup(store: &Store, hash: &[u8; 32]) -> Result<KnownKey, AppError> {
-    let row: Option<(i64, String, Option<i64>, String)> = sqlx::query_as(
-        "SELECT k.account_id, a.prefix, k.last_used_at, k.last4 FROM api_keys k JOIN accounts a ON a.id = k.account_id
+    let row: Option<KeyRow> = sqlx::query_as(
+        "SELECT k.account_id, a.prefix, k.last_used_at, k.last4, a.suspended_at FROM api_keys k JOIN accounts a ON a.id = k.account_id
          WHERE k.key_hash = ?",
     )
     .bind(&hash[..])
     .fetch_optional(store)
     .await?;
-    let (account_id, prefix, last_used_at, last4) = row.ok_or_else(|| {
+    let KeyRow {
+        account_id,
+        prefix,
+        last_used_at,
+        last4,
+        suspended_at,
+    } = row.ok_or_else(|| {
         AppError::unauthorized("This API key is not valid (it may have been regenerated).")
     })?;
     Ok(KnownKey {
@@ -131,6 +148,7 @@ async fn lookup(store: &Store, hash: &[u8; 32]) -> Result<KnownKey, AppError> {
         prefix: Prefix::parse_existing(&prefix)?,
         last4,
         last_used_at,
+        suspended: suspended_at.is_some(),
     })
 }
 

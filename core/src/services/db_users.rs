@@ -93,13 +93,16 @@ pub async fn list(mysql: &MySqlPool, caller: &Caller) -> Result<Vec<DbUser>, App
         .collect())
 }
 
-/// How an account authenticates, and its connection limit: what every host of a user shares.
+/// How an account authenticates, its limits and whether it is locked (a suspended account):
+/// what every host of a user shares.
 #[derive(sqlx::FromRow, PartialEq)]
 struct Login {
     plugin: String,
     hash: String,
     max_user_connections: i64,
     max_questions: i64,
+    /// 1 while `ACCOUNT LOCK`ed (`mysql.user` does not show it; `global_priv` does).
+    locked: i64,
 }
 
 async fn login_at(
@@ -108,10 +111,12 @@ async fn login_at(
     host: &str,
 ) -> Result<Option<Login>, AppError> {
     Ok(sqlx::query_as(
-        "SELECT CONVERT(plugin USING utf8mb4) AS plugin, CONVERT(authentication_string USING utf8mb4) AS hash,
-                CAST(max_user_connections AS SIGNED) AS max_user_connections,
-                CAST(max_questions AS SIGNED) AS max_questions
-         FROM mysql.user WHERE User = ? AND Host = ?",
+        "SELECT CONVERT(u.plugin USING utf8mb4) AS plugin, CONVERT(u.authentication_string USING utf8mb4) AS hash,
+                CAST(u.max_user_connections AS SIGNED) AS max_user_connections,
+                CAST(u.max_questions AS SIGNED) AS max_questions,
+                CAST(IFNULL(JSON_VALUE(g.Priv, '$.account_locked'), '0') IN ('1', 'true') AS SIGNED) AS locked
+         FROM mysql.user u JOIN mysql.global_priv g ON g.User = u.User AND g.Host = u.Host
+         WHERE u.User = ? AND u.Host = ?",
     )
     .bind(user.as_str())
     .bind(host)
@@ -144,10 +149,11 @@ pub async fn sync_host(
         ..source
     };
     let identified = format!(
-        "IDENTIFIED VIA {} USING {} {}",
+        "IDENTIFIED VIA {} USING {} {} ACCOUNT {}",
         wanted.plugin,
         sql::quote_string(&wanted.hash),
-        limits.clause()
+        limits.clause(),
+        if wanted.locked == 1 { "LOCK" } else { "UNLOCK" }
     );
     let account = sql::account(user, host);
     match login_at(mysql, user, host).await? {

@@ -20,6 +20,7 @@ pub mod security;
 pub mod server_prefixes;
 pub mod servers;
 pub mod sessions;
+pub mod suspension;
 pub mod tables;
 pub mod two_factor;
 pub mod user_hosts;

@@ -54,6 +54,17 @@ pub async fn open(store: &Store, account_id: i64, origin: &Origin) -> Result<Str
     Ok(token)
 }
 
+/// A live session's row, with what the request needs of its account.
+#[derive(sqlx::FromRow)]
+struct LiveSession {
+    id: i64,
+    account_id: i64,
+    prefix: String,
+    last_seen_at: i64,
+    ip: Option<String>,
+    suspended_at: Option<i64>,
+}
+
 /// The account signed in with `token`, if the session is live. `seen_from` (the request's client
 /// address) refreshes when and where the session was last seen, at most once a minute.
 pub async fn caller(
@@ -62,15 +73,23 @@ pub async fn caller(
     seen_from: Option<IpAddr>,
 ) -> Result<Option<Caller>, AppError> {
     let now = time::now();
-    let row: Option<(i64, i64, String, i64, Option<String>)> = sqlx::query_as(
-        "SELECT s.id, s.account_id, a.prefix, s.last_seen_at, s.ip FROM sessions s JOIN accounts a ON a.id = s.account_id
+    let row: Option<LiveSession> = sqlx::query_as(
+        "SELECT s.id, s.account_id, a.prefix, s.last_seen_at, s.ip, a.suspended_at FROM sessions s JOIN accounts a ON a.id = s.account_id
          WHERE s.token_hash = ? AND s.expires_at > ?",
     )
     .bind(token_hash(token))
     .bind(now)
     .fetch_optional(store)
     .await?;
-    let Some((id, account_id, prefix, last_seen_at, last_ip)) = row else {
+    let Some(LiveSession {
+        id,
+        account_id,
+        prefix,
+        last_seen_at,
+        ip: last_ip,
+        suspended_at,
+    }) = row
+    else {
         return Ok(None);
     };
     let ip = seen_from.map(|ip| ip.to_string());
@@ -89,6 +108,7 @@ pub async fn caller(
         actor: Actor::Session,
         ip: None,
         session: Some(id),
+        suspended: suspended_at.is_some(),
     }))
 }
 

@@ -323,7 +323,8 @@ fn add_shared_responses(operation: &mut Value) {
         // An operation's own 403 keeps its meaning; https_required can happen as well.
         if let Some(text) = own.as_str().filter(|text| !text.contains("https_required")) {
             *own = Value::from(format!(
-                "{text}; or https_required: credentials sent over plain HTTP from another machine"
+                "{text}; or https_required: credentials sent over plain HTTP from another machine; \
+                 or account_suspended: the operator suspended the account"
             ));
         }
     }
@@ -388,7 +389,9 @@ fn shared_responses() -> Value {
         "Unavailable": {"description": "MySQL (or the panel's store) is not answering; retry shortly", "content": error},
         "HttpsRequired": {
             "description": "https_required: the key (or a session cookie) was sent over plain HTTP from another machine. \
-                            Nothing changed; regenerate the key, it crossed the network unencrypted, and use https://",
+                            Nothing changed; regenerate the key, it crossed the network unencrypted, and use https://. \
+                            Or account_suspended: the operator suspended the account (the message says why); only \
+                            GET /account, GET /audit, the backups' GETs, the password and the sessions still answer",
             "content": error,
         },
         "AccountMoving": {

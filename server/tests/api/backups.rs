@@ -33,7 +33,7 @@ pub fn restore_into(database: &str) -> RestoreRequest {
     }
 }
 
-fn schedule(time_utc: &str, keep: u32) -> ScheduleRequest {
+pub fn schedule(time_utc: &str, keep: u32) -> ScheduleRequest {
     ScheduleRequest {
         time_utc: time_utc.to_owned(),
         keep,
@@ -942,7 +942,7 @@ async fn schedules_run_once_a_day_and_keep_the_newest() {
     assert_eq!(listed.backups.len(), 3);
 }
 
-async fn wait_all_finished(app: &TestApp, key: &str) {
+pub async fn wait_all_finished(app: &TestApp, key: &str) {
     let api = app.api(key);
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {

@@ -282,3 +282,51 @@ fn plans_are_created_listed_updated_assigned_and_deleted_from_the_command_line()
     assert!(refused(&["plan", "delete", "--name", "default"], "").contains("cannot be deleted"));
     crate::helpers::remove_account_footprint(&prefix);
 }
+
+#[test]
+fn accounts_are_suspended_with_a_reason_and_resumed_from_the_command_line() {
+    let dir = DataDir::new();
+    let prefix = format!("s{}", random_base62(10).to_lowercase());
+    let email = format!("{prefix}@example.test");
+    let run = |args: &[&str]| dir.run(args, "a good password\n");
+    let created = run(&[
+        "account",
+        "create",
+        "--email",
+        &email,
+        "--prefix",
+        &prefix,
+        "--password-stdin",
+    ]);
+    assert!(created.status.success(), "{}", stderr(&created));
+
+    let no_reason = run(&["account", "suspend", "--email", &email, "--reason", " "]);
+    assert!(!no_reason.status.success());
+    assert!(
+        stderr(&no_reason).contains("reason"),
+        "{}",
+        stderr(&no_reason)
+    );
+    let unknown = run(&[
+        "account",
+        "suspend",
+        "--email",
+        "nobody@example.test",
+        "--reason",
+        "unpaid",
+    ]);
+    assert!(
+        stderr(&unknown).contains("No account"),
+        "{}",
+        stderr(&unknown)
+    );
+
+    let suspended = run(&[
+        "account", "suspend", "--email", &email, "--reason", "unpaid",
+    ]);
+    assert!(suspended.status.success(), "{}", stderr(&suspended));
+    assert!(stderr(&suspended).contains("is suspended"));
+    let resumed = run(&["account", "resume", "--email", &email]);
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    assert!(stderr(&resumed).contains("is resumed"));
+}

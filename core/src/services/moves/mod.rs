@@ -83,6 +83,10 @@ pub async fn move_account(
     }
     let caller = Caller {
         actor: Actor::Cli,
+        // A suspended account moves with its users locked, and stays so on either server.
+        suspended: crate::services::accounts::suspension_reason(&ctx.store, account_id)
+            .await?
+            .is_some(),
         ..Caller::system(account_id, prefix.clone())
     };
     mark_moving(&ctx.store, account_id, true).await?;
@@ -121,7 +125,9 @@ pub async fn move_account(
     };
     // The account lives on the target now: what is left is tidying, which a failure must not undo.
     let unlocked_at = Instant::now();
-    if let Err(err) = users::set_locked(&target.pool, &prefix, &accounts, false).await {
+    if !caller.suspended
+        && let Err(err) = users::set_locked(&target.pool, &prefix, &accounts, false).await
+    {
         report(format!(
             "warning: could not unlock the users on {to}: {err}"
         ));
@@ -284,7 +290,9 @@ async fn undo(
     caller: &Caller,
     accounts: &[users::DbAccount],
 ) {
-    if let Err(err) = users::set_locked(&source.pool, &caller.prefix, accounts, false).await {
+    if !caller.suspended
+        && let Err(err) = users::set_locked(&source.pool, &caller.prefix, accounts, false).await
+    {
         tracing::error!(error = %err, "could not unlock the account's users on the source after a failed move");
     }
     match users::list(&target.pool, &caller.prefix).await {

@@ -7,6 +7,12 @@ pub async fn show_account(api: &Api, output: Output) -> Result<(), Failure> {
     let answer = api.client().get_account().await?;
     show(output, &Body::from(&answer), || {
         let account = answer.value;
+        if let Some(suspension) = &account.suspension {
+            eprintln!(
+                "This account is suspended since {}: {}",
+                suspension.since, suspension.reason
+            );
+        }
         let key = match (&account.api_key, &account.api_key_revoked_at) {
             (Some(info), _) => format!("{} (created {})", info.masked, info.created_at),
             (None, Some(at)) => format!("revoked {at} (reported as exposed)"),
