@@ -70,6 +70,7 @@ pub fn DatabasesPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <crate::usage::UsageBars/>
         {move || deleting.get().map(|name| view! {
             <ConfirmAction
                 action=remove

@@ -20,6 +20,7 @@ pub mod query;
 pub mod routes;
 pub mod tables;
 pub mod two_factor;
+pub mod usage;
 pub mod users;
 pub mod whitelist;
 

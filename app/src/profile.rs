@@ -47,6 +47,7 @@ pub fn ProfilePage() -> impl IntoView {
         <Load resource=account let:account>
             <ProfileDetails account confirm_open/>
         </Load>
+        <crate::usage::UsageBars/>
         <crate::two_factor::TwoFactorSection/>
         <crate::account_security::AccountSecurity/>
         <Show when=move || confirm_open.get()>

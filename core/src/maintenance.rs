@@ -4,7 +4,7 @@
 //! dies, another one takes over within the lease's length and reconciles at once.
 use crate::instance;
 use crate::services::backups::{catalog, schedule};
-use crate::services::whitelist;
+use crate::services::{usage, whitelist};
 use crate::state::AppState;
 use crate::store::{self, Engine};
 use std::future::Future;
@@ -13,6 +13,8 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 const RECONCILE_EVERY: Duration = Duration::from_secs(300);
+/// How often a batch of databases is measured (`usage::MEASURED_PER_PASS` each time).
+const MEASURE_EVERY: Duration = Duration::from_secs(60);
 
 /// Runs until the process ends.
 pub async fn run(state: AppState, schedule_tick: Duration, lease: Duration) {
@@ -23,6 +25,8 @@ pub async fn run(state: AppState, schedule_tick: Duration, lease: Duration) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let (mut holds, mut next_renewal) = (false, Instant::now());
     let (mut next_reconcile, mut next_schedule) = (Instant::now(), Instant::now());
+    let mut next_measure = Instant::now();
+    let mut measuring: Option<JoinHandle<()>> = None;
     let mut reconciling: Option<JoinHandle<()>> = None;
     let mut scheduling: Option<JoinHandle<()>> = None;
     let mut sweeping: Option<JoinHandle<()>> = None;
@@ -69,6 +73,17 @@ pub async fn run(state: AppState, schedule_tick: Duration, lease: Duration) {
                 }
             }));
         }
+        if now >= next_measure && is_idle(&measuring) {
+            next_measure = now + MEASURE_EVERY;
+            let state = state.clone();
+            measuring = Some(spawn(async move {
+                let measured =
+                    usage::measure_next(&state.store, &state.fleet, usage::MEASURED_PER_PASS).await;
+                if let Err(err) = measured {
+                    tracing::warn!(error = %err, "could not measure databases' storage; will retry");
+                }
+            }));
+        }
     }
 }
 
@@ -92,8 +107,15 @@ async fn reconcile(state: AppState) {
     if let Err(err) = crate::services::database_index::sync_all(&state.store, &state.fleet).await {
         tracing::warn!(error = %err, "the database index could not be brought up to date; will retry");
     }
-    // Placement reads these figures.
+    // Placement reads these figures, and /metrics shows them.
     let _ = crate::services::servers::measure_all(&state.store, &state.fleet).await;
+    if let Ok(usage) = crate::services::servers::recorded_usage(&state.store).await {
+        for (server, used) in usage {
+            state
+                .metrics
+                .server_usage(&server, used.databases, used.bytes);
+        }
+    }
 }
 
 /// Jobs whose instance stopped renewing its heartbeat are failed and their half files removed.

@@ -1,6 +1,6 @@
 //! `/metrics` in Prometheus' text format (`prometheus-client`): requests and their latency per
-//! route and status, API-key authentications by outcome, the managed server's connection pool, and
-//! background jobs. Served only when `NOBREGAS_METRICS_TOKEN` is set, and only to a scraper that
+//! route and status, API-key authentications by outcome, the managed server's connection pool,
+//! background jobs, and each managed server's databases and bytes. Served only when `NOBREGAS_METRICS_TOKEN` is set, and only to a scraper that
 //! sends it as a Bearer token: off the public surface by default.
 use crate::managed::fleet::Fleet;
 use axum::extract::{MatchedPath, Request, State};
@@ -65,6 +65,8 @@ pub struct Metrics {
     mysql_unavailable: Family<ServerLabels, Counter>,
     jobs: Family<JobLabels, Counter>,
     job_seconds: Family<JobLabels, Histogram>,
+    server_databases: Family<ServerLabels, Gauge>,
+    server_bytes: Family<ServerLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -79,6 +81,18 @@ impl Default for Metrics {
         let jobs = Family::<JobLabels, Counter>::default();
         let job_seconds = Family::<JobLabels, Histogram>::new_with_constructor(
             job_histogram as fn() -> Histogram,
+        );
+        let server_databases = Family::<ServerLabels, Gauge>::default();
+        let server_bytes = Family::<ServerLabels, Gauge>::default();
+        registry.register(
+            "server_databases",
+            "Customer databases on each managed server, as the maintenance loop last measured them",
+            server_databases.clone(),
+        );
+        registry.register(
+            "server_storage_bytes",
+            "Data and index bytes of the customer databases on each managed server, as last measured",
+            server_bytes.clone(),
         );
         registry.register(
             "http_request_duration_seconds",
@@ -118,6 +132,8 @@ impl Default for Metrics {
             mysql_unavailable,
             jobs,
             job_seconds,
+            server_databases,
+            server_bytes,
         }
     }
 }
@@ -137,6 +153,16 @@ impl Metrics {
                 server: server.to_owned(),
             })
             .inc();
+    }
+
+    /// A managed server's use as the maintenance loop measured it (on the instance that holds the
+    /// maintenance lease; the others export what they last measured themselves, if anything).
+    pub fn server_usage(&self, server: &str, databases: i64, bytes: i64) {
+        let labels = ServerLabels {
+            server: server.to_owned(),
+        };
+        self.server_databases.get_or_create(&labels).set(databases);
+        self.server_bytes.get_or_create(&labels).set(bytes);
     }
 
     /// `kind`: backup, restore or import; `completed` or failed.

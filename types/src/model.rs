@@ -15,6 +15,54 @@ pub struct Account {
     /// Set while the operator has the account suspended (`nobregas-panel account suspend`).
     #[serde(default)]
     pub suspension: Option<Suspension>,
+    /// The account's plan and its limits (`GET /api/account` only; the pages ask `get_usage`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<AccountPlan>,
+    /// What the account uses of them (`GET /api/account` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<AccountUsage>,
+}
+
+/// The account's plan (`nobregas-panel plan`); a limit of `null` is no limit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AccountPlan {
+    pub name: String,
+    pub max_databases: Option<i64>,
+    pub max_users: Option<i64>,
+    /// Bytes, all of the account's databases together.
+    pub max_storage: Option<i64>,
+    /// Bytes, all of the account's backups together.
+    pub max_backup_storage: Option<i64>,
+    /// `MAX_USER_CONNECTIONS` of each database user (MariaDB enforces it).
+    pub max_user_connections: Option<i64>,
+    /// `MAX_QUERIES_PER_HOUR` of each database user (MariaDB enforces it).
+    pub max_queries_per_hour: Option<i64>,
+    pub max_whitelist: Option<i64>,
+}
+
+/// What the account uses. Storage is measured by the panel in the background, a few databases
+/// at a time (never on a request: measuring stalls a busy server), so it is as of
+/// `storage_measured_at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AccountUsage {
+    pub databases: i64,
+    pub users: i64,
+    pub whitelist_hosts: i64,
+    /// Data and indexes of every database, as last measured.
+    pub storage_bytes: i64,
+    /// RFC 3339, UTC: the oldest measurement in `storage_bytes`; `null` before the first one.
+    pub storage_measured_at: Option<String>,
+    /// The completed backups' files.
+    pub backup_bytes: i64,
+}
+
+/// `get_usage`: the plan and the usage, for the usage bars.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanUsage {
+    pub plan: AccountPlan,
+    pub usage: AccountUsage,
 }
 
 /// Why and since when the account is suspended: its database users are locked, scheduled

@@ -209,6 +209,8 @@ pub async fn view(store: &Store, account_id: i64) -> Result<Account, AppError> {
             since: time::rfc3339(since),
             reason: suspended_reason.unwrap_or_default(),
         }),
+        plan: None,
+        usage: None,
     })
 }
 

@@ -23,5 +23,6 @@ pub mod sessions;
 pub mod suspension;
 pub mod tables;
 pub mod two_factor;
+pub mod usage;
 pub mod user_hosts;
 pub mod whitelist;

@@ -110,4 +110,25 @@ async fn a_scraper_with_the_token_sees_requests_key_outcomes_the_pool_and_jobs()
         "no secrets or tenant names in labels"
     );
     assert!(text.contains("nobregas_api_key_authentications_total{outcome=\"accepted\"}"));
+
+    // Each server's use, from the maintenance loop's measurement (its first pass runs at start).
+    let mut text = text;
+    for _ in 0..100 {
+        if text.contains(r#"nobregas_server_storage_bytes{server="default"}"#) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        text = scrape(Some("scrape-token-for-tests"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+    }
+    for expected in [
+        r#"nobregas_server_storage_bytes{server="default"}"#,
+        r#"nobregas_server_databases{server="default"}"#,
+    ] {
+        assert!(text.contains(expected), "missing {expected} in:\n{text}");
+    }
 }

@@ -270,3 +270,94 @@ async fn the_plans_per_user_limits_are_enforced_by_mariadb_for_every_client() {
         .unwrap();
     plans::delete(&app.state.store, &plan).await.unwrap();
 }
+
+#[tokio::test]
+async fn get_account_shows_the_plan_and_usage_with_storage_measured_in_the_background() {
+    use server::services::usage;
+    let app = spawn_app().await;
+    let account = app.create_account().await;
+    let other = app.create_account().await;
+    let key = app.issue_key(&account).await;
+    let other_key = app.issue_key(&other).await;
+    let api = app.api(&key);
+    let plan = plan_with(
+        &app,
+        Limits {
+            max_databases: Some(3),
+            max_storage: Some(1 << 30),
+            ..Limits::default()
+        },
+    )
+    .await;
+    plans::assign(&app.state.store, account.id, &plan)
+        .await
+        .unwrap();
+    let db = format!("{}_data", account.prefix);
+    api.create_database(&CreateDatabase::named(&db))
+        .await
+        .unwrap();
+    api.create_user(&new_user(
+        &format!("{}_app", account.prefix),
+        Some("a user password"),
+    ))
+    .await
+    .unwrap();
+    app.query_ok(
+        &key,
+        &db,
+        "CREATE TABLE t (id INT PRIMARY KEY, body VARCHAR(200))",
+    )
+    .await;
+    app.query_ok(
+        &key,
+        &db,
+        "INSERT INTO t SELECT seq, REPEAT('x', 200) FROM seq_1_to_2000",
+    )
+    .await;
+
+    let seen = api.get_account().await.unwrap().value;
+    let shown = seen.plan.expect("the plan");
+    assert_eq!(
+        (shown.name.as_str(), shown.max_databases, shown.max_users),
+        (plan.as_str(), Some(3), None)
+    );
+    assert_eq!(shown.max_storage, Some(1 << 30));
+    let used = seen.usage.expect("the usage");
+    assert_eq!(
+        (used.databases, used.users, used.whitelist_hosts),
+        (1, 1, 0)
+    );
+    assert_eq!(
+        (used.storage_bytes, used.storage_measured_at),
+        (0, None),
+        "storage is never measured on the request"
+    );
+
+    // InnoDB's sizes are its statistics, refreshed in the background; ANALYZE brings them up now.
+    app.query_ok(&key, &db, "ANALYZE TABLE t").await;
+    let measured = usage::measure_next(&app.state.store, &app.state.fleet, 1000)
+        .await
+        .unwrap();
+    assert!(measured >= 1);
+    let used = api.get_account().await.unwrap().value.usage.unwrap();
+    assert!(used.storage_bytes > 200_000, "{used:?}");
+    assert!(used.storage_measured_at.is_some());
+
+    // Another account: its own plan and nothing of this one's.
+    let theirs = app.api(&other_key).get_account().await.unwrap().value;
+    assert_eq!(theirs.plan.unwrap().name, plans::DEFAULT);
+    let theirs = theirs.usage.unwrap();
+    assert_eq!((theirs.databases, theirs.storage_bytes), (0, 0));
+
+    let backup = crate::backups::backup_now(&app, &key, &db).await;
+    let used = api.get_account().await.unwrap().value.usage.unwrap();
+    assert_eq!(
+        used.backup_bytes,
+        i64::try_from(backup.size_bytes.unwrap()).unwrap()
+    );
+
+    plans::assign(&app.state.store, account.id, plans::DEFAULT)
+        .await
+        .unwrap();
+    plans::delete(&app.state.store, &plan).await.unwrap();
+}

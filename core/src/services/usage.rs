@@ -1,0 +1,134 @@
+//! What an account uses of its plan. Counts (databases, users, whitelist hosts, backup bytes)
+//! are read when asked; storage is not: `information_schema.TABLES` over a whole server opens
+//! every table's metadata and stalls a busy server (cPanel warns of exactly this), so the
+//! maintenance loop measures a few databases per pass, least recently measured first, each with
+//! `TABLE_SCHEMA = ?` (MariaDB then reads that schema alone), and usage sums the figures kept.
+use crate::domain::caller::Caller;
+use crate::domain::time;
+use crate::managed::fleet::Fleet;
+use crate::services::{database_index, db_users, plans};
+use crate::store::Store;
+use crate::store_cache::StoreCache;
+use sqlx::MySqlPool;
+use types::error::AppError;
+use types::model::{AccountPlan, AccountUsage};
+
+/// Databases measured per maintenance pass (one short query each).
+pub const MEASURED_PER_PASS: i64 = 200;
+
+/// Measures up to `limit` databases, those never or least recently measured first; answers how
+/// many. A server that does not answer is skipped until the next pass.
+pub async fn measure_next(store: &Store, fleet: &Fleet, limit: i64) -> Result<usize, AppError> {
+    let stale: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT d.account_id, d.name FROM account_databases d
+         LEFT JOIN database_sizes s ON s.account_id = d.account_id AND s.name = d.name
+         ORDER BY s.measured_at IS NOT NULL, s.measured_at LIMIT ?",
+    )
+    .bind(limit)
+    .fetch_all(store)
+    .await?;
+    let mut measured = 0;
+    for (account_id, name) in stale {
+        let Ok(server) = fleet.for_account(store, account_id).await else {
+            continue;
+        };
+        let bytes: Result<i64, sqlx::Error> = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS SIGNED)
+             FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?",
+        )
+        .bind(&name)
+        .fetch_one(&server.pool)
+        .await;
+        let Ok(bytes) = bytes else {
+            tracing::warn!(
+                server = server.name,
+                "could not measure a database; next pass"
+            );
+            continue;
+        };
+        record(store, account_id, &name, bytes).await?;
+        measured += 1;
+    }
+    // Sizes of databases the index no longer has.
+    sqlx::query(
+        "DELETE FROM database_sizes WHERE NOT EXISTS (SELECT 1 FROM account_databases d
+         WHERE d.account_id = database_sizes.account_id AND d.name = database_sizes.name)",
+    )
+    .execute(store)
+    .await?;
+    Ok(measured)
+}
+
+async fn record(store: &Store, account_id: i64, name: &str, bytes: i64) -> Result<(), AppError> {
+    sqlx::query(crate::store::dialect(
+        store,
+        "INSERT INTO database_sizes (account_id, name, bytes, measured_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (account_id, name) DO UPDATE SET bytes = excluded.bytes, measured_at = excluded.measured_at",
+        "INSERT INTO database_sizes (account_id, name, bytes, measured_at) VALUES (?, ?, ?, ?)
+         ON DUPLICATE KEY UPDATE bytes = VALUES(bytes), measured_at = VALUES(measured_at)",
+    ))
+    .bind(account_id)
+    .bind(name)
+    .bind(bytes)
+    .bind(time::now())
+    .execute(store)
+    .await?;
+    Ok(())
+}
+
+/// The caller's plan.
+pub async fn plan_of(store: &Store, account_id: i64) -> Result<AccountPlan, AppError> {
+    let (name, limits) = plans::of_account(store, account_id).await?;
+    Ok(AccountPlan {
+        name,
+        max_databases: limits.max_databases,
+        max_users: limits.max_users,
+        max_storage: limits.max_storage,
+        max_backup_storage: limits.max_backup_storage,
+        max_user_connections: limits.max_user_connections,
+        max_queries_per_hour: limits.max_queries_per_hour,
+        max_whitelist: limits.max_whitelist,
+    })
+}
+
+/// What the caller's account uses now (storage: as last measured).
+pub async fn of_account(
+    store: &Store,
+    cache: &StoreCache,
+    mysql: &MySqlPool,
+    caller: &Caller,
+) -> Result<AccountUsage, AppError> {
+    let databases = database_index::names(store, cache, mysql, caller).await?;
+    let users = db_users::names(mysql, caller).await?;
+    let whitelist_hosts: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM whitelist WHERE account_id = ?")
+            .bind(caller.account_id)
+            .fetch_one(store)
+            .await?;
+    let (storage_bytes, oldest): (Option<i64>, Option<i64>) = sqlx::query_as(
+        "SELECT CAST(SUM(s.bytes) AS SIGNED), MIN(s.measured_at) FROM account_databases d
+         JOIN database_sizes s ON s.account_id = d.account_id AND s.name = d.name
+         WHERE d.account_id = ?",
+    )
+    .bind(caller.account_id)
+    .fetch_one(store)
+    .await?;
+    let backup_bytes: Option<i64> = sqlx::query_scalar(
+        "SELECT CAST(SUM(size_bytes) AS SIGNED) FROM backups WHERE account_id = ? AND status = 'completed'",
+    )
+    .bind(caller.account_id)
+    .fetch_one(store)
+    .await?;
+    Ok(AccountUsage {
+        databases: count(databases.len()),
+        users: count(users.len()),
+        whitelist_hosts,
+        storage_bytes: storage_bytes.unwrap_or(0),
+        storage_measured_at: oldest.map(time::rfc3339),
+        backup_bytes: backup_bytes.unwrap_or(0),
+    })
+}
+
+fn count(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
