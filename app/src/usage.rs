@@ -1,7 +1,7 @@
 //! The account's plan and what it uses of it, as bars: on the Databases page and on Profile.
 use crate::components::load::Load;
 use crate::error::AppError;
-use crate::model::{PlanUsage, human_size};
+use crate::model::{PlanUsage, human_size, storage_threshold};
 use leptos::prelude::*;
 
 #[server(prefix = "/rpc", endpoint = "get_usage")]
@@ -49,6 +49,26 @@ impl Bar {
     }
 }
 
+/// What the customer is told at 80 % and 100 % of the plan's storage.
+fn storage_banner(used: i64, limit: Option<i64>) -> Option<String> {
+    let limit_bytes = limit?;
+    let size = |n: i64| human_size(u64::try_from(n).unwrap_or(0));
+    match storage_threshold(used, limit) {
+        100 => Some(format!(
+            "Your databases use {} of your plan's {} of storage: the limit is reached. Delete data \
+             (or whole tables) or ask your provider for a larger plan.",
+            size(used),
+            size(limit_bytes)
+        )),
+        80 => Some(format!(
+            "Your databases use {} of your plan's {} of storage (80 % or more).",
+            size(used),
+            size(limit_bytes)
+        )),
+        _ => None,
+    }
+}
+
 /// The plan's name and a bar per limit: databases, users, storage, backups.
 #[component]
 pub fn UsageBars() -> impl IntoView {
@@ -92,11 +112,13 @@ fn UsageList(found: PlanUsage) -> impl IntoView {
             bytes: true,
         },
     ];
+    let storage_note = storage_banner(usage.storage_bytes, plan.max_storage);
     let measured = usage.storage_measured_at.map_or_else(
         || "Storage is measured in the background; the first measurement is pending.".to_owned(),
         |at| format!("Storage as measured at {at}."),
     );
     view! {
+        {storage_note.map(|text| view! { <p class="warning" role="status" data-testid="storage-warning">{text}</p> })}
         <p class="muted">"Plan: " <strong>{plan.name}</strong></p>
         <dl class="usage-bars">
             {bars
@@ -147,5 +169,16 @@ mod tests {
         assert!(!bar(3, Some(5), false).near_limit());
         assert!(bar(4, Some(5), false).near_limit());
         assert!(!bar(40, None, false).near_limit());
+    }
+
+    #[test]
+    fn the_storage_banner_speaks_from_80_percent_and_says_when_the_limit_is_reached() {
+        use super::storage_banner;
+        assert_eq!(storage_banner(79, Some(100)), None);
+        assert_eq!(storage_banner(10_000, None), None);
+        let near = storage_banner(80, Some(100)).unwrap();
+        assert!(near.contains("80 B of your plan's 100 B"), "{near}");
+        let full = storage_banner(150, Some(100)).unwrap();
+        assert!(full.contains("the limit is reached"), "{full}");
     }
 }

@@ -54,6 +54,8 @@ pub enum Action {
     /// The operator suspended the account (`account suspend --reason`), or resumed it.
     AccountSuspended,
     AccountResumed,
+    /// The measured storage reached 80 % or 100 % of the plan's (`percent`, `used`, `limit`).
+    StorageThreshold,
 }
 
 impl Action {
@@ -97,6 +99,7 @@ impl Action {
             Self::RowsImported => "rows_imported",
             Self::AccountSuspended => "account_suspended",
             Self::AccountResumed => "account_resumed",
+            Self::StorageThreshold => "storage_threshold",
         }
     }
 }
@@ -118,7 +121,7 @@ pub struct AuditEvent {
     /// session_revoked, two_factor_enabled, two_factor_disabled, api_key_revoked, sign_in_voided,
     /// two_factor_locked, api_key_sent_insecurely, account_move_started, account_moved,
     /// account_move_failed, row_inserted, row_updated, rows_deleted, table_changed, rows_imported,
-    /// account_suspended, account_resumed.
+    /// account_suspended, account_resumed, storage_threshold.
     pub action: String,
     /// What the action was about (`database`, `user`, `host`, `privileges`, …).
     pub details: BTreeMap<String, String>,

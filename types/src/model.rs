@@ -58,6 +58,16 @@ pub struct AccountUsage {
     pub backup_bytes: i64,
 }
 
+/// The share of a limit that is worth telling about: 100 (reached), 80 (near), else 0 (and always
+/// 0 without a limit). The usage bars and the storage alerts go by it.
+pub fn storage_threshold(used: i64, limit: Option<i64>) -> i64 {
+    match limit {
+        Some(limit) if used >= limit => 100,
+        Some(limit) if used.saturating_mul(5) >= limit.saturating_mul(4) => 80,
+        _ => 0,
+    }
+}
+
 /// `get_usage`: the plan and the usage, for the usage bars.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanUsage {

@@ -6,12 +6,14 @@
 use crate::domain::caller::Caller;
 use crate::domain::time;
 use crate::managed::fleet::Fleet;
-use crate::services::{database_index, db_users, plans};
+use crate::services::{audit, database_index, db_users, plans};
 use crate::store::Store;
 use crate::store_cache::StoreCache;
 use sqlx::MySqlPool;
+use types::activity::Action;
 use types::error::AppError;
-use types::model::{AccountPlan, AccountUsage};
+use types::model::{AccountPlan, AccountUsage, storage_threshold};
+use types::validate::Prefix;
 
 /// Databases measured per maintenance pass (one short query each).
 pub const MEASURED_PER_PASS: i64 = 200;
@@ -28,6 +30,7 @@ pub async fn measure_next(store: &Store, fleet: &Fleet, limit: i64) -> Result<us
     .fetch_all(store)
     .await?;
     let mut measured = 0;
+    let mut accounts = std::collections::BTreeSet::new();
     for (account_id, name) in stale {
         let Ok(server) = fleet.for_account(store, account_id).await else {
             continue;
@@ -47,7 +50,11 @@ pub async fn measure_next(store: &Store, fleet: &Fleet, limit: i64) -> Result<us
             continue;
         };
         record(store, account_id, &name, bytes).await?;
+        accounts.insert(account_id);
         measured += 1;
+    }
+    for account_id in accounts {
+        alert_thresholds(store, account_id).await?;
     }
     // Sizes of databases the index no longer has.
     sqlx::query(
@@ -73,6 +80,42 @@ async fn record(store: &Store, account_id: i64, name: &str, bytes: i64) -> Resul
     .bind(time::now())
     .execute(store)
     .await?;
+    Ok(())
+}
+
+/// One audit event each time the account's measured storage climbs to 80 % or 100 % of its
+/// plan's; going back under only resets the mark, so the next climb is told again.
+async fn alert_thresholds(store: &Store, account_id: i64) -> Result<(), AppError> {
+    let (_, limits) = plans::of_account(store, account_id).await?;
+    let (prefix, told, used): (String, i64, Option<i64>) = sqlx::query_as(
+        "SELECT a.prefix, a.storage_alert, (SELECT CAST(SUM(s.bytes) AS SIGNED) FROM account_databases d
+           JOIN database_sizes s ON s.account_id = d.account_id AND s.name = d.name WHERE d.account_id = a.id)
+         FROM accounts a WHERE a.id = ?",
+    )
+    .bind(account_id)
+    .fetch_one(store)
+    .await?;
+    let used = used.unwrap_or(0);
+    let now = storage_threshold(used, limits.max_storage);
+    if now == told {
+        return Ok(());
+    }
+    sqlx::query("UPDATE accounts SET storage_alert = ? WHERE id = ?")
+        .bind(now)
+        .bind(account_id)
+        .execute(store)
+        .await?;
+    if now > told {
+        let caller = Caller::system(account_id, Prefix::parse_existing(&prefix)?);
+        audit::record(
+            store,
+            audit::Entry::by(&caller, Action::StorageThreshold)
+                .with("percent", now.to_string())
+                .with("used", used.to_string())
+                .with("limit", limits.max_storage.unwrap_or(0).to_string()),
+        )
+        .await;
+    }
     Ok(())
 }
 

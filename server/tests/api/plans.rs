@@ -361,3 +361,95 @@ async fn get_account_shows_the_plan_and_usage_with_storage_measured_in_the_backg
         .unwrap();
     plans::delete(&app.state.store, &plan).await.unwrap();
 }
+
+#[tokio::test]
+async fn reaching_80_and_100_percent_of_the_plans_storage_is_told_once_each() {
+    use server::services::usage;
+    let app = spawn_app().await;
+    let account = app.create_account().await;
+    let key = app.issue_key(&account).await;
+    let api = app.api(&key);
+    let plan = plan_with(
+        &app,
+        Limits {
+            max_storage: Some(1 << 30),
+            ..Limits::default()
+        },
+    )
+    .await;
+    plans::assign(&app.state.store, account.id, &plan)
+        .await
+        .unwrap();
+    let db = format!("{}_big", account.prefix);
+    api.create_database(&CreateDatabase::named(&db))
+        .await
+        .unwrap();
+    app.query_ok(
+        &key,
+        &db,
+        "CREATE TABLE t (id INT PRIMARY KEY, body VARCHAR(200))",
+    )
+    .await;
+    app.query_ok(
+        &key,
+        &db,
+        "INSERT INTO t SELECT seq, REPEAT('x', 200) FROM seq_1_to_2000",
+    )
+    .await;
+    app.query_ok(&key, &db, "ANALYZE TABLE t").await;
+    let measure = || usage::measure_next(&app.state.store, &app.state.fleet, 1000);
+    let told = || async {
+        api.list_audit(None)
+            .await
+            .unwrap()
+            .value
+            .events
+            .into_iter()
+            .filter(|event| event.action == "storage_threshold")
+            .map(|event| event.details["percent"].clone())
+            .collect::<Vec<_>>()
+    };
+    measure().await.unwrap();
+    assert!(told().await.is_empty(), "far under 1 GiB");
+    let used = api
+        .get_account()
+        .await
+        .unwrap()
+        .value
+        .usage
+        .unwrap()
+        .storage_bytes;
+
+    // The plan shrinks to just above the usage (80 %), then below it (100 %).
+    let update = |max: i64| {
+        plans::update(
+            &app.state.store,
+            &plan,
+            LimitChanges {
+                max_storage: Some(Some(max)),
+                ..LimitChanges::default()
+            },
+        )
+    };
+    update(used + used / 10).await.unwrap();
+    measure().await.unwrap();
+    measure().await.unwrap();
+    assert_eq!(told().await, ["80"], "once, however often it is measured");
+    update(used / 2).await.unwrap();
+    measure().await.unwrap();
+    assert_eq!(told().await, ["100", "80"]);
+    update(1 << 30).await.unwrap();
+    measure().await.unwrap();
+    update(used / 2).await.unwrap();
+    measure().await.unwrap();
+    assert_eq!(
+        told().await,
+        ["100", "100", "80"],
+        "back under, then over again: told again"
+    );
+
+    plans::assign(&app.state.store, account.id, plans::DEFAULT)
+        .await
+        .unwrap();
+    plans::delete(&app.state.store, &plan).await.unwrap();
+}
