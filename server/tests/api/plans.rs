@@ -271,6 +271,22 @@ async fn the_plans_per_user_limits_are_enforced_by_mariadb_for_every_client() {
     plans::delete(&app.state.store, &plan).await.unwrap();
 }
 
+/// A table `t` of 2,000 rows of 200 bytes, as the account's own SQL makes it.
+async fn fill_some_400_kb(app: &TestApp, key: &str, db: &str) {
+    app.query_ok(
+        key,
+        db,
+        "CREATE TABLE t (id INT PRIMARY KEY, body VARCHAR(200))",
+    )
+    .await;
+    app.query_ok(
+        key,
+        db,
+        "INSERT INTO t SELECT seq, REPEAT('x', 200) FROM seq_1_to_2000",
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn get_account_shows_the_plan_and_usage_with_storage_measured_in_the_background() {
     use server::services::usage;
@@ -302,18 +318,7 @@ async fn get_account_shows_the_plan_and_usage_with_storage_measured_in_the_backg
     ))
     .await
     .unwrap();
-    app.query_ok(
-        &key,
-        &db,
-        "CREATE TABLE t (id INT PRIMARY KEY, body VARCHAR(200))",
-    )
-    .await;
-    app.query_ok(
-        &key,
-        &db,
-        "INSERT INTO t SELECT seq, REPEAT('x', 200) FROM seq_1_to_2000",
-    )
-    .await;
+    fill_some_400_kb(&app, &key, &db).await;
 
     let seen = api.get_account().await.unwrap().value;
     let shown = seen.plan.expect("the plan");
@@ -384,18 +389,7 @@ async fn reaching_80_and_100_percent_of_the_plans_storage_is_told_once_each() {
     api.create_database(&CreateDatabase::named(&db))
         .await
         .unwrap();
-    app.query_ok(
-        &key,
-        &db,
-        "CREATE TABLE t (id INT PRIMARY KEY, body VARCHAR(200))",
-    )
-    .await;
-    app.query_ok(
-        &key,
-        &db,
-        "INSERT INTO t SELECT seq, REPEAT('x', 200) FROM seq_1_to_2000",
-    )
-    .await;
+    fill_some_400_kb(&app, &key, &db).await;
     app.query_ok(&key, &db, "ANALYZE TABLE t").await;
     let measure = || usage::measure_next(&app.state.store, &app.state.fleet, 1000);
     let told = || async {
