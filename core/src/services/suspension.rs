@@ -82,6 +82,7 @@ pub async fn resume(store: &Store, fleet: &Fleet, account_id: i64) -> Result<(),
 pub async fn refusal(store: &Store, account_id: i64) -> AppError {
     let reason = accounts::suspension_reason(store, account_id)
         .await
+        .inspect_err(|err| tracing::error!(error = %err, "could not read the suspension's reason"))
         .ok()
         .flatten();
     AppError::new(
