@@ -1,7 +1,7 @@
 //! The account's plan and what it uses of it, as bars: on the Databases page and on Profile.
 use crate::components::load::Load;
 use crate::error::AppError;
-use crate::model::{PlanUsage, human_size, storage_threshold};
+use crate::model::{AccountPlan, AccountUsage, PlanUsage, human_size, storage_threshold};
 use leptos::prelude::*;
 
 #[server(prefix = "/rpc", endpoint = "get_usage")]
@@ -49,16 +49,30 @@ impl Bar {
     }
 }
 
-/// What the customer is told at 80 % and 100 % of the plan's storage.
-fn storage_banner(used: i64, limit: Option<i64>) -> Option<String> {
+/// What the customer is told at 80 % and 100 % of the plan's storage, and once writes are
+/// withheld: exactly why, what still works, and how to get them back.
+fn storage_banner(usage: &AccountUsage, plan: &AccountPlan) -> Option<String> {
+    let (used, limit) = (usage.storage_bytes, plan.max_storage);
     let limit_bytes = limit?;
     let size = |n: i64| human_size(u64::try_from(n).unwrap_or(0));
-    match storage_threshold(used, limit) {
-        100 => Some(format!(
-            "Your databases use {} of your plan's {} of storage: the limit is reached. Delete data \
-             (or whole tables) or ask your provider for a larger plan.",
+    let grace = plan.storage_grace_hours;
+    if let Some(since) = &usage.writes_withheld_since {
+        return Some(format!(
+            "Writes are blocked since {since}: your databases use {} of your plan's {} of storage,              for longer than its grace period of {grace} hours. INSERT, UPDATE and CREATE are refused              to your database users and the query console until usage is back under the limit;              SELECT, DELETE and DROP still work so that you can clean up (dropping or truncating a              table frees its space at once). Storage is measured again every few minutes.",
             size(used),
             size(limit_bytes)
+        ));
+    }
+    match storage_threshold(used, limit) {
+        100 => Some(format!(
+            "Your databases use {} of your plan's {} of storage: the limit is reached.{} Delete data \
+             (or whole tables) or ask your provider for a larger plan.",
+            size(used),
+            size(limit_bytes),
+            usage.storage_over_since.as_ref().map_or_else(String::new, |since| format!(
+                " Over it since {since}: after {grace} hours over it, INSERT, UPDATE and CREATE \
+                 are refused until usage is back under the limit."
+            ))
         )),
         80 => Some(format!(
             "Your databases use {} of your plan's {} of storage (80 % or more).",
@@ -112,7 +126,7 @@ fn UsageList(found: PlanUsage) -> impl IntoView {
             bytes: true,
         },
     ];
-    let storage_note = storage_banner(usage.storage_bytes, plan.max_storage);
+    let storage_note = storage_banner(&usage, &plan);
     let measured = usage.storage_measured_at.map_or_else(
         || "Storage is measured in the background; the first measurement is pending.".to_owned(),
         |at| format!("Storage as measured at {at}."),
@@ -151,6 +165,7 @@ fn UsageList(found: PlanUsage) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::Bar;
+    use crate::model::{AccountPlan, AccountUsage};
 
     fn bar(used: i64, limit: Option<i64>, bytes: bool) -> Bar {
         Bar {
@@ -171,14 +186,69 @@ mod tests {
         assert!(!bar(40, None, false).near_limit());
     }
 
+    fn measured(used: i64, max: Option<i64>) -> (AccountUsage, AccountPlan) {
+        let usage = AccountUsage {
+            databases: 1,
+            users: 1,
+            whitelist_hosts: 0,
+            storage_bytes: used,
+            storage_measured_at: None,
+            backup_bytes: 0,
+            storage_over_since: None,
+            writes_withheld_since: None,
+        };
+        let plan = AccountPlan {
+            name: "p".into(),
+            max_databases: None,
+            max_users: None,
+            max_storage: max,
+            max_backup_storage: None,
+            max_user_connections: None,
+            max_queries_per_hour: None,
+            max_whitelist: None,
+            storage_grace_hours: 24,
+        };
+        (usage, plan)
+    }
+
     #[test]
     fn the_storage_banner_speaks_from_80_percent_and_says_when_the_limit_is_reached() {
         use super::storage_banner;
-        assert_eq!(storage_banner(79, Some(100)), None);
-        assert_eq!(storage_banner(10_000, None), None);
-        let near = storage_banner(80, Some(100)).unwrap();
+        let banner = |used, max| {
+            let (usage, plan) = measured(used, max);
+            storage_banner(&usage, &plan)
+        };
+        assert_eq!(banner(79, Some(100)), None);
+        assert_eq!(banner(10_000, None), None);
+        let near = banner(80, Some(100)).unwrap();
         assert!(near.contains("80 B of your plan's 100 B"), "{near}");
-        let full = storage_banner(150, Some(100)).unwrap();
+        let full = banner(150, Some(100)).unwrap();
         assert!(full.contains("the limit is reached"), "{full}");
+    }
+
+    #[test]
+    fn over_the_limit_the_banner_names_the_grace_period_and_then_what_is_refused() {
+        use super::storage_banner;
+        let (mut usage, plan) = measured(150, Some(100));
+        usage.storage_over_since = Some("2026-12-06T10:00:00Z".into());
+        let over = storage_banner(&usage, &plan).unwrap();
+        assert!(
+            over.contains("Over it since 2026-12-06T10:00:00Z: after 24 hours"),
+            "{over}"
+        );
+        usage.writes_withheld_since = Some("2026-12-07T10:00:00Z".into());
+        let blocked = storage_banner(&usage, &plan).unwrap();
+        assert!(
+            blocked.starts_with("Writes are blocked since 2026-12-07T10:00:00Z"),
+            "{blocked}"
+        );
+        assert!(
+            blocked.contains("INSERT, UPDATE and CREATE are refused"),
+            "{blocked}"
+        );
+        assert!(
+            blocked.contains("SELECT, DELETE and DROP still work"),
+            "{blocked}"
+        );
     }
 }

@@ -56,6 +56,10 @@ pub enum Action {
     AccountResumed,
     /// The measured storage reached 80 % or 100 % of the plan's (`percent`, `used`, `limit`).
     StorageThreshold,
+    /// Over the plan's storage for longer than its grace period: INSERT, UPDATE and CREATE were
+    /// taken from the account's users (`used`, `limit`); given back once under it.
+    StorageWritesWithheld,
+    StorageWritesRestored,
 }
 
 impl Action {
@@ -100,6 +104,8 @@ impl Action {
             Self::AccountSuspended => "account_suspended",
             Self::AccountResumed => "account_resumed",
             Self::StorageThreshold => "storage_threshold",
+            Self::StorageWritesWithheld => "storage_writes_withheld",
+            Self::StorageWritesRestored => "storage_writes_restored",
         }
     }
 }
@@ -121,7 +127,8 @@ pub struct AuditEvent {
     /// session_revoked, two_factor_enabled, two_factor_disabled, api_key_revoked, sign_in_voided,
     /// two_factor_locked, api_key_sent_insecurely, account_move_started, account_moved,
     /// account_move_failed, row_inserted, row_updated, rows_deleted, table_changed, rows_imported,
-    /// account_suspended, account_resumed, storage_threshold.
+    /// account_suspended, account_resumed, storage_threshold, storage_writes_withheld,
+    /// storage_writes_restored.
     pub action: String,
     /// What the action was about (`database`, `user`, `host`, `privileges`, …).
     pub details: BTreeMap<String, String>,

@@ -39,6 +39,9 @@ pub struct AccountPlan {
     /// `MAX_QUERIES_PER_HOUR` of each database user (MariaDB enforces it).
     pub max_queries_per_hour: Option<i64>,
     pub max_whitelist: Option<i64>,
+    /// Hours over `max_storage` before INSERT, UPDATE and CREATE are withheld.
+    #[serde(default)]
+    pub storage_grace_hours: i64,
 }
 
 /// What the account uses. Storage is measured by the panel in the background, a few databases
@@ -56,6 +59,14 @@ pub struct AccountUsage {
     pub storage_measured_at: Option<String>,
     /// The completed backups' files.
     pub backup_bytes: i64,
+    /// RFC 3339, UTC: since when the storage has been at or over the plan's (`null`: under).
+    #[serde(default)]
+    pub storage_over_since: Option<String>,
+    /// RFC 3339, UTC: over the plan's storage for longer than its grace period, INSERT, UPDATE
+    /// and CREATE were taken from the account's database users then, until it is under again
+    /// (SELECT, DELETE and DROP stay). `null`: writes are allowed.
+    #[serde(default)]
+    pub writes_withheld_since: Option<String>,
 }
 
 /// The share of a limit that is worth telling about: 100 (reached), 80 (near), else 0 (and always

@@ -35,6 +35,11 @@ pub fn quote_string(value: &str) -> String {
 /// The database as GRANT/REVOKE read it: a *pattern*, so `_` and `%` are escaped (`acme\_shop`);
 /// otherwise a grant on `acme_s_p` would also open `acmexs_p` of another tenant.
 pub fn grant_target(database: &DatabaseName) -> String {
+    format!("{}.*", quote_identifier(&grant_pattern(database)))
+}
+
+/// The pattern of `grant_target` as mysql.db keeps it: `acme\_shop`.
+pub fn grant_pattern(database: &DatabaseName) -> String {
     let mut pattern = String::with_capacity(database.as_str().len() + 4);
     for c in database.as_str().chars() {
         if matches!(c, '_' | '%' | '\\') {
@@ -42,7 +47,7 @@ pub fn grant_target(database: &DatabaseName) -> String {
         }
         pattern.push(c);
     }
-    format!("{}.*", quote_identifier(&pattern))
+    pattern
 }
 
 /// Every database of the account as a grant target: `acme\_%`.* (prefixes are `[a-z0-9]`, so only

@@ -3,7 +3,7 @@
 use crate::domain::caller::Caller;
 use crate::managed::{admin_exec, admin_exec_expecting, sql};
 use crate::services::plans::{self, Counted};
-use crate::services::{account_lock, audit, database_index, grants};
+use crate::services::{account_lock, audit, database_index, grants, storage_writes};
 use crate::store::Store;
 use crate::store_cache::StoreCache;
 use sqlx::MySqlPool;
@@ -206,6 +206,13 @@ pub async fn delete(
     )
     .await?;
     database_index::removed(store, caller.account_id, name.as_str()).await?;
+    storage_writes::forget(
+        store,
+        caller.account_id,
+        None,
+        Some(&sql::grant_pattern(name)),
+    )
+    .await?;
     audit::record(
         store,
         audit::Entry::by(caller, Action::DatabaseDeleted).with("database", name.as_str()),

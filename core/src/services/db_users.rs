@@ -6,7 +6,7 @@ use crate::domain::secret::random_base62;
 use crate::managed::{self, admin_exec, processlist, sql};
 use crate::services::plans::{self, Counted, UserLimits};
 use crate::services::user_hosts::{self, LOCALHOST, LOOPBACK_HOSTS};
-use crate::services::{account_lock, audit};
+use crate::services::{account_lock, audit, storage_writes};
 use crate::services::{databases, grants};
 use crate::store::Store;
 use sqlx::MySqlPool;
@@ -34,7 +34,7 @@ async fn hosts_of(mysql: &MySqlPool, user: &DbUserName) -> Result<Vec<String>, A
 }
 
 /// Where the user exists now; 404 unless it exists at 'localhost' (as every user of the panel does).
-async fn existing_hosts(mysql: &MySqlPool, user: &DbUserName) -> Result<Vec<String>, AppError> {
+pub async fn existing_hosts(mysql: &MySqlPool, user: &DbUserName) -> Result<Vec<String>, AppError> {
     let hosts = hosts_of(mysql, user).await?;
     if hosts.first().map(String::as_str) == Some(LOCALHOST) {
         Ok(hosts)
@@ -352,6 +352,7 @@ pub async fn delete(
         )
         .await?;
     }
+    storage_writes::forget(store, caller.account_id, Some(name.as_str()), None).await?;
     audit::record(
         store,
         audit::Entry::by(caller, Action::UserDeleted).with("user", name.as_str()),
@@ -361,7 +362,7 @@ pub async fn delete(
 }
 
 /// Ends every open session of the user: access taken away takes effect now, not at its next login.
-async fn end_sessions(mysql: &MySqlPool, name: &DbUserName) -> Result<(), AppError> {
+pub async fn end_sessions(mysql: &MySqlPool, name: &DbUserName) -> Result<(), AppError> {
     processlist::kill(
         mysql,
         processlist::sessions_of_user(mysql, name.as_str()).await?,
@@ -381,7 +382,17 @@ pub async fn set_privileges(
     let _account = account_lock::lock(store, &caller.prefix).await?;
     let hosts = existing_hosts(mysql, &user).await?;
     databases::find(mysql, &database).await?;
-    let narrowed = grants::set(mysql, &user, &hosts, &database, &wanted).await?;
+    // Over its storage, the account gets INSERT, UPDATE and CREATE back only when under again.
+    let withheld = storage_writes::withheld_since(store, caller.account_id)
+        .await?
+        .is_some();
+    let (granted, waiting) = storage_writes::split(&wanted, withheld);
+    let narrowed = grants::set(mysql, &user, &hosts, &database, &granted).await?;
+    if withheld {
+        let pattern = sql::grant_pattern(&database);
+        storage_writes::replace(store, caller.account_id, user.as_str(), &pattern, &waiting)
+            .await?;
+    }
     let entry = audit::Entry::by(caller, Action::PrivilegesSet)
         .with("user", user.as_str())
         .with("database", database.as_str());
@@ -411,6 +422,14 @@ pub async fn revoke_privileges(
     let hosts = existing_hosts(mysql, &user).await?;
     databases::find(mysql, &database).await?;
     let revoked = grants::revoke(mysql, &user, &hosts, &database).await?;
+    let pattern = sql::grant_pattern(&database);
+    storage_writes::forget(
+        store,
+        caller.account_id,
+        Some(user.as_str()),
+        Some(&pattern),
+    )
+    .await?;
     let entry = audit::Entry::by(caller, Action::PrivilegesRevoked).with("user", user.as_str());
     audit::record(store, entry.with("database", database.as_str())).await;
     if revoked {

@@ -144,6 +144,7 @@ mod tests {
         max_user_connections: None,
         max_queries_per_hour: None,
         max_whitelist: None,
+        storage_grace_hours: None,
     };
 
     fn login(hash: &str, grants: &[(&str, &str)]) -> Login {

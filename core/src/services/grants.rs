@@ -358,3 +358,66 @@ pub async fn copy(
     }
     Ok(())
 }
+
+/// Takes `taken` away from `user` on every database it holds any of them on, at every one of
+/// `hosts`. Answers what 'localhost' held of them, by pattern as mysql.db keeps it (the other
+/// hosts copy 'localhost', so that is what must come back).
+pub async fn withhold(
+    mysql: &MySqlPool,
+    user: &DbUserName,
+    hosts: &[String],
+    taken: &[Privilege],
+) -> Result<Vec<(String, Vec<Privilege>)>, AppError> {
+    let mut at_localhost = Vec::new();
+    for host in hosts {
+        for (pattern, held) in by_pattern(mysql, user, host).await? {
+            let mut withheld: Vec<Privilege> =
+                held.into_iter().filter(|p| taken.contains(p)).collect();
+            withheld.sort();
+            withheld.dedup();
+            if withheld.is_empty() {
+                continue;
+            }
+            admin_exec(
+                mysql,
+                &format!(
+                    "REVOKE {} ON {}.* FROM {}",
+                    sql::privilege_list(&withheld),
+                    sql::quote_identifier(&pattern),
+                    sql::account(user, host)
+                ),
+            )
+            .await?;
+            if host == "localhost" {
+                at_localhost.push((pattern, withheld));
+            }
+        }
+    }
+    Ok(at_localhost)
+}
+
+/// Gives `user` `privileges` on `pattern` (as mysql.db keeps it) at every one of `hosts`.
+pub async fn give_back(
+    mysql: &MySqlPool,
+    user: &DbUserName,
+    hosts: &[String],
+    pattern: &str,
+    privileges: &[Privilege],
+) -> Result<(), AppError> {
+    if privileges.is_empty() {
+        return Ok(());
+    }
+    for host in hosts {
+        admin_exec(
+            mysql,
+            &format!(
+                "GRANT {} ON {}.* TO {}",
+                sql::privilege_list(privileges),
+                sql::quote_identifier(pattern),
+                sql::account(user, host)
+            ),
+        )
+        .await?;
+    }
+    Ok(())
+}

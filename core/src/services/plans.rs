@@ -13,6 +13,9 @@ use types::error::{AppError, ErrorCode};
 /// The plan every account without one of its own has; it cannot be deleted.
 pub const DEFAULT: &str = "default";
 
+/// Hours over its storage an account gets before its writes are withheld, when its plan sets none.
+pub const DEFAULT_STORAGE_GRACE_HOURS: i64 = 72;
+
 /// A plan's limits; `None`: unlimited.
 #[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct Limits {
@@ -24,6 +27,16 @@ pub struct Limits {
     pub max_user_connections: Option<i64>,
     pub max_queries_per_hour: Option<i64>,
     pub max_whitelist: Option<i64>,
+    /// Hours over `max_storage` before INSERT, UPDATE and CREATE are withheld (`None`: 72).
+    pub storage_grace_hours: Option<i64>,
+}
+
+impl Limits {
+    /// The grace period in force.
+    pub fn grace_hours(&self) -> i64 {
+        self.storage_grace_hours
+            .unwrap_or(DEFAULT_STORAGE_GRACE_HOURS)
+    }
 }
 
 /// `plan update`: `None` keeps a limit, `Some(None)` lifts it, `Some(Some(n))` sets it.
@@ -36,6 +49,7 @@ pub struct LimitChanges {
     pub max_user_connections: Option<Option<i64>>,
     pub max_queries_per_hour: Option<Option<i64>>,
     pub max_whitelist: Option<Option<i64>>,
+    pub storage_grace_hours: Option<Option<i64>>,
 }
 
 impl LimitChanges {
@@ -52,6 +66,7 @@ impl LimitChanges {
         set(&mut limits.max_user_connections, self.max_user_connections);
         set(&mut limits.max_queries_per_hour, self.max_queries_per_hour);
         set(&mut limits.max_whitelist, self.max_whitelist);
+        set(&mut limits.storage_grace_hours, self.storage_grace_hours);
     }
 }
 
@@ -109,6 +124,7 @@ fn check_limits(limits: &Limits) -> Result<(), AppError> {
         limits.max_user_connections,
         limits.max_queries_per_hour,
         limits.max_whitelist,
+        limits.storage_grace_hours,
     ];
     if all.iter().flatten().any(|limit| *limit < 0) {
         return Err(AppError::validation("Plan limits are 0 or more."));
@@ -128,7 +144,7 @@ fn check_limits(limits: &Limits) -> Result<(), AppError> {
     Ok(())
 }
 
-const COLUMNS: &str = "max_databases, max_users, max_storage, max_backup_storage, max_user_connections, max_queries_per_hour, max_whitelist";
+const COLUMNS: &str = "max_databases, max_users, max_storage, max_backup_storage, max_user_connections, max_queries_per_hour, max_whitelist, storage_grace_hours";
 
 type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
@@ -142,6 +158,7 @@ fn bind_limits<'q>(query: Query<'q>, limits: &Limits) -> Query<'q> {
         .bind(limits.max_user_connections)
         .bind(limits.max_queries_per_hour)
         .bind(limits.max_whitelist)
+        .bind(limits.storage_grace_hours)
 }
 
 pub async fn create(store: &Store, name: &str, limits: &Limits) -> Result<(), AppError> {
@@ -151,7 +168,7 @@ pub async fn create(store: &Store, name: &str, limits: &Limits) -> Result<(), Ap
         return Err(AppError::conflict(format!("A plan named {name} exists.")));
     }
     let insert = format!(
-        "INSERT INTO plans ({COLUMNS}, name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        "INSERT INTO plans ({COLUMNS}, name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     );
     bind_limits(sqlx::query(&insert), limits)
         .bind(&name)
@@ -173,7 +190,8 @@ pub async fn update(store: &Store, name: &str, changes: LimitChanges) -> Result<
     changes.apply(&mut plan.limits);
     check_limits(&plan.limits)?;
     let update = "UPDATE plans SET max_databases = ?, max_users = ?, max_storage = ?, max_backup_storage = ?,
-         max_user_connections = ?, max_queries_per_hour = ?, max_whitelist = ? WHERE name = ?";
+         max_user_connections = ?, max_queries_per_hour = ?, max_whitelist = ?, storage_grace_hours = ?
+         WHERE name = ?";
     bind_limits(sqlx::query(update), &plan.limits)
         .bind(&plan.name)
         .execute(store)

@@ -6,7 +6,7 @@
 use crate::domain::caller::Caller;
 use crate::domain::time;
 use crate::managed::fleet::Fleet;
-use crate::services::{audit, database_index, db_users, plans};
+use crate::services::{audit, database_index, db_users, over_storage, plans};
 use crate::store::Store;
 use crate::store_cache::StoreCache;
 use sqlx::MySqlPool;
@@ -21,14 +21,18 @@ pub const MEASURED_PER_PASS: i64 = 200;
 /// Measures up to `limit` databases, those never or least recently measured first; answers how
 /// many. A server that does not answer is skipped until the next pass.
 pub async fn measure_next(store: &Store, fleet: &Fleet, limit: i64) -> Result<usize, AppError> {
-    let stale: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT d.account_id, d.name FROM account_databases d
-         LEFT JOIN database_sizes s ON s.account_id = d.account_id AND s.name = d.name
-         ORDER BY s.measured_at IS NOT NULL, s.measured_at LIMIT ?",
-    )
-    .bind(limit)
-    .fetch_all(store)
-    .await?;
+    // Accounts over their storage first (up to half the pass): a customer cleaning up gets
+    // their writes back within a pass, not after a round of the whole fleet.
+    let mut stale = least_recently_measured(store, true, limit / 2).await?;
+    let cap = usize::try_from(limit).unwrap_or(0);
+    for next in least_recently_measured(store, false, limit).await? {
+        if stale.len() >= cap {
+            break;
+        }
+        if !stale.contains(&next) {
+            stale.push(next);
+        }
+    }
     let mut measured = 0;
     let mut accounts = std::collections::BTreeSet::new();
     for (account_id, name) in stale {
@@ -54,7 +58,7 @@ pub async fn measure_next(store: &Store, fleet: &Fleet, limit: i64) -> Result<us
         measured += 1;
     }
     for account_id in accounts {
-        alert_thresholds(store, account_id).await?;
+        alert_thresholds(store, fleet, account_id).await?;
     }
     // Sizes of databases the index no longer has.
     sqlx::query(
@@ -64,6 +68,28 @@ pub async fn measure_next(store: &Store, fleet: &Fleet, limit: i64) -> Result<us
     .execute(store)
     .await?;
     Ok(measured)
+}
+
+/// Up to `limit` databases (account id, name), never measured first, then least recently;
+/// `over`: only those of accounts over their storage.
+async fn least_recently_measured(
+    store: &Store,
+    over: bool,
+    limit: i64,
+) -> Result<Vec<(i64, String)>, AppError> {
+    let only_over = if over {
+        "WHERE d.account_id IN (SELECT id FROM accounts WHERE storage_over_since IS NOT NULL)"
+    } else {
+        ""
+    };
+    Ok(sqlx::query_as(&format!(
+        "SELECT d.account_id, d.name FROM account_databases d
+         LEFT JOIN database_sizes s ON s.account_id = d.account_id AND s.name = d.name
+         {only_over} ORDER BY s.measured_at IS NOT NULL, s.measured_at LIMIT ?"
+    ))
+    .bind(limit)
+    .fetch_all(store)
+    .await?)
 }
 
 async fn record(store: &Store, account_id: i64, name: &str, bytes: i64) -> Result<(), AppError> {
@@ -84,8 +110,9 @@ async fn record(store: &Store, account_id: i64, name: &str, bytes: i64) -> Resul
 }
 
 /// One audit event each time the account's measured storage climbs to 80 % or 100 % of its
-/// plan's; going back under only resets the mark, so the next climb is told again.
-async fn alert_thresholds(store: &Store, account_id: i64) -> Result<(), AppError> {
+/// plan's; going back under only resets the mark, so the next climb is told again. Then the
+/// grace period's clock (`over_storage`).
+async fn alert_thresholds(store: &Store, fleet: &Fleet, account_id: i64) -> Result<(), AppError> {
     let (_, limits) = plans::of_account(store, account_id).await?;
     let (prefix, told, used): (String, i64, Option<i64>) = sqlx::query_as(
         "SELECT a.prefix, a.storage_alert, (SELECT CAST(SUM(s.bytes) AS SIGNED) FROM account_databases d
@@ -96,17 +123,16 @@ async fn alert_thresholds(store: &Store, account_id: i64) -> Result<(), AppError
     .fetch_one(store)
     .await?;
     let used = used.unwrap_or(0);
+    let caller = Caller::system(account_id, Prefix::parse_existing(&prefix)?);
     let now = storage_threshold(used, limits.max_storage);
-    if now == told {
-        return Ok(());
+    if now != told {
+        sqlx::query("UPDATE accounts SET storage_alert = ? WHERE id = ?")
+            .bind(now)
+            .bind(account_id)
+            .execute(store)
+            .await?;
     }
-    sqlx::query("UPDATE accounts SET storage_alert = ? WHERE id = ?")
-        .bind(now)
-        .bind(account_id)
-        .execute(store)
-        .await?;
     if now > told {
-        let caller = Caller::system(account_id, Prefix::parse_existing(&prefix)?);
         audit::record(
             store,
             audit::Entry::by(&caller, Action::StorageThreshold)
@@ -115,6 +141,19 @@ async fn alert_thresholds(store: &Store, account_id: i64) -> Result<(), AppError
                 .with("limit", limits.max_storage.unwrap_or(0).to_string()),
         )
         .await;
+    }
+    let measured = over_storage::Measured {
+        used,
+        limit: limits.max_storage,
+        grace_hours: limits.grace_hours(),
+    };
+    let followed = match fleet.for_account(store, account_id).await {
+        Ok(server) => over_storage::follow(store, &server.pool, &caller, &measured).await,
+        Err(err) => Err(err),
+    };
+    if let Err(err) = followed {
+        // The next pass tries again; one account's server must not stop the others' measuring.
+        tracing::warn!(error = %err, account_id, "could not follow up an account's storage");
     }
     Ok(())
 }
@@ -131,6 +170,7 @@ pub async fn plan_of(store: &Store, account_id: i64) -> Result<AccountPlan, AppE
         max_user_connections: limits.max_user_connections,
         max_queries_per_hour: limits.max_queries_per_hour,
         max_whitelist: limits.max_whitelist,
+        storage_grace_hours: limits.grace_hours(),
     })
 }
 
@@ -162,7 +202,14 @@ pub async fn of_account(
     .bind(caller.account_id)
     .fetch_one(store)
     .await?;
+    let (over_since, withheld_since): (Option<i64>, Option<i64>) =
+        sqlx::query_as("SELECT storage_over_since, writes_withheld_at FROM accounts WHERE id = ?")
+            .bind(caller.account_id)
+            .fetch_one(store)
+            .await?;
     Ok(AccountUsage {
+        storage_over_since: over_since.map(time::rfc3339),
+        writes_withheld_since: withheld_since.map(time::rfc3339),
         databases: count(databases.len()),
         users: count(users.len()),
         whitelist_hosts,

@@ -79,6 +79,17 @@ fn bytes(raw: &str) -> Result<Limit, String> {
         .ok_or_else(|| format!("{raw:?} is not a size such as 1GiB, 500MB or `unlimited`"))
 }
 
+/// Hours: `24`, or `default` (72).
+fn hours(raw: &str) -> Result<Limit, String> {
+    if raw.trim().eq_ignore_ascii_case("default") {
+        return Ok(Limit(None));
+    }
+    raw.trim()
+        .parse::<u32>()
+        .map(|n| Limit(Some(i64::from(n))))
+        .map_err(|_| format!("{raw:?} is a number of hours or `default`"))
+}
+
 fn is_unlimited(raw: &str) -> bool {
     matches!(
         raw.trim().to_ascii_lowercase().as_str(),
@@ -109,6 +120,10 @@ pub struct LimitArgs {
     /// Remote hosts on the account's whitelist.
     #[arg(long, value_parser = count)]
     max_whitelist: Option<Limit>,
+    /// Hours an account may stay over --max-storage before its database users lose INSERT,
+    /// UPDATE and CREATE until it is back under (`default`: 72; 0: at once).
+    #[arg(long, value_parser = hours)]
+    storage_grace_hours: Option<Limit>,
 }
 
 impl LimitArgs {
@@ -122,6 +137,7 @@ impl LimitArgs {
             max_user_connections: change(self.max_user_connections),
             max_queries_per_hour: change(self.max_queries_per_hour),
             max_whitelist: change(self.max_whitelist),
+            storage_grace_hours: change(self.storage_grace_hours),
         }
     }
 
@@ -162,7 +178,7 @@ pub async fn run(store: &Store, fleet: &Fleet, command: PlanCommand) -> anyhow::
 
 fn print_table(plans: &[Plan]) {
     println!(
-        "{:<20} {:>8} {:>9} {:>6} {:>10} {:>10} {:>11} {:>10} {:>9}",
+        "{:<20} {:>8} {:>9} {:>6} {:>10} {:>10} {:>11} {:>10} {:>9} {:>8}",
         "NAME",
         "ACCOUNTS",
         "DATABASES",
@@ -171,12 +187,13 @@ fn print_table(plans: &[Plan]) {
         "BACKUPS",
         "CONNECTIONS",
         "QUERIES/H",
-        "WHITELIST"
+        "WHITELIST",
+        "GRACE(H)"
     );
     for plan in plans {
         let limits = &plan.limits;
         println!(
-            "{:<20} {:>8} {:>9} {:>6} {:>10} {:>10} {:>11} {:>10} {:>9}",
+            "{:<20} {:>8} {:>9} {:>6} {:>10} {:>10} {:>11} {:>10} {:>9} {:>8}",
             plan.name,
             plan.accounts,
             shown(limits.max_databases),
@@ -185,7 +202,8 @@ fn print_table(plans: &[Plan]) {
             shown_bytes(limits.max_backup_storage),
             shown(limits.max_user_connections),
             shown(limits.max_queries_per_hour),
-            shown(limits.max_whitelist)
+            shown(limits.max_whitelist),
+            limits.grace_hours()
         );
     }
 }

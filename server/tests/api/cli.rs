@@ -169,7 +169,8 @@ fn plans_are_created_listed_updated_assigned_and_deleted_from_the_command_line()
         assert!(!output.status.success(), "{args:?} succeeded");
         stderr(&output)
     };
-    // The plan's row of `plan list`: NAME ACCOUNTS DATABASES USERS STORAGE BACKUPS CONNECTIONS QUERIES/H WHITELIST.
+    // The plan's row of `plan list`: NAME ACCOUNTS DATABASES USERS STORAGE BACKUPS CONNECTIONS
+    // QUERIES/H WHITELIST GRACE(H).
     let row = |name: &str| -> Vec<String> {
         ok(&["plan", "list"], "")
             .lines()
@@ -194,6 +195,8 @@ fn plans_are_created_listed_updated_assigned_and_deleted_from_the_command_line()
             "1GiB",
             "--max-user-connections",
             "10",
+            "--storage-grace-hours",
+            "24",
         ],
         "",
     );
@@ -214,9 +217,12 @@ fn plans_are_created_listed_updated_assigned_and_deleted_from_the_command_line()
     );
     assert_eq!(
         row("Basic"),
-        ["Basic", "0", "5", "-", "1GiB", "-", "10", "-", "-"]
+        ["Basic", "0", "5", "-", "1GiB", "-", "10", "-", "-", "24"]
     );
-    assert_eq!(row("default")[2..], ["-", "-", "-", "-", "-", "-", "-"]);
+    assert_eq!(
+        row("default")[2..],
+        ["-", "-", "-", "-", "-", "-", "-", "72"]
+    );
 
     ok(
         &[
@@ -228,12 +234,14 @@ fn plans_are_created_listed_updated_assigned_and_deleted_from_the_command_line()
             "unlimited",
             "--max-users",
             "3",
+            "--storage-grace-hours",
+            "default",
         ],
         "",
     );
     assert_eq!(
         row("Basic"),
-        ["Basic", "0", "-", "3", "1GiB", "-", "10", "-", "-"]
+        ["Basic", "0", "-", "3", "1GiB", "-", "10", "-", "-", "72"]
     );
 
     let prefix = crate::helpers::random_prefix();

@@ -37,6 +37,7 @@ mod request_limits;
 mod sealed_secrets;
 mod server_tls;
 mod sessions;
+mod storage_limit;
 mod suspension;
 mod tables;
 mod tls;

@@ -6,12 +6,20 @@ use types::model::CreateDatabase;
 
 /// A plan of its own (random name, so tests run in parallel), deleted when the test is done
 /// with it by moving its account back to `default` first.
-async fn plan_with(app: &TestApp, limits: Limits) -> String {
+pub async fn plan_with(app: &TestApp, limits: Limits) -> String {
     let name = format!("p-{}", server::domain::secret::random_base62(10));
     plans::create(&app.state.store, &name, &limits)
         .await
         .unwrap();
     name
+}
+
+/// Puts the account back on `default` and deletes the test's plan.
+pub async fn drop_plan(app: &TestApp, account_id: i64, plan: &str) {
+    plans::assign(&app.state.store, account_id, plans::DEFAULT)
+        .await
+        .unwrap();
+    plans::delete(&app.state.store, plan).await.unwrap();
 }
 
 #[tokio::test]
@@ -104,10 +112,7 @@ async fn at_each_counted_limit_the_next_create_is_409_plan_limit_and_changes_not
     );
     assert_eq!(code, "plan_limit");
 
-    plans::assign(&app.state.store, account.id, plans::DEFAULT)
-        .await
-        .unwrap();
-    plans::delete(&app.state.store, &plan).await.unwrap();
+    drop_plan(&app, account.id, &plan).await;
 }
 
 #[tokio::test]
@@ -143,10 +148,7 @@ async fn an_account_without_a_plan_has_the_default_plan_and_a_plan_in_use_stays(
         .unwrap_err();
     assert_eq!(unknown.code.as_str(), "not_found");
 
-    plans::assign(&app.state.store, account.id, plans::DEFAULT)
-        .await
-        .unwrap();
-    plans::delete(&app.state.store, &plan).await.unwrap();
+    drop_plan(&app, account.id, &plan).await;
     assert_eq!(
         plans::find(&app.state.store, &plan)
             .await
@@ -265,14 +267,11 @@ async fn the_plans_per_user_limits_are_enforced_by_mariadb_for_every_client() {
         .expect("no query limit now");
 
     drop(connections);
-    plans::assign(&app.state.store, account.id, plans::DEFAULT)
-        .await
-        .unwrap();
-    plans::delete(&app.state.store, &plan).await.unwrap();
+    drop_plan(&app, account.id, &plan).await;
 }
 
 /// A table `t` of 2,000 rows of 200 bytes, as the account's own SQL makes it.
-async fn fill_some_400_kb(app: &TestApp, key: &str, db: &str) {
+pub async fn fill_some_400_kb(app: &TestApp, key: &str, db: &str) {
     app.query_ok(
         key,
         db,
@@ -361,10 +360,7 @@ async fn get_account_shows_the_plan_and_usage_with_storage_measured_in_the_backg
         i64::try_from(backup.size_bytes.unwrap()).unwrap()
     );
 
-    plans::assign(&app.state.store, account.id, plans::DEFAULT)
-        .await
-        .unwrap();
-    plans::delete(&app.state.store, &plan).await.unwrap();
+    drop_plan(&app, account.id, &plan).await;
 }
 
 #[tokio::test]
@@ -442,8 +438,5 @@ async fn reaching_80_and_100_percent_of_the_plans_storage_is_told_once_each() {
         "back under, then over again: told again"
     );
 
-    plans::assign(&app.state.store, account.id, plans::DEFAULT)
-        .await
-        .unwrap();
-    plans::delete(&app.state.store, &plan).await.unwrap();
+    drop_plan(&app, account.id, &plan).await;
 }

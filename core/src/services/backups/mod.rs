@@ -17,7 +17,7 @@ pub mod uploads;
 
 use crate::domain::caller::Caller;
 use crate::domain::secret;
-use crate::services::{audit, databases};
+use crate::services::{audit, databases, plans};
 use catalog::NewJob;
 use std::path::PathBuf;
 use types::activity::Action;
@@ -43,6 +43,17 @@ pub(crate) fn quota_full(quota: u64) -> AppError {
     )
 }
 
+/// The bytes of backups the account may keep: the panel's quota, or its plan's backup storage
+/// when that is smaller.
+pub(crate) async fn quota_of(state: &Context, account_id: i64) -> Result<u64, AppError> {
+    let (_, limits) = plans::of_account(&state.store, account_id).await?;
+    let panel = state.backups.quota_bytes;
+    Ok(limits
+        .max_backup_storage
+        .and_then(|plan| u64::try_from(plan).ok())
+        .map_or(panel, |plan| plan.min(panel)))
+}
+
 /// Queues a backup of `database` and answers at once (202): the job runs in the background.
 pub async fn create(
     state: &Context,
@@ -51,8 +62,9 @@ pub async fn create(
     kind: BackupKind,
 ) -> Result<Backup, AppError> {
     let found = databases::find(&state.mysql_for(caller).await?, database).await?;
-    if catalog::used_bytes(&state.store, caller.account_id).await? >= state.backups.quota_bytes {
-        return Err(quota_full(state.backups.quota_bytes));
+    let quota = quota_of(state, caller.account_id).await?;
+    if catalog::used_bytes(&state.store, caller.account_id).await? >= quota {
+        return Err(quota_full(quota));
     }
     let id = secret::random_base62(16);
     catalog::insert_backup(

@@ -136,7 +136,10 @@ async fn run_backup(
     let used = catalog::used_bytes(&state.store, caller.account_id)
         .await
         .map_err(|err| err.message)?;
-    let budget = state.backups.quota_bytes.saturating_sub(used);
+    let quota = super::quota_of(state, caller.account_id)
+        .await
+        .map_err(|err| err.message)?;
+    let budget = quota.saturating_sub(used);
     let progress = Arc::new(Progress::default());
     let part = state.backups.part_path(caller.account_id, id);
     let header = load::manifest_line(database.as_str(), &tables);
@@ -161,7 +164,7 @@ async fn run_backup(
     .await;
     unlocked.map_err(sql_failed)?;
     written.map_err(|err| match err {
-        DumpError::Quota => super::quota_full(state.backups.quota_bytes).message,
+        DumpError::Quota => super::quota_full(quota).message,
         DumpError::Failed(message) => message,
     })
 }

@@ -107,7 +107,7 @@ impl Reservation<'_> {
     /// has room for them beside everything else it is charged with.
     async fn grow_to(&mut self, bytes: u64) -> Result<(), AppError> {
         let store = &self.state.store;
-        let quota = self.state.backups.quota_bytes;
+        let quota = super::quota_of(self.state, self.caller.account_id).await?;
         let _quota_lock = account_lock::lock_quota(store, &self.caller.prefix).await?;
         let used = catalog::used_bytes(store, self.caller.account_id).await?;
         if used - self.bytes.min(used) + bytes > quota {

@@ -11,7 +11,7 @@ use crate::domain::sealed_columns;
 use crate::domain::secret;
 use crate::managed::fleet::{Route, Server, ServerTls, is_loopback};
 use crate::managed::{admin_exec, admin_exec_expecting, sql};
-use crate::services::account_lock;
+use crate::services::{account_lock, storage_writes};
 use crate::store::Store;
 use mysql_async::Conn;
 use std::time::Duration;
@@ -86,7 +86,15 @@ pub async fn connect(
             Some(n) if ACCESS_DENIED.contains(&n) => {
                 {
                     let _guard = account_lock::lock(store, &caller.prefix).await?;
-                    provision(queries, server, &caller.prefix, &password).await?;
+                    provision(
+                        queries,
+                        server,
+                        store,
+                        &caller.prefix,
+                        caller.account_id,
+                        &password,
+                    )
+                    .await?;
                 }
                 Conn::new(options)
                     .await
@@ -139,7 +147,7 @@ async fn password(
         return Ok(password);
     }
     let password = secret::random_base62(32);
-    provision(queries, server, prefix, &password).await?;
+    provision(queries, server, store, prefix, account_id, &password).await?;
     sqlx::query("INSERT INTO query_identities (account_id, password) VALUES (?, ?)")
         .bind(account_id)
         .bind(queries.sealer.seal(
@@ -176,14 +184,20 @@ async fn stored(
 
 /// Creates the identity or brings it back to what it must be at each host of the server's route:
 /// this password, this connection limit, TLS required off loopback, all privileges on the
-/// account's databases (the pattern escapes `_`), nothing more.
+/// account's databases (the pattern escapes `_`) but, while the account is over its storage
+/// (`services::over_storage`), INSERT, UPDATE and CREATE; nothing more.
 async fn provision(
     queries: &Queries,
     server: &Server,
+    store: &Store,
     prefix: &Prefix,
+    account_id: i64,
     password: &str,
 ) -> Result<(), AppError> {
     let mysql = &server.pool;
+    let withheld = storage_writes::withheld_since(store, account_id)
+        .await?
+        .is_some();
     for host in server.route().await?.identity_hosts() {
         let account = sql::account_raw(&name(prefix), &host);
         let login = login_clause(password, &host, queries.running.per_account() + 2);
@@ -201,6 +215,17 @@ async fn provision(
             ),
         )
         .await?;
+        if withheld {
+            admin_exec(
+                mysql,
+                &format!(
+                    "REVOKE {} ON {} FROM {account}",
+                    sql::privilege_list(&storage_writes::WITHHELD),
+                    sql::prefix_grant_target(prefix)
+                ),
+            )
+            .await?;
+        }
     }
     Ok(())
 }

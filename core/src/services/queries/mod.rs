@@ -13,7 +13,7 @@ use crate::domain::secret;
 use crate::managed::admin_exec_expecting;
 use crate::managed::fleet::Server;
 use crate::managed::processlist::NO_SUCH_THREAD;
-use crate::services::{database_index, databases};
+use crate::services::{database_index, databases, storage_writes};
 use crate::store::Store;
 use sqlx::MySqlPool;
 use std::sync::Arc;
@@ -159,7 +159,10 @@ pub async fn run(
     {
         tracing::warn!(error = %err, "could not re-read the account's databases after its SQL changed them");
     }
-    let response = response?;
+    let response = match response {
+        Ok(response) => response,
+        Err(err) => return Err(storage_writes::explain(store, caller.account_id, err).await),
+    };
     session.finish().await;
     Ok((limits.query_id, response))
 }

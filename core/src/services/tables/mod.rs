@@ -44,7 +44,15 @@ macro_rules! on_session {
         if result.is_ok() {
             $session.finish().await;
         }
-        result
+        match result {
+            Ok(done) => Ok(done),
+            Err(err) => Err(crate::services::storage_writes::explain(
+                &$state.store,
+                $caller.account_id,
+                err,
+            )
+            .await),
+        }
     }};
 }
 

@@ -1,0 +1,16 @@
+-- Issue 26, item 3: over the plan's storage for longer than its grace period, the account's users
+-- and query identity lose INSERT, UPDATE and CREATE until it is back under (`services::storage_writes`).
+-- The grace period is a plan setting (NULL: the default, 72 hours).
+ALTER TABLE plans ADD COLUMN storage_grace_hours INTEGER;
+-- Since when the measured storage has been at or over the plan's; when the writes were withheld.
+ALTER TABLE accounts ADD COLUMN storage_over_since INTEGER;
+ALTER TABLE accounts ADD COLUMN writes_withheld_at INTEGER;
+-- What was taken from each database user (as its 'localhost' grants held them; the other hosts
+-- copy those), so exactly that comes back. `pattern` is the grant's database as mysql.db keeps it.
+CREATE TABLE withheld_privileges (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    user_name  TEXT NOT NULL,
+    pattern    TEXT NOT NULL,
+    privileges TEXT NOT NULL,
+    PRIMARY KEY (account_id, user_name, pattern)
+) STRICT;
