@@ -107,6 +107,12 @@ async fn reconcile(state: AppState) {
     if let Err(err) = crate::services::database_index::sync_all(&state.store, &state.fleet).await {
         tracing::warn!(error = %err, "the database index could not be brought up to date; will retry");
     }
+    let purged =
+        crate::services::closing::purge_due(&state.backup_context(), crate::domain::time::now())
+            .await;
+    if let Err(err) = purged {
+        tracing::warn!(error = %err, "could not purge closed accounts; will retry");
+    }
     // Placement reads these figures, and /metrics shows them.
     let _ = crate::services::servers::measure_all(&state.store, &state.fleet).await;
     if let Ok(usage) = crate::services::servers::recorded_usage(&state.store).await {

@@ -22,6 +22,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod closing;
 mod plans;
 
 #[derive(Parser)]
@@ -326,6 +327,19 @@ pub enum AccountCommand {
         #[arg(long)]
         email: String,
     },
+    /// Close an account: a final backup of every database, kept --keep-backups-days days, then
+    /// its databases, database users, query identity, key and sessions are dropped; its prefix and
+    /// email stay taken until the backups go. Confirm by typing the account's email on stdin.
+    Delete {
+        #[arg(long)]
+        email: String,
+        #[arg(
+            long,
+            env = "NOBREGAS_CLOSED_BACKUP_DAYS",
+            default_value_t = crate::services::closing::DEFAULT_KEEP_DAYS
+        )]
+        keep_backups_days: u32,
+    },
     /// Set an account's panel password (read as one line from standard input); every session of
     /// the account is signed out.
     SetPassword {
@@ -461,6 +475,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             suspension::resume(&panel.store, &panel.fleet, account_id).await?;
             eprintln!("{email} is resumed: its database users are unlocked.");
             Ok(())
+        }
+        Command::Account(AccountCommand::Delete {
+            email,
+            keep_backups_days,
+        }) => {
+            let panel = Operator::open(&global).await?;
+            closing::run(&panel, &Email::parse(&email)?, keep_backups_days).await
         }
         Command::Plan(command) => {
             let panel = Operator::open(&global).await?;

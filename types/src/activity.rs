@@ -60,6 +60,9 @@ pub enum Action {
     /// taken from the account's users (`used`, `limit`); given back once under it.
     StorageWritesWithheld,
     StorageWritesRestored,
+    /// The operator closed the account (`account delete`): final backups taken and kept until
+    /// `kept_until`, then its databases, users and identity dropped.
+    AccountClosed,
 }
 
 impl Action {
@@ -106,6 +109,7 @@ impl Action {
             Self::StorageThreshold => "storage_threshold",
             Self::StorageWritesWithheld => "storage_writes_withheld",
             Self::StorageWritesRestored => "storage_writes_restored",
+            Self::AccountClosed => "account_closed",
         }
     }
 }
@@ -128,7 +132,7 @@ pub struct AuditEvent {
     /// two_factor_locked, api_key_sent_insecurely, account_move_started, account_moved,
     /// account_move_failed, row_inserted, row_updated, rows_deleted, table_changed, rows_imported,
     /// account_suspended, account_resumed, storage_threshold, storage_writes_withheld,
-    /// storage_writes_restored.
+    /// storage_writes_restored, account_closed.
     pub action: String,
     /// What the action was about (`database`, `user`, `host`, `privileges`, …).
     pub details: BTreeMap<String, String>,

@@ -140,11 +140,12 @@ pub async fn verify_credentials(
     let email = Email::parse(email)
         .map(|email| email.as_str().to_owned())
         .unwrap_or_default();
-    let row: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, password_hash FROM accounts WHERE email = ?")
-            .bind(email)
-            .fetch_optional(store)
-            .await?;
+    let row: Option<(i64, String)> = sqlx::query_as(
+        "SELECT id, password_hash FROM accounts WHERE email = ? AND closed_at IS NULL",
+    )
+    .bind(email)
+    .fetch_optional(store)
+    .await?;
     let (id, hash) = row.unzip();
     Ok(argon2
         .verify(hash, password.to_owned())
@@ -260,4 +261,14 @@ pub async fn set_password(
         .execute(store)
         .await?;
     Ok(())
+}
+
+/// Whether the account is closed (or being closed).
+pub async fn is_closed(store: &Store, account_id: i64) -> Result<bool, AppError> {
+    let closed: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT closed_at FROM accounts WHERE id = ?")
+            .bind(account_id)
+            .fetch_optional(store)
+            .await?;
+    Ok(closed.flatten().is_some())
 }

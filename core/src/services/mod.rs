@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod audit;
 pub mod backups;
+pub mod closing;
 pub mod database_index;
 pub mod databases;
 pub mod db_users;

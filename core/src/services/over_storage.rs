@@ -144,11 +144,7 @@ async fn identity_writes(
     allowed: bool,
 ) -> Result<(), AppError> {
     let name = identity::name(&caller.prefix);
-    let hosts: Vec<String> =
-        sqlx::query_scalar("SELECT CAST(Host AS CHAR) FROM mysql.user WHERE User = ?")
-            .bind(&name)
-            .fetch_all(mysql)
-            .await?;
+    let hosts = identity::hosts(mysql, &caller.prefix).await?;
     let privileges = sql::privilege_list(&storage_writes::WITHHELD);
     let target = sql::prefix_grant_target(&caller.prefix);
     for host in hosts {

@@ -97,7 +97,7 @@ pub async fn refusal(store: &Store, account_id: i64) -> AppError {
 }
 
 /// The operator's command line acting on the account.
-async fn operator(store: &Store, account_id: i64) -> Result<Caller, AppError> {
+pub(crate) async fn operator(store: &Store, account_id: i64) -> Result<Caller, AppError> {
     let prefix: Option<String> = sqlx::query_scalar("SELECT prefix FROM accounts WHERE id = ?")
         .bind(account_id)
         .fetch_optional(store)
@@ -113,12 +113,7 @@ async fn operator(store: &Store, account_id: i64) -> Result<Caller, AppError> {
 /// its SQL runs as at each of its hosts.
 async fn mysql_users(mysql: &MySqlPool, prefix: &Prefix) -> Result<Vec<DbAccount>, AppError> {
     let mut accounts = users::list(mysql, prefix).await?;
-    let identity_hosts: Vec<String> = sqlx::query_scalar(
-        "SELECT CAST(Host AS CHAR) FROM mysql.user WHERE User = ? ORDER BY Host",
-    )
-    .bind(identity::name(prefix))
-    .fetch_all(mysql)
-    .await?;
+    let identity_hosts = identity::hosts(mysql, prefix).await?;
     accounts.extend(identity_hosts.into_iter().map(|host| DbAccount {
         user: identity::name(prefix),
         host,

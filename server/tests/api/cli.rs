@@ -30,6 +30,24 @@ impl DataDir {
     }
 }
 
+impl DataDir {
+    /// `account create --email E --prefix P --password-stdin`, the password on stdin.
+    fn create_account(&self, email: &str, prefix: &str, password: &str) -> Output {
+        self.run(
+            &[
+                "account",
+                "create",
+                "--email",
+                email,
+                "--prefix",
+                prefix,
+                "--password-stdin",
+            ],
+            &format!("{password}\n"),
+        )
+    }
+}
+
 impl Drop for DataDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
@@ -43,20 +61,8 @@ fn stderr(output: &Output) -> String {
 #[test]
 fn account_create_validates_and_refuses_duplicates() {
     let dir = DataDir::new();
-    let create = |email: &str, prefix: &str, password: &str| {
-        dir.run(
-            &[
-                "account",
-                "create",
-                "--email",
-                email,
-                "--prefix",
-                prefix,
-                "--password-stdin",
-            ],
-            &format!("{password}\n"),
-        )
-    };
+    let create =
+        |email: &str, prefix: &str, password: &str| dir.create_account(email, prefix, password);
     let ok = create("ann@example.test", "ann", "a good password");
     assert!(ok.status.success(), "{}", stderr(&ok));
 
@@ -297,15 +303,7 @@ fn accounts_are_suspended_with_a_reason_and_resumed_from_the_command_line() {
     let prefix = format!("s{}", random_base62(10).to_lowercase());
     let email = format!("{prefix}@example.test");
     let run = |args: &[&str]| dir.run(args, "a good password\n");
-    let created = run(&[
-        "account",
-        "create",
-        "--email",
-        &email,
-        "--prefix",
-        &prefix,
-        "--password-stdin",
-    ]);
+    let created = dir.create_account(&email, &prefix, "a good password");
     assert!(created.status.success(), "{}", stderr(&created));
 
     let no_reason = run(&["account", "suspend", "--email", &email, "--reason", " "]);
@@ -337,4 +335,57 @@ fn accounts_are_suspended_with_a_reason_and_resumed_from_the_command_line() {
     let resumed = run(&["account", "resume", "--email", &email]);
     assert!(resumed.status.success(), "{}", stderr(&resumed));
     assert!(stderr(&resumed).contains("is resumed"));
+}
+
+/// Issue 26's contract: `account delete --email E`, confirmed by typing the email on stdin.
+#[test]
+fn accounts_are_deleted_from_the_command_line_only_after_typing_their_email() {
+    let dir = DataDir::new();
+    let prefix = format!("c{}", random_base62(10).to_lowercase());
+    let email = format!("{prefix}@example.test");
+    let created = dir.create_account(&email, &prefix, "a good password");
+    assert!(created.status.success(), "{}", stderr(&created));
+    let db = format!("{prefix}_shop");
+    crate::helpers::mariadb_root(&format!(
+        "CREATE DATABASE `{db}`; CREATE TABLE `{db}`.t (id INT PRIMARY KEY); INSERT INTO `{db}`.t VALUES (7)"
+    ));
+    let exists = || {
+        let out = Command::new("mariadb")
+            .args(["-uroot", "-h127.0.0.1", "-N", "-e"])
+            .arg(format!(
+                "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{db}'"
+            ))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    };
+
+    let delete = [
+        "account",
+        "delete",
+        "--email",
+        &email,
+        "--keep-backups-days",
+        "3",
+    ];
+    let unconfirmed = dir.run(&delete, "someone-else@example.test\n");
+    assert!(!unconfirmed.status.success());
+    assert!(
+        stderr(&unconfirmed).contains("Not confirmed"),
+        "{}",
+        stderr(&unconfirmed)
+    );
+    assert!(exists(), "nothing changed");
+
+    let deleted = dir.run(&delete, &format!("{email}\n"));
+    assert!(deleted.status.success(), "{}", stderr(&deleted));
+    assert!(!exists(), "the database is dropped");
+    let listed = String::from_utf8_lossy(&deleted.stdout).into_owned();
+    let (database, file) = listed.trim().split_once('\t').expect("database<TAB>file");
+    assert_eq!(database, db);
+    assert!(std::path::Path::new(file).exists(), "{file}");
+    assert!(stderr(&deleted).contains("free again after"));
+    let again = dir.create_account(&format!("other-{email}"), &prefix, "a good password");
+    assert!(!again.status.success(), "the prefix is kept for the period");
+    crate::helpers::remove_account_footprint(&prefix);
 }

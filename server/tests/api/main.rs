@@ -12,6 +12,7 @@ mod backup_crash;
 mod backups;
 mod cli;
 mod cli_client;
+mod closing;
 mod csp;
 mod databases;
 mod db_admin;

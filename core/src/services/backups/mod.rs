@@ -44,8 +44,11 @@ pub(crate) fn quota_full(quota: u64) -> AppError {
 }
 
 /// The bytes of backups the account may keep: the panel's quota, or its plan's backup storage
-/// when that is smaller.
+/// when that is smaller. A closing account's final backups are held to neither.
 pub(crate) async fn quota_of(state: &Context, account_id: i64) -> Result<u64, AppError> {
+    if crate::services::accounts::is_closed(&state.store, account_id).await? {
+        return Ok(u64::MAX);
+    }
     let (_, limits) = plans::of_account(&state.store, account_id).await?;
     let panel = state.backups.quota_bytes;
     Ok(limits

@@ -145,7 +145,7 @@ pub async fn run_due(state: &Context, now: i64) -> Result<usize, AppError> {
     let due: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT s.account_id, s.`database`, a.prefix FROM backup_schedules s JOIN accounts a ON a.id = s.account_id
          WHERE (s.last_run_day IS NULL OR s.last_run_day < ?) AND s.minute_utc * 60 <= ?
-           AND a.suspended_at IS NULL",
+           AND a.suspended_at IS NULL AND a.closed_at IS NULL",
     )
     .bind(today)
     .bind(now.rem_euclid(DAY))

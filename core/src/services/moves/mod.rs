@@ -308,7 +308,7 @@ async fn undo(
 }
 
 /// Everything of the account on `server`: databases, users, identity.
-async fn drop_account(
+pub async fn drop_account(
     server: &Server,
     prefix: &Prefix,
     accounts: &[users::DbAccount],
@@ -333,7 +333,7 @@ async fn drop_account(
     identity::drop_all(server, prefix).await
 }
 
-async fn databases_of(
+pub async fn databases_of(
     mysql: &sqlx::MySqlPool,
     prefix: &Prefix,
 ) -> Result<Vec<DatabaseName>, AppError> {

@@ -244,15 +244,22 @@ fn login_clause(password: &str, host: &str, connections: usize) -> String {
     )
 }
 
+/// Where the account's identity exists on the server.
+pub async fn hosts(mysql: &sqlx::MySqlPool, prefix: &Prefix) -> Result<Vec<String>, AppError> {
+    Ok(
+        sqlx::query_scalar(
+            "SELECT CAST(Host AS CHAR) FROM mysql.user WHERE User = ? ORDER BY Host",
+        )
+        .bind(name(prefix))
+        .fetch_all(mysql)
+        .await?,
+    )
+}
+
 /// Drops the account's identity at every host it has on the server (the account is deleted, or
 /// moved off the server).
 pub async fn drop_all(server: &Server, prefix: &Prefix) -> Result<(), AppError> {
-    let hosts: Vec<String> =
-        sqlx::query_scalar("SELECT CAST(Host AS CHAR) FROM mysql.user WHERE User = ?")
-            .bind(name(prefix))
-            .fetch_all(&server.pool)
-            .await?;
-    for host in hosts {
+    for host in hosts(&server.pool, prefix).await? {
         admin_exec_expecting(
             &server.pool,
             &format!(
