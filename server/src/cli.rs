@@ -304,6 +304,14 @@ pub enum AccountCommand {
         /// The account's plan (`plan list`); default: the plan named `default`.
         #[arg(long)]
         plan: Option<String>,
+        /// An operator: the account gets the Admin area and `/api/admin/*`.
+        #[arg(long)]
+        operator: bool,
+    },
+    /// Make an account an operator: it gets the Admin area and `/api/admin/*`.
+    Promote {
+        #[arg(long)]
+        email: String,
     },
     /// Put an account on another plan; its limits apply to what it creates next.
     SetPlan {
@@ -426,6 +434,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             password_stdin: _,
             server,
             plan,
+            operator,
         }) => {
             let (email, prefix) = (Email::parse(&email)?, Prefix::parse(&prefix)?);
             let password = Password::parse(&read_password_line()?)?;
@@ -446,7 +455,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(plan) = &plan {
                 crate::services::plans::assign(&panel.store, account_id, plan).await?;
             }
-            eprintln!("Created account {email} with prefix {}.", prefix.as_str());
+            if operator {
+                crate::services::admin::promote(&panel.store, account_id, Actor::Cli).await?;
+            }
+            let role = if operator { " (an operator)" } else { "" };
+            eprintln!(
+                "Created account {email} with prefix {}{role}.",
+                prefix.as_str()
+            );
+            Ok(())
+        }
+        Command::Account(AccountCommand::Promote { email }) => {
+            let email = Email::parse(&email)?;
+            let panel = Operator::open(&global).await?;
+            let account_id = account_id_of(&panel.store, &email).await?;
+            crate::services::admin::promote(&panel.store, account_id, Actor::Cli).await?;
+            eprintln!("{email} is an operator: it has the Admin area and /api/admin.");
             Ok(())
         }
         Command::Account(AccountCommand::SetPlan { email, plan }) => {

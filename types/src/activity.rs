@@ -63,6 +63,12 @@ pub enum Action {
     /// The operator closed the account (`account delete`): final backups taken and kept until
     /// `kept_until`, then its databases, users and identity dropped.
     AccountClosed,
+    /// An operator created the account, changed its plan, made it an operator, or turned its
+    /// two-factor sign-in off (Admin area, `/api/admin`, or the command line).
+    AccountCreated,
+    AccountPlanChanged,
+    OperatorPromoted,
+    TwoFactorReset,
 }
 
 impl Action {
@@ -110,6 +116,10 @@ impl Action {
             Self::StorageWritesWithheld => "storage_writes_withheld",
             Self::StorageWritesRestored => "storage_writes_restored",
             Self::AccountClosed => "account_closed",
+            Self::AccountCreated => "account_created",
+            Self::AccountPlanChanged => "account_plan_changed",
+            Self::OperatorPromoted => "operator_promoted",
+            Self::TwoFactorReset => "two_factor_reset",
         }
     }
 }
@@ -132,7 +142,8 @@ pub struct AuditEvent {
     /// two_factor_locked, api_key_sent_insecurely, account_move_started, account_moved,
     /// account_move_failed, row_inserted, row_updated, rows_deleted, table_changed, rows_imported,
     /// account_suspended, account_resumed, storage_threshold, storage_writes_withheld,
-    /// storage_writes_restored, account_closed.
+    /// storage_writes_restored, account_closed, account_created, account_plan_changed,
+    /// operator_promoted, two_factor_reset.
     pub action: String,
     /// What the action was about (`database`, `user`, `host`, `privileges`, …).
     pub details: BTreeMap<String, String>,

@@ -2,6 +2,7 @@
 //! CLI and the tests use the same ones), the validated names that stand between a customer's text
 //! and SQL, and the one error type. No UI and no server code: the browser's WASM compiles it too.
 pub mod activity;
+pub mod admin;
 pub mod backups;
 pub mod error;
 pub mod host;

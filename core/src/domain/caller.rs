@@ -36,6 +36,10 @@ pub enum Actor {
     },
     /// The operator's command line.
     Cli,
+    /// An operator's account, from the Admin area or `/api/admin` (its email).
+    Operator {
+        email: String,
+    },
     /// The panel itself (reconciliation, start-up).
     System,
     /// Not signed in (a failed sign-in).
@@ -48,6 +52,7 @@ impl Actor {
             Self::Session => "session".into(),
             Self::ApiKey { masked } => format!("api_key {masked}"),
             Self::Cli => "cli".into(),
+            Self::Operator { email } => format!("operator {email}"),
             Self::System => "system".into(),
             Self::Anonymous => "anonymous".into(),
         }

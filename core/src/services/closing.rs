@@ -9,7 +9,7 @@
 //!
 //! The account's row stays until the period ends, holding the final backups and the prefix:
 //! `purge_due` then deletes the backups' files and the account, and the prefix is free again.
-use crate::domain::caller::Caller;
+use crate::domain::caller::{Actor, Caller};
 use crate::domain::{secret, time};
 use crate::managed::{admin_exec, sql};
 use crate::services::audit::{self, Entry};
@@ -40,8 +40,18 @@ pub async fn close(
     account_id: i64,
     keep_days: u32,
 ) -> Result<Closed, AppError> {
+    close_by(ctx, account_id, keep_days, Actor::Cli).await
+}
+
+/// `close`, by an operator of the Admin area or the command line.
+pub async fn close_by(
+    ctx: &backups::Context,
+    account_id: i64,
+    keep_days: u32,
+    by: Actor,
+) -> Result<Closed, AppError> {
     let store = &ctx.store;
-    let caller = suspension::operator(store, account_id).await?;
+    let caller = suspension::operator(store, account_id, by).await?;
     let server = ctx.fleet.for_account(store, account_id).await?;
     let mysql = &server.pool;
     // 1. Nobody reaches the account through the panel any more.

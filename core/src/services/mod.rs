@@ -2,6 +2,7 @@
 //! and the CLI are thin layers over these.
 pub mod account_lock;
 pub mod accounts;
+pub mod admin;
 pub mod api_keys;
 pub mod audit;
 pub mod backups;

@@ -32,6 +32,21 @@ pub struct Limits {
 }
 
 impl Limits {
+    /// The plan as customers and operators read it (`GET /api/account`, `/api/admin/plans`).
+    pub fn shown_as(&self, name: &str) -> types::model::AccountPlan {
+        types::model::AccountPlan {
+            name: name.to_owned(),
+            max_databases: self.max_databases,
+            max_users: self.max_users,
+            max_storage: self.max_storage,
+            max_backup_storage: self.max_backup_storage,
+            max_user_connections: self.max_user_connections,
+            max_queries_per_hour: self.max_queries_per_hour,
+            max_whitelist: self.max_whitelist,
+            storage_grace_hours: self.grace_hours(),
+        }
+    }
+
     /// The grace period in force.
     pub fn grace_hours(&self) -> i64 {
         self.storage_grace_hours

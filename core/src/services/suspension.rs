@@ -27,13 +27,24 @@ pub async fn suspend(
     account_id: i64,
     reason: &str,
 ) -> Result<(), AppError> {
+    suspend_by(store, fleet, account_id, reason, Actor::Cli).await
+}
+
+/// `suspend`, by an operator of the Admin area (`Actor::Operator`) or the command line.
+pub async fn suspend_by(
+    store: &Store,
+    fleet: &Fleet,
+    account_id: i64,
+    reason: &str,
+    by: Actor,
+) -> Result<(), AppError> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
         return Err(AppError::validation(format!(
             "Give a reason of 1 to {MAX_REASON_CHARS} characters: the customer sees it."
         )));
     }
-    let caller = operator(store, account_id).await?;
+    let caller = operator(store, account_id, by).await?;
     // The mark first: from here on the panel refuses the account's changes, so no new user can
     // appear unlocked behind the locking below.
     sqlx::query(
@@ -66,7 +77,16 @@ pub async fn suspend(
 /// Undoes `suspend`: the users are unlocked first, so a failure leaves the account suspended
 /// (run it again) rather than half-open.
 pub async fn resume(store: &Store, fleet: &Fleet, account_id: i64) -> Result<(), AppError> {
-    let caller = operator(store, account_id).await?;
+    resume_by(store, fleet, account_id, Actor::Cli).await
+}
+
+pub async fn resume_by(
+    store: &Store,
+    fleet: &Fleet,
+    account_id: i64,
+    by: Actor,
+) -> Result<(), AppError> {
+    let caller = operator(store, account_id, by).await?;
     let mysql = &fleet.for_account(store, account_id).await?.pool;
     let accounts = mysql_users(mysql, &caller.prefix).await?;
     users::set_locked(mysql, &caller.prefix, &accounts, false).await?;
@@ -96,15 +116,19 @@ pub async fn refusal(store: &Store, account_id: i64) -> AppError {
     )
 }
 
-/// The operator's command line acting on the account.
-pub(crate) async fn operator(store: &Store, account_id: i64) -> Result<Caller, AppError> {
+/// An operator acting on the account.
+pub(crate) async fn operator(
+    store: &Store,
+    account_id: i64,
+    by: Actor,
+) -> Result<Caller, AppError> {
     let prefix: Option<String> = sqlx::query_scalar("SELECT prefix FROM accounts WHERE id = ?")
         .bind(account_id)
         .fetch_optional(store)
         .await?;
     let prefix = prefix.ok_or_else(|| AppError::not_found("No such account."))?;
     Ok(Caller {
-        actor: Actor::Cli,
+        actor: by,
         ..Caller::system(account_id, Prefix::parse_existing(&prefix)?)
     })
 }

@@ -161,17 +161,7 @@ async fn alert_thresholds(store: &Store, fleet: &Fleet, account_id: i64) -> Resu
 /// The caller's plan.
 pub async fn plan_of(store: &Store, account_id: i64) -> Result<AccountPlan, AppError> {
     let (name, limits) = plans::of_account(store, account_id).await?;
-    Ok(AccountPlan {
-        name,
-        max_databases: limits.max_databases,
-        max_users: limits.max_users,
-        max_storage: limits.max_storage,
-        max_backup_storage: limits.max_backup_storage,
-        max_user_connections: limits.max_user_connections,
-        max_queries_per_hour: limits.max_queries_per_hour,
-        max_whitelist: limits.max_whitelist,
-        storage_grace_hours: limits.grace_hours(),
-    })
+    Ok(limits.shown_as(&name))
 }
 
 /// What the caller's account uses now (storage: as last measured).

@@ -1,5 +1,6 @@
 //! The public REST API under `/api`: one module per resource, each registering its endpoints.
 pub mod account;
+pub mod admin;
 pub mod audit;
 pub mod backups;
 pub mod databases;
@@ -25,6 +26,7 @@ use utoipa_axum::router::OpenApiRouter;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(account::router())
+        .merge(admin::router())
         .merge(security::router())
         .merge(audit::router())
         .merge(keys::router())

@@ -389,3 +389,41 @@ fn accounts_are_deleted_from_the_command_line_only_after_typing_their_email() {
     assert!(!again.status.success(), "the prefix is kept for the period");
     crate::helpers::remove_account_footprint(&prefix);
 }
+
+/// Issue 26's contract: `account create … --operator` and `account promote --email E`.
+#[test]
+fn operators_are_made_at_creation_or_promoted_from_the_command_line() {
+    let dir = DataDir::new();
+    let operator = format!("o{}", random_base62(10).to_lowercase());
+    let customer = format!("u{}", random_base62(10).to_lowercase());
+    let email = |prefix: &str| format!("{prefix}@example.test");
+    let made = dir.run(
+        &[
+            "account",
+            "create",
+            "--email",
+            &email(&operator),
+            "--prefix",
+            &operator,
+            "--password-stdin",
+            "--operator",
+        ],
+        "a good password\n",
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    assert!(stderr(&made).contains("(an operator)"), "{}", stderr(&made));
+    let created = dir.create_account(&email(&customer), &customer, "a good password");
+    assert!(!stderr(&created).contains("operator"));
+    let promoted = dir.run(&["account", "promote", "--email", &email(&customer)], "");
+    assert!(promoted.status.success(), "{}", stderr(&promoted));
+    assert!(stderr(&promoted).contains("is an operator"));
+    let unknown = dir.run(
+        &["account", "promote", "--email", "nobody@example.test"],
+        "",
+    );
+    assert!(!unknown.status.success());
+    assert!(stderr(&unknown).contains("No account"));
+    for prefix in [operator, customer] {
+        crate::helpers::remove_account_footprint(&prefix);
+    }
+}

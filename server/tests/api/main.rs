@@ -5,6 +5,7 @@ mod access_removal;
 mod account;
 mod account_move;
 mod account_security;
+mod admin;
 mod admin_pool;
 mod api_auth;
 mod audit;
