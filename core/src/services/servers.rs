@@ -17,17 +17,22 @@ pub struct Usage {
     pub bytes: i64,
 }
 
-/// Measures the server now (information_schema.TABLES: one pass over every table's metadata, so
-/// the maintenance loop does it, not a request) and records it for placement.
+/// The server's use from the store, recorded for placement: the databases the index has for the
+/// accounts on it, and their bytes as the storage measurement last left them (`usage`, a few
+/// databases at a time). Never `information_schema.TABLES` over the whole server, which opens
+/// every table's metadata and stalls it (docs/PERFORMANCE.md, issue 26).
 pub async fn measure_usage(store: &Store, server: &fleet::Server) -> Result<Usage, AppError> {
-    let (databases, bytes): (i64, i64) = sqlx::query_as(
-        "SELECT CAST(COUNT(DISTINCT TABLE_SCHEMA) AS SIGNED),
-                CAST(COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS SIGNED)
-         FROM information_schema.TABLES
-         WHERE TABLE_SCHEMA NOT IN ('mysql', 'sys', 'performance_schema', 'information_schema')",
+    let (databases, bytes): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT COUNT(*), CAST(SUM(COALESCE(z.bytes, 0)) AS SIGNED) FROM account_databases d
+         JOIN accounts a ON a.id = d.account_id
+         LEFT JOIN database_sizes z ON z.account_id = d.account_id AND z.name = d.name
+         WHERE a.server_id = ? OR (a.server_id IS NULL AND ? IS NULL)",
     )
-    .fetch_one(&server.pool)
+    .bind(server.id)
+    .bind(server.id)
+    .fetch_one(store)
     .await?;
+    let bytes = bytes.unwrap_or(0);
     sqlx::query(crate::store::dialect(
         store,
         "INSERT INTO server_usage (server, database_count, bytes, measured_at) VALUES (?, ?, ?, ?)
@@ -80,7 +85,7 @@ pub struct ServerInfo {
     pub tls: &'static str,
     /// `VERSION()` as the server says it; `None` while it does not answer.
     pub version: Option<String>,
-    /// Measured now; the last figures when it does not answer.
+    /// Its accounts' databases and bytes as last measured (`measure_usage`).
     pub usage: Usage,
 }
 
