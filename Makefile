@@ -9,7 +9,7 @@ BIN := target/release/nobregas-panel
 # leave target/release/nobregas-panel pointing pages at a file that does not exist.
 export LEPTOS_OUTPUT_NAME := nobregas-panel
 
-.PHONY: run test setup-run setup-test build unit integration integration-shared-store fuzz load scale fleet-bench tables-bench e2e bench check
+.PHONY: run test setup-run setup-test build unit integration integration-shared-store fuzz load scale fleet-bench tables-bench storage-bench e2e bench check
 
 run: setup-run build
 	$(BIN) account ensure-first
@@ -63,6 +63,10 @@ fleet-bench:
 # Issue 25's figures: GET …/rows?limit=100 on a 1,000,000-row table, page 1 and page 10,000, vs the same SELECT straight to MariaDB.
 tables-bench:
 	cargo bench -p server --bench tables
+
+# Issue 26's figure: measuring storage at 10,000 accounts × 10 databases, and a customer query's p99 meanwhile.
+storage-bench:
+	cargo bench -p server --bench storage
 
 e2e:
 	cd end2end && npx playwright test

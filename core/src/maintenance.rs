@@ -77,8 +77,7 @@ pub async fn run(state: AppState, schedule_tick: Duration, lease: Duration) {
             next_measure = now + MEASURE_EVERY;
             let state = state.clone();
             measuring = Some(spawn(async move {
-                let measured =
-                    usage::measure_next(&state.store, &state.fleet, usage::MEASURED_PER_PASS).await;
+                let measured = usage::measure_pass(&state.store, &state.fleet).await;
                 if let Err(err) = measured {
                     tracing::warn!(error = %err, "could not measure databases' storage; will retry");
                 }

@@ -23,9 +23,28 @@ pub const MEASURED_PER_PASS: i64 = 200;
 pub const DATABASE_SIZE: &str = "SELECT CAST(COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS SIGNED)
      FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?";
 
-/// Measures up to `limit` databases, those never or least recently measured first; answers how
-/// many. A server that does not answer is skipped until the next pass.
+/// The pause between two databases of the maintenance loop's pass: 200 databases spread over
+/// about 10 s of each minute, so that a customer's query rarely meets a measurement at all
+/// (docs/PERFORMANCE.md, issue 26).
+pub const PAUSE_BETWEEN: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// The maintenance loop's pass: `MEASURED_PER_PASS` databases, paced by `PAUSE_BETWEEN`.
+pub async fn measure_pass(store: &Store, fleet: &Fleet) -> Result<usize, AppError> {
+    measure(store, fleet, MEASURED_PER_PASS, PAUSE_BETWEEN).await
+}
+
+/// Measures up to `limit` databases at once, those never or least recently measured first;
+/// answers how many. A server that does not answer is skipped until the next pass.
 pub async fn measure_next(store: &Store, fleet: &Fleet, limit: i64) -> Result<usize, AppError> {
+    measure(store, fleet, limit, std::time::Duration::ZERO).await
+}
+
+async fn measure(
+    store: &Store,
+    fleet: &Fleet,
+    limit: i64,
+    pause: std::time::Duration,
+) -> Result<usize, AppError> {
     // Accounts over their storage first (up to half the pass): a customer cleaning up gets
     // their writes back within a pass, not after a round of the whole fleet.
     let mut stale = least_recently_measured(store, true, limit / 2).await?;
@@ -41,6 +60,9 @@ pub async fn measure_next(store: &Store, fleet: &Fleet, limit: i64) -> Result<us
     let mut measured = 0;
     let mut accounts = std::collections::BTreeSet::new();
     for (account_id, name) in stale {
+        if measured > 0 && !pause.is_zero() {
+            tokio::time::sleep(pause).await;
+        }
         let Ok(server) = fleet.for_account(store, account_id).await else {
             continue;
         };

@@ -30,6 +30,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_events))
 }
 
+/// An account id from the path; anything else names no account.
+fn account_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse()
+        .map_err(|_| AppError::not_found("No such account."))
+}
+
 /// The operator behind the request; 404 for everyone else.
 async fn operator(state: &AppState, caller: &Caller) -> Result<Actor, AppError> {
     admin::operator(&state.store, caller).await
@@ -77,28 +83,30 @@ pub async fn create_account(
 }
 
 #[utoipa::path(get, path = "/admin/accounts/{id}", tag = "admin", operation_id = "admin_get_account",
-    params(("id" = i64, Path)),
+    params(("id" = i64, Path, description = "The account's id")),
     responses((status = 200, body = AdminAccount), (status = 404, description = "Not an operator, or no such account", body = ErrorBody)))]
 pub async fn get_account(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> Result<Json<AdminAccount>, AppError> {
     operator(&state, &caller).await?;
+    let id = account_id(&id)?;
     Ok(Json(admin::account(&state.store, id).await?))
 }
 
 /// Puts the account on another plan; its users get the plan's per-user limits at once.
 #[utoipa::path(put, path = "/admin/accounts/{id}/plan", tag = "admin", operation_id = "admin_set_plan",
-    params(("id" = i64, Path)), request_body = SetAccountPlan,
+    params(("id" = i64, Path, description = "The account's id")), request_body = SetAccountPlan,
     responses((status = 200, body = AdminAccount), (status = 404, description = "Not an operator, or no such account or plan", body = ErrorBody)))]
 pub async fn set_plan(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     JsonBody(request): JsonBody<SetAccountPlan>,
 ) -> Result<Json<AdminAccount>, AppError> {
     let by = operator(&state, &caller).await?;
+    let id = account_id(&id)?;
     let changed = admin::set_plan(&state.store, &state.fleet, id, &request.plan, &by).await?;
     Ok(Json(changed))
 }
@@ -106,16 +114,17 @@ pub async fn set_plan(
 /// Suspends the account (`account suspend`): its MySQL users are locked, its key and sessions get
 /// 403 `account_suspended` with the reason.
 #[utoipa::path(post, path = "/admin/accounts/{id}/suspend", tag = "admin", operation_id = "admin_suspend_account",
-    params(("id" = i64, Path)), request_body = SuspendAccount,
+    params(("id" = i64, Path, description = "The account's id")), request_body = SuspendAccount,
     responses((status = 200, body = AdminAccount), (status = 404, description = "Not an operator, or no such account", body = ErrorBody),
         (status = 422, description = "No reason, or a reason over 500 characters", body = ErrorBody)))]
 pub async fn suspend(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     JsonBody(request): JsonBody<SuspendAccount>,
 ) -> Result<Json<AdminAccount>, AppError> {
     let by = operator(&state, &caller).await?;
+    let id = account_id(&id)?;
     let account = admin::account(&state.store, id).await?;
     let suspended =
         admin::suspend(&state.store, &state.fleet, account.id, &request.reason, &by).await?;
@@ -123,14 +132,15 @@ pub async fn suspend(
 }
 
 #[utoipa::path(post, path = "/admin/accounts/{id}/resume", tag = "admin", operation_id = "admin_resume_account",
-    params(("id" = i64, Path)),
+    params(("id" = i64, Path, description = "The account's id")),
     responses((status = 200, body = AdminAccount), (status = 404, description = "Not an operator, or no such account", body = ErrorBody)))]
 pub async fn resume(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> Result<Json<AdminAccount>, AppError> {
     let by = operator(&state, &caller).await?;
+    let id = account_id(&id)?;
     let account = admin::account(&state.store, id).await?;
     Ok(Json(
         admin::resume(&state.store, &state.fleet, account.id, &by).await?,
@@ -139,30 +149,32 @@ pub async fn resume(
 
 /// Turns two-factor sign-in off for a customer who lost their authenticator and recovery codes.
 #[utoipa::path(post, path = "/admin/accounts/{id}/reset-2fa", tag = "admin", operation_id = "admin_reset_two_factor",
-    params(("id" = i64, Path)),
+    params(("id" = i64, Path, description = "The account's id")),
     responses((status = 200, body = AdminAccount), (status = 404, description = "Not an operator, or no such account", body = ErrorBody)))]
 pub async fn reset_two_factor(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> Result<Json<AdminAccount>, AppError> {
     let by = operator(&state, &caller).await?;
+    let id = account_id(&id)?;
     Ok(Json(admin::reset_two_factor(&state.store, id, &by).await?))
 }
 
 /// Closes the account (`account delete`): final backups kept `keep_backups_days`, then its
 /// databases, users, identity, key and sessions dropped. `confirm` is the account's email.
 #[utoipa::path(post, path = "/admin/accounts/{id}/close", tag = "admin", operation_id = "admin_close_account",
-    params(("id" = i64, Path)), request_body = CloseAccount,
+    params(("id" = i64, Path, description = "The account's id")), request_body = CloseAccount,
     responses((status = 200, body = ClosedAccount), (status = 404, description = "Not an operator, or no such account", body = ErrorBody),
         (status = 422, description = "`confirm` is not the account's email", body = ErrorBody)))]
 pub async fn close(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     JsonBody(request): JsonBody<CloseAccount>,
 ) -> Result<Json<ClosedAccount>, AppError> {
     let by = operator(&state, &caller).await?;
+    let id = account_id(&id)?;
     let ctx = state.backup_context();
     let (confirm, keep) = (&request.confirm, request.keep_backups_days);
     Ok(Json(admin::close(&ctx, id, confirm, keep, &by).await?))

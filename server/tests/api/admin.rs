@@ -161,6 +161,8 @@ async fn an_operator_creates_suspends_resumes_and_closes_an_account_over_the_api
     let refused = app.get_bearer("/api/databases", &customer_key).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     assert_eq!(error_code(refused).await, "account_suspended");
+    let not_an_id = send(Method::GET, "/api/admin/accounts/abc".into(), Value::Null).await;
+    assert_eq!(not_an_id.status(), StatusCode::NOT_FOUND);
     let resumed = send(
         Method::POST,
         format!("/api/admin/accounts/{id}/resume"),
