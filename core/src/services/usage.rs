@@ -20,7 +20,8 @@ pub const MEASURED_PER_PASS: i64 = 200;
 
 /// One database's bytes: `= ?` makes MariaDB open that schema's tables only (public for the
 /// storage bench, which sends it straight to MariaDB).
-pub const DATABASE_SIZE: &str = "SELECT CAST(COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS SIGNED)
+pub const DATABASE_SIZE: &str =
+    "SELECT CAST(COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS SIGNED)
      FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?";
 
 /// The pause between two databases of the maintenance loop's pass: 200 databases spread over
@@ -68,8 +69,8 @@ async fn measure(
         };
         let bytes: Result<i64, sqlx::Error> = sqlx::query_scalar(DATABASE_SIZE)
             .bind(&name)
-        .fetch_one(&server.pool)
-        .await;
+            .fetch_one(&server.pool)
+            .await;
         let Ok(bytes) = bytes else {
             tracing::warn!(
                 server = server.name,
