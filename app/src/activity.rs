@@ -18,7 +18,8 @@ pub async fn list_activity(before: Option<String>) -> Result<AuditPage, AppError
     .await
 }
 
-fn describe(details: &BTreeMap<String, String>) -> String {
+/// An event's details as one line: `key: value · key: value`.
+pub fn describe(details: &BTreeMap<String, String>) -> String {
     details
         .iter()
         .map(|(key, value)| format!("{key}: {value}"))

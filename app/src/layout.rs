@@ -1,4 +1,5 @@
 //! The frame of every signed-in page: top bar with navigation and the account menu.
+use crate::admin::admin_is_operator;
 use crate::auth::Logout;
 use crate::components::icons::{MenuIcon, UserIcon};
 use crate::error::{AppError, ErrorCode};
@@ -115,6 +116,15 @@ fn redirect_to_login_when_signed_out(account: Resource<Result<Account, AppError>
 fn AccountMenu(account: Resource<Result<Account, AppError>>) -> impl IntoView {
     let open = RwSignal::new(false);
     let logout = ServerAction::<Logout>::new();
+    // Operators get a link to the Admin area; for anyone else it does not exist. Asked once the
+    // page runs in the browser (the menu only opens there): a plain task, not a resource, keeps
+    // the main WASM every visitor loads small.
+    let operator = RwSignal::new(false);
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            operator.set(matches!(admin_is_operator().await, Ok(true)));
+        });
+    });
     let email = move || {
         account
             .get()
@@ -139,6 +149,9 @@ fn AccountMenu(account: Resource<Result<Account, AppError>>) -> impl IntoView {
                 <div class="menu" role="menu" aria-label="Account">
                     <p class="menu-email">{email}</p>
                     <a role="menuitem" href="/profile" on:click=move |_| open.set(false)>"Profile"</a>
+                    {move || operator.get().then(|| view! {
+                        <a role="menuitem" href="/admin" on:click=move |_| open.set(false)>"Admin"</a>
+                    })}
                     <form method="post" action=Logout::url() on:submit=move |ev: leptos::ev::SubmitEvent| {
                         ev.prevent_default();
                         logout.dispatch(Logout {});

@@ -7,6 +7,7 @@ pub use types::{error, host, model, names, privilege, security, validate};
 
 pub mod account_security;
 pub mod activity;
+pub mod admin;
 pub mod auth;
 pub mod backups;
 pub mod components;
@@ -101,6 +102,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("whitelist") view={Lazy::<WhitelistRoute>::new()}/>
                     <Route path=StaticSegment("profile") view={Lazy::<ProfileRoute>::new()}/>
                     <Route path=StaticSegment("activity") view={Lazy::<ActivityRoute>::new()}/>
+                    <Route path=StaticSegment("admin") view={Lazy::<AdminRoute>::new()}/>
                 </ParentRoute>
             </Routes>
         </Router>

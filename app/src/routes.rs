@@ -19,9 +19,12 @@ pub enum Page {
     Whitelist,
     Profile,
     Activity,
+    Admin,
 }
 
-/// Everyday pages: the databases list, detail and Connect tab, users, whitelist, profile, activity.
+/// Everyday pages: the databases list, detail and Connect tab, users, whitelist, profile, activity,
+/// and the operators' Admin area (in this split point rather than one of its own, which would
+/// add a chunk of the code it shares with these pages to every one of them).
 #[leptos::lazy]
 fn panel_page(page: Page) -> AnyView {
     match page {
@@ -32,6 +35,7 @@ fn panel_page(page: Page) -> AnyView {
         Page::Whitelist => view! { <crate::whitelist::WhitelistPage/> }.into_any(),
         Page::Profile => view! { <crate::profile::ProfilePage/> }.into_any(),
         Page::Activity => view! { <crate::activity::ActivityPage/> }.into_any(),
+        Page::Admin => view! { <crate::admin::AdminPage/> }.into_any(),
     }
 }
 
@@ -120,6 +124,7 @@ lazy_route!(
     panel_page(Page::Activity),
     __preload_panel_page
 );
+lazy_route!(AdminRoute, panel_page(Page::Admin), __preload_panel_page);
 lazy_route!(QueryRoute, query_page(), __preload_query_page);
 lazy_route!(BackupsRoute, backups_page(), __preload_backups_page);
 lazy_route!(

@@ -23,12 +23,20 @@ export function panel(args: string[], input?: string): string {
   });
 }
 
-export function createAccount(): Account {
+/** A fresh account's email, prefix and password (nothing created yet). */
+export function newAccountDetails(): Account {
   const prefix = 'e2e' + randomChars(8, 'abcdefghijklmnopqrstuvwxyz0123456789');
   const email = `${prefix}@example.test`;
   const password = randomChars(20, 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789');
-  panel(['account', 'create', '--email', email, '--prefix', prefix, '--password-stdin'], password + '\n');
   return { email, prefix, password };
+}
+
+/** An account made with the CLI; `operator`: it gets the Admin area (`account create --operator`). */
+export function createAccount(options: { operator?: boolean } = {}): Account {
+  const account = newAccountDetails();
+  const args = ['account', 'create', '--email', account.email, '--prefix', account.prefix, '--password-stdin'];
+  panel(options.operator ? [...args, '--operator'] : args, account.password + '\n');
+  return account;
 }
 
 /** Gives the account a key through the CLI, which prints only the key. */
