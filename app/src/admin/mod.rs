@@ -15,10 +15,11 @@ use leptos_router::hooks::use_query_map;
 use panel_core::{domain::caller::Actor, state::AppState};
 
 /// The operator behind the request: the panel's state and the operator as the actor of what
-/// follows; 404 `not_found` for everyone else.
+/// follows; 404 `not_found` for everyone else, and 403 `account_suspended` for a suspended
+/// operator, as `/api/admin/*` answers.
 #[cfg(feature = "ssr")]
 async fn operator() -> Result<(AppState, Actor), AppError> {
-    let (state, caller) = crate::rpc::signed_in_even_if_suspended().await?;
+    let (state, caller) = crate::rpc::signed_in().await?;
     let actor = panel_core::services::admin::operator(&state.store, &caller).await?;
     Ok((state, actor))
 }
