@@ -77,6 +77,8 @@ struct AccountRow {
     purge_after: Option<i64>,
     operator: i64,
     two_factor: i64,
+    /// Not `databases`: a reserved word in MariaDB.
+    #[sqlx(rename = "database_count")]
     databases: i64,
     storage_bytes: Option<i64>,
     last_sign_in: Option<i64>,
@@ -93,7 +95,7 @@ pub async fn accounts(store: &Store, search: Option<&str>) -> Result<Vec<AdminAc
         "SELECT a.id, a.email, a.prefix, p.name AS plan, s.name AS server, a.suspended_at,
                 a.suspended_reason, a.closed_at, a.purge_after, a.operator,
                 (SELECT COUNT(*) FROM two_factor t WHERE t.account_id = a.id AND t.enabled_at IS NOT NULL) AS two_factor,
-                (SELECT COUNT(*) FROM account_databases d WHERE d.account_id = a.id) AS databases,
+                (SELECT COUNT(*) FROM account_databases d WHERE d.account_id = a.id) AS database_count,
                 (SELECT CAST(SUM(z.bytes) AS SIGNED) FROM database_sizes z WHERE z.account_id = a.id) AS storage_bytes,
                 (SELECT MAX(e.at) FROM audit_events e WHERE e.account_id = a.id AND e.action = 'sign_in') AS last_sign_in
          FROM accounts a LEFT JOIN plans p ON p.id = a.plan_id LEFT JOIN servers s ON s.id = a.server_id
