@@ -6,8 +6,9 @@ use crate::services::{admin, plans};
 use crate::state::AppState;
 use app::error::{AppError, ErrorBody};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use serde::Deserialize;
 use types::admin::{
     AdminAccount, AdminAccountList, AdminPlan, AdminPlanList, AdminServerList, CloseAccount,
@@ -36,9 +37,17 @@ fn account_id(raw: &str) -> Result<i64, AppError> {
         .map_err(|_| AppError::not_found("No such account."))
 }
 
-/// The operator behind the request; 404 for everyone else.
-async fn operator(state: &AppState, caller: &Caller) -> Result<Actor, AppError> {
-    admin::operator(&state.store, caller).await
+/// The operator behind the request, checked before anything reads the path's id or the body:
+/// anyone else gets 404 whatever they send, as for a path that does not exist.
+pub struct Operator(Actor);
+
+impl FromRequestParts<AppState> for Operator {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        Ok(Self(admin::operator(&state.store, &caller).await?))
+    }
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -53,10 +62,9 @@ pub struct Search {
     responses((status = 200, body = AdminAccountList), (status = 404, description = "Not an operator", body = ErrorBody)))]
 pub async fn list_accounts(
     State(state): State<AppState>,
-    caller: Caller,
+    Operator(_): Operator,
     QueryParams(query): QueryParams<Search>,
 ) -> Result<Json<AdminAccountList>, AppError> {
-    operator(&state, &caller).await?;
     Ok(Json(AdminAccountList {
         accounts: admin::accounts(&state.store, query.search.as_deref()).await?,
     }))
@@ -73,10 +81,9 @@ pub async fn list_accounts(
     ))]
 pub async fn create_account(
     State(state): State<AppState>,
-    caller: Caller,
+    Operator(by): Operator,
     JsonBody(new): JsonBody<NewAccount>,
 ) -> Result<(StatusCode, Json<AdminAccount>), AppError> {
-    let by = operator(&state, &caller).await?;
     let argon2 = &state.login_limiter.argon2;
     let created = admin::create_account(&state.store, &state.fleet, argon2, &new, &by).await?;
     Ok((StatusCode::CREATED, Json(created)))
@@ -87,10 +94,9 @@ pub async fn create_account(
     responses((status = 200, body = AdminAccount), (status = 404, description = "Not an operator, or no such account", body = ErrorBody)))]
 pub async fn get_account(
     State(state): State<AppState>,
-    caller: Caller,
+    Operator(_): Operator,
     Path(id): Path<String>,
 ) -> Result<Json<AdminAccount>, AppError> {
-    operator(&state, &caller).await?;
     let id = account_id(&id)?;
     Ok(Json(admin::account(&state.store, id).await?))
 }
@@ -101,11 +107,10 @@ pub async fn get_account(
     responses((status = 200, body = AdminAccount), (status = 404, description = "Not an operator, or no such account or plan", body = ErrorBody)))]
 pub async fn set_plan(
     State(state): State<AppState>,
-    caller: Caller,
+    Operator(by): Operator,
     Path(id): Path<String>,
     JsonBody(request): JsonBody<SetAccountPlan>,
 ) -> Result<Json<AdminAccount>, AppError> {
-    let by = operator(&state, &caller).await?;
     let id = account_id(&id)?;
     let changed = admin::set_plan(&state.store, &state.fleet, id, &request.plan, &by).await?;
     Ok(Json(changed))
@@ -119,11 +124,10 @@ pub async fn set_plan(
         (status = 422, description = "No reason, or a reason over 500 characters", body = ErrorBody)))]
 pub async fn suspend(
     State(state): State<AppState>,
-    caller: Caller,
+    Operator(by): Operator,
     Path(id): Path<String>,
     JsonBody(request): JsonBody<SuspendAccount>,
 ) -> Result<Json<AdminAccount>, AppError> {
-    let by = operator(&state, &caller).await?;
     let id = account_id(&id)?;
     let account = admin::account(&state.store, id).await?;
     let suspended =
@@ -136,10 +140,9 @@ pub async fn suspend(
     responses((status = 200, body = AdminAccount), (status = 404, description = "Not an operator, or no such account", body = ErrorBody)))]
 pub async fn resume(
     State(state): State<AppState>,
-    caller: Caller,
+    Operator(by): Operator,
     Path(id): Path<String>,
 ) -> Result<Json<AdminAccount>, AppError> {
-    let by = operator(&state, &caller).await?;
     let id = account_id(&id)?;
     let account = admin::account(&state.store, id).await?;
     Ok(Json(
@@ -153,10 +156,9 @@ pub async fn resume(
     responses((status = 200, body = AdminAccount), (status = 404, description = "Not an operator, or no such account", body = ErrorBody)))]
 pub async fn reset_two_factor(
     State(state): State<AppState>,
-    caller: Caller,
+    Operator(by): Operator,
     Path(id): Path<String>,
 ) -> Result<Json<AdminAccount>, AppError> {
-    let by = operator(&state, &caller).await?;
     let id = account_id(&id)?;
     Ok(Json(admin::reset_two_factor(&state.store, id, &by).await?))
 }
@@ -169,11 +171,10 @@ pub async fn reset_two_factor(
         (status = 422, description = "`confirm` is not the account's email", body = ErrorBody)))]
 pub async fn close(
     State(state): State<AppState>,
-    caller: Caller,
+    Operator(by): Operator,
     Path(id): Path<String>,
     JsonBody(request): JsonBody<CloseAccount>,
 ) -> Result<Json<ClosedAccount>, AppError> {
-    let by = operator(&state, &caller).await?;
     let id = account_id(&id)?;
     let ctx = state.backup_context();
     let (confirm, keep) = (&request.confirm, request.keep_backups_days);
@@ -184,9 +185,8 @@ pub async fn close(
     responses((status = 200, body = AdminPlanList), (status = 404, description = "Not an operator", body = ErrorBody)))]
 pub async fn list_plans(
     State(state): State<AppState>,
-    caller: Caller,
+    Operator(_): Operator,
 ) -> Result<Json<AdminPlanList>, AppError> {
-    operator(&state, &caller).await?;
     Ok(Json(AdminPlanList {
         plans: admin::plans(&state.store).await?,
     }))
@@ -199,10 +199,9 @@ pub async fn list_plans(
         (status = 422, description = "Bad name or limit", body = ErrorBody)))]
 pub async fn create_plan(
     State(state): State<AppState>,
-    caller: Caller,
+    Operator(_): Operator,
     JsonBody(wanted): JsonBody<PlanLimits>,
 ) -> Result<(StatusCode, Json<AdminPlan>), AppError> {
-    operator(&state, &caller).await?;
     let created = admin::create_plan(&state.store, &wanted).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -215,11 +214,10 @@ pub async fn create_plan(
         (status = 422, description = "Bad limit", body = ErrorBody)))]
 pub async fn update_plan(
     State(state): State<AppState>,
-    caller: Caller,
+    Operator(_): Operator,
     Path(name): Path<String>,
     JsonBody(wanted): JsonBody<PlanLimits>,
 ) -> Result<Json<AdminPlan>, AppError> {
-    operator(&state, &caller).await?;
     let updated = admin::update_plan(&state.store, &state.fleet, &name, &wanted).await?;
     Ok(Json(updated))
 }
@@ -230,10 +228,9 @@ pub async fn update_plan(
         (status = 409, description = "Accounts are on it, or it is the default plan", body = ErrorBody)))]
 pub async fn delete_plan(
     State(state): State<AppState>,
-    caller: Caller,
+    Operator(_): Operator,
     Path(name): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    operator(&state, &caller).await?;
     plans::delete(&state.store, &name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -243,9 +240,8 @@ pub async fn delete_plan(
     responses((status = 200, body = AdminServerList), (status = 404, description = "Not an operator", body = ErrorBody)))]
 pub async fn list_servers(
     State(state): State<AppState>,
-    caller: Caller,
+    Operator(_): Operator,
 ) -> Result<Json<AdminServerList>, AppError> {
-    operator(&state, &caller).await?;
     Ok(Json(AdminServerList {
         servers: admin::servers(&state.store, &state.fleet).await?,
     }))
@@ -256,9 +252,8 @@ pub async fn list_servers(
     responses((status = 200, body = OperatorEventList), (status = 404, description = "Not an operator", body = ErrorBody)))]
 pub async fn list_events(
     State(state): State<AppState>,
-    caller: Caller,
+    Operator(_): Operator,
 ) -> Result<Json<OperatorEventList>, AppError> {
-    operator(&state, &caller).await?;
     Ok(Json(OperatorEventList {
         events: admin::operator_events(&state.store).await?,
     }))
