@@ -82,6 +82,14 @@ async fn measure(
         accounts.insert(account_id);
         measured += 1;
     }
+    // Accounts over their storage are followed up every pass, measured or not: one that dropped
+    // all its databases has nothing left to measure and must still get its writes back.
+    let over: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM accounts WHERE storage_over_since IS NOT NULL OR writes_withheld_at IS NOT NULL",
+    )
+    .fetch_all(store)
+    .await?;
+    accounts.extend(over);
     for account_id in accounts {
         alert_thresholds(store, fleet, account_id).await?;
     }

@@ -249,3 +249,43 @@ async fn the_plans_backup_storage_is_the_accounts_backup_quota() {
 
     drop_plan(&app, account.id, &plan).await;
 }
+
+/// An account whose writes are withheld and that drops all its databases has nothing left to
+/// measure: the next pass still finds it under its limit and gives the writes back.
+#[tokio::test]
+async fn an_account_that_drops_every_database_gets_its_writes_back() {
+    let app = spawn_app().await;
+    let account = app.create_account().await;
+    let key = app.issue_key(&account).await;
+    let api = app.api(&key);
+    let plan = plan_with(
+        &app,
+        Limits {
+            max_storage: Some(1),
+            storage_grace_hours: Some(0),
+            ..Limits::default()
+        },
+    )
+    .await;
+    plans::assign(&app.state.store, account.id, &plan)
+        .await
+        .unwrap();
+    let db = format!("{}_big", account.prefix);
+    api.create_database(&CreateDatabase::named(&db))
+        .await
+        .unwrap();
+    fill_some_400_kb(&app, &key, &db).await;
+    app.query_ok(&key, &db, "ANALYZE TABLE t").await;
+    let measure = || usage::measure_next(&app.state.store, &app.state.fleet, 1000);
+    measure().await.unwrap();
+    let usage_now = || async { api.get_account().await.unwrap().value.usage.unwrap() };
+    assert!(usage_now().await.writes_withheld_since.is_some());
+    api.delete_database(&db).await.unwrap();
+    measure().await.unwrap();
+    let after = usage_now().await;
+    assert_eq!(
+        (after.storage_over_since, after.writes_withheld_since),
+        (None, None)
+    );
+    drop_plan(&app, account.id, &plan).await;
+}
