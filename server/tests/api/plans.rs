@@ -14,6 +14,15 @@ pub async fn plan_with(app: &TestApp, limits: Limits) -> String {
     name
 }
 
+/// A plan of its own with `limits`, the account put on it.
+pub async fn put_on_plan(app: &TestApp, account_id: i64, limits: Limits) -> String {
+    let plan = plan_with(app, limits).await;
+    plans::assign(&app.state.store, account_id, &plan)
+        .await
+        .unwrap();
+    plan
+}
+
 /// Puts the account back on `default` and deletes the test's plan.
 pub async fn drop_plan(app: &TestApp, account_id: i64, plan: &str) {
     plans::assign(&app.state.store, account_id, plans::DEFAULT)
@@ -28,8 +37,9 @@ async fn at_each_counted_limit_the_next_create_is_409_plan_limit_and_changes_not
     let account = app.create_account().await;
     let key = app.issue_key(&account).await;
     let api = app.api(&key);
-    let plan = plan_with(
+    let plan = put_on_plan(
         &app,
+        account.id,
         Limits {
             max_databases: Some(1),
             max_users: Some(1),
@@ -38,9 +48,6 @@ async fn at_each_counted_limit_the_next_create_is_409_plan_limit_and_changes_not
         },
     )
     .await;
-    plans::assign(&app.state.store, account.id, &plan)
-        .await
-        .unwrap();
     let p = &account.prefix;
 
     api.create_database(&CreateDatabase::named(format!("{p}_one")))
@@ -295,8 +302,9 @@ async fn get_account_shows_the_plan_and_usage_with_storage_measured_in_the_backg
     let key = app.issue_key(&account).await;
     let other_key = app.issue_key(&other).await;
     let api = app.api(&key);
-    let plan = plan_with(
+    let plan = put_on_plan(
         &app,
+        account.id,
         Limits {
             max_databases: Some(3),
             max_storage: Some(1 << 30),
@@ -304,9 +312,6 @@ async fn get_account_shows_the_plan_and_usage_with_storage_measured_in_the_backg
         },
     )
     .await;
-    plans::assign(&app.state.store, account.id, &plan)
-        .await
-        .unwrap();
     let db = format!("{}_data", account.prefix);
     api.create_database(&CreateDatabase::named(&db))
         .await
@@ -370,17 +375,15 @@ async fn reaching_80_and_100_percent_of_the_plans_storage_is_told_once_each() {
     let account = app.create_account().await;
     let key = app.issue_key(&account).await;
     let api = app.api(&key);
-    let plan = plan_with(
+    let plan = put_on_plan(
         &app,
+        account.id,
         Limits {
             max_storage: Some(1 << 30),
             ..Limits::default()
         },
     )
     .await;
-    plans::assign(&app.state.store, account.id, &plan)
-        .await
-        .unwrap();
     let db = format!("{}_big", account.prefix);
     api.create_database(&CreateDatabase::named(&db))
         .await

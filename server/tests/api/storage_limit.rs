@@ -2,7 +2,7 @@
 //! database users lose INSERT, UPDATE and CREATE — refused by MariaDB to the customer's own client
 //! — until usage is back under the limit; then exactly the grants they had come back.
 use crate::helpers::{TestApp, new_user, privileges, spawn_app};
-use crate::plans::{drop_plan, fill_some_400_kb, plan_with};
+use crate::plans::{drop_plan, fill_some_400_kb, put_on_plan};
 use server::services::plans::{self, LimitChanges, Limits};
 use server::services::usage;
 use types::model::CreateDatabase;
@@ -38,8 +38,9 @@ async fn over_the_storage_limit_past_the_grace_period_writes_are_refused_until_b
     let account = app.create_account().await;
     let key = app.issue_key(&account).await;
     let api = app.api(&key);
-    let plan = plan_with(
+    let plan = put_on_plan(
         &app,
+        account.id,
         Limits {
             max_storage: Some(1 << 30),
             storage_grace_hours: Some(1),
@@ -47,9 +48,6 @@ async fn over_the_storage_limit_past_the_grace_period_writes_are_refused_until_b
         },
     )
     .await;
-    plans::assign(&app.state.store, account.id, &plan)
-        .await
-        .unwrap();
     let (big, small) = (
         format!("{}_big", account.prefix),
         format!("{}_small", account.prefix),
@@ -215,17 +213,15 @@ async fn the_plans_backup_storage_is_the_accounts_backup_quota() {
         .await;
     let first = crate::backups::backup_now(&app, &key, &db).await;
     let size = i64::try_from(first.size_bytes.unwrap()).unwrap();
-    let plan = plan_with(
+    let plan = put_on_plan(
         &app,
+        account.id,
         Limits {
             max_backup_storage: Some(size),
             ..Limits::default()
         },
     )
     .await;
-    plans::assign(&app.state.store, account.id, &plan)
-        .await
-        .unwrap();
     let (status, code, message) =
         crate::helpers::refusal_with_message(api.create_backup(&db).await);
     assert_eq!(
@@ -258,8 +254,9 @@ async fn an_account_that_drops_every_database_gets_its_writes_back() {
     let account = app.create_account().await;
     let key = app.issue_key(&account).await;
     let api = app.api(&key);
-    let plan = plan_with(
+    let plan = put_on_plan(
         &app,
+        account.id,
         Limits {
             max_storage: Some(1),
             storage_grace_hours: Some(0),
@@ -267,9 +264,6 @@ async fn an_account_that_drops_every_database_gets_its_writes_back() {
         },
     )
     .await;
-    plans::assign(&app.state.store, account.id, &plan)
-        .await
-        .unwrap();
     let db = format!("{}_big", account.prefix);
     api.create_database(&CreateDatabase::named(&db))
         .await
