@@ -3,7 +3,8 @@ use super::{Answer, Client, Error, Result, name_segment, segment};
 use reqwest::{Method, StatusCode};
 use types::activity::AuditPage;
 use types::backups::{
-    Backup, BackupList, BackupSchedule, Job, RestoreRequest, ScheduleList, ScheduleRequest,
+    Backup, BackupList, BackupSchedule, Job, PointInTimeRestore, RestoreRequest, RestoreWindow,
+    ScheduleList, ScheduleRequest,
 };
 use types::model::{
     Account, CreateDatabase, CreateUser, CreatedUser, Database, DatabaseDetail, DatabaseList,
@@ -193,6 +194,23 @@ impl Client {
     pub async fn restore_backup(&self, id: &str, request: &RestoreRequest) -> Result<Answer<Job>> {
         let path = format!("/api/backups/{}/restore", segment(id));
         self.send(Method::POST, &path, request).await
+    }
+
+    pub async fn restore_to_point_in_time(
+        &self,
+        database: &str,
+        request: &PointInTimeRestore,
+    ) -> Result<Answer<Job>> {
+        let path = format!("/api/databases/{}/restores", segment(database));
+        self.send(Method::POST, &path, request).await
+    }
+
+    pub async fn get_restore_window(&self, database: &str) -> Result<Answer<RestoreWindow>> {
+        self.get(&format!(
+            "/api/databases/{}/restore-window",
+            segment(database)
+        ))
+        .await
     }
 
     pub async fn get_restore(&self, id: &str) -> Result<Answer<Job>> {

@@ -4,9 +4,10 @@
 //! dies, another one takes over within the lease's length and reconciles at once.
 use crate::instance;
 use crate::services::backups::{catalog, schedule};
-use crate::services::{usage, whitelist};
+use crate::services::{binlog, usage, whitelist};
 use crate::state::AppState;
 use crate::store::{self, Engine};
+use std::collections::HashMap;
 use std::future::Future;
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -30,6 +31,8 @@ pub async fn run(state: AppState, schedule_tick: Duration, lease: Duration) {
     let mut reconciling: Option<JoinHandle<()>> = None;
     let mut scheduling: Option<JoinHandle<()>> = None;
     let mut sweeping: Option<JoinHandle<()>> = None;
+    // One binary log archiver per managed server, on the lease holder only.
+    let mut archivers: HashMap<String, JoinHandle<()>> = HashMap::new();
     loop {
         tick.tick().await;
         let now = Instant::now();
@@ -45,6 +48,11 @@ pub async fn run(state: AppState, schedule_tick: Duration, lease: Duration) {
                 next_reconcile = now;
             } else if held && !holds {
                 tracing::warn!(instance = instance::id(), "lost the maintenance lease");
+            }
+            if holds {
+                keep_archiving(&state, &mut archivers).await;
+            } else {
+                archivers.drain().for_each(|(_, task)| task.abort());
             }
             if holds && is_idle(&sweeping) {
                 let state = state.clone();
@@ -83,6 +91,36 @@ pub async fn run(state: AppState, schedule_tick: Duration, lease: Duration) {
                 }
             }));
         }
+    }
+}
+
+/// Starts an archiver for each server that has none (new servers, or one whose task ended).
+async fn keep_archiving(state: &AppState, archivers: &mut HashMap<String, JoinHandle<()>>) {
+    let Ok(servers) = state.fleet.all(&state.store).await else {
+        return;
+    };
+    archivers.retain(|name, task| {
+        let known = servers.iter().any(|server| &server.name == name);
+        if !known {
+            task.abort();
+        }
+        known && !task.is_finished()
+    });
+    for server in servers {
+        if archivers.contains_key(&server.name) {
+            continue;
+        }
+        let metrics = state.metrics.clone();
+        let archiver = binlog::archive::Archiver {
+            store: state.store.clone(),
+            dir: state.backups.binlog_dir(&server.name),
+            retention: state.backups.binlog_retention,
+            on_lag: std::sync::Arc::new(move |server: &str, lag: i64| {
+                metrics.binlog_archive_lag(server, lag);
+            }),
+            server: server.clone(),
+        };
+        archivers.insert(server.name.clone(), spawn(archiver.run()));
     }
 }
 

@@ -67,6 +67,7 @@ pub struct Metrics {
     job_seconds: Family<JobLabels, Histogram>,
     server_databases: Family<ServerLabels, Gauge>,
     server_bytes: Family<ServerLabels, Gauge>,
+    binlog_archive_lag: Family<ServerLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -84,6 +85,12 @@ impl Default for Metrics {
         );
         let server_databases = Family::<ServerLabels, Gauge>::default();
         let server_bytes = Family::<ServerLabels, Gauge>::default();
+        let binlog_archive_lag = Family::<ServerLabels, Gauge>::default();
+        registry.register(
+            "binlog_archive_lag_seconds",
+            "How far the panel's archive of each managed server's binary log is behind the server (point-in-time recovery), on the instance that archives",
+            binlog_archive_lag.clone(),
+        );
         registry.register(
             "server_databases",
             "Customer databases on each managed server, as the maintenance loop last measured them",
@@ -134,6 +141,7 @@ impl Default for Metrics {
             job_seconds,
             server_databases,
             server_bytes,
+            binlog_archive_lag,
         }
     }
 }
@@ -163,6 +171,15 @@ impl Metrics {
         };
         self.server_databases.get_or_create(&labels).set(databases);
         self.server_bytes.get_or_create(&labels).set(bytes);
+    }
+
+    /// Seconds the archive of `server`'s binary log is behind it.
+    pub fn binlog_archive_lag(&self, server: &str, seconds: i64) {
+        self.binlog_archive_lag
+            .get_or_create(&ServerLabels {
+                server: server.to_owned(),
+            })
+            .set(seconds);
     }
 
     /// `kind`: backup, restore or import; `completed` or failed.

@@ -265,6 +265,10 @@ pub struct ManagedLimits {
     /// Seconds a restore or import may run; then its connection is killed and it fails (job_timeout).
     #[arg(long, env = "NOBREGAS_JOB_TIMEOUT", default_value_t = Settings::DEFAULT_JOB_TIMEOUT_SECS)]
     pub job_timeout: u64,
+    /// Days archived binary log files are kept: how far back a database can be restored to a
+    /// point in time.
+    #[arg(long, env = "NOBREGAS_BINLOG_RETENTION_DAYS", default_value_t = Settings::DEFAULT_BINLOG_RETENTION_DAYS)]
+    pub binlog_retention_days: u64,
 }
 
 impl ManagedLimits {
@@ -281,6 +285,7 @@ impl ManagedLimits {
         settings.import_limit_bytes = self.import_limit;
         settings.backup_jobs = self.backup_jobs.max(1);
         settings.job_timeout = Duration::from_secs(self.job_timeout.max(1));
+        settings.binlog_retention = Duration::from_secs(self.binlog_retention_days.max(1) * 86_400);
     }
 }
 
@@ -701,10 +706,20 @@ async fn server_command(panel: &Operator, command: ServerCommand) -> anyhow::Res
                 );
             }
             eprintln!("Registered the server {name}.");
+            match servers::missing_for_recovery(fleet, store, &name).await {
+                Ok(missing) if missing.is_empty() => eprintln!(
+                    "Its binary log is archived from now on: point-in-time recovery works for its databases."
+                ),
+                Ok(missing) => eprintln!(
+                    "warning: {}. Daily backups work; fix it and the archive starts within a minute.",
+                    crate::services::binlog::requirements::explain(&name, &missing)
+                ),
+                Err(err) => eprintln!("warning: could not check its binary log ({err})."),
+            }
         }
         ServerCommand::List => {
             println!(
-                "{:<16} {:<28} {:<28} {:>8} {:>9} {:>10}  {:<6} {:<8} {:<24} TLS",
+                "{:<16} {:<28} {:<28} {:>8} {:>9} {:>10}  {:<6} {:<8} {:<24} {:<9} ARCHIVE",
                 "NAME",
                 "ADDRESS",
                 "PUBLIC HOST",
@@ -713,13 +728,15 @@ async fn server_command(panel: &Operator, command: ServerCommand) -> anyhow::Res
                 "BYTES",
                 "STATUS",
                 "STATE",
-                "VERSION"
+                "VERSION",
+                "TLS"
             );
-            for server in servers::list(store, fleet).await? {
+            let servers = servers::list(store, fleet).await?;
+            for server in &servers {
                 let status = if server.up { "up" } else { "down" };
                 let state = if server.draining { "draining" } else { "open" };
                 println!(
-                    "{:<16} {:<28} {:<28} {:>8} {:>9} {:>10}  {:<6} {state:<8} {:<24} {}",
+                    "{:<16} {:<28} {:<28} {:>8} {:>9} {:>10}  {:<6} {state:<8} {:<24} {:<9} {}",
                     server.name,
                     server.address,
                     server.public_host,
@@ -728,7 +745,18 @@ async fn server_command(panel: &Operator, command: ServerCommand) -> anyhow::Res
                     types::model::human_size(u64::try_from(server.usage.bytes).unwrap_or(0)),
                     status,
                     server.version.as_deref().unwrap_or("-"),
-                    server.tls
+                    server.tls,
+                    server.archive
+                );
+            }
+            for server in servers
+                .iter()
+                .filter(|server| server.archive_detail.is_some())
+            {
+                eprintln!(
+                    "{}: {}",
+                    server.name,
+                    server.archive_detail.as_deref().unwrap_or_default()
                 );
             }
         }

@@ -78,6 +78,7 @@ impl Application {
             self.schedule_tick,
             self.lease,
         ));
+        tokio::spawn(say_what_recovery_lacks(self.state.clone()));
         let store = self.state.store.clone();
         let service = self
             .router
@@ -340,5 +341,28 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = terminate.recv() => {}
+    }
+}
+
+/// Start-up says, for each managed server, what it lacks for point-in-time recovery (`server
+/// list` shows it too, in its ARCHIVE column).
+async fn say_what_recovery_lacks(state: AppState) {
+    let Ok(servers) = state.fleet.all(&state.store).await else {
+        return;
+    };
+    for server in servers {
+        match crate::services::binlog::requirements::missing(&server.pool).await {
+            Ok(missing) if !missing.is_empty() => tracing::warn!(
+                "{}",
+                crate::services::binlog::requirements::explain(&server.name, &missing)
+            ),
+            Ok(_) => tracing::info!(
+                server = server.name,
+                "the binary log is archived: point-in-time recovery works"
+            ),
+            Err(err) => {
+                tracing::warn!(server = server.name, error = %err, "could not check the server's binary log")
+            }
+        }
     }
 }

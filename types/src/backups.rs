@@ -115,6 +115,39 @@ pub struct RestoreRequest {
     pub database: String,
 }
 
+/// `POST /api/databases/{name}/restores`: the database as it was at a second, from its last full
+/// backup before then and the server's binary log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PointInTimeRestore {
+    /// RFC 3339; the changes of that second are included.
+    #[cfg_attr(feature = "ssr", schema(example = "2026-12-04T10:15:30Z"))]
+    pub at: String,
+    /// Where to restore: a new database by default (`<name>_<yyyymmddhhmmss>`); the database
+    /// itself only with `confirm` set to its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(example = "acme_shop_before"))]
+    pub database: Option<String>,
+    /// The database's name typed again, to restore over it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm: Option<String>,
+}
+
+/// `GET /api/databases/{name}/restore-window`: the seconds a restore to a point in time can reach.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RestoreWindow {
+    pub database: String,
+    /// The oldest second (RFC 3339): the first full backup the archive still reaches back to.
+    pub from: Option<String>,
+    /// The latest second: what the archive holds so far.
+    pub to: Option<String>,
+    /// Why there is no window, when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
 /// What a restore or import job does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -186,6 +219,10 @@ pub struct Job {
     /// file carries none (an import of a dump the panel did not make).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification: Option<Verification>,
+    /// A restore to a point in time: the second it restores the database to (the full backup
+    /// `backup_id`, then the binary log's changes up to and including that second).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
 }
 
 /// Why a restore or import failed.

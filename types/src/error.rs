@@ -42,6 +42,8 @@ pub enum ErrorCode {
     PlanLimit,
     /// The operator suspended the account: only reading why and fetching backups is left.
     AccountSuspended,
+    /// A restore to a point in time the archive cannot reach (no binary log, outside the window).
+    PointInTimeUnavailable,
     Internal,
 }
 
@@ -71,6 +73,7 @@ impl ErrorCode {
             Self::RowChanged => "row_changed",
             Self::PlanLimit => "plan_limit",
             Self::AccountSuspended => "account_suspended",
+            Self::PointInTimeUnavailable => "point_in_time_unavailable",
             Self::Internal => "internal",
         }
     }
@@ -82,7 +85,9 @@ impl ErrorCode {
             Self::MethodNotAllowed => 405,
             Self::Forbidden | Self::HttpsRequired | Self::AccountSuspended => 403,
             Self::NotFound => 404,
-            Self::Conflict | Self::RowChanged | Self::PlanLimit => 409,
+            Self::Conflict | Self::RowChanged | Self::PlanLimit | Self::PointInTimeUnavailable => {
+                409
+            }
             Self::ValidationFailed => 422,
             Self::RateLimited | Self::TwoFactorLocked => 429,
             Self::Unavailable | Self::MysqlUnavailable => 503,
@@ -207,6 +212,7 @@ impl Word for ErrorCode {
         Self::RowChanged,
         Self::PlanLimit,
         Self::AccountSuspended,
+        Self::PointInTimeUnavailable,
         Self::Internal,
     ];
 

@@ -62,6 +62,41 @@ pub async fn restore_backup(id: String, request: RestoreRequest) -> Result<Job, 
     .await
 }
 
+/// The seconds `database` can be restored to, or why there are none.
+#[server(prefix = "/rpc", endpoint = "get_restore_window")]
+pub async fn get_restore_window(database: String) -> Result<RestoreWindow, AppError> {
+    use panel_core::services::{backups, databases};
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        backups::point_in_time::window(
+            &state.backup_context(),
+            &caller,
+            &databases::owned(&caller, &database)?,
+        )
+        .await
+    })
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "restore_to_point_in_time", input = leptos::server_fn::codec::Json)]
+pub async fn restore_to_point_in_time(
+    database: String,
+    request: PointInTimeRestore,
+) -> Result<Job, AppError> {
+    use panel_core::services::{backups, databases};
+    crate::rpc::answer(async {
+        let (state, caller) = crate::rpc::signed_in().await?;
+        backups::point_in_time::restore(
+            &state.backup_context(),
+            &caller,
+            &databases::owned(&caller, &database)?,
+            request,
+        )
+        .await
+    })
+    .await
+}
+
 /// The restores and imports into `database`, newest first.
 #[server(prefix = "/rpc", endpoint = "list_jobs")]
 pub async fn list_jobs(database: String) -> Result<JobList, AppError> {

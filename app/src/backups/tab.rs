@@ -8,6 +8,7 @@
 mod backup_list;
 mod import;
 mod jobs;
+mod point_in_time;
 mod restore;
 mod schedule;
 
@@ -40,6 +41,7 @@ pub fn BackupsPage() -> impl IntoView {
     view! {
         <DatabaseHeader name=database current=DatabaseTab::Backups/>
         <backup_list::Backups database backups jobs/>
+        <point_in_time::PointInTime database jobs/>
         <jobs::Jobs database jobs/>
         <schedule::Schedule database/>
     }
@@ -170,6 +172,18 @@ pub fn short_time(at: &str) -> String {
     }
 }
 
+/// `2026-11-30T14:05:09Z` → `2026-11-30 14:05:09`: a point in time is chosen to the second, and
+/// the sentence around it names the zone.
+pub fn utc_second(at: &str) -> String {
+    match at
+        .split_once('T')
+        .and_then(|(day, time)| Some((day, time.get(..8)?)))
+    {
+        Some((day, time)) => format!("{day} {time}"),
+        None => at.to_owned(),
+    }
+}
+
 /// How far a job is: a share of `total`, or only the bytes done when there is no total to go
 /// by (unknown, or an estimate already passed: the server's table sizes can be well behind).
 pub fn progress_share(done: u64, total: u64) -> Option<u64> {
@@ -247,6 +261,13 @@ mod tests {
         );
         assert_eq!(short_time("yesterday"), "yesterday");
         assert_eq!(short_time("2026-11-30T1"), "2026-11-30T1");
+    }
+
+    #[test]
+    fn points_in_time_read_to_the_second() {
+        assert_eq!(utc_second("2026-11-30T14:05:09Z"), "2026-11-30 14:05:09");
+        assert_eq!(utc_second("2026-11-30T14:05"), "2026-11-30T14:05");
+        assert_eq!(utc_second("yesterday"), "yesterday");
     }
 
     #[test]

@@ -67,6 +67,8 @@ pub struct Settings {
     pub upload_idle_timeout: Duration,
     /// How often the scheduler looks for due daily backups.
     pub backup_schedule_tick: Duration,
+    /// How long archived binary log files are kept (point-in-time recovery's window).
+    pub binlog_retention: Duration,
     /// The managed server's host as customers' applications should name it (the Connect tab);
     /// `None`: the host of `mysql_url`.
     pub public_mysql_host: Option<String>,
@@ -90,6 +92,7 @@ impl Settings {
     pub const DEFAULT_BACKUP_JOBS: usize = 2;
     pub const DEFAULT_LEASE_SECS: u64 = 30;
     pub const DEFAULT_JOB_TIMEOUT_SECS: u64 = 6 * 3600;
+    pub const DEFAULT_BINLOG_RETENTION_DAYS: u64 = 7;
     pub const UPLOAD_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
     pub fn new(listen: SocketAddr, data_dir: PathBuf, mysql_url: impl Into<String>) -> Self {
@@ -121,6 +124,7 @@ impl Settings {
             job_timeout: Duration::from_secs(Self::DEFAULT_JOB_TIMEOUT_SECS),
             upload_idle_timeout: Self::UPLOAD_IDLE_TIMEOUT,
             backup_schedule_tick: Duration::from_secs(30),
+            binlog_retention: Duration::from_secs(Self::DEFAULT_BINLOG_RETENTION_DAYS * 86_400),
             public_mysql_host: None,
             metrics_token: None,
         }

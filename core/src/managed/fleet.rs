@@ -17,7 +17,7 @@ use types::error::AppError;
 /// The name the default server goes by in `server list`, `/healthz` and metrics.
 pub const DEFAULT_NAME: &str = "default";
 
-pub use super::server::{Route, Server, ServerTls, is_loopback};
+pub use super::server::{AdminLogin, Route, Server, ServerTls, is_loopback};
 
 pub struct Fleet {
     default: Arc<Server>,
@@ -56,7 +56,10 @@ impl Fleet {
             default_pool,
             public,
             (settings.mysql_socket.clone(), ask_socket),
-            super::default_tls(settings)?,
+            (
+                super::default_tls(settings)?,
+                AdminLogin::from_url(&settings.mysql_url, None),
+            ),
             Vec::new(),
         );
         Ok(Arc::new(Self {
@@ -190,7 +193,7 @@ impl Fleet {
             pool,
             public,
             socket,
-            row.tls,
+            (row.tls, AdminLogin::from_url(&row.url, Some(&password))),
             row.panel_hosts,
         ))
     }

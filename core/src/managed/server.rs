@@ -26,7 +26,42 @@ pub struct Server {
     /// Where the panel's instances connect from, as MySQL host patterns (`server add
     /// --panel-host`); empty: the address this instance's admin session shows.
     pub panel_hosts: Vec<String>,
+    /// The admin's login again, for the one session sqlx cannot hold: the binary log stream.
+    admin: AdminLogin,
     route: OnceCell<Route>,
+}
+
+/// The user and password of a server's admin connection.
+#[derive(Clone, Default)]
+pub struct AdminLogin {
+    pub user: String,
+    pub password: String,
+}
+
+impl AdminLogin {
+    /// The login a `mysql://user:password@host` URL names (the password also from `password`).
+    pub fn from_url(url: &str, password: Option<&str>) -> Self {
+        let parsed = url::Url::parse(url).ok();
+        let decode = |raw: &str| {
+            percent_encoding::percent_decode_str(raw)
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        Self {
+            user: parsed
+                .as_ref()
+                .map_or_else(String::new, |u| decode(u.username())),
+            password: password.map_or_else(
+                || {
+                    parsed
+                        .as_ref()
+                        .and_then(|u| u.password().map(decode))
+                        .unwrap_or_default()
+                },
+                str::to_owned,
+            ),
+        }
+    }
 }
 
 /// How a session as an account's identity reaches the server.
@@ -117,7 +152,7 @@ impl Server {
         pool: MySqlPool,
         public: (String, u16),
         (socket, ask_socket): (Option<PathBuf>, bool),
-        tls: ServerTls,
+        (tls, admin): (ServerTls, AdminLogin),
         panel_hosts: Vec<String>,
     ) -> Self {
         Self {
@@ -129,6 +164,7 @@ impl Server {
             ask_socket,
             tls,
             panel_hosts,
+            admin,
             route: OnceCell::new(),
         }
     }
@@ -201,5 +237,18 @@ impl Server {
                 .prefer_socket(false)
                 .ssl_opts(self.tls.ssl_opts()),
         })
+    }
+
+    /// A mysql_async session as the server's admin, over TCP to the admin pool's address with its
+    /// TLS (the binary log stream).
+    pub fn admin_session_options(&self) -> mysql_async::OptsBuilder {
+        let (host, port) = self.address();
+        mysql_async::OptsBuilder::default()
+            .user(Some(self.admin.user.clone()))
+            .pass((!self.admin.password.is_empty()).then(|| self.admin.password.clone()))
+            .ip_or_hostname(host)
+            .tcp_port(port)
+            .prefer_socket(false)
+            .ssl_opts(self.tls.ssl_opts())
     }
 }

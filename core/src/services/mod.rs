@@ -6,6 +6,7 @@ pub mod admin;
 pub mod api_keys;
 pub mod audit;
 pub mod backups;
+pub mod binlog;
 pub mod closing;
 pub mod database_index;
 pub mod databases;

@@ -5,7 +5,7 @@ use crate::domain::seal::Sealer;
 use crate::domain::sealed_columns;
 use crate::domain::time;
 use crate::managed::fleet::{self, DEFAULT_NAME, Fleet, ServerTls, is_loopback};
-use crate::services::health;
+use crate::services::{binlog, health};
 use crate::store::Store;
 use sqlx::ConnectOptions;
 use types::error::AppError;
@@ -87,6 +87,10 @@ pub struct ServerInfo {
     pub version: Option<String>,
     /// Its accounts' databases and bytes as last measured (`measure_usage`).
     pub usage: Usage,
+    /// Its binary log archive (point-in-time recovery): `2 s behind`, `off`, `error`, `not started`.
+    pub archive: String,
+    /// Why it is `off` or in `error`.
+    pub archive_detail: Option<String>,
 }
 
 /// `server add`'s request.
@@ -210,6 +214,17 @@ pub async fn add(store: &Store, sealer: &Sealer, new: NewServer<'_>) -> Result<(
     Ok(())
 }
 
+/// What the server lacks for point-in-time recovery (`server add` says it; the server is
+/// registered all the same, and its daily backups work).
+pub async fn missing_for_recovery(
+    fleet: &Fleet,
+    store: &Store,
+    name: &str,
+) -> Result<Vec<String>, AppError> {
+    let server = fleet.named(store, name).await?;
+    Ok(binlog::requirements::missing(&server.pool).await?)
+}
+
 /// What `add` registered, scanned once: placement and `account create` read it from the store.
 pub async fn scan_new(store: &Store, fleet: &Fleet, name: &str) -> Result<(), AppError> {
     let server = fleet.named(store, name).await?;
@@ -247,9 +262,14 @@ pub async fn list(store: &Store, fleet: &Fleet) -> Result<Vec<ServerInfo>, AppEr
             .fetch_all(store)
             .await?;
     let rows = fleet::rows(store).await?;
+    let archives = binlog::status::all(store).await?;
     let mut infos = Vec::new();
     for server in fleet.all(store).await? {
         let options = server.pool.connect_options();
+        let archive = archives
+            .iter()
+            .find(|(name, _)| *name == server.name)
+            .map(|(_, archive)| archive);
         infos.push(ServerInfo {
             name: server.name.clone(),
             address: format!("{}:{}", options.get_host(), options.get_port()),
@@ -279,6 +299,13 @@ pub async fn list(store: &Store, fleet: &Fleet) -> Result<Vec<ServerInfo>, AppEr
                 ServerTls::Loopback if !is_loopback(options.get_host()) => "from URL",
                 tls => tls.label(),
             },
+            archive: archive.map_or_else(
+                || "not started".to_owned(),
+                |archive| archive.describe(time::now()),
+            ),
+            archive_detail: archive
+                .filter(|archive| archive.state != binlog::status::ARCHIVING)
+                .map(|archive| archive.state.clone()),
         });
     }
     Ok(infos)

@@ -6,8 +6,8 @@ use crate::services::backups::{self, schedule};
 use crate::services::databases;
 use crate::state::AppState;
 use app::backups::{
-    Backup, BackupKind, BackupList, BackupSchedule, Job, JobKind, RestoreRequest, ScheduleList,
-    ScheduleRequest,
+    Backup, BackupKind, BackupList, BackupSchedule, Job, JobKind, PointInTimeRestore,
+    RestoreRequest, RestoreWindow, ScheduleList, ScheduleRequest,
 };
 use app::error::{AppError, ErrorBody};
 use axum::Json;
@@ -29,6 +29,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(download))
         .routes(routes!(restore))
         .routes(routes!(get_restore))
+        .routes(routes!(restore_to_point_in_time))
+        .routes(routes!(restore_window))
         .routes(routes!(import))
         .routes(routes!(get_import))
         .routes(routes!(list_schedules))
@@ -177,6 +179,52 @@ pub async fn restore(
     Ok((
         StatusCode::ACCEPTED,
         Json(backups::restore(&state, &caller, &id, request).await?),
+    ))
+}
+
+/// Restores the database as it was at a second: its last full backup that finished before then,
+/// and the changes its server's binary log archive holds from that backup up to and including the
+/// second, applied as the account's own MySQL identity. Into a new database by default
+/// (`<name>_<yyyymmddhhmmss>`); into the database itself only with `confirm` set to its name.
+#[utoipa::path(post, path = "/databases/{name}/restores", tag = "backups", operation_id = "restore_to_point_in_time",
+    params(("name" = String, Path)), request_body = PointInTimeRestore,
+    responses(
+        (status = 202, body = Job, links(
+            ("GetRestore" = (operation_id = "get_restore", parameters(("id" = "$response.body#/id")))),
+        )),
+        (status = 404, description = "No such database in your account", body = ErrorBody),
+        (status = 409, description = "point_in_time_unavailable: the server writes no binary log, the archive does not reach that second yet, or no full backup before it", body = ErrorBody),
+        (status = 422, description = "Not an RFC 3339 time, one in the future, not a valid database name, or restoring over the database without `confirm`", body = ErrorBody),
+    ))]
+pub async fn restore_to_point_in_time(
+    State(state): State<backups::Context>,
+    caller: Caller,
+    Path(name): Path<String>,
+    JsonBody(request): JsonBody<PointInTimeRestore>,
+) -> Result<(StatusCode, Json<Job>), AppError> {
+    let source = databases::owned(&caller, &name)?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(backups::point_in_time::restore(&state, &caller, &source, request).await?),
+    ))
+}
+
+/// The seconds the database can be restored to: from its oldest full backup that the binary log
+/// archive reaches back to, up to what the archive holds now (or why there are none).
+#[utoipa::path(get, path = "/databases/{name}/restore-window", tag = "backups", operation_id = "get_restore_window",
+    params(("name" = String, Path)),
+    responses(
+        (status = 200, body = RestoreWindow),
+        (status = 404, description = "No such database in your account", body = ErrorBody),
+    ))]
+pub async fn restore_window(
+    State(state): State<backups::Context>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> Result<Json<RestoreWindow>, AppError> {
+    let source = databases::owned(&caller, &name)?;
+    Ok(Json(
+        backups::point_in_time::window(&state, &caller, &source).await?,
     ))
 }
 

@@ -324,16 +324,7 @@ async fn accounts_live_on_their_own_server_and_one_server_down_stops_only_its_ac
         (json!("ok"), json!("down")),
         "{health}"
     );
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .bearer_auth("scrape")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.scrape("scrape").await;
     assert!(
         metrics.contains("nobregas_mysql_unavailable_total{server=\"db2\"} 1"),
         "{metrics}"

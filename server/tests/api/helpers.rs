@@ -368,6 +368,19 @@ impl TestApp {
         answer
     }
 
+    /// `GET /metrics` with the scrape token: the text.
+    pub async fn scrape(&self, token: &str) -> String {
+        self.client
+            .get(self.url("/metrics"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     pub async fn get_bearer(&self, path: &str, key: &str) -> Response {
         self.client
             .get(self.url(path))

@@ -97,7 +97,7 @@ pub fn Backups(
 
 /// "Restore started into acme_shop_restored", linking to where that restore is followed.
 #[component]
-fn RestoreStarted(target: String, current: String) -> impl IntoView {
+pub fn RestoreStarted(target: String, current: String) -> impl IntoView {
     let elsewhere = target != current;
     let href = format!("/databases/{target}/backups");
     view! {

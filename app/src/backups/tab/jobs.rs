@@ -2,7 +2,7 @@
 //! this database (newest first) with their progress and, once done, whether the database matches
 //! the manifest the file carried.
 use super::import::ImportForm;
-use super::{JobProgress, ListError, Live, StatusBadge, short_time};
+use super::{JobProgress, ListError, Live, StatusBadge, short_time, utc_second};
 use crate::backups::{Job, JobKind, JobList, JobStatus, TableDifference, Verification};
 use crate::components::table::DataTable;
 use crate::error::AppError;
@@ -103,7 +103,11 @@ fn JobRow(job: Job, jobs: Live<JobList>) -> impl IntoView {
     let (kind, from) = match job.kind {
         JobKind::Restore => (
             "Restore",
-            view! { "backup " <code class="job-id">{job.backup_id.clone()}</code> }.into_any(),
+            view! {
+                "backup " <code class="job-id">{job.backup_id.clone()}</code>
+                {job.at.as_deref().map(|at| format!(" to {} UTC", utc_second(at)))}
+            }
+            .into_any(),
         ),
         JobKind::Import => ("Import", view! { "SQL file" }.into_any()),
     };
@@ -178,6 +182,7 @@ mod tests {
             mysql_errno: Some(1064),
             error_code: Some(crate::backups::JobErrorCode::SqlError),
             verification: None,
+            at: None,
         }
     }
 

@@ -9,7 +9,7 @@ use types::error::AppError;
 
 const BACKUP_COLUMNS: &str = "id, `database`, kind, status, bytes_done, estimated_bytes, size_bytes, sha256, `tables`, error, created_at, finished_at";
 const JOB_COLUMNS: &str = "id, kind, `database`, backup_id, status, bytes_done, size_bytes, error, error_line, mysql_errno, \
-     verification, created_at, finished_at, error_code";
+     verification, created_at, finished_at, error_code, point_in_time";
 
 type BackupRow = (
     String,
@@ -40,6 +40,7 @@ type JobRow = (
     i64,
     Option<i64>,
     Option<String>,
+    Option<i64>,
 );
 
 fn backup_from(row: BackupRow) -> Backup {
@@ -93,6 +94,7 @@ fn job_from(row: JobRow) -> Job {
         created_at,
         finished_at,
         error_code,
+        point_in_time,
     ) = row;
     Job {
         id,
@@ -113,6 +115,7 @@ fn job_from(row: JobRow) -> Job {
         mysql_errno: mysql_errno.and_then(|n| u16::try_from(n).ok()),
         error_code: error_code.as_deref().and_then(JobErrorCode::parse),
         verification: verification.and_then(|v| serde_json::from_str(&v.0).ok()),
+        at: point_in_time.map(time::rfc3339),
     }
 }
 
@@ -208,19 +211,22 @@ pub async fn backup_manifest(
     Ok(())
 }
 
+/// The backup is kept: its sizes (SQL, file), hash, and its place in the server's binary log.
 pub async fn backup_completed(
     store: &Store,
     id: &str,
-    bytes_done: u64,
-    size: u64,
+    (bytes_done, size): (u64, u64),
     sha256: &str,
+    binlog_position: Option<&(String, u64)>,
 ) -> Result<(), AppError> {
     sqlx::query(
-        "UPDATE backups SET status = 'completed', bytes_done = ?, size_bytes = ?, sha256 = ?, finished_at = ? WHERE id = ?",
+        "UPDATE backups SET status = 'completed', bytes_done = ?, size_bytes = ?, sha256 = ?, binlog_file = ?, binlog_pos = ?, finished_at = ? WHERE id = ?",
     )
     .bind(bytes_done as i64)
     .bind(size as i64)
     .bind(sha256)
+    .bind(binlog_position.map(|(file, _)| file.as_str()))
+    .bind(binlog_position.map(|(_, pos)| *pos as i64))
     .bind(time::now())
     .bind(id)
     .execute(store)
@@ -271,6 +277,8 @@ pub struct NewJob<'a> {
     pub database: &'a str,
     pub backup_id: Option<&'a str>,
     pub size_bytes: u64,
+    /// A restore to a point in time: that second (Unix).
+    pub at: Option<i64>,
 }
 
 pub async fn insert_job(store: &Store, job: NewJob<'_>) -> Result<(), AppError> {
@@ -279,8 +287,8 @@ pub async fn insert_job(store: &Store, job: NewJob<'_>) -> Result<(), AppError> 
         JobKind::Import => "import",
     };
     sqlx::query(
-        "INSERT INTO backup_jobs (id, account_id, kind, `database`, backup_id, status, size_bytes, created_at, runner)
-         VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
+        "INSERT INTO backup_jobs (id, account_id, kind, `database`, backup_id, status, size_bytes, created_at, runner, point_in_time)
+         VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
     )
     .bind(job.id)
     .bind(job.account_id)
@@ -290,6 +298,7 @@ pub async fn insert_job(store: &Store, job: NewJob<'_>) -> Result<(), AppError> 
     .bind(job.size_bytes as i64)
     .bind(time::now())
     .bind(instance::id())
+    .bind(job.at)
     .execute(store)
     .await?;
     Ok(())
@@ -450,4 +459,53 @@ pub async fn fail_interrupted(store: &Store, alive: &[String]) -> Result<Vec<Str
         failed.push(id);
     }
     Ok(failed)
+}
+
+/// Where a completed backup's snapshot stands in its server's binary log, if it was written.
+pub async fn binlog_position(store: &Store, id: &str) -> Result<Option<(String, u64)>, AppError> {
+    let row: Option<(Option<String>, Option<i64>)> =
+        sqlx::query_as("SELECT binlog_file, binlog_pos FROM backups WHERE id = ?")
+            .bind(id)
+            .fetch_optional(store)
+            .await?;
+    Ok(row.and_then(|(file, pos)| file.zip(pos.and_then(|p| u64::try_from(p).ok()))))
+}
+
+/// A completed backup that noted its place in the binary log.
+pub struct LoggedBackup {
+    pub id: String,
+    pub finished_at: i64,
+    pub file: String,
+    pub pos: u64,
+    pub tables: Vec<TableChecksum>,
+    pub size_bytes: u64,
+}
+
+/// The completed backups of `database` that noted their place in the binary log, newest first.
+pub async fn logged_backups(
+    store: &Store,
+    account_id: i64,
+    database: &str,
+) -> Result<Vec<LoggedBackup>, AppError> {
+    let rows: Vec<(String, i64, String, i64, Text, Option<i64>)> = sqlx::query_as(
+        "SELECT id, finished_at, binlog_file, binlog_pos, `tables`, size_bytes FROM backups
+         WHERE account_id = ? AND `database` = ? AND status = 'completed' AND binlog_file IS NOT NULL
+           AND finished_at IS NOT NULL
+         ORDER BY finished_at DESC",
+    )
+    .bind(account_id)
+    .bind(database)
+    .fetch_all(store)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, finished_at, file, pos, tables, size)| LoggedBackup {
+            id,
+            finished_at,
+            file,
+            pos: u64::try_from(pos).unwrap_or(0),
+            tables: serde_json::from_str(&tables.0).unwrap_or_default(),
+            size_bytes: size.and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+        })
+        .collect())
 }

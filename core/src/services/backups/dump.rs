@@ -31,6 +31,19 @@ pub struct Dumped {
     pub bytes: u64,
     pub size: u64,
     pub sha256: String,
+    /// Where the dump's snapshot stands in the server's binary log (`--master-data`), when it
+    /// writes one: a point-in-time restore replays from there.
+    pub binlog_position: Option<(String, u64)>,
+}
+
+/// The comment `--master-data=2` writes: `-- CHANGE MASTER TO MASTER_LOG_FILE='f', MASTER_LOG_POS=n;`.
+const POSITION_LINE: &[u8] = b"-- CHANGE MASTER TO MASTER_LOG_FILE='";
+
+fn binlog_position(line: &[u8]) -> Option<(String, u64)> {
+    let rest = std::str::from_utf8(line.strip_prefix(POSITION_LINE)?).ok()?;
+    let (file, rest) = rest.split_once("', MASTER_LOG_POS=")?;
+    let pos = rest.trim_end().trim_end_matches(';').parse().ok()?;
+    Some((file.to_owned(), pos))
 }
 
 #[derive(Debug)]
@@ -47,9 +60,14 @@ impl From<std::io::Error> for DumpError {
 }
 
 /// Starts the dump of `database` as `login` (single transaction, routines, events, triggers,
-/// binary columns as hex, no CREATE DATABASE/USE: it restores into any database).
-pub fn spawn(tool: &Path, login: &Login, database: &str) -> std::io::Result<Child> {
+/// binary columns as hex, no CREATE DATABASE/USE: it restores into any database). On a server
+/// with a binary log (`logged`), the dump notes its snapshot's position there: MariaDB gives it
+/// for the snapshot itself (`binlog_snapshot_file`), with no global lock and no privilege.
+pub fn spawn(tool: &Path, login: &Login, database: &str, logged: bool) -> std::io::Result<Child> {
     let mut dump = client::dump_command(tool, login)?;
+    if logged {
+        dump.command().arg("--master-data=2");
+    }
     dump.command()
         .args([
             "--single-transaction",
@@ -141,6 +159,7 @@ fn pipe(
     let mut line = Vec::with_capacity(1 << 16);
     let mut bytes = 0u64;
     let mut ended_well = false;
+    let mut position = None;
     loop {
         line.clear();
         let n = reader.read_until(b'\n', &mut line)?;
@@ -149,6 +168,9 @@ fn pipe(
         }
         bytes += n as u64;
         ended_well = line.starts_with(COMPLETED_MARK);
+        if position.is_none() && line.starts_with(POSITION_LINE) {
+            position = binlog_position(&line);
+        }
         if !line.starts_with(b"INSERT INTO ") {
             definer::rewrite(&mut line);
         }
@@ -171,6 +193,7 @@ fn pipe(
             bytes,
             size,
             sha256,
+            binlog_position: position,
         },
         ended_well,
     ))
@@ -208,4 +231,23 @@ impl<W: Write> Write for Hashing<W> {
 
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_snapshots_place_in_the_binary_log_is_read_from_the_dumps_comment() {
+        assert_eq!(
+            binlog_position(
+                b"-- CHANGE MASTER TO MASTER_LOG_FILE='mariadb-bin.000001', MASTER_LOG_POS=1229;\n"
+            ),
+            Some(("mariadb-bin.000001".to_owned(), 1229))
+        );
+        assert_eq!(
+            binlog_position(b"-- CHANGE MASTER TO MASTER_USE_GTID=slave_pos;\n"),
+            None
+        );
+    }
 }

@@ -9,6 +9,10 @@ use types::error::AppError;
 
 pub struct Backups {
     dir: PathBuf,
+    /// The managed servers' binary log archives (`services::binlog`), one folder per server.
+    binlog: PathBuf,
+    /// Archived binary log files whose last event is older are removed.
+    pub binlog_retention: Duration,
     pub quota_bytes: u64,
     pub import_limit_bytes: u64,
     /// Wall-clock limit of a restore or import.
@@ -29,6 +33,8 @@ impl Backups {
     pub fn new(settings: &Settings) -> Arc<Self> {
         Arc::new(Self {
             dir: settings.data_dir.join("backups"),
+            binlog: settings.data_dir.join("binlog"),
+            binlog_retention: settings.binlog_retention,
             quota_bytes: settings.backup_quota_bytes,
             import_limit_bytes: settings.import_limit_bytes,
             job_timeout: settings.job_timeout,
@@ -36,6 +42,10 @@ impl Backups {
             slots: Arc::new(Semaphore::new(settings.backup_jobs.max(1))),
             accounts: Mutex::new(HashMap::new()),
         })
+    }
+
+    pub fn binlog_dir(&self, server: &str) -> PathBuf {
+        self.binlog.join(server)
     }
 
     pub fn account_dir(&self, account_id: i64) -> PathBuf {

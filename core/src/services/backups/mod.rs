@@ -10,6 +10,7 @@ pub mod dump;
 pub mod files;
 pub mod load;
 pub mod manifest;
+pub mod point_in_time;
 pub mod runner;
 pub mod schedule;
 pub mod script;
@@ -202,6 +203,7 @@ pub async fn restore(
         database: database.as_str(),
         backup_id: Some(id),
         size_bytes: backup.size_bytes.unwrap_or(0),
+        at: None,
     };
     catalog::insert_job(&state.store, job).await?;
     audit::record(
@@ -217,6 +219,7 @@ pub async fn restore(
         file,
         manifest: Some(backup.tables),
         remove_after: false,
+        replay: None,
     };
     tokio::spawn(runner::load(state.clone(), caller.clone(), load));
     job_of(state, caller, &job_id, JobKind::Restore).await
@@ -251,6 +254,7 @@ async fn queue_import(
         database: database.as_str(),
         backup_id: None,
         size_bytes: upload.size,
+        at: None,
     };
     catalog::insert_job(&state.store, job).await?;
     audit::record(
@@ -266,6 +270,7 @@ async fn queue_import(
         file: upload.path.clone(),
         manifest: None,
         remove_after: true,
+        replay: None,
     };
     tokio::spawn(runner::load(state.clone(), caller.clone(), load));
     job_of(state, caller, &upload.id, JobKind::Import).await

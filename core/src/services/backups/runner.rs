@@ -44,9 +44,9 @@ pub async fn backup(
                     catalog::backup_completed(
                         store,
                         &id,
-                        dumped.bytes,
-                        dumped.size,
+                        (dumped.bytes, dumped.size),
                         &dumped.sha256,
+                        dumped.binlog_position.as_ref(),
                     )
                     .await,
                 ),
@@ -131,7 +131,12 @@ async fn run_backup(
         .map_err(|err| err.message)?;
     crate::data_dir::create_private_dir(&state.backups.account_dir(caller.account_id))
         .map_err(|err| format!("Could not create the account's backup directory: {err}"))?;
-    let child = dump::spawn(&tool, &login, database.as_str())
+    // The snapshot's place in the binary log, where a point-in-time restore starts replaying.
+    let logged = sqlx::query_scalar::<_, i64>("SELECT @@log_bin")
+        .fetch_one(&mysql)
+        .await
+        .is_ok_and(|on| on == 1);
+    let child = dump::spawn(&tool, &login, database.as_str(), logged)
         .map_err(|err| format!("Could not start mariadb-dump: {err}"))?;
     let used = catalog::used_bytes(&state.store, caller.account_id)
         .await
@@ -230,6 +235,8 @@ pub struct Load {
     pub manifest: Option<Vec<TableChecksum>>,
     /// The file is an upload: gone once the job ends.
     pub remove_after: bool,
+    /// A restore to a point in time: the binary log's changes to apply after the file.
+    pub replay: Option<crate::services::binlog::replay::Reading>,
 }
 
 pub async fn load(state: Context, caller: Caller, job: Load) {
@@ -334,6 +341,19 @@ async fn run_load(
         None => None,
     };
     tracing::info!(job = %job.job_id, bytes, ?loaded_in, verified_in = ?(started.elapsed() - loaded_in), "loaded a file into a database");
+    if let Some(reading) = &job.replay {
+        let replaying = crate::services::binlog::replay::run(
+            &mut conn,
+            caller.prefix.as_str(),
+            limits.statement_bytes,
+            reading.clone(),
+        );
+        let applied = match tokio::time::timeout_at(deadline, replaying).await {
+            Ok(applied) => applied.map_err(Failure::new)?,
+            Err(_) => return Err(timed_out(state, &mysql, thread).await),
+        };
+        tracing::info!(job = %job.job_id, ?applied, "replayed the binary log up to the point in time");
+    }
     let _ = conn.disconnect().await;
     Ok((bytes, verification))
 }

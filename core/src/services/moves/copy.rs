@@ -73,7 +73,7 @@ pub async fn database(
         AppError::unavailable(format!("Reading the target's limits failed: {err}"))
     })?;
     let login = identity::login(&ctx.queries, source, &ctx.store, caller).await?;
-    let mut child = dump::spawn(&tool, &login, database.as_str())
+    let mut child = dump::spawn(&tool, &login, database.as_str(), false)
         .map_err(|err| AppError::internal(format!("Could not start mariadb-dump: {err}")))?;
     let stdout = child.stdout.take().expect("piped");
     let mut stderr = child.stderr.take().expect("piped");

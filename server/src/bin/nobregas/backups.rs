@@ -8,7 +8,7 @@ use nobregas_client::Answer;
 use reqwest::Method;
 use std::path::PathBuf;
 use std::time::Duration;
-use types::backups::{JobStatus, RestoreRequest};
+use types::backups::{JobStatus, PointInTimeRestore, RestoreRequest};
 
 const POLL: Duration = Duration::from_millis(500);
 
@@ -153,6 +153,76 @@ async fn restore(
         database: to.clone(),
     };
     let answer = client.restore_backup(id, &request).await?;
+    follow_restore(api, output, answer, &to, wait, &format!("backup {id}")).await
+}
+
+/// `nobregas restore <database> --at <time>`: the database as it was at that second.
+#[derive(clap::Args)]
+pub struct RestoreAt {
+    database: String,
+    /// The second to restore to (RFC 3339: 2026-12-04T10:15:30Z).
+    #[arg(long)]
+    at: String,
+    /// Where to restore: a new database (default `<database>_<yyyymmddhhmmss>`), or the database
+    /// itself (asked first; --yes without a terminal).
+    #[arg(long)]
+    to: Option<String>,
+    #[arg(long)]
+    wait: bool,
+    #[arg(long)]
+    yes: bool,
+}
+
+impl RestoreAt {
+    pub async fn run(self, api: &Api, output: Output) -> Result<(), Failure> {
+        let Self {
+            database,
+            at,
+            to,
+            wait,
+            yes,
+        } = self;
+        let confirm_over = to.as_deref() == Some(database.as_str());
+        if confirm_over {
+            confirm(
+                &format!(
+                    "Restore {database} to {at} over itself (its current contents are replaced)?"
+                ),
+                yes,
+            )?;
+        }
+        let request = PointInTimeRestore {
+            at: at.clone(),
+            database: to,
+            confirm: confirm_over.then(|| database.clone()),
+        };
+        let answer = api
+            .client()
+            .restore_to_point_in_time(&database, &request)
+            .await?;
+        let target = answer.value.database.clone();
+        follow_restore(
+            api,
+            output,
+            answer,
+            &target,
+            wait,
+            &format!("{database} at {at}"),
+        )
+        .await
+    }
+}
+
+/// Shows the restore job, or (`wait`) polls it to its end with a progress bar.
+async fn follow_restore(
+    api: &Api,
+    output: Output,
+    answer: Answer<types::backups::Job>,
+    to: &str,
+    wait: bool,
+    what: &str,
+) -> Result<(), Failure> {
+    let client = api.client();
     let job = &answer.value;
     if !wait {
         return show(output, &Body::from(&answer), || {
@@ -182,7 +252,7 @@ async fn restore(
         ));
     }
     show(output, &Body::from(&answer), || {
-        Ok(format!("Restored backup {id} into {to}."))
+        Ok(format!("Restored {what} into {to}."))
     })
 }
 

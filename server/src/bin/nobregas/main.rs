@@ -96,6 +96,8 @@ enum Command {
     /// Backups: create, download, restore, delete.
     #[command(subcommand)]
     Backups(BackupsCommand),
+    /// Restore a database to a point in time (from its last backup and the binary log).
+    Restore(backups::RestoreAt),
     /// API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -157,6 +159,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Tables(command) => command.run(&api, output, api_key_stdin).await,
         Command::Rows(command) => command.run(&api, output, api_key_stdin).await,
         Command::Backups(command) => command.run(&api, output).await,
+        Command::Restore(command) => command.run(&api, output).await,
         Command::Keys(_) | Command::Completions { .. } => unreachable!("handled above"),
     }
 }
