@@ -15,6 +15,8 @@ pub fn with_binary_log() -> Vec<String> {
         "--log-bin=mariadb-bin",
         "--binlog-format=ROW",
         "--server-id=7",
+        // Else only SUPER may create triggers and routines while the log is on.
+        "--log-bin-trust-function-creators=1",
     ]
     .map(String::from)
     .to_vec()

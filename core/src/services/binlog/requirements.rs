@@ -4,13 +4,21 @@ use sqlx::MySqlPool;
 
 /// What the server lacks for point-in-time recovery; empty: nothing.
 pub async fn missing(pool: &MySqlPool) -> Result<Vec<String>, sqlx::Error> {
-    let (log_bin, format, image): (i64, String, String) =
-        sqlx::query_as("SELECT @@log_bin, @@binlog_format, @@binlog_row_image")
-            .fetch_one(pool)
-            .await?;
+    let (log_bin, format, image, trust): (i64, String, String, i64) = sqlx::query_as(
+        "SELECT @@log_bin, @@binlog_format, @@binlog_row_image, @@log_bin_trust_function_creators",
+    )
+    .fetch_one(pool)
+    .await?;
     let mut missing = Vec::new();
     if log_bin == 0 {
         missing.push("the binary log is off (start mariadbd with --log-bin)".to_owned());
+    } else if trust == 0 {
+        // With the log on, MariaDB lets only SUPER create triggers and routines: customers could
+        // not, nor could a restore (of a backup, or to a point in time) as their identity.
+        missing.push(
+            "log_bin_trust_function_creators is OFF, so customers cannot create triggers or routines (set log_bin_trust_function_creators=ON)"
+                .to_owned(),
+        );
     }
     if !format.eq_ignore_ascii_case("ROW") {
         missing.push(format!(

@@ -2,6 +2,7 @@
 //! database the target): rows by their key, definitions as they were written. Every UPDATE and
 //! DELETE must find exactly its row: a restore that went out of step fails rather than differ.
 use super::decode::{Change, RowImages, RowKind};
+use super::triggers;
 use crate::domain::time;
 use mysql_async::Conn;
 use mysql_async::prelude::Queryable;
@@ -30,6 +31,8 @@ pub struct Applier<'a> {
     statement_bytes: usize,
     shapes: HashMap<String, Shape>,
     in_transaction: bool,
+    /// The target's triggers, dropped for the replay (`triggers`).
+    triggers: Vec<triggers::Saved>,
     pub applied: Applied,
 }
 
@@ -46,12 +49,15 @@ impl<'a> Applier<'a> {
         )
         .await
         .map_err(|err| err.to_string())?;
+        let mut saved = Vec::new();
+        triggers::suspend(conn, &mut saved).await?;
         Ok(Self {
             conn,
             database_prefix: format!("{}_", prefix.to_ascii_lowercase()),
             statement_bytes: statement_bytes.max(64 * 1024),
             shapes: HashMap::new(),
             in_transaction: false,
+            triggers: saved,
             applied: Applied::default(),
         })
     }
@@ -83,15 +89,22 @@ impl<'a> Applier<'a> {
         Ok(())
     }
 
-    /// The archive ended inside a transaction the server had not finished writing: not part of
-    /// the point in time.
-    pub async fn finish(self) -> Result<Applied, String> {
-        if self.in_transaction {
+    /// Ends the replay: a transaction left open (the archive ended inside one the server had
+    /// not finished writing, or a change failed) is rolled back, and the triggers come back —
+    /// also after a failure, which `outcome` carries on.
+    pub async fn finish(self, outcome: Result<(), String>) -> Result<Applied, String> {
+        let rolled_back = if self.in_transaction {
             self.conn
                 .query_drop("ROLLBACK")
                 .await
-                .map_err(|err| err.to_string())?;
-        }
+                .map_err(|err| err.to_string())
+        } else {
+            Ok(())
+        };
+        let restored = triggers::restore(self.conn, self.triggers).await;
+        outcome?;
+        rolled_back?;
+        restored?;
         Ok(self.applied)
     }
 
@@ -120,6 +133,9 @@ impl<'a> Applier<'a> {
         // The statement may have changed any table's definition, and it ended any transaction.
         self.shapes.clear();
         self.in_transaction = false;
+        if sql.to_ascii_uppercase().contains("TRIGGER") {
+            triggers::suspend(self.conn, &mut self.triggers).await?;
+        }
         self.applied.statements += 1;
         Ok(())
     }

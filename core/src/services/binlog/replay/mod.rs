@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod decode;
 pub mod literal;
+pub mod triggers;
 
 pub use apply::Applied;
 pub use decode::Reading;
@@ -23,20 +24,19 @@ pub async fn run(
         decode::read(&reading, |change| sender.blocking_send(change).is_ok())
     });
     let mut applier = apply::Applier::new(conn, prefix, statement_bytes).await?;
-    let mut failed = None;
+    let mut outcome = Ok(());
     while let Some(change) = receiver.recv().await {
         if let Err(err) = applier.apply(change).await {
-            failed = Some(err);
+            outcome = Err(err);
             break;
         }
     }
     drop(receiver);
     let read = reader
         .await
-        .map_err(|err| format!("Reading the binary log archive failed: {err}"))?;
-    if let Some(err) = failed {
-        return Err(err);
-    }
-    read.map_err(|err| format!("Reading the binary log archive failed: {err}"))?;
-    applier.finish().await
+        .map_err(|err| format!("Reading the binary log archive failed: {err}"))
+        .and_then(|read| {
+            read.map_err(|err| format!("Reading the binary log archive failed: {err}"))
+        });
+    applier.finish(outcome.and(read)).await
 }
