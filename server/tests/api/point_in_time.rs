@@ -12,8 +12,9 @@ use types::backups::{JobStatus, PointInTimeRestore};
 use types::model::CreateDatabase;
 
 const TABLE: &str = "CREATE TABLE t1 (id INT PRIMARY KEY, name VARCHAR(50), price DECIMAL(10,2), at DATETIME(6),
-     ts TIMESTAMP NULL, kind ENUM('a','b'), tags SET('x','y','z'), data BLOB, f DOUBLE, d DATE, span TIME(3));
-     CREATE TABLE t2 (k INT, note VARCHAR(20));
+     ts TIMESTAMP NULL, kind ENUM('a','b'), tags SET('x','y','z'), data BLOB, f DOUBLE, d DATE, span TIME(3),
+     big BIGINT UNSIGNED, small TINYINT UNSIGNED, mid INT UNSIGNED);
+     CREATE TABLE t2 (k INT, note VARCHAR(20), u INT UNSIGNED DEFAULT 4294967295);
      CREATE TABLE t1_log (n INT AUTO_INCREMENT PRIMARY KEY, id INT)";
 
 /// A round of changes to `db`'s tables, ids from `base`: inserts, an update, a delete.
@@ -23,8 +24,9 @@ fn changes(server: &PrivateMariaDb, db: &str, base: u32, round: u32) {
         .sql(&format!(
             "USE {db};
              INSERT INTO t1 VALUES ({id}, 'n{round} ''quoted'' ü', {round}.25, '2026-12-04 10:15:{:02}.123456', FROM_UNIXTIME(1700000000 + {round}),
-               IF({round} % 2 = 0, 'a', 'b'), 'x,z', UNHEX('00FF{round:02}'), {round} / 3, '2026-01-{:02}', '-26:03:04.5');
-             INSERT INTO t2 VALUES ({round}, IF({round} % 3 = 0, NULL, 'note {round}')), ({round}, 'same');
+               IF({round} % 2 = 0, 'a', 'b'), 'x,z', UNHEX('00FF{round:02}'), {round} / 3, '2026-01-{:02}', '-26:03:04.5',
+               18446744073709551615 - {round}, 200 + {round}, 4000000000 + {round});
+             INSERT INTO t2 (k, note) VALUES ({round}, IF({round} % 3 = 0, NULL, 'note {round}')), ({round}, 'same');
              UPDATE t1 SET name = CONCAT(name, ' updated'), ts = NULL WHERE id = {id} - 1;
              DELETE FROM t2 WHERE k = {round} - 2 AND note = 'same' LIMIT 1",
             round % 60,

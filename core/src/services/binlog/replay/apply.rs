@@ -21,6 +21,9 @@ pub struct Applied {
 struct Shape {
     columns: Vec<String>,
     key: Vec<usize>,
+    /// The width of each unsigned integer column: MariaDB's row events do not say a column is
+    /// unsigned (unless `binlog_row_metadata` asks them to), so its large values read negative.
+    unsigned_bits: Vec<Option<u32>>,
 }
 
 pub struct Applier<'a> {
@@ -142,10 +145,11 @@ impl<'a> Applier<'a> {
 
     async fn shape(&mut self, table: &str) -> Result<&Shape, String> {
         if !self.shapes.contains_key(table) {
-            let columns: Vec<(String, String)> = self
+            let columns: Vec<(String, String, String, String)> = self
                 .conn
                 .exec(
-                    "SELECT CAST(COLUMN_NAME AS CHAR), COLUMN_KEY FROM information_schema.COLUMNS
+                    "SELECT CAST(COLUMN_NAME AS CHAR), COLUMN_KEY, CAST(DATA_TYPE AS CHAR), CAST(COLUMN_TYPE AS CHAR)
+                     FROM information_schema.COLUMNS
                      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
                     (table,),
                 )
@@ -159,12 +163,27 @@ impl<'a> Applier<'a> {
             let key = columns
                 .iter()
                 .enumerate()
-                .filter(|(_, (_, key))| key == "PRI")
+                .filter(|(_, (_, key, _, _))| key == "PRI")
                 .map(|(n, _)| n)
                 .collect();
+            let unsigned_bits = columns
+                .iter()
+                .map(|(_, _, data_type, column_type)| {
+                    let bits = match data_type.as_str() {
+                        "tinyint" => 8,
+                        "smallint" => 16,
+                        "mediumint" => 24,
+                        "int" => 32,
+                        "bigint" => 64,
+                        _ => return None,
+                    };
+                    column_type.contains("unsigned").then_some(bits)
+                })
+                .collect();
             let shape = Shape {
-                columns: columns.into_iter().map(|(name, _)| name).collect(),
+                columns: columns.into_iter().map(|(name, ..)| name).collect(),
                 key,
+                unsigned_bits,
             };
             self.shapes.insert(table.to_owned(), shape);
         }
@@ -179,14 +198,13 @@ impl<'a> Applier<'a> {
     ) -> Result<(), String> {
         let limit = self.statement_bytes;
         let shape = self.shape(table).await?;
-        let width = shape.columns.len();
         let quoted_table = quote(table);
         let mut statements = Vec::new();
         match kind {
             RowKind::Insert => {
                 let mut batch = String::new();
                 for (_, after) in &rows {
-                    let values = row_of(after.as_ref(), width, table)?;
+                    let values = values_of(shape, after.as_ref(), table)?;
                     let tuple = format!("({})", values.join(", "));
                     if !batch.is_empty() && batch.len() + tuple.len() + 2 > limit {
                         statements.push((std::mem::take(&mut batch), None));
@@ -205,8 +223,8 @@ impl<'a> Applier<'a> {
             RowKind::Update => {
                 for (before, after) in &rows {
                     let (before, after) = (
-                        row_of(before.as_ref(), width, table)?,
-                        row_of(after.as_ref(), width, table)?,
+                        values_of(shape, before.as_ref(), table)?,
+                        values_of(shape, after.as_ref(), table)?,
                     );
                     let set = shape
                         .columns
@@ -218,7 +236,7 @@ impl<'a> Applier<'a> {
                     statements.push((
                         format!(
                             "UPDATE {quoted_table} SET {set} WHERE {} LIMIT 1",
-                            matching(shape, before)
+                            matching(shape, &before)
                         ),
                         Some(()),
                     ));
@@ -226,11 +244,11 @@ impl<'a> Applier<'a> {
             }
             RowKind::Delete => {
                 for (before, _) in &rows {
-                    let before = row_of(before.as_ref(), width, table)?;
+                    let before = values_of(shape, before.as_ref(), table)?;
                     statements.push((
                         format!(
                             "DELETE FROM {quoted_table} WHERE {} LIMIT 1",
-                            matching(shape, before)
+                            matching(shape, &before)
                         ),
                         Some(()),
                     ));
@@ -254,19 +272,25 @@ impl<'a> Applier<'a> {
     }
 }
 
-fn row_of<'r>(
-    row: Option<&'r Vec<String>>,
-    width: usize,
-    table: &str,
-) -> Result<&'r [String], String> {
+/// The row's literals for the target table: as many as it has columns, an unsigned integer's
+/// value read negative taken back to its unsigned value.
+fn values_of(shape: &Shape, row: Option<&Vec<String>>, table: &str) -> Result<Vec<String>, String> {
     let row = row.ok_or_else(|| format!("a change to {table} without its row"))?;
+    let width = shape.columns.len();
     if row.len() != width {
         return Err(format!(
             "A change to {table} has {} columns where the restored table has {width}.",
             row.len()
         ));
     }
-    Ok(row)
+    Ok(row
+        .iter()
+        .zip(&shape.unsigned_bits)
+        .map(|(literal, bits)| match (bits, literal.parse::<i128>()) {
+            (Some(bits), Ok(value)) if value < 0 => (value + (1i128 << bits)).to_string(),
+            _ => literal.clone(),
+        })
+        .collect())
 }
 
 /// The row's key (`=`), or every column (`<=>`, NULL-safe) for a table without a primary key.
