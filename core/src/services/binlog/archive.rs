@@ -91,12 +91,12 @@ impl Archiver {
 
     /// Where to start: where the archive stands, unless its copy of that file is shorter (lost):
     /// then that file again from its start. First time: the server's current file.
-    async fn start(&self) -> Result<(String, u64), String> {
-        let stored = status::of(&self.store, &self.server.name)
+    async fn start(&self) -> Result<(String, u64, Option<i64>), String> {
+        let archive = status::of(&self.store, &self.server.name)
             .await
-            .map_err(|err| err.to_string())?
-            .and_then(|archive| archive.position);
-        let (file, pos) = match stored {
+            .map_err(|err| err.to_string())?;
+        let synced = archive.as_ref().and_then(|archive| archive.synced_at);
+        let (file, pos) = match archive.and_then(|archive| archive.position) {
             Some(position) => position,
             None => current_file(&self.server).await?,
         };
@@ -106,12 +106,12 @@ impl Archiver {
         } else {
             pos
         };
-        Ok((file, pos))
+        Ok((file, pos, synced))
     }
 
     async fn stream(&self) -> Result<(), String> {
         let name = &self.server.name;
-        let (file, pos) = self.start().await?;
+        let (file, pos, synced) = self.start().await?;
         let mut conn = mysql_async::Conn::new(self.server.admin_session_options())
             .await
             .map_err(|err| format!("could not log in as the admin: {err}"))?;
@@ -133,22 +133,23 @@ impl Archiver {
             .await
             .map_err(|err| err.to_string())?;
         let mut segment = Segment::open(&self.dir, &file, pos).map_err(|err| err.to_string())?;
-        let mut last_event_at = time::now();
+        // Until an event or the server says otherwise, the archive holds what it held before:
+        // claiming more would let a restore replay an archive with a gap.
+        let mut last_event_at = synced.unwrap_or(0);
         let mut saved = Instant::now();
-        status::save_position(
-            &self.store,
-            name,
-            (&segment.name, segment.len),
-            last_event_at,
-        )
-        .await
-        .map_err(|err| err.to_string())?;
         loop {
             let event = match tokio::time::timeout(IDLE, stream.next()).await {
-                // Caught up: the archive holds everything the server has written until now.
+                // Nothing came for a while: caught up, if the server's own position agrees.
                 Err(_) => {
-                    self.save(&mut segment, last_event_at, time::now()).await?;
-                    (self.on_lag)(name, 0);
+                    let caught_up =
+                        server_position(&self.server).await? == (segment.name.clone(), segment.len);
+                    let synced_at = if caught_up {
+                        time::now()
+                    } else {
+                        last_event_at
+                    };
+                    self.save(&mut segment, last_event_at, synced_at).await?;
+                    (self.on_lag)(name, (time::now() - synced_at).max(0));
                     saved = Instant::now();
                     continue;
                 }
@@ -202,9 +203,12 @@ impl Archiver {
             .sync()
             .map_err(|err| format!("could not write the archive: {err}"))?;
         let name = &self.server.name;
-        segments::note(&self.store, name, &segment.name, event_at, segment.len)
-            .await
-            .map_err(|err| err.to_string())?;
+        // Before its first event a file covers no second yet (0 would read as long expired).
+        if event_at > 0 {
+            segments::note(&self.store, name, &segment.name, event_at, segment.len)
+                .await
+                .map_err(|err| err.to_string())?;
+        }
         status::save_position(&self.store, name, (&segment.name, segment.len), synced_at)
             .await
             .map_err(|err| err.to_string())
@@ -250,8 +254,14 @@ fn rotation(event: &Event) -> Result<(String, u64), String> {
     ))
 }
 
-/// The server's binary log file being written now.
+/// The server's binary log file being written now, from its start.
 async fn current_file(server: &Server) -> Result<(String, u64), String> {
+    let (file, _) = server_position(server).await?;
+    Ok((file, segments::FIRST_EVENT))
+}
+
+/// The file the server writes now and the position after its last event.
+async fn server_position(server: &Server) -> Result<(String, u64), String> {
     let row: Option<(String, u64)> = sqlx::query("SHOW MASTER STATUS")
         .fetch_optional(&server.pool)
         .await
@@ -263,8 +273,7 @@ async fn current_file(server: &Server) -> Result<(String, u64), String> {
                 row.try_get::<u64, _>(1).unwrap_or(0),
             )
         });
-    let (file, _) = row.ok_or("the server writes no binary log (SHOW MASTER STATUS is empty)")?;
-    Ok((file, segments::FIRST_EVENT))
+    row.ok_or_else(|| "the server writes no binary log (SHOW MASTER STATUS is empty)".to_owned())
 }
 
 /// The replica id the archiver announces: fixed per server name (a second archiver of the same
