@@ -193,8 +193,8 @@ pub async fn restore(
             ("GetRestore" = (operation_id = "get_restore", parameters(("id" = "$response.body#/id")))),
         )),
         (status = 404, description = "No such database in your account", body = ErrorBody),
-        (status = 409, description = "point_in_time_unavailable: the server writes no binary log, the archive does not reach that second yet, or no full backup before it", body = ErrorBody),
-        (status = 422, description = "Not an RFC 3339 time, one in the future, not a valid database name, or restoring over the database without `confirm`", body = ErrorBody),
+        (status = 409, description = "point_in_time_unavailable: the server writes no binary log, the second is still to come or the archive does not reach it yet, or no full backup before it", body = ErrorBody),
+        (status = 422, description = "Not an RFC 3339 time, not a valid database name, or restoring over the database without `confirm`", body = ErrorBody),
     ))]
 pub async fn restore_to_point_in_time(
     State(state): State<backups::Context>,

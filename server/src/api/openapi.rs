@@ -143,6 +143,20 @@ fn complete(doc: &mut Value) {
     );
     set(
         schemas,
+        "PointInTimeRestore",
+        "database",
+        json!({"oneOf": [reference("DatabaseName"), {"type": "null"}],
+        "description": "Where to restore: a new database by default (`<name>_<yyyymmddhhmmss>`); the database itself only with `confirm` set to its name."}),
+    );
+    set(
+        schemas,
+        "PointInTimeRestore",
+        "at",
+        json!({"type": "string", "format": "date-time", "example": "2026-12-04T10:15:30Z",
+        "description": "RFC 3339; the changes of that second are included. A second still to come, or one the archive does not reach, is 409 `point_in_time_unavailable`."}),
+    );
+    set(
+        schemas,
         "ChangePassword",
         "new_password",
         json!({"type": "string",

@@ -133,8 +133,8 @@ async fn a_database_restored_to_a_second_equals_it_at_that_second_without_other_
         (
             api.restore_to_point_in_time(&shop, &request(time::now() + 3600, None, None))
                 .await,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            StatusCode::CONFLICT,
+            "point_in_time_unavailable",
         ),
         (
             api.restore_to_point_in_time(&shop, &request(at, Some(&shop), None))

@@ -141,8 +141,13 @@ pub async fn restore(
         AppError::validation("`at` must be a time in RFC 3339, like 2026-12-04T10:15:30Z.")
     })?;
     if at > time::now() {
-        return Err(AppError::validation("`at` is in the future."));
+        return Err(unavailable(format!(
+            "{} is in the future: a database can be restored to a second that has passed.",
+            time::rfc3339(at)
+        )));
     }
+    // Whether that second can be reached at all comes first (409), then the target (422).
+    let Plan { backup, files } = plan(state, caller, source, at).await?;
     let target = match request.database.as_deref().map(str::trim) {
         Some(name) if !name.is_empty() => super::target(caller, name)?,
         _ => default_target(caller, source, at)?,
@@ -152,7 +157,6 @@ pub async fn restore(
             "Restoring into {name} replaces what it holds now: send \"confirm\": \"{name}\" to do it, or restore into a new database."
         )));
     }
-    let Plan { backup, files } = plan(state, caller, source, at).await?;
     let mysql = state.mysql_for(caller).await?;
     if databases::find(&mysql, &target).await.is_err() {
         let create = CreateDatabase {
