@@ -159,6 +159,11 @@ async fn a_database_restored_to_a_second_equals_it_at_that_second_without_other_
         assert_eq!(refusal(refused), (status, code.to_owned()));
     }
     let _ = backup;
+    assert_eq!(
+        refusal(app.api(&bob_key).get_restore_window(&shop).await),
+        (StatusCode::NOT_FOUND, "not_found".to_owned()),
+        "another tenant's window"
+    );
 
     let restored_db = format!("{}_shop_then", ann.prefix);
     let started = api
