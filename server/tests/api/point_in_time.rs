@@ -92,7 +92,7 @@ async fn a_database_restored_to_a_second_equals_it_at_that_second_without_other_
     )
     .await;
     changes(&logged, &shop, 1, 0);
-    let backup = backup_now(&app, &ann_key, &shop).await;
+    backup_now(&app, &ann_key, &shop).await;
 
     // Changes over a minute, the other tenant's interleaved (same table names, other ids).
     let mut noted = None;
@@ -158,7 +158,6 @@ async fn a_database_restored_to_a_second_equals_it_at_that_second_without_other_
     ] {
         assert_eq!(refusal(refused), (status, code.to_owned()));
     }
-    let _ = backup;
     assert_eq!(
         refusal(app.api(&bob_key).get_restore_window(&shop).await),
         (StatusCode::NOT_FOUND, "not_found".to_owned()),
