@@ -10,6 +10,7 @@ CARGO_LEPTOS_VERSION=0.3.10   # 0.3.11 needs a newer rustc than 1.95
 WASM_BINDGEN_VERSION=0.2.130  # must equal the wasm-bindgen crate pinned in Cargo.toml
 BINARYEN_VERSION=132.0.0      # npm's wasm-opt; Debian's binaryen breaks hydration
 SCHEMATHESIS_VERSION=4.32.5   # the API fuzzer of `make fuzz` (PyPI), in a venv under tools/
+S3S_FS_VERSION=0.14.1         # the S3 server the off-site tests upload to (0.15+ needs a newer rustc)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -77,6 +78,10 @@ fi
 
 if [ "$mode" = test ]; then
   [ -x /usr/bin/chromium ] || { say "Installing Chromium"; apt_install chromium; }
+  if [ "$(s3s-fs --version 2>/dev/null | awk '{print $2}')" != "$S3S_FS_VERSION" ]; then
+    say "Installing s3s-fs $S3S_FS_VERSION, an S3-compatible server for the off-site tests (about 4 minutes, once)"
+    cargo install s3s-fs --locked --version "$S3S_FS_VERSION" --features binary
+  fi
   if [ "$(tools/schemathesis/bin/schemathesis --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHESIS_VERSION" ]; then
     say "Installing schemathesis $SCHEMATHESIS_VERSION into tools/schemathesis"
     command -v curl >/dev/null || apt_install curl

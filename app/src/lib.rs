@@ -23,6 +23,7 @@ pub mod tables;
 pub mod two_factor;
 pub mod usage;
 pub mod users;
+pub mod webhooks;
 pub mod whitelist;
 
 use leptos::prelude::*;

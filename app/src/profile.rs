@@ -50,6 +50,7 @@ pub fn ProfilePage() -> impl IntoView {
         <crate::usage::UsageBars/>
         <crate::two_factor::TwoFactorSection/>
         <crate::account_security::AccountSecurity/>
+        <crate::webhooks::WebhooksSection/>
         <Show when=move || confirm_open.get()>
             <ConfirmDialog
                 title="Regenerate API key?".to_owned()

@@ -2,6 +2,7 @@
 use super::{Answer, Client, Error, Result, name_segment, segment};
 use reqwest::{Method, StatusCode};
 use types::activity::AuditPage;
+use types::alerts::{CreateWebhook, CreatedWebhook, Delivery, DeliveryList, WebhookList};
 use types::backups::{
     Backup, BackupList, BackupSchedule, Job, PointInTimeRestore, RestoreRequest, RestoreWindow,
     ScheduleList, ScheduleRequest,
@@ -140,6 +141,34 @@ impl Client {
 
     pub async fn remove_whitelist_entry(&self, id: i64) -> Result<StatusCode> {
         self.send_only(Method::DELETE, &format!("/api/whitelist/{id}"), NONE)
+            .await
+    }
+
+    // Webhooks.
+    pub async fn list_webhooks(&self) -> Result<Answer<WebhookList>> {
+        self.get("/api/webhooks").await
+    }
+
+    pub async fn create_webhook(&self, request: &CreateWebhook) -> Result<Answer<CreatedWebhook>> {
+        self.send(Method::POST, "/api/webhooks", request).await
+    }
+
+    pub async fn delete_webhook(&self, id: &str) -> Result<StatusCode> {
+        self.send_only(
+            Method::DELETE,
+            &format!("/api/webhooks/{}", segment(id)),
+            NONE,
+        )
+        .await
+    }
+
+    pub async fn list_webhook_deliveries(&self, id: &str) -> Result<Answer<DeliveryList>> {
+        self.get(&format!("/api/webhooks/{}/deliveries", segment(id)))
+            .await
+    }
+
+    pub async fn test_webhook(&self, id: &str) -> Result<Answer<Delivery>> {
+        self.call(self.request(Method::POST, &format!("/api/webhooks/{}/test", segment(id))))
             .await
     }
 

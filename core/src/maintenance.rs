@@ -3,12 +3,14 @@
 //! lease (`instance`). Every instance renews its heartbeat and tries for the lease; when the holder
 //! dies, another one takes over within the lease's length and reconciles at once.
 use crate::instance;
+use crate::services::backups::offsite::{self, Offsite};
 use crate::services::backups::{catalog, schedule};
-use crate::services::{binlog, usage, whitelist};
+use crate::services::{alerts, binlog, usage, whitelist};
 use crate::state::AppState;
 use crate::store::{self, Engine};
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -16,13 +18,24 @@ use tokio::time::Instant;
 const RECONCILE_EVERY: Duration = Duration::from_secs(300);
 /// How often a batch of databases is measured (`usage::MEASURED_PER_PASS` each time).
 const MEASURE_EVERY: Duration = Duration::from_secs(60);
+/// How often off-site copies whose file is gone are looked for and removed.
+const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 
 /// Runs until the process ends.
 pub async fn run(state: AppState, schedule_tick: Duration, lease: Duration) {
     // A SQLite store belongs to one process: a holder left behind by its previous run is dead.
     let force = store::engine(&state.store) == Engine::Sqlite;
     let (renew_every, try_every) = (instance::renew_every(lease), instance::try_every(lease));
-    let mut tick = tokio::time::interval(try_every.min(schedule_tick));
+    let copy_every = state
+        .offsite
+        .as_ref()
+        .map_or(schedule_tick, |offsite| offsite.every);
+    let mut tick = tokio::time::interval(
+        try_every
+            .min(schedule_tick)
+            .min(copy_every)
+            .min(state.alerts.tick),
+    );
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let (mut holds, mut next_renewal) = (false, Instant::now());
     let (mut next_reconcile, mut next_schedule) = (Instant::now(), Instant::now());
@@ -31,6 +44,9 @@ pub async fn run(state: AppState, schedule_tick: Duration, lease: Duration) {
     let mut reconciling: Option<JoinHandle<()>> = None;
     let mut scheduling: Option<JoinHandle<()>> = None;
     let mut sweeping: Option<JoinHandle<()>> = None;
+    let (mut alerting, mut next_alerts): (Option<JoinHandle<()>>, _) = (None, Instant::now());
+    let mut copying: Option<JoinHandle<()>> = None;
+    let (mut next_copy, mut next_sweep) = (Instant::now(), Instant::now() + SWEEP_EVERY);
     // One binary log archiver per managed server, on the lease holder only.
     let mut archivers: HashMap<String, JoinHandle<()>> = HashMap::new();
     loop {
@@ -81,6 +97,24 @@ pub async fn run(state: AppState, schedule_tick: Duration, lease: Duration) {
                 }
             }));
         }
+        if let Some(offsite) = &state.offsite
+            && now >= next_copy
+            && is_idle(&copying)
+        {
+            next_copy = now + offsite.every;
+            let sweep = now >= next_sweep;
+            if sweep {
+                next_sweep = now + SWEEP_EVERY;
+            }
+            copying = Some(spawn(copy_off_site(state.clone(), offsite.clone(), sweep)));
+        }
+        if now >= next_alerts && is_idle(&alerting) {
+            next_alerts = now + state.alerts.tick;
+            let state = state.clone();
+            alerting = Some(spawn(async move {
+                alerts::send_due(&state.store, &state.sealer, &state.alerts).await;
+            }));
+        }
         if now >= next_measure && is_idle(&measuring) {
             next_measure = now + MEASURE_EVERY;
             let state = state.clone();
@@ -124,6 +158,32 @@ async fn keep_archiving(state: &AppState, archivers: &mut HashMap<String, JoinHa
     }
 }
 
+/// Uploads what has no off-site copy yet; now and then removes copies of files no longer kept.
+async fn copy_off_site(state: AppState, offsite: Arc<Offsite>, sweep: bool) {
+    match offsite::copies::round(&offsite, &state.store, &state.backups).await {
+        Ok(round) if round != offsite::copies::Round::default() => {
+            tracing::info!(
+                backups = round.backups,
+                binlog_files = round.binlog_files,
+                "copied files off-site"
+            );
+        }
+        Ok(_) => {}
+        Err(err) => tracing::warn!(error = %err, "could not copy backups off-site; will retry"),
+    }
+    if sweep {
+        match offsite::copies::sweep(&offsite, &state.store, &state.backups).await {
+            Ok(0) => {}
+            Ok(removed) => {
+                tracing::info!(removed, "removed off-site copies of files no longer kept")
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "could not tidy the off-site copies; will retry")
+            }
+        }
+    }
+}
+
 /// Heartbeat and lease in one go; a store that does not answer means not holding it.
 async fn renew(state: &AppState, lease: Duration, force: bool) -> bool {
     if let Err(err) = instance::heartbeat(&state.store).await {
@@ -150,6 +210,7 @@ async fn reconcile(state: AppState) {
     if let Err(err) = purged {
         tracing::warn!(error = %err, "could not purge closed accounts; will retry");
     }
+    alerts::watch(&state.store, &state.alerts).await;
     // Placement reads these figures, and /metrics shows them.
     let _ = crate::services::servers::measure_all(&state.store, &state.fleet).await;
     if let Ok(usage) = crate::services::servers::recorded_usage(&state.store).await {

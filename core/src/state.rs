@@ -88,6 +88,10 @@ pub struct Shared {
     pub store_cache: Arc<crate::store_cache::StoreCache>,
     /// Backup, restore and import jobs: their files and slots.
     pub backups: Arc<crate::services::backups::files::Backups>,
+    /// Encrypted copies of backups and binary log files in the operator's bucket.
+    pub offsite: Option<Arc<crate::services::backups::offsite::Offsite>>,
+    /// Webhooks and alert emails: the operator's settings and SMTP server.
+    pub alerts: crate::services::alerts::Config,
     /// The panel serves HTTPS itself.
     pub tls: bool,
     pub metrics: Arc<crate::metrics::Metrics>,
@@ -111,6 +115,7 @@ impl Shared {
             queries: self.queries.clone(),
             backups: self.backups.clone(),
             metrics: self.metrics.clone(),
+            offsite: self.offsite.clone(),
         }
     }
 

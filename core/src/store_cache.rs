@@ -14,7 +14,8 @@
 //! up, which is what makes a key regenerated through one instance fail at once on the others.
 use crate::store::{self, Engine, Store};
 use rusqlite::{Connection, OpenFlags};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Mutex;
 use types::validate::Prefix;
@@ -32,7 +33,13 @@ pub struct KnownKey {
 
 pub struct StoreCache {
     inner: Mutex<Inner>,
+    /// (account, address) pairs whose use of an API key is already in the store's `api_key_ips`.
+    /// Kept on every engine and never emptied by a store change: that table only grows.
+    key_ips: Mutex<HashSet<(i64, IpAddr)>>,
 }
+
+/// Pairs kept in `key_ips` before it starts over (each costs one store lookup to learn again).
+const KEY_IPS_KEPT: usize = 100_000;
 
 struct Inner {
     /// `None`: a shared store, nothing is cached.
@@ -65,6 +72,7 @@ impl StoreCache {
                 keys: HashMap::new(),
                 databases: HashMap::new(),
             }),
+            key_ips: Mutex::default(),
         })
     }
 
@@ -105,6 +113,23 @@ impl StoreCache {
         if miss.0.is_some() && inner.current_version() == miss.0 {
             inner.databases.insert(account_id, names);
         }
+    }
+}
+
+impl StoreCache {
+    /// Whether the account's key was used from `ip` before, as far as this process knows.
+    pub fn ip_known(&self, account_id: i64, ip: IpAddr) -> bool {
+        let known = self.key_ips.lock().expect("store cache");
+        known.contains(&(account_id, ip))
+    }
+
+    /// `ip` is in the store's record of the account's addresses.
+    pub fn remember_ip(&self, account_id: i64, ip: IpAddr) {
+        let mut known = self.key_ips.lock().expect("store cache");
+        if known.len() >= KEY_IPS_KEPT {
+            known.clear();
+        }
+        known.insert((account_id, ip));
     }
 }
 

@@ -23,6 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod closing;
+mod offsite;
 mod plans;
 
 #[derive(Parser)]
@@ -92,7 +93,7 @@ impl GlobalArgs {
 #[derive(Subcommand)]
 pub enum Command {
     /// Serve the web panel and the REST API.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage customer accounts.
     #[command(subcommand)]
     Account(AccountCommand),
@@ -211,12 +212,25 @@ pub struct ServeArgs {
     /// reconciliation and scheduled backups within this time.
     #[arg(long, env = "NOBREGAS_LEASE_SECS", default_value_t = Settings::DEFAULT_LEASE_SECS, value_parser = clap::value_parser!(u64).range(2..=3600))]
     pub lease_secs: u64,
+    /// Alert emails (the events webhooks get) to each account's address through this SMTP server:
+    /// smtp://user:password@host:587?tls=required&from=panel@example.com, or smtps://…:465?from=…
+    #[arg(long, env = "NOBREGAS_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Let webhooks point at loopback, private and link-local addresses (refused by default: the
+    /// panel would post into its own network for whoever adds a webhook).
+    #[arg(long, env = "NOBREGAS_WEBHOOK_ALLOW_PRIVATE")]
+    pub webhook_allow_private: bool,
+    /// Hours a scheduled database may go without a completed backup before `backup.missing`.
+    #[arg(long, env = "NOBREGAS_BACKUP_MISSING_HOURS", default_value_t = Settings::DEFAULT_BACKUP_MISSING_HOURS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub backup_missing_hours: u64,
     #[command(flatten)]
     pub managed: ManagedLimits,
+    #[command(flatten)]
+    pub offsite: offsite::OffsiteArgs,
 }
 
 impl ServeArgs {
-    fn settings(self, global: &GlobalArgs) -> Settings {
+    fn settings(self, global: &GlobalArgs) -> anyhow::Result<Settings> {
         let mut settings = global.settings(self.listen);
         settings.allow_plain_http = self.allow_plain_http;
         settings.tls = self
@@ -229,8 +243,12 @@ impl ServeArgs {
         settings.public_mysql_host = self.public_mysql_host;
         settings.metrics_token = self.metrics_token;
         settings.lease = std::time::Duration::from_secs(self.lease_secs);
+        settings.smtp_url = self.smtp_url;
+        settings.webhook_allow_private = self.webhook_allow_private;
+        settings.backup_missing_after = Duration::from_secs(self.backup_missing_hours * 3600);
         self.managed.apply(&mut settings);
-        settings
+        self.offsite.apply(&mut settings)?;
+        Ok(settings)
     }
 }
 
@@ -417,7 +435,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let global = cli.global;
     match cli.command {
         Command::Serve(args) => {
-            let settings = args.settings(&global);
+            let settings = args.settings(&global)?;
             let app = Application::build(&settings).await?;
             let scheme = if settings.tls.is_some() {
                 "https"

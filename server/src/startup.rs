@@ -154,6 +154,15 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
         )),
         trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
         backups: crate::services::backups::Backups::new(settings),
+        offsite: settings
+            .offsite
+            .as_ref()
+            .map(|offsite| {
+                crate::services::backups::offsite::Offsite::open(offsite, &settings.data_dir)
+            })
+            .transpose()?
+            .map(Arc::new),
+        alerts: crate::services::alerts::Config::new(settings)?,
         tls: settings.tls.is_some(),
         metrics: Arc::default(),
         metrics_token: settings

@@ -69,6 +69,9 @@ pub enum Action {
     AccountPlanChanged,
     OperatorPromoted,
     TwoFactorReset,
+    /// A webhook added to or deleted from the account's alerts (`url`, `events`).
+    WebhookCreated,
+    WebhookDeleted,
 }
 
 impl Action {
@@ -120,6 +123,8 @@ impl Action {
             Self::AccountPlanChanged => "account_plan_changed",
             Self::OperatorPromoted => "operator_promoted",
             Self::TwoFactorReset => "two_factor_reset",
+            Self::WebhookCreated => "webhook_created",
+            Self::WebhookDeleted => "webhook_deleted",
         }
     }
 }
@@ -143,7 +148,7 @@ pub struct AuditEvent {
     /// account_move_failed, row_inserted, row_updated, rows_deleted, table_changed, rows_imported,
     /// account_suspended, account_resumed, storage_threshold, storage_writes_withheld,
     /// storage_writes_restored, account_closed, account_created, account_plan_changed,
-    /// operator_promoted, two_factor_reset.
+    /// operator_promoted, two_factor_reset, webhook_created, webhook_deleted.
     pub action: String,
     /// What the action was about (`database`, `user`, `host`, `privileges`, …).
     pub details: BTreeMap<String, String>,

@@ -96,6 +96,10 @@ pub struct Backup {
     pub error: Option<String>,
     /// The manifest: every base table with its row count and checksum.
     pub tables: Vec<TableChecksum>,
+    /// When its encrypted copy reached the off-site storage (RFC 3339, UTC); absent while it has
+    /// none, or when the panel keeps no off-site copies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offsite_at: Option<String>,
 }
 
 /// `GET /api/backups`: newest first.

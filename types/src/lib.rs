@@ -3,6 +3,7 @@
 //! and SQL, and the one error type. No UI and no server code: the browser's WASM compiles it too.
 pub mod activity;
 pub mod admin;
+pub mod alerts;
 pub mod backups;
 pub mod error;
 pub mod host;

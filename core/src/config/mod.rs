@@ -1,3 +1,4 @@
+pub mod offsite;
 mod trusted_proxies;
 
 use std::net::SocketAddr;
@@ -74,6 +75,19 @@ pub struct Settings {
     pub public_mysql_host: Option<String>,
     /// `/metrics` is served only to this Bearer token; `None`: not at all.
     pub metrics_token: Option<String>,
+    /// Alerts: webhooks may point at loopback, private and link-local addresses
+    /// (`NOBREGAS_WEBHOOK_ALLOW_PRIVATE=1`).
+    pub webhook_allow_private: bool,
+    /// The waits between a failing webhook's (or email's) attempts; past the last one it is given up.
+    pub alert_backoff: Vec<Duration>,
+    /// How often due webhooks and emails are sent.
+    pub alert_tick: Duration,
+    /// A scheduled database whose last completed backup is older than this is `backup.missing`.
+    pub backup_missing_after: Duration,
+    /// `NOBREGAS_SMTP_URL`: alert emails through this server; `None`: none are sent.
+    pub smtp_url: Option<String>,
+    /// Encrypted copies of every backup and archived binary log file in an S3-compatible bucket.
+    pub offsite: Option<offsite::OffsiteSettings>,
 }
 
 #[derive(Clone, Debug)]
@@ -94,6 +108,9 @@ impl Settings {
     pub const DEFAULT_JOB_TIMEOUT_SECS: u64 = 6 * 3600;
     pub const DEFAULT_BINLOG_RETENTION_DAYS: u64 = 7;
     pub const UPLOAD_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+    /// 10 s, 1 min, 5 min, 30 min, 2 h: six attempts over about two and a half hours.
+    pub const DEFAULT_ALERT_BACKOFF_SECS: [u64; 5] = [10, 60, 300, 1800, 7200];
+    pub const DEFAULT_BACKUP_MISSING_HOURS: u64 = 26;
 
     pub fn new(listen: SocketAddr, data_dir: PathBuf, mysql_url: impl Into<String>) -> Self {
         Self {
@@ -127,6 +144,14 @@ impl Settings {
             binlog_retention: Duration::from_secs(Self::DEFAULT_BINLOG_RETENTION_DAYS * 86_400),
             public_mysql_host: None,
             metrics_token: None,
+            webhook_allow_private: false,
+            alert_backoff: Self::DEFAULT_ALERT_BACKOFF_SECS
+                .map(Duration::from_secs)
+                .to_vec(),
+            alert_tick: Duration::from_secs(5),
+            backup_missing_after: Duration::from_secs(Self::DEFAULT_BACKUP_MISSING_HOURS * 3600),
+            smtp_url: None,
+            offsite: None,
         }
     }
 

@@ -62,70 +62,12 @@ impl Sealer {
 
     /// The key in `path`, created (0600, a new random key) when the file does not exist yet.
     pub fn load_or_create(path: &Path) -> anyhow::Result<Self> {
-        match std::fs::read(path) {
-            Ok(text) => Self::parse_key_file(&text, path),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => match Self::create(path) {
-                Ok(sealer) => Ok(sealer),
-                // Another process of the same panel made it first: use that one.
-                Err(_) if path.exists() => Self::parse_key_file(&std::fs::read(path)?, path),
-                Err(err) => Err(err),
-            },
-            Err(err) => Err(anyhow::anyhow!(
-                "Failed to read the secret key file {}: {err}",
-                path.display()
-            )),
-        }
+        Ok(Self::from_key(&load_or_create_key(path)?))
     }
 
-    /// Writes a new random key to `path`, which must not exist (0600). The file appears whole or
-    /// not at all (written aside, then linked into place), so a process starting beside this one
-    /// never reads half a key.
+    /// Writes a new random key to `path`, which must not exist (0600).
     pub fn create(path: &Path) -> anyhow::Result<Self> {
-        let (key, sealer) = Self::generate();
-        let dir = path
-            .parent()
-            .filter(|dir| !dir.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        crate::data_dir::create_private_dir(dir)?;
-        let aside = dir.join(format!(
-            ".secret-key-{}.tmp",
-            crate::domain::secret::random_base62(12)
-        ));
-        let written = (|| -> std::io::Result<()> {
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&aside)?;
-            writeln!(file, "{}", BASE64.encode(key))?;
-            file.sync_all()?;
-            std::fs::hard_link(&aside, path)
-        })();
-        let _ = std::fs::remove_file(&aside);
-        written.map_err(|err| {
-            anyhow::anyhow!(
-                "Failed to create the secret key file {}: {err}",
-                path.display()
-            )
-        })?;
-        Ok(sealer)
-    }
-
-    /// A key file holds the 32-byte key in base64 (what `create` writes) or hex, on one line.
-    fn parse_key_file(text: &[u8], path: &Path) -> anyhow::Result<Self> {
-        let text = std::str::from_utf8(text).unwrap_or_default().trim();
-        let decoded = BASE64
-            .decode(text)
-            .ok()
-            .filter(|key| key.len() == KEY_BYTES)
-            .or_else(|| hex_decode(text));
-        let key: [u8; KEY_BYTES] = decoded.and_then(|key| key.try_into().ok()).ok_or_else(|| {
-            anyhow::anyhow!(
-                "The secret key file {} does not hold a key: it must be one line of 32 bytes in base64 (44 characters) or hex (64).",
-                path.display()
-            )
-        })?;
-        Ok(Self::from_key(&key))
+        Ok(Self::from_key(&create_key(path)?))
     }
 
     /// Which key this is, as sealed values name it (not secret: a hash of the key).
@@ -187,14 +129,70 @@ pub fn is_sealed(value: &[u8]) -> bool {
     value.starts_with(PREFIX.as_bytes())
 }
 
-fn hex_decode(text: &str) -> Option<Vec<u8>> {
-    if text.len() != KEY_BYTES * 2 {
-        return None;
+/// The 32-byte key in the file at `path`, created (0600, a new random key) when the file does not
+/// exist yet. The store's secret key and the off-site backups' key are both such files.
+pub fn load_or_create_key(path: &Path) -> anyhow::Result<[u8; KEY_BYTES]> {
+    match std::fs::read(path) {
+        Ok(text) => parse_key_file(&text, path),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => match create_key(path) {
+            Ok(key) => Ok(key),
+            // Another process of the same panel made it first: use that one.
+            Err(_) if path.exists() => parse_key_file(&std::fs::read(path)?, path),
+            Err(err) => Err(err),
+        },
+        Err(err) => Err(anyhow::anyhow!(
+            "Failed to read the key file {}: {err}",
+            path.display()
+        )),
     }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
+}
+
+/// Writes a new random key to `path`, which must not exist (0600). The file appears whole or
+/// not at all (written aside, then linked into place), so a process starting beside this one
+/// never reads half a key.
+pub fn create_key(path: &Path) -> anyhow::Result<[u8; KEY_BYTES]> {
+    let mut key = [0u8; KEY_BYTES];
+    getrandom::fill(&mut key).expect("the OS random source is unavailable");
+    let dir = path
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    crate::data_dir::create_private_dir(dir)?;
+    let aside = dir.join(format!(
+        ".secret-key-{}.tmp",
+        crate::domain::secret::random_base62(12)
+    ));
+    let written = (|| -> std::io::Result<()> {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&aside)?;
+        writeln!(file, "{}", BASE64.encode(key))?;
+        file.sync_all()?;
+        std::fs::hard_link(&aside, path)
+    })();
+    let _ = std::fs::remove_file(&aside);
+    written.map_err(|err| {
+        anyhow::anyhow!("Failed to create the key file {}: {err}", path.display())
+    })?;
+    Ok(key)
+}
+
+/// A key file holds the 32-byte key in base64 (what `create_key` writes) or hex, on one line.
+fn parse_key_file(text: &[u8], path: &Path) -> anyhow::Result<[u8; KEY_BYTES]> {
+    let text = std::str::from_utf8(text).unwrap_or_default().trim();
+    let decoded = BASE64
+        .decode(text)
+        .ok()
+        .filter(|key| key.len() == KEY_BYTES)
+        .or_else(|| super::hex::decode(text));
+    decoded.and_then(|key| key.try_into().ok()).ok_or_else(|| {
+        anyhow::anyhow!(
+            "The key file {} does not hold a key: it must be one line of 32 bytes in base64 (44 characters) or hex (64).",
+            path.display()
+        )
+    })
 }
 
 #[cfg(test)]

@@ -17,6 +17,10 @@ pub fn totp_secret(account_id: i64) -> String {
     format!("two_factor.secret:{account_id}")
 }
 
+pub fn webhook_secret(webhook_id: &str) -> String {
+    format!("webhooks.secret:{webhook_id}")
+}
+
 /// A sealed value that this instance cannot open: the store is fine, the key is not.
 pub fn unopenable(what: &str, err: SealError) -> AppError {
     tracing::error!(error = %err, what, "a sealed secret in the panel store could not be opened");

@@ -3,7 +3,7 @@
 use crate::domain::api_key::{self, ApiKey};
 use crate::domain::caller::{Actor, Caller};
 use crate::domain::time;
-use crate::services::audit;
+use crate::services::{alerts, audit};
 use crate::store::{self, Store};
 use crate::store_cache::{KnownKey, StoreCache};
 use std::net::IpAddr;
@@ -55,6 +55,8 @@ pub async fn regenerate(
         details: vec![],
     };
     audit::record(store, entry.with("key", api_key::masked(key.last4()))).await;
+    let regenerated = alerts::Event::api_key_regenerated(&api_key::masked(key.last4()));
+    alerts::notify(store, account_id, regenerated).await;
     let info = ApiKeyInfo {
         masked: api_key::masked(key.last4()),
         created_at: time::rfc3339(created_at),
@@ -103,6 +105,12 @@ pub async fn authenticate(
         .bind(now - LAST_USED_GRANULARITY_SECS)
         .execute(store)
         .await?;
+    }
+    if let Some(ip) = ip
+        && !cache.ip_known(known.account_id, ip)
+        && alerts::watch::key_used_from(store, known.account_id, ip).await
+    {
+        cache.remember_ip(known.account_id, ip);
     }
     Ok(Caller {
         account_id: known.account_id,

@@ -3,6 +3,7 @@
 pub mod account_lock;
 pub mod accounts;
 pub mod admin;
+pub mod alerts;
 pub mod api_keys;
 pub mod audit;
 pub mod backups;

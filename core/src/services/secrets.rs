@@ -2,7 +2,9 @@
 //! check that this instance's key is the store's, sealing what earlier versions stored in the
 //! clear, and re-sealing everything under a new key (`nobregas-panel secrets rotate-key`).
 use crate::domain::seal::{self, Sealer};
-use crate::domain::sealed_columns::{identity_password, server_password, totp_secret};
+use crate::domain::sealed_columns::{
+    identity_password, server_password, totp_secret, webhook_secret,
+};
 use crate::store::{Store, Text};
 use anyhow::{Context, bail};
 
@@ -109,6 +111,7 @@ enum Place {
     Identity(i64),
     Server(i64, String),
     Totp(i64),
+    Webhook(String),
 }
 
 struct SecretRow {
@@ -122,6 +125,7 @@ impl Place {
             Self::Identity(account_id) => identity_password(*account_id),
             Self::Server(_, name) => server_password(name),
             Self::Totp(account_id) => totp_secret(*account_id),
+            Self::Webhook(id) => webhook_secret(id),
         }
     }
 
@@ -143,6 +147,9 @@ impl Place {
                     .bind(value.as_bytes().to_vec())
                     .bind(*account_id)
             }
+            Self::Webhook(id) => sqlx::query("UPDATE webhooks SET secret = ? WHERE id = ?")
+                .bind(value)
+                .bind(id.clone()),
         }
     }
 }
@@ -180,5 +187,16 @@ async fn rows(store: &Store) -> anyhow::Result<Vec<SecretRow>> {
         place: Place::Totp(id),
         value,
     }));
+    let webhooks: Vec<(Text, Text)> = sqlx::query_as("SELECT id, secret FROM webhooks")
+        .fetch_all(store)
+        .await?;
+    rows.extend(
+        webhooks
+            .into_iter()
+            .map(|(Text(id), Text(value))| SecretRow {
+                place: Place::Webhook(id),
+                value: value.into_bytes(),
+            }),
+    );
     Ok(rows)
 }

@@ -6,7 +6,7 @@
 use crate::domain::caller::Caller;
 use crate::domain::time;
 use crate::managed::fleet::Fleet;
-use crate::services::{audit, database_index, db_users, over_storage, plans};
+use crate::services::{alerts, audit, database_index, db_users, over_storage, plans};
 use crate::store::Store;
 use crate::store_cache::StoreCache;
 use sqlx::MySqlPool;
@@ -174,6 +174,8 @@ async fn alert_thresholds(store: &Store, fleet: &Fleet, account_id: i64) -> Resu
                 .with("limit", limits.max_storage.unwrap_or(0).to_string()),
         )
         .await;
+        let crossed = alerts::Event::storage_threshold(now, used, limits.max_storage.unwrap_or(0));
+        alerts::notify(store, account_id, crossed).await;
     }
     let measured = over_storage::Measured {
         used,

@@ -11,6 +11,7 @@ pub mod queries;
 pub mod security;
 pub mod tables;
 pub mod users;
+pub mod webhooks;
 pub mod whitelist;
 
 use crate::state::AppState;
@@ -36,6 +37,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(tables::router())
         .merge(users::router())
         .merge(whitelist::router())
+        .merge(webhooks::router())
 }
 
 /// The router nested at `/api`: the endpoints, the document itself, and JSON answers for paths

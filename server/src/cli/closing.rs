@@ -18,6 +18,7 @@ pub async fn run(panel: &Operator, email: &Email, keep_days: u32) -> anyhow::Res
         queries: Queries::new(&panel.settings, panel.sealer.clone()),
         backups: backups::Backups::new(&panel.settings),
         metrics: Arc::default(),
+        offsite: None,
     };
     let closed = closing::close(&ctx, account_id, keep_days).await?;
     let until = time::rfc3339(closed.purge_after);

@@ -3,7 +3,7 @@
 //! without.
 use crate::backups::backup_now;
 use crate::fleet::{account_on, panel_cli};
-use crate::helpers::{TestApp, spawn_app_with, test_settings};
+use crate::helpers::{TestAccount, TestApp, spawn_app_with, test_settings};
 use crate::private_mariadb::PrivateMariaDb;
 use server::services::backups::catalog;
 use server::services::binlog::status;
@@ -20,6 +20,45 @@ pub fn with_binary_log() -> Vec<String> {
     ]
     .map(String::from)
     .to_vec()
+}
+
+/// `nobregas-panel server add --name <name>` for `server`; answers what it said on stderr.
+pub fn add_server(app: &TestApp, name: &str, server: &PrivateMariaDb) -> std::process::Output {
+    panel_cli(
+        app,
+        &[
+            "server",
+            "add",
+            "--name",
+            name,
+            "--url",
+            &server.url(),
+            "--password-stdin",
+        ],
+        "\n",
+    )
+}
+
+/// `add_server`, which must succeed.
+pub fn added_server(app: &TestApp, name: &str, server: &PrivateMariaDb) {
+    let added = add_server(app, name, server);
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+}
+
+/// A new account placed on the managed server `server`, its key, and its database `<prefix>_shop`.
+pub async fn account_with_shop_on(app: &TestApp, server: &str) -> (TestAccount, String, String) {
+    let account = account_on(app, Some(server)).await.unwrap();
+    let key = app.issue_key(&account).await;
+    let db = format!("{}_shop", account.prefix);
+    app.api(&key)
+        .create_database(&CreateDatabase::named(db.clone()))
+        .await
+        .unwrap();
+    (account, key, db)
 }
 
 /// The file the server writes now and the position after its last event.
@@ -118,21 +157,7 @@ async fn a_servers_binary_log_is_archived_byte_for_byte_across_rotations_and_res
     let app = spawn_app_with(settings).await;
 
     // `server add` says what a server lacks, and registers it all the same.
-    let add = |name: &str, server: &PrivateMariaDb| {
-        panel_cli(
-            &app,
-            &[
-                "server",
-                "add",
-                "--name",
-                name,
-                "--url",
-                &server.url(),
-                "--password-stdin",
-            ],
-            "\n",
-        )
-    };
+    let add = |name: &str, server: &PrivateMariaDb| add_server(&app, name, server);
     let added = add("plain", &unlogged);
     let said = String::from_utf8_lossy(&added.stderr);
     assert!(added.status.success(), "{said}");
@@ -147,13 +172,7 @@ async fn a_servers_binary_log_is_archived_byte_for_byte_across_rotations_and_res
     assert!(said.contains("point-in-time recovery works"), "{said}");
 
     // Customers' changes reach the archive; so do a rotation and a restart of the server.
-    let account = account_on(&app, Some("logged")).await.unwrap();
-    let key = app.issue_key(&account).await;
-    let db = format!("{}_shop", account.prefix);
-    app.api(&key)
-        .create_database(&CreateDatabase::named(db.clone()))
-        .await
-        .unwrap();
+    let (_, key, db) = account_with_shop_on(&app, "logged").await;
     logged
         .sql(&format!(
             "CREATE TABLE {db}.t (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO {db}.t VALUES (1, 'one'), (2, 'two')"

@@ -1,8 +1,8 @@
 //! Issue 27, item 2: a database restored to a second, from its last full backup and the binary
 //! log the panel archived. A `mariadbd` of the test's own with the binary log on; two tenants on it.
 use crate::backups::{backup_now, wait_restore};
-use crate::binlog_archive::{archive_catches_up, with_binary_log};
-use crate::fleet::{account_on, panel_cli};
+use crate::binlog_archive::{added_server, archive_catches_up, with_binary_log};
+use crate::fleet::account_on;
 use crate::helpers::{refusal, spawn_app_with, test_settings};
 use crate::private_mariadb::PrivateMariaDb;
 use reqwest::StatusCode;
@@ -49,24 +49,7 @@ async fn a_database_restored_to_a_second_equals_it_at_that_second_without_other_
     let mut logged = PrivateMariaDb::install();
     logged.start_with(&with_binary_log()).await;
     let app = spawn_app_with(test_settings()).await;
-    let added = panel_cli(
-        &app,
-        &[
-            "server",
-            "add",
-            "--name",
-            "logged",
-            "--url",
-            &logged.url(),
-            "--password-stdin",
-        ],
-        "\n",
-    );
-    assert!(
-        added.status.success(),
-        "{}",
-        String::from_utf8_lossy(&added.stderr)
-    );
+    added_server(&app, "logged", &logged);
     let (ann, bob) = (
         account_on(&app, Some("logged")).await.unwrap(),
         account_on(&app, Some("logged")).await.unwrap(),

@@ -140,7 +140,7 @@ fn BackupTable(
             <div class="table-scroll">
                 <DataTable columns=&["Created", "Kind", "Status", "Size"] with_actions=true plain=true>
                     // Keyed by what a row shows but its progress: a row is made again only when that changes.
-                    <For each=rows key=|backup| (backup.id.clone(), backup.status.as_str(), backup.size_bytes) let:backup>
+                    <For each=rows key=|backup| (backup.id.clone(), backup.status.as_str(), backup.size_bytes, backup.offsite_at.is_some()) let:backup>
                         <BackupRow backup backups restoring deleting/>
                     </For>
                 </DataTable>
@@ -221,7 +221,12 @@ fn BackupRow(
             <td id=created_id.clone()>{short_time(&backup.created_at)}</td>
             <td>{kind}</td>
             <td class="status-cell"><StatusBadge status/>{state}</td>
-            <td title=checksum>{size}</td>
+            <td title=checksum>
+                {size}
+                {backup.offsite_at.as_ref().map(|at| view! {
+                    <span class="offsite-copy" title=format!("An encrypted copy is stored off-site ({})", short_time(at))>"off-site copy"</span>
+                })}
+            </td>
             <td class="actions"><div class="row-actions">{actions}</div></td>
         </tr>
     }

@@ -7,7 +7,7 @@ use types::backups::{
 };
 use types::error::AppError;
 
-const BACKUP_COLUMNS: &str = "id, `database`, kind, status, bytes_done, estimated_bytes, size_bytes, sha256, `tables`, error, created_at, finished_at";
+const BACKUP_COLUMNS: &str = "id, `database`, kind, status, bytes_done, estimated_bytes, size_bytes, sha256, `tables`, error, created_at, finished_at, offsite_at";
 const JOB_COLUMNS: &str = "id, kind, `database`, backup_id, status, bytes_done, size_bytes, error, error_line, mysql_errno, \
      verification, created_at, finished_at, error_code, point_in_time";
 
@@ -23,6 +23,7 @@ type BackupRow = (
     Text,
     Option<Text>,
     i64,
+    Option<i64>,
     Option<i64>,
 );
 type JobRow = (
@@ -57,6 +58,7 @@ fn backup_from(row: BackupRow) -> Backup {
         error,
         created_at,
         finished_at,
+        offsite_at,
     ) = row;
     Backup {
         id,
@@ -75,6 +77,7 @@ fn backup_from(row: BackupRow) -> Backup {
         finished_at: finished_at.map(time::rfc3339),
         error: error.map(|e| e.0),
         tables: serde_json::from_str(&tables.0).unwrap_or_default(),
+        offsite_at: offsite_at.map(time::rfc3339),
     }
 }
 

@@ -1,6 +1,7 @@
 //! What the backup, restore and import services work with — not the whole `AppState`, which would
 //! make them import the state that holds them. The REST handlers take it with `FromRef`.
 use super::files::Backups;
+use super::offsite::Offsite;
 use crate::domain::caller::Caller;
 use crate::managed::fleet::{Fleet, Server};
 use crate::metrics::Metrics;
@@ -22,6 +23,8 @@ pub struct Context {
     pub backups: Arc<Backups>,
     /// Jobs' outcomes and durations.
     pub metrics: Arc<Metrics>,
+    /// The encrypted off-site copies, when the operator configured a bucket.
+    pub offsite: Option<Arc<Offsite>>,
 }
 
 impl Context {

@@ -182,7 +182,7 @@ fn pipe(
     }
     let hashing = gzip.finish()?;
     let size = hashing.written;
-    let sha256 = hex(&hashing.hasher.finalize());
+    let sha256 = crate::domain::hex::encode(&hashing.hasher.finalize());
     let file = hashing
         .inner
         .into_inner()
@@ -227,10 +227,6 @@ impl<W: Write> Write for Hashing<W> {
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
     }
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod dump;
 pub mod files;
 pub mod load;
 pub mod manifest;
+pub mod offsite;
 pub mod point_in_time;
 pub mod runner;
 pub mod schedule;
@@ -144,12 +145,19 @@ pub async fn file(
     id: &str,
 ) -> Result<(PathBuf, String), AppError> {
     let backup = completed(state, caller, id).await?;
+    let path = state.backups.backup_path(caller.account_id, id);
+    if let Some(offsite) = &state.offsite {
+        offsite.ensure_local(&path).await.map_err(|err| {
+            tracing::warn!(backup = id, error = %err, "a backup's file could not be fetched from its off-site copy");
+            AppError::conflict("This backup's file is not on the panel's disk and its off-site copy could not be fetched; try again later.")
+        })?;
+    }
     let name = format!(
         "{}-{}.sql.gz",
         backup.database,
         backup.created_at.replace(':', "-")
     );
-    Ok((state.backups.backup_path(caller.account_id, id), name))
+    Ok((path, name))
 }
 
 /// The backup, if it has completed (409 while it runs or when it failed).

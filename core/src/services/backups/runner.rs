@@ -72,6 +72,7 @@ pub async fn backup(
     if let Err(err) = recorded {
         tracing::error!(error = %err, backup = %id, "could not record the end of a backup");
     }
+    crate::services::alerts::backup_ended(store, &id).await;
     if kind == BackupKind::Scheduled {
         schedule::prune(&state, caller.account_id, database.as_str()).await;
     }
@@ -268,6 +269,7 @@ pub async fn load(state: Context, caller: Caller, job: Load) {
     if let Err(err) = recorded {
         tracing::error!(error = %err, job = %job.job_id, "could not record the end of a job");
     }
+    crate::services::alerts::job_ended(store, &job.job_id).await;
     if job.remove_after {
         let _ = std::fs::remove_file(&job.file);
     }
@@ -307,6 +309,12 @@ async fn run_load(
             .await
             .map_err(|err| Failure::new(format!("Reading the server's limits failed: {err}")))?,
     };
+    if !job.remove_after {
+        fetch_missing(state, std::slice::from_ref(&job.file)).await?;
+    }
+    if let Some(reading) = &job.replay {
+        fetch_missing(state, &reading.files).await?;
+    }
     let progress = Arc::new(Progress::default());
     let (mut statements, reader) = load::read(&job.file, limits, progress.clone());
     let thread = conn.id();
@@ -356,6 +364,21 @@ async fn run_load(
     }
     let _ = conn.disconnect().await;
     Ok((bytes, verification))
+}
+
+/// A restore's files that are gone from the panel's disk come back from their off-site copies.
+async fn fetch_missing(state: &Context, files: &[PathBuf]) -> Result<(), Failure> {
+    let Some(offsite) = &state.offsite else {
+        return Ok(());
+    };
+    for file in files {
+        offsite.ensure_local(file).await.map_err(|err| {
+            Failure::new(format!(
+                "The backup's files are not on the panel's disk and could not be fetched from the off-site copy: {err}"
+            ))
+        })?;
+    }
+    Ok(())
 }
 
 /// The longest statement the server takes: its `max_allowed_packet`, less the packet's header.

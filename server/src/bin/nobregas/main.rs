@@ -12,6 +12,7 @@ mod query;
 mod rows;
 mod tables;
 mod users;
+mod webhooks;
 mod whitelist;
 
 use api::{Api, Failure, KeySource};
@@ -26,6 +27,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use tables::TablesCommand;
 use users::UsersCommand;
+use webhooks::WebhooksCommand;
 use whitelist::WhitelistCommand;
 
 const EXIT_CODES: &str = "Exit codes: 0 success · 1 the API said no (its message is printed) · 2 usage (bad arguments, \
@@ -85,6 +87,9 @@ enum Command {
     /// Remote hosts allowed to connect to MySQL.
     #[command(subcommand)]
     Whitelist(WhitelistCommand),
+    /// Webhooks: where your alerts (failed backups, new key addresses, …) are posted.
+    #[command(subcommand)]
+    Webhooks(WebhooksCommand),
     /// Run SQL on a database as your account's own MySQL identity.
     Query(QueryCommand),
     /// A database's tables: list, show, create, drop, rename, truncate, columns and indexes.
@@ -155,6 +160,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Users(command) => command.run(&api, output, api_key_stdin).await,
         Command::Grants(command) => command.run(&api, output).await,
         Command::Whitelist(command) => command.run(&api, output).await,
+        Command::Webhooks(command) => command.run(&api, output, api_key_stdin).await,
         Command::Query(command) => command.run(&api, output, api_key_stdin).await,
         Command::Tables(command) => command.run(&api, output, api_key_stdin).await,
         Command::Rows(command) => command.run(&api, output, api_key_stdin).await,
