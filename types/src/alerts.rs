@@ -134,6 +134,7 @@ pub struct CreateWebhook {
     pub url: String,
     /// 16 to 200 characters; left out, the panel makes one and answers it once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(min_length = 16, max_length = 200))]
     pub secret: Option<String>,
     /// Left out or empty: every event but `backup.succeeded`.
     #[serde(default)]

@@ -36,7 +36,8 @@ pub async fn list(
             ("DeleteWebhook" = (operation_id = "delete_webhook", parameters(("id" = "$response.body#/id")))),
             ("ListWebhookDeliveries" = (operation_id = "list_webhook_deliveries", parameters(("id" = "$response.body#/id")))),
         )),
-        (status = 422, description = "Not an http(s) URL, a host that resolves to a private address, a secret of the wrong length, or 10 webhooks already", body = ErrorBody),
+        (status = 409, description = "The account has 10 webhooks already", body = ErrorBody),
+        (status = 422, description = "Not an http(s) URL, a host that does not resolve or resolves to a private address, or a secret of the wrong length", body = ErrorBody),
     ))]
 pub async fn create(
     State(state): State<AppState>,

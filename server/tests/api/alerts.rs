@@ -319,8 +319,8 @@ async fn webhooks_to_private_addresses_are_refused_unless_the_operator_allows_th
     for _ in 1..10 {
         api.create_webhook(&request).await.unwrap();
     }
-    let (status, _) = refusal(api.create_webhook(&request).await);
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, code) = refusal(api.create_webhook(&request).await);
+    assert_eq!((status, code.as_str()), (StatusCode::CONFLICT, "conflict"));
     assert_eq!(
         api.delete_webhook(&created.webhook.id).await.unwrap(),
         StatusCode::NO_CONTENT

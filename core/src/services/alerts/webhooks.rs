@@ -86,7 +86,8 @@ pub async fn create(
         .fetch_one(&mut *tx)
         .await?;
     if count >= MAX_WEBHOOKS as i64 {
-        return Err(AppError::validation(format!(
+        // The request is fine; the account's state is not: 409, like the plan's limits.
+        return Err(AppError::conflict(format!(
             "An account may have {MAX_WEBHOOKS} webhooks; delete one first."
         )));
     }
