@@ -54,6 +54,8 @@ export default defineConfig({
       NOBREGAS_PUBLIC_MYSQL_HOST: 'mysql.e2e.test',
       // The tests play the TLS-terminating proxy (X-Forwarded-*) where they need a remote client.
       NOBREGAS_TRUSTED_PROXIES: '127.0.0.1',
+      // webhooks.spec.ts posts to a receiver on 127.0.0.1, which the panel refuses by default.
+      NOBREGAS_WEBHOOK_ALLOW_PRIVATE: 'true',
       RUST_LOG: 'warn',
     },
     url: `${baseURL}/healthz`,
