@@ -9,7 +9,7 @@ BIN := target/release/nobregas-panel
 # leave target/release/nobregas-panel pointing pages at a file that does not exist.
 export LEPTOS_OUTPUT_NAME := nobregas-panel
 
-.PHONY: run test setup-run setup-test build unit integration integration-shared-store fuzz load scale fleet-bench tables-bench storage-bench binlog-bench e2e bench check
+.PHONY: run test setup-run setup-test build unit integration integration-shared-store fuzz load scale fleet-bench tables-bench storage-bench binlog-bench pitr-bench e2e bench check
 
 run: setup-run build
 	$(BIN) account ensure-first
@@ -71,6 +71,10 @@ storage-bench:
 # Issue 27's archive lag: 1,000 writes/s into a logged MariaDB of its own while the panel archives it.
 binlog-bench:
 	cargo bench -p server --bench binlog_lag
+
+# Issue 27: a point-in-time restore of a ~1 GB database with an hour of changes vs the full backup alone.
+pitr-bench:
+	cargo bench -p server --bench pitr
 
 e2e:
 	cd end2end && npx playwright test
