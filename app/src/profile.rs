@@ -14,7 +14,7 @@ pub async fn regenerate_api_key() -> Result<NewApiKey, AppError> {
     use panel_core::services::security;
     crate::rpc::answer(async {
         let (state, caller) = crate::rpc::signed_in().await?;
-        security::regenerate_api_key(&state.store, &caller).await
+        security::regenerate_api_key(&state.store, &caller, &Default::default()).await
     })
     .await
 }
@@ -114,7 +114,8 @@ fn ProfileDetails(account: Account, confirm_open: RwSignal<bool>) -> impl IntoVi
         None => match account.api_key_revoked_at {
             Some(at) => view! {
                 <p class="warning" role="status" data-testid="key-revoked">
-                    "Your key was revoked on "{at}" because it was reported as exposed. "
+                    "Your key was revoked on "{at}" because "
+                    {account.api_key_revoked_reason.unwrap_or_else(|| "it was reported as exposed".to_owned())}". "
                     "Generate a new one with the button above, and keep it out of code and logs."
                 </p>
             }

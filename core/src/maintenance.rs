@@ -211,6 +211,11 @@ async fn reconcile(state: AppState) {
         tracing::warn!(error = %err, "could not purge closed accounts; will retry");
     }
     alerts::watch(&state.store, &state.alerts).await;
+    match crate::services::api_keys::retire_unused(&state.store).await {
+        Ok(0) => {}
+        Ok(retired) => tracing::info!(retired, "revoked API keys unused past their owners' limit"),
+        Err(err) => tracing::warn!(error = %err, "could not retire unused API keys; will retry"),
+    }
     // Placement reads these figures, and /metrics shows them.
     let _ = crate::services::servers::measure_all(&state.store, &state.fleet).await;
     if let Ok(usage) = crate::services::servers::recorded_usage(&state.store).await {

@@ -18,6 +18,7 @@ use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Mutex;
+use types::key_policy::{KeyAccess, KeyNetwork};
 use types::validate::Prefix;
 
 /// What a valid key stands for.
@@ -29,6 +30,10 @@ pub struct KnownKey {
     pub last_used_at: Option<i64>,
     /// Cached like the rest: suspending writes the store, which drops the cache.
     pub suspended: bool,
+    /// The key's policy: compared with the clock and the client at every request.
+    pub expires_at: Option<i64>,
+    pub networks: Vec<KeyNetwork>,
+    pub access: KeyAccess,
 }
 
 pub struct StoreCache {

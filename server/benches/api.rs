@@ -41,6 +41,7 @@ async fn main() {
         account_id,
         &server::domain::caller::Actor::Cli,
         None,
+        &Default::default(),
     )
     .await
     .unwrap()

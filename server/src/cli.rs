@@ -21,6 +21,7 @@ use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use types::key_policy::{KeyAccess, KeyOptions};
 
 mod closing;
 mod offsite;
@@ -417,9 +418,22 @@ pub enum AccountCommand {
 #[derive(Subcommand)]
 pub enum KeyCommand {
     /// Replace the account's API key (the old one stops working) and print only the new key.
+    /// Without options the key is today's: no expiry, any address, full access.
     Regenerate {
         #[arg(long)]
         email: String,
+        /// When the key stops working (RFC 3339, in the future).
+        #[arg(long)]
+        expires_at: Option<String>,
+        /// An address or network the key may be used from (IPv4/IPv6, CIDR); repeat for more.
+        #[arg(long = "allow", value_name = "IP|CIDR")]
+        allow: Vec<String>,
+        /// The key may read but change nothing (403 `api_key_read_only`).
+        #[arg(long)]
+        read_only: bool,
+        /// Revoke the key once it has gone this many days without a request.
+        #[arg(long, value_name = "DAYS")]
+        revoke_after_unused_days: Option<u32>,
     },
 }
 
@@ -599,16 +613,45 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("  password: {password}");
             Ok(())
         }
-        Command::Key(KeyCommand::Regenerate { email }) => {
+        Command::Key(KeyCommand::Regenerate {
+            email,
+            expires_at,
+            allow,
+            read_only,
+            revoke_after_unused_days,
+        }) => {
             let email = Email::parse(&email)?;
             let store = Operator::open(&global).await?.store;
             let account_id = account_id_of(&store, &email).await?;
-            println!(
-                "{}",
-                api_keys::regenerate(&store, account_id, &Actor::Cli, None)
-                    .await?
-                    .key
-            );
+            let options = KeyOptions {
+                expires_at,
+                allowed_networks: allow,
+                access: if read_only {
+                    KeyAccess::ReadOnly
+                } else {
+                    KeyAccess::Full
+                },
+                revoke_after_unused_days,
+            };
+            let new = api_keys::regenerate(&store, account_id, &Actor::Cli, None, &options).await?;
+            // The policy on stderr; the key alone and last on stdout, as scripts read it.
+            let policy = &new.info.policy;
+            if policy != &KeyOptions::default() {
+                eprintln!(
+                    "access: {}; expires: {}; allowed from: {}; revoked after unused: {}",
+                    policy.access.as_str(),
+                    policy.expires_at.as_deref().unwrap_or("never"),
+                    if policy.allowed_networks.is_empty() {
+                        "anywhere".to_owned()
+                    } else {
+                        policy.allowed_networks.join(", ")
+                    },
+                    policy
+                        .revoke_after_unused_days
+                        .map_or_else(|| "never".to_owned(), |days| format!("{days} days")),
+                );
+            }
+            println!("{}", new.key);
             Ok(())
         }
         Command::Server(command) => server_command(&Operator::open(&global).await?, command).await,

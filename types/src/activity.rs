@@ -72,6 +72,8 @@ pub enum Action {
     /// A webhook added to or deleted from the account's alerts (`url`, `events`).
     WebhookCreated,
     WebhookDeleted,
+    /// The API key was sent from outside its allowed networks (refused with 403; `ip`).
+    ApiKeyNetworkRefused,
 }
 
 impl Action {
@@ -125,6 +127,7 @@ impl Action {
             Self::TwoFactorReset => "two_factor_reset",
             Self::WebhookCreated => "webhook_created",
             Self::WebhookDeleted => "webhook_deleted",
+            Self::ApiKeyNetworkRefused => "api_key_network_refused",
         }
     }
 }
@@ -148,7 +151,8 @@ pub struct AuditEvent {
     /// account_move_failed, row_inserted, row_updated, rows_deleted, table_changed, rows_imported,
     /// account_suspended, account_resumed, storage_threshold, storage_writes_withheld,
     /// storage_writes_restored, account_closed, account_created, account_plan_changed,
-    /// operator_promoted, two_factor_reset, webhook_created, webhook_deleted.
+    /// operator_promoted, two_factor_reset, webhook_created, webhook_deleted,
+    /// api_key_network_refused.
     pub action: String,
     /// What the action was about (`database`, `user`, `host`, `privileges`, …).
     pub details: BTreeMap<String, String>,

@@ -44,6 +44,12 @@ pub enum ErrorCode {
     AccountSuspended,
     /// A restore to a point in time the archive cannot reach (no binary log, outside the window).
     PointInTimeUnavailable,
+    /// The API key's expiry has passed: the owner issues a new one.
+    ApiKeyExpired,
+    /// The API key was sent from an address outside its allowed networks.
+    ApiKeyNetwork,
+    /// A read-only API key asked to change something.
+    ApiKeyReadOnly,
     Internal,
 }
 
@@ -74,6 +80,9 @@ impl ErrorCode {
             Self::PlanLimit => "plan_limit",
             Self::AccountSuspended => "account_suspended",
             Self::PointInTimeUnavailable => "point_in_time_unavailable",
+            Self::ApiKeyExpired => "api_key_expired",
+            Self::ApiKeyNetwork => "api_key_network",
+            Self::ApiKeyReadOnly => "api_key_read_only",
             Self::Internal => "internal",
         }
     }
@@ -81,9 +90,13 @@ impl ErrorCode {
     pub fn http_status(self) -> u16 {
         match self {
             Self::BadRequest | Self::SqlError | Self::QueryTimeout | Self::QueryCancelled => 400,
-            Self::Unauthorized | Self::SessionRequired => 401,
+            Self::Unauthorized | Self::SessionRequired | Self::ApiKeyExpired => 401,
             Self::MethodNotAllowed => 405,
-            Self::Forbidden | Self::HttpsRequired | Self::AccountSuspended => 403,
+            Self::Forbidden
+            | Self::HttpsRequired
+            | Self::AccountSuspended
+            | Self::ApiKeyNetwork
+            | Self::ApiKeyReadOnly => 403,
             Self::NotFound => 404,
             Self::Conflict | Self::RowChanged | Self::PlanLimit | Self::PointInTimeUnavailable => {
                 409
@@ -213,6 +226,9 @@ impl Word for ErrorCode {
         Self::PlanLimit,
         Self::AccountSuspended,
         Self::PointInTimeUnavailable,
+        Self::ApiKeyExpired,
+        Self::ApiKeyNetwork,
+        Self::ApiKeyReadOnly,
         Self::Internal,
     ];
 
@@ -236,7 +252,8 @@ pub struct ErrorDetail {
     /// Machine-readable: bad_request, unauthorized, method_not_allowed, forbidden, not_found,
     /// conflict, validation_failed, rate_limited, unavailable, mysql_unavailable, request_timeout,
     /// payload_too_large, quota_exceeded, session_required, https_required, two_factor_locked,
-    /// sql_error, query_timeout, query_cancelled, plan_limit, internal.
+    /// sql_error, query_timeout, query_cancelled, plan_limit, api_key_expired, api_key_network,
+    /// api_key_read_only, internal.
     pub code: String,
     pub message: String,
     /// MariaDB's error number; only with `sql_error`.
@@ -288,6 +305,15 @@ mod ssr {
                 ErrorCode::Unauthorized | ErrorCode::SessionRequired
             ) {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            if self.code == ErrorCode::ApiKeyExpired {
+                // RFC 6750: an expired token is `invalid_token`, and the description says so.
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(
+                        r#"Bearer error="invalid_token", error_description="The API key has expired""#,
+                    ),
+                );
             }
             if let Some(secs) = self.retry_after_secs {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));

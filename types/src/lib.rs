@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod backups;
 pub mod error;
 pub mod host;
+pub mod key_policy;
 pub mod model;
 pub mod names;
 pub mod privilege;

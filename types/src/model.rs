@@ -9,9 +9,13 @@ pub struct Account {
     /// Every database and database user of the account is named `<prefix>_<suffix>`.
     pub prefix: String,
     pub api_key: Option<ApiKeyInfo>,
-    /// RFC 3339, UTC: when the account's key was revoked because someone reported it as exposed
-    /// (`POST /api/keys/revoke`); `null` once a new key is issued.
+    /// RFC 3339, UTC: when the account's key was revoked — someone reported it as exposed
+    /// (`POST /api/keys/revoke`), or it went unused past its `revoke_after_unused_days`; `null`
+    /// once a new key is issued.
     pub api_key_revoked_at: Option<String>,
+    /// Why, in words: "it was reported as exposed", "it was unused for 30 days".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_revoked_reason: Option<String>,
     /// Set while the operator has the account suspended (`nobregas-panel account suspend`).
     #[serde(default)]
     pub suspension: Option<Suspension>,
@@ -130,11 +134,21 @@ pub struct ApiKeyInfo {
     /// The client address that sent it so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_insecurely_from: Option<String>,
+    /// The key's policy (issue 28): expiry, allowed networks, access, retirement when unused.
+    #[serde(flatten)]
+    pub policy: crate::key_policy::KeyOptions,
+    /// RFC 3339, UTC: the last request refused (403 `api_key_network`) for coming from outside
+    /// the allowed networks, and its address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_refused_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_refused_from: Option<String>,
 }
 
 /// A freshly generated key, returned exactly once.
 // Explicitly not Debug: the full key must never reach a log line.
 #[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewApiKey {
     pub key: String,
     pub info: ApiKeyInfo,

@@ -23,9 +23,20 @@ fn set_headers(headers: &mut HeaderMap, limit: u32, remaining: u32, reset_secs: 
 pub async fn limit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let client = auth::client_of(request.extensions());
     let client_ip = client.ip;
-    let caller = auth::authenticate(&state, request.headers(), client)
-        .await
-        .ok();
+    let authenticated = auth::authenticate(&state, request.headers(), client).await;
+    // A key refused for its policy (expired, or sent from outside its networks) is answered so
+    // here, once: the handler would otherwise authenticate again and record the refusal twice.
+    if let Err(err) = &authenticated
+        && matches!(
+            err.code,
+            ErrorCode::ApiKeyExpired | ErrorCode::ApiKeyNetwork
+        )
+    {
+        state.metrics.key_authentication(false);
+        let _ = state.api_limits.check_ip(client_ip);
+        return err.clone().into_response();
+    }
+    let caller = authenticated.ok();
     if request
         .headers()
         .contains_key(axum::http::header::AUTHORIZATION)
@@ -56,6 +67,18 @@ pub async fn limit(State(state): State<AppState>, mut request: Request, next: Ne
                 let refusal =
                     crate::services::suspension::refusal(&state.store, caller.account_id).await;
                 let mut response = refusal.into_response();
+                set_headers(response.headers_mut(), limit, remaining, reset_secs);
+                return response;
+            }
+            if let Some(caller) = &caller
+                && caller.read_only()
+                && changes_something(request.method(), request.uri().path())
+            {
+                let mut response = AppError::new(
+                    ErrorCode::ApiKeyReadOnly,
+                    "This API key is read-only: it cannot change anything. Use a full-access key, or the panel.",
+                )
+                .into_response();
                 set_headers(response.headers_mut(), limit, remaining, reset_secs);
                 return response;
             }

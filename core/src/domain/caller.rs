@@ -30,9 +30,11 @@ pub struct Caller {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
     Session,
-    /// The key as the Profile page shows it (`nbg_…abcd`), never the key itself.
+    /// The key as the Profile page shows it (`nbg_…abcd`), never the key itself; whether it is a
+    /// read-only key.
     ApiKey {
         masked: String,
+        read_only: bool,
     },
     /// The operator's command line.
     Cli,
@@ -50,7 +52,7 @@ impl Actor {
     pub fn label(&self) -> String {
         match self {
             Self::Session => "session".into(),
-            Self::ApiKey { masked } => format!("api_key {masked}"),
+            Self::ApiKey { masked, .. } => format!("api_key {masked}"),
             Self::Cli => "cli".into(),
             Self::Operator { email } => format!("operator {email}"),
             Self::System => "system".into(),
@@ -70,5 +72,16 @@ impl Caller {
             session: None,
             suspended: false,
         }
+    }
+
+    /// A read-only API key: `auth::api_limit` lets it change nothing.
+    pub fn read_only(&self) -> bool {
+        matches!(
+            self.actor,
+            Actor::ApiKey {
+                read_only: true,
+                ..
+            }
+        )
     }
 }

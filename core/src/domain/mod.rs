@@ -3,6 +3,7 @@ pub mod api_key;
 pub mod bearer;
 pub mod caller;
 pub mod hex;
+pub mod key_policy;
 pub mod password;
 pub mod seal;
 pub mod sealed_columns;

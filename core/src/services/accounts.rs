@@ -1,9 +1,11 @@
+use crate::domain::key_policy::{self, Policy};
 use crate::domain::password::Argon2Gate;
 use crate::domain::{api_key, time};
 use crate::managed::fleet::{self, Fleet};
 use crate::managed::sql;
 use crate::store::{self, Store};
 use types::error::AppError;
+use types::key_policy::KeyAccess;
 use types::model::{Account, ApiKeyInfo, Suspension};
 use types::validate::{Email, Password, Prefix};
 
@@ -165,16 +167,26 @@ struct AccountRow {
     last_used_ip: Option<String>,
     #[sqlx(rename = "key_revoked_at")]
     revoked_at: Option<i64>,
+    #[sqlx(rename = "key_revoked_reason")]
+    revoked_reason: Option<String>,
     insecure_use_at: Option<i64>,
     insecure_use_ip: Option<String>,
     suspended_at: Option<i64>,
     suspended_reason: Option<String>,
+    expires_at: Option<i64>,
+    allowed_networks: Option<String>,
+    access: Option<String>,
+    revoke_after_unused_days: Option<i64>,
+    network_refused_at: Option<i64>,
+    network_refused_ip: Option<String>,
 }
 
 pub async fn view(store: &Store, account_id: i64) -> Result<Account, AppError> {
     let row: AccountRow = sqlx::query_as(
         "SELECT a.email, a.prefix, k.last4, k.created_at, k.last_used_at, k.last_used_ip, a.key_revoked_at,
-                k.insecure_use_at, k.insecure_use_ip, a.suspended_at, a.suspended_reason
+                a.key_revoked_reason, k.insecure_use_at, k.insecure_use_ip, a.suspended_at, a.suspended_reason,
+                k.expires_at, k.allowed_networks, k.access, k.revoke_after_unused_days,
+                k.network_refused_at, k.network_refused_ip
          FROM accounts a LEFT JOIN api_keys k ON k.account_id = a.id WHERE a.id = ?",
     )
     .bind(account_id)
@@ -188,11 +200,27 @@ pub async fn view(store: &Store, account_id: i64) -> Result<Account, AppError> {
         last_used_at,
         last_used_ip,
         revoked_at,
+        revoked_reason,
         insecure_use_at,
         insecure_use_ip,
         suspended_at,
         suspended_reason,
+        expires_at,
+        allowed_networks,
+        access,
+        revoke_after_unused_days,
+        network_refused_at,
+        network_refused_ip,
     } = row;
+    let policy = Policy {
+        expires_at,
+        networks: key_policy::networks_from_column(allowed_networks.as_deref()),
+        access: access
+            .as_deref()
+            .map(KeyAccess::from_stored)
+            .unwrap_or_default(),
+        revoke_after_unused_days: revoke_after_unused_days.and_then(|d| u32::try_from(d).ok()),
+    };
     let api_key = last4.zip(created_at).map(|(last4, created_at)| ApiKeyInfo {
         masked: api_key::masked(&last4),
         created_at: time::rfc3339(created_at),
@@ -200,12 +228,18 @@ pub async fn view(store: &Store, account_id: i64) -> Result<Account, AppError> {
         last_used_ip,
         sent_insecurely_at: insecure_use_at.map(time::rfc3339),
         sent_insecurely_from: insecure_use_ip,
+        policy: policy.options(),
+        network_refused_at: network_refused_at.map(time::rfc3339),
+        network_refused_from: network_refused_ip,
     });
     Ok(Account {
         email,
         prefix,
         api_key,
         api_key_revoked_at: revoked_at.map(time::rfc3339),
+        // Revocations from before reasons were kept were all reports.
+        api_key_revoked_reason: revoked_at
+            .map(|_| revoked_reason.unwrap_or_else(|| "it was reported as exposed".to_owned())),
         suspension: suspended_at.map(|since| Suspension {
             since: time::rfc3339(since),
             reason: suspended_reason.unwrap_or_default(),

@@ -2,13 +2,15 @@
 //! or one indexed lookup. Never argon2: it would cost tens of milliseconds and 19 MiB per request.
 use crate::domain::api_key::{self, ApiKey};
 use crate::domain::caller::{Actor, Caller};
+use crate::domain::key_policy::{self, Policy};
 use crate::domain::time;
 use crate::services::{alerts, audit};
 use crate::store::{self, Store};
 use crate::store_cache::{KnownKey, StoreCache};
 use std::net::IpAddr;
 use types::activity::Action;
-use types::error::AppError;
+use types::error::{AppError, ErrorCode};
+use types::key_policy::{KeyAccess, KeyOptions};
 use types::model::{ApiKeyInfo, NewApiKey};
 use types::validate::Prefix;
 
@@ -17,36 +19,53 @@ const LAST_USED_GRANULARITY_SECS: i64 = 60;
 
 /// Replaces the account's key in one statement: the old key is dead as soon as this returns, and
 /// concurrent regenerations leave exactly one valid key (the primary key is the account).
-/// `by` and `ip` say who asked, for the audit log.
+/// `by` and `ip` say who asked, for the audit log; `options` is the new key's policy (checked
+/// here: a bad option is 422 and the current key stays).
 pub async fn regenerate(
     store: &Store,
     account_id: i64,
     by: &Actor,
     ip: Option<IpAddr>,
+    options: &KeyOptions,
 ) -> Result<NewApiKey, AppError> {
-    let key = ApiKey::generate();
     let created_at = time::now();
+    let policy = Policy::from_options(options, created_at)?;
+    let key = ApiKey::generate();
     sqlx::query(store::dialect(
         store,
-        "INSERT INTO api_keys (account_id, key_hash, last4, created_at) VALUES (?, ?, ?, ?)
+        "INSERT INTO api_keys (account_id, key_hash, last4, created_at, expires_at, allowed_networks,
+             access, revoke_after_unused_days) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(account_id) DO UPDATE SET key_hash = excluded.key_hash, last4 = excluded.last4,
              created_at = excluded.created_at, last_used_at = NULL, last_used_ip = NULL,
-             insecure_use_at = NULL, insecure_use_ip = NULL",
-        "INSERT INTO api_keys (account_id, key_hash, last4, created_at) VALUES (?, ?, ?, ?)
+             insecure_use_at = NULL, insecure_use_ip = NULL, expires_at = excluded.expires_at,
+             allowed_networks = excluded.allowed_networks, access = excluded.access,
+             revoke_after_unused_days = excluded.revoke_after_unused_days,
+             network_refused_at = NULL, network_refused_ip = NULL",
+        "INSERT INTO api_keys (account_id, key_hash, last4, created_at, expires_at, allowed_networks,
+             access, revoke_after_unused_days) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON DUPLICATE KEY UPDATE key_hash = VALUES(key_hash), last4 = VALUES(last4),
              created_at = VALUES(created_at), last_used_at = NULL, last_used_ip = NULL,
-             insecure_use_at = NULL, insecure_use_ip = NULL",
+             insecure_use_at = NULL, insecure_use_ip = NULL, expires_at = VALUES(expires_at),
+             allowed_networks = VALUES(allowed_networks), access = VALUES(access),
+             revoke_after_unused_days = VALUES(revoke_after_unused_days),
+             network_refused_at = NULL, network_refused_ip = NULL",
     ))
     .bind(account_id)
     .bind(&key.sha256()[..])
     .bind(key.last4())
     .bind(created_at)
+    .bind(policy.expires_at)
+    .bind(policy.networks_column())
+    .bind(policy.access.as_str())
+    .bind(policy.revoke_after_unused_days.map(i64::from))
     .execute(store)
     .await?;
-    sqlx::query("UPDATE accounts SET key_revoked_at = NULL WHERE id = ?")
-        .bind(account_id)
-        .execute(store)
-        .await?;
+    sqlx::query(
+        "UPDATE accounts SET key_revoked_at = NULL, key_revoked_reason = NULL WHERE id = ?",
+    )
+    .bind(account_id)
+    .execute(store)
+    .await?;
     let entry = audit::Entry {
         account_id: Some(account_id),
         actor: by,
@@ -54,7 +73,12 @@ pub async fn regenerate(
         action: Action::ApiKeyRegenerated,
         details: vec![],
     };
-    audit::record(store, entry.with("key", api_key::masked(key.last4()))).await;
+    let entry = entry.with("key", api_key::masked(key.last4()));
+    let entry = match (policy.access, policy.expires_at) {
+        (KeyAccess::Full, None) if policy.networks.is_empty() => entry,
+        _ => entry.with("policy", describe(&policy)),
+    };
+    audit::record(store, entry).await;
     let regenerated = alerts::Event::api_key_regenerated(&api_key::masked(key.last4()));
     alerts::notify(store, account_id, regenerated).await;
     let info = ApiKeyInfo {
@@ -64,11 +88,29 @@ pub async fn regenerate(
         last_used_ip: None,
         sent_insecurely_at: None,
         sent_insecurely_from: None,
+        policy: policy.options(),
+        network_refused_at: None,
+        network_refused_from: None,
     };
     Ok(NewApiKey {
         key: key.expose().to_owned(),
         info,
     })
+}
+
+/// The policy in a few words, for the audit log.
+fn describe(policy: &Policy) -> String {
+    let mut parts = vec![policy.access.as_str().to_owned()];
+    if let Some(at) = policy.expires_at {
+        parts.push(format!("expires {}", time::rfc3339(at)));
+    }
+    if let Some(column) = policy.networks_column() {
+        parts.push(format!("from {column}"));
+    }
+    if let Some(days) = policy.revoke_after_unused_days {
+        parts.push(format!("revoked after {days} days unused"));
+    }
+    parts.join("; ")
 }
 
 /// The caller a presented key belongs to, or 401. Malformed keys never reach the store; keys
@@ -90,6 +132,25 @@ pub async fn authenticate(
         }
     };
     let now = time::now();
+    // Checked at every request against the clock and the client, cached or not: an expired key is
+    // refused from its very second.
+    key_policy::check_expiry(known.expires_at, now)?;
+    if !key_policy::network_allows(&known.networks, ip) {
+        refused_network(store, &known, ip, now).await;
+        return Err(AppError::new(
+            ErrorCode::ApiKeyNetwork,
+            format!(
+                "This API key may be used only from {}; this request came from {}.",
+                known
+                    .networks
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                ip.map_or_else(|| "an unknown address".to_owned(), |ip| ip.to_string())
+            ),
+        ));
+    }
     if known
         .last_used_at
         .is_none_or(|at| now - at >= LAST_USED_GRANULARITY_SECS)
@@ -117,11 +178,50 @@ pub async fn authenticate(
         prefix: known.prefix,
         actor: Actor::ApiKey {
             masked: api_key::masked(&known.last4),
+            read_only: known.access == KeyAccess::ReadOnly,
         },
         ip,
         session: None,
         suspended: known.suspended,
     })
+}
+
+/// A request from outside the key's networks: the audit log and the key's row say from where (the
+/// row for Profile; written at most once a minute, like `last_used_at`).
+async fn refused_network(store: &Store, known: &KnownKey, ip: Option<IpAddr>, now: i64) {
+    let ip_text = ip.map(|ip| ip.to_string());
+    let noted = sqlx::query(
+        "UPDATE api_keys SET network_refused_at = ?, network_refused_ip = ?
+         WHERE account_id = ? AND (network_refused_at IS NULL OR network_refused_at <= ?
+             OR network_refused_ip IS NULL OR network_refused_ip <> ?)",
+    )
+    .bind(now)
+    .bind(&ip_text)
+    .bind(known.account_id)
+    .bind(now - LAST_USED_GRANULARITY_SECS)
+    .bind(ip_text.clone().unwrap_or_default())
+    .execute(store)
+    .await;
+    match noted {
+        Ok(done) if done.rows_affected() > 0 => {
+            let actor = Actor::ApiKey {
+                masked: api_key::masked(&known.last4),
+                read_only: known.access == KeyAccess::ReadOnly,
+            };
+            let entry = audit::Entry {
+                account_id: Some(known.account_id),
+                actor: &actor,
+                ip,
+                action: Action::ApiKeyNetworkRefused,
+                details: vec![],
+            };
+            audit::record(store, entry.with("ip", ip_text.unwrap_or_default())).await;
+        }
+        Ok(_) => {}
+        Err(err) => {
+            tracing::warn!(error = %err, "could not note a request from outside a key's networks")
+        }
+    }
 }
 
 /// A key's row, with what the request needs of its account.
@@ -132,11 +232,16 @@ struct KeyRow {
     last_used_at: Option<i64>,
     last4: String,
     suspended_at: Option<i64>,
+    expires_at: Option<i64>,
+    allowed_networks: Option<String>,
+    access: String,
 }
 
 async fn lookup(store: &Store, hash: &[u8; 32]) -> Result<KnownKey, AppError> {
     let row: Option<KeyRow> = sqlx::query_as(
-        "SELECT k.account_id, a.prefix, k.last_used_at, k.last4, a.suspended_at FROM api_keys k JOIN accounts a ON a.id = k.account_id
+        "SELECT k.account_id, a.prefix, k.last_used_at, k.last4, a.suspended_at, k.expires_at,
+                k.allowed_networks, k.access
+         FROM api_keys k JOIN accounts a ON a.id = k.account_id
          WHERE k.key_hash = ?",
     )
     .bind(&hash[..])
@@ -148,6 +253,9 @@ async fn lookup(store: &Store, hash: &[u8; 32]) -> Result<KnownKey, AppError> {
         last_used_at,
         last4,
         suspended_at,
+        expires_at,
+        allowed_networks,
+        access,
     } = row.ok_or_else(|| {
         AppError::unauthorized("This API key is not valid (it may have been regenerated).")
     })?;
@@ -157,7 +265,64 @@ async fn lookup(store: &Store, hash: &[u8; 32]) -> Result<KnownKey, AppError> {
         last4,
         last_used_at,
         suspended: suspended_at.is_some(),
+        expires_at,
+        networks: key_policy::networks_from_column(allowed_networks.as_deref()),
+        access: KeyAccess::from_stored(&access),
     })
+}
+
+/// Keys with "revoke after N days unused" whose last request (or, never used, their creation) is
+/// older than that are deleted; the account records when, as for a reported key, and the audit log
+/// says why. Runs with the reconciliation; answers how many.
+pub async fn retire_unused(store: &Store) -> Result<usize, AppError> {
+    let now = time::now();
+    let stale: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT account_id, last4, revoke_after_unused_days FROM api_keys
+         WHERE revoke_after_unused_days IS NOT NULL
+           AND COALESCE(last_used_at, created_at) < ? - revoke_after_unused_days * 86400",
+    )
+    .bind(now)
+    .fetch_all(store)
+    .await?;
+    let mut retired = 0;
+    for (account_id, last4, days) in stale {
+        // Only the key that was stale: a regeneration in between keeps its new key.
+        let deleted = sqlx::query(
+            "DELETE FROM api_keys WHERE account_id = ? AND last4 = ?
+               AND COALESCE(last_used_at, created_at) < ? - revoke_after_unused_days * 86400",
+        )
+        .bind(account_id)
+        .bind(&last4)
+        .bind(now)
+        .execute(store)
+        .await?;
+        if deleted.rows_affected() == 0 {
+            continue;
+        }
+        sqlx::query("UPDATE accounts SET key_revoked_at = ?, key_revoked_reason = ? WHERE id = ?")
+            .bind(now)
+            .bind(format!("it was unused for {days} days"))
+            .bind(account_id)
+            .execute(store)
+            .await?;
+        let entry = audit::Entry {
+            account_id: Some(account_id),
+            actor: &Actor::System,
+            ip: None,
+            action: Action::ApiKeyRevoked,
+            details: vec![],
+        };
+        let reason = format!("unused for {days} days");
+        audit::record(
+            store,
+            entry
+                .with("key", api_key::masked(&last4))
+                .with("reason", reason),
+        )
+        .await;
+        retired += 1;
+    }
+    Ok(retired)
 }
 
 /// Someone reports `presented` as exposed: if it is a live key, it is deleted at once (the account
@@ -190,8 +355,9 @@ pub async fn revoke_reported(
         // Regenerated or reported by someone else in between: nothing of this key is left.
         return Ok(());
     }
-    sqlx::query("UPDATE accounts SET key_revoked_at = ? WHERE id = ?")
+    sqlx::query("UPDATE accounts SET key_revoked_at = ?, key_revoked_reason = ? WHERE id = ?")
         .bind(now)
+        .bind("it was reported as exposed")
         .bind(account_id)
         .execute(&mut *tx)
         .await?;

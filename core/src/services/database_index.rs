@@ -114,8 +114,9 @@ pub async fn sync_all(store: &Store, fleet: &Fleet) -> Result<(), AppError> {
             .filter(|(_, _, server_id)| *server_id == server.id)
         {
             let names = by_prefix.remove(prefix.as_str()).unwrap_or_default();
+            let before = known.get(account_id).cloned().unwrap_or_default();
             if known.get(account_id) != Some(&names) {
-                replace(store, *account_id, &names).await?;
+                replace_unless_changed(store, *account_id, &before, &names).await?;
             }
         }
     }
@@ -144,6 +145,26 @@ pub async fn removed(store: &Store, account_id: i64, name: &str) -> Result<(), A
         .execute(store)
         .await?;
     Ok(())
+}
+
+/// `replace`, unless the account's index no longer holds `before` (what it held when the scan
+/// began): the panel created or dropped one of its databases during the scan, which is newer than
+/// what the scan read, and the next pass picks up anything else.
+async fn replace_unless_changed(
+    store: &Store,
+    account_id: i64,
+    before: &BTreeSet<String>,
+    names: &BTreeSet<String>,
+) -> Result<(), AppError> {
+    let now: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM account_databases WHERE account_id = ?")
+            .bind(account_id)
+            .fetch_all(store)
+            .await?;
+    if now.into_iter().collect::<BTreeSet<_>>() != *before {
+        return Ok(());
+    }
+    replace(store, account_id, names).await
 }
 
 async fn replace(store: &Store, account_id: i64, names: &BTreeSet<String>) -> Result<(), AppError> {

@@ -77,7 +77,11 @@ pub async fn revoke_other_sessions(store: &Store, caller: &Caller) -> Result<Sig
 
 /// A new API key, the old one invalid at once. With two-factor on, only from a sign-in of the last
 /// 10 minutes: the key carries every right of the account and outlives the session.
-pub async fn regenerate_api_key(store: &Store, caller: &Caller) -> Result<NewApiKey, AppError> {
+pub async fn regenerate_api_key(
+    store: &Store,
+    caller: &Caller,
+    options: &types::key_policy::KeyOptions,
+) -> Result<NewApiKey, AppError> {
     two_factor::require_fresh_sign_in(store, caller, "regenerate the API key").await?;
-    api_keys::regenerate(store, caller.account_id, &caller.actor, caller.ip).await
+    api_keys::regenerate(store, caller.account_id, &caller.actor, caller.ip, options).await
 }

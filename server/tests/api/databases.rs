@@ -193,7 +193,7 @@ async fn databases_changed_outside_the_panel_are_picked_up_by_reconciliation() {
         std::slice::from_ref(&shop),
         "the first listing reads the server"
     );
-    app.create_database(&outside).await;
+    app.create_database_behind_the_panels_back(&outside).await;
     assert_eq!(
         names(&api).await,
         std::slice::from_ref(&shop),

@@ -187,6 +187,7 @@ impl TestApp {
             account.id,
             &server::domain::caller::Actor::Cli,
             None,
+            &Default::default(),
         )
         .await
         .unwrap()
@@ -194,7 +195,27 @@ impl TestApp {
     }
 
     /// Creates a database directly on the managed server (as root), for listing tests.
+    /// Creates `name` as root and tells the account's index, as the panel does for its own
+    /// creations (a database made outside the panel is otherwise listed after the next
+    /// reconciliation, which may be reading the server at this very moment).
     pub async fn create_database(&self, name: &str) {
+        self.create_database_behind_the_panels_back(name).await;
+        let accounts: Vec<(i64, String)> = sqlx::query_as("SELECT id, prefix FROM accounts")
+            .fetch_all(&self.state.store)
+            .await
+            .unwrap();
+        if let Some((id, _)) = accounts
+            .iter()
+            .find(|(_, prefix)| name.starts_with(&format!("{prefix}_")))
+        {
+            server::services::database_index::added(&self.state.store, *id, name)
+                .await
+                .unwrap();
+        }
+    }
+
+    /// Creates `name` as root and tells the panel nothing (an operator's own DDL).
+    pub async fn create_database_behind_the_panels_back(&self, name: &str) {
         sqlx::query(&format!("CREATE DATABASE {}", quote_identifier(name)))
             .execute(&self.state.mysql)
             .await
@@ -388,6 +409,22 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+
+    /// The newest event of `action` in the account's audit log (`GET /api/audit` with `key`).
+    pub async fn audit_event(&self, key: &str, action: &str) -> Option<serde_json::Value> {
+        let audit: serde_json::Value = self
+            .get_bearer("/api/audit", key)
+            .await
+            .json()
+            .await
+            .unwrap();
+        audit["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|event| event["action"] == action)
+            .cloned()
     }
 
     /// Signs in through the sign-in server function, as the login form does; returns the cookie pair.

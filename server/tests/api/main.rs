@@ -24,6 +24,7 @@ mod fleet;
 mod health;
 mod instances;
 mod isolation;
+mod key_policy;
 mod key_revocation;
 mod metrics;
 mod offsite;

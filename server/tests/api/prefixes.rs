@@ -139,6 +139,7 @@ async fn an_old_account_with_a_reserved_prefix_cannot_reach_system_schemas() {
         id,
         &server::domain::caller::Actor::Cli,
         None,
+        &Default::default(),
     )
     .await
     .unwrap()

@@ -76,18 +76,7 @@ async fn a_key_sent_over_plain_http_from_afar_is_refused_and_its_owner_told() {
         "{account_view}"
     );
     assert!(account_view["api_key"]["sent_insecurely_at"].is_string());
-    let audit: Value = app
-        .get_bearer("/api/audit", &key)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let event = audit["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["action"] == "api_key_sent_insecurely")
-        .cloned();
+    let event = app.audit_event(&key, "api_key_sent_insecurely").await;
     assert_eq!(event.expect("an audit event")["source_ip"], "198.51.100.23");
     // (Profile's warning in the browser: end2end/tests/profile.spec.ts.)
 

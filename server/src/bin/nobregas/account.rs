@@ -15,12 +15,45 @@ pub async fn show_account(api: &Api, output: Output) -> Result<(), Failure> {
         }
         let key = match (&account.api_key, &account.api_key_revoked_at) {
             (Some(info), _) => format!("{} (created {})", info.masked, info.created_at),
-            (None, Some(at)) => format!("revoked {at} (reported as exposed)"),
+            (None, Some(at)) => format!(
+                "revoked {at}: {}",
+                account.api_key_revoked_reason.as_deref().unwrap_or("")
+            ),
             (None, None) => "none".to_owned(),
         };
+        let policy = account.api_key.as_ref().map(|info| &info.policy);
+        let access = policy.map_or("—", |policy| policy.access.as_str());
+        let expires = policy
+            .and_then(|policy| policy.expires_at.clone())
+            .unwrap_or_else(|| "never".to_owned());
+        let from = match policy {
+            Some(policy) if !policy.allowed_networks.is_empty() => {
+                policy.allowed_networks.join(",")
+            }
+            _ => "anywhere".to_owned(),
+        };
+        let unused = policy
+            .and_then(|policy| policy.revoke_after_unused_days)
+            .map_or_else(|| "never".to_owned(), |days| format!("after {days} days"));
         Ok(table(
-            ["EMAIL", "PREFIX", "API KEY"],
-            [[account.email, format!("{}_", account.prefix), key]],
+            [
+                "EMAIL",
+                "PREFIX",
+                "API KEY",
+                "ACCESS",
+                "EXPIRES",
+                "ALLOWED FROM",
+                "REVOKED WHEN UNUSED",
+            ],
+            [[
+                account.email,
+                format!("{}_", account.prefix),
+                key,
+                access.to_owned(),
+                expires,
+                from,
+                unused,
+            ]],
         ))
     })
 }
