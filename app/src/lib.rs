@@ -3,7 +3,7 @@
 #[cfg(feature = "ssr")]
 pub mod rpc;
 // The shared types, under the paths the pages (and the server) have always used.
-pub use types::{error, host, model, names, privilege, security, validate};
+pub use types::{error, host, key_policy, model, names, privilege, security, validate};
 
 pub mod account_security;
 pub mod activity;

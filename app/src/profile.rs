@@ -84,6 +84,37 @@ pub fn ProfilePage() -> impl IntoView {
     }
 }
 
+/// The key's policy as facts (access, expiry, networks, retirement); nothing for today's default.
+fn policy_facts(policy: &crate::key_policy::KeyOptions) -> impl IntoView + use<> {
+    let access = match policy.access {
+        crate::key_policy::KeyAccess::Full => "Full",
+        crate::key_policy::KeyAccess::ReadOnly => "Read-only",
+    };
+    let expires = policy
+        .expires_at
+        .clone()
+        .unwrap_or_else(|| "Never".to_owned());
+    let from = if policy.allowed_networks.is_empty() {
+        "Anywhere".to_owned()
+    } else {
+        policy.allowed_networks.join(", ")
+    };
+    let unused = policy.revoke_after_unused_days.map_or_else(
+        || "Never".to_owned(),
+        |days| format!("After {days} days unused"),
+    );
+    view! {
+        <dt>"Access"</dt>
+        <dd data-testid="key-access">{access}</dd>
+        <dt>"Expires"</dt>
+        <dd data-testid="key-expires">{expires}</dd>
+        <dt>"Allowed from"</dt>
+        <dd data-testid="key-networks">{from}</dd>
+        <dt>"Revoked"</dt>
+        <dd data-testid="key-unused">{unused}</dd>
+    }
+}
+
 #[component]
 fn ProfileDetails(account: Account, confirm_open: RwSignal<bool>) -> impl IntoView {
     let key = match account.api_key {
@@ -99,14 +130,37 @@ fn ProfileDetails(account: Account, confirm_open: RwSignal<bool>) -> impl IntoVi
                     </p>
                 }
             });
+            let expiring = info.expires_in_days.map(|days| {
+                let at = info.policy.expires_at.clone().unwrap_or_default();
+                let when = if days == 1 { "within a day".to_owned() } else { format!("in {days} days") };
+                view! {
+                    <p class="warning" role="status" data-testid="key-expiring">
+                        "Your API key expires "{when}" ("{at}"). Generate a new one with the button above "
+                        "and put it in your scripts before then."
+                    </p>
+                }
+            });
+            let refused = info.network_refused_at.clone().map(|at| {
+                let from = info.network_refused_from.clone().unwrap_or_else(|| "an unknown address".to_owned());
+                view! {
+                    <p class="notice" role="status" data-testid="key-network-refused">
+                        "A request with this key from "{from}" on "{at}" was refused: that address is outside "
+                        "the key's allowed networks."
+                    </p>
+                }
+            });
+            let policy = policy_facts(&info.policy);
             view! {
                 {exposed}
+                {expiring}
+                {refused}
                 <code class="masked-key" data-testid="masked-key">{info.masked}</code>
                 <dl class="facts">
                     <dt>"Created"</dt>
                     <dd>{info.created_at}</dd>
                     <dt>"Last used"</dt>
                     <dd>{last_used}</dd>
+                    {policy}
                 </dl>
             }
             .into_any()

@@ -216,6 +216,9 @@ async fn reconcile(state: AppState) {
         Ok(retired) => tracing::info!(retired, "revoked API keys unused past their owners' limit"),
         Err(err) => tracing::warn!(error = %err, "could not retire unused API keys; will retry"),
     }
+    if let Err(err) = crate::services::api_keys::remind_expiring(&state.store).await {
+        tracing::warn!(error = %err, "could not remind owners of expiring API keys; will retry");
+    }
     // Placement reads these figures, and /metrics shows them.
     let _ = crate::services::servers::measure_all(&state.store, &state.fleet).await;
     if let Ok(usage) = crate::services::servers::recorded_usage(&state.store).await {

@@ -28,6 +28,9 @@ pub enum AlertEvent {
     /// The account's API key was used from an address none of its keys was used from before.
     #[serde(rename = "api_key.new_ip")]
     ApiKeyNewIp,
+    /// The account's API key expires in 14 days, then in 3 (issue 28): told once each.
+    #[serde(rename = "api_key.expiring")]
+    ApiKeyExpiring,
     /// The account's storage climbed to 80 % or 100 % of its plan's.
     #[serde(rename = "storage.threshold")]
     StorageThreshold,
@@ -48,6 +51,7 @@ impl AlertEvent {
             Self::ImportFailed => "import.failed",
             Self::ApiKeyRegenerated => "api_key.regenerated",
             Self::ApiKeyNewIp => "api_key.new_ip",
+            Self::ApiKeyExpiring => "api_key.expiring",
             Self::StorageThreshold => "storage.threshold",
             Self::Ping => "ping",
         }
@@ -80,6 +84,7 @@ impl AlertEvent {
         Self::ImportFailed,
         Self::ApiKeyRegenerated,
         Self::ApiKeyNewIp,
+        Self::ApiKeyExpiring,
         Self::StorageThreshold,
     ];
 
@@ -95,6 +100,7 @@ impl AlertEvent {
             Self::ImportFailed => "An import failed",
             Self::ApiKeyRegenerated => "The API key was regenerated",
             Self::ApiKeyNewIp => "The API key was used from a new address",
+            Self::ApiKeyExpiring => "The API key expires soon",
             Self::StorageThreshold => "Storage reached 80 % or 100 % of the plan",
             Self::Ping => "A test event",
         }
@@ -112,6 +118,7 @@ impl Word for AlertEvent {
         Self::ImportFailed,
         Self::ApiKeyRegenerated,
         Self::ApiKeyNewIp,
+        Self::ApiKeyExpiring,
         Self::StorageThreshold,
         Self::Ping,
     ];

@@ -143,6 +143,9 @@ pub struct ApiKeyInfo {
     pub network_refused_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_refused_from: Option<String>,
+    /// Days left (rounded up) when the key expires within 14 days: Profile shows a banner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in_days: Option<i64>,
 }
 
 /// A freshly generated key, returned exactly once.

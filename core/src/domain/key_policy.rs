@@ -82,6 +82,16 @@ pub fn networks_from_column(column: Option<&str>) -> Vec<KeyNetwork> {
         .collect()
 }
 
+/// Days before expiry at which the owner is reminded (Profile shows a banner from the first).
+pub const EXPIRY_REMINDERS: [i64; 2] = [14, 3];
+
+/// Days left, rounded up, once a key is within its first reminder; `None` before that or after.
+pub fn expires_in_days(expires_at: Option<i64>, now: i64) -> Option<i64> {
+    expires_at
+        .filter(|at| *at > now && at - now <= EXPIRY_REMINDERS[0] * 86_400)
+        .map(|at| (at - now + 86_399) / 86_400)
+}
+
 /// Expired keys are 401 `api_key_expired` from the very second they expire.
 pub fn check_expiry(expires_at: Option<i64>, now: i64) -> Result<(), AppError> {
     match expires_at {
@@ -156,6 +166,17 @@ mod tests {
             };
             assert!(Policy::from_options(&options, now).is_err(), "{days}");
         }
+    }
+
+    #[test]
+    fn days_left_show_from_fourteen_days_and_round_up() {
+        let now = 1_000_000;
+        assert_eq!(expires_in_days(None, now), None);
+        assert_eq!(expires_in_days(Some(now + 15 * 86_400), now), None);
+        assert_eq!(expires_in_days(Some(now + 14 * 86_400), now), Some(14));
+        assert_eq!(expires_in_days(Some(now + 2 * 86_400 + 1), now), Some(3));
+        assert_eq!(expires_in_days(Some(now + 1), now), Some(1));
+        assert_eq!(expires_in_days(Some(now), now), None);
     }
 
     #[test]

@@ -231,6 +231,7 @@ pub async fn view(store: &Store, account_id: i64) -> Result<Account, AppError> {
         policy: policy.options(),
         network_refused_at: network_refused_at.map(time::rfc3339),
         network_refused_from: network_refused_ip,
+        expires_in_days: key_policy::expires_in_days(expires_at, time::now()),
     });
     Ok(Account {
         email,

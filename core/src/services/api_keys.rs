@@ -40,7 +40,7 @@ pub async fn regenerate(
              insecure_use_at = NULL, insecure_use_ip = NULL, expires_at = excluded.expires_at,
              allowed_networks = excluded.allowed_networks, access = excluded.access,
              revoke_after_unused_days = excluded.revoke_after_unused_days,
-             network_refused_at = NULL, network_refused_ip = NULL",
+             network_refused_at = NULL, network_refused_ip = NULL, expiry_reminded = NULL",
         "INSERT INTO api_keys (account_id, key_hash, last4, created_at, expires_at, allowed_networks,
              access, revoke_after_unused_days) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON DUPLICATE KEY UPDATE key_hash = VALUES(key_hash), last4 = VALUES(last4),
@@ -48,7 +48,7 @@ pub async fn regenerate(
              insecure_use_at = NULL, insecure_use_ip = NULL, expires_at = VALUES(expires_at),
              allowed_networks = VALUES(allowed_networks), access = VALUES(access),
              revoke_after_unused_days = VALUES(revoke_after_unused_days),
-             network_refused_at = NULL, network_refused_ip = NULL",
+             network_refused_at = NULL, network_refused_ip = NULL, expiry_reminded = NULL",
     ))
     .bind(account_id)
     .bind(&key.sha256()[..])
@@ -91,6 +91,7 @@ pub async fn regenerate(
         policy: policy.options(),
         network_refused_at: None,
         network_refused_from: None,
+        expires_in_days: key_policy::expires_in_days(policy.expires_at, created_at),
     };
     Ok(NewApiKey {
         key: key.expose().to_owned(),
@@ -269,6 +270,59 @@ async fn lookup(store: &Store, hash: &[u8; 32]) -> Result<KnownKey, AppError> {
         networks: key_policy::networks_from_column(allowed_networks.as_deref()),
         access: KeyAccess::from_stored(&access),
     })
+}
+
+/// Tells the owners of keys that expire within 14 days, then within 3 (`api_key.expiring`, to
+/// their webhooks and by email), each reminder once per key. Runs with the reconciliation;
+/// answers how many were sent.
+pub async fn remind_expiring(store: &Store) -> Result<usize, AppError> {
+    let now = time::now();
+    let soon: Vec<(i64, String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT account_id, last4, expires_at, expiry_reminded FROM api_keys
+         WHERE expires_at IS NOT NULL AND expires_at > ? AND expires_at <= ?",
+    )
+    .bind(now)
+    .bind(now + key_policy::EXPIRY_REMINDERS[0] * 86_400)
+    .fetch_all(store)
+    .await?;
+    let mut sent = 0;
+    for (account_id, last4, expires_at, reminded) in soon {
+        // The nearest threshold already crossed; a key made with 2 days left gets the 3-day one.
+        let Some(threshold) = key_policy::EXPIRY_REMINDERS
+            .iter()
+            .copied()
+            .filter(|days| expires_at - now <= days * 86_400)
+            .min()
+        else {
+            continue;
+        };
+        if reminded.is_some_and(|days| days <= threshold) {
+            continue;
+        }
+        // Claimed first, so two instances (or passes) send it once.
+        let claimed = sqlx::query(
+            "UPDATE api_keys SET expiry_reminded = ? WHERE account_id = ? AND last4 = ?
+               AND (expiry_reminded IS NULL OR expiry_reminded > ?)",
+        )
+        .bind(threshold)
+        .bind(account_id)
+        .bind(&last4)
+        .bind(threshold)
+        .execute(store)
+        .await?;
+        if claimed.rows_affected() == 0 {
+            continue;
+        }
+        let days_left = key_policy::expires_in_days(Some(expires_at), now).unwrap_or(1);
+        let event = alerts::Event::api_key_expiring(
+            &api_key::masked(&last4),
+            &time::rfc3339(expires_at),
+            days_left,
+        );
+        alerts::notify(store, account_id, event).await;
+        sent += 1;
+    }
+    Ok(sent)
 }
 
 /// Keys with "revoke after N days unused" whose last request (or, never used, their creation) is

@@ -10,3 +10,5 @@ ALTER TABLE api_keys ADD COLUMN network_refused_at INTEGER;
 ALTER TABLE api_keys ADD COLUMN network_refused_ip TEXT;
 -- Why the account's key was revoked (reported as exposed, unused too long), for Profile.
 ALTER TABLE accounts ADD COLUMN key_revoked_reason TEXT;
+-- The last expiry reminder sent for the key (14, then 3: days before), so each goes once.
+ALTER TABLE api_keys ADD COLUMN expiry_reminded INTEGER;

@@ -265,3 +265,85 @@ async fn a_session_issues_a_key_with_its_policy_and_bad_options_change_nothing()
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn an_expiring_key_is_told_fourteen_then_three_days_before_once_each() {
+    let mut settings = crate::helpers::test_settings();
+    settings.webhook_allow_private = true;
+    let app = crate::helpers::spawn_app_with(settings).await;
+    let account = app.create_account().await;
+    let in_ten_days = time::now() + 10 * 86_400;
+    let key = api_keys::regenerate(
+        &app.state.store,
+        account.id,
+        &Actor::Cli,
+        None,
+        &KeyOptions {
+            expires_at: Some(time::rfc3339(in_ten_days)),
+            ..KeyOptions::default()
+        },
+    )
+    .await
+    .unwrap()
+    .key;
+    let api = app.api(&key);
+    // Nobody listens: the deliveries are queued, and that is what is counted.
+    let hook = api
+        .create_webhook(&types::alerts::CreateWebhook {
+            url: "http://127.0.0.1:9/hook".into(),
+            secret: None,
+            events: vec![types::alerts::AlertEvent::ApiKeyExpiring],
+        })
+        .await
+        .unwrap()
+        .value
+        .webhook
+        .id;
+    assert_eq!(
+        account_json(&app, &key).await["api_key"]["expires_in_days"],
+        10,
+        "Profile's banner"
+    );
+    assert_eq!(
+        api_keys::remind_expiring(&app.state.store).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        api_keys::remind_expiring(&app.state.store).await.unwrap(),
+        0,
+        "once"
+    );
+    sqlx::query("UPDATE api_keys SET expires_at = ? WHERE account_id = ?")
+        .bind(time::now() + 2 * 86_400)
+        .bind(account.id)
+        .execute(&app.state.store)
+        .await
+        .unwrap();
+    assert_eq!(
+        api_keys::remind_expiring(&app.state.store).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        api_keys::remind_expiring(&app.state.store).await.unwrap(),
+        0
+    );
+    let deliveries = api
+        .list_webhook_deliveries(&hook)
+        .await
+        .unwrap()
+        .value
+        .deliveries;
+    assert_eq!(deliveries.len(), 2, "{deliveries:?}");
+    assert!(
+        deliveries
+            .iter()
+            .all(|d| d.event == types::alerts::AlertEvent::ApiKeyExpiring)
+    );
+    // A key without an expiry, or far from it, is never told.
+    let plain = app.create_account().await;
+    app.issue_key(&plain).await;
+    assert_eq!(
+        api_keys::remind_expiring(&app.state.store).await.unwrap(),
+        0
+    );
+}

@@ -61,6 +61,13 @@ impl Event {
         }
     }
 
+    pub fn api_key_expiring(masked: &str, expires_at: &str, days_left: i64) -> Self {
+        Self {
+            kind: AlertEvent::ApiKeyExpiring,
+            data: json!({ "key": masked, "expires_at": expires_at, "days_left": days_left }),
+        }
+    }
+
     pub fn storage_threshold(percent: i64, used_bytes: i64, limit_bytes: i64) -> Self {
         Self {
             kind: AlertEvent::StorageThreshold,
