@@ -1,6 +1,8 @@
 //! `cargo bench -p server --bench api` — figures recorded in docs/PERFORMANCE.md.
 //! 1. Bearer verification in-process: parse + checksum + SHA-256 + indexed SQLite lookup.
-//! 2. `GET /api/databases` over loopback HTTP against the real MariaDB, fixed request count.
+//! 2. The same with a key carrying a policy (issue 28: an expiry and 20 allowed networks, the
+//!    client's address in the last one), against a plain key, from the same client address.
+//! 3. `GET /api/databases` over loopback HTTP against the real MariaDB, fixed request count.
 use server::config::Settings;
 use server::domain::secret::random_base62;
 use server::services::{accounts, api_keys};
@@ -88,7 +90,73 @@ async fn main() {
         micros(start.elapsed()) / VERIFY_ITERATIONS as f64
     );
 
-    // 2. GET /api/databases on loopback.
+    // 2. A key with a policy against a plain one, both from 127.0.0.1, alternating rounds; each
+    // keeps its best median (the first round of each also warms its address in the cache).
+    let client_ip = Some(std::net::IpAddr::from([127, 0, 0, 1]));
+    let mut networks: Vec<String> = (1..20).map(|n| format!("10.{n}.0.0/16")).collect();
+    networks.push("127.0.0.0/8".into());
+    let policy = types::key_policy::KeyOptions {
+        expires_at: Some(server::domain::time::rfc3339(
+            server::domain::time::now() + 365 * 86_400,
+        )),
+        allowed_networks: networks,
+        ..Default::default()
+    };
+    let (mut plain, mut with_policy) = (
+        (Duration::MAX, Duration::MAX),
+        (Duration::MAX, Duration::MAX),
+    );
+    for _ in 0..3 {
+        for (options, best) in [
+            (types::key_policy::KeyOptions::default(), &mut plain),
+            (policy.clone(), &mut with_policy),
+        ] {
+            let key = api_keys::regenerate(
+                &state.store,
+                account_id,
+                &server::domain::caller::Actor::Cli,
+                None,
+                &options,
+            )
+            .await
+            .unwrap()
+            .key;
+            let mut samples = Vec::with_capacity(VERIFY_ITERATIONS);
+            for _ in 0..VERIFY_ITERATIONS {
+                let start = Instant::now();
+                api_keys::authenticate(&state.store, &state.store_cache, &key, client_ip)
+                    .await
+                    .unwrap();
+                samples.push(start.elapsed());
+            }
+            samples.sort();
+            let at = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
+            if at(0.5) < best.0 {
+                *best = (at(0.5), at(0.99));
+            }
+        }
+    }
+    println!(
+        "bearer verification from 127.0.0.1: plain key median {:.2} µs / p99 {:.2} µs; key with expiry and 20 networks median {:.2} µs / p99 {:.2} µs ({:.2}× the plain median)",
+        micros(plain.0),
+        micros(plain.1),
+        micros(with_policy.0),
+        micros(with_policy.1),
+        with_policy.0.as_secs_f64() / plain.0.as_secs_f64()
+    );
+    // The HTTP part uses a plain key again.
+    let key = api_keys::regenerate(
+        &state.store,
+        account_id,
+        &server::domain::caller::Actor::Cli,
+        None,
+        &Default::default(),
+    )
+    .await
+    .unwrap()
+    .key;
+
+    // 3. GET /api/databases on loopback.
     let client = reqwest::Client::new();
     let url = format!("http://127.0.0.1:{port}/api/databases");
     let start = Instant::now();
