@@ -1,5 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
-import { createAccount, mariadb, maskedKey, regenerateKeyWithCli, signIn, waitHydrated } from './helpers';
+import AxeBuilder from '@axe-core/playwright';
+import { createAccount, mariadb, maskedKey, panel, regenerateKeyWithCli, signIn, waitHydrated } from './helpers';
 
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 
@@ -114,4 +115,25 @@ test('a key sent over plain http from another machine is refused and Profile say
   await expect(warning).toBeVisible();
   await expect(warning).toContainText('198.51.100.23');
   await expect(warning).toContainText('regenerate it');
+});
+
+test('Profile shows the key\'s policy and warns before it expires', async ({ page }) => {
+  const account = createAccount();
+  // Nine days and a half from now: "in 10 days" (days are rounded up).
+  const expiresAt = new Date(Date.now() + 9.5 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+  const key = panel([
+    'key', 'regenerate', '--email', account.email,
+    '--expires-at', expiresAt, '--allow', '127.0.0.0/8', '--read-only', '--revoke-after-unused-days', '90',
+  ]).trim().split('\n').pop()!;
+  expect((await page.request.get('/api/databases', { headers: bearer(key) })).status()).toBe(200);
+  await signIn(page, account);
+  await openProfile(page);
+  await expect(page.getByTestId('key-expiring')).toContainText('expires in 10 days');
+  await expect(page.getByTestId('key-expiring')).toContainText(expiresAt);
+  await expect(page.getByTestId('key-access')).toHaveText('Read-only');
+  await expect(page.getByTestId('key-expires')).toHaveText(expiresAt);
+  await expect(page.getByTestId('key-networks')).toHaveText('127.0.0.0/8');
+  await expect(page.getByTestId('key-unused')).toHaveText('After 90 days unused');
+  const results = await new AxeBuilder({ page }).include('main').analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
 });
