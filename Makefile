@@ -8,6 +8,8 @@ BIN := target/release/nobregas-panel
 # file the pages load; `cargo bench`/`cargo test` rebuild the same binary, and without it they would
 # leave target/release/nobregas-panel pointing pages at a file that does not exist.
 export LEPTOS_OUTPUT_NAME := nobregas-panel
+# A failing test's message, rather than forty frames of tokio, is what survives a CI log cut short.
+export RUST_BACKTRACE := 0
 
 .PHONY: run test setup-run setup-test build unit integration integration-shared-store fuzz load scale fleet-bench tables-bench storage-bench binlog-bench pitr-bench e2e bench check
 

@@ -14,6 +14,7 @@ pub mod components;
 pub mod connect;
 pub mod database_detail;
 pub mod databases;
+pub mod key_options;
 pub mod layout;
 pub mod lists;
 pub mod profile;

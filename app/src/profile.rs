@@ -4,20 +4,10 @@ use crate::backups::{JobStatus, list_backups};
 use crate::components::form_error::failure;
 use crate::components::load::Load;
 use crate::components::{confirm::ConfirmDialog, icons::SyncIcon, reveal::RevealSecret};
-use crate::error::AppError;
+use crate::key_options::{KeyChoices, KeyOptionsFields, RegenerateApiKey};
 use crate::layout::AccountResource;
-use crate::model::{Account, ApiKeyInfo, NewApiKey, Suspension};
+use crate::model::{Account, ApiKeyInfo, Suspension};
 use leptos::prelude::*;
-
-#[server(prefix = "/rpc", endpoint = "regenerate_api_key")]
-pub async fn regenerate_api_key() -> Result<NewApiKey, AppError> {
-    use panel_core::services::security;
-    crate::rpc::answer(async {
-        let (state, caller) = crate::rpc::signed_in().await?;
-        security::regenerate_api_key(&state.store, &caller, &Default::default()).await
-    })
-    .await
-}
 
 fn last_used_text(info: &ApiKeyInfo) -> String {
     match (&info.last_used_at, &info.last_used_ip) {
@@ -32,6 +22,7 @@ pub fn ProfilePage() -> impl IntoView {
     let AccountResource(account) = expect_context::<AccountResource>();
     let confirm_open = RwSignal::new(false);
     let regenerate = ServerAction::<RegenerateApiKey>::new();
+    let choices = KeyChoices::default();
     // The new key lives only in the action's value, and only until the reveal dialog is closed.
     let new_key = move || regenerate.value().get().and_then(Result::ok);
     Effect::new(move |_| {
@@ -64,13 +55,14 @@ pub fn ProfilePage() -> impl IntoView {
                     regenerate.value().set(None);
                 })
                 on_confirm=Callback::new(move |_| {
-                    regenerate.dispatch(RegenerateApiKey {});
+                    regenerate.dispatch(choices.request());
                 })
             >
                 <p>
                     "Current key last used: "
                     {move || key_info().map(|info| last_used_text(&info)).unwrap_or_else(|| "never (no key yet)".to_owned())}
                 </p>
+                <KeyOptionsFields choices/>
             </ConfirmDialog>
         </Show>
         {move || new_key().map(|new_key| view! {
@@ -79,7 +71,9 @@ pub fn ProfilePage() -> impl IntoView {
                 secret=new_key.key
                 testid="new-api-key"
                 on_done=Callback::new(move |_| regenerate.value().set(None))
-            />
+            >
+                <dl class="facts" data-testid="new-key-policy">{policy_facts(&new_key.info.policy())}</dl>
+            </RevealSecret>
         })}
     }
 }
@@ -131,7 +125,7 @@ fn ProfileDetails(account: Account, confirm_open: RwSignal<bool>) -> impl IntoVi
                 }
             });
             let expiring = info.expires_in_days.map(|days| {
-                let at = info.policy.expires_at.clone().unwrap_or_default();
+                let at = info.expires_at.clone().unwrap_or_default();
                 let when = if days == 1 { "within a day".to_owned() } else { format!("in {days} days") };
                 view! {
                     <p class="warning" role="status" data-testid="key-expiring">
@@ -149,7 +143,7 @@ fn ProfileDetails(account: Account, confirm_open: RwSignal<bool>) -> impl IntoVi
                     </p>
                 }
             });
-            let policy = policy_facts(&info.policy);
+            let policy = policy_facts(&info.policy());
             view! {
                 {exposed}
                 {expiring}

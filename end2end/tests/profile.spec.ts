@@ -137,3 +137,46 @@ test('Profile shows the key\'s policy and warns before it expires', async ({ pag
   const results = await new AxeBuilder({ page }).include('main').analyze();
   expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
 });
+
+test('the regenerate dialog issues a read-only key that expires on a date, and both dialogs say so', async ({ page }) => {
+  const account = createAccount();
+  const oldKey = regenerateKeyWithCli(account);
+  await signIn(page, account);
+  await openProfile(page);
+
+  await page.getByRole('button', { name: 'Regenerate API key' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Regenerate API key?' });
+  await expect(confirm.getByLabel('Expires')).toHaveValue('never');
+  await expect(confirm.getByRole('radio', { name: /^Full/ })).toBeChecked();
+  const axe = await new AxeBuilder({ page }).include('[role="dialog"]').analyze();
+  expect(axe.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+
+  const day = new Date(Date.now() + 45 * 86_400_000).toISOString().slice(0, 10);
+  await confirm.getByLabel('Expires').selectOption('date');
+  await confirm.getByLabel(/^Expiry date/).fill(day);
+  await confirm.getByLabel('Allowed networks').fill('127.0.0.0/8, ::1');
+  await confirm.getByRole('radio', { name: /^Read-only/ }).check();
+  await confirm.getByRole('button', { name: 'Generate' }).click();
+
+  const expiresAt = `${day}T23:59:59Z`;
+  const reveal = page.getByRole('dialog', { name: 'Your new API key' });
+  const newKey = (await reveal.getByTestId('new-api-key').textContent())!;
+  await expect(reveal.getByTestId('key-access')).toHaveText('Read-only');
+  await expect(reveal.getByTestId('key-expires')).toHaveText(expiresAt);
+  await expect(reveal.getByTestId('key-networks')).toHaveText('127.0.0.0/8, ::1');
+
+  // Read-only: it reads, and changing anything is 403 api_key_read_only.
+  expect((await page.request.get('/api/databases', { headers: bearer(newKey) })).status()).toBe(200);
+  const refused = await page.request.post('/api/databases', {
+    headers: bearer(newKey),
+    data: { name: `${account.prefix}_shop` },
+  });
+  expect(refused.status()).toBe(403);
+  expect((await refused.json()).error.code).toBe('api_key_read_only');
+  expect((await page.request.get('/api/databases', { headers: bearer(oldKey) })).status()).toBe(401);
+
+  await reveal.getByRole('button', { name: 'Done' }).click();
+  await expect(page.getByTestId('key-access')).toHaveText('Read-only');
+  await expect(page.getByTestId('key-expires')).toHaveText(expiresAt);
+  await expect(page.getByTestId('key-networks')).toHaveText('127.0.0.0/8, ::1');
+});

@@ -635,7 +635,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let new = api_keys::regenerate(&store, account_id, &Actor::Cli, None, &options).await?;
             // The policy on stderr; the key alone and last on stdout, as scripts read it.
-            let policy = &new.info.policy;
+            let policy = &new.info.policy();
             if policy != &KeyOptions::default() {
                 eprintln!(
                     "access: {}; expires: {}; allowed from: {}; revoked after unused: {}",

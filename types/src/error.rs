@@ -269,6 +269,12 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
         match value {
             E::Request(msg) => Self::unavailable(format!("The panel could not be reached: {msg}")),
             E::Args(msg) | E::MissingArg(msg) => Self::bad_request(msg),
+            // On the server, only a request's body fails to deserialize (a JSON server function
+            // sent something else): the caller's mistake, not the panel's.
+            #[cfg(feature = "ssr")]
+            E::Deserialization(msg) => {
+                Self::bad_request(format!("The request body could not be read: {msg}"))
+            }
             other => Self::new(ErrorCode::Internal, other.to_string()),
         }
     }

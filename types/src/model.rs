@@ -134,9 +134,18 @@ pub struct ApiKeyInfo {
     /// The client address that sent it so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_insecurely_from: Option<String>,
-    /// The key's policy (issue 28): expiry, allowed networks, access, retirement when unused.
-    #[serde(flatten)]
-    pub policy: crate::key_policy::KeyOptions,
+    // The key's policy (issue 28), as `POST /api/keys` takes it. Spelled out rather than a
+    // flattened `KeyOptions`: serde's flatten would add kilobytes to the first page's WASM.
+    /// RFC 3339, UTC; absent: the key does not expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// Absent or empty: any address.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_networks: Vec<String>,
+    #[serde(default)]
+    pub access: crate::key_policy::KeyAccess,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoke_after_unused_days: Option<u32>,
     /// RFC 3339, UTC: the last request refused (403 `api_key_network`) for coming from outside
     /// the allowed networks, and its address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -146,6 +155,18 @@ pub struct ApiKeyInfo {
     /// Days left (rounded up) when the key expires within 14 days: Profile shows a banner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in_days: Option<i64>,
+}
+
+impl ApiKeyInfo {
+    /// The key's policy, as `POST /api/keys` takes it.
+    pub fn policy(&self) -> crate::key_policy::KeyOptions {
+        crate::key_policy::KeyOptions {
+            expires_at: self.expires_at.clone(),
+            allowed_networks: self.allowed_networks.clone(),
+            access: self.access,
+            revoke_after_unused_days: self.revoke_after_unused_days,
+        }
+    }
 }
 
 /// A freshly generated key, returned exactly once.

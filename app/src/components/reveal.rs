@@ -13,6 +13,9 @@ pub fn RevealSecret(
     #[prop(optional)]
     download: Option<&'static str>,
     on_done: Callback<()>,
+    /// What else to say about the secret (a new key's policy).
+    #[prop(optional)]
+    children: Option<Children>,
 ) -> impl IntoView {
     let download = download.map(|name| {
         let href = format!(
@@ -27,6 +30,7 @@ pub fn RevealSecret(
             <h2 id="reveal-title">{title}</h2>
             <p class="warning">"Copy it now: it will not be shown again."</p>
             <code class="full-key" data-testid=testid>{secret}</code>
+            {children.map(|children| children())}
             <div class="modal-actions">
                 <CopyButton text=to_copy/>
                 {download}

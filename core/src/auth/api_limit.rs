@@ -73,6 +73,7 @@ pub async fn limit(State(state): State<AppState>, mut request: Request, next: Ne
             if let Some(caller) = &caller
                 && caller.read_only()
                 && changes_something(request.method(), request.uri().path())
+                && !runs_read_only(request.uri().path())
             {
                 let mut response = AppError::new(
                     ErrorCode::ApiKeyReadOnly,
@@ -141,6 +142,16 @@ fn open_while_suspended(method: &axum::http::Method, path: &str) -> bool {
 /// While an account moves to another server, requests that change something wait (423); reads
 /// of the panel's own data and of the databases go on, and so do signing out and cancelling.
 /// Server functions are all POSTs: their names say which only read.
+/// The query endpoints: a read-only key's SQL runs as the account's read-only identity
+/// (`services::queries::identity`), so MariaDB, not this layer, refuses its writes.
+/// (The layer sits inside `/api`, so it sees paths without it.)
+fn runs_read_only(path: &str) -> bool {
+    path.strip_prefix("/databases/").is_some_and(|rest| {
+        rest.split_once('/')
+            .is_some_and(|(_, tail)| matches!(tail, "query" | "query/export"))
+    })
+}
+
 fn changes_something(method: &axum::http::Method, path: &str) -> bool {
     if let Some(endpoint) = path.strip_prefix("/rpc/") {
         let reads = ["list_", "get_"]
@@ -181,13 +192,41 @@ pub async fn limit_server_functions(
         )
         .into_response();
     }
-    limit(state, request, next).await
+    let response = limit(state, request, next).await;
+    if response.status() == axum::http::StatusCode::INTERNAL_SERVER_ERROR {
+        return status_from_code(response).await;
+    }
+    response
+}
+
+/// A server function whose arguments do not decode fails before its body can set a status, and
+/// leptos_axum answers 500 for any error without one: the status follows the error's own code
+/// (a body that is not the function's JSON is 400 `bad_request`, not the panel's fault).
+async fn status_from_code(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return AppError::new(ErrorCode::Internal, "The answer could not be read.").into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = error.status();
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 #[cfg(test)]
 mod tests {
     use super::open_while_suspended;
     use axum::http::Method;
+
+    #[test]
+    fn only_the_query_endpoints_run_read_only() {
+        assert!(super::runs_read_only("/databases/acme_shop/query"));
+        assert!(super::runs_read_only("/databases/acme_shop/query/export"));
+        assert!(!super::runs_read_only("/databases/acme_shop"));
+        assert!(!super::runs_read_only("/databases/acme_shop/backups"));
+        assert!(!super::runs_read_only("/databases/acme_shop/query/other"));
+        assert!(!super::runs_read_only("/databases"));
+    }
 
     #[test]
     fn a_suspended_account_keeps_only_reading_why_its_sign_in_and_its_backups() {

@@ -61,11 +61,7 @@ pub async fn suspend_by(
         let accounts = mysql_users(mysql, &caller.prefix).await?;
         users::set_locked(mysql, &caller.prefix, &accounts, true).await?;
     }
-    processlist::kill(
-        mysql,
-        processlist::sessions_of_user(mysql, &identity::name(&caller.prefix)).await?,
-    )
-    .await?;
+    processlist::kill(mysql, identity::sessions(mysql, &caller.prefix).await?).await?;
     audit::record(
         store,
         Entry::by(&caller, Action::AccountSuspended).with("reason", reason),
@@ -133,14 +129,15 @@ pub(crate) async fn operator(
     })
 }
 
-/// Every MySQL user of the account on its server: `<prefix>_…` at every host, and the identity
-/// its SQL runs as at each of its hosts.
+/// Every MySQL user of the account on its server: `<prefix>_…` at every host, and the two
+/// identities its SQL runs as at each of their hosts.
 async fn mysql_users(mysql: &MySqlPool, prefix: &Prefix) -> Result<Vec<DbAccount>, AppError> {
     let mut accounts = users::list(mysql, prefix).await?;
-    let identity_hosts = identity::hosts(mysql, prefix).await?;
-    accounts.extend(identity_hosts.into_iter().map(|host| DbAccount {
-        user: identity::name(prefix),
-        host,
-    }));
+    let identities = identity::accounts(mysql, prefix).await?;
+    accounts.extend(
+        identities
+            .into_iter()
+            .map(|(user, host)| DbAccount { user, host }),
+    );
     Ok(accounts)
 }

@@ -100,7 +100,12 @@ async fn concurrent_regenerations_leave_exactly_one_valid_key() {
     let account = app.create_account().await;
     let cookie = app.sign_in(&account).await;
     let requests: Vec<_> = (0..8)
-        .map(|_| tokio::spawn(app.rpc_request("regenerate_api_key", &cookie).send()))
+        .map(|_| {
+            tokio::spawn(
+                app.rpc_json("regenerate_api_key", &cookie, &serde_json::json!({}))
+                    .send(),
+            )
+        })
         .collect();
     let mut keys = Vec::new();
     for request in requests {

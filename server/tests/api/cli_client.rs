@@ -446,3 +446,44 @@ async fn tables_and_rows_list_page_edit_and_refuse_a_stale_update() {
     let csv = cli.ok(&["rows", "export", &db, "items", "--format", "csv"]);
     assert_eq!(csv, "id,name\r\n1,uno\r\n2,\r\n3,three\r\n");
 }
+
+/// Issue 28, item 6: `nobregas account` shows the key's policy, in the table and in its JSON.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn account_shows_the_keys_access_expiry_networks_and_retirement() {
+    let app = spawn_app().await;
+    let account = app.create_account().await;
+    let expires_at = server::domain::time::rfc3339(server::domain::time::now() + 40 * 86_400);
+    let key = crate::key_policy::regenerate_with_cli(
+        &app,
+        &account,
+        &[
+            "--expires-at",
+            &expires_at,
+            "--allow",
+            "127.0.0.0/8",
+            "--allow",
+            "::1",
+            "--read-only",
+            "--revoke-after-unused-days",
+            "60",
+        ],
+    );
+    let nobregas = Client { app: &app, key };
+    let shown = nobregas.ok(&["account"]);
+    let header = shown.lines().next().unwrap();
+    for column in ["ACCESS", "EXPIRES", "ALLOWED FROM", "REVOKED WHEN UNUSED"] {
+        assert!(header.contains(column), "{shown}");
+    }
+    for fact in [
+        "read_only",
+        expires_at.as_str(),
+        "127.0.0.0/8,::1",
+        "after 60 days",
+    ] {
+        assert!(shown.contains(fact), "{fact} in {shown}");
+    }
+    let json = nobregas.json(&["account"]);
+    assert_eq!(json["api_key"]["access"], "read_only");
+    assert_eq!(json["api_key"]["expires_at"], expires_at.as_str());
+    assert_eq!(json["api_key"]["revoke_after_unused_days"], 60);
+}

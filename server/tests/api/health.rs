@@ -35,15 +35,7 @@ async fn unknown_api_paths_answer_json_404() {
 #[tokio::test]
 async fn the_openapi_document_lists_the_endpoints() {
     let app = spawn_app().await;
-    let doc: serde_json::Value = app
-        .client
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = app.openapi().await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     for path in ["/api/account", "/api/databases"] {
         assert!(doc["paths"][path]["get"].is_object(), "{path} missing");

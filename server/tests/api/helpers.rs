@@ -462,6 +462,32 @@ impl TestApp {
             .header("content-type", "application/x-www-form-urlencoded")
     }
 
+    /// `GET /api/openapi.json`, parsed.
+    pub async fn openapi(&self) -> serde_json::Value {
+        let response = self
+            .client
+            .get(self.url("/api/openapi.json"))
+            .send()
+            .await
+            .unwrap();
+        response.json().await.unwrap()
+    }
+
+    /// A server function that takes a JSON body (`input = Json`), such as `regenerate_api_key`.
+    pub fn rpc_json(
+        &self,
+        endpoint: &str,
+        cookie: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .post(self.url(&format!("/rpc/{endpoint}")))
+            .header("cookie", cookie)
+            .header("origin", &self.address)
+            .header("sec-fetch-site", "same-origin")
+            .json(body)
+    }
+
     pub async fn post_rpc(&self, endpoint: &str, cookie: &str) -> Response {
         self.rpc_request(endpoint, cookie).send().await.unwrap()
     }
@@ -540,7 +566,7 @@ pub fn remove_account_footprint(prefix: &str) {
     let users = std::process::Command::new("mariadb")
         .args(["-uroot", "-h127.0.0.1", "-N", "-B", "-e"])
         // The identity too, at every host (a server reached over TCP has it at the panel's address).
-        .arg(format!("SELECT CONCAT(QUOTE(User), '@', QUOTE(Host)) FROM mysql.user WHERE User LIKE '{pattern}' ESCAPE '!' OR User = '{prefix}-panel'"))
+        .arg(format!("SELECT CONCAT(QUOTE(User), '@', QUOTE(Host)) FROM mysql.user WHERE User LIKE '{pattern}' ESCAPE '!' OR User IN ('{prefix}-panel', '{prefix}-ro')"))
         .output();
     if let Ok(users) = users {
         for account in String::from_utf8_lossy(&users.stdout)

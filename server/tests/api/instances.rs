@@ -255,7 +255,7 @@ async fn sessions_keys_whitelist_and_jobs_are_shared_by_two_instances() {
         .header("cookie", &cookie)
         .header("origin", &a.address)
         .header("sec-fetch-site", "same-origin")
-        .header("content-type", "application/x-www-form-urlencoded")
+        .json(&serde_json::json!({}))
         .send()
         .await
         .unwrap();

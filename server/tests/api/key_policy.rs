@@ -14,7 +14,7 @@ use std::time::Duration;
 use types::key_policy::KeyOptions;
 
 /// `nobregas-panel key regenerate --email E <flags>`: the key, printed last on stdout.
-fn regenerate_with_cli(app: &TestApp, account: &TestAccount, flags: &[&str]) -> String {
+pub fn regenerate_with_cli(app: &TestApp, account: &TestAccount, flags: &[&str]) -> String {
     let mut args = vec!["key", "regenerate", "--email", account.email.as_str()];
     args.extend_from_slice(flags);
     let output = panel_cli(app, &args, "");
@@ -346,4 +346,100 @@ async fn an_expiring_key_is_told_fourteen_then_three_days_before_once_each() {
         api_keys::remind_expiring(&app.state.store).await.unwrap(),
         0
     );
+}
+
+/// The Profile dialog's server function takes `POST /api/keys`'s body, and "in N days", which the
+/// server counts on its own clock.
+#[tokio::test]
+async fn the_dialogs_server_function_takes_the_same_options_and_counts_days_itself() {
+    let app = spawn_app().await;
+    let account = app.create_account().await;
+    let old = app.issue_key(&account).await;
+    let cookie = app.sign_in(&account).await;
+    let call = |body: Value| app.rpc_json("regenerate_api_key", &cookie, &body).send();
+    for bad in [
+        json!({ "expires_in_days": 0 }),
+        json!({ "expires_in_days": 30, "expires_at": time::rfc3339(time::now() + 86_400) }),
+        json!({ "allowed_networks": ["not a network"] }),
+    ] {
+        let refused = call(bad.clone()).await.unwrap();
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    assert_eq!(
+        app.get_bearer("/api/databases", &old).await.status(),
+        StatusCode::OK,
+        "a refused request keeps the current key"
+    );
+
+    let before = time::now();
+    let issued = call(json!({
+        "expires_in_days": 30,
+        "allowed_networks": ["127.0.0.0/8"],
+        "access": "read_only",
+    }))
+    .await
+    .unwrap();
+    assert_eq!(issued.status(), StatusCode::OK);
+    let issued: Value = issued.json().await.unwrap();
+    let key = issued["key"].as_str().unwrap();
+    let expires_at = issued["info"]["expires_at"].as_str().unwrap();
+    let expires = time::parse_rfc3339(expires_at).unwrap();
+    assert!(
+        (before + 30 * 86_400..=time::now() + 30 * 86_400).contains(&expires),
+        "{expires_at}"
+    );
+    let shown = account_json(&app, key).await;
+    assert_eq!(shown["api_key"]["expires_at"], expires_at);
+    assert_eq!(shown["api_key"]["access"], "read_only");
+    assert_eq!(shown["api_key"]["allowed_networks"], json!(["127.0.0.0/8"]));
+
+    // The contract's own body works as it does on `POST /api/keys`.
+    let on_a_date = time::rfc3339(time::now() + 100 * 86_400);
+    let issued = call(json!({ "expires_at": on_a_date, "revoke_after_unused_days": 30 }))
+        .await
+        .unwrap();
+    assert_eq!(issued.status(), StatusCode::OK);
+    let issued: Value = issued.json().await.unwrap();
+    assert_eq!(issued["info"]["expires_at"], on_a_date);
+    assert_eq!(issued["info"]["access"], "full");
+    assert_eq!(issued["info"]["revoke_after_unused_days"], 30);
+}
+
+/// Issue 28, item 6: the OpenAPI document has `POST /api/keys`'s options and the three codes.
+#[tokio::test]
+async fn the_openapi_document_has_the_options_and_the_error_codes() {
+    let app = spawn_app().await;
+    let doc = app.openapi().await;
+    let post = &doc["paths"]["/api/keys"]["post"];
+    assert_eq!(
+        post["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/KeyOptions"
+    );
+    let schemas = &doc["components"]["schemas"];
+    for field in [
+        "expires_at",
+        "allowed_networks",
+        "access",
+        "revoke_after_unused_days",
+    ] {
+        assert!(
+            schemas["KeyOptions"]["properties"][field].is_object(),
+            "{field}"
+        );
+    }
+    assert_eq!(schemas["KeyAccess"]["enum"], json!(["full", "read_only"]));
+    let codes = schemas["ErrorDetail"]["properties"]["code"].to_string();
+    for code in ["api_key_expired", "api_key_network", "api_key_read_only"] {
+        assert!(codes.contains(code), "{code} in {codes}");
+    }
+    // And the account's key shows the same fields.
+    let info = &schemas["ApiKeyInfo"]["properties"];
+    for field in [
+        "expires_at",
+        "allowed_networks",
+        "access",
+        "revoke_after_unused_days",
+    ] {
+        assert!(info[field].is_object(), "ApiKeyInfo.{field}");
+    }
 }

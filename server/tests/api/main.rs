@@ -25,6 +25,7 @@ mod health;
 mod instances;
 mod isolation;
 mod key_policy;
+mod key_policy_read_only;
 mod key_revocation;
 mod metrics;
 mod offsite;

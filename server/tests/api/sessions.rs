@@ -122,7 +122,11 @@ async fn cross_site_requests_with_the_cookie_are_refused_and_change_nothing() {
         "the key must be unchanged"
     );
     assert_eq!(
-        app.post_rpc("regenerate_api_key", &cookie).await.status(),
+        app.rpc_json("regenerate_api_key", &cookie, &serde_json::json!({}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
         StatusCode::OK
     );
     assert_eq!(
@@ -135,9 +139,23 @@ async fn cross_site_requests_with_the_cookie_are_refused_and_change_nothing() {
 async fn server_functions_need_a_session() {
     let app = spawn_app().await;
     let response = app
-        .post_rpc("regenerate_api_key", "nbg_session=forged")
-        .await;
+        .rpc_json(
+            "regenerate_api_key",
+            "nbg_session=forged",
+            &serde_json::json!({}),
+        )
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    // A body that is not the function's JSON is the caller's mistake: 400, never a 500.
+    let garbled = app
+        .rpc_request("regenerate_api_key", "nbg_session=forged")
+        .body("expires_at=soon")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(garbled.status(), StatusCode::BAD_REQUEST);
 }
 
 /// The timing test must not run beside this module's burst of parallel argon2 work.

@@ -406,7 +406,11 @@ async fn an_api_key_cannot_manage_two_factor_and_sensitive_changes_need_a_fresh_
         .execute(&app.state.store)
         .await
         .unwrap();
-    let stale = rpc(&app, "regenerate_api_key", &cookie, &[]).await;
+    let stale = app
+        .rpc_json("regenerate_api_key", &cookie, &serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(stale.status(), StatusCode::FORBIDDEN);
     assert!(stale.text().await.unwrap().contains("sign in again"));
     assert_eq!(
@@ -428,7 +432,11 @@ async fn an_api_key_cannot_manage_two_factor_and_sensitive_changes_need_a_fresh_
     let held = password_step(&app, &account).await;
     let fresh = session_cookie(code_step(&app, &held, &code).await.headers()).unwrap();
     assert_eq!(
-        rpc(&app, "regenerate_api_key", &fresh, &[]).await.status(),
+        app.rpc_json("regenerate_api_key", &fresh, &serde_json::json!({}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
         StatusCode::OK
     );
     assert_eq!(

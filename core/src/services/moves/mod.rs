@@ -169,8 +169,7 @@ async fn copy_and_switch(
     // The identity's own sessions (a query started before the mark) end too.
     crate::managed::processlist::kill(
         &source.pool,
-        crate::managed::processlist::sessions_of_user(&source.pool, &identity::name(prefix))
-            .await?,
+        identity::sessions(&source.pool, prefix).await?,
     )
     .await?;
     let locked_at = Instant::now();
@@ -316,8 +315,7 @@ pub async fn drop_account(
     users::drop_all(&server.pool, prefix, accounts).await?;
     crate::managed::processlist::kill(
         &server.pool,
-        crate::managed::processlist::sessions_of_user(&server.pool, &identity::name(prefix))
-            .await?,
+        identity::sessions(&server.pool, prefix).await?,
     )
     .await?;
     for database in databases_of(&server.pool, prefix).await? {

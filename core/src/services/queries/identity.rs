@@ -5,6 +5,10 @@
 //! MariaDB itself therefore refuses other tenants' data, the system schemas, CREATE USER, GRANT,
 //! SET GLOBAL, FILE. The `-` cannot occur in a database user's name (`<prefix>_…`), so the
 //! identity is never listed, managed or given whitelist hosts as one.
+//!
+//! A read-only API key's SQL runs as a second identity, `<prefix>-ro`, at the same hosts, holding
+//! only SELECT and SHOW VIEW there (no EXECUTE, so no routine runs; every session is also a
+//! read-only transaction): MariaDB itself refuses its writes, however they are spelled.
 use super::Queries;
 use crate::domain::caller::Caller;
 use crate::domain::sealed_columns;
@@ -53,8 +57,58 @@ const TOO_MANY_USER_CONNECTIONS: u16 = 1226;
 /// ER_BAD_DB_ERROR.
 const UNKNOWN_DATABASE: u16 = 1049;
 
+/// Which of the account's two identities a session logs in as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    Full,
+    ReadOnly,
+}
+
+impl Access {
+    /// A read-only API key's SQL runs read-only; everything else (the panel's pages, full keys,
+    /// the panel's own jobs) as the full identity.
+    pub fn of(caller: &Caller) -> Self {
+        if caller.read_only() {
+            Access::ReadOnly
+        } else {
+            Access::Full
+        }
+    }
+
+    fn user(self, prefix: &Prefix) -> String {
+        match self {
+            Access::Full => name(prefix),
+            Access::ReadOnly => read_only_name(prefix),
+        }
+    }
+
+    /// The identity's password. The read-only one is derived from the full one (stored sealed),
+    /// so it needs no row of its own and changes when that does.
+    fn password(self, full: String) -> String {
+        match self {
+            Access::Full => full,
+            Access::ReadOnly => {
+                use hmac::{Hmac, Mac};
+                let mut mac = Hmac::<sha2::Sha256>::new_from_slice(full.as_bytes())
+                    .expect("HMAC takes a key of any length");
+                mac.update(b"nobregas read-only query identity");
+                crate::domain::hex::encode(&mac.finalize().into_bytes())
+            }
+        }
+    }
+}
+
 pub fn name(prefix: &Prefix) -> String {
     format!("{}-panel", prefix.as_str())
+}
+
+pub fn read_only_name(prefix: &Prefix) -> String {
+    format!("{}-ro", prefix.as_str())
+}
+
+/// Both identities' names: what suspending, closing, moving and deleting the account act on.
+pub fn names(prefix: &Prefix) -> [String; 2] {
+    [name(prefix), read_only_name(prefix)]
 }
 
 /// A new session as the account's identity, on `database`, along the server's route (its socket,
@@ -70,15 +124,25 @@ pub async fn connect(
     database: &DatabaseName,
     timeout: Duration,
 ) -> Result<Conn, AppError> {
-    let password = password(queries, server, store, &caller.prefix, caller.account_id).await?;
+    let access = Access::of(caller);
+    let full = password(queries, server, store, &caller.prefix, caller.account_id).await?;
+    let password = access.password(full);
+    // Seconds with millisecond precision; the customer's session otherwise behaves as their own
+    // client's would (server sql_mode and time zone).
+    let mut init = vec![format!(
+        "SET SESSION max_statement_time = {:.3}",
+        timeout.as_secs_f64()
+    )];
+    if access == Access::ReadOnly {
+        // Beside the grants: a view defined by a user who may write cannot write either.
+        init.push("SET SESSION TRANSACTION READ ONLY".to_owned());
+    }
     let options = server
-        .session_options(&name(&caller.prefix), &password)
+        .session_options(&access.user(&caller.prefix), &password)
         .await?
         .db_name(Some(database.as_str()))
         .stmt_cache_size(0)
-        // Seconds with millisecond precision; the customer's session otherwise behaves as their
-        // own client's would (server sql_mode and time zone).
-        .init(vec![format!("SET SESSION max_statement_time = {:.3}", timeout.as_secs_f64())]);
+        .init(init);
     match Conn::new(options.clone()).await {
         Ok(conn) => Ok(conn),
         Err(err) => match error_number(&err) {
@@ -90,8 +154,8 @@ pub async fn connect(
                         queries,
                         server,
                         store,
-                        &caller.prefix,
-                        caller.account_id,
+                        (&caller.prefix, caller.account_id),
+                        access,
                         &password,
                     )
                     .await?;
@@ -147,7 +211,15 @@ async fn password(
         return Ok(password);
     }
     let password = secret::random_base62(32);
-    provision(queries, server, store, prefix, account_id, &password).await?;
+    provision(
+        queries,
+        server,
+        store,
+        (prefix, account_id),
+        Access::Full,
+        &password,
+    )
+    .await?;
     sqlx::query("INSERT INTO query_identities (account_id, password) VALUES (?, ?)")
         .bind(account_id)
         .bind(queries.sealer.seal(
@@ -182,24 +254,30 @@ async fn stored(
         .transpose()
 }
 
-/// Creates the identity or brings it back to what it must be at each host of the server's route:
-/// this password, this connection limit, TLS required off loopback, all privileges on the
-/// account's databases (the pattern escapes `_`) but, while the account is over its storage
-/// (`services::over_storage`), INSERT, UPDATE and CREATE; nothing more.
+/// Creates an identity or brings it back to what it must be at each host of the server's route:
+/// this password, this connection limit, TLS required off loopback, and on the account's
+/// databases (the pattern escapes `_`) all privileges but, while the account is over its storage
+/// (`services::over_storage`), INSERT, UPDATE and CREATE — or, read-only, SELECT and SHOW VIEW;
+/// nothing more.
 async fn provision(
     queries: &Queries,
     server: &Server,
     store: &Store,
-    prefix: &Prefix,
-    account_id: i64,
+    (prefix, account_id): (&Prefix, i64),
+    access: Access,
     password: &str,
 ) -> Result<(), AppError> {
     let mysql = &server.pool;
-    let withheld = storage_writes::withheld_since(store, account_id)
-        .await?
-        .is_some();
+    let withheld = access == Access::Full
+        && storage_writes::withheld_since(store, account_id)
+            .await?
+            .is_some();
+    let privileges = match access {
+        Access::Full => "ALL PRIVILEGES",
+        Access::ReadOnly => "SELECT, SHOW VIEW",
+    };
     for host in server.route().await?.identity_hosts() {
-        let account = sql::account_raw(&name(prefix), &host);
+        let account = sql::account_raw(&access.user(prefix), &host);
         let login = login_clause(password, &host, queries.running.per_account() + 2);
         admin_exec(
             mysql,
@@ -210,7 +288,7 @@ async fn provision(
         admin_exec(
             mysql,
             &format!(
-                "GRANT ALL PRIVILEGES ON {} TO {account}",
+                "GRANT {privileges} ON {} TO {account}",
                 sql::prefix_grant_target(prefix)
             ),
         )
@@ -256,16 +334,41 @@ pub async fn hosts(mysql: &sqlx::MySqlPool, prefix: &Prefix) -> Result<Vec<Strin
     )
 }
 
-/// Drops the account's identity at every host it has on the server (the account is deleted, or
+/// Both identities at every host each has on the server, as `(user, host)`.
+pub async fn accounts(
+    mysql: &sqlx::MySqlPool,
+    prefix: &Prefix,
+) -> Result<Vec<(String, String)>, AppError> {
+    let [full, read_only] = names(prefix);
+    Ok(sqlx::query_as(
+        "SELECT CAST(User AS CHAR), CAST(Host AS CHAR) FROM mysql.user
+         WHERE User IN (?, ?) ORDER BY User, Host",
+    )
+    .bind(full)
+    .bind(read_only)
+    .fetch_all(mysql)
+    .await?)
+}
+
+/// Both identities' sessions on the server (to end them: the account is suspended or moving).
+pub async fn sessions(
+    mysql: &sqlx::MySqlPool,
+    prefix: &Prefix,
+) -> Result<Vec<crate::managed::processlist::Session>, AppError> {
+    let mut sessions = Vec::new();
+    for user in names(prefix) {
+        sessions.extend(crate::managed::processlist::sessions_of_user(mysql, &user).await?);
+    }
+    Ok(sessions)
+}
+
+/// Drops both identities at every host they have on the server (the account is deleted, or
 /// moved off the server).
 pub async fn drop_all(server: &Server, prefix: &Prefix) -> Result<(), AppError> {
-    for host in hosts(&server.pool, prefix).await? {
+    for (user, host) in accounts(&server.pool, prefix).await? {
         admin_exec_expecting(
             &server.pool,
-            &format!(
-                "DROP USER IF EXISTS {}",
-                sql::account_raw(&name(prefix), &host)
-            ),
+            &format!("DROP USER IF EXISTS {}", sql::account_raw(&user, &host)),
             |_| None,
         )
         .await?;

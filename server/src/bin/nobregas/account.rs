@@ -21,7 +21,8 @@ pub async fn show_account(api: &Api, output: Output) -> Result<(), Failure> {
             ),
             (None, None) => "none".to_owned(),
         };
-        let policy = account.api_key.as_ref().map(|info| &info.policy);
+        let policy = account.api_key.as_ref().map(|info| info.policy());
+        let policy = policy.as_ref();
         let access = policy.map_or("—", |policy| policy.access.as_str());
         let expires = policy
             .and_then(|policy| policy.expires_at.clone())
