@@ -53,7 +53,12 @@ pub struct KeyOptions {
     #[serde(default)]
     pub access: KeyAccess,
     /// The key is revoked once it has gone this many days without a request (1–3650).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::query::whole_number::deserialize"
+    )]
+    #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 3650))]
     pub revoke_after_unused_days: Option<u32>,
 }
 
@@ -154,6 +159,26 @@ pub fn parse_networks(raw: &[String]) -> Result<Vec<KeyNetwork>, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// JSON Schema's "integer" includes `90.0` (schemathesis sends such numbers): it is 90 days.
+    #[test]
+    fn unused_days_are_whole_numbers_however_they_are_written() {
+        let days = |json: &str| {
+            serde_json::from_str::<KeyOptions>(json).map(|options| options.revoke_after_unused_days)
+        };
+        assert_eq!(
+            days(r#"{"revoke_after_unused_days":90}"#).unwrap(),
+            Some(90)
+        );
+        assert_eq!(
+            days(r#"{"revoke_after_unused_days":90.0}"#).unwrap(),
+            Some(90)
+        );
+        assert_eq!(days(r#"{"revoke_after_unused_days":null}"#).unwrap(), None);
+        assert_eq!(days("{}").unwrap(), None);
+        assert!(days(r#"{"revoke_after_unused_days":90.5}"#).is_err());
+        assert!(days(r#"{"revoke_after_unused_days":-1}"#).is_err());
+    }
 
     #[test]
     fn networks_of_both_families_contain_what_they_should() {
