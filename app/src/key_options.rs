@@ -26,13 +26,14 @@ pub async fn regenerate_api_key(
                     "Give expires_at or expires_in_days, not both.",
                 ));
             }
-            (None, Some(days @ 1..=crate::key_policy::MAX_UNUSED_DAYS)) => {
+            (None, Some(days @ 1..=crate::key_policy::MAX_EXPIRY_DAYS)) => {
                 Some(time::rfc3339(time::now() + i64::from(days) * 86_400))
             }
             (None, Some(_)) => {
-                return Err(AppError::validation(
-                    "expires_in_days must be between 1 and 3650.",
-                ));
+                return Err(AppError::validation(format!(
+                    "expires_in_days must be between 1 and {}.",
+                    crate::key_policy::MAX_EXPIRY_DAYS
+                )));
             }
             (at, None) => at,
         };

@@ -59,7 +59,11 @@ test('create a database and a user, grant Read only, see it listed, delete both'
     await page.goto('/users');
     await waitHydrated(page);
     await page.getByRole('region', { name: `User ${user}` }).getByRole('button', { name: 'Delete user' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    const confirmUser = page.getByRole('dialog');
+    await confirmUser.getByRole('button', { name: 'Delete' }).click();
+    // The page behind an open dialog is hidden from the accessibility tree, so wait for the
+    // dialog to close (it does on success) before looking for what the deletion removed.
+    await expect(confirmUser).toBeHidden();
     await expect(page.getByRole('region', { name: `User ${user}` })).toBeHidden();
     expect(query(`SELECT COUNT(*) FROM mysql.user WHERE User = '${user}'`).trim()).toBe('0');
 
@@ -73,6 +77,7 @@ test('create a database and a user, grant Read only, see it listed, delete both'
     await expect(deleteButton).toBeDisabled();
     await confirm.getByLabel(`Type ${db} to confirm`).fill(db);
     await deleteButton.click();
+    await expect(confirm).toBeHidden();
     await expect(page.getByRole('link', { name: db })).toBeHidden();
     expect(query(`SHOW DATABASES LIKE '${db}'`).trim()).toBe('');
   } finally {

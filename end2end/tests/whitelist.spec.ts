@@ -32,7 +32,9 @@ test('add a whitelist entry with a note, see it, delete it', async ({ page }) =>
   await waitHydrated(page);
   await expect(row).toContainText('Office network');
   await page.getByRole('button', { name: 'Remove 203.0.113.0/24' }).click();
-  await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+  const confirm = page.getByRole('dialog');
+  await confirm.getByRole('button', { name: 'Remove' }).click();
+  await expect(confirm).toBeHidden(); // until then the page behind it is out of the accessibility tree
   await expect(row).toBeHidden();
   await expect(page.getByText('No remote hosts yet')).toBeVisible();
 });

@@ -9,6 +9,8 @@ use std::net::IpAddr;
 pub const MAX_NETWORKS: usize = 20;
 /// "Revoke after N days unused": 1 to this many days.
 pub const MAX_UNUSED_DAYS: u32 = 3650;
+/// "Expires in N days" (the dialog's 30/90/365): 1 to this many days, ten years like the above.
+pub const MAX_EXPIRY_DAYS: u32 = 3650;
 
 /// `full`: everything a signed-in session may do. `read_only`: reading only; every changing
 /// endpoint answers 403 `api_key_read_only`.
