@@ -192,7 +192,7 @@ pub async fn restore(
         (status = 202, body = Job, links(
             ("GetRestore" = (operation_id = "get_restore", parameters(("id" = "$response.body#/id")))),
         )),
-        (status = 404, description = "No such database in your account", body = ErrorBody),
+        (status = 404, description = "No such database in your account, and no backup of one by that name", body = ErrorBody),
         (status = 409, description = "point_in_time_unavailable: the server writes no binary log, the second is still to come or the archive does not reach it yet, or no full backup before it", body = ErrorBody),
         (status = 422, description = "Not an RFC 3339 time, not a valid database name, or restoring over the database without `confirm`", body = ErrorBody),
     ))]
@@ -215,7 +215,7 @@ pub async fn restore_to_point_in_time(
     params(("name" = String, Path)),
     responses(
         (status = 200, body = RestoreWindow),
-        (status = 404, description = "No such database in your account", body = ErrorBody),
+        (status = 404, description = "No such database in your account, and no backup of one by that name (a dropped database keeps its window while a backup of it is kept)", body = ErrorBody),
     ))]
 pub async fn restore_window(
     State(state): State<backups::Context>,

@@ -206,3 +206,55 @@ async fn a_database_restored_to_a_second_equals_it_at_that_second_without_other_
         (StatusCode::CONFLICT, "point_in_time_unavailable".to_owned())
     );
 }
+
+/// A database that is gone and was never backed up has no window and no point-in-time restore
+/// (404, like every other endpoint of a database that does not exist); one dropped after a backup
+/// keeps its window, so it can be brought back. On the test's shared server, binary log or not.
+#[tokio::test]
+async fn a_dropped_database_keeps_its_window_only_while_a_backup_of_it_is_kept() {
+    let app = crate::helpers::spawn_app().await;
+    let account = app.create_account().await;
+    let key = app.issue_key(&account).await;
+    let api = app.api(&key);
+    let not_found = (StatusCode::NOT_FOUND, "not_found".to_owned());
+    let five_seconds_ago = || PointInTimeRestore {
+        at: time::rfc3339(time::now() - 5),
+        database: None,
+        confirm: None,
+    };
+
+    let gone = format!("{}_gone", account.prefix);
+    let kept = format!("{}_kept", account.prefix);
+    for db in [&gone, &kept] {
+        api.create_database(&CreateDatabase::named(db.clone()))
+            .await
+            .unwrap();
+        let window = api.get_restore_window(db).await.unwrap();
+        assert_eq!(window.status, StatusCode::OK, "{}", window.raw);
+    }
+    backup_now(&app, &key, &kept).await;
+    for db in [&gone, &kept] {
+        assert_eq!(
+            api.delete_database(db).await.unwrap(),
+            StatusCode::NO_CONTENT
+        );
+    }
+
+    let never = format!("{}_never", account.prefix);
+    for db in [&gone, &never] {
+        assert_eq!(refusal(api.get_restore_window(db).await), not_found, "{db}");
+        assert_eq!(
+            refusal(api.restore_to_point_in_time(db, &five_seconds_ago()).await),
+            not_found,
+            "{db}"
+        );
+    }
+    assert_eq!(
+        app.footprint(&account.prefix).await.0,
+        Vec::<String>::new(),
+        "the refused restores created no database"
+    );
+    let window = api.get_restore_window(&kept).await.unwrap();
+    assert_eq!(window.status, StatusCode::OK, "{}", window.raw);
+    assert_eq!(window.value.database, kept);
+}

@@ -19,6 +19,26 @@ fn unavailable(why: impl Into<String>) -> AppError {
     AppError::new(ErrorCode::PointInTimeUnavailable, why)
 }
 
+/// 404 unless `source` is a database the account has, or had and still holds a backup of: a
+/// dropped database can be brought back, one never backed up is gone (schemathesis found the
+/// window of a just-dropped database answered 200).
+async fn known(state: &Context, caller: &Caller, source: &DatabaseName) -> Result<(), AppError> {
+    let mysql = state.mysql_for(caller).await?;
+    match databases::find(&mysql, source).await {
+        Ok(_) => Ok(()),
+        Err(missing) if missing.code == ErrorCode::NotFound => {
+            let backups =
+                catalog::backups(&state.store, caller.account_id, Some(source.as_str())).await?;
+            if backups.is_empty() {
+                Err(missing)
+            } else {
+                Ok(())
+            }
+        }
+        Err(err) => Err(err),
+    }
+}
+
 /// What a restore to `at` starts from: the backup, and the archive's files from its place on.
 struct Plan {
     backup: LoggedBackup,
@@ -104,6 +124,7 @@ pub async fn window(
     caller: &Caller,
     source: &DatabaseName,
 ) -> Result<RestoreWindow, AppError> {
+    known(state, caller, source).await?;
     let name = source.as_str();
     let answer = |from: Option<i64>, to: Option<i64>, reason: Option<String>| RestoreWindow {
         database: source.as_str().to_owned(),
@@ -136,6 +157,7 @@ pub async fn restore(
     source: &DatabaseName,
     request: PointInTimeRestore,
 ) -> Result<Job, AppError> {
+    known(state, caller, source).await?;
     let name = source.as_str();
     let at = time::parse_rfc3339(request.at.trim()).ok_or_else(|| {
         AppError::validation("`at` must be a time in RFC 3339, like 2026-12-04T10:15:30Z.")
