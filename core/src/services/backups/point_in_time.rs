@@ -8,6 +8,7 @@ use crate::domain::caller::Caller;
 use crate::domain::{secret, time};
 use crate::services::binlog::{replay, segments, status};
 use crate::services::{audit, databases};
+use sqlx::MySqlPool;
 use std::path::PathBuf;
 use types::activity::Action;
 use types::backups::{Job, JobKind, PointInTimeRestore, RestoreWindow};
@@ -20,19 +21,23 @@ fn unavailable(why: impl Into<String>) -> AppError {
 }
 
 /// 404 unless `source` is a database the account has, or had and still holds a backup of: a
-/// dropped database can be brought back, one never backed up is gone (schemathesis found the
-/// window of a just-dropped database answered 200).
-async fn known(state: &Context, caller: &Caller, source: &DatabaseName) -> Result<(), AppError> {
+/// dropped database can be brought back, a name never backed up cannot. The account's pool, for
+/// what comes next.
+async fn known(
+    state: &Context,
+    caller: &Caller,
+    source: &DatabaseName,
+) -> Result<MySqlPool, AppError> {
     let mysql = state.mysql_for(caller).await?;
     match databases::find(&mysql, source).await {
-        Ok(_) => Ok(()),
+        Ok(_) => Ok(mysql),
         Err(missing) if missing.code == ErrorCode::NotFound => {
             let backups =
                 catalog::backups(&state.store, caller.account_id, Some(source.as_str())).await?;
             if backups.is_empty() {
                 Err(missing)
             } else {
-                Ok(())
+                Ok(mysql)
             }
         }
         Err(err) => Err(err),
@@ -157,7 +162,7 @@ pub async fn restore(
     source: &DatabaseName,
     request: PointInTimeRestore,
 ) -> Result<Job, AppError> {
-    known(state, caller, source).await?;
+    let mysql = known(state, caller, source).await?;
     let name = source.as_str();
     let at = time::parse_rfc3339(request.at.trim()).ok_or_else(|| {
         AppError::validation("`at` must be a time in RFC 3339, like 2026-12-04T10:15:30Z.")
@@ -179,7 +184,6 @@ pub async fn restore(
             "Restoring into {name} replaces what it holds now: send \"confirm\": \"{name}\" to do it, or restore into a new database."
         )));
     }
-    let mysql = state.mysql_for(caller).await?;
     if databases::find(&mysql, &target).await.is_err() {
         let create = CreateDatabase {
             name: target.as_str().to_owned(),
